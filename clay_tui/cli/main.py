@@ -1,0 +1,78 @@
+"""``clay-tui``: open the TUI (no verb) or run a headless verb.
+
+Every verb module registers its commands on :data:`cli`. A ``ClayError`` from
+any verb becomes one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from clay_tui.cli.context import CliContext
+from clay_tui.errors import ClayError
+
+
+class ClayGroup(click.Group):
+    """A group whose first positional argument may be a file or table to open in the TUI."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # `clay-tui leads.csv` / `clay-tui my-table`: not a verb, so open the TUI on it.
+        positional = [a for a in args if not a.startswith("-")]
+        if positional and positional[0] not in self.commands and not _is_option_value(args, positional[0]):
+            idx = args.index(positional[0])
+            args = args[:idx] + ["open"] + args[idx:]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ClayError as exc:
+            click.echo(f"clay-tui: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+_VALUE_OPTIONS = {"--config", "--workspace"}
+
+
+def _is_option_value(args: list[str], value: str) -> bool:
+    idx = args.index(value)
+    return idx > 0 and args[idx - 1] in _VALUE_OPTIONS
+
+
+@click.group(cls=ClayGroup, invoke_without_command=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="config.toml to read (default: ./config.toml, then the user config dir).")
+@click.option("--workspace", "workspace", type=click.Path(path_type=Path), default=None,
+              envvar="CLAY_TUI_WORKSPACE", help="Workspace folder (env: CLAY_TUI_WORKSPACE).")
+@click.version_option(package_name="clay-tui")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, workspace: Path | None) -> None:
+    """A terminal enrichment table for lead lists.
+
+    With no verb, opens the TUI on the sample leads table; `clay-tui FILE|TABLE` opens that.
+    """
+    ctx.obj = CliContext(config_path=config_path, workspace_path=workspace)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(cli.commands["open"], target=None)
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to `cli`.
+    from clay_tui.cli import credits_cmds, enrich_cmds, sandbox_cmds, table_cmds  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    try:
+        cli.main(args=argv, prog_name="clay-tui", standalone_mode=True)
+    except ClayError as exc:  # raised while building the context, before a verb ran
+        click.echo(f"clay-tui: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

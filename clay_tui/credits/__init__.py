@@ -1,0 +1,1 @@
+"""credits core: no Textual imports."""

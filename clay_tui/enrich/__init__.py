@@ -1,0 +1,1 @@
+"""enrich core: no Textual imports."""

@@ -1,0 +1,1 @@
+"""sandbox core: no Textual imports."""

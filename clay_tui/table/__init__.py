@@ -1,0 +1,1 @@
+"""table core: no Textual imports."""

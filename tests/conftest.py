@@ -1,0 +1,51 @@
+"""Shared fixtures: every test gets its own workspace folder and a clock it controls."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from clay_tui.clock import FixedClock
+from clay_tui.config import DEFAULT_CONFIG, Settings, parse_settings
+from clay_tui.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_LEADS = REPO / "sample_tables" / "leads.csv"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the user's config or workspace, or a real provider key."""
+    monkeypatch.setenv("CLAY_TUI_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    for var in ("HUNTER_API_KEY", "PROSPEO_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 15, 12, 0, tzinfo=UTC))
+
+
+def make_settings(workspace: Path, **overrides: dict) -> Settings:
+    """Settings from the bundled defaults, with sections overridden (for tests)."""
+    raw = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    for section, values in overrides.items():
+        raw.setdefault(section, {}).update(values)
+    return parse_settings(raw, "<test>", workspace)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "ws")
+
+
+@pytest.fixture
+def workspace(settings: Settings, clock: FixedClock):
+    ws = Workspace.open(settings, clock)
+    yield ws
+    ws.close()

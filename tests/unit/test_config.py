@@ -1,0 +1,70 @@
+"""config.toml is read into typed settings; mistakes are one sentence naming key and file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from clay_tui.config import DEFAULT_CONFIG, load_settings, parse_settings
+from clay_tui.errors import ConfigError
+
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
+
+
+def test_repo_config_is_the_bundled_default() -> None:
+    assert REPO_CONFIG.read_text() == DEFAULT_CONFIG.read_text()
+
+
+def test_defaults_point_every_provider_at_the_sandbox() -> None:
+    s = load_settings(REPO_CONFIG)
+    assert {p.mode for p in s.providers.values()} == {"sandbox"}
+    assert s.providers["hunter"].rate_per_second == 15
+    assert s.providers["hunter"].credits_for("email_finder") == 2
+    assert s.run.test_rows == 10
+
+
+def test_own_key_makes_calls_free() -> None:
+    raw = tomllib.loads(DEFAULT_CONFIG.read_text())
+    raw["providers"]["hunter"]["own_key"] = True
+    s = parse_settings(raw, "x.toml")
+    assert s.providers["hunter"].credits_for("email_finder") == 0
+
+
+@pytest.mark.parametrize(
+    ("doc", "fragment"),
+    [
+        ("[plan]\nmonthly = 3", "unknown key plan.monthly"),
+        ('[plan]\nmonthly_credits = "many"', "plan.monthly_credits must be a whole number"),
+        ("[plan]\nmonthly_credits = -1", "plan.monthly_credits must not be negative"),
+        ('[plan]\nbilling = "weekly"', "plan.billing must be one of monthly, annual"),
+        ('[providers.hunter]\nmode = "prod"', "providers.hunter.mode must be one of"),
+        ("[providers.hunter]\nspeed = 1", "unknown key providers.hunter.speed"),
+        ("[providers.clearbit]", "unknown provider [providers.clearbit]"),
+        ("[sandbox.faults.hunter]\ntimeout = 2", "between 0 and 1"),
+        ("[bogus]", "unknown section [bogus]"),
+    ],
+)
+def test_bad_config_is_one_sentence(doc: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_settings(tomllib.loads(doc), "my.toml")
+    assert fragment in str(info.value)
+    assert str(info.value).startswith("my.toml:")
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "c.toml"
+    bad.write_text("[plan\n")
+    with pytest.raises(ConfigError, match="c.toml is not valid TOML"):
+        load_settings(bad)
+
+
+def test_missing_explicit_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_workspace_override_wins(tmp_path: Path) -> None:
+    s = load_settings(REPO_CONFIG, workspace=tmp_path / "w")
+    assert s.workspace == tmp_path / "w"
