@@ -1,31 +1,207 @@
-"""Credit services for both front ends.
+"""Credit services for both front ends: balance, plan, purchases, usage, Run Info, verify.
 
-Until the ledger lands this reports the plan's allocation from config.toml,
-labelled as such; the credits issue replaces it with the ledger's balance.
+Everything reads the ledger (``clay_tui.credits``); the balance is always the sum of its
+entries. One :class:`Ledger` is kept per open workspace so the status bar's twice-a-second
+``credits_summary`` only reads the entries added since its last call.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
+from clay_tui.credits import plans, reports
+from clay_tui.credits.ledger import Ledger
+from clay_tui.credits.reports import GROUPINGS, RunInfoNumbers, UsageReport
+from clay_tui.credits.types import Balance, Entry
+from clay_tui.credits.verify import VerifyReport, verify
+from clay_tui.errors import ClayError
 from clay_tui.workspace import Workspace
+
+_LEDGERS: weakref.WeakKeyDictionary[Workspace, Ledger] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
 class CreditsSummary:
     available: int
     plan_name: str
-    source: str  # "ledger" or "plan (config.toml)"
+    source: str  # "ledger"
     low: bool  # under the low-credit warning threshold
 
 
+@dataclass(frozen=True)
+class PlanOverview:
+    """Everything Plans & Billing and ``clay-tui credits`` show."""
+
+    plan_name: str
+    billing: str
+    monthly: int
+    allocation: int  # credits per period (12 x monthly on annual plans)
+    rollover_cap: int | None
+    period_start: date
+    next_renewal: plans.RenewalPreview
+    pending_change: plans.PendingChange | None
+    balance: Balance
+    low_warning: int
+
+    def as_dict(self) -> dict[str, object]:
+        b, n = self.balance, self.next_renewal
+        return {
+            "plan": {
+                "name": self.plan_name,
+                "billing": self.billing,
+                "monthly": self.monthly,
+                "allocation": self.allocation,
+                "rollover_cap": self.rollover_cap,
+                "period_start": self.period_start.isoformat(),
+            },
+            "balance": {
+                "plan": b.plan,
+                "purchased": b.purchased,
+                "reserved": b.reserved,
+                "available": b.available,
+            },
+            "next_renewal": {
+                "on": n.on.isoformat(),
+                "plan": n.plan_name,
+                "billing": n.billing,
+                "grant": n.grant,
+                "forfeit": n.forfeit,
+                "expire": n.expire,
+                "plan_after": n.plan_after,
+            },
+            "pending_change": None
+            if self.pending_change is None
+            else {
+                "name": self.pending_change.name,
+                "monthly": self.pending_change.monthly,
+                "billing": self.pending_change.billing,
+            },
+        }
+
+
+def ledger_for(ws: Workspace) -> Ledger:
+    """The workspace's ledger (created once per open workspace)."""
+    ledger = _LEDGERS.get(ws)
+    if ledger is None:
+        ledger = _LEDGERS[ws] = Ledger(ws)
+    return ledger
+
+
 def credits_summary(ws: Workspace) -> CreditsSummary:
-    """What the status bar shows: available credits, and how they were worked out."""
-    plan = ws.settings.plan
-    available = plan.monthly_credits * (12 if plan.billing == "annual" else 1)
+    """What the status bar shows: available credits from the ledger (cheap to call often)."""
+    available = ledger_for(ws).balance().available
     return CreditsSummary(
         available=available,
-        plan_name=plan.name,
-        source="plan (config.toml)",
+        plan_name=ws.settings.plan.name,
+        source="ledger",
         low=available < ws.settings.run.low_credit_warning,
     )
+
+
+def balance(ws: Workspace) -> Balance:
+    return ledger_for(ws).balance()
+
+
+def plan_overview(ws: Workspace) -> PlanOverview:
+    ledger = ledger_for(ws)
+    bal = ledger.balance()
+    state = plans.read_state(ledger)
+    assert state is not None
+    return PlanOverview(
+        plan_name=state.name,
+        billing=state.billing,
+        monthly=state.monthly,
+        allocation=plans.grant_for(state.monthly, state.billing),
+        rollover_cap=2 * state.monthly if state.billing == "monthly" and state.monthly else None,
+        period_start=state.period_start,
+        next_renewal=plans.preview(ledger),
+        pending_change=plans.pending_change(ledger),
+        balance=bal,
+        low_warning=ws.settings.run.low_credit_warning,
+    )
+
+
+def parse_amount(text: str | int) -> int:
+    """A purchase amount from user input: a positive whole number."""
+    value: int | None
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = text
+    else:
+        try:
+            value = int(str(text).strip().replace(",", "").replace("_", ""))
+        except ValueError:
+            value = None
+    if value is None or value <= 0:
+        raise ClayError(f"Credits to buy must be a positive whole number, not {str(text)!r}.")
+    return value
+
+
+def buy_credits(ws: Workspace, amount: str | int) -> Balance:
+    """Buy credits into the purchased bucket; returns the new balance."""
+    ledger = ledger_for(ws)
+    ledger.purchase(parse_amount(amount))
+    return ledger.balance()
+
+
+def parse_date(text: str | None, what: str) -> date | None:
+    if text is None or not str(text).strip():
+        return None
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ClayError(f"{what} must be a date like 2026-11-25, not {text!r}.") from None
+
+
+def parse_by(text: str) -> str:
+    if text not in GROUPINGS:
+        raise ClayError(f"Cannot group usage by {text!r}; use one of {', '.join(GROUPINGS)}.")
+    return text
+
+
+def resolve_table_id(ws: Workspace, target: str | int | None) -> int | None:
+    """A table name or numeric id -> id (names need the table core's ``tables``)."""
+    if target is None or target == "":
+        return None
+    text = str(target).strip()
+    db = ws.db
+    if reports.has_table(db, "tables"):
+        row = db.execute("SELECT id FROM tables WHERE name = ?", (text,)).fetchone()
+        if row is not None:
+            return int(row[0])
+    if text.isdigit():
+        return int(text)
+    raise ClayError(f"No table named {text!r} in this workspace.")
+
+
+def usage_report(
+    ws: Workspace,
+    by: str = "table",
+    *,
+    table_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> UsageReport:
+    ledger_for(ws)  # schema + renewals
+    return reports.usage(ws.db, parse_by(by), table_id=table_id, since=since, until=until)
+
+
+def export_usage_csv(report: UsageReport, path: Path) -> Path:
+    return reports.write_csv(report, path)
+
+
+def recent_entries(ws: Workspace, limit: int = 20, *, include_holds: bool = False) -> list[Entry]:
+    ledger_for(ws)
+    return reports.recent_entries(ws.db, limit, include_holds=include_holds)
+
+
+def run_info_numbers(ws: Workspace, table_id: int, column_id: int) -> RunInfoNumbers:
+    """Credits behind a column's Run Info: spent, refunded, per provider, last charge."""
+    ledger_for(ws)
+    return reports.run_info_numbers(ws.db, table_id, column_id)
+
+
+def verify_credits(ws: Workspace, *, repair: bool = True) -> VerifyReport:
+    return verify(ledger_for(ws), repair=repair)

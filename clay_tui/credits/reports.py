@@ -1,0 +1,263 @@
+"""Where the credits went: spend by table, column, provider, day or run; Run Info numbers; CSV.
+
+Spend is what captures charged; refunds are reported beside it, so ``net = spent - refunded``.
+Table and column names come from the table core's ``tables`` and the engine's
+``enrich_columns`` when those exist; otherwise reports show ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from clay_tui.credits.types import Entry
+from clay_tui.errors import ClayError
+
+GROUPINGS = ("table", "column", "provider", "day", "run")
+
+_KEYS = {
+    "table": ("table_id",),
+    "column": ("table_id", "column_id"),
+    "provider": ("provider",),
+    "day": ("substr(at, 1, 10)",),
+    "run": ("run_id",),
+}
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    key: str
+    label: str
+    spent: int
+    refunded: int
+    net: int
+    charges: int
+    refunds: int
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    by: str
+    since: date | None
+    until: date | None
+    table_id: int | None
+    rows: list[UsageRow] = field(default_factory=list)
+
+    @property
+    def spent(self) -> int:
+        return sum(r.spent for r in self.rows)
+
+    @property
+    def refunded(self) -> int:
+        return sum(r.refunded for r in self.rows)
+
+    @property
+    def net(self) -> int:
+        return self.spent - self.refunded
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "by": self.by,
+            "since": self.since and self.since.isoformat(),
+            "until": self.until and self.until.isoformat(),
+            "table_id": self.table_id,
+            "spent": self.spent,
+            "refunded": self.refunded,
+            "net": self.net,
+            "rows": [asdict(r) for r in self.rows],
+        }
+
+
+@dataclass(frozen=True)
+class ProviderNumbers:
+    provider: str
+    spent: int
+    refunded: int
+    charged_calls: int
+
+
+@dataclass(frozen=True)
+class RunInfoNumbers:
+    """The credit side of a column's Run Info."""
+
+    spent: int
+    refunded: int
+    net: int
+    reserved: int
+    charged_calls: int
+    providers: list[ProviderNumbers]
+    last_charge_at: str | None
+
+
+def has_table(db: sqlite3.Connection, name: str) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        is not None
+    )
+
+
+def table_columns(db: sqlite3.Connection, name: str) -> set[str]:
+    return {r[1] for r in db.execute(f"PRAGMA table_info({name})")}
+
+
+def _names(db: sqlite3.Connection, table: str) -> dict[int, str]:
+    if not has_table(db, table) or not {"id", "name"} <= table_columns(db, table):
+        return {}
+    return {int(r[0]): str(r[1]) for r in db.execute(f"SELECT id, name FROM {table}")}
+
+
+def _range(since: date | None, until: date | None) -> tuple[str, list[Any]]:
+    if since and until and since > until:
+        raise ClayError(
+            f"The date range is empty: {since.isoformat()} is after {until.isoformat()}."
+        )
+    where, params = "", []
+    if since:
+        where += " AND at >= ?"
+        params.append(since.isoformat())
+    if until:
+        where += " AND at < ?"
+        params.append((until + timedelta(days=1)).isoformat())
+    return where, params
+
+
+def usage(
+    db: sqlite3.Connection,
+    by: str,
+    *,
+    table_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> UsageReport:
+    """Spend and refunds grouped ``by`` table|column|provider|day|run, biggest spend first."""
+    if by not in GROUPINGS:
+        raise ClayError(f"Cannot group usage by {by!r}; use one of {', '.join(GROUPINGS)}.")
+    keys = _KEYS[by]
+    where, params = _range(since, until)
+    if table_id is not None:
+        where += " AND table_id = ?"
+        params.append(table_id)
+    cols = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+    group = ", ".join(f"k{i}" for i in range(len(keys)))
+    rows = db.execute(
+        f"SELECT {cols},"
+        " SUM(CASE WHEN kind = 'capture' THEN -amount ELSE 0 END) AS spent,"
+        " SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) AS refunded,"
+        " SUM(CASE WHEN kind = 'capture' AND part = 0 AND amount < 0 THEN 1 ELSE 0 END) AS charges,"
+        " SUM(CASE WHEN kind = 'refund' AND part = 0 THEN 1 ELSE 0 END) AS refunds"
+        f" FROM ledger WHERE kind IN ('capture', 'refund'){where}"
+        f" GROUP BY {group} HAVING spent > 0 OR refunded > 0"
+        f" ORDER BY spent - refunded DESC, {group}",
+        params,
+    ).fetchall()
+    tables = _names(db, "tables") if by in ("table", "column") else {}
+    columns = _names(db, "enrich_columns") if by == "column" else {}
+    out = []
+    for r in rows:
+        ident = tuple(r[f"k{i}"] for i in range(len(keys)))
+        out.append(
+            UsageRow(
+                key="/".join("" if v is None else str(v) for v in ident),
+                label=_label(by, ident, tables, columns),
+                spent=r["spent"],
+                refunded=r["refunded"],
+                net=r["spent"] - r["refunded"],
+                charges=r["charges"],
+                refunds=r["refunds"],
+            )
+        )
+    return UsageReport(by, since, until, table_id, out)
+
+
+def _label(by: str, ident: tuple[Any, ...], tables: dict[int, str], columns: dict[int, str]) -> str:
+    def name(mapping: dict[int, str], value: Any, what: str) -> str:
+        if value is None:
+            return f"(no {what})"
+        return mapping.get(int(value), f"{what} {value}")
+
+    if by == "table":
+        return name(tables, ident[0], "table")
+    if by == "column":
+        return f"{name(tables, ident[0], 'table')} / {name(columns, ident[1], 'column')}"
+    if by == "run":
+        return "(no run)" if ident[0] is None else f"run {ident[0]}"
+    if by == "provider":
+        return ident[0] or "(no provider)"
+    return str(ident[0])
+
+
+def write_csv(report: UsageReport, path: Path) -> Path:
+    """Write the report as CSV (one row per group, then a total row)."""
+    path = Path(path).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow([report.by, "label", "spent", "refunded", "net", "charges", "refunds"])
+            for r in report.rows:
+                w.writerow([r.key, r.label, r.spent, r.refunded, r.net, r.charges, r.refunds])
+            w.writerow(
+                [
+                    "total",
+                    "",
+                    report.spent,
+                    report.refunded,
+                    report.net,
+                    sum(r.charges for r in report.rows),
+                    sum(r.refunds for r in report.rows),
+                ]
+            )
+    except OSError as exc:
+        raise ClayError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    return path
+
+
+def run_info_numbers(db: sqlite3.Connection, table_id: int, column_id: int) -> RunInfoNumbers:
+    rows = db.execute(
+        "SELECT provider,"
+        " SUM(CASE WHEN kind = 'capture' THEN -amount ELSE 0 END) AS spent,"
+        " SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) AS refunded,"
+        " SUM(CASE WHEN kind = 'capture' AND part = 0 AND amount < 0 THEN 1 ELSE 0 END) AS calls,"
+        " SUM(CASE WHEN kind IN ('reserve', 'release') THEN -amount ELSE 0 END) AS held,"
+        " MAX(CASE WHEN kind = 'capture' AND amount < 0 THEN at END) AS last_at"
+        " FROM ledger WHERE table_id = ? AND column_id = ?"
+        " AND kind IN ('reserve', 'release', 'capture', 'refund')"
+        " GROUP BY provider ORDER BY provider",
+        (table_id, column_id),
+    ).fetchall()
+    providers = [
+        ProviderNumbers(r["provider"] or "(none)", r["spent"], r["refunded"], r["calls"])
+        for r in rows
+        if r["spent"] or r["refunded"] or r["calls"]
+    ]
+    spent = sum(r["spent"] for r in rows)
+    refunded = sum(r["refunded"] for r in rows)
+    last = max((r["last_at"] for r in rows if r["last_at"]), default=None)
+    return RunInfoNumbers(
+        spent,
+        refunded,
+        spent - refunded,
+        sum(r["held"] for r in rows),
+        sum(r["calls"] for r in rows),
+        providers,
+        last,
+    )
+
+
+def recent_entries(
+    db: sqlite3.Connection, limit: int = 20, *, include_holds: bool = False
+) -> list[Entry]:
+    """The newest entries, newest first (holds and their settlements hidden unless asked)."""
+    where = "" if include_holds else " WHERE kind NOT IN ('reserve', 'release')"
+    rows = db.execute(
+        "SELECT id, at, kind, amount, bucket, key, note, table_id, column_id, row_id, provider,"
+        f" run_id, action FROM ledger{where} ORDER BY id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [Entry(**dict(r)) for r in rows]

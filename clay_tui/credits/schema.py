@@ -1,0 +1,80 @@
+"""The credit tables in workspace.db: an append-only ledger and the plan's renewal state."""
+
+from __future__ import annotations
+
+SCHEMA_NAME = "credits"
+
+KINDS = (
+    "grant",
+    "forfeit",
+    "expire",
+    "purchase",
+    "reserve",
+    "capture",
+    "release",
+    "refund",
+    "adjustment",
+)
+SPEND_KINDS = ("reserve", "capture", "release", "refund")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT    NOT NULL,
+    kind      TEXT    NOT NULL CHECK (kind IN ('grant','forfeit','expire','purchase','reserve',
+                                               'capture','release','refund','adjustment')),
+    amount    INTEGER NOT NULL,
+    bucket    TEXT    NOT NULL CHECK (bucket IN ('plan','purchased')),
+    part      INTEGER NOT NULL DEFAULT 0,   -- 1: the purchased-bucket half of a split reservation
+    ref_id    INTEGER REFERENCES ledger(id),-- the hold settled / capture refunded
+    table_id  INTEGER,
+    column_id INTEGER,
+    row_id    INTEGER,
+    provider  TEXT,
+    run_id    INTEGER,
+    action    TEXT,
+    pid       INTEGER,                      -- process that made a reservation (crash recovery)
+    key       TEXT    NOT NULL UNIQUE,      -- idempotency key
+    note      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS ledger_ref ON ledger(ref_id);
+CREATE INDEX IF NOT EXISTS ledger_run ON ledger(run_id, id);
+CREATE INDEX IF NOT EXISTS ledger_column ON ledger(table_id, column_id, id);
+CREATE INDEX IF NOT EXISTS ledger_table ON ledger(table_id, id);
+CREATE INDEX IF NOT EXISTS ledger_kind_at ON ledger(kind, at);
+CREATE TRIGGER IF NOT EXISTS ledger_append_only_u BEFORE UPDATE ON ledger
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_append_only_d BEFORE DELETE ON ledger
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+
+CREATE TABLE IF NOT EXISTS credit_plan_state (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    name         TEXT    NOT NULL,
+    monthly      INTEGER NOT NULL,
+    billing      TEXT    NOT NULL,
+    anchor       TEXT    NOT NULL,   -- the date this plan's periods are counted from
+    period_start TEXT    NOT NULL,   -- the current period
+    next_renewal TEXT    NOT NULL,   -- first day of the next period (midnight UTC)
+    created_at   TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS credit_plan_changes (
+    id           INTEGER PRIMARY KEY,
+    requested_at TEXT    NOT NULL,
+    name         TEXT    NOT NULL,
+    monthly      INTEGER NOT NULL,
+    billing      TEXT    NOT NULL,
+    status       TEXT    NOT NULL CHECK (status IN ('pending','applied','cancelled','superseded')),
+    applied_at   TEXT
+);
+CREATE TABLE IF NOT EXISTS credit_periods (
+    start      TEXT PRIMARY KEY,
+    end        TEXT    NOT NULL,
+    name       TEXT    NOT NULL,
+    monthly    INTEGER NOT NULL,
+    billing    TEXT    NOT NULL,
+    granted    INTEGER NOT NULL,
+    forfeited  INTEGER NOT NULL,
+    expired    INTEGER NOT NULL,
+    applied_at TEXT    NOT NULL
+);
+"""
