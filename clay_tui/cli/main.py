@@ -63,6 +63,7 @@ def cli(ctx: click.Context, config_path: Path | None, workspace: Path | None) ->
 def _register() -> None:
     # Imported for their side effect of adding commands to `cli`.
     from clay_tui.cli import credits_cmds, enrich_cmds, sandbox_cmds, table_cmds  # noqa: F401
+    from clay_tui.cli import open_cmd  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,22 @@
+"""`clay-tui open [FILE|TABLE]` (also plain `clay-tui FILE|TABLE`): the TUI."""
+
+from __future__ import annotations
+
+import click
+
+from clay_tui.cli.context import CliContext
+from clay_tui.cli.main import cli
+
+
+@cli.command("open")
+@click.argument("target", required=False)
+@click.pass_obj
+def open_cmd(obj: CliContext, target: str | None) -> None:
+    """Open FILE or TABLE in the TUI (no argument: the sample leads table)."""
+    from clay_tui.ui.app import ClayApp  # Textual only loads for the TUI
+
+    app = ClayApp(obj.workspace, target=target)
+    try:
+        app.run()
+    finally:
+        app.save_all()  # also saves on exit paths that skipped action_quit (ctrl+c, errors)

@@ -1,0 +1,108 @@
+"""The Textual app: one TableScreen, app-wide keys, the command palette.
+
+``ClayApp(ws, table)`` shows an already-open table; ``ClayApp(ws, target=...)``
+opens one (a file path, a table name, or None for the sample leads) in a
+worker so the first paint never waits for a big file.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from textual.app import App
+
+from clay_tui.errors import ClayError
+from clay_tui.ui.commands import ClayCommands
+from clay_tui.ui.keymap import bindings_for
+from clay_tui.ui.screens.help_screen import HelpScreen
+from clay_tui.ui.screens.table_screen import TableScreen
+
+if TYPE_CHECKING:
+    from clay_tui.table.lead_table import LeadTable
+    from clay_tui.workspace import Workspace
+
+
+class ClayApp(App[None]):
+    TITLE = "clay-tui"
+    CSS_PATH = "app.tcss"
+    BINDINGS = bindings_for("app")
+    COMMANDS = App.COMMANDS | {ClayCommands}
+
+    def __init__(
+        self, ws: Workspace, table: LeadTable | None = None, *, target: str | None = None
+    ) -> None:
+        super().__init__()
+        self.ws = ws
+        self._initial = (table, target)
+        self._table_screen: TableScreen | None = None
+
+    def on_mount(self) -> None:
+        table, target = self._initial
+        self._table_screen = TableScreen(self.ws, table, target)
+        self.push_screen(self._table_screen)
+
+    @property
+    def table_screen(self) -> TableScreen | None:
+        return self._table_screen
+
+    @property
+    def table(self) -> LeadTable | None:
+        screen = self.table_screen
+        return screen.table if screen is not None else None
+
+    # ------------------------------------------------------------ app-wide actions
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def _push_optional(self, module: str, cls: str, *args: object) -> None:
+        """Push a screen another part of the app provides, if it is there yet."""
+        try:
+            screen_cls = getattr(importlib.import_module(module), cls)
+        except (ImportError, AttributeError):
+            self.notify("Not available yet.", severity="warning", timeout=3)
+            return
+        try:
+            self.push_screen(screen_cls(*args))
+        except ClayError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+
+    def action_plans_billing(self) -> None:
+        if type(self.screen).__name__ == "PlansBillingScreen":
+            return
+        self._push_optional(
+            "clay_tui.ui.screens.plans_billing_screen", "PlansBillingScreen", self.ws
+        )
+
+    def action_credit_usage(self) -> None:
+        if type(self.screen).__name__ == "CreditUsageScreen":
+            return
+        table = self.table
+        self._push_optional(
+            "clay_tui.ui.screens.credit_usage_screen",
+            "CreditUsageScreen",
+            self.ws,
+            table.id if table is not None else None,
+        )
+
+    async def action_quit(self) -> None:
+        """Save (if anything changed) and leave."""
+        self.save_all()
+        self.exit()
+
+    def save_all(self) -> None:
+        screen = self.table_screen
+        if screen is None:
+            return
+        try:
+            screen.save_now()
+        except ClayError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A user mistake that slipped through a handler: one sentence, not a traceback.
+        if isinstance(error, ClayError):
+            self.notify(str(error), severity="error", timeout=6)
+            return
+        super()._handle_exception(error)

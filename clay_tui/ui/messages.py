@@ -1,0 +1,70 @@
+"""Messages that workers and table listeners post to the screen.
+
+Workers never touch widgets: they do the heavy work (load, sort, filter,
+search, save, export) and post one of these; the handler on the screen
+changes what is shown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from clay_tui.table.lead_table import LeadTable, TableChange
+
+
+class TableLoaded(Message):
+    def __init__(self, table: LeadTable) -> None:
+        self.table = table
+        super().__init__()
+
+
+class LoadFailed(Message):
+    def __init__(self, error: str) -> None:
+        self.error = error
+        super().__init__()
+
+
+class ViewUpdated(Message):
+    """The view was recomputed; ``kind`` says why (sort, filter, change...)."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        self.kind = kind
+        self.detail = detail
+        super().__init__()
+
+
+class ViewFailed(Message):
+    """A view operation raised a ClayError; the view state is unchanged."""
+
+    def __init__(self, kind: str, error: str) -> None:
+        self.kind = kind
+        self.error = error
+        super().__init__()
+
+
+class TableChanged(Message):
+    """Posted from a LeadTable listener (any thread) after every change."""
+
+    def __init__(self, change: TableChange) -> None:
+        self.change = change
+        super().__init__()
+
+
+class SearchResult(Message):
+    def __init__(self, text: str, found: tuple[int, str] | None, wrapped: bool) -> None:
+        self.text = text
+        self.found = found
+        self.wrapped = wrapped
+        super().__init__()
+
+
+class JobDone(Message):
+    """A background job (save, export) finished: a one-sentence outcome."""
+
+    def __init__(self, text: str, error: bool = False) -> None:
+        self.text = text
+        self.error = error
+        super().__init__()

@@ -1,0 +1,23 @@
+"""The table menu (the ☰ button beside the table name, or `t`)."""
+
+from __future__ import annotations
+
+from clay_tui.ui.screens.popup_menu import MenuItem, PopupMenu
+
+
+def table_menu_items(auto_update: bool) -> list[MenuItem]:
+    return [
+        ("show_all", "Show all columns  (H)"),
+        ("save", "Save  (ctrl+s)"),
+        ("export", "Export CSV…  (x)"),
+        None,
+        ("auto_update", f"Auto-update columns: {'on' if auto_update else 'off'}"),
+        # --- later issues add table-level entries (recipes, run all...) here.
+    ]
+
+
+class TableMenu(PopupMenu):
+    """Dismisses with "show_all" | "save" | "export" | "auto_update" | None."""
+
+    def __init__(self, name: str, auto_update: bool, x: int = 0, y: int = 0) -> None:
+        super().__init__(name, table_menu_items(auto_update), x, y)

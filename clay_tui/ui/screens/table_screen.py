@@ -1,0 +1,572 @@
+"""The main screen: one table, its view, and every table action.
+
+Heavy work (loading, sort, filter, search, refresh after a change, save,
+export) runs in thread workers that only post messages; the handlers here
+change the widgets. A ``ClayError`` anywhere becomes a one-sentence
+notification (or an inline prompt error for a bad filter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+
+from clay_tui.errors import ClayError
+from clay_tui.services import tables as table_service
+from clay_tui.ui.keymap import bindings_for
+from clay_tui.ui.messages import (
+    JobDone,
+    LoadFailed,
+    SearchResult,
+    TableChanged,
+    TableLoaded,
+    ViewFailed,
+    ViewUpdated,
+)
+from clay_tui.ui.screens.column_menu import ColumnMenu
+from clay_tui.ui.screens.table_menu import TableMenu
+from clay_tui.ui.widgets.lead_grid import LeadGrid
+from clay_tui.ui.widgets.prompt_bar import PromptBar
+from clay_tui.ui.widgets.status_bar import StatusBar
+from clay_tui.ui.widgets.table_header import TableHeader
+
+if TYPE_CHECKING:
+    from clay_tui.table.lead_table import LeadTable
+    from clay_tui.table.view import TableView
+    from clay_tui.workspace import Workspace
+
+
+class TableScreen(Screen[None]):
+    BINDINGS = bindings_for("screen")
+
+    def __init__(
+        self, ws: Workspace, table: LeadTable | None = None, target: str | None = None
+    ) -> None:
+        super().__init__()
+        self.ws = ws
+        self.table: LeadTable | None = table
+        self.view: TableView | None = None
+        self.target = target
+        self.saved_version: int | None = None
+        self.last_search: str | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # ------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield TableHeader(id="header")
+        yield LeadGrid(id="grid")
+        yield PromptBar(id="prompt")
+        yield StatusBar(self.ws, id="status")
+
+    @property
+    def grid(self) -> LeadGrid:
+        return self.query_one(LeadGrid)
+
+    @property
+    def prompt(self) -> PromptBar:
+        return self.query_one(PromptBar)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self.grid.focus()
+        if self.table is not None:
+            self._show_table(self.table)
+        else:
+            self.grid.busy = True
+            self._load(self.target)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, target: str | None) -> None:
+        try:
+            table = table_service.open_table(self.ws, target)
+        except ClayError as exc:
+            self.post_message(LoadFailed(str(exc)))
+        else:
+            self.post_message(TableLoaded(table))
+
+    def on_table_loaded(self, message: TableLoaded) -> None:
+        self._show_table(message.table)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.query_one(TableHeader).set_name("(no table)")
+        self.notify(message.error, severity="error", timeout=10)
+
+    def _show_table(self, table: LeadTable) -> None:
+        from clay_tui.table.view import TableView
+
+        self.table = table
+        self.view = TableView(table)
+        self.saved_version = table.version
+        self._unsubscribe = table.subscribe(lambda change: self.post_message(TableChanged(change)))
+        self.grid.busy = False
+        self.grid.attach(table, self.view)
+        self.query_one(TableHeader).set_name(table.name)
+        self._refresh_status()
+        self.status.show_auto_update(self._auto_update())
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    # ------------------------------------------------------------ helpers
+    def _ready(self) -> bool:
+        """Table actions need a loaded table and no view job in flight."""
+        if self.table is None or self.view is None:
+            return False
+        if self.grid.busy:
+            self.notify("Still working on the last change…", timeout=2)
+            return False
+        return True
+
+    def _fail(self, exc: ClayError) -> None:
+        self.notify(str(exc), severity="error", timeout=6)
+
+    def _refresh_status(self) -> None:
+        if self.table is None or self.view is None:
+            return
+        self.status.show_table(self.table.name, self.grid.row_count, self.table.row_count)
+        self.status.show_filter(self.view.filter_text)
+        self.status.show_cell(self.grid.current_column, self.grid.cursor_row)
+
+    def _auto_update(self) -> bool:
+        if self.table is None:
+            return False
+        try:
+            return table_service.table_auto_update(self.ws, self.table)
+        except ClayError:
+            return False
+
+    def on_lead_grid_cursor_moved(self, message: LeadGrid.CursorMoved) -> None:
+        self.status.show_cell(message.column, message.row)
+
+    # ------------------------------------------------------------ view jobs
+    def _run_view_job(self, kind: str, job: Callable[[], str]) -> None:
+        """Run ``job`` (which changes the view) in a worker; the grid pauses reading."""
+        self.grid.busy = True
+        self._view_worker(kind, job)
+
+    @work(thread=True, group="view")
+    def _view_worker(self, kind: str, job: Callable[[], str]) -> None:
+        try:
+            detail = job()
+        except ClayError as exc:
+            self.post_message(ViewFailed(kind, str(exc)))
+        else:
+            self.post_message(ViewUpdated(kind, detail))
+
+    def on_view_updated(self, message: ViewUpdated) -> None:
+        grid = self.grid
+        grid.busy = False
+        if message.kind in ("sort", "filter"):
+            grid.cursor_row = 0
+            grid.scroll_to(y=0, animate=False, immediate=True)
+        grid.reload(widths=False)
+        if message.kind == "filter":
+            self.prompt.close()
+            grid.focus()
+        if message.kind == "add_rows" and self.view is not None and self.view.sort is None:
+            grid.move_cursor(row=grid.row_count - 1, column=0)
+        else:
+            grid.move_cursor()
+        if message.detail:
+            self.notify(message.detail, timeout=3)
+        self._refresh_status()
+
+    def on_view_failed(self, message: ViewFailed) -> None:
+        self.grid.busy = False
+        self.grid.reload()
+        if message.kind == "filter" and self.prompt.is_open:
+            self.prompt.show_error(message.error)
+        else:
+            self.notify(message.error, severity="error", timeout=6)
+        self._refresh_status()
+
+    def on_table_changed(self, message: TableChanged) -> None:
+        """Any change to the table (ours, an undo, or an enrichment run): recompute the view."""
+        view = self.view
+        if view is None:
+            return
+        kind = message.change.kind
+
+        def job() -> str:
+            view.refresh()
+            return ""
+
+        self._run_view_job(kind, job)
+
+    # ------------------------------------------------------------ sort / filter / search
+    def action_sort_asc(self) -> None:
+        self._sort(False)
+
+    def action_sort_desc(self) -> None:
+        self._sort(True)
+
+    def _sort(self, descending: bool) -> None:
+        column = self.grid.current_column
+        if not self._ready() or column is None:
+            return
+        view = self.view
+        assert view is not None
+
+        def job() -> str:
+            view.set_sort(column, descending)
+            return ""
+
+        self._run_view_job("sort", job)
+
+    def action_clear_sort(self) -> None:
+        if not self._ready():
+            return
+        view = self.view
+        assert view is not None
+
+        def job() -> str:
+            view.set_sort(None)
+            return ""
+
+        self._run_view_job("sort", job)
+
+    def action_filter(self) -> None:
+        if self.view is None:
+            return
+        self.prompt.ask(
+            "filter",
+            "Filter:",
+            self.view.filter_text or "",
+            placeholder="country = 'US' AND employees > 100   (empty = no filter)",
+        )
+
+    def action_clear_filter(self) -> None:
+        if not self._ready():
+            return
+        self._apply_filter(None)
+
+    def _apply_filter(self, text: str | None) -> None:
+        view = self.view
+        assert view is not None
+
+        def job() -> str:
+            view.set_filter(text)
+            return ""
+
+        self._run_view_job("filter", job)
+
+    def action_search(self) -> None:
+        if self.view is None:
+            return
+        self.prompt.ask("search", "Search:", self.last_search or "")
+
+    def action_search_next(self) -> None:
+        if not self.last_search:
+            self.action_search()
+            return
+        if self._ready():
+            self._search(self.last_search, self.grid.cursor_row + 1)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, text: str, start: int) -> None:
+        view = self.view
+        assert view is not None
+        try:
+            found = view.search(text, start)
+            wrapped = False
+            if found is None and start > 0:
+                found, wrapped = view.search(text, 0), True
+        except ClayError as exc:
+            self.post_message(JobDone(str(exc), error=True))
+            return
+        self.post_message(SearchResult(text, found, wrapped))
+
+    def on_search_result(self, message: SearchResult) -> None:
+        if message.found is None:
+            self.notify(f"No match for “{message.text}”.", severity="warning", timeout=3)
+            return
+        index, column = message.found
+        if message.wrapped:
+            self.notify("Search wrapped to the top.", timeout=2)
+        grid = self.grid
+        column_index = grid.columns.index(column) if column in grid.columns else None
+        grid.move_cursor(row=index, column=column_index)
+
+    # ------------------------------------------------------------ prompt answers
+    @on(PromptBar.Submitted)
+    def on_prompt_submitted(self, message: PromptBar.Submitted) -> None:
+        value = message.value
+        mode = message.mode
+        if mode == "filter":
+            if self.grid.busy:
+                return
+            self.prompt.show_error(None)
+            self._apply_filter(value.strip() or None)
+            return  # the prompt closes when the filter succeeds
+        if mode == "search":
+            if value:
+                self.last_search = value
+                self._search(value, self.grid.cursor_row)
+        elif mode == "goto":
+            if not self._goto(value):
+                self.prompt.show_error(f"No visible column named “{value}”.")
+                return
+        elif mode == "edit":
+            row_id, column = message.context
+            if not self._try(lambda: self._set_cell(row_id, column, value)):
+                return
+        elif mode == "rename":
+            old = message.context
+            if not self._try(lambda: self._rename(old, value.strip())):
+                return
+        elif mode == "export":
+            self._export(value.strip())
+        self.prompt.close()
+
+    def on_prompt_bar_closed(self) -> None:
+        self.grid.focus()
+
+    def _try(self, fn: Callable[[], None]) -> bool:
+        """Run a table change; a ClayError shows inline in the prompt and keeps it open."""
+        try:
+            fn()
+        except ClayError as exc:
+            self.prompt.show_error(str(exc))
+            return False
+        return True
+
+    def _goto(self, name: str) -> bool:
+        grid = self.grid
+        name = name.strip()
+        if grid.move_to_column(name):
+            return True
+        for col in grid.columns:
+            if col.lower() == name.lower():
+                return grid.move_to_column(col)
+        matches = [c for c in grid.columns if c.lower().startswith(name.lower())] if name else []
+        return grid.move_to_column(matches[0]) if matches else False
+
+    def action_goto_column(self) -> None:
+        if self.view is None:
+            return
+        self.prompt.ask("goto", "Go to column:", suggestions=list(self.grid.columns))
+
+    # ------------------------------------------------------------ editing
+    def action_edit_cell(self) -> None:
+        column = self.grid.current_column
+        if not self._ready() or column is None:
+            return
+        row_id = self.grid.current_row_id()
+        if row_id is None:
+            return
+        self.prompt.ask(
+            "edit",
+            f"{column}:",
+            self.grid.current_value_text(),
+            context=(row_id, column),
+            placeholder="empty = no value",
+        )
+
+    def _set_cell(self, row_id: int, column: str, text: str) -> None:
+        assert self.table is not None
+        self.table.set_cell(row_id, column, text if text != "" else None)
+
+    def action_add_row(self) -> None:
+        if not self._ready():
+            return
+        assert self.table is not None
+        try:
+            self.table.add_row()
+        except ClayError as exc:
+            self._fail(exc)
+
+    def action_delete_rows(self) -> None:
+        if not self._ready():
+            return
+        assert self.table is not None
+        grid = self.grid
+        ids = sorted(grid.selected) if grid.selected else []
+        if not ids:
+            row_id = grid.current_row_id()
+            ids = [row_id] if row_id is not None else []
+        if not ids:
+            return
+        try:
+            count = self.table.delete_rows(ids)
+        except ClayError as exc:
+            self._fail(exc)
+            return
+        grid.selected.clear()
+        self.notify(f"Deleted {count} row{'s' if count != 1 else ''} (ctrl+z undoes).", timeout=3)
+
+    def action_undo(self) -> None:
+        if not self._ready():
+            return
+        assert self.table is not None
+        try:
+            description = self.table.undo()
+        except ClayError as exc:
+            self._fail(exc)
+            return
+        self.notify(f"Undone: {description}." if description else "Nothing to undo.", timeout=3)
+
+    # ------------------------------------------------------------ columns
+    def action_hide_column(self) -> None:
+        column = self.grid.current_column
+        if not self._ready() or column is None:
+            return
+        assert self.view is not None
+        if len(self.grid.columns) <= 1:
+            self.notify("The last visible column cannot be hidden.", severity="warning")
+            return
+        self.view.hide(column)
+        self.grid.reload()
+        self.grid.move_cursor()
+        self.notify(f"Hid {column} (H shows all columns).", timeout=3)
+
+    def show_column(self, column: str) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        self.view.show(column)
+        self.grid.reload()
+        self.grid.move_to_column(column)
+
+    def action_show_all_columns(self) -> None:
+        if not self._ready():
+            return
+        assert self.view is not None
+        self.view.show_all()
+        self.grid.reload()
+        self.grid.move_cursor()
+
+    def action_rename_column(self) -> None:
+        column = self.grid.current_column
+        if not self._ready() or column is None:
+            return
+        self.prompt.ask("rename", f"Rename {column} to:", column, context=column)
+
+    def _rename(self, old: str, new: str) -> None:
+        assert self.table is not None
+        self.table.rename_column(old, new)
+
+    def action_delete_column(self) -> None:
+        column = self.grid.current_column
+        if not self._ready() or column is None:
+            return
+        assert self.table is not None
+        try:
+            self.table.delete_column(column)
+        except ClayError as exc:
+            self._fail(exc)
+            return
+        self.notify(f"Deleted column {column} (ctrl+z undoes).", timeout=3)
+
+    # ------------------------------------------------------------ menus
+    def action_column_menu(self) -> None:
+        column = self.grid.current_column
+        if self.table is None or column is None:
+            return
+        grid = self.grid
+        x = grid.region.x + grid._gutter + grid._offsets[grid.cursor_col] - int(grid.scroll_x)
+        self._open_column_menu(column, max(grid.region.x, x), grid.region.y + 2)
+
+    def on_lead_grid_column_menu_requested(self, message: LeadGrid.ColumnMenuRequested) -> None:
+        self._open_column_menu(message.column, message.x, message.y + 1)
+
+    def _open_column_menu(self, column: str, x: int, y: int) -> None:
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            if not self.grid.move_to_column(column):
+                return
+            actions = {
+                "sort_asc": self.action_sort_asc,
+                "sort_desc": self.action_sort_desc,
+                "hide": self.action_hide_column,
+                "rename": self.action_rename_column,
+                "delete": self.action_delete_column,
+            }
+            if choice in actions:
+                actions[choice]()
+
+        self.app.push_screen(ColumnMenu(column, x, y), chosen)
+
+    def action_table_menu(self) -> None:
+        if self.table is None:
+            return
+        button = self.query_one("#hdr-menu")
+        self.app.push_screen(
+            TableMenu(self.table.name, self._auto_update(), button.region.x, button.region.y + 1),
+            self._table_menu_chosen,
+        )
+
+    def on_table_header_menu_pressed(self) -> None:
+        self.action_table_menu()
+
+    def _table_menu_chosen(self, choice: str | None) -> None:
+        if choice == "show_all":
+            self.action_show_all_columns()
+        elif choice == "save":
+            self.action_save()
+        elif choice == "export":
+            self.action_export_csv()
+        elif choice == "auto_update" and self.table is not None:
+            on = not self._auto_update()
+            try:
+                table_service.set_table_auto_update(self.ws, self.table, on)
+            except ClayError as exc:
+                self._fail(exc)
+                return
+            self.status.show_auto_update(on)
+            self.notify(f"Auto-update columns {'on' if on else 'off'}.", timeout=3)
+
+    # ------------------------------------------------------------ save / export
+    def action_save(self) -> None:
+        if self.table is None:
+            return
+        self._save_worker()
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save_worker(self) -> None:
+        try:
+            self.save_now()
+        except ClayError as exc:
+            self.post_message(JobDone(str(exc), error=True))
+        else:
+            self.post_message(JobDone("Saved."))
+
+    def save_now(self) -> bool:
+        """Fold the journal into the snapshot if anything changed; True if it saved."""
+        table = self.table
+        if table is None or table.version == self.saved_version:
+            return False
+        version = table.version
+        table.save()
+        self.saved_version = version
+        return True
+
+    def action_export_csv(self) -> None:
+        if self.table is None:
+            return
+        default = str(Path.cwd() / f"{self.table.name}.csv")
+        self.prompt.ask("export", "Export CSV to:", default)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, path: str) -> None:
+        assert self.table is not None
+        try:
+            if not path:
+                raise ClayError("Give a file name to export to.")
+            table_service.export_table(self.ws, self.table, Path(path).expanduser())
+        except ClayError as exc:
+            self.post_message(JobDone(str(exc), error=True))
+        else:
+            self.post_message(JobDone(f"Exported {self.table.name} to {path}."))
+
+    def on_job_done(self, message: JobDone) -> None:
+        self.notify(message.text, severity="error" if message.error else "information", timeout=4)

@@ -1,0 +1,424 @@
+"""The virtualized table grid.
+
+A Line-API ``ScrollView``: it renders only the lines on screen and asks the
+:class:`TableView` for just the visible slice of rows (plus a margin), kept in a
+small window cache. It holds no per-row objects, so a million rows cost the same
+to scroll as a hundred. Column widths come from a sample of the first rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from clay_tui.ui.keymap import bindings_for
+
+if TYPE_CHECKING:
+    from clay_tui.table.lead_table import LeadTable
+    from clay_tui.table.view import TableView
+
+HEADER_HEIGHT = 2  # column name, then its type
+SAMPLE_ROWS = 200  # rows sampled for column widths
+MIN_WIDTH = 4
+MAX_WIDTH = 40
+NUMERIC = {"int", "float"}
+
+
+def format_value(value: Any) -> str:
+    """How a cell reads on screen: empty for null, one line always."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.15g}" if value == value else "NaN"
+    text = str(value)
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
+    return text
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells, marking a cut with an ellipsis."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else "…"
+    if right:
+        return " " * (width - length) + text
+    return text + " " * (width - length)
+
+
+class LeadGrid(ScrollView, can_focus=True):
+    """A spreadsheet-like grid over a TableView with a cell cursor."""
+
+    BINDINGS = bindings_for("grid")
+
+    COMPONENT_CLASSES = {
+        "lead-grid--header",
+        "lead-grid--type",
+        "lead-grid--gutter",
+        "lead-grid--cursor",
+        "lead-grid--cursor-row",
+        "lead-grid--cursor-column",
+        "lead-grid--selected",
+        "lead-grid--sorted",
+    }
+
+    DEFAULT_CSS = """
+    LeadGrid { background: $surface; }
+    LeadGrid > .lead-grid--header { text-style: bold; color: $text; background: $panel; }
+    LeadGrid > .lead-grid--type { color: $text-muted; background: $panel; text-style: italic; }
+    LeadGrid > .lead-grid--sorted { color: $accent; background: $panel; text-style: bold; }
+    LeadGrid > .lead-grid--gutter { color: $text-muted; background: $panel; }
+    LeadGrid > .lead-grid--cursor { background: $accent; color: $text; text-style: bold; }
+    LeadGrid > .lead-grid--cursor-row { background: $boost; }
+    LeadGrid > .lead-grid--cursor-column { background: $panel; }
+    LeadGrid > .lead-grid--selected { background: $warning-muted; }
+    """
+
+    class CursorMoved(Message):
+        """The cell cursor moved (row is a view index, column a name)."""
+
+        def __init__(self, row: int, column: str | None) -> None:
+            self.row = row
+            self.column = column
+            super().__init__()
+
+    class ColumnMenuRequested(Message):
+        """Right-click on a header: open the column menu at a screen position."""
+
+        def __init__(self, column: str, x: int, y: int) -> None:
+            self.column = column
+            self.x = x
+            self.y = y
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.table: LeadTable | None = None
+        self.view: TableView | None = None
+        self.cursor_row = 0
+        self.cursor_col = 0
+        self.selected: set[int] = set()  # row ids
+        self.busy = False  # a worker is changing the view: do not read it
+        self._columns: list[str] = []
+        self._labels: list[str] = []
+        self._numeric: list[bool] = []
+        self._widths: dict[str, int] = {}
+        self._offsets: list[int] = []  # x of each column in the data area
+        self._row_count = 0
+        self._gutter = 4
+        self._win_start = 0
+        self._win_rows: list[tuple[int, list[str]]] = []  # (row_id, formatted cells)
+
+    # ------------------------------------------------------------ data
+    def attach(self, table: LeadTable, view: TableView) -> None:
+        """Show this table through this view (called once the table is loaded)."""
+        self.table = table
+        self.view = view
+        self.reload(widths=True)
+
+    @property
+    def columns(self) -> list[str]:
+        return self._columns
+
+    @property
+    def row_count(self) -> int:
+        return self._row_count
+
+    @property
+    def current_column(self) -> str | None:
+        if not self._columns:
+            return None
+        return self._columns[min(self.cursor_col, len(self._columns) - 1)]
+
+    def current_row_id(self) -> int | None:
+        """The row id under the cursor, from the cached window when possible."""
+        row = self._row(self.cursor_row)
+        return row[0] if row is not None else None
+
+    def current_value_text(self) -> str:
+        row = self._row(self.cursor_row)
+        if row is None or not self._columns:
+            return ""
+        return row[1][self.cursor_col]
+
+    def reload(self, widths: bool = False) -> None:
+        """Re-read the view's shape after any change; drops the window cache."""
+        self._win_rows = []
+        self._win_start = 0
+        if self.view is None or self.table is None:
+            return
+        self._columns = list(self.view.visible_columns)
+        self._row_count = self.view.row_count
+        labels = [self.table.dtype_label(c) for c in self._columns]
+        self._labels = labels
+        self._numeric = [label in NUMERIC for label in labels]
+        missing = [c for c in self._columns if c not in self._widths]
+        if widths or missing:
+            self._measure(self._columns if widths else missing)
+        self._gutter = max(4, len(str(self._row_count)) + 2)
+        x = 0
+        self._offsets = []
+        for col in self._columns:
+            self._offsets.append(x)
+            x += self._widths[col] + 1
+        self.virtual_size = Size(self._gutter + x, self._row_count + HEADER_HEIGHT)
+        self.cursor_row = max(0, min(self.cursor_row, self._row_count - 1))
+        self.cursor_col = max(0, min(self.cursor_col, len(self._columns) - 1))
+        self.refresh()
+
+    def _measure(self, columns: list[str]) -> None:
+        """Column widths from the header and a sample of rows, never the whole frame."""
+        assert self.view is not None and self.table is not None
+        sample: dict[str, int] = {}
+        if columns and self._row_count:
+            frame = self.view.slice(0, min(SAMPLE_ROWS, self._row_count))
+            for col in columns:
+                if col in frame.columns:
+                    values = frame.get_column(col).to_list()
+                    sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
+        for col in columns:
+            label = self.table.dtype_label(col)
+            width = max(cell_len(col) + 2, len(label), sample.get(col, 0), MIN_WIDTH)
+            self._widths[col] = min(width, MAX_WIDTH)
+
+    def _row(self, index: int) -> tuple[int, list[str]] | None:
+        """One formatted row by view index, fetching a new window on a miss."""
+        start = self._win_start
+        if start <= index < start + len(self._win_rows):
+            return self._win_rows[index - start]
+        if self.busy or self.view is None or not (0 <= index < self._row_count):
+            return None
+        margin = max(self.size.height, 20)
+        start = max(0, index - margin)
+        stop = min(self._row_count, index + 2 * margin)
+        frame = self.view.slice(start, stop)
+        rows: list[tuple[int, list[str]]] = []
+        for values in frame.iter_rows():
+            rows.append((values[0], [format_value(v) for v in values[1:]]))
+        self._win_start = start
+        self._win_rows = rows
+        if start <= index < start + len(rows):
+            return rows[index - start]
+        return None
+
+    # ------------------------------------------------------------ cursor
+    @property
+    def body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - HEADER_HEIGHT)
+
+    def move_cursor(self, row: int | None = None, column: int | None = None) -> None:
+        """Move the cell cursor (clamped) and scroll it into view."""
+        if row is not None:
+            self.cursor_row = max(0, min(row, self._row_count - 1))
+        if column is not None:
+            self.cursor_col = max(0, min(column, len(self._columns) - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.CursorMoved(self.cursor_row, self.current_column))
+
+    def move_to_column(self, name: str) -> bool:
+        if name in self._columns:
+            self.move_cursor(column=self._columns.index(name))
+            return True
+        return False
+
+    def _scroll_to_cursor(self) -> None:
+        x, y = self.scroll_x, self.scroll_y
+        body = self.body_height
+        if self.cursor_row < y:
+            y = self.cursor_row
+        elif self.cursor_row >= y + body:
+            y = self.cursor_row - body + 1
+        if self._columns:
+            data_width = max(1, self.scrollable_content_region.width - self._gutter)
+            x0 = self._offsets[self.cursor_col]
+            x1 = x0 + self._widths[self._columns[self.cursor_col]] + 1
+            if x0 < x:
+                x = x0
+            elif x1 > x + data_width:
+                x = min(x0, x1 - data_width)
+        if (x, y) != (self.scroll_x, self.scroll_y):
+            self.scroll_to(x, y, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_cursor_left(self) -> None:
+        self.move_cursor(column=self.cursor_col - 1)
+
+    def action_cursor_right(self) -> None:
+        self.move_cursor(column=self.cursor_col + 1)
+
+    def action_page_up(self) -> None:
+        body = self.body_height
+        self.scroll_to(y=max(0, self.scroll_y - body), animate=False, immediate=True)
+        self.move_cursor(row=self.cursor_row - body)
+
+    def action_page_down(self) -> None:
+        body = self.body_height
+        self.scroll_to(y=self.scroll_y + body, animate=False, immediate=True)
+        self.move_cursor(row=self.cursor_row + body)
+
+    def action_first_column(self) -> None:
+        self.move_cursor(column=0)
+
+    def action_last_column(self) -> None:
+        self.move_cursor(column=len(self._columns) - 1)
+
+    def action_first_row(self) -> None:
+        self.move_cursor(row=0, column=0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(row=self._row_count - 1, column=len(self._columns) - 1)
+
+    def action_toggle_select(self) -> None:
+        row_id = self.current_row_id()
+        if row_id is None:
+            return
+        if row_id in self.selected:
+            self.selected.discard(row_id)
+        else:
+            self.selected.add(row_id)
+        self.move_cursor(row=self.cursor_row + 1)
+
+    # ------------------------------------------------------------ mouse
+    def _hit(self, x: int, y: int) -> tuple[int | None, int | None]:
+        """(view row or None for the header, column index or None) at a widget offset."""
+        column = None
+        if x >= self._gutter:
+            data_x = x - self._gutter + int(self.scroll_x)
+            for index, start in enumerate(self._offsets):
+                if start <= data_x < start + self._widths[self._columns[index]] + 1:
+                    column = index
+                    break
+        if y < HEADER_HEIGHT:
+            return None, column
+        return int(self.scroll_y) + y - HEADER_HEIGHT, column
+
+    def on_click(self, event: events.Click) -> None:
+        row, column = self._hit(event.x, event.y)
+        if column is None:
+            return
+        if event.button == 3 and row is None:
+            self.move_cursor(column=column)
+            self.post_message(
+                self.ColumnMenuRequested(self._columns[column], event.screen_x, event.screen_y)
+            )
+        elif event.button == 1 and row is not None and row < self._row_count:
+            self.move_cursor(row=row, column=column)
+        elif event.button == 1 and row is None:
+            self.move_cursor(column=column)
+
+    # ------------------------------------------------------------ rendering
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y < HEADER_HEIGHT:
+            return self._header_line(y, width)
+        index = int(self.scroll_y) + y - HEADER_HEIGHT
+        if index >= self._row_count:
+            return Strip.blank(width, self.rich_style)
+        return self._row_line(index, width)
+
+    def _visible_columns(self, data_width: int) -> list[int]:
+        left = int(self.scroll_x)
+        right = left + data_width
+        out = []
+        for index, start in enumerate(self._offsets):
+            end = start + self._widths[self._columns[index]] + 1
+            if end > left and start < right:
+                out.append(index)
+            elif start >= right:
+                break
+        return out
+
+    def _data_strip(
+        self, cells: list[tuple[int, str, Style]], data_width: int, base: Style
+    ) -> list[Segment]:
+        """Segments of the data area: cells placed at their x, cropped to the viewport."""
+        if not cells:
+            return [Segment(" " * data_width, base)]
+        first_x = self._offsets[cells[0][0]]
+        segments = [Segment(text, style) for _, text, style in cells]
+        strip = Strip(segments)
+        left = int(self.scroll_x) - first_x
+        strip = strip.crop(left, left + data_width)
+        return list(strip.extend_cell_length(data_width, base))
+
+    def _header_line(self, y: int, width: int) -> Strip:
+        head = self.get_component_rich_style("lead-grid--header" if y == 0 else "lead-grid--type")
+        sorted_style = self.get_component_rich_style("lead-grid--sorted")
+        gutter = self.get_component_rich_style("lead-grid--gutter")
+        data_width = max(0, width - self._gutter)
+        sort = self.view.sort if self.view is not None else None
+        cells = []
+        for index in self._visible_columns(data_width):
+            col = self._columns[index]
+            w = self._widths[col]
+            if y == 0:
+                mark = ""
+                style = head
+                if sort is not None and sort[0] == col:
+                    mark = " ▼" if sort[1] else " ▲"
+                    style = sorted_style
+                text = _fit(col, w - len(mark)) + mark if w > len(mark) + 1 else _fit(col, w)
+            else:
+                text, style = _fit(self._labels[index], w), head
+            if index == self.cursor_col:
+                style = style + self.get_component_rich_style("lead-grid--cursor-column")
+            cells.append((index, text + " ", style))
+        label = "#" if y == 0 else ""
+        segments = [Segment(_fit(label, self._gutter - 1, right=True) + " ", gutter)]
+        segments += self._data_strip(cells, data_width, head)
+        return Strip(segments, width)
+
+    def _row_line(self, index: int, width: int) -> Strip:
+        base = self.rich_style
+        gutter = self.get_component_rich_style("lead-grid--gutter")
+        data_width = max(0, width - self._gutter)
+        row = self._row(index)
+        number = _fit(str(index + 1), self._gutter - 1, right=True) + " "
+        if row is None:
+            return Strip([Segment(number, gutter), Segment(" " * data_width, base)], width)
+        row_id, values = row
+        is_cursor_row = index == self.cursor_row
+        row_style = base
+        if row_id in self.selected:
+            row_style = base + self.get_component_rich_style("lead-grid--selected")
+            gutter = gutter + self.get_component_rich_style("lead-grid--selected")
+        if is_cursor_row:
+            row_style = row_style + self.get_component_rich_style("lead-grid--cursor-row")
+        cursor = self.get_component_rich_style("lead-grid--cursor")
+        focused = self.has_focus
+        cells = []
+        for col_index in self._visible_columns(data_width):
+            w = self._widths[self._columns[col_index]]
+            text = _fit(values[col_index], w, right=self._numeric[col_index])
+            style = row_style
+            if is_cursor_row and col_index == self.cursor_col:
+                style = row_style + cursor if focused else row_style + Style(reverse=True)
+            cells.append((col_index, text + " ", style))
+        segments = [Segment(number, gutter), *self._data_strip(cells, data_width, row_style)]
+        return Strip(segments, width)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._win_rows = []
+        self.refresh()
