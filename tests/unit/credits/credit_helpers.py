@@ -1,0 +1,25 @@
+"""Shared helpers for the credit tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import make_settings
+
+from clay_tui.clock import FixedClock
+from clay_tui.credits import SpendContext
+from clay_tui.workspace import Workspace
+
+
+def ctx(
+    row: int = 1, *, table: int = 1, column: int = 1, provider: str = "hunter", run: int | None = 1
+) -> SpendContext:
+    return SpendContext(table, column, row, provider, run, "email_finder")
+
+
+def open_ws(root: Path, clock: FixedClock, **plan: object) -> Workspace:
+    return Workspace.open(make_settings(root, plan=dict(plan)), clock)
+
+
+def ledger_sum(ws: Workspace) -> int:
+    return ws.db.execute("SELECT COALESCE(SUM(amount), 0) FROM ledger").fetchone()[0]
