@@ -1,0 +1,97 @@
+"""`credits verify`: invariants, stale reservations, charges vs stored results."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from credit_helpers import ctx
+
+from clay_tui.credits import Ledger
+from clay_tui.credits.verify import pid_alive, verify
+
+DEAD = lambda pid: False  # noqa: E731
+ALIVE = lambda pid: True  # noqa: E731
+
+
+@pytest.fixture
+def ledger(workspace) -> Ledger:
+    return Ledger(workspace)
+
+
+def check(report, name: str):
+    return next(c for c in report.checks if c.name.startswith(name))
+
+
+def test_clean_ledger_passes(ledger: Ledger) -> None:
+    ledger.capture(ledger.reserve(3, "a", context=ctx()), 2)
+    ledger.purchase(5)
+    report = verify(ledger)
+    assert report.ok and report.actions == []
+    assert len(report.checks) == 5
+
+
+def test_holds_of_dead_processes_are_released(ledger: Ledger) -> None:
+    ledger.reserve(3, "a", context=ctx(run=None))
+    ledger.reserve(4, "b", context=ctx(2, run=None))
+    assert verify(ledger, alive=ALIVE).ok  # held by a live process: fine
+    report = verify(ledger, repair=False, alive=DEAD)
+    assert not report.ok and "2 open reservation" in check(report, "every reservation").detail
+    report = verify(ledger, alive=DEAD)
+    assert report.ok
+    assert report.actions == [
+        "Released 2 reservation(s) left by a crashed process (7 credits back to available)."
+    ]
+    assert ledger.balance().reserved == 0 and ledger.balance().available == 2000
+    assert verify(ledger, alive=DEAD).actions == []  # nothing left to do
+
+
+def test_run_liveness_comes_from_the_runs_table(ledger: Ledger, workspace) -> None:
+    workspace.db.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, status TEXT, pid INTEGER)")
+    workspace.db.execute(
+        "INSERT INTO runs VALUES (1, 'running', ?), (2, 'done', ?)", (os.getpid(), os.getpid())
+    )
+    ledger.reserve(1, "live", context=ctx(run=1))
+    ledger.reserve(1, "finished", context=ctx(2, run=2))
+    report = verify(ledger)
+    assert report.ok and "Released 1 reservation" in report.actions[0]
+    assert ledger.find_reservation("live") is not None and ledger.balance().reserved == 1
+
+
+def test_pid_alive() -> None:
+    assert pid_alive(os.getpid())
+    assert not pid_alive(None)
+    assert not pid_alive(2**22 + 12345)
+
+
+def test_charges_must_match_stored_results(ledger: Ledger, workspace) -> None:
+    db = workspace.db
+    db.execute(
+        "CREATE TABLE cells (table_id INT, column_id INT, row_id INT, value TEXT,"
+        " credits INTEGER, PRIMARY KEY (table_id, column_id, row_id))"
+    )
+    ledger.capture(ledger.reserve(2, "a", context=ctx(1)), 2)
+    db.execute("INSERT INTO cells VALUES (1, 1, 1, 'x@y.com', 2)")
+    assert verify(ledger).ok
+    ledger.capture(ledger.reserve(2, "b", context=ctx(2)), 2)  # no stored result
+    db.execute("INSERT INTO cells VALUES (1, 1, 3, 'z@y.com', 2)")  # result without a charge
+    c = check(verify(ledger), "every charge")
+    assert not c.ok
+    assert "1 charge(s) without a stored result" in c.detail
+    assert "1 charged cell(s) without a capture" in c.detail
+
+
+def test_tampered_entries_are_reported(ledger: Ledger, workspace) -> None:
+    db = workspace.db
+    ledger.capture(ledger.reserve(2, "a", context=ctx()), 2)
+    db.execute("DROP TRIGGER ledger_append_only_u")
+    db.execute("UPDATE ledger SET amount = -5 WHERE kind = 'capture'")
+    db.execute(
+        "INSERT INTO ledger (at, kind, amount, bucket, key) VALUES ('x', 'purchase', -3,"
+        " 'purchased', 'bad')"
+    )
+    report = verify(ledger)
+    assert not report.ok
+    assert not check(report, "no bucket").ok
+    detail = check(report, "entries").detail
+    assert "wrong sign" in detail and "charges more than its reservation held" in detail
