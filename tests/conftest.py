@@ -49,3 +49,43 @@ def workspace(settings: Settings, clock: FixedClock):
     ws = Workspace.open(settings, clock)
     yield ws
     ws.close()
+
+
+# ------------------------------------------------------------ sandbox (owner P)
+
+
+def sandbox_raw_config(**provider_overrides: object) -> dict:
+    """The bundled config with every provider in sandbox mode, no client-side rate limits and
+    short timeouts (fast tests); ``provider_overrides`` apply to every provider."""
+    raw = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    raw["sandbox"].update(latency_ms=0, jitter_ms=0)
+    for table in raw["providers"].values():
+        table.update(mode="sandbox", rate_per_second=0, rate_per_minute=0, concurrency=10,
+                     timeout_s=5, max_retries=2)
+        table.update(provider_overrides)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    """One zero-latency sandbox for the whole session; ensure_sandbox() returns it too."""
+    from clay_tui.config import SandboxSettings
+    from clay_tui.sandbox.server import SandboxServer, set_shared
+
+    server = SandboxServer(SandboxSettings(latency_ms=0, jitter_ms=0))
+    server.start()
+    set_shared(server)
+    yield server
+    set_shared(None)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(sandbox_server) -> str:
+    return sandbox_server.url
+
+
+@pytest.fixture
+def sandbox_settings(tmp_path: Path, sandbox_url: str) -> Settings:
+    """Settings whose providers all talk to the session sandbox (no rate limits, 5 s timeout)."""
+    return parse_settings(sandbox_raw_config(), "<test>", tmp_path / "ws")

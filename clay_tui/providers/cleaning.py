@@ -1,0 +1,116 @@
+"""Free, offline cleaning actions: phone (E.164), email syntax, domain.
+
+An input that is not a phone/email/domain is ``INVALID`` (a status, not a value),
+so a bad number never lands in the table looking like a good one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from clay_tui.providers.base import Outcome, ProviderResult
+
+PROVIDER = "cleaning"
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE,
+                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_TYPE_NAMES = {v: k.lower() for k, v in vars(phonenumbers.PhoneNumberType).items()
+               if k.isupper() and isinstance(v, int)}
+
+
+def _result(action: str, outcome: Outcome, data: dict | None = None,
+            message: str = "", error_id: str | None = None) -> ProviderResult:
+    return ProviderResult(outcome=outcome, provider=PROVIDER, action=action, data=data or {},
+                          message=message, error_id=error_id)
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def normalize_phone(value: str | None, default_region: str = "US", *,
+                    mobile_only: bool = False) -> ProviderResult:
+    """E.164 via phonenumbers, numbers without ``+`` read in ``default_region``.
+
+    data: phone, country_code (region), type, extension (or None).
+    """
+    action = "normalize_phone"
+    if _empty(value):
+        return _result(action, Outcome.NO_DATA, message="The phone is empty.")
+    text = str(value).strip()
+    region = (default_region or "US").upper()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return _result(action, Outcome.INVALID, {"input": text}, "Not a phone number.",
+                       "invalid_phone")
+    if not phonenumbers.is_valid_number(number):
+        return _result(action, Outcome.INVALID, {"input": text},
+                       "Not a valid phone number.", "invalid_phone")
+    kind = phonenumbers.number_type(number)
+    if mobile_only and kind not in _MOBILE_TYPES:
+        return _result(action, Outcome.INVALID, {"input": text, "type": _TYPE_NAMES.get(kind)},
+                       f"Not a mobile number ({_TYPE_NAMES.get(kind, 'unknown')}).",
+                       "not_mobile")
+    data = {
+        "phone": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        "country_code": phonenumbers.region_code_for_number(number),
+        "type": _TYPE_NAMES.get(kind, "unknown"),
+        "extension": number.extension or None,
+    }
+    return _result(action, Outcome.FOUND, data)
+
+
+def validate_email_syntax(value: str | None) -> ProviderResult:
+    """Syntax only (no DNS). data: email (normalized: domain lowercased), domain."""
+    action = "validate_email"
+    if _empty(value):
+        return _result(action, Outcome.NO_DATA, message="The email is empty.")
+    text = str(value).strip()
+    try:
+        info = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return _result(action, Outcome.INVALID, {"input": text}, str(exc), "invalid_email")
+    return _result(action, Outcome.FOUND, {"email": info.normalized, "domain": info.domain})
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
+_LABEL = re.compile(r"^(?!-)[\w\-]{1,63}(?<!-)$", re.UNICODE)
+
+
+def domain_of(value: str | None) -> str | None:
+    """The bare domain of a URL, email or domain: lowercase, no scheme/www/path/port."""
+    if value is None:
+        return None
+    text = "".join(str(value).split()).lower()  # whitespace anywhere is noise
+    if not text:
+        return None
+    if "@" in text and not _SCHEME.match(text):
+        text = text.rsplit("@", 1)[1]
+    text = _SCHEME.sub("", text)
+    text = re.split(r"[/?#\\]", text, maxsplit=1)[0]
+    if "@" in text:  # user:pass@host
+        text = text.rsplit("@", 1)[1]
+    text = text.split(":", 1)[0].strip(".")
+    if text.startswith("www."):
+        text = text[4:]
+    labels = text.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        return None
+    if labels[-1].isdigit():  # an IP address is not a company domain
+        return None
+    return text
+
+
+def normalize_domain(value: str | None) -> ProviderResult:
+    """From a URL, an email or a domain. data: domain."""
+    action = "normalize_domain"
+    if _empty(value):
+        return _result(action, Outcome.NO_DATA, message="The domain is empty.")
+    domain = domain_of(value)
+    if domain is None:
+        return _result(action, Outcome.INVALID, {"input": str(value).strip()},
+                       "Not a domain, URL or email.", "invalid_domain")
+    return _result(action, Outcome.FOUND, {"domain": domain})

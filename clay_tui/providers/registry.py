@@ -1,0 +1,66 @@
+"""The set of provider clients for one run.
+
+Sandbox mode points a provider at the bundled sandbox (``<sandbox_url>/<provider>``)
+with the sandbox key; live mode uses ``base_url`` and the key from the env var.
+Switching between them is config only, never code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from clay_tui.config import ProviderSettings, Settings
+from clay_tui.providers.client import ProviderClient
+
+
+class Providers:
+    """Lazily built :class:`ProviderClient` per provider name; close them with :meth:`aclose`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sandbox_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **client_options: Any,  # backoff_s, max_backoff_s, max_wait_s (tests use small ones)
+    ) -> None:
+        self.settings = settings
+        self._sandbox_url = sandbox_url
+        self._transport = transport
+        self._options = client_options
+        self._clients: dict[str, ProviderClient] = {}
+
+    @property
+    def sandbox_url(self) -> str | None:
+        if self._sandbox_url is None and self.settings.any_sandbox:
+            from clay_tui.sandbox.server import ensure_sandbox
+
+            self._sandbox_url = ensure_sandbox(self.settings)
+        return self._sandbox_url
+
+    def provider_settings(self, name: str) -> ProviderSettings:
+        return self.settings.providers.get(name) or ProviderSettings(name=name)
+
+    def client(self, name: str) -> ProviderClient:
+        if name not in self._clients:
+            ps = self.provider_settings(name)
+            sandbox = ps.mode == "sandbox"
+            base = f"{self.sandbox_url}/{name}" if sandbox else ps.base_url
+            self._clients[name] = ProviderClient(
+                ps, base, api_key=ps.api_key, sandbox=sandbox, transport=self._transport,
+                **self._options,
+            )
+        return self._clients[name]
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    async def __aenter__(self) -> Providers:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,127 @@
+"""Dispatch a sandbox request: provider prefix, key check, fault injection, handler.
+
+Faults come from ``SandboxSettings.faults`` (a rate per provider and fault) or
+per request from headers, for tests:
+
+- ``X-Sandbox-Fault: NAME``, one of throttle_429, forbidden_403, server_error_500, timeout,
+  malformed_json, quota_exhausted
+- ``X-Sandbox-Fault-Times: N`` + ``X-Sandbox-Fault-Id: ID``: only the first N requests with ID fail
+- ``X-Sandbox-Retry-After: S`` (seconds, may be fractional) on throttle answers (default 1)
+- ``X-Sandbox-Latency-Ms: MS`` replaces the configured latency and jitter
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from clay_tui.config import SANDBOX_FAULTS, SandboxSettings
+from clay_tui.sandbox import hunter_api, openai_api, prospeo_api
+from clay_tui.sandbox.http import Request, Response, json_response
+from clay_tui.sandbox.state import SandboxState
+
+Handler = Callable[[Request, SandboxState], Response]
+ROUTES: dict[str, dict[tuple[str, str], Handler]] = {
+    "hunter": hunter_api.ROUTES,
+    "prospeo": prospeo_api.ROUTES,
+    "openai": openai_api.ROUTES,
+}
+MALFORMED = b'{"data": {"email": "jane.doe@acme.com", "score": 9'
+
+
+def _authorized(provider: str, req: Request) -> bool:
+    if provider == "hunter":
+        return hunter_api.authorized(req)
+    if provider == "prospeo":
+        return prospeo_api.authorized(req)
+    return openai_api.authorized(req)
+
+
+def _unauthorized(provider: str, req: Request) -> Response:
+    if provider == "hunter":
+        return hunter_api.unauthorized()
+    if provider == "prospeo":
+        return prospeo_api.unauthorized(req)
+    return openai_api.unauthorized()
+
+
+def fault_response(provider: str, fault: str, req: Request) -> Response:
+    """The fault in the provider's own shape."""
+    if fault == "timeout":
+        return Response(200, b"", hang=True)
+    if fault == "malformed_json":
+        return Response(200, MALFORMED, {"Content-Type": "application/json"})
+    retry_after = req.headers.get("x-sandbox-retry-after", "1")
+    if provider == "prospeo":
+        res = prospeo_api.fault(fault, req, retry_after)
+    elif provider == "hunter":
+        res = hunter_api.FAULTS[fault](retry_after)
+    else:
+        res = openai_api.FAULTS[fault](retry_after)
+    assert res is not None
+    return res
+
+
+class Router:
+    """Turns a Request into a Response; also decides each request's simulated latency."""
+
+    def __init__(self, settings: SandboxSettings, *, seed: int | None = None) -> None:
+        self.settings = settings
+        self.state = SandboxState()
+        self._rng = random.Random(seed)
+
+    def latency_s(self, req: Request) -> float:
+        given = req.headers.get("x-sandbox-latency-ms")
+        if given is not None:
+            try:
+                return max(0.0, float(given)) / 1000.0
+            except ValueError:
+                pass
+        ms = self.settings.latency_ms
+        if self.settings.jitter_ms > 0:
+            ms += self._rng.uniform(0, self.settings.jitter_ms)
+        return max(0.0, ms) / 1000.0
+
+    def _fault(self, provider: str, req: Request) -> str | None:
+        named = req.headers.get("x-sandbox-fault", "").strip()
+        if named:
+            if named not in SANDBOX_FAULTS:
+                return None
+            times = req.headers.get("x-sandbox-fault-times")
+            if times is not None:
+                fid = req.headers.get("x-sandbox-fault-id", f"{named}:{req.path}")
+                try:
+                    if self.state.bump(f"fault:{fid}") > int(times):
+                        return None
+                except ValueError:
+                    return None
+            return named
+        rates = self.settings.faults.get(provider) or {}
+        if rates:
+            draw = self._rng.random()
+            for fault in SANDBOX_FAULTS:
+                rate = rates.get(fault, 0.0)
+                if draw < rate:
+                    return fault
+                draw -= rate
+        return None
+
+    def handle(self, req: Request) -> Response:
+        self.state.requests += 1
+        provider, _, rest = req.path.lstrip("/").partition("/")
+        routes = ROUTES.get(provider)
+        sub = "/" + rest
+        if routes is None or not any(path == sub for _, path in routes):
+            return json_response(404, {"error": True, "message": "NOT_FOUND",
+                                       "details": f"No sandbox route {req.path}"})
+        handler = routes.get((req.method, sub))
+        if handler is None:
+            return json_response(405, {"error": True, "message": "METHOD_NOT_ALLOWED",
+                                       "details": f"{req.method} is not allowed on {req.path}"})
+        inner = Request(req.method, sub, req.query, req.headers, req.body)
+        if not _authorized(provider, inner):
+            return _unauthorized(provider, inner)
+        fault = self._fault(provider, inner)
+        if fault is not None:
+            return fault_response(provider, fault, inner)
+        return handler(inner, self.state)
