@@ -13,6 +13,7 @@ import httpx
 
 from clay_tui.config import ProviderSettings, Settings
 from clay_tui.providers.client import ProviderClient
+from clay_tui.providers.loopback import LoopbackTransport
 
 
 class Providers:
@@ -24,11 +25,13 @@ class Providers:
         *,
         sandbox_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        loopback: bool = True,
         **client_options: Any,  # backoff_s, max_backoff_s, max_wait_s (tests use small ones)
     ) -> None:
         self.settings = settings
         self._sandbox_url = sandbox_url
         self._transport = transport
+        self._loopback = loopback  # sandbox clients use the lean LoopbackTransport
         self._options = client_options
         self._clients: dict[str, ProviderClient] = {}
 
@@ -48,8 +51,11 @@ class Providers:
             ps = self.provider_settings(name)
             sandbox = ps.mode == "sandbox"
             base = f"{self.sandbox_url}/{name}" if sandbox else ps.base_url
+            transport = self._transport
+            if transport is None and sandbox and self._loopback:
+                transport = LoopbackTransport()
             self._clients[name] = ProviderClient(
-                ps, base, api_key=ps.api_key, sandbox=sandbox, transport=self._transport,
+                ps, base, api_key=ps.api_key, sandbox=sandbox, transport=transport,
                 **self._options,
             )
         return self._clients[name]
