@@ -543,7 +543,10 @@ class TableScreen(Screen[None]):
     def save_now(self) -> bool:
         """Fold the journal into the snapshot if anything changed; True if it saved."""
         table = self.table
-        if table is None or table.version == self.saved_version:
+        if table is None:
+            return False
+        # `dirty` (when the core has it) also covers a journal left by a crash before we opened.
+        if table.version == self.saved_version and not getattr(table, "dirty", False):
             return False
         version = table.version
         table.save()

@@ -14,7 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -118,6 +118,22 @@ class LeadGrid(ScrollView, can_focus=True):
         self._gutter = 4
         self._win_start = 0
         self._win_rows: list[tuple[int, list[str]]] = []  # (row_id, formatted cells)
+        self._style_cache: dict[str, Style] = {}
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style_cache = {}
+
+    def _style(self, name: str) -> Style:
+        """Component styles, cached: looking them up per line costs more than drawing it."""
+        style = self._style_cache.get(name)
+        if style is None:
+            if name == "base":
+                style = self.rich_style
+            else:
+                style = self.get_component_rich_style(name)
+            self._style_cache[name] = style
+        return style
 
     # ------------------------------------------------------------ data
     def attach(self, table: LeadTable, view: TableView) -> None:
@@ -218,13 +234,22 @@ class LeadGrid(ScrollView, can_focus=True):
 
     def move_cursor(self, row: int | None = None, column: int | None = None) -> None:
         """Move the cell cursor (clamped) and scroll it into view."""
+        old_row, old_col = self.cursor_row, self.cursor_col
         if row is not None:
             self.cursor_row = max(0, min(row, self._row_count - 1))
         if column is not None:
             self.cursor_col = max(0, min(column, len(self._columns) - 1))
-        self._scroll_to_cursor()
-        self.refresh()
+        if self._scroll_to_cursor() or old_col != self.cursor_col:
+            self.refresh()
+        else:  # only the two rows whose look changed
+            self._refresh_row(old_row)
+            self._refresh_row(self.cursor_row)
         self.post_message(self.CursorMoved(self.cursor_row, self.current_column))
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - int(self.scroll_y) + HEADER_HEIGHT
+        if HEADER_HEIGHT <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
 
     def move_to_column(self, name: str) -> bool:
         if name in self._columns:
@@ -232,7 +257,8 @@ class LeadGrid(ScrollView, can_focus=True):
             return True
         return False
 
-    def _scroll_to_cursor(self) -> None:
+    def _scroll_to_cursor(self) -> bool:
+        """Scroll so the cursor is visible; True if it scrolled."""
         x, y = self.scroll_x, self.scroll_y
         body = self.body_height
         if self.cursor_row < y:
@@ -249,6 +275,8 @@ class LeadGrid(ScrollView, can_focus=True):
                 x = min(x0, x1 - data_width)
         if (x, y) != (self.scroll_x, self.scroll_y):
             self.scroll_to(x, y, animate=False, immediate=True)
+            return True
+        return False
 
     def action_cursor_up(self) -> None:
         self.move_cursor(row=self.cursor_row - 1)
@@ -329,7 +357,7 @@ class LeadGrid(ScrollView, can_focus=True):
             return self._header_line(y, width)
         index = int(self.scroll_y) + y - HEADER_HEIGHT
         if index >= self._row_count:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style("base"))
         return self._row_line(index, width)
 
     def _visible_columns(self, data_width: int) -> list[int]:
@@ -358,9 +386,9 @@ class LeadGrid(ScrollView, can_focus=True):
         return list(strip.extend_cell_length(data_width, base))
 
     def _header_line(self, y: int, width: int) -> Strip:
-        head = self.get_component_rich_style("lead-grid--header" if y == 0 else "lead-grid--type")
-        sorted_style = self.get_component_rich_style("lead-grid--sorted")
-        gutter = self.get_component_rich_style("lead-grid--gutter")
+        head = self._style("lead-grid--header" if y == 0 else "lead-grid--type")
+        sorted_style = self._style("lead-grid--sorted")
+        gutter = self._style("lead-grid--gutter")
         data_width = max(0, width - self._gutter)
         sort = self.view.sort if self.view is not None else None
         cells = []
@@ -377,7 +405,7 @@ class LeadGrid(ScrollView, can_focus=True):
             else:
                 text, style = _fit(self._labels[index], w), head
             if index == self.cursor_col:
-                style = style + self.get_component_rich_style("lead-grid--cursor-column")
+                style = style + self._style("lead-grid--cursor-column")
             cells.append((index, text + " ", style))
         label = "#" if y == 0 else ""
         segments = [Segment(_fit(label, self._gutter - 1, right=True) + " ", gutter)]
@@ -385,8 +413,8 @@ class LeadGrid(ScrollView, can_focus=True):
         return Strip(segments, width)
 
     def _row_line(self, index: int, width: int) -> Strip:
-        base = self.rich_style
-        gutter = self.get_component_rich_style("lead-grid--gutter")
+        base = self._style("base")
+        gutter = self._style("lead-grid--gutter")
         data_width = max(0, width - self._gutter)
         row = self._row(index)
         number = _fit(str(index + 1), self._gutter - 1, right=True) + " "
@@ -396,11 +424,11 @@ class LeadGrid(ScrollView, can_focus=True):
         is_cursor_row = index == self.cursor_row
         row_style = base
         if row_id in self.selected:
-            row_style = base + self.get_component_rich_style("lead-grid--selected")
-            gutter = gutter + self.get_component_rich_style("lead-grid--selected")
+            row_style = base + self._style("lead-grid--selected")
+            gutter = gutter + self._style("lead-grid--selected")
         if is_cursor_row:
-            row_style = row_style + self.get_component_rich_style("lead-grid--cursor-row")
-        cursor = self.get_component_rich_style("lead-grid--cursor")
+            row_style = row_style + self._style("lead-grid--cursor-row")
+        cursor = self._style("lead-grid--cursor")
         focused = self.has_focus
         cells = []
         for col_index in self._visible_columns(data_width):

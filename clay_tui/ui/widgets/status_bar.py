@@ -1,16 +1,20 @@
 """The status bar: where am I, what is filtered, and how many credits are left.
 
+One widget drawing one line from its state (no child widgets), so updating it
+on every cursor move costs a repaint of one line and never a layout pass.
 Credits are re-read every 0.5 s from ``credits_summary`` so a run's spending
-shows up while it happens; clicking them opens Plans & Billing.
+shows while it happens; clicking them opens Plans & Billing.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Static
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.widget import Widget
 
 from clay_tui.errors import ClayError
 from clay_tui.services.credits import credits_summary
@@ -19,70 +23,113 @@ if TYPE_CHECKING:
     from clay_tui.workspace import Workspace
 
 
-class CreditsLabel(Static):
-    """Credits remaining; a click opens Plans & Billing."""
-
-    def on_click(self) -> None:
-        self.app.run_action("plans_billing")
-
-
-class StatusBar(Horizontal):
+class StatusBar(Widget):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text; }
-    StatusBar > Static { width: auto; padding: 0 1; }
-    StatusBar > #st-cell { width: 1fr; text-overflow: ellipsis; text-wrap: nowrap; }
-    StatusBar > #st-filter.-on { background: $accent-muted; }
-    StatusBar > #st-sandbox { background: $warning-muted; }
-    StatusBar > #st-credits.-low { background: $warning; color: $text; }
-    StatusBar > #st-credits.-empty { background: $error; color: $text; }
+    StatusBar > .status--filter-on { background: $accent-muted; }
+    StatusBar > .status--sandbox { background: $warning-muted; }
+    StatusBar > .status--credits { text-style: bold; }
+    StatusBar > .status--low { background: $warning; color: $text; text-style: bold; }
+    StatusBar > .status--empty { background: $error; color: $text; text-style: bold; }
+    StatusBar > .status--dim { color: $text-muted; }
     """
+
+    COMPONENT_CLASSES = {
+        "status--filter-on",
+        "status--sandbox",
+        "status--credits",
+        "status--low",
+        "status--empty",
+        "status--dim",
+    }
 
     def __init__(self, ws: Workspace, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ws = ws
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="st-table")
-        yield Static("", id="st-rows")
-        yield Static("", id="st-cell")
-        yield Static("filter off", id="st-filter")
-        yield Static("", id="st-auto")
-        sandbox = Static("sandbox", id="st-sandbox")
-        sandbox.display = bool(self.ws.settings.any_sandbox)
-        yield sandbox
-        yield CreditsLabel("", id="st-credits")
+        self.table_name = ""
+        self.rows_text = ""
+        self.cell_text = ""
+        self.filter_on = False
+        self.auto_update: bool | None = None
+        self.credits_text = ""
+        self.credits_level = "ok"  # "ok" | "low" | "empty" | "error"
+        self._credits_x = (0, 0)  # where the credits were drawn, for clicks
 
     def on_mount(self) -> None:
         self.refresh_credits()
         self.set_interval(0.5, self.refresh_credits)
 
+    # ------------------------------------------------------------ state
     def refresh_credits(self) -> None:
-        label = self.query_one("#st-credits", Static)
         try:
             summary = credits_summary(self.ws)
         except ClayError as exc:
-            label.update(f"credits: {exc}")
-            return
-        text = f"{summary.available:,} credits"
-        if summary.source != "ledger":
-            text += f" ({summary.source})"
-        label.update(text)
-        label.set_class(summary.low and summary.available > 0, "-low")
-        label.set_class(summary.available <= 0, "-empty")
+            text, level = f"credits: {exc}", "error"
+        else:
+            text = f"{summary.available:,} credits"
+            if summary.source != "ledger":
+                text += f" ({summary.source})"
+            level = "empty" if summary.available <= 0 else "low" if summary.low else "ok"
+        if (text, level) != (self.credits_text, self.credits_level):
+            self.credits_text, self.credits_level = text, level
+            self.refresh()
 
     def show_table(self, name: str, visible: int, total: int) -> None:
-        self.query_one("#st-table", Static).update(name)
-        rows = f"{visible:,} rows" if visible == total else f"{visible:,} of {total:,} rows"
-        self.query_one("#st-rows", Static).update(rows)
+        self.table_name = name
+        if visible == total:
+            self.rows_text = f"{visible:,} rows"
+        else:
+            self.rows_text = f"{visible:,} of {total:,} rows"
+        self.refresh()
 
     def show_cell(self, column: str | None, row: int) -> None:
-        cell = "" if column is None else f"{column} · row {row + 1:,}"
-        self.query_one("#st-cell", Static).update(cell)
+        self.cell_text = "" if column is None else f"{column} · row {row + 1:,}"
+        self.refresh()
 
     def show_filter(self, text: str | None) -> None:
-        label = self.query_one("#st-filter", Static)
-        label.update("filter on" if text else "filter off")
-        label.set_class(bool(text), "-on")
+        self.filter_on = bool(text)
+        self.refresh()
 
     def show_auto_update(self, on: bool) -> None:
-        self.query_one("#st-auto", Static).update(f"auto-update {'on' if on else 'off'}")
+        self.auto_update = on
+        self.refresh()
+
+    @property
+    def text(self) -> str:
+        """The whole line as plain text (for tests and screen readers)."""
+        return self.render().plain
+
+    # ------------------------------------------------------------ drawing
+    def render(self) -> Text:
+        dim = self.get_component_rich_style("status--dim")
+        left = Text(no_wrap=True, overflow="ellipsis")
+        left.append(f" {self.table_name} ", Style(bold=True))
+        left.append(f" {self.rows_text} ")
+        left.append(f" {self.cell_text} ", dim)
+        filter_style = self.get_component_rich_style("status--filter-on") if self.filter_on else dim
+        left.append(f" filter {'on' if self.filter_on else 'off'} ", filter_style)
+        if self.auto_update is not None:
+            left.append(f" auto-update {'on' if self.auto_update else 'off'} ", dim)
+        right = Text(no_wrap=True)
+        if self.ws.settings.any_sandbox:
+            right.append(" sandbox ", self.get_component_rich_style("status--sandbox"))
+            right.append(" ")
+        level_class = {
+            "low": "status--low",
+            "empty": "status--empty",
+            "error": "status--empty",
+        }.get(self.credits_level, "status--credits")
+        credits = f" {self.credits_text} "
+        right.append(credits, self.get_component_rich_style(level_class))
+        width = self.size.width
+        right_len = cell_len(right.plain)
+        left.truncate(max(0, width - right_len - 1), overflow="ellipsis", pad=True)
+        self._credits_x = (width - cell_len(credits), width)
+        left.append(" ")
+        left.append_text(right)
+        return left
+
+    async def on_click(self, event: events.Click) -> None:
+        start, end = self._credits_x
+        if start <= event.x < end:
+            await self.app.run_action("plans_billing")
