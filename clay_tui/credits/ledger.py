@@ -17,9 +17,10 @@ Accounting (all amounts are signed ints; the sum of every entry is what can be s
 
 So ``available`` = SUM(amount) never counts held credits; ``reserved`` = -(SUM reserve +
 SUM release) = the holds not yet settled; each bucket *owns* its free sum plus its holds.
-Entries are never updated or deleted (triggers refuse it), which also makes the in-memory
-running totals below exact: they only advance over committed rows, and committed rows
-never change.
+Entries are never updated or deleted (triggers refuse it), which is what makes the
+in-memory running totals below exact: each call reads only rows with a higher id, and a
+rollback that removed rows already counted is detected (see ``_validate``) and the totals
+are rebuilt from scratch.
 
 Every method joins an open ``ws.transaction()`` (the engine batches many captures with
 its cell writes in one commit) or opens its own.
@@ -83,6 +84,9 @@ class Ledger:
         self._sums: dict[tuple[str, str], int] = {}
         self._last_id = 0
         self._scopes: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self._tag: int | None = None  # set while totals include rows not yet known committed
+        self._tag_seq = 0
+        self._owner = uuid.uuid4().hex
         self._next_renewal: str | None = None
         self._plan_seen: tuple[Any, ...] | None = None
         self.renew()
@@ -95,22 +99,58 @@ class Ledger:
     def now(self) -> str:
         return iso(self.ws.clock.now())
 
+    def _validate(self) -> None:
+        """Drop the running totals if a transaction they counted rows from was rolled back.
+
+        Totals folded inside a transaction are tagged, and the tag is written to a TEMP
+        table in that same transaction; a ROLLBACK reverts the tag, so a mismatch here
+        means rows we counted are gone (their ids may even be reused).
+        """
+        if self._tag is None:
+            return
+        try:
+            row = self.db.execute(
+                "SELECT tag FROM temp.credit_cache_tags WHERE owner = ?", (self._owner,)
+            ).fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        if row is None or row[0] != self._tag:
+            self._sums, self._last_id, self._scopes = {}, 0, {}
+            self._tag = None
+        elif not self.db.in_transaction:
+            self._tag = None  # that transaction committed: the totals are final
+
+    def _mark(self) -> None:
+        """Tag totals that now include rows of the open transaction."""
+        if not self.db.in_transaction:
+            return
+        self._tag_seq += 1
+        self._tag = self._tag_seq
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS credit_cache_tags (owner TEXT PRIMARY KEY, tag INT)"
+        )
+        self.db.execute(
+            "INSERT OR REPLACE INTO temp.credit_cache_tags (owner, tag) VALUES (?, ?)",
+            (self._owner, self._tag),
+        )
+
     def sums(self) -> dict[tuple[str, str], int]:
-        """SUM(amount) per (bucket, kind), exact, without rescanning the ledger each time."""
+        """SUM(amount) per (bucket, kind), exact, reading only rows added since the last call."""
         with self._lock:
+            self._validate()
             rows = self.db.execute(
                 "SELECT bucket, kind, SUM(amount), MAX(id) FROM ledger WHERE id > ?"
                 " GROUP BY bucket, kind",
                 (self._last_id,),
             ).fetchall()
-            out = dict(self._sums)
-            top = self._last_id
-            for bucket, kind, total, max_id in rows:
-                out[(bucket, kind)] = out.get((bucket, kind), 0) + total
-                top = max(top, max_id)
-            if not self.db.in_transaction:  # committed rows never change: fold them in
-                self._sums, self._last_id = out, top
-            return out
+            if rows:
+                out = dict(self._sums)
+                for bucket, kind, total, max_id in rows:
+                    out[(bucket, kind)] = out.get((bucket, kind), 0) + total
+                    self._last_id = max(self._last_id, max_id)
+                self._sums = out
+                self._mark()
+            return dict(self._sums)
 
     def balance(self) -> Balance:
         self.renew()
@@ -364,6 +404,7 @@ class Ledger:
             "table": "table_id = ?",
         }[scope]
         with self._lock:
+            self._validate()
             last, base = self._scopes.get((scope, *ident), (0, 0))
             total, top = self.db.execute(
                 f"SELECT COALESCE(SUM(amount), 0), MAX(id) FROM ledger WHERE {where} AND id > ?"
@@ -371,10 +412,11 @@ class Ledger:
                 (*ident, last),
             ).fetchone()
             value = base - total
-            if not self.db.in_transaction and top is not None:
+            if top is not None:
                 if len(self._scopes) > 4096:
                     self._scopes.clear()
                 self._scopes[(scope, *ident)] = (top, value)
+                self._mark()
             return value
 
     def _check_caps(self, amount: int, ctx: SpendContext, caps: Caps) -> None:

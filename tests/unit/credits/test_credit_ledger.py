@@ -182,3 +182,16 @@ def test_adjustment_cannot_make_a_bucket_negative(ledger: Ledger) -> None:
         ledger.adjust(-1, "purchased", "adj1", "oops")
     ledger.adjust(-10, "plan", "adj2", "goodwill reversal")
     assert ledger.balance().available == 1990
+
+
+def test_cap_totals_survive_a_rolled_back_batch(ledger: Ledger, workspace) -> None:
+    caps = Caps(run_max=10)
+    ledger.capture(ledger.reserve(4, "a", context=ctx(1), caps=caps), 4)
+    with pytest.raises(RuntimeError), workspace.transaction():
+        ledger.capture(ledger.reserve(5, "b", context=ctx(2), caps=caps), 5)
+        assert ledger.committed("run", (1,)) == 9
+        raise RuntimeError
+    assert ledger.committed("run", (1,)) == 4
+    ledger.reserve(6, "c", context=ctx(3), caps=caps)
+    with pytest.raises(InsufficientCredits):
+        ledger.reserve(1, "d", context=ctx(4), caps=caps)

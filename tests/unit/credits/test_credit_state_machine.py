@@ -206,7 +206,6 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model.purchased_free += q
         self.model.refunded.add(key)
 
-    @precondition(lambda self: self.model.open)
     @rule()
     def batch_rolled_back(self) -> None:
         """Captures inside a transaction whose cell writes fail leave no trace."""
@@ -214,6 +213,8 @@ class LedgerMachine(RuleBasedStateMachine):
             for key in sorted(self.model.open):
                 self.ledger.capture(self.ledger.find_reservation(key), 0)
             self.ledger.purchase(7)
+            ctx = SpendContext(1, 1, 0, "hunter", 1)
+            self.ledger.reserve(1, self.key(), context=ctx, caps=Caps(run_max=10**9))
             raise RuntimeError("cell write failed")
 
     @rule()
