@@ -1,5 +1,41 @@
-"""CLI verbs: filled in by the issue that owns them."""
+"""``clay-tui sandbox``: serve the bundled provider sandbox until Ctrl-C."""
 
 from __future__ import annotations
 
-from clay_tui.cli.main import cli  # noqa: F401
+import dataclasses
+
+import click
+
+from clay_tui.cli.main import cli
+from clay_tui.errors import ClayError
+
+
+@cli.command("sandbox")
+@click.option("--port", type=int, default=None,
+              help="Port on 127.0.0.1 (default: sandbox.port from config; 0 = any free port).")
+@click.option("--latency-ms", type=float, default=None,
+              help="Simulated latency per call (default: sandbox.latency_ms).")
+@click.pass_context
+def sandbox_cmd(ctx: click.Context, port: int | None, latency_ms: float | None) -> None:
+    """Serve the provider sandbox (Hunter, Prospeo, OpenAI shapes) until Ctrl-C."""
+    from clay_tui.sandbox.server import SandboxServer
+
+    settings = ctx.obj.settings.sandbox
+    if latency_ms is not None:
+        settings = dataclasses.replace(settings, latency_ms=latency_ms)
+    server = SandboxServer(settings, port=port)
+    try:
+        url = server.start()
+    except OSError as exc:
+        raise ClayError(f"Cannot start the sandbox on port {port}: {exc.strerror or exc}.") \
+            from None
+    click.echo(f"Sandbox listening on {url}  (key: sandbox-key; Ctrl-C to stop)")
+    click.echo(f"  Hunter:  {url}/hunter/v2/email-finder, {url}/hunter/v2/email-verifier")
+    click.echo(f"  Prospeo: {url}/prospeo/email-finder, /mobile-finder, /enrich-person")
+    click.echo(f"  OpenAI:  {url}/openai/v1/chat/completions")
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        click.echo("Stopping the sandbox.")
+    finally:
+        server.stop()

@@ -117,7 +117,8 @@ class ProviderClient:
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.max_wait_s = max_wait_s  # a Retry-After longer than this is an error, not a wait
-        self._has_key = bool(api_key)
+        # No env var named (a local model server, say): calls go out without a key.
+        self._has_key = bool(api_key) or not settings.api_key_env
         headers = {"User-Agent": "clay-tui/0.1", "Accept": "application/json", **(headers or {})}
         if api_key and self.name in AUTH_HEADERS:
             header, template = AUTH_HEADERS[self.name]

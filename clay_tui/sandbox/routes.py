@@ -8,6 +8,8 @@ per request from headers, for tests:
 - ``X-Sandbox-Fault-Times: N`` + ``X-Sandbox-Fault-Id: ID``: only the first N requests with ID fail
 - ``X-Sandbox-Retry-After: S`` (seconds, may be fractional) on throttle answers (default 1)
 - ``X-Sandbox-Latency-Ms: MS`` replaces the configured latency and jitter
+
+``/http/echo`` (any method, no key) answers with the request itself, for the HTTP action.
 """
 
 from __future__ import annotations
@@ -62,6 +64,20 @@ def fault_response(provider: str, fault: str, req: Request) -> Response:
     return res
 
 
+def echo(req: Request) -> Response:
+    """``/http/echo/...`` (any method, no key): the request as JSON, for the HTTP action.
+    ``?status=N`` answers with that status."""
+    try:
+        status = int(req.query.get("status", "200"))
+    except ValueError:
+        status = 400
+    return json_response(status, {
+        "method": req.method, "path": req.path, "query": req.query,
+        "headers": {k: v for k, v in req.headers.items() if not k.startswith("x-sandbox")},
+        "json": req.json(), "body": req.body.decode("utf-8", "replace"),
+    })
+
+
 class Router:
     """Turns a Request into a Response; also decides each request's simulated latency."""
 
@@ -109,6 +125,8 @@ class Router:
     def handle(self, req: Request) -> Response:
         self.state.requests += 1
         provider, _, rest = req.path.lstrip("/").partition("/")
+        if provider == "http" and rest.startswith("echo"):
+            return echo(req)
         routes = ROUTES.get(provider)
         sub = "/" + rest
         if routes is None or not any(path == sub for _, path in routes):
