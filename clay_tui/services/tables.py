@@ -1,0 +1,218 @@
+"""Tables, the one way in for both front ends: import, open, list, export."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from clay_tui.clock import iso
+from clay_tui.errors import ClayError, TableLoadError, TableNotFound
+from clay_tui.table import registry
+from clay_tui.table.lead_table import ROW_ID, LeadTable, snapshot_path, write_snapshot
+from clay_tui.table.loading import load_file
+from clay_tui.workspace import Workspace
+
+_CACHE_ATTR = "_clay_lead_tables"
+SAMPLE_NAME = "leads"
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    id: int
+    name: str
+    rows: int
+    columns: int
+    source_path: str | None
+    created_at: str
+
+
+def sample_table_path() -> Path:
+    """``sample_tables/leads.csv`` from a checkout, or the copy bundled in the package."""
+    repo = Path(__file__).resolve().parents[2] / "sample_tables" / "leads.csv"
+    if repo.is_file():
+        return repo
+    return Path(__file__).resolve().parents[1] / "table" / "sample" / "leads.csv"
+
+
+def _cache(ws: Workspace) -> dict[int, LeadTable]:
+    cache = getattr(ws, _CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(ws, _CACHE_ATTR, cache)
+    return cache
+
+
+def get_table(ws: Workspace, table_id: int) -> LeadTable:
+    """The table with this id (the same object every time for this workspace)."""
+    cache = _cache(ws)
+    table = cache.get(table_id)
+    if table is None:
+        if registry.table_row(ws, table_id) is None:
+            raise TableNotFound(f"No table with id {table_id} in this workspace.")
+        table = LeadTable(ws, table_id)
+        cache[table_id] = table
+    return table
+
+
+def import_table(
+    ws: Workspace, path: Path, *, name: str | None = None, sheet: str | None = None
+) -> LeadTable:
+    """Import a file as a new table; the same file again opens the table it became."""
+    path = Path(path).expanduser()
+    source = str(path.resolve())
+    existing = registry.find_by_source(ws, source, sheet)
+    if existing is not None:
+        return get_table(ws, existing["id"])
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ClayError("A table name cannot be blank.")
+        if name.isdigit():
+            raise ClayError(f"A table name cannot be only digits ({name}): ids are numbers.")
+        if registry.find_by_name(ws, name) is not None:
+            raise ClayError(f"A table named {name} already exists; choose another --name.")
+    loaded = load_file(path, sheet=sheet)
+    frame = loaded.frame.with_row_index(ROW_ID, offset=1).with_columns(
+        pl.col(ROW_ID).cast(pl.Int64)
+    )
+    with ws.transaction() as db:
+        table_name = name or _free_name(ws, path.stem)
+        cur = db.execute(
+            "INSERT INTO tables (name, source_path, sheet, created_at, next_row_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (table_name, source, sheet, iso(ws.clock.now()), frame.height + 1),
+        )
+        table_id = int(cur.lastrowid)
+        # inside the transaction: a crash before COMMIT leaves at most an orphan file
+        write_snapshot(frame, snapshot_path(ws, table_id), 0)
+    table = get_table(ws, table_id)
+    table.notices = list(loaded.notices)
+    return table
+
+
+def _free_name(ws: Workspace, stem: str) -> str:
+    base = stem.strip() or "table"
+    if base.isdigit():
+        base = f"table_{base}"
+    name, k = base, 2
+    while registry.find_by_name(ws, name) is not None:
+        name, k = f"{base}_{k}", k + 1
+    return name
+
+
+def open_table(ws: Workspace, target: str | Path | None) -> LeadTable:
+    """A table by name, numeric id or file path (imported on first use); None = the sample leads."""
+    if target is None:
+        return import_table(ws, sample_table_path(), name=None)
+    if isinstance(target, str):
+        text = target.strip()
+        row = registry.find_by_name(ws, text)
+        if row is not None:
+            return get_table(ws, row["id"])
+        if text.isdigit() and registry.table_row(ws, int(text)) is not None:
+            return get_table(ws, int(text))
+        target = Path(text)
+    path = Path(target).expanduser()
+    if path.exists() or path.suffix:
+        return import_table(ws, path)
+    raise TableNotFound(
+        f"No table or file named {str(target)!r}; `clay-tui tables` lists the tables."
+    )
+
+
+def find_table(ws: Workspace, target: str) -> LeadTable:
+    """An existing table by name or id (never imports)."""
+    row = registry.find_by_name(ws, target)
+    if row is None and target.strip().isdigit():
+        row = registry.table_row(ws, int(target))
+    if row is None:
+        raise TableNotFound(f"No table named {target!r}; `clay-tui tables` lists the tables.")
+    return get_table(ws, row["id"])
+
+
+def list_tables(ws: Workspace) -> list[TableInfo]:
+    infos = []
+    for row in registry.all_tables(ws):
+        cached = _cache(ws).get(row["id"])
+        if cached is not None:
+            rows, cols = cached.row_count, len(cached.columns)
+        else:
+            rows, cols = _snapshot_shape(ws, row["id"])
+        infos.append(
+            TableInfo(
+                row["id"], row["name"], rows, cols, row["source_path"], row["created_at"] or ""
+            )
+        )
+    return infos
+
+
+def _snapshot_shape(ws: Workspace, table_id: int) -> tuple[int, int]:
+    """Rows and columns without loading the data (journal edits since the snapshot included)."""
+    try:
+        return get_table(ws, table_id).row_count, len(get_table(ws, table_id).columns)
+    except ClayError:
+        return 0, 0
+
+
+def export_table(ws: Workspace, table: LeadTable, out: Path) -> None:
+    """Write the table's data (no row ids) as CSV, Parquet or XLSX, chosen by extension."""
+    out = Path(out).expanduser()
+    ext = out.suffix.lower()
+    if ext not in (".csv", ".parquet", ".xlsx"):
+        raise ClayError(f"Cannot export to {out.name}: use a .csv, .parquet or .xlsx file name.")
+    if out.is_dir():
+        raise ClayError(f"{out} is a folder; give a file name.")
+    if not out.parent.exists():
+        raise ClayError(f"Folder {out.parent} does not exist.")
+    frame = table.frame.drop(ROW_ID)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        if ext == ".csv":
+            frame.write_csv(tmp)
+        elif ext == ".parquet":
+            frame.write_parquet(tmp)
+        else:
+            frame.write_excel(tmp, worksheet=table.name[:31] or "Sheet1")
+        os.replace(tmp, out)
+    except PermissionError:
+        raise ClayError(f"No permission to write {out}.") from None
+    except OSError as exc:
+        raise ClayError(f"Cannot write {out}: {exc.strerror}.") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def save_all(ws: Workspace) -> None:
+    """Save every table opened in this workspace (called on exit)."""
+    for table in list(_cache(ws).values()):
+        table.save()
+
+
+def set_table_auto_update(ws: Workspace, table: LeadTable, on: bool) -> None:
+    registry.ensure(ws)
+    ws.db.execute("UPDATE tables SET auto_update = ? WHERE id = ?", (1 if on else 0, table.id))
+
+
+def table_auto_update(ws: Workspace, table: LeadTable) -> bool:
+    row = registry.table_row(ws, table.id)
+    return bool(row["auto_update"]) if row is not None else True
+
+
+__all__ = [
+    "TableInfo",
+    "TableLoadError",
+    "sample_table_path",
+    "import_table",
+    "open_table",
+    "find_table",
+    "get_table",
+    "list_tables",
+    "export_table",
+    "save_all",
+    "set_table_auto_update",
+    "table_auto_update",
+]

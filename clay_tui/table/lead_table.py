@@ -1,0 +1,387 @@
+"""A table in the workspace: a Polars frame plus a durable journal of its edits.
+
+The frame is kept sorted by ``_row_id`` (ids only grow), so a row id finds its
+position by binary search. Every user change is written to the SQLite journal
+before it returns, so ``kill -9`` right after an edit loses nothing; ``save()``
+folds the journal into ``tables/<id>.parquet`` (temp file + ``os.replace``) and
+records in the file which journal entry it includes, so reopening replays only
+what came after.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from clay_tui.clock import iso
+from clay_tui.errors import ClayError, TableNotFound
+from clay_tui.table import ops, registry
+from clay_tui.table.ops import ROW_ID
+from clay_tui.table.values import coerce, dtype_of, encode, label_of, parse_text
+from clay_tui.workspace import Workspace
+
+SEQ_KEY = "clay_tui_journal_seq"
+
+__all__ = ["ROW_ID", "TableChange", "LeadTable", "snapshot_path"]
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """Passed to listeners after every change (also undo)."""
+
+    # "set" | "add_rows" | "delete_rows" | "rename_column" | "delete_column" | "add_column"
+    # | "results" (enrichment results written; not journaled)
+    kind: str
+    row_ids: tuple[int, ...] = ()
+    columns: tuple[str, ...] = ()
+
+
+_CHANGE_KIND = {
+    "set": "set",
+    "add_rows": "add_rows",
+    "delete_rows": "delete_rows",
+    "rename_column": "rename_column",
+    "delete_column": "delete_column",
+    "add_column": "add_column",
+    "restore_column": "add_column",
+}
+
+
+def snapshot_path(ws: Workspace, table_id: int) -> Path:
+    return ws.tables_dir / f"{table_id}.parquet"
+
+
+def write_snapshot(frame: pl.DataFrame, path: Path, seq: int) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.write_parquet(tmp, metadata={SEQ_KEY: str(seq)}, compression="lz4")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_snapshot(path: Path) -> tuple[pl.DataFrame, int]:
+    frame = pl.read_parquet(path)
+    meta = pl.read_parquet_metadata(path)
+    return frame, int(meta.get(SEQ_KEY, "0"))
+
+
+class LeadTable:
+    """One workspace table. Get it through ``services.tables`` (cached per workspace)."""
+
+    def __init__(self, ws: Workspace, table_id: int) -> None:
+        row = registry.table_row(ws, table_id)
+        if row is None:
+            raise TableNotFound(f"No table with id {table_id}.")
+        self.ws = ws
+        self.id: int = row["id"]
+        self.name: str = row["name"]
+        self.source_path: str | None = row["source_path"]
+        self.created_at: str | None = row["created_at"]
+        self.version = 0
+        self.notices: list[str] = []  # what loading had to say (set on import)
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[TableChange], None]] = []
+        self._dirty = False
+        path = snapshot_path(ws, self.id)
+        try:
+            frame, snap_seq = read_snapshot(path)
+        except FileNotFoundError:
+            raise ClayError(f"The data of table {self.name} is missing ({path}).") from None
+        self._snapshot_seq = snap_seq
+        self._seq = snap_seq
+        self._undo: list[tuple[int, str, dict[str, Any]]] = []
+        for seq, op, payload, undone in registry.journal_entries(ws, self.id):
+            if seq > snap_seq:
+                frame = self._replay(frame, op, payload)
+            if op != "undo" and not undone:
+                self._undo.append((seq, op, payload))
+            elif op == "undo":
+                self._undo = [u for u in self._undo if u[0] != payload["target"]]
+            self._seq = max(self._seq, seq)
+        self.frame: pl.DataFrame = frame.rechunk()
+
+    # ------------------------------------------------------------ reading
+    @property
+    def columns(self) -> list[str]:
+        return self.frame.columns[1:]
+
+    @property
+    def row_count(self) -> int:
+        return self.frame.height
+
+    @property
+    def dirty(self) -> bool:
+        """True when there is something ``save()`` would write."""
+        return self._dirty or self._seq != self._snapshot_seq
+
+    def dtype_label(self, column: str) -> str:
+        return label_of(self.frame.schema[column])
+
+    def position_of(self, row_id: int) -> int:
+        pos, _ = ops.positions(self.frame, [row_id])
+        if not pos:
+            raise KeyError(row_id)
+        return pos[0]
+
+    def row(self, row_id: int) -> dict[str, Any]:
+        values = self.frame.row(self.position_of(row_id), named=True)
+        values.pop(ROW_ID, None)
+        return values
+
+    def has_row(self, row_id: int) -> bool:
+        return bool(ops.positions(self.frame, [row_id])[0])
+
+    # ------------------------------------------------------------ listeners
+    def subscribe(self, listener: Callable[[TableChange], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _emit(self, change: TableChange) -> None:
+        for listener in list(self._listeners):
+            listener(change)
+
+    # ------------------------------------------------------------ user changes (journaled)
+    def set_cell(self, row_id: int, column: str, text: str | None) -> None:
+        """Set one cell from what a user typed, converted to the column's type."""
+        with self._lock:
+            self._need_column(column)
+            value = parse_text(text, self.dtype_label(column), column)
+            pos = self.position_of_or_error(row_id)
+            old = self.frame.get_column(column)[pos]
+            payload = {"row": row_id, "col": column, "value": encode(value), "old": encode(old)}
+            self._commit("set", payload, TableChange("set", (row_id,), (column,)))
+
+    def add_row(self, values: dict[str, str | None] | None = None) -> int:
+        """Append a row (values typed as text, converted per column); returns its new id."""
+        with self._lock:
+            row: dict[str, Any] = {}
+            for column, text in (values or {}).items():
+                self._need_column(column)
+                row[column] = encode(parse_text(text, self.dtype_label(column), column))
+            with self.ws.transaction() as db:
+                rid = db.execute(
+                    "SELECT next_row_id FROM tables WHERE id = ?", (self.id,)
+                ).fetchone()[0]
+                db.execute("UPDATE tables SET next_row_id = ? WHERE id = ?", (rid + 1, self.id))
+                # joins this transaction: the id is taken if and only if the row is journaled
+                self._commit(
+                    "add_rows", {"ids": [rid], "rows": [row]}, TableChange("add_rows", (rid,), ())
+                )
+            return rid
+
+    def delete_rows(self, row_ids: Iterable[int]) -> int:
+        """Delete the given rows (unknown ids are ignored); returns how many went."""
+        with self._lock:
+            pos, ids = ops.positions(self.frame, sorted(set(int(r) for r in row_ids)))
+            if not ids:
+                return 0
+            gone = self.frame.select(pl.all().gather(pos))
+            rows = [
+                {k: encode(v) for k, v in r.items() if k != ROW_ID}
+                for r in gone.iter_rows(named=True)
+            ]
+            self._commit(
+                "delete_rows",
+                {"ids": ids, "rows": rows},
+                TableChange("delete_rows", tuple(ids), ()),
+            )
+            return len(ids)
+
+    def rename_column(self, old: str, new: str) -> None:
+        with self._lock:
+            self._need_column(old)
+            new = new.strip()
+            if new == old:
+                return
+            self._check_new_name(new)
+            self._commit(
+                "rename_column",
+                {"old": old, "new": new},
+                TableChange("rename_column", (), (old, new)),
+            )
+
+    def delete_column(self, name: str) -> None:
+        with self._lock:
+            self._need_column(name)
+            index = self.columns.index(name)
+            seq = self._seq + 1
+            side = f"{self.id}.col{seq}.parquet"
+            # the values go to a side file first, so the journal entry can always be undone
+            write_snapshot(self.frame.select(ROW_ID, name), self.ws.tables_dir / side, seq)
+            payload = {"name": name, "index": index, "dtype": self.dtype_label(name), "side": side}
+            self._commit("delete_column", payload, TableChange("delete_column", (), (name,)))
+
+    def add_column(self, name: str, dtype: str = "text") -> None:
+        """Add an empty column at the end (journaled; the engine uses it for outputs)."""
+        with self._lock:
+            name = name.strip()
+            self._check_new_name(name)
+            dtype_of(dtype)
+            self._commit(
+                "add_column", {"name": name, "dtype": dtype}, TableChange("add_column", (), (name,))
+            )
+
+    # ------------------------------------------------------------ results (not journaled)
+    def write_results(self, column: str, values: dict[int, Any]) -> None:
+        """Fold enrichment results into the frame.
+
+        Not journaled: the engine's ``cells`` table in SQLite is the source of truth,
+        so the next snapshot includes them and a crash loses nothing.
+        """
+        with self._lock:
+            self._need_column(column)
+            if not values:
+                return
+            label = self.dtype_label(column)
+            ids = sorted(values)
+            pos, found = ops.positions(self.frame, ids)
+            new_values = [coerce(values[rid], label, column) for rid in found]
+            self.frame = ops.scatter(self.frame, column, pos, new_values)
+            self._dirty = True
+            self.version += 1
+        self._emit(TableChange("results", tuple(found), (column,)))
+
+    # ------------------------------------------------------------ undo
+    def undo(self) -> str | None:
+        """Undo the last user change still standing; returns what was undone, or None."""
+        with self._lock:
+            if not self._undo:
+                return None
+            target, op, payload = self._undo[-1]
+            inverse_op, inverse, description = self._inverse(op, payload)
+            change = TableChange(
+                _CHANGE_KIND[inverse_op],
+                tuple(_ids(inverse_op, inverse)),
+                tuple(_cols(inverse_op, inverse)),
+            )
+            self._commit("undo", {"target": target, "op": inverse_op, "payload": inverse}, change)
+            return description
+
+    def _inverse(self, op: str, p: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+        if op == "set":
+            return (
+                "set",
+                {"row": p["row"], "col": p["col"], "value": p["old"], "old": p["value"]},
+                f"Undid the edit of {p['col']} in row {p['row']}.",
+            )
+        if op == "add_rows":
+            return (
+                "delete_rows",
+                {"ids": p["ids"], "rows": p["rows"]},
+                f"Undid adding {_rows(len(p['ids']))}.",
+            )
+        if op == "delete_rows":
+            return (
+                "add_rows",
+                {"ids": p["ids"], "rows": p["rows"]},
+                f"Restored {_rows(len(p['ids']))}.",
+            )
+        if op == "rename_column":
+            return (
+                "rename_column",
+                {"old": p["new"], "new": p["old"]},
+                f"Renamed column {p['new']} back to {p['old']}.",
+            )
+        if op == "delete_column":
+            return ("restore_column", p, f"Restored column {p['name']}.")
+        if op == "add_column":
+            return ("delete_column", {"name": p["name"]}, f"Removed column {p['name']}.")
+        raise ValueError(op)
+
+    # ------------------------------------------------------------ saving
+    def save(self) -> None:
+        """Fold the journal (and results) into ``tables/<id>.parquet`` atomically."""
+        with self._lock:
+            if not self.dirty:
+                return
+            seq = self._seq
+            write_snapshot(self.frame, snapshot_path(self.ws, self.id), seq)
+            self._snapshot_seq = seq
+            self._dirty = False
+            registry.ensure(self.ws)
+            self.ws.db.execute("UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id))
+
+    # ------------------------------------------------------------ internals
+    def _commit(self, op: str, payload: dict[str, Any], change: TableChange) -> None:
+        """Apply in memory, journal durably, then publish: the frame changes only if written."""
+        applied_op, applied = (payload["op"], payload["payload"]) if op == "undo" else (op, payload)
+        frame = ops.apply(self.frame, applied_op, applied, self.ws.tables_dir)
+        seq = self._seq + 1
+        with self.ws.transaction() as db:
+            registry.append_entry(self.ws, self.id, seq, op, payload, iso(self.ws.clock.now()))
+            if op == "undo":
+                db.execute(
+                    "UPDATE table_journal SET undone = 1 WHERE table_id = ? AND seq = ?",
+                    (self.id, payload["target"]),
+                )
+        self._seq = seq
+        if op == "undo":
+            self._undo = [u for u in self._undo if u[0] != payload["target"]]
+        else:
+            self._undo.append((seq, op, payload))
+        self.frame = frame
+        self.version += 1
+        self._emit(change)
+
+    def _replay(self, frame: pl.DataFrame, op: str, payload: dict[str, Any]) -> pl.DataFrame:
+        if op == "undo":
+            return ops.apply(frame, payload["op"], payload["payload"], self.ws.tables_dir)
+        return ops.apply(frame, op, payload, self.ws.tables_dir)
+
+    def position_of_or_error(self, row_id: int) -> int:
+        try:
+            return self.position_of(row_id)
+        except KeyError:
+            raise ClayError(f"Row {row_id} is not in table {self.name}.") from None
+
+    def _need_column(self, column: str) -> None:
+        if column == ROW_ID or column not in self.frame.columns:
+            raise ClayError(f"Table {self.name} has no column named {column!r}.")
+
+    def _check_new_name(self, name: str) -> None:
+        if not name:
+            raise ClayError("A column name cannot be blank.")
+        if name == ROW_ID:
+            raise ClayError(f"{ROW_ID} is reserved for row ids; choose another column name.")
+        if name in self.frame.columns:
+            raise ClayError(f"Table {self.name} already has a column named {name!r}.")
+
+
+def _rows(n: int) -> str:
+    return "1 row" if n == 1 else f"{n} rows"
+
+
+def _ids(op: str, p: dict[str, Any]) -> list[int]:
+    if op == "set":
+        return [p["row"]]
+    return list(p.get("ids", []))
+
+
+def _cols(op: str, p: dict[str, Any]) -> list[str]:
+    if op == "set":
+        return [p["col"]]
+    if op == "rename_column":
+        return [p["old"], p["new"]]
+    if "name" in p:
+        return [p["name"]]
+    return []

@@ -1,0 +1,254 @@
+"""Reading a file into a typed Polars frame: CSV/TSV/TXT, Parquet, XLSX.
+
+CSV has two paths. The fast one hands the bytes to ``polars.read_csv`` with every
+column as text (a clean million-row file loads in about a second). When Polars
+refuses the file (extra fields on a row, bytes that are not UTF-8) the slow path
+decodes it in Python and parses it with the csv module, which keeps every field.
+Either way, types are inferred afterwards by :mod:`clay_tui.table.inference`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from clay_tui.errors import TableLoadError
+from clay_tui.table.csv_sniff import (
+    decode_bytes,
+    is_utf8,
+    looks_binary,
+    parse_header,
+    sample_text,
+    sniff_delimiter,
+)
+from clay_tui.table.headers import clean_names
+from clay_tui.table.inference import infer_types
+
+CSV_EXTS = {".csv", ".tsv", ".txt", ".tab"}
+PARQUET_EXTS = {".parquet", ".pq"}
+EXCEL_EXTS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+SUPPORTED = sorted(CSV_EXTS | PARQUET_EXTS | EXCEL_EXTS)
+# Polars types a table keeps as they are; anything else becomes text.
+KEPT = (pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date)
+
+
+@dataclass
+class Loaded:
+    frame: pl.DataFrame  # typed data columns only (no row id), names de-duplicated
+    notices: list[str] = field(default_factory=list)
+
+
+def load_file(path: Path, *, sheet: str | None = None) -> Loaded:
+    """Read ``path`` as a table, or raise :class:`TableLoadError` with one sentence."""
+    path = Path(path).expanduser()
+    ext = _check_path(path)
+    if ext in CSV_EXTS:
+        loaded = _load_csv(path)
+    elif ext in PARQUET_EXTS:
+        loaded = _load_parquet(path)
+    else:
+        loaded = _load_excel(path, sheet)
+    if sheet is not None and ext not in EXCEL_EXTS:
+        loaded.notices.append(f"--sheet {sheet} was ignored: {path.name} is not a spreadsheet.")
+    return loaded
+
+
+# ---------------------------------------------------------------- checks
+def _check_path(path: Path) -> str:
+    if not path.exists():
+        raise TableLoadError(f"File not found: {path}.")
+    if path.is_dir():
+        raise TableLoadError(f"{path} is a folder, not a file.")
+    if not os.access(path, os.R_OK):
+        raise TableLoadError(f"No permission to read {path}.")
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED:
+        what = f"'{ext}'" if ext else "no extension"
+        raise TableLoadError(
+            f"Cannot open {path.name}: {what} is not a supported file type "
+            "(use .csv, .tsv, .txt, .parquet or .xlsx)."
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise TableLoadError(f"Cannot read {path}: {exc.strerror}.") from None
+    if size == 0:
+        raise TableLoadError(f"{path.name} is empty.")
+    return ext
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise TableLoadError(f"No permission to read {path}.") from None
+    except OSError as exc:
+        raise TableLoadError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+# ---------------------------------------------------------------- CSV
+def _load_csv(path: Path) -> Loaded:
+    data = _read_bytes(path)
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise TableLoadError(f"{path.name} is empty.")
+    if looks_binary(data[:65536]):
+        raise TableLoadError(f"{path.name} is not a text table (it looks like a binary file).")
+    notices: list[str] = []
+    frame = None
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not utf16 and is_utf8(data):
+        text_sample = sample_text(data)
+        delimiter = sniff_delimiter(text_sample)
+        header = parse_header(text_sample, delimiter)
+        frame = _polars_csv(data, delimiter, header)
+    if frame is None:
+        frame, notices = _python_csv(path, data)
+    else:
+        names, name_notices = clean_names(list(header))
+        frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+        notices += name_notices
+    return Loaded(infer_types(frame), notices)
+
+
+def _polars_csv(data: bytes, delimiter: str, header: list[str]) -> pl.DataFrame | None:
+    """The fast path; None when the file needs the careful one."""
+    if not header:
+        return None
+    try:
+        frame = pl.read_csv(
+            data,
+            separator=delimiter,
+            has_header=True,
+            infer_schema=False,
+            quote_char='"',
+            raise_if_empty=False,
+            truncate_ragged_lines=False,
+            new_columns=[f"c{i}" for i in range(len(header))],
+        )
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return None
+    if frame.width != len(header):
+        return None
+    return frame
+
+
+def _python_csv(path: Path, data: bytes) -> tuple[pl.DataFrame, list[str]]:
+    """The careful path: any encoding we can guess, every field of every row kept."""
+    text, encoding = decode_bytes(data)
+    notices: list[str] = []
+    if encoding in ("cp1252", "latin-1"):
+        notices.append(f"Read as {encoding}: the file is not UTF-8.")
+    elif encoding == "utf-16":
+        notices.append("Read as UTF-16.")
+    delimiter = sniff_delimiter(text[:65536])
+    try:
+        records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise TableLoadError(f"{path.name} is not a readable table: {exc}.") from None
+    records = [r for r in records if r]  # csv yields [] for blank lines
+    if not records:
+        raise TableLoadError(f"{path.name} is empty.")
+    header, rows = records[0], records[1:]
+    width = max(len(header), max((len(r) for r in rows), default=0))
+    long_rows = sum(1 for r in rows if len(r) > len(header))
+    short_rows = sum(1 for r in rows if len(r) < len(header))
+    if long_rows:
+        notices.append(
+            f"{long_rows} row(s) had more fields than the header; the extra fields are in "
+            f"column(s) {', '.join(f'column_{i}' for i in range(len(header) + 1, width + 1))}."
+        )
+    if short_rows:
+        notices.append(
+            f"{short_rows} short row(s) were padded with empty cells."
+        )
+    names, name_notices = clean_names(header + [""] * (width - len(header)))
+    notices += name_notices
+    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    lists = list(columns.values())
+    for r in rows:
+        for i in range(width):
+            v = r[i] if i < len(r) else None
+            lists[i].append(v if v else None)
+    frame = pl.DataFrame(columns, schema={n: pl.String for n in names})
+    return frame, notices
+
+
+# ---------------------------------------------------------------- Parquet
+def _load_parquet(path: Path) -> Loaded:
+    try:
+        frame = pl.read_parquet(path)
+    except PermissionError:
+        raise TableLoadError(f"No permission to read {path}.") from None
+    except Exception:  # noqa: BLE001 - any failure here means "not a Parquet table"
+        raise TableLoadError(f"{path.name} is not a readable Parquet file.") from None
+    if frame.width == 0:
+        raise TableLoadError(f"{path.name} has no columns.")
+    names, notices = clean_names(list(frame.columns))
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    return Loaded(_normalise_types(frame), notices)
+
+
+def _normalise_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """Keep text/int/float/bool/date; widen other numbers; everything else becomes text."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype in KEPT:
+            continue
+        if dtype.is_integer():
+            exprs.append(pl.col(name).cast(pl.Int64))
+        elif dtype.is_float() or dtype.is_decimal():
+            exprs.append(pl.col(name).cast(pl.Float64))
+        elif dtype.is_nested():
+            exprs.append(pl.col(name).map_elements(str, return_dtype=pl.String))
+        else:
+            exprs.append(pl.col(name).cast(pl.String))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+# ---------------------------------------------------------------- Excel
+def _load_excel(path: Path, sheet: str | None) -> Loaded:
+    try:
+        import fastexcel
+    except ImportError:  # pragma: no cover - a dependency
+        raise TableLoadError("Reading spreadsheets needs the fastexcel package.") from None
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception:  # noqa: BLE001
+        raise TableLoadError(f"{path.name} is not a readable spreadsheet.") from None
+    names = list(reader.sheet_names)
+    if not names:
+        raise TableLoadError(f"{path.name} has no sheets.")
+    if sheet is None:
+        chosen: str | int = 0
+    elif sheet in names:
+        chosen = sheet
+    else:
+        raise TableLoadError(
+            f"{path.name} has no sheet named {sheet!r} (sheets: {', '.join(names)})."
+        )
+    try:
+        frame = reader.load_sheet(chosen, header_row=None, dtypes="string").to_polars()
+    except Exception as exc:  # noqa: BLE001
+        raise TableLoadError(f"Cannot read sheet {chosen!r} of {path.name}: {exc}.") from None
+    if frame.height == 0:
+        raise TableLoadError(f"The sheet in {path.name} is empty.")
+    header = [v if v is not None else "" for v in frame.row(0)]
+    clean, notices = clean_names([str(h) for h in header])
+    body = frame.slice(1).rename(dict(zip(frame.columns, clean, strict=True)))
+    body = body.with_columns(pl.col(pl.String).replace("", None))
+    body = body.with_columns(_excel_ints(body))
+    return Loaded(infer_types(body), notices)
+
+
+def _excel_ints(frame: pl.DataFrame) -> list[pl.Expr]:
+    """Spreadsheets store 42 as 42.0; print whole numbers without the '.0' as Excel shows them."""
+    return [
+        pl.col(c).str.replace(r"^(-?[0-9]+)\.0$", "$1")
+        for c, d in frame.schema.items()
+        if d == pl.String
+    ]

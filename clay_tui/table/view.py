@@ -1,0 +1,138 @@
+"""What a user sees of a table: filter, sort and hidden columns, as state over the frame.
+
+The view never copies the frame. With no filter and no sort it is the frame;
+otherwise it holds one UInt32 series of row positions in view order, and
+``slice`` gathers only the rows asked for, so scrolling a million rows stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from clay_tui.errors import ClayError, ExpressionError
+from clay_tui.table import expressions
+from clay_tui.table.lead_table import ROW_ID, LeadTable
+
+SEARCH_CHUNK = 100_000
+
+
+class TableView:
+    def __init__(self, table: LeadTable) -> None:
+        self.table = table
+        self.filter_text: str | None = None
+        self.sort: tuple[str, bool] | None = None  # (column, descending)
+        self.hidden: set[str] = set()
+        self._positions: pl.Series | None = None  # None = every row, frame order
+        self._frame = table.frame
+
+    # ------------------------------------------------------------ state
+    def set_filter(self, text: str | None) -> None:
+        """Filter with a Polars SQL WHERE expression; on error nothing changes."""
+        text = text.strip() if text else None
+        self._positions = self._compute(text or None, self.sort)
+        self.filter_text = text or None
+
+    def set_sort(self, column: str | None, descending: bool = False) -> None:
+        if column is not None and column not in self.table.columns:
+            raise ClayError(f"Table {self.table.name} has no column named {column!r}.")
+        sort = (column, descending) if column is not None else None
+        self._positions = self._compute(self.filter_text, sort)
+        self.sort = sort
+
+    def hide(self, column: str) -> None:
+        if column in self.table.columns:
+            self.hidden.add(column)
+
+    def show(self, column: str) -> None:
+        self.hidden.discard(column)
+
+    def show_all(self) -> None:
+        self.hidden.clear()
+
+    def refresh(self) -> None:
+        """Recompute after a table change; a filter or sort that no longer fits is dropped."""
+        columns = set(self.table.columns)
+        self.hidden &= columns
+        if self.sort is not None and self.sort[0] not in columns:
+            self.sort = None
+        try:
+            self._positions = self._compute(self.filter_text, self.sort)
+        except ExpressionError:
+            self.filter_text = None
+            self._positions = self._compute(None, self.sort)
+
+    def _compute(self, text: str | None, sort: tuple[str, bool] | None) -> pl.Series | None:
+        frame = self.table.frame
+        if text is None and sort is None:
+            result = None
+        else:
+            result = expressions.matching_positions(frame, text or "", sort)
+        self._frame = frame
+        return result
+
+    # ------------------------------------------------------------ reading
+    @property
+    def visible_columns(self) -> list[str]:
+        return [c for c in self._frame.columns[1:] if c not in self.hidden]
+
+    @property
+    def row_count(self) -> int:
+        if self._positions is None:
+            return self._frame.height
+        return self._positions.len()
+
+    def row_id_at(self, index: int) -> int:
+        if not 0 <= index < self.row_count:
+            raise IndexError(index)
+        pos = index if self._positions is None else self._positions[index]
+        return self._frame.get_column(ROW_ID)[pos]
+
+    def row_ids(self, start: int = 0, stop: int | None = None) -> list[int]:
+        return self._ordered([ROW_ID], start, stop).get_column(ROW_ID).to_list()
+
+    def slice(self, start: int, stop: int) -> pl.DataFrame:
+        """ROW_ID + visible columns for view rows ``start:stop``, in view order."""
+        return self._ordered([ROW_ID, *self.visible_columns], start, stop)
+
+    def _ordered(self, columns: list[str], start: int, stop: int | None) -> pl.DataFrame:
+        n = self.row_count
+        start = max(0, min(start, n))
+        stop = n if stop is None else max(start, min(stop, n))
+        frame = self._frame.select(columns)
+        if self._positions is None:
+            return frame.slice(start, stop - start)
+        return frame.select(pl.all().gather(self._positions.slice(start, stop - start)))
+
+    def search(self, text: str, start: int = 0) -> tuple[int, str] | None:
+        """First (view index, column) at/after ``start`` whose text contains ``text``, any case."""
+        if not text:
+            return None
+        columns = self.visible_columns
+        if not columns:
+            return None
+        pattern = "(?i)" + re.escape(text)
+        n = self.row_count
+        begin = max(0, start)
+        while begin < n:
+            stop = min(n, begin + SEARCH_CHUNK)
+            chunk = self._ordered(columns, begin, stop)
+            hits = chunk.select(
+                [
+                    pl.col(c).cast(pl.String).str.contains(pattern).fill_null(False).alias(c)
+                    for c in columns
+                ]
+            )
+            any_hit = hits.select(pl.any_horizontal(pl.all()).arg_true().first()).item()
+            if any_hit is not None:
+                row = hits.row(any_hit)
+                return begin + any_hit, columns[row.index(True)]
+            begin = stop
+        return None
+
+    def where_row_ids(self, expression: str) -> list[int]:
+        """Ids of the table's rows matching ``expression`` (table order, ignores this view)."""
+        frame = self.table.frame
+        pos = expressions.matching_positions(frame, expression, None)
+        return frame.get_column(ROW_ID).gather(pos).to_list()
