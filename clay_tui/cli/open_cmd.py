@@ -6,6 +6,7 @@ import click
 
 from clay_tui.cli.context import CliContext
 from clay_tui.cli.main import cli
+from clay_tui.errors import ClayError
 
 
 @cli.command("open")
@@ -20,3 +21,5 @@ def open_cmd(obj: CliContext, target: str | None) -> None:
         app.run()
     finally:
         app.save_all()  # also saves on exit paths that skipped action_quit (ctrl+c, errors)
+    if app.load_error:
+        raise ClayError(app.load_error)

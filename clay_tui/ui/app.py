@@ -47,6 +47,12 @@ class ClayApp(App[None]):
         return self._table_screen
 
     @property
+    def load_error(self) -> str | None:
+        """Why the table could not be opened (the app exits with code 2)."""
+        screen = self._table_screen
+        return screen.load_error if screen is not None else None
+
+    @property
     def table(self) -> LeadTable | None:
         screen = self.table_screen
         return screen.table if screen is not None else None

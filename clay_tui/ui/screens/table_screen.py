@@ -54,6 +54,8 @@ class TableScreen(Screen[None]):
         self.target = target
         self.saved_version: int | None = None
         self.last_search: str | None = None
+        self.load_error: str | None = None
+        self._refresh_pending = False
         self._unsubscribe: Callable[[], None] | None = None
 
     # ------------------------------------------------------------ layout
@@ -89,6 +91,8 @@ class TableScreen(Screen[None]):
             table = table_service.open_table(self.ws, target)
         except ClayError as exc:
             self.post_message(LoadFailed(str(exc)))
+        except OSError as exc:  # the core should have said it; never show a traceback for it
+            self.post_message(LoadFailed(f"{target} cannot be read: {exc.strerror or exc}."))
         else:
             self.post_message(TableLoaded(table))
 
@@ -96,8 +100,9 @@ class TableScreen(Screen[None]):
         self._show_table(message.table)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one(TableHeader).set_name("(no table)")
-        self.notify(message.error, severity="error", timeout=10)
+        # Nothing to show: leave, and let the CLI print the one sentence (exit code 2).
+        self.load_error = message.error
+        self.app.exit(return_code=2)
 
     def _show_table(self, table: LeadTable) -> None:
         from clay_tui.table.view import TableView
@@ -165,6 +170,10 @@ class TableScreen(Screen[None]):
     def on_view_updated(self, message: ViewUpdated) -> None:
         grid = self.grid
         grid.busy = False
+        if self._refresh_pending:  # changes arrived while we were busy: catch up first
+            self._refresh_pending = False
+            self._refresh_view(message.kind)
+            return
         if message.kind in ("sort", "filter"):
             grid.cursor_row = 0
             grid.scroll_to(y=0, animate=False, immediate=True)
@@ -188,13 +197,22 @@ class TableScreen(Screen[None]):
         else:
             self.notify(message.error, severity="error", timeout=6)
         self._refresh_status()
+        if self._refresh_pending:
+            self._refresh_pending = False
+            self._refresh_view("refresh")
 
     def on_table_changed(self, message: TableChanged) -> None:
         """Any change to the table (ours, an undo, or an enrichment run): recompute the view."""
-        view = self.view
-        if view is None:
+        if self.view is None:
             return
-        kind = message.change.kind
+        if self.grid.busy:  # coalesce bursts (an enrichment run writes results in batches)
+            self._refresh_pending = True
+            return
+        self._refresh_view(message.change.kind)
+
+    def _refresh_view(self, kind: str) -> None:
+        view = self.view
+        assert view is not None
 
         def job() -> str:
             view.refresh()

@@ -1,0 +1,112 @@
+"""Column menu (right-click and key), table menu, help screen, command palette."""
+
+from __future__ import annotations
+
+from clay_tui.services import tables as table_service
+from clay_tui.ui.screens.column_menu import ColumnMenu
+from clay_tui.ui.screens.help_screen import HelpScreen
+from clay_tui.ui.screens.table_menu import TableMenu
+from tests.functional.conftest import SIZE, cell, grid_of, press, screen_of, settle, type_text
+
+
+def header_x(app, column: str) -> int:
+    grid = grid_of(app)
+    return grid._gutter + grid._offsets[grid.columns.index(column)] + 1
+
+
+async def test_right_click_on_header_opens_that_columns_menu(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click(grid_of(app), offset=(header_x(app, "company"), 0), button=3)
+        await settle(pilot)
+        assert isinstance(app.screen, ColumnMenu)
+        assert app.screen.column == "company"
+        await press(pilot, "down", "enter")  # Sort descending
+        assert not isinstance(app.screen, ColumnMenu)
+        assert screen_of(app).view.sort == ("company", True)
+
+
+async def test_left_click_on_a_body_cell_does_not_open_the_menu(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click(grid_of(app), offset=(header_x(app, "company"), 4), button=3)
+        await settle(pilot)
+        assert not isinstance(app.screen, ColumnMenu)
+
+
+async def test_column_menu_by_key_hides_and_shows(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "right", "m")
+        assert isinstance(app.screen, ColumnMenu)
+        assert app.screen.column == "last_name"
+        await press(pilot, "down", "down", "enter")  # Hide
+        assert "last_name" not in grid_of(app).columns
+        assert screen_of(app).view.hidden == {"last_name"}
+        await press(pilot, "H")
+        assert "last_name" in grid_of(app).columns
+
+
+async def test_column_menu_rename_and_delete(make_app, small_table) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "right", "right", "m", "down", "down", "down", "enter")  # Rename…
+        field = screen_of(app).prompt.query_one("#prompt-input")
+        field.value = ""
+        await type_text(pilot, "employer")
+        await press(pilot, "enter")
+        assert "employer" in small_table.columns
+        assert cell(app)[1] == "employer"
+        await press(pilot, "m", "end", "enter")  # Delete column (last item)
+        assert "employer" not in small_table.columns
+        assert "employer" not in grid_of(app).columns
+        await press(pilot, "escape")
+
+
+async def test_table_menu_toggles_auto_update(make_app, workspace, small_table) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = table_service.table_auto_update(workspace, small_table)
+        await pilot.click("#hdr-menu")
+        await settle(pilot)
+        assert isinstance(app.screen, TableMenu)
+        await press(pilot, "end", "enter")
+        assert table_service.table_auto_update(workspace, small_table) is (not before)
+        label = "on" if not before else "off"
+        assert f"auto-update {label}" in screen_of(app).status.text
+
+
+async def test_help_screen_lists_the_keys(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_runs_an_action(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "end", "ctrl+p")
+        await type_text(pilot, "descending")
+        await settle(pilot)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert screen_of(app).view.sort == ("employees", True)
+
+
+async def test_billing_and_usage_keys_never_crash(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "b")
+        assert app.screen is not screen_of(app) or app._notifications
+        await press(pilot, "escape")
