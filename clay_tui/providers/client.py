@@ -119,14 +119,15 @@ class ProviderClient:
         self.max_wait_s = max_wait_s  # a Retry-After longer than this is an error, not a wait
         # No env var named (a local model server, say): calls go out without a key.
         self._has_key = bool(api_key) or not settings.api_key_env
-        headers = {"User-Agent": "clay-tui/0.1", "Accept": "application/json", **(headers or {})}
+        default_headers = {"User-Agent": "clay-tui/0.1", "Accept": "application/json"}
         if api_key and self.name in AUTH_HEADERS:
             header, template = AUTH_HEADERS[self.name]
-            headers[header] = template.format(key=api_key)
+            default_headers[header] = template.format(key=api_key)
+        default_headers.update(headers or {})  # extra headers win (tests send a wrong key)
         conc = max(1, settings.concurrency)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            headers=headers,
+            headers=default_headers,
             timeout=httpx.Timeout(settings.timeout_s),
             limits=httpx.Limits(max_connections=conc, max_keepalive_connections=conc),
             transport=transport,
