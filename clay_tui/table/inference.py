@@ -19,21 +19,16 @@ from __future__ import annotations
 
 import polars as pl
 
-INT_RE = r"^-?(?:0|[1-9][0-9]{0,18})$"
+INT_RE = r"^(?:0|-?[1-9][0-9]{0,17})$"  # at most 18 digits: always fits Int64
 DATE_FMT = "%Y-%m-%d"
 PROBE_ROWS = 2000
 ORDER = ("int", "float", "bool", "date")
 
 
-def _stripped(column: str) -> pl.Expr:
-    t = pl.col(column).str.strip_chars()
-    return pl.when(t == "").then(None).otherwise(t)
-
-
 def _ok(kind: str, t: pl.Expr) -> pl.Expr:
     """Per value: does this (stripped, non-null) text round-trip as ``kind``?"""
     if kind == "int":
-        return t.str.contains(INT_RE) & t.cast(pl.Int64, strict=False).is_not_null()
+        return t.str.contains(INT_RE)
     if kind == "float":
         as_float = t.cast(pl.Float64, strict=False)
         exact = as_float.cast(pl.String) == t
@@ -41,7 +36,7 @@ def _ok(kind: str, t: pl.Expr) -> pl.Expr:
         finite = as_float.is_finite()
         return (exact | integer).fill_null(False) & finite.fill_null(False)
     if kind == "bool":
-        return t.is_in(["true", "false"]) | t.is_in(["True", "False"]) | t.is_in(["TRUE", "FALSE"])
+        return t.str.to_lowercase().is_in(["true", "false"])
     if kind == "date":
         parsed = t.str.to_date(DATE_FMT, strict=False)
         return (parsed.dt.to_string(DATE_FMT) == t).fill_null(False)
@@ -49,18 +44,30 @@ def _ok(kind: str, t: pl.Expr) -> pl.Expr:
 
 
 def _all_ok(kind: str, column: str) -> pl.Expr:
-    t = _stripped(column)
-    return (t.is_null() | _ok(kind, t)).all() & t.is_not_null().any()
+    """True when the column has a value and every non-empty value round-trips as ``kind``.
+
+    Works on already-stripped text (see :func:`infer_types`).
+    """
+    t = pl.col(column)
+    empty = t.is_null() | (t.str.len_bytes() == 0)
+    return (empty | _ok(kind, t)).all() & (~empty).any()
 
 
 def _bool_casing_ok(column: str) -> pl.Expr:
     """One casing per column, so ``true`` next to ``FALSE`` stays text (a mixed export)."""
-    t = _stripped(column)
-    return t.drop_nulls().str.to_lowercase().n_unique() == t.drop_nulls().n_unique()
+    t = pl.col(column)
+    rest = t.is_null() | (t.str.len_bytes() == 0)
+    return pl.any_horizontal(
+        [
+            (rest | t.is_in(pair)).all()
+            for pair in (["true", "false"], ["True", "False"], ["TRUE", "FALSE"])
+        ]
+    )
 
 
 def _convert(kind: str, column: str) -> pl.Expr:
-    t = _stripped(column)
+    t = pl.col(column)
+    t = pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
     if kind == "int":
         return t.cast(pl.Int64).alias(column)
     if kind == "float":
@@ -71,25 +78,28 @@ def _convert(kind: str, column: str) -> pl.Expr:
 
 
 def _verdicts(frame: pl.DataFrame, candidates: dict[str, list[str]]) -> dict[str, str]:
-    exprs = [
-        _all_ok(kind, col).alias(f"{kind}\x00{col}")
-        for col, kinds in candidates.items()
-        for kind in kinds
-    ]
-    exprs += [
-        _bool_casing_ok(col).alias(f"case\x00{col}")
-        for col, kinds in candidates.items()
-        if "bool" in kinds
-    ]
-    if not exprs:
-        return {}
-    row = frame.select(exprs).row(0, named=True)
+    """The first candidate type each column fully passes, checked in rounds.
+
+    Each round checks one type per column (all columns in one parallel ``select``);
+    a column that fails moves on to its next candidate in the next round.
+    """
+    pending = {col: list(kinds) for col, kinds in candidates.items() if kinds}
     chosen: dict[str, str] = {}
-    for col, kinds in candidates.items():
-        for kind in kinds:
-            if row[f"{kind}\x00{col}"] and (kind != "bool" or row[f"case\x00{col}"]):
+    while pending:
+        exprs = []
+        for col, kinds in pending.items():
+            kind = kinds[0]
+            ok = _all_ok(kind, col)
+            if kind == "bool":
+                ok = ok & _bool_casing_ok(col)
+            exprs.append(ok.alias(col))
+        row = frame.select(exprs).row(0, named=True)
+        for col in list(pending):
+            kind = pending[col].pop(0)
+            if row[col]:
                 chosen[col] = kind
-                break
+            if row[col] or not pending[col]:
+                del pending[col]
     return chosen
 
 
@@ -98,20 +108,24 @@ def infer_types(frame: pl.DataFrame) -> pl.DataFrame:
     text_cols = [c for c, d in frame.schema.items() if d == pl.String]
     if not text_cols or frame.height == 0:
         return frame
-    probe = frame.head(PROBE_ROWS)
-    first = _candidates(probe, text_cols)
+    stripped = [pl.col(c).str.strip_chars() for c in text_cols]
+    first = _candidates(frame.head(PROBE_ROWS).select(stripped), text_cols)
     if not first:
         return frame
-    # the probe only rules types out; the whole column must still agree
-    chosen = _verdicts(frame, first)
+    # the probe only rules types out; the whole (stripped) column must still agree
+    work = frame.select([pl.col(c).str.strip_chars() for c in first])
+    chosen = _verdicts(work, first)
     if not chosen:
         return frame
-    return frame.with_columns([_convert(kind, col) for col, kind in chosen.items()])
+    return frame.with_columns(work.select([_convert(kind, col) for col, kind in chosen.items()]))
 
 
 def _candidates(probe: pl.DataFrame, cols: list[str]) -> dict[str, list[str]]:
     exprs = [_all_ok(kind, c).alias(f"{kind}\x00{c}") for c in cols for kind in ORDER]
-    exprs += [_stripped(c).is_null().all().alias(f"empty\x00{c}") for c in cols]
+    exprs += [
+        (pl.col(c).is_null() | (pl.col(c).str.len_bytes() == 0)).all().alias(f"empty\x00{c}")
+        for c in cols
+    ]
     row = probe.select(exprs).row(0, named=True)
     out: dict[str, list[str]] = {}
     for c in cols:

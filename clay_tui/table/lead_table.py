@@ -108,7 +108,7 @@ class LeadTable:
         for seq, op, payload, undone in registry.journal_entries(ws, self.id):
             if seq > snap_seq:
                 frame = self._replay(frame, op, payload)
-            if op != "undo" and not undone:
+            if op != "undo" and not undone and not payload.get("no_undo"):
                 self._undo.append((seq, op, payload))
             elif op == "undo":
                 self._undo = [u for u in self._undo if u[0] != payload["target"]]
@@ -231,15 +231,20 @@ class LeadTable:
             payload = {"name": name, "index": index, "dtype": self.dtype_label(name), "side": side}
             self._commit("delete_column", payload, TableChange("delete_column", (), (name,)))
 
-    def add_column(self, name: str, dtype: str = "text") -> None:
-        """Add an empty column at the end (journaled; the engine uses it for outputs)."""
+    def add_column(self, name: str, dtype: str = "text", *, undoable: bool = True) -> None:
+        """Add an empty column at the end (journaled; the engine uses it for outputs).
+
+        ``undoable=False`` keeps it off the undo stack (an enrichment's output
+        column belongs to its spec, which undo does not know about).
+        """
         with self._lock:
             name = name.strip()
             self._check_new_name(name)
             dtype_of(dtype)
-            self._commit(
-                "add_column", {"name": name, "dtype": dtype}, TableChange("add_column", (), (name,))
-            )
+            payload: dict[str, Any] = {"name": name, "dtype": dtype}
+            if not undoable:
+                payload["no_undo"] = True
+            self._commit("add_column", payload, TableChange("add_column", (), (name,)))
 
     # ------------------------------------------------------------ results (not journaled)
     def write_results(self, column: str, values: dict[int, Any]) -> None:
@@ -337,7 +342,7 @@ class LeadTable:
         self._seq = seq
         if op == "undo":
             self._undo = [u for u in self._undo if u[0] != payload["target"]]
-        else:
+        elif not payload.get("no_undo"):
             self._undo.append((seq, op, payload))
         self.frame = frame
         self.version += 1

@@ -20,7 +20,6 @@ import polars as pl
 from clay_tui.errors import TableLoadError
 from clay_tui.table.csv_sniff import (
     decode_bytes,
-    is_utf8,
     looks_binary,
     parse_header,
     sample_text,
@@ -94,14 +93,14 @@ def _read_bytes(path: Path) -> bytes:
 # ---------------------------------------------------------------- CSV
 def _load_csv(path: Path) -> Loaded:
     data = _read_bytes(path)
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if not data[:65536].strip(b" \t\r\n\xef\xbb\xbf") and len(data) <= 65536:
         raise TableLoadError(f"{path.name} is empty.")
     if looks_binary(data[:65536]):
         raise TableLoadError(f"{path.name} is not a text table (it looks like a binary file).")
     notices: list[str] = []
     frame = None
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    if not utf16 and is_utf8(data):
+    if not utf16:  # Polars refuses bytes that are not UTF-8: then the careful path decodes
         text_sample = sample_text(data)
         delimiter = sniff_delimiter(text_sample)
         header = parse_header(text_sample, delimiter)
@@ -163,9 +162,7 @@ def _python_csv(path: Path, data: bytes) -> tuple[pl.DataFrame, list[str]]:
             f"column(s) {', '.join(f'column_{i}' for i in range(len(header) + 1, width + 1))}."
         )
     if short_rows:
-        notices.append(
-            f"{short_rows} short row(s) were padded with empty cells."
-        )
+        notices.append(f"{short_rows} short row(s) were padded with empty cells.")
     names, name_notices = clean_names(header + [""] * (width - len(header)))
     notices += name_notices
     columns: dict[str, list[str | None]] = {n: [] for n in names}

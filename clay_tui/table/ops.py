@@ -82,7 +82,7 @@ def apply(frame: pl.DataFrame, op: str, p: dict[str, Any], side_dir: Path) -> pl
         pos, _ = positions(frame, p["ids"])
         if not pos:
             return frame
-        return frame.filter(~pl.col(ROW_ID).is_in(pl.Series(p["ids"], dtype=pl.Int64)))
+        return frame.filter(~pl.col(ROW_ID).is_in(pl.Series(p["ids"], dtype=pl.Int64).implode()))
     if op == "rename_column":
         if p["old"] in frame.columns and p["new"] not in frame.columns:
             return frame.rename({p["old"]: p["new"]})
