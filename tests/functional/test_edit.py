@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clay_tui.services import tables as table_service
 from clay_tui.workspace import Workspace
-from tests.functional.conftest import SIZE, cell, grid_of, press, screen_of, settle, type_text
+from tests.functional.driving import SIZE, cell, grid_of, press, screen_of, settle, type_text
 
 
 async def edit_current(pilot, text: str, key: str = "enter") -> None:

@@ -6,7 +6,7 @@ from clay_tui.services import tables as table_service
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.help_screen import HelpScreen
 from clay_tui.ui.screens.table_menu import TableMenu
-from tests.functional.conftest import SIZE, cell, grid_of, press, screen_of, settle, type_text
+from tests.functional.driving import SIZE, cell, grid_of, press, screen_of, settle, type_text
 
 
 def header_x(app, column: str) -> int:

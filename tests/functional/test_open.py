@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clay_tui.ui.app import ClayApp
-from tests.functional.conftest import SIZE, grid_of, settle
+from tests.functional.driving import SIZE, grid_of, settle
 
 
 async def test_open_by_path_loads_in_a_worker(workspace, small_csv: Path) -> None:

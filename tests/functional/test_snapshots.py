@@ -6,7 +6,7 @@ change to the look, and commit the files under __snapshots__/.
 
 from __future__ import annotations
 
-from tests.functional.conftest import SIZE, grid_of, settle
+from tests.functional.driving import SIZE, grid_of, settle
 
 
 def test_main_screen(snap_compare, make_app) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.functional.conftest import SIZE, cell, grid_of, press, screen_of, settle, type_text
+from tests.functional.driving import SIZE, cell, grid_of, press, screen_of, settle, type_text
 
 
 def column_values(app, column: str) -> list:
