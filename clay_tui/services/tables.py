@@ -30,11 +30,25 @@ class TableInfo:
 
 
 def sample_table_path() -> Path:
-    """``sample_tables/leads.csv`` from a checkout, or the copy bundled in the package."""
+    """``sample_tables/leads.csv`` from a checkout; installed, the same file rebuilt once.
+
+    The installed package has no ``sample_tables/`` folder, so the identical file
+    is generated (:mod:`clay_tui.table.sample_data`) into the user cache folder.
+    """
     repo = Path(__file__).resolve().parents[2] / "sample_tables" / "leads.csv"
     if repo.is_file():
         return repo
-    return Path(__file__).resolve().parents[1] / "table" / "sample" / "leads.csv"
+    import platformdirs
+
+    from clay_tui.table.sample_data import SAMPLE_ROWS, SAMPLE_SEED, make_leads
+
+    path = Path(platformdirs.user_cache_dir("clay-tui")) / "sample_tables" / "leads.csv"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".leads.{os.getpid()}.tmp")
+        make_leads(SAMPLE_ROWS, messy=True, seed=SAMPLE_SEED).write_csv(tmp)
+        os.replace(tmp, path)
+    return path
 
 
 def _cache(ws: Workspace) -> dict[int, LeadTable]:

@@ -22,7 +22,12 @@ from clay_tui.table import ops
 from clay_tui.table.lead_table import ROW_ID, LeadTable, TableChange, read_snapshot, snapshot_path
 from clay_tui.workspace import Workspace
 
-CSV = "name,zip,employees,score,active,since\nAnn,08123,10,1.5,true,2020-01-02\nBob,94107,250,2.0,false,\nCy,00501,,0.5,true,2021-06-30\n"
+CSV = (
+    "name,zip,employees,score,active,since\n"
+    "Ann,08123,10,1.5,true,2020-01-02\n"
+    "Bob,94107,250,2.0,false,\n"
+    "Cy,00501,,0.5,true,2021-06-30\n"
+)
 
 
 @pytest.fixture
