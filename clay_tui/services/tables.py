@@ -11,7 +11,13 @@ import polars as pl
 from clay_tui.clock import iso
 from clay_tui.errors import ClayError, TableLoadError, TableNotFound
 from clay_tui.table import registry
-from clay_tui.table.lead_table import ROW_ID, LeadTable, snapshot_path, write_snapshot
+from clay_tui.table.lead_table import (
+    ROW_ID,
+    SEQ_KEY,
+    LeadTable,
+    snapshot_path,
+    write_snapshot,
+)
 from clay_tui.table.loading import load_file
 from clay_tui.workspace import Workspace
 
@@ -164,10 +170,19 @@ def list_tables(ws: Workspace) -> list[TableInfo]:
 
 
 def _snapshot_shape(ws: Workspace, table_id: int) -> tuple[int, int]:
-    """Rows and columns without loading the data (journal edits since the snapshot included)."""
+    """Rows and columns, from the snapshot's metadata when the journal adds nothing to it."""
+    path = snapshot_path(ws, table_id)
     try:
-        return get_table(ws, table_id).row_count, len(get_table(ws, table_id).columns)
-    except ClayError:
+        snap_seq = int(pl.read_parquet_metadata(path).get(SEQ_KEY, "0"))
+        last = ws.db.execute(
+            "SELECT MAX(seq) FROM table_journal WHERE table_id = ?", (table_id,)
+        ).fetchone()[0]
+        if last is None or last <= snap_seq:
+            rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+            return int(rows), len(pl.read_parquet_schema(path)) - 1
+        table = get_table(ws, table_id)
+        return table.row_count, len(table.columns)
+    except (OSError, ClayError, pl.exceptions.PolarsError):
         return 0, 0
 
 

@@ -10,6 +10,7 @@ what came after.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -82,6 +83,8 @@ def read_snapshot(path: Path) -> tuple[pl.DataFrame, int]:
 
 class LeadTable:
     """One workspace table. Get it through ``services.tables`` (cached per workspace)."""
+
+    KEEP_ENTRIES = 1000  # journal entries kept after a save, so undo reaches back that far
 
     def __init__(self, ws: Workspace, table_id: int) -> None:
         row = registry.table_row(ws, table_id)
@@ -325,6 +328,26 @@ class LeadTable:
             self._dirty = False
             registry.ensure(self.ws)
             self.ws.db.execute("UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id))
+            self._prune(seq)
+
+    def _prune(self, snapshot_seq: int) -> None:
+        """Drop journal entries the snapshot holds, keeping the newest ones for undo."""
+        db = self.ws.db
+        row = db.execute(
+            "SELECT seq FROM table_journal WHERE table_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+            (self.id, self.KEEP_ENTRIES),
+        ).fetchone()
+        if row is None:
+            return
+        cutoff = min(row[0] + 1, snapshot_seq + 1)  # only entries the snapshot already has
+        db.execute("DELETE FROM table_journal WHERE table_id = ? AND seq < ?", (self.id, cutoff))
+        self._undo = [u for u in self._undo if u[0] >= cutoff]
+        sql = "SELECT payload FROM table_journal WHERE table_id = ? AND payload LIKE '%\"side\"%'"
+        payloads = [json.loads(r[0]) for r in db.execute(sql, (self.id,))]
+        referenced = {p.get("side") or p.get("payload", {}).get("side") for p in payloads}
+        for side in self.ws.tables_dir.glob(f"{self.id}.col*.parquet"):
+            if side.name not in referenced:
+                side.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ internals
     def _commit(self, op: str, payload: dict[str, Any], change: TableChange) -> None:

@@ -8,12 +8,14 @@ otherwise it holds one UInt32 series of row positions in view order, and
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 
 import polars as pl
 
 from clay_tui.errors import ClayError, ExpressionError
 from clay_tui.table import expressions
-from clay_tui.table.lead_table import ROW_ID, LeadTable
+from clay_tui.table.lead_table import ROW_ID, LeadTable, TableChange
 
 SEARCH_CHUNK = 100_000
 
@@ -26,6 +28,20 @@ class TableView:
         self.hidden: set[str] = set()
         self._positions: pl.Series | None = None  # None = every row, frame order
         self._frame = table.frame
+        self._watched: set[str] = set()  # columns the filter and sort read
+        # Changes since the last refresh, so an edit to a column the filter and sort
+        # do not read can skip recomputing the positions (a million-row sort).
+        self._changes: list[TableChange] = []
+        self._changes_lock = threading.Lock()
+        ref = weakref.ref(self)
+
+        def note(change: TableChange) -> None:
+            view = ref()
+            if view is not None:
+                with view._changes_lock:
+                    view._changes.append(change)
+
+        weakref.finalize(self, table.subscribe(note))
 
     # ------------------------------------------------------------ state
     def set_filter(self, text: str | None) -> None:
@@ -53,8 +69,14 @@ class TableView:
 
     def refresh(self) -> None:
         """Recompute after a table change; a filter or sort that no longer fits is dropped."""
+        with self._changes_lock:
+            changes, self._changes = self._changes, []
         columns = set(self.table.columns)
         self.hidden &= columns
+        frame = self.table.frame
+        if self._unaffected(changes, frame):
+            self._frame = frame
+            return
         if self.sort is not None and self.sort[0] not in columns:
             self.sort = None
         try:
@@ -63,12 +85,28 @@ class TableView:
             self.filter_text = None
             self._positions = self._compute(None, self.sort)
 
+    def _unaffected(self, changes: list[TableChange], frame: pl.DataFrame) -> bool:
+        """True when the changes cannot move, add or drop a row of this view."""
+        if self._positions is None:
+            return True  # no filter, no sort: the frame itself is the view
+        if frame is self._frame:
+            return True
+        if not changes or frame.height != self._frame.height:
+            return False
+        return all(
+            c.kind in ("set", "results") and not (set(c.columns) & self._watched) for c in changes
+        )
+
     def _compute(self, text: str | None, sort: tuple[str, bool] | None) -> pl.Series | None:
         frame = self.table.frame
         if text is None and sort is None:
             result = None
         else:
             result = expressions.matching_positions(frame, text or "", sort)
+        watched = set(expressions.parse(text).meta.root_names()) if text else set()
+        if sort is not None:
+            watched.add(sort[0])
+        self._watched = watched
         self._frame = frame
         return result
 

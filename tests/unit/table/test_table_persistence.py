@@ -405,3 +405,42 @@ def test_a_million_rows_edit_in_milliseconds(workspace: Workspace, tmp_path: Pat
 def test_loaded_table_is_a_lead_table(workspace: Workspace) -> None:
     table = ts.open_table(workspace, None)
     assert isinstance(table, LeadTable) and table.name == "leads" and table.row_count == 200
+
+
+def test_save_prunes_old_journal_entries_and_side_files(
+    settings: Settings, clock: FixedClock, leads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LeadTable, "KEEP_ENTRIES", 3)
+    with reopen(settings, clock) as ws:
+        t = ts.import_table(ws, leads)
+        t.delete_column("score")  # seq 1: writes a side file
+        for i in range(5):
+            t.set_cell(1, "name", f"v{i}")  # seq 2..6
+        assert len(list(ws.tables_dir.glob(f"{t.id}.col*.parquet"))) == 1
+        t.save()
+        seqs = [r[0] for r in ws.db.execute("SELECT seq FROM table_journal ORDER BY seq")]
+        assert seqs == [4, 5, 6]
+        assert list(ws.tables_dir.glob(f"{t.id}.col*.parquet")) == []
+        expected = t.frame
+    with reopen(settings, clock) as ws:
+        t = ts.open_table(ws, "leads")
+        assert t.frame.equals(expected)
+        assert [t.undo() for _ in range(4)] == ["Undid the edit of name in row 1."] * 3 + [None]
+        assert t.row(1)["name"] == "v1"
+
+
+def test_list_tables_reads_shapes_without_loading(
+    settings: Settings, clock: FixedClock, leads: Path
+) -> None:
+    with reopen(settings, clock) as ws:
+        t = ts.import_table(ws, leads)
+        t.add_row()
+        t.add_column("extra")
+    with reopen(settings, clock) as ws:  # journal past the snapshot: replayed
+        [info] = ts.list_tables(ws)
+        assert (info.name, info.rows, info.columns) == ("leads", 4, 7)
+        ts.get_table(ws, info.id).save()
+    with reopen(settings, clock) as ws:  # snapshot only: read from its metadata
+        [info] = ts.list_tables(ws)
+        assert (info.rows, info.columns) == (4, 7)
+        assert ts._cache(ws) == {}

@@ -175,3 +175,35 @@ def test_slices_at_a_million_rows_gather_only_what_is_asked(
     assert window.get_column("k").is_sorted()
     assert view.row_id_at(0) == window.get_column(ROW_ID)[0] + 7000
     assert view.slice(view.row_count - 2, view.row_count + 10).height == 2
+
+
+def test_refresh_skips_the_recompute_when_edits_cannot_move_rows(
+    table: LeadTable, monkeypatch
+) -> None:
+    view = TableView(table)
+    view.set_filter("country = 'US'")
+    view.set_sort("employees", True)
+    calls = []
+    original = view._compute
+    monkeypatch.setattr(view, "_compute", lambda *a: calls.append(a) or original(*a))
+    table.set_cell(1, "email", "new@acme.com")  # neither filtered nor sorted on
+    view.refresh()
+    assert calls == []
+    assert view.slice(0, 3).get_column("email").to_list() == [None, "new@acme.com", "cy@Globex.com"]
+    table.set_cell(1, "employees", "5000")  # the sort column: order changes
+    view.refresh()
+    assert len(calls) == 1 and names(view) == ["Ann", "Di", "Cy"]
+    table.set_cell(2, "country", "US")  # the filter column: Bob joins
+    view.refresh()
+    assert len(calls) == 2 and names(view) == ["Ann", "Di", "Bob", "Cy"]
+
+
+def test_a_dropped_view_stops_listening(table: LeadTable) -> None:
+    import gc
+
+    before = len(table._listeners)
+    view = TableView(table)
+    assert len(table._listeners) == before + 1
+    del view
+    gc.collect()
+    assert len(table._listeners) == before
