@@ -143,8 +143,9 @@ def usage(
     if table_id is not None:
         where += " AND table_id = ?"
         params.append(table_id)
-    cols = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
     group = ", ".join(f"k{i}" for i in range(len(keys)))
+    order = group if by == "day" else f"spent - refunded DESC, {group}"  # days in date order
+    cols = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
     rows = db.execute(
         f"SELECT {cols},"
         " SUM(CASE WHEN kind = 'capture' THEN -amount ELSE 0 END) AS spent,"
@@ -153,7 +154,7 @@ def usage(
         " SUM(CASE WHEN kind = 'refund' AND part = 0 THEN 1 ELSE 0 END) AS refunds"
         f" FROM ledger WHERE kind IN ('capture', 'refund'){where}"
         f" GROUP BY {group} HAVING spent > 0 OR refunded > 0"
-        f" ORDER BY spent - refunded DESC, {group}",
+        f" ORDER BY {order}",
         params,
     ).fetchall()
     tables = _names(db, "tables") if by in ("table", "column") else {}

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
-from conftest import make_settings
-
 from clay_tui.clock import FixedClock
+from clay_tui.config import DEFAULT_CONFIG, Settings, parse_settings
 from clay_tui.credits import SpendContext
 from clay_tui.workspace import Workspace
+
+
+def make_settings(workspace: Path, **overrides: dict) -> Settings:
+    """Settings from the bundled defaults with sections overridden (as tests/conftest.py)."""
+    raw = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    for section, values in overrides.items():
+        raw.setdefault(section, {}).update(values)
+    return parse_settings(raw, "<test>", workspace)
 
 
 def ctx(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from conftest import make_settings
-from credit_helpers import ctx, ledger_sum, open_ws
+from credit_helpers import ctx, ledger_sum, make_settings, open_ws
 
 from clay_tui.clock import FixedClock
 from clay_tui.credits import Ledger, plans

@@ -41,6 +41,7 @@ def test_usage_by_each_grouping(spent: Ledger, workspace) -> None:
     assert by_key(usage(db, "column")) == {"1/10": (4, 2, 2), "1/11": (10, 0, 1), "2/20": (2, 0, 1)}
     assert by_key(usage(db, "provider")) == {"hunter": (6, 2, 3), "prospeo": (10, 0, 1)}
     assert by_key(usage(db, "day")) == {"2026-11-15": (4, 0, 2), "2026-11-16": (12, 2, 2)}
+    assert [r.key for r in usage(db, "day").rows] == ["2026-11-15", "2026-11-16"]  # by date
     assert by_key(usage(db, "run")) == {"1": (4, 2, 2), "2": (10, 0, 1), "3": (2, 0, 1)}
     report = usage(db, "table")
     assert (report.spent, report.refunded, report.net) == (16, 2, 14)

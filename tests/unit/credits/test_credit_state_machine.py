@@ -16,7 +16,7 @@ from pathlib import Path
 
 import hypothesis.strategies as st
 import pytest
-from conftest import make_settings
+from credit_helpers import make_settings
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 

@@ -1,0 +1,208 @@
+"""Credit usage: where credits went, for this table or the whole workspace.
+
+Group by column, provider, day, run (or table, workspace-wide), narrow to a date range,
+read it as a table and a bar chart, export it as CSV. The same ``usage_report`` the
+``clay-tui usage`` verb prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Input, Static, Tab, Tabs
+
+from clay_tui.credits.reports import UsageReport, has_table
+from clay_tui.errors import ClayError
+from clay_tui.services import credits as svc
+from clay_tui.ui.widgets.credit_bar_chart import CreditBarChart
+from clay_tui.workspace import Workspace
+
+GROUPS = ("column", "provider", "day", "run", "table")
+
+
+class CreditUsageScreen(Screen[None]):
+    DEFAULT_CSS = """
+    CreditUsageScreen { layout: vertical; }
+    CreditUsageScreen #cu-title { dock: top; height: 1; background: $primary; color: $text;
+                                  text-style: bold; padding: 0 1; }
+    CreditUsageScreen #cu-hint { dock: bottom; height: 1; color: $text-muted; padding: 0 1; }
+    CreditUsageScreen #cu-controls, CreditUsageScreen #cu-export-row { height: auto; }
+    CreditUsageScreen #cu-controls > Static, CreditUsageScreen #cu-export-row > Static {
+        width: auto; padding: 1 1 0 1; }
+    CreditUsageScreen #cu-since, CreditUsageScreen #cu-until { width: 16; }
+    CreditUsageScreen #cu-path { width: 1fr; }
+    CreditUsageScreen Input.-invalid { border: tall $error; }
+    CreditUsageScreen #cu-summary { padding: 0 1; margin: 1 0 0 0; }
+    CreditUsageScreen #cu-body { height: auto; }
+    CreditUsageScreen #cu-table { width: 1fr; height: auto; max-height: 16; }
+    CreditUsageScreen #cu-chart { width: 1fr; border: round $accent; margin: 0 0 0 1; }
+    CreditUsageScreen Button { margin: 0 1 0 0; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", show=False),
+        Binding("ctrl+s", "toggle_scope", "This table / workspace", show=False),
+        Binding("ctrl+e", "export", "Export CSV", show=False),
+    ]
+
+    def __init__(self, ws: Workspace, table_id: int | None) -> None:
+        super().__init__()
+        self.ws = ws
+        self.table_id = table_id
+        self.scope_table = table_id is not None  # start on this table when there is one
+        self.by = "column"
+        self.since = None
+        self.until = None
+        self.report: UsageReport | None = None
+        self._seen: object = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Credit usage", id="cu-title")
+        with VerticalScroll(id="cu-scroll"):
+            with Horizontal(id="cu-controls"):
+                yield Button(self._scope_label(), id="cu-scope", disabled=self.table_id is None)
+                yield Static("from")
+                yield Input(placeholder="YYYY-MM-DD", id="cu-since")
+                yield Static("to")
+                yield Input(placeholder="YYYY-MM-DD", id="cu-until")
+            yield Tabs(*(Tab(f"By {g}", id=f"by-{g}") for g in GROUPS), id="cu-by")
+            yield Static("", id="cu-summary")
+            with Horizontal(id="cu-body"):
+                yield DataTable(id="cu-table", cursor_type="row", zebra_stripes=True)
+                chart = CreditBarChart(id="cu-chart")
+                chart.border_title = "Net credits"
+                yield chart
+            with Horizontal(id="cu-export-row"):
+                yield Static("Export CSV to")
+                yield Input(value="credit-usage.csv", id="cu-path")
+                yield Button("Export", id="cu-export")
+        yield Static(
+            "Esc close · Ctrl+S this table / workspace · Tab to the tabs, ←/→ group by · "
+            "Ctrl+E export · dates UTC, inclusive",
+            id="cu-hint",
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#cu-table", DataTable).add_columns(
+            self.by.capitalize(), "spent", "refunded", "net", "charges"
+        )
+        self.reload()
+        self.set_interval(0.5, self.reload_if_changed)
+
+    # ------------------------------------------------------------ data
+    def _table_name(self) -> str:
+        if self.table_id is None:
+            return ""
+        db = self.ws.db
+        if has_table(db, "tables"):
+            row = db.execute("SELECT name FROM tables WHERE id = ?", (self.table_id,)).fetchone()
+            if row is not None:
+                return str(row[0])
+        return f"table {self.table_id}"
+
+    def _scope_label(self) -> str:
+        if self.scope_table:
+            return f"This table: {self._table_name()}"
+        return "Whole workspace"
+
+    def reload_if_changed(self) -> None:
+        top = self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
+        if top != self._seen:
+            self.reload()
+
+    def reload(self) -> None:
+        try:
+            self._seen = self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
+            report = svc.usage_report(
+                self.ws,
+                self.by,
+                table_id=self.table_id if self.scope_table else None,
+                since=self.since,
+                until=self.until,
+            )
+        except ClayError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+            return
+        self.report = report
+        table = self.query_one("#cu-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.by.capitalize(), "spent", "refunded", "net", "charges")
+        for r in report.rows:
+            table.add_row(
+                r.label, f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}", f"{r.charges:,}"
+            )
+        self.query_one(CreditBarChart).show([(r.label, r.net, r.refunded) for r in report.rows])
+        span = (
+            f"{self.since.isoformat() if self.since else 'the start'} to "
+            f"{self.until.isoformat() if self.until else 'now'}"
+        )
+        where = self._scope_label().replace("This table: ", "table ")
+        self.query_one("#cu-summary", Static).update(
+            f"[b]{report.net:,}[/b] credits net ({report.spent:,} spent, {report.refunded:,} "
+            f"refunded, {sum(r.charges for r in report.rows):,} charged calls) · {where} · {span}"
+        )
+
+    # ------------------------------------------------------------ controls
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        by = (event.tab.id or "by-column").removeprefix("by-")
+        if by != self.by:
+            self.by = by
+            self.reload()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id not in ("cu-since", "cu-until"):
+            return
+        event.stop()
+        try:
+            value = svc.parse_date(event.value, "A date")
+        except ClayError:
+            event.input.add_class("-invalid")
+            return
+        event.input.remove_class("-invalid")
+        if event.input.id == "cu-since":
+            self.since = value
+        else:
+            self.until = value
+        self.reload()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "cu-path":
+            self.action_export()
+        elif event.input.has_class("-invalid"):
+            self.notify(
+                f"{event.value!r} is not a date like 2026-11-25.", severity="error", timeout=6
+            )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "cu-scope":
+            self.action_toggle_scope()
+        elif event.button.id == "cu-export":
+            self.action_export()
+
+    def action_toggle_scope(self) -> None:
+        if self.table_id is None:
+            return
+        self.scope_table = not self.scope_table
+        self.query_one("#cu-scope", Button).label = self._scope_label()
+        self.reload()
+
+    def action_export(self) -> None:
+        if self.report is None:
+            return
+        path = Path(self.query_one("#cu-path", Input).value.strip() or "credit-usage.csv")
+        try:
+            written = svc.export_usage_csv(self.report, path)
+        except ClayError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+            return
+        self.notify(f"Wrote {len(self.report.rows)} row(s) to {written}.", timeout=4)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
