@@ -1,0 +1,417 @@
+"""The built-in actions: what each needs, fills, costs, and how one cell runs.
+
+An action's ``execute`` coroutine holds the per-cell logic (waterfall order,
+validation, catch-all rule); every paid call goes through ``ctx.call`` so the
+runner can reserve, record the attempt and queue it on the provider's pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from clay_tui.config import Settings
+from clay_tui.enrich import store
+from clay_tui.providers import cleaning, hunter, openai_compat, prospeo
+from clay_tui.providers.base import Outcome, ProviderResult
+
+if TYPE_CHECKING:
+    from clay_tui.enrich.spec import ColumnSpec
+    from clay_tui.providers.client import ProviderClient
+
+# A finder result that validation rejects is refunded when the provider refunds (legacy
+# default: every listed provider does). Clearbit-style providers would say False here.
+REFUND_ON_INVALID: dict[str, bool] = {"hunter": True, "prospeo": True, "openai": False}
+# Typical hit rates (share of calls that return data) when a column has no history yet.
+TYPICAL_HIT_RATE: dict[str, float] = {"prospeo": 0.55, "hunter": 0.45, "openai": 0.95}
+TYPICAL_VALID_RATE = 0.8  # share of found emails the verifier accepts
+VERIFIER = ("hunter", "email_verifier")
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    name: str
+    required: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Final:
+    """How one cell ended: a stored state, its output values, who answered, why not."""
+
+    status: str
+    values: dict[str, Any] = field(default_factory=dict)
+    provider: str | None = None
+    error: str | None = None
+
+
+class CellContext(Protocol):
+    spec: ColumnSpec
+    inputs: dict[str, Any]
+    row: dict[str, Any]
+    settings: Settings
+
+    async def call(self, provider: str, op: str,
+                   fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
+                   cost: int | None = None) -> ProviderResult | None: ...
+
+    def reject(self, result: ProviderResult) -> None: ...
+
+    async def http(self, **kwargs: Any) -> ProviderResult: ...
+
+
+Execute = Callable[["CellContext"], Awaitable[Final]]
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    slug: str
+    name: str
+    kind: str
+    description: str
+    inputs: tuple[InputInfo, ...]
+    outputs: dict[str, str]  # field -> dtype label; the first is the main value
+    providers: tuple[str, ...] = ()  # default order
+    allowed_providers: tuple[str, ...] = ()
+    ops: dict[str, str] = field(default_factory=dict)  # provider -> priced op (credits key)
+    validation: str | None = None
+    free: bool = False
+    params: dict[str, Any] = field(default_factory=dict)  # defaults
+    needs_any: tuple[tuple[str, ...], ...] = ()  # at least one input of each group non-empty
+    execute: Execute | None = None
+
+    @property
+    def main_output(self) -> str:
+        return next(iter(self.outputs))
+
+    def step_costs(self, settings: Settings, spec: ColumnSpec | None = None) -> dict[str, int]:
+        """Credits per priced step, keyed "provider.op" (0 when free or own key)."""
+        if self.free:
+            return {}
+        providers = (spec.providers if spec and spec.providers else None) or list(self.providers)
+        out: dict[str, int] = {}
+        for p in providers:
+            op = self.op_for(p, spec)
+            out[f"{p}.{op}"] = _credits(settings, p, op)
+        validation = self.validation_of(spec)
+        if validation == "hunter.email_verifier":
+            out["hunter.email_verifier"] = _credits(settings, *VERIFIER)
+        return out
+
+    def op_for(self, provider: str, spec: ColumnSpec | None = None) -> str:
+        if self.slug == "ai_prompt":
+            return str((spec.params if spec else {}).get("model") or self.params["model"])
+        return self.ops.get(provider, "default")
+
+    def validation_of(self, spec: ColumnSpec | None) -> str | None:
+        if spec is not None and spec.validation is not None:
+            return None if spec.validation == "none" else spec.validation
+        return self.validation
+
+    def max_cost(self, settings: Settings, spec: ColumnSpec | None = None) -> int:
+        """The most one cell can be charged: every provider finds, validation rejects all but
+        the last (refunds are not counted: this is what has to be reserved)."""
+        if self.free:
+            return 0
+        costs = self.step_costs(settings, spec)
+        verify = costs.pop("hunter.email_verifier", 0) if self.validation_of(spec) else 0
+        return sum(c + verify for c in costs.values())
+
+    def as_dict(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "slug": self.slug, "name": self.name, "kind": self.kind,
+            "description": self.description,
+            "inputs": [{"name": i.name, "required": i.required, "help": i.help}
+                       for i in self.inputs],
+            "outputs": list(self.outputs), "providers": list(self.providers),
+            "credits": self.step_costs(settings), "free": self.free,
+            "validation": self.validation, "params": self.params,
+        }
+
+
+def _credits(settings: Settings, provider: str, op: str) -> int:
+    ps = settings.providers.get(provider)
+    return ps.credits_for(op) if ps is not None else 0
+
+
+# ------------------------------------------------------------------ execution
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _name_args(inputs: dict[str, Any]) -> dict[str, str | None]:
+    return {"first_name": _text(inputs.get("first_name")),
+            "last_name": _text(inputs.get("last_name")),
+            "full_name": _text(inputs.get("full_name"))}
+
+
+def _finder(provider: str, inputs: dict[str, Any]
+            ) -> Callable[[ProviderClient], Awaitable[ProviderResult]]:
+    names = _name_args(inputs)
+    domain = cleaning.domain_of(_text(inputs.get("domain")))
+    company = _text(inputs.get("company"))
+    if provider == "hunter":
+        return lambda c: hunter.find_email(c, domain=domain, company=company, **names)
+    return lambda c: prospeo.find_email(c, company=domain or company, **names)
+
+
+def _is_catch_all(result: ProviderResult) -> bool:
+    data = result.data
+    return (str(data.get("email_status") or "").upper() == "CATCH_ALL"
+            or bool(data.get("accept_all")) or data.get("status") == "accept_all")
+
+
+def _failure(errors: list[ProviderResult], invalid: ProviderResult | None,
+             last_provider: str | None) -> Final:
+    if errors:
+        e = errors[-1]
+        return Final(store.ERROR, provider=e.provider,
+                     error=f"{e.provider}: {e.message or e.error_id}")
+    if invalid is not None:
+        return Final(store.INVALID, provider=invalid.provider,
+                     error=invalid.message or "The result did not pass validation.")
+    return Final(store.NO_DATA, provider=last_provider)
+
+
+async def _waterfall_email(ctx: CellContext) -> Final:
+    spec = ctx.spec
+    info = ACTIONS[spec.action]
+    validation = info.validation_of(spec)
+    errors: list[ProviderResult] = []
+    invalid: ProviderResult | None = None
+    last = None
+    for provider in spec.providers or list(info.providers):
+        last = provider
+        found = await ctx.call(provider, "email_finder", _finder(provider, ctx.inputs))
+        if found is None:
+            return Final(store.NO_DATA)  # halted: the runner decides the state
+        if found.outcome is Outcome.ERROR:
+            errors.append(found)
+            continue
+        if found.outcome is not Outcome.FOUND:
+            continue
+        email = found.data["email"]
+        status, score = found.data.get("verification_status") or found.data.get(
+            "email_status"), found.data.get("score")
+        if validation == "hunter.email_verifier":
+            checked = await ctx.call("hunter", "email_verifier",
+                                     lambda c, e=email: hunter.verify_email(c, email=e))
+            if checked is None:
+                return Final(store.NO_DATA)
+            ok = checked.outcome is Outcome.FOUND and (
+                spec.accept_catch_all or checked.data.get("status") != "accept_all")
+            if not ok:
+                ctx.reject(found)
+                if checked.outcome is Outcome.ERROR:
+                    errors.append(checked)
+                else:
+                    invalid = checked.with_(message=checked.message or (
+                        f"{email} is catch-all; the column does not accept catch-all."
+                        if checked.data.get("status") == "accept_all"
+                        else f"Hunter could not confirm {email}."))
+                continue
+            status, score = checked.data.get("status"), checked.data.get("score", score)
+        elif not spec.accept_catch_all and _is_catch_all(found):
+            ctx.reject(found)
+            invalid = found.with_(message=f"{email} is catch-all; the column does not accept it.")
+            continue
+        return Final(store.FOUND, {"email": email, "score": score, "provider": provider,
+                                   "status": status}, provider=provider)
+    return _failure(errors, invalid, last)
+
+
+async def _verify_email(ctx: CellContext) -> Final:
+    email = _text(ctx.inputs.get("email"))
+    r = await ctx.call("hunter", "email_verifier", lambda c: hunter.verify_email(c, email=email))
+    if r is None:
+        return Final(store.NO_DATA)
+    values = {"status": r.data.get("status"), "score": r.data.get("score")}
+    if r.outcome is Outcome.FOUND:
+        if r.data.get("status") == "accept_all" and not ctx.spec.accept_catch_all:
+            return Final(store.INVALID, values, "hunter", "The email is catch-all.")
+        return Final(store.FOUND, values, "hunter")
+    if r.outcome is Outcome.INVALID:
+        return Final(store.INVALID, values, "hunter", r.message)
+    return _single(r)
+
+
+def _single(r: ProviderResult) -> Final:
+    if r.outcome is Outcome.ERROR:
+        return Final(store.ERROR, provider=r.provider, error=r.message or r.error_id)
+    if r.outcome is Outcome.INVALID:
+        return Final(store.INVALID, provider=r.provider, error=r.message or r.error_id)
+    return Final(store.NO_DATA, provider=r.provider, error=r.message or None)
+
+
+async def _find_mobile(ctx: CellContext) -> Final:
+    url = _text(ctx.inputs.get("linkedin_url")) or ""
+    r = await ctx.call("prospeo", "mobile_finder",
+                       lambda c: prospeo.find_mobile(c, linkedin_url=url))
+    if r is None:
+        return Final(store.NO_DATA)
+    if r.outcome is not Outcome.FOUND:
+        return _single(r)
+    mobile_only = ctx.spec.validation == "mobile_only" or bool(ctx.spec.params.get("mobile_only"))
+    if mobile_only:
+        check = cleaning.normalize_phone(r.data.get("phone"),
+                                         r.data.get("country_code") or "US", mobile_only=True)
+        if check.outcome is not Outcome.FOUND:
+            ctx.reject(r)
+            return Final(store.INVALID, provider="prospeo", error=check.message)
+    return Final(store.FOUND, {"phone": r.data.get("phone"), "country": r.data.get("country_code")},
+                 "prospeo")
+
+
+PERSON_FIELDS = ("first_name", "last_name", "full_name", "linkedin_url", "email",
+                 "company_name", "company_website")
+
+
+async def _enrich_person(ctx: CellContext) -> Final:
+    data = {k: _text(ctx.inputs.get(k)) for k in PERSON_FIELDS if _text(ctx.inputs.get(k))}
+    mobile = bool(ctx.spec.params.get("enrich_mobile", False))
+    r = await ctx.call("prospeo", "enrich_person",
+                       lambda c: prospeo.enrich_person(c, data=data, enrich_mobile=mobile))
+    if r is None:
+        return Final(store.NO_DATA)
+    if r.outcome is not Outcome.FOUND:
+        return _single(r)
+    d = r.data
+    return Final(store.FOUND, {"job_title": d.get("job_title"), "full_name": d.get("full_name"),
+                               "linkedin_url": d.get("linkedin_url"), "email": d.get("email"),
+                               "phone": d.get("phone"), "company": d.get("company_name")},
+                 "prospeo")
+
+
+async def _ai_prompt(ctx: CellContext) -> Final:
+    from clay_tui.enrich.spec import render_template
+
+    p = {**ACTIONS["ai_prompt"].params, **ctx.spec.params}
+    prompt = render_template(str(p["prompt"]), ctx.row)
+    model, max_tokens = str(p["model"]), int(p["max_tokens"])
+    system = p.get("system") or None
+    r = await ctx.call("openai", model, lambda c: openai_compat.complete(
+        c, prompt=prompt, model=model, max_tokens=max_tokens, system=system))
+    if r is None:
+        return Final(store.NO_DATA)
+    if r.outcome is not Outcome.FOUND:
+        return _single(r)
+    return Final(store.FOUND, {"text": r.data.get("text")}, "openai")
+
+
+async def _http_call(ctx: CellContext) -> Final:
+    p = {**ACTIONS["http_call"].params, **ctx.spec.params}
+    r = await ctx.http(method=str(p["method"]), url_template=str(p["url"]),
+                       headers=dict(p.get("headers") or {}), body_template=p.get("body"),
+                       json_path=p.get("json_path") or None, row=ctx.row)
+    if r.outcome is not Outcome.FOUND:
+        return _single(r)
+    return Final(store.FOUND, {"value": r.data.get("value")}, "http")
+
+
+def _cleaning(fn: Callable[[CellContext], ProviderResult], out: str) -> Execute:
+    """A free, offline action: no pool, no reservation, run inline."""
+
+    async def run(ctx: CellContext) -> Final:
+        r = fn(ctx)
+        if r.outcome is not Outcome.FOUND:
+            return _single(r)
+        return Final(store.FOUND, {out: r.data.get(out)}, "cleaning")
+
+    return run
+
+
+def _phone(ctx: CellContext) -> ProviderResult:
+    return cleaning.normalize_phone(ctx.inputs.get("value"),
+                                    str(ctx.spec.params.get("default_region") or "US"),
+                                    mobile_only=bool(ctx.spec.params.get("mobile_only", False)))
+
+
+def _email(ctx: CellContext) -> ProviderResult:
+    return cleaning.validate_email_syntax(ctx.inputs.get("value"))
+
+
+def _domain(ctx: CellContext) -> ProviderResult:
+    return cleaning.normalize_domain(ctx.inputs.get("value"))
+
+
+# ------------------------------------------------------------------ registry
+
+_NAME_INPUTS = (InputInfo("first_name", help="first name column"),
+                InputInfo("last_name", help="last name column"),
+                InputInfo("full_name", help="full name (instead of first + last)"))
+
+ACTIONS: dict[str, ActionInfo] = {a.slug: a for a in (
+    ActionInfo(
+        "find_work_email", "Find work email", "waterfall",
+        "Waterfall of email finders; each email is checked by Hunter's verifier.",
+        (*_NAME_INPUTS, InputInfo("domain", help="company domain or website"),
+         InputInfo("company", help="company name (if no domain)")),
+        {"email": "text", "score": "int", "provider": "text", "status": "text"},
+        providers=("prospeo", "hunter"), allowed_providers=("prospeo", "hunter"),
+        ops={"prospeo": "email_finder", "hunter": "email_finder"},
+        validation="hunter.email_verifier",
+        needs_any=(("first_name", "full_name"), ("domain", "company")),
+        execute=_waterfall_email),
+    ActionInfo(
+        "verify_email", "Verify email", "enrichment", "Hunter's email verifier.",
+        (InputInfo("email", True),), {"status": "text", "score": "int"},
+        providers=("hunter",), allowed_providers=("hunter",), ops={"hunter": "email_verifier"},
+        execute=_verify_email),
+    ActionInfo(
+        "find_mobile", "Find mobile number", "enrichment",
+        "Prospeo mobile finder; optionally keep mobile numbers only (validation mobile_only).",
+        (InputInfo("linkedin_url", True),), {"phone": "text", "country": "text"},
+        providers=("prospeo",), allowed_providers=("prospeo",), ops={"prospeo": "mobile_finder"},
+        params={"mobile_only": False}, execute=_find_mobile),
+    ActionInfo(
+        "enrich_person", "Enrich person", "enrichment", "Prospeo enrich-person.",
+        tuple(InputInfo(n) for n in PERSON_FIELDS),
+        {"job_title": "text", "full_name": "text", "linkedin_url": "text", "email": "text",
+         "phone": "text", "company": "text"},
+        providers=("prospeo",), allowed_providers=("prospeo",), ops={"prospeo": "enrich_person"},
+        params={"enrich_mobile": False},
+        needs_any=(("linkedin_url", "email", "full_name", "first_name"),),
+        execute=_enrich_person),
+    ActionInfo(
+        "ai_prompt", "AI prompt", "ai",
+        "OpenAI-compatible chat completion of a {{column}} prompt template.",
+        (), {"text": "text"}, providers=("openai",), allowed_providers=("openai",),
+        params={"prompt": "", "model": "gpt-4o-mini", "max_tokens": 256, "system": ""},
+        execute=_ai_prompt),
+    ActionInfo(
+        "http_call", "HTTP/API call", "http",
+        "Free HTTP call: URL/body templates with {{column}}, a path into the JSON answer.",
+        (), {"value": "text"}, free=True,
+        params={"method": "GET", "url": "", "headers": {}, "json_path": ""},
+        execute=_http_call),
+    ActionInfo(
+        "normalize_phone", "Normalize phone", "cleaning",
+        "E.164 via phonenumbers (default region); an invalid number is status invalid.",
+        (InputInfo("value", True),), {"phone": "text"}, free=True,
+        params={"default_region": "US", "mobile_only": False},
+        execute=_cleaning(_phone, "phone")),
+    ActionInfo(
+        "validate_email", "Validate email syntax", "cleaning",
+        "Email syntax check without DNS; the normalized email.",
+        (InputInfo("value", True),), {"email": "text"}, free=True,
+        execute=_cleaning(_email, "email")),
+    ActionInfo(
+        "normalize_domain", "Normalize domain", "cleaning",
+        "The bare domain of a URL, email or domain.",
+        (InputInfo("value", True),), {"domain": "text"}, free=True,
+        execute=_cleaning(_domain, "domain")),
+    ActionInfo(
+        "formula", "Formula", "formula",
+        "A Polars SQL expression over the row, evaluated for all rows at once.",
+        (), {"value": "text"}, free=True, params={"expression": ""}),
+)}
+
+
+def get_action(slug: str) -> ActionInfo | None:
+    return ACTIONS.get(slug)

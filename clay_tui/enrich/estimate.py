@@ -1,0 +1,91 @@
+"""What a run will touch and may cost, before it starts (and for the columns downstream)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from clay_tui.enrich import store
+from clay_tui.enrich.actions import ACTIONS, TYPICAL_HIT_RATE, TYPICAL_VALID_RATE
+from clay_tui.enrich.columns import list_columns
+from clay_tui.enrich.rows import RowSelection, plan_rows
+from clay_tui.enrich.spec import ColumnSpec, referenced_columns
+from clay_tui.table.lead_table import LeadTable
+from clay_tui.workspace import Workspace
+
+HISTORY_MIN_CELLS = 5  # below this many run cells, typical hit rates are used instead
+
+
+@dataclass
+class Estimate:
+    column: str
+    rows_selected: int
+    rows_to_run: int
+    skipped_condition: int
+    already_done: int
+    missing_input: int
+    max_credits: int
+    expected_credits: int
+    basis: str  # "history" | "typical hit rates" | "free"
+    per_row_max: int
+    dependents: list[Estimate] = field(default_factory=list)
+
+    @property
+    def total_max_credits(self) -> int:
+        return self.max_credits + sum(d.total_max_credits for d in self.dependents)
+
+    @property
+    def total_expected_credits(self) -> int:
+        return self.expected_credits + sum(d.total_expected_credits for d in self.dependents)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if k != "dependents"}
+        out["dependents"] = [d.as_dict() for d in self.dependents]
+        out["total_max_credits"] = self.total_max_credits
+        out["total_expected_credits"] = self.total_expected_credits
+        return out
+
+
+def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple[float, str]:
+    info = ACTIONS[spec.action]
+    if info.free:
+        return 0.0, "free"
+    row = ws.db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(credits), 0) FROM cells WHERE table_id = ? AND"
+        " column_id = ? AND status IN ('found', 'no data', 'invalid', 'error')",
+        (table.id, spec.id or -1)).fetchone()
+    if row[0] >= HISTORY_MIN_CELLS:
+        return row[1] / row[0], "history"
+    costs = info.step_costs(ws.settings, spec)
+    verify = costs.pop("hunter.email_verifier", 0) if info.validation_of(spec) else 0
+    reach, total = 1.0, 0.0
+    for key, cost in costs.items():
+        provider = key.split(".", 1)[0]
+        hit = TYPICAL_HIT_RATE.get(provider, 0.5)
+        valid = TYPICAL_VALID_RATE if verify else 1.0
+        # charged: finder on a hit (refunded when rejected), verifier on every hit
+        total += reach * hit * (cost * valid + verify)
+        reach *= 1 - hit * valid
+    return total, "typical hit rates"
+
+
+def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,
+             *, _seen: set[str] | None = None) -> Estimate:
+    store.ensure(ws)
+    plan = plan_rows(ws, table, spec, rows)
+    info = ACTIONS[spec.action]
+    per_row_max = info.max_cost(ws.settings, spec)
+    per_row, basis = expected_per_row(ws, table, spec)
+    n = len(plan.to_run)
+    est = Estimate(spec.name, len(plan.selected), n, len(plan.skipped), len(plan.done),
+                   len(plan.missing), per_row_max * n, round(per_row * n), basis, per_row_max)
+    seen = (_seen or set()) | {spec.name}
+    outputs = set(spec.outputs.values())
+    for other in list_columns(ws, table):
+        if other.name in seen or not outputs & set(referenced_columns(other)):
+            continue
+        ids = tuple(plan.to_run)
+        est.dependents.append(estimate(ws, table, other, RowSelection("ids", ids=ids,
+                                                                      force=rows.force),
+                                       _seen=seen))
+    return est

@@ -1,0 +1,59 @@
+"""Crash recovery: attempts that never got an outcome are released and marked.
+
+An attempt row is committed before every paid call; the cell's final transaction
+settles it. An attempt still "started" whose run is gone (process dead, or the run
+no longer live in this process) had its call interrupted: its hold is released
+(never charged: no result was stored) and the cell says "interrupted".
+"""
+
+from __future__ import annotations
+
+import os
+
+from clay_tui.clock import iso
+from clay_tui.credits import Ledger
+from clay_tui.enrich import store
+from clay_tui.workspace import Workspace
+
+LIVE_RUNS: set[int] = set()  # run ids being executed by this process
+
+
+def _run_alive(pid: int | None, run_id: int) -> bool:
+    if pid == os.getpid():
+        return run_id in LIVE_RUNS
+    return store.pid_alive(pid)
+
+
+def reconcile(ws: Workspace, ledger: Ledger) -> int:
+    """Release and mark what dead runs left behind; returns the number of cells interrupted."""
+    store.ensure(ws)
+    runs = ws.db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
+    dead = [r["id"] for r in runs if not _run_alive(r["pid"], r["id"])]
+    if not dead:
+        return 0
+    now = iso(ws.clock.now())
+    marks = ",".join("?" * len(dead))
+    interrupted = 0
+    with ws.transaction():
+        attempts = ws.db.execute(
+            f"SELECT * FROM attempts WHERE state = 'started' AND run_id IN ({marks})", dead
+        ).fetchall()
+        for a in attempts:
+            res = ledger.find_reservation(a["key"])
+            if res is not None:
+                ledger.release(res, "interrupted: the run ended before the call's outcome")
+            ws.db.execute("UPDATE attempts SET state = 'interrupted', finished_at = ? WHERE id = ?",
+                          (now, a["id"]))
+            cell = ws.db.execute(
+                "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
+                (a["table_id"], a["column_id"], a["row_id"])).fetchone()
+            if cell is None or cell["status"] not in (store.FOUND, store.NO_DATA, store.INVALID):
+                store.write_cell(ws, table_id=a["table_id"], column_id=a["column_id"],
+                                 row_id=a["row_id"], status=store.INTERRUPTED, value=None,
+                                 provider=a["provider"], credits=0, run_id=a["run_id"], at=now,
+                                 error="The run stopped (crash or kill) during this call; "
+                                       "nothing was charged.", sandbox=None)
+                interrupted += 1
+        ws.db.execute(f"UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id IN "
+                      f"({marks})", (now, *dead))
+    return interrupted

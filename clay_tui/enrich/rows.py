@@ -1,0 +1,125 @@
+"""Which rows a run touches, and which of those it will actually call for.
+
+The condition is evaluated vectorised over all selected rows at once; rows with
+an empty required input are found here too, so nothing is reserved for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from clay_tui.enrich import store
+from clay_tui.enrich.actions import ACTIONS
+from clay_tui.enrich.spec import ColumnSpec, is_template, referenced_columns, render_template
+from clay_tui.errors import ClayError, ExpressionError
+from clay_tui.table import expressions
+from clay_tui.table.lead_table import ROW_ID, LeadTable
+from clay_tui.workspace import Workspace
+
+MODES = ("all", "first", "where", "ids", "not_run", "failed")
+RESULT_STATES = (store.FOUND, store.NO_DATA, store.INVALID)  # never re-run unless forced
+
+
+@dataclass(frozen=True)
+class RowSelection:
+    mode: str = "all"
+    limit: int | None = None
+    where: str | None = None
+    ids: tuple[int, ...] = ()
+    force: bool = False  # re-run cells that already have a result
+
+    def describe(self) -> str:
+        text = {"all": "all rows", "first": f"first {self.limit} rows",
+                "where": f"rows where {self.where}", "ids": f"{len(self.ids)} selected rows",
+                "not_run": "rows not yet run", "failed": "failed rows"}[self.mode]
+        return text + (" (forced)" if self.force else "")
+
+
+@dataclass
+class RowPlan:
+    selected: list[int]
+    to_run: list[int]
+    skipped: list[int]  # condition not met
+    done: list[int]  # already have a result (not forced)
+    missing: dict[int, str] = field(default_factory=dict)  # row -> what is missing
+    inputs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def select_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelection) -> list[int]:
+    if sel.mode not in MODES:
+        raise ClayError(f"Unknown row set {sel.mode!r} (known: {', '.join(MODES)}).")
+    ids: list[int] = table.frame.get_column(ROW_ID).to_list()
+    if sel.mode == "first":
+        if sel.limit is None or sel.limit < 1:
+            raise ClayError("The number of rows to run must be at least 1.")
+        return ids[: sel.limit]
+    if sel.mode == "where":
+        if not sel.where:
+            raise ClayError("Give an expression for the rows to run.")
+        pos = expressions.matching_positions(table.frame, sel.where)
+        return table.frame.get_column(ROW_ID).gather(pos).to_list()
+    if sel.mode == "ids":
+        present = set(ids)
+        return [i for i in ids if i in set(sel.ids) & present]
+    states = store.cell_states(ws, table.id, spec.id or -1)
+    if sel.mode == "not_run":
+        return [i for i in ids if states.get(i) not in (*RESULT_STATES, store.ERROR)]
+    if sel.mode == "failed":
+        return [i for i in ids if states.get(i) in store.FAILED_STATES]
+    return ids
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def condition_mask(frame: pl.DataFrame, condition: str) -> pl.Series:
+    try:
+        expr = expressions.parse(condition)
+        return frame.select(expr.fill_null(False).alias("ok")).get_column("ok").cast(pl.Boolean)
+    except ExpressionError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise expressions.explain(condition, exc) from None
+
+
+def plan_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelection) -> RowPlan:
+    selected = select_rows(ws, table, spec, sel)
+    states = store.cell_states(ws, table.id, spec.id or -1)
+    done = [] if sel.force else [r for r in selected if states.get(r) in RESULT_STATES]
+    done_set = set(done)
+    candidates = [r for r in selected if r not in done_set]
+    frame = table.frame
+    if candidates and len(candidates) < frame.height:
+        frame = frame.filter(pl.col(ROW_ID).is_in(candidates))
+    elif not candidates:
+        frame = frame.head(0)
+    skipped: list[int] = []
+    if spec.condition and frame.height:
+        mask = condition_mask(frame, spec.condition)
+        skipped = frame.filter(~mask).get_column(ROW_ID).to_list()
+        frame = frame.filter(mask)
+    info = ACTIONS[spec.action]
+    plan = RowPlan(selected, [], skipped, done)
+    cols = [c for c in referenced_columns(spec) if c in frame.columns]
+    for row in frame.select(ROW_ID, *cols).iter_rows(named=True):
+        rid = row.pop(ROW_ID)
+        inputs = {k: (render_template(v, row) if is_template(v) else row.get(v))
+                  for k, v in spec.inputs.items()}
+        missing = [c for c in spec.required if _empty(row.get(c))]
+        missing += [i.name for i in info.inputs if i.required and _empty(inputs.get(i.name))]
+        for group in info.needs_any:
+            if all(_empty(inputs.get(g)) for g in group):
+                missing.append(" or ".join(spec.inputs.get(g, g) for g in group
+                                           if spec.inputs.get(g)) or group[0])
+        if missing:
+            plan.missing[rid] = "Missing input: " + ", ".join(missing) + "."
+            continue
+        plan.to_run.append(rid)
+        plan.inputs[rid] = inputs
+        plan.rows[rid] = row
+    return plan

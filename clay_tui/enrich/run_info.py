@@ -1,0 +1,82 @@
+"""A column's Run Info: what it cost to date, what it found, what went wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from clay_tui.enrich import store
+from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.table.lead_table import LeadTable
+from clay_tui.workspace import Workspace
+
+
+@dataclass
+class RunInfo:
+    column: str
+    action: str
+    providers: list[str]
+    credits_spent: int  # net of refunds
+    credits_charged: int
+    refunds: int
+    per_provider: dict[str, int]
+    counts: dict[str, int]
+    hits: int
+    misses: int
+    invalid: int
+    errors: int
+    skipped: int
+    missing_input: int
+    rows: int
+    rows_run: int
+    percent_run: float
+    runs: int
+    last_run_at: str | None
+    last_run_status: str | None
+    sandbox: bool
+    recent_errors: list[str] = field(default_factory=list)
+
+    @property
+    def hit_rate(self) -> float:
+        tried = self.hits + self.misses + self.invalid
+        return self.hits / tried if tried else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "hit_rate": round(self.hit_rate, 4)}
+
+
+def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
+    from clay_tui.services.credits import run_info_numbers
+
+    store.ensure(ws)
+    numbers = run_info_numbers(ws, table.id, spec.id or -1)
+    present = set(table.frame.get_column("_row_id").to_list())
+    counts: dict[str, int] = {}
+    for rid, status in store.cell_states(ws, table.id, spec.id or -1).items():
+        if rid in present:
+            counts[status] = counts.get(status, 0) + 1
+    errors = [r[0] for r in ws.db.execute(
+        "SELECT error FROM cells WHERE table_id = ? AND column_id = ? AND status = 'error'"
+        " AND error IS NOT NULL ORDER BY updated_at DESC, row_id DESC LIMIT 5",
+        (table.id, spec.id)).fetchall()]
+    last = ws.db.execute(
+        "SELECT started_at, status, sandbox FROM runs WHERE table_id = ? AND column_id = ?"
+        " ORDER BY id DESC LIMIT 1", (table.id, spec.id)).fetchone()
+    nruns = ws.db.execute("SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?",
+                          (table.id, spec.id)).fetchone()[0]
+    rows_run = sum(counts.values())
+    sandbox = all(ws.settings.providers[p].mode == "sandbox" for p in spec.providers
+                  if p in ws.settings.providers)
+    return RunInfo(
+        column=spec.name, action=spec.action, providers=list(spec.providers),
+        credits_spent=numbers.net, credits_charged=numbers.spent, refunds=numbers.refunded,
+        per_provider={p.provider: p.spent - p.refunded for p in numbers.providers},
+        counts=counts, hits=counts.get(store.FOUND, 0), misses=counts.get(store.NO_DATA, 0),
+        invalid=counts.get(store.INVALID, 0), errors=counts.get(store.ERROR, 0),
+        skipped=counts.get(store.SKIPPED, 0), missing_input=counts.get(store.MISSING, 0),
+        rows=table.row_count, rows_run=rows_run,
+        percent_run=round(100.0 * rows_run / table.row_count, 1) if table.row_count else 0.0,
+        runs=nruns, last_run_at=last["started_at"] if last else None,
+        last_run_status=last["status"] if last else None,
+        sandbox=bool(last["sandbox"]) if last and last["sandbox"] is not None else sandbox,
+        recent_errors=errors)

@@ -1,0 +1,477 @@
+"""Run one enrichment column over a set of rows (asyncio).
+
+Per cell: condition and inputs (already decided by ``rows.plan_rows``), then each
+paid step: reserve its maximum -> attempt row committed -> call -> and at the end
+of the cell, capture/refund/release + the cell row in one transaction. Each
+provider has its own queue and worker pool, so a waterfall is pipelined: rows
+waiting on provider 2 never hold up provider 1. Writes go through a group
+committer (one fsync for many cells).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import polars as pl
+
+from clay_tui.clock import iso
+from clay_tui.credits import Caps, Ledger, Reservation, SpendContext
+from clay_tui.enrich import store
+from clay_tui.enrich.actions import ACTIONS, REFUND_ON_INVALID, Final
+from clay_tui.enrich.committer import Committer
+from clay_tui.enrich.reconcile import LIVE_RUNS, reconcile
+from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
+from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.errors import ClayError, InsufficientCredits
+from clay_tui.providers import http_action
+from clay_tui.providers.base import ProviderResult, error_result
+from clay_tui.providers.client import ProviderClient
+from clay_tui.providers.registry import Providers
+from clay_tui.table import expressions
+from clay_tui.table.lead_table import ROW_ID, LeadTable
+from clay_tui.workspace import Workspace
+
+CELL_WINDOW = 20_000  # cells alive at once (waiting in queues or calling)
+DISPLAY_EVERY_S = 0.25
+PROGRESS_EVERY_S = 0.1
+
+
+@dataclass
+class Progress:
+    total: int
+    done: int
+    counts: dict[str, int]
+    credits: int
+    queued: int = 0
+    running: int = 0
+    finished: bool = False
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    column: str
+    total: int
+    counts: dict[str, int]
+    credits: int  # net of refunds
+    refunded: int
+    status: str  # "finished" | "cancelled" | "out of credits"
+    message: str = ""
+    elapsed_s: float = 0.0
+    sandbox: bool = True
+    rows_selected: int = 0
+    already_done: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Step:
+    provider: str
+    op: str
+    cost: int
+    key: str | None = None
+    reservation: Reservation | None = None
+    attempt_id: int | None = None
+    result: ProviderResult | None = None
+    rejected: bool = False
+
+
+@dataclass
+class _Cell:
+    runner: Runner
+    row_id: int
+    inputs: dict[str, Any]
+    row: dict[str, Any]
+    spec: ColumnSpec
+    steps: list[_Step] = field(default_factory=list)
+    halt: str | None = None
+
+    @property
+    def settings(self):  # noqa: ANN201 - the CellContext protocol's Settings
+        return self.runner.ws.settings
+
+    async def call(self, provider: str, op: str,
+                   fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
+                   cost: int | None = None) -> ProviderResult | None:
+        return await self.runner.submit(self, provider, op, fn, cost)
+
+    def reject(self, result: ProviderResult) -> None:
+        for step in reversed(self.steps):
+            if step.result is result:
+                step.rejected = True
+                return
+
+    async def http(self, **kwargs: Any) -> ProviderResult:
+        return await self.runner.http_call(self, **kwargs)
+
+
+class Runner:
+    def __init__(self, ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection, *,
+                 max_credits: int | None = None,
+                 on_progress: Callable[[Progress], None] | None = None,
+                 cancel: asyncio.Event | None = None,
+                 providers: Providers | None = None,
+                 ledger: Ledger | None = None,
+                 commit_interval: float = 0.002) -> None:
+        if spec.id is None:
+            raise ClayError(f"Column {spec.name} is not stored yet.")
+        from clay_tui.services.credits import ledger_for
+
+        self.ws, self.table, self.spec, self.selection = ws, table, spec, rows
+        self.info = ACTIONS[spec.action]
+        self.max_credits = max_credits
+        self.on_progress = on_progress
+        self.cancel = cancel or asyncio.Event()
+        self._own_providers = providers is None
+        self.providers = providers
+        self.ledger = ledger or ledger_for(ws)
+        self.caps = Caps(run_max=max_credits, column_limit=spec.spend_limit)
+        self.commit_interval = commit_interval
+        self.counts: Counter[str] = Counter()
+        self.credits = 0
+        self.refunded = 0
+        self.queued = 0
+        self.running = 0
+        self.no_credits: str | None = None
+        self.run_id = 0
+        self.total = 0
+        self._display: dict[int, dict[str, Any]] = {}
+        self._last_display = 0.0
+        self._last_progress = 0.0
+        self._queues: dict[str, asyncio.Queue[Any]] = {}
+        self._workers: list[asyncio.Task[None]] = []
+        self._http: httpx.AsyncClient | None = None
+        self._http_sem = asyncio.Semaphore(10)
+        self.sandbox = all(ws.settings.providers[p].mode == "sandbox"
+                           for p in spec.providers if p in ws.settings.providers)
+
+    # ------------------------------------------------------------ the run
+    async def run(self) -> RunSummary:
+        started = time.perf_counter()
+        reconcile(self.ws, self.ledger)
+        plan = plan_rows(self.ws, self.table, self.spec, self.selection)
+        self.total = len(plan.to_run) + len(plan.skipped) + len(plan.missing)
+        self.run_id = self._start_run(plan)
+        LIVE_RUNS.add(self.run_id)
+        self.committer = Committer(self.ws, interval=self.commit_interval,
+                                   after_commit=self._after_commit)
+        self.committer.start()
+        status = "finished"
+        try:
+            self._write_free_states(plan)
+            if self.spec.action == "formula":
+                self._run_formula(plan)
+            elif plan.to_run:
+                await self._run_cells(plan)
+        finally:
+            await self.committer.close()
+            await self._stop_workers()
+            self._flush_display(force=True)
+            if self.cancel.is_set():
+                status = "cancelled"
+            elif self.no_credits:
+                status = "out of credits"
+            self._finish_run(status)
+            LIVE_RUNS.discard(self.run_id)
+            self._emit(finished=True)
+        if self.committer.errors:
+            raise ClayError(f"Storing results failed: {self.committer.errors[0]}")
+        return RunSummary(
+            run_id=self.run_id, column=self.spec.name, total=self.total,
+            counts=dict(self.counts), credits=self.credits, refunded=self.refunded,
+            status=status, message=self.no_credits or "",
+            elapsed_s=time.perf_counter() - started, sandbox=self.sandbox,
+            rows_selected=len(plan.selected), already_done=len(plan.done))
+
+    def _start_run(self, plan: RowPlan) -> int:
+        with self.ws.transaction():
+            cur = self.ws.db.execute(
+                "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
+                " pid, rows, credits, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (self.table.id, self.spec.id, iso(self.ws.clock.now()), "running",
+                 self.selection.describe(), self.max_credits, os.getpid(), self.total, 0,
+                 int(self.sandbox)))
+        return int(cur.lastrowid)
+
+    def _finish_run(self, status: str) -> None:
+        with self.ws.transaction():
+            self.ws.db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, credits = ? WHERE id = ?",
+                (iso(self.ws.clock.now()), status, self.credits, self.run_id))
+
+    def _write_free_states(self, plan: RowPlan) -> None:
+        """Condition not met / missing input: stored at once, never charged."""
+        now = iso(self.ws.clock.now())
+        with self.ws.transaction():
+            for rid in plan.skipped:
+                self._store(rid, store.SKIPPED, None, None, 0, now, "Run condition not met.")
+            for rid, why in plan.missing.items():
+                self._store(rid, store.MISSING, None, None, 0, now, why)
+        self._after_commit()
+
+    def _store(self, rid: int, status: str, values: dict[str, Any] | None, provider: str | None,
+               credits: int, now: str, error: str | None) -> None:
+        store.write_cell(self.ws, table_id=self.table.id, column_id=self.spec.id or 0,
+                         row_id=rid, status=status, value=values, provider=provider,
+                         credits=credits, run_id=self.run_id, at=now, error=error,
+                         sandbox=self.sandbox)
+        self.counts[status] += 1
+        self._display[rid] = values or {}
+
+    # ------------------------------------------------------------ formula (vectorised)
+    def _run_formula(self, plan: RowPlan) -> None:
+        text = str(self.spec.params.get("expression"))
+        frame = self.table.frame.filter(pl.col(ROW_ID).is_in(plan.to_run))
+        try:
+            out = frame.select(ROW_ID, expressions.parse(text).alias("v"))
+        except ClayError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise expressions.explain(text, exc) from None
+        now = iso(self.ws.clock.now())
+        with self.ws.transaction():
+            for rid, value in out.iter_rows():
+                if self.cancel.is_set():
+                    self._store(rid, store.CANCELLED, None, None, 0, now, None)
+                elif value is None or value == "":
+                    self._store(rid, store.NO_DATA, None, "formula", 0, now, None)
+                else:
+                    self._store(rid, store.FOUND, {"value": value}, "formula", 0, now, None)
+        self._after_commit()
+
+    # ------------------------------------------------------------ cells
+    async def _run_cells(self, plan: RowPlan) -> None:
+        if self.providers is None:
+            self.providers = Providers(self.ws.settings)
+        window = asyncio.Semaphore(CELL_WINDOW)
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def one(cell: _Cell) -> None:
+            try:
+                await self._cell(cell)
+            finally:
+                window.release()
+
+        try:
+            for rid in plan.to_run:
+                await window.acquire()
+                cell = _Cell(self, rid, plan.inputs[rid], plan.rows[rid], self.spec)
+                self.queued += 1
+                task = asyncio.get_running_loop().create_task(one(cell))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            if tasks:
+                await asyncio.gather(*list(tasks))
+        finally:
+            if self._http is not None:
+                await self._http.aclose()
+            if self._own_providers and self.providers is not None:
+                await self.providers.aclose()
+
+    async def _cell(self, cell: _Cell) -> None:
+        final: Final
+        if self.cancel.is_set():
+            cell.halt = store.CANCELLED
+        elif self.no_credits and not self.info.free:
+            cell.halt = store.NO_CREDITS
+        if cell.halt is None:
+            try:
+                assert self.info.execute is not None
+                final = await self.info.execute(cell)
+            except Exception as exc:  # noqa: BLE001 - a bug must not lose the other cells
+                final = Final(store.ERROR, error=f"Internal error: {type(exc).__name__}: {exc}")
+        self.queued -= 1
+        if cell.halt is not None:
+            why = self.no_credits if cell.halt == store.NO_CREDITS else "The run was stopped."
+            final = Final(cell.halt, error=why)
+        self.committer.post(lambda: self._finalize(cell, final))
+
+    def _finalize(self, cell: _Cell, final: Final) -> None:
+        """Inside the group transaction: settle every hold of the cell, then store it."""
+        halted = cell.halt is not None
+        credits = refunded = 0
+        now = iso(self.ws.clock.now())
+        for step in cell.steps:
+            if step.reservation is None:
+                continue
+            res = step.result
+            if not halted and res is not None and res.billable and step.cost > 0:
+                key = f"{step.key}:capture"
+                self.ledger.capture(step.reservation, step.cost, key=key)
+                credits += step.cost
+                if step.rejected and REFUND_ON_INVALID.get(step.provider, True):
+                    self.ledger.refund(key, "validation rejected the result")
+                    credits -= step.cost
+                    refunded += step.cost
+            else:
+                self.ledger.release(step.reservation, "no charge: " + (
+                    cell.halt or (res.outcome.value if res is not None else "not called")))
+            self.ws.db.execute(
+                "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ? WHERE id = ?",
+                (res.outcome.value if res is not None else cell.halt, now, step.attempt_id))
+        values = {k: v for k, v in final.values.items() if k in self.spec.outputs}
+        self._store(cell.row_id, final.status, values or None, final.provider, credits, now,
+                    final.error)
+        self.credits += credits
+        self.refunded += refunded
+
+    # ------------------------------------------------------------ provider pools
+    def _queue(self, provider: str) -> asyncio.Queue[Any]:
+        q = self._queues.get(provider)
+        if q is None:
+            q = self._queues[provider] = asyncio.Queue()
+            assert self.providers is not None
+            n = max(1, self.providers.provider_settings(provider).concurrency)
+            loop = asyncio.get_running_loop()
+            self._workers += [loop.create_task(self._worker(provider, q)) for _ in range(n)]
+        return q
+
+    async def submit(self, cell: _Cell, provider: str, op: str,
+                     fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
+                     cost: int | None) -> ProviderResult | None:
+        if self.cancel.is_set():
+            cell.halt = store.CANCELLED
+            return None
+        assert self.providers is not None
+        if cost is None:
+            cost = self.providers.provider_settings(provider).credits_for(op)
+        if cost > 0 and self.no_credits:
+            cell.halt = store.NO_CREDITS
+            return None
+        fut: asyncio.Future[ProviderResult | None] = asyncio.get_running_loop().create_future()
+        self._queue(provider).put_nowait((cell, op, cost, fn, fut))
+        return await fut
+
+    async def _worker(self, provider: str, q: asyncio.Queue[Any]) -> None:
+        assert self.providers is not None
+        client = self.providers.client(provider)
+        while True:
+            job = await q.get()
+            if job is None:
+                return
+            cell, op, cost, fn, fut = job
+            try:
+                fut.set_result(await self._step(client, cell, provider, op, cost, fn))
+            except Exception as exc:  # noqa: BLE001
+                if not fut.done():
+                    fut.set_exception(exc)
+
+    async def _step(self, client: ProviderClient, cell: _Cell, provider: str, op: str, cost: int,
+                    fn: Callable[[ProviderClient], Awaitable[ProviderResult]]
+                    ) -> ProviderResult | None:
+        if self.cancel.is_set():
+            cell.halt = store.CANCELLED
+            return None
+        if cost > 0 and self.no_credits:
+            cell.halt = store.NO_CREDITS
+            return None
+        if client.stopped is not None:  # bad key / quota: no more calls this run
+            s = client.stopped
+            return error_result(provider, op, s.error_id or "stopped", s.message,
+                                sandbox=client.sandbox)
+        step = _Step(provider, op, cost)
+        if cost > 0:
+            step.key = (f"enrich:t{self.table.id}:c{self.spec.id}:r{cell.row_id}"
+                        f":s{len(cell.steps)}:{provider}:{op}:run{self.run_id}")
+            try:
+                await self.committer.run(lambda: self._reserve(cell, step))
+            except InsufficientCredits as exc:
+                self.no_credits = self.no_credits or str(exc)
+                cell.halt = store.NO_CREDITS
+                return None
+            cell.steps.append(step)
+            if self.cancel.is_set():  # stopped while the hold was being written
+                cell.halt = store.CANCELLED
+                return None
+        else:
+            cell.steps.append(step)
+        self.running += 1
+        try:
+            result = await fn(client)
+        except Exception as exc:  # noqa: BLE001 - an adapter bug is an error cell, not a crash
+            result = error_result(provider, op, "internal_error",
+                                  f"{type(exc).__name__}: {exc}", sandbox=client.sandbox)
+        finally:
+            self.running -= 1
+        step.result = result
+        return result
+
+    def _reserve(self, cell: _Cell, step: _Step) -> None:
+        """Inside the group transaction: the hold and the attempt row, durable before the call."""
+        assert step.key is not None
+        ctx = SpendContext(table_id=self.table.id, column_id=self.spec.id, row_id=cell.row_id,
+                           provider=step.provider, run_id=self.run_id, action=step.op)
+        step.reservation = self.ledger.reserve(step.cost, step.key, context=ctx, caps=self.caps)
+        cur = self.ws.db.execute(
+            "INSERT INTO attempts (key, table_id, column_id, row_id, run_id, step, provider, op,"
+            " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (step.key, self.table.id, self.spec.id, cell.row_id, self.run_id, len(cell.steps),
+             step.provider, step.op, step.cost, "started", iso(self.ws.clock.now())))
+        step.attempt_id = cur.lastrowid
+
+    async def _stop_workers(self) -> None:
+        for q in self._queues.values():
+            for _ in range(q.maxsize or 1_000_000):
+                if q.empty():
+                    break
+                job = q.get_nowait()
+                if job is not None and not job[4].done():
+                    job[4].set_result(None)
+        for q in self._queues.values():
+            for _ in range(len(self._workers)):
+                q.put_nowait(None)
+        if self._workers:
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+
+    async def http_call(self, cell: _Cell, **kwargs: Any) -> ProviderResult:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=20.0, follow_redirects=True)
+        async with self._http_sem:
+            if self.cancel.is_set():
+                cell.halt = store.CANCELLED
+                return error_result("http", "http_call", "cancelled", "The run was stopped.")
+            self.running += 1
+            try:
+                return await http_action.call(self._http, **kwargs)
+            finally:
+                self.running -= 1
+
+    # ------------------------------------------------------------ display and progress
+    def _after_commit(self) -> None:
+        self._flush_display()
+        self._emit()
+
+    def _flush_display(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self._display or (not force and now - self._last_display < DISPLAY_EVERY_S):
+            return
+        self._last_display = now
+        batch, self._display = self._display, {}
+        for fld, col in self.spec.outputs.items():
+            if col in self.table.columns:
+                self.table.write_results(col, {rid: v.get(fld) for rid, v in batch.items()})
+
+    def _emit(self, finished: bool = False) -> None:
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        if not finished and now - self._last_progress < PROGRESS_EVERY_S:
+            return
+        self._last_progress = now
+        self.on_progress(Progress(self.total, sum(self.counts.values()), dict(self.counts),
+                                  self.credits, self.queued, self.running, finished))
+
+
+async def run_column(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,
+                     **kwargs: Any) -> RunSummary:
+    return await Runner(ws, table, spec, rows, **kwargs).run()

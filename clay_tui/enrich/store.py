@@ -1,0 +1,138 @@
+"""The engine's SQLite tables: column specs, runs, attempts and cell results.
+
+``cells`` is the source of truth for enrichment results (the frame is a display
+copy); ``attempts`` holds one row per paid call, committed *before* the call, so a
+crash leaves a trace that the next run reconciles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from typing import Any
+
+from clay_tui.workspace import Workspace
+
+SCHEMA_NAME = "enrich"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS enrich_columns (
+    id INTEGER PRIMARY KEY,
+    table_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    auto_update INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT,
+    UNIQUE(table_id, name)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    table_id INTEGER NOT NULL,
+    column_id INTEGER NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    row_set TEXT,
+    max_credits INTEGER,
+    pid INTEGER,
+    rows INTEGER,
+    credits INTEGER,
+    sandbox INTEGER
+);
+CREATE TABLE IF NOT EXISTS cells (
+    table_id INTEGER NOT NULL,
+    column_id INTEGER NOT NULL,
+    row_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    value TEXT,
+    provider TEXT,
+    credits INTEGER NOT NULL DEFAULT 0,
+    run_id INTEGER,
+    updated_at TEXT,
+    error TEXT,
+    sandbox INTEGER,
+    PRIMARY KEY (table_id, column_id, row_id)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY,
+    key TEXT UNIQUE NOT NULL,
+    table_id INTEGER NOT NULL,
+    column_id INTEGER NOT NULL,
+    row_id INTEGER NOT NULL,
+    run_id INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    op TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    outcome TEXT,
+    started_at TEXT,
+    finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_open ON attempts(state) WHERE state = 'started';
+CREATE INDEX IF NOT EXISTS attempts_cell ON attempts(table_id, column_id, row_id);
+"""
+
+# Final cell states (stored); the in-memory states pending/queued/running are never stored.
+FOUND = "found"
+NO_DATA = "no data"
+INVALID = "invalid"
+ERROR = "error"
+SKIPPED = "skipped"
+MISSING = "missing input"
+NO_CREDITS = "not enough credits"
+CANCELLED = "cancelled"
+INTERRUPTED = "interrupted"
+STORED_STATES = (FOUND, NO_DATA, INVALID, ERROR, SKIPPED, MISSING, NO_CREDITS, CANCELLED,
+                 INTERRUPTED)
+# A cell in one of these has its result: "not yet run" skips it.
+DONE_STATES = (FOUND, NO_DATA, INVALID, SKIPPED)
+# "failed" re-runs these.
+FAILED_STATES = (ERROR, NO_CREDITS, CANCELLED, INTERRUPTED, MISSING)
+
+
+def ensure(ws: Workspace) -> None:
+    ws.ensure_schema(SCHEMA_NAME, SCHEMA)
+
+
+def cell_rows(ws: Workspace, table_id: int, column_id: int) -> dict[int, sqlite3.Row]:
+    ensure(ws)
+    rows = ws.db.execute(
+        "SELECT * FROM cells WHERE table_id = ? AND column_id = ?", (table_id, column_id)
+    ).fetchall()
+    return {r["row_id"]: r for r in rows}
+
+
+def cell_states(ws: Workspace, table_id: int, column_id: int) -> dict[int, str]:
+    ensure(ws)
+    return dict(ws.db.execute(
+        "SELECT row_id, status FROM cells WHERE table_id = ? AND column_id = ?",
+        (table_id, column_id),
+    ).fetchall())
+
+
+def write_cell(ws: Workspace, *, table_id: int, column_id: int, row_id: int, status: str,
+               value: dict[str, Any] | None, provider: str | None, credits: int,
+               run_id: int | None, at: str, error: str | None, sandbox: bool | None) -> None:
+    ws.db.execute(
+        "INSERT OR REPLACE INTO cells (table_id, column_id, row_id, status, value, provider,"
+        " credits, run_id, updated_at, error, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (table_id, column_id, row_id, status,
+         json.dumps(value, default=str) if value is not None else None, provider, credits,
+         run_id, at, error, None if sandbox is None else int(sandbox)),
+    )
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

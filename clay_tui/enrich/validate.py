@@ -1,0 +1,130 @@
+"""Check a ColumnSpec against its table and the action registry, one sentence per mistake."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from clay_tui.config import KNOWN_PROVIDERS, Settings
+from clay_tui.enrich.actions import ACTIONS
+from clay_tui.enrich.spec import (
+    KINDS,
+    ColumnSpec,
+    is_template,
+    referenced_columns,
+    template_columns,
+)
+from clay_tui.errors import ColumnSpecError, ExpressionError
+from clay_tui.table import expressions
+from clay_tui.table.lead_table import LeadTable
+
+VALIDATIONS = ("hunter.email_verifier", "mobile_only", "none")
+
+
+def check_expression(frame: pl.DataFrame, text: str, *, what: str, boolean: bool) -> None:
+    """Compile ``text`` against the frame's schema (on an empty slice: cheap)."""
+    try:
+        expr = expressions.parse(text)
+    except ExpressionError as exc:
+        raise ColumnSpecError(f"The {what} {exc}") from None
+    empty = frame.head(0)
+    try:
+        out = empty.select(expr.alias("__x"))
+    except Exception as exc:  # noqa: BLE001 - polars raises several kinds here
+        raise ColumnSpecError(f"The {what} {expressions.explain(text, exc)}") from None
+    if boolean and out.dtypes[0] not in (pl.Boolean, pl.Null):
+        raise ColumnSpecError(f"The {what} {text!r} is not a condition (it should be true or "
+                              "false per row).")
+
+
+def normalize(spec: ColumnSpec, table: LeadTable, settings: Settings,
+              others: list[ColumnSpec] | None = None, *, new: bool = True) -> ColumnSpec:
+    """Fill defaults and check everything; returns the spec ready to store."""
+    info = ACTIONS.get(spec.action)
+    if info is None:
+        raise ColumnSpecError(f"Unknown action {spec.action!r} (known: {', '.join(ACTIONS)}).")
+    if not spec.name:
+        raise ColumnSpecError("The column needs a name.")
+    spec.kind = spec.kind or info.kind
+    if spec.kind not in KINDS:
+        raise ColumnSpecError(f"Unknown column kind {spec.kind!r} (known: {', '.join(KINDS)}).")
+    if spec.kind != info.kind and not (info.kind == "waterfall" and spec.kind == "enrichment"):
+        raise ColumnSpecError(f"Action {spec.action} makes a {info.kind} column, not {spec.kind}.")
+    for p in spec.providers:
+        if p not in KNOWN_PROVIDERS and p not in info.allowed_providers:
+            raise ColumnSpecError(f"Unknown provider {p!r} (known: {', '.join(KNOWN_PROVIDERS)}).")
+        if p not in info.allowed_providers:
+            raise ColumnSpecError(f"Action {spec.action} cannot use provider {p} "
+                                  f"(it can use: {', '.join(info.allowed_providers) or 'none'}).")
+    if len(set(spec.providers)) != len(spec.providers):
+        raise ColumnSpecError("A provider is listed twice in the waterfall.")
+    spec.providers = spec.providers or list(info.providers)
+    if spec.validation is not None and spec.validation not in VALIDATIONS:
+        raise ColumnSpecError(f"Unknown validation {spec.validation!r} "
+                              f"(known: {', '.join(VALIDATIONS)}).")
+    if spec.spend_limit is not None and spec.spend_limit < 0:
+        raise ColumnSpecError("spend_limit must not be negative.")
+
+    known_inputs = {i.name for i in info.inputs}
+    for key in spec.inputs:
+        if key not in known_inputs:
+            raise ColumnSpecError(f"Action {spec.action} has no input {key!r} "
+                                  f"(inputs: {', '.join(sorted(known_inputs)) or 'none'}).")
+    for i in info.inputs:
+        if i.required and not spec.inputs.get(i.name):
+            raise ColumnSpecError(f"Action {spec.action} needs input {i.name} "
+                                  f"(--input {i.name}=COLUMN).")
+    for group in info.needs_any:
+        if not any(spec.inputs.get(g) for g in group):
+            raise ColumnSpecError(f"Action {spec.action} needs one of the inputs "
+                                  f"{' or '.join(group)}.")
+    unknown_params = set(spec.params) - set(info.params)
+    if unknown_params:
+        raise ColumnSpecError(f"Action {spec.action} has no setting {sorted(unknown_params)[0]!r}"
+                              f" (settings: {', '.join(info.params) or 'none'}).")
+    for key, default in info.params.items():
+        if key in spec.params and default is not None and default != "" and not isinstance(
+                spec.params[key], type(default)):
+            raise ColumnSpecError(f"params.{key} must be {type(default).__name__}, "
+                                  f"not {spec.params[key]!r}.")
+    if spec.action == "ai_prompt" and not str(spec.params.get("prompt") or "").strip():
+        raise ColumnSpecError("An AI prompt column needs params.prompt (a {{column}} template).")
+    if spec.action == "http_call" and not str(spec.params.get("url") or "").strip():
+        raise ColumnSpecError("An HTTP column needs params.url (a {{column}} template).")
+    if spec.action == "formula" and not str(spec.params.get("expression") or "").strip():
+        raise ColumnSpecError("A formula column needs params.expression (Polars SQL).")
+
+    outputs = dict(spec.outputs) or {info.main_output: spec.name}
+    for fld in outputs:
+        if fld not in info.outputs:
+            raise ColumnSpecError(f"Action {spec.action} has no output {fld!r} "
+                                  f"(outputs: {', '.join(info.outputs)}).")
+    if spec.name not in outputs.values():
+        outputs = {info.main_output: spec.name, **{k: v for k, v in outputs.items()
+                                                    if k != info.main_output}}
+    if len(set(outputs.values())) != len(outputs):
+        raise ColumnSpecError("Two outputs go to the same column.")
+    spec.outputs = outputs
+
+    data_cols = set(table.columns)
+    owned = {c for o in (others or []) if o.name != spec.name for c in o.outputs.values()}
+    for col in referenced_columns(spec):
+        if col not in data_cols:
+            raise ColumnSpecError(f"Column {col!r} is not in table {table.name}.")
+        if col in spec.outputs.values():
+            raise ColumnSpecError(f"Column {spec.name} cannot read its own output {col!r}.")
+    if new:
+        for out in spec.outputs.values():
+            if out in data_cols or out in owned:
+                raise ColumnSpecError(f"Table {table.name} already has a column named {out!r}.")
+    for key, source in spec.inputs.items():
+        if is_template(source) and not template_columns(source):
+            raise ColumnSpecError(f"Input {key} has an empty {{{{column}}}} template.")
+    if spec.condition is not None:
+        if not spec.condition.strip():
+            spec.condition = None
+        else:
+            check_expression(table.frame, spec.condition, what="condition", boolean=True)
+    if spec.action == "formula":
+        check_expression(table.frame, str(spec.params["expression"]), what="formula",
+                         boolean=False)
+    return spec

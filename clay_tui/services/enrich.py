@@ -1,0 +1,81 @@
+"""The engine's front door for the CLI and the TUI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from clay_tui.enrich import columns as _columns
+from clay_tui.enrich import store
+from clay_tui.enrich.actions import ACTIONS, ActionInfo
+from clay_tui.enrich.auto_update import AutoUpdater
+from clay_tui.enrich.estimate import Estimate, estimate
+from clay_tui.enrich.reconcile import reconcile
+from clay_tui.enrich.rows import RowSelection
+from clay_tui.enrich.run_info import RunInfo
+from clay_tui.enrich.run_info import run_info as _run_info
+from clay_tui.enrich.runner import Progress, Runner, RunSummary
+from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.table.lead_table import LeadTable
+from clay_tui.workspace import Workspace
+
+__all__ = [
+    "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
+    "RunSummary", "add_column", "estimate_run", "export_recipes", "get_column", "list_actions",
+    "list_columns", "load_recipe", "reconcile_runs", "run_column", "run_info",
+    "set_column_auto_update",
+]
+
+
+def list_actions() -> list[ActionInfo]:
+    return list(ACTIONS.values())
+
+
+def add_column(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> ColumnSpec:
+    return _columns.add_column(ws, table, spec)
+
+
+def load_recipe(path: Path) -> list[ColumnSpec]:
+    return _columns.load_recipe(path)
+
+
+def export_recipes(ws: Workspace, table: LeadTable, out: Path) -> None:
+    _columns.export_recipes(ws, table, out)
+
+
+def list_columns(ws: Workspace, table: LeadTable) -> list[ColumnSpec]:
+    return _columns.list_columns(ws, table)
+
+
+def get_column(ws: Workspace, table: LeadTable, column: str) -> ColumnSpec:
+    return _columns.get_column(ws, table, column)
+
+
+def estimate_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection) -> Estimate:
+    return estimate(ws, table, get_column(ws, table, column), rows)
+
+
+async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSelection, *,
+                     max_credits: int | None = None,
+                     on_progress: Callable[[Progress], None] | None = None,
+                     cancel: asyncio.Event | None = None, **kwargs: object) -> RunSummary:
+    spec = get_column(ws, table, column)
+    return await Runner(ws, table, spec, rows, max_credits=max_credits, on_progress=on_progress,
+                        cancel=cancel, **kwargs).run()  # type: ignore[arg-type]
+
+
+def run_info(ws: Workspace, table: LeadTable, column: str) -> RunInfo:
+    return _run_info(ws, table, get_column(ws, table, column))
+
+
+def set_column_auto_update(ws: Workspace, table: LeadTable, column: str, on: bool) -> None:
+    _columns.set_auto_update(ws, table, column, on)
+
+
+def reconcile_runs(ws: Workspace) -> int:
+    """Release holds of crashed runs and mark their cells "interrupted"."""
+    from clay_tui.services.credits import ledger_for
+
+    store.ensure(ws)
+    return reconcile(ws, ledger_for(ws))
