@@ -354,8 +354,12 @@ class LeadTable:
         """Apply in memory, journal durably, then publish: the frame changes only if written."""
         applied_op, applied = (payload["op"], payload["payload"]) if op == "undo" else (op, payload)
         frame = ops.apply(self.frame, applied_op, applied, self.ws.tables_dir)
-        seq = self._seq + 1
         with self.ws.transaction() as db:
+            # another process may have journaled too: never collide with its entries
+            last = db.execute(
+                "SELECT MAX(seq) FROM table_journal WHERE table_id = ?", (self.id,)
+            ).fetchone()[0]
+            seq = max(self._seq, last or 0) + 1
             registry.append_entry(self.ws, self.id, seq, op, payload, iso(self.ws.clock.now()))
             if op == "undo":
                 db.execute(

@@ -111,7 +111,21 @@ def _load_csv(path: Path) -> Loaded:
         names, name_notices = clean_names(list(header))
         frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
         notices += name_notices
+    frame, skipped = _drop_blank_rows(frame)
+    if skipped:
+        notices.append(f"Skipped {skipped} blank row(s).")
     return Loaded(infer_types(frame), notices)
+
+
+def _drop_blank_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Rows with no value at all (blank lines, or only delimiters) carry nothing: drop them."""
+    if frame.width == 0 or frame.height == 0:
+        return frame, 0
+    blank = frame.select(pl.all_horizontal(pl.all().is_null()).alias("blank")).to_series()
+    count = blank.sum()
+    if not count:
+        return frame, 0
+    return frame.filter(~blank), int(count)
 
 
 def _polars_csv(data: bytes, delimiter: str, header: list[str]) -> pl.DataFrame | None:
@@ -238,14 +252,14 @@ def _load_excel(path: Path, sheet: str | None) -> Loaded:
     clean, notices = clean_names([str(h) for h in header])
     body = frame.slice(1).rename(dict(zip(frame.columns, clean, strict=True)))
     body = body.with_columns(pl.col(pl.String).replace("", None))
-    body = body.with_columns(_excel_ints(body))
+    body = body.with_columns(_excel_dates(body))
     return Loaded(infer_types(body), notices)
 
 
-def _excel_ints(frame: pl.DataFrame) -> list[pl.Expr]:
-    """Spreadsheets store 42 as 42.0; print whole numbers without the '.0' as Excel shows them."""
+def _excel_dates(frame: pl.DataFrame) -> list[pl.Expr]:
+    """Date cells arrive as ``YYYY-MM-DD 00:00:00``; a whole day is shown as the date alone."""
     return [
-        pl.col(c).str.replace(r"^(-?[0-9]+)\.0$", "$1")
+        pl.col(c).str.replace(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00$", "$1")
         for c, d in frame.schema.items()
         if d == pl.String
     ]

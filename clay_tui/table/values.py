@@ -52,13 +52,15 @@ def parse_text(text: str | None, label: str, column: str) -> Any:
     if text is None:
         return None
     if label == "text":
-        return text
+        return text if text != "" else None  # an empty cell is null, as when loading
     raw = text.strip()
     if raw == "":
         return None
     try:
         if label == "int":
-            return int(raw.replace("_", "x"))  # int() accepts 1_000; we do not
+            if "_" in raw:  # int() accepts 1_000; a cell should not
+                raise ValueError(raw)
+            return int(raw)
         if label == "float":
             value = float(raw)
             if math.isnan(value) or math.isinf(value):

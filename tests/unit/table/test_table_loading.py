@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -146,15 +147,20 @@ def test_xlsx_first_sheet_and_named_sheet(tmp_path: Path) -> None:
     ):
         first.write_row(r, 0, row)
     second = book.add_worksheet("Firms")
-    second.write_row(0, 0, ["firm", "employees"])
+    second.write_row(0, 0, ["firm", "employees", "since", "active"])
     second.write_row(1, 0, ["Acme", 120])
+    second.write_datetime(
+        1, 2, dt.datetime(2024, 1, 2), book.add_format({"num_format": "yyyy-mm-dd"})
+    )
+    second.write_boolean(1, 3, True)
     book.close()
     people = load_file(path).frame
     assert people.columns == ["name", "zip", "n", "name_2"]
     assert people.get_column("zip").to_list() == ["08123", "1"]
     assert people.get_column("n").to_list() == [3.0, 4.5]
     firms = load_file(path, sheet="Firms").frame
-    assert firms.rows() == [("Acme", 120)]
+    assert firms.schema["since"] == pl.Date and firms.schema["active"] == pl.Boolean
+    assert firms.rows() == [("Acme", 120, dt.date(2024, 1, 2), True)]
     with pytest.raises(TableLoadError, match="no sheet named 'Nope'"):
         load_file(path, sheet="Nope")
 
@@ -231,3 +237,24 @@ def test_unsupported_extension(tmp_path: Path, name: str) -> None:
     with pytest.raises(TableLoadError, match="not a supported file type") as info:
         load_file(write(tmp_path, name, "a,b\n1,2\n"))
     _one_sentence(info.value)
+
+
+def test_single_column_file(tmp_path: Path) -> None:
+    frame = load_file(write(tmp_path, "one.csv", "email\na@x.com\nb@y.org\n")).frame
+    assert frame.columns == ["email"] and frame.height == 2
+
+
+def test_fast_and_careful_paths_agree(tmp_path: Path) -> None:
+    """A clean file read by Polars and the same content forced through the csv module."""
+    text = 'name,zip,n,note\nAnn,08123,1,"a, ""b"""\nBob,,2,\n'
+    fast = load_file(write(tmp_path, "fast.csv", text)).frame
+    careful = load_file(write(tmp_path, "careful.csv", text.encode("cp1252") + b"\n")).frame
+    assert fast.equals(careful)
+
+
+def test_blank_lines_are_skipped_with_a_notice(tmp_path: Path) -> None:
+    loaded = load_file(write(tmp_path, "gaps.csv", "a,b\n1,2\n\n,\n3,4\n\n\n"))
+    assert loaded.frame.rows() == [(1, 2), (3, 4)]
+    assert "Skipped 4 blank row(s)." in loaded.notices
+    careful = load_file(write(tmp_path, "gaps2.csv", "a,b\n1,2\n\n,\n3,4,5\n")).frame
+    assert careful.rows() == [(1, 2, None), (3, 4, 5)]

@@ -444,3 +444,26 @@ def test_list_tables_reads_shapes_without_loading(
         [info] = ts.list_tables(ws)
         assert (info.rows, info.columns) == (4, 7)
         assert ts._cache(ws) == {}
+
+
+def test_two_handles_on_one_table_do_not_collide(
+    settings: Settings, clock: FixedClock, leads: Path
+) -> None:
+    with reopen(settings, clock) as ws1, reopen(settings, clock) as ws2:
+        a = ts.import_table(ws1, leads)
+        b = ts.get_table(ws2, a.id)
+        a.set_cell(1, "name", "from a")
+        b.set_cell(2, "name", "from b")  # would reuse a's journal seq without the DB check
+    with reopen(settings, clock) as ws:
+        t = ts.open_table(ws, "leads")
+        assert [t.row(1)["name"], t.row(2)["name"]] == ["from a", "from b"]
+
+
+def test_empty_text_is_null_and_underscored_numbers_are_refused(
+    workspace: Workspace, leads: Path
+) -> None:
+    t = ts.import_table(workspace, leads)
+    t.set_cell(1, "name", "")
+    assert t.row(1)["name"] is None
+    with pytest.raises(ClayError):
+        t.set_cell(1, "employees", "1_000")
