@@ -94,6 +94,19 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def rate_window_reset(response: httpx.Response) -> float | None:
+    """Prospeo-style window headers: when a window has no requests left, wait for its reset."""
+    for window in ("second", "minute", "daily"):
+        left = response.headers.get(f"x-{window}-request-left")
+        reset = response.headers.get(f"x-{window}-reset-seconds")
+        if left is not None and reset is not None and left.strip() == "0":
+            try:
+                return max(0.0, float(reset))
+            except ValueError:
+                return None
+    return None
+
+
 class ProviderClient:
     """httpx.AsyncClient + per-second/per-minute limiter + semaphore + retries for one provider."""
 
@@ -308,6 +321,8 @@ class ProviderClient:
                 if kind == "throttle":
                     self.throttled += 1
                     wait = retry_after_seconds(response)
+                    if wait is None:
+                        wait = rate_window_reset(response)
                     delay = self._backoff(attempt) if wait is None else wait
                     if delay > self.max_wait_s:
                         self.pause(delay)

@@ -11,7 +11,7 @@ import pytest
 
 from clay_tui.config import parse_settings
 from clay_tui.providers import Outcome, Providers, hunter
-from clay_tui.providers.client import retry_after_seconds
+from clay_tui.providers.client import rate_window_reset, retry_after_seconds
 from clay_tui.sandbox import data
 from tests.conftest import sandbox_raw_config
 from tests.unit.providers.conftest import fault, pick
@@ -128,3 +128,11 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds(resp(**{"retry-after-ms": "250"})) == 0.25
     assert retry_after_seconds(resp(**{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
     assert retry_after_seconds(resp(**{"Retry-After": "soon"})) is None
+
+
+def test_prospeo_window_headers_give_the_wait() -> None:
+    spent = httpx.Response(429, headers={"x-minute-request-left": "0",
+                                         "x-minute-reset-seconds": "12"})
+    assert rate_window_reset(spent) == 12.0
+    assert rate_window_reset(httpx.Response(429, headers={"x-minute-request-left": "5",
+                                                          "x-minute-reset-seconds": "12"})) is None
