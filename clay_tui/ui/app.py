@@ -36,6 +36,7 @@ class ClayApp(App[None]):
         self.ws = ws
         self._initial = (table, target)
         self._table_screen: TableScreen | None = None
+        self._quitting = False  # keys typed after q must not open screens on a closing app
 
     def on_mount(self) -> None:
         table, target = self._initial
@@ -59,11 +60,13 @@ class ClayApp(App[None]):
 
     # ------------------------------------------------------------ app-wide actions
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
+        if not self._quitting and not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def _push_optional(self, module: str, cls: str, *args: object) -> None:
         """Push a screen another part of the app provides, if it is there yet."""
+        if self._quitting:
+            return
         try:
             screen_cls = getattr(importlib.import_module(module), cls)
         except (ImportError, AttributeError):
@@ -94,6 +97,7 @@ class ClayApp(App[None]):
 
     async def action_quit(self) -> None:
         """Save (if anything changed) and leave."""
+        self._quitting = True
         self.save_all()
         self.exit()
 

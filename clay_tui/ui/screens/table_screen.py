@@ -8,6 +8,7 @@ notification (or an inline prompt error for a bad filter).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,6 +117,9 @@ class TableScreen(Screen[None]):
         self.query_one(TableHeader).set_name(table.name)
         self._refresh_status()
         self.status.show_auto_update(self._auto_update())
+        # Everything built so far lives as long as the app: keep it out of the cyclic GC, whose
+        # full passes over it otherwise cost a keypress ~70 ms now and then.
+        gc.freeze()
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
