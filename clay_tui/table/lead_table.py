@@ -105,18 +105,26 @@ class LeadTable:
             frame, snap_seq = read_snapshot(path)
         except FileNotFoundError:
             raise ClayError(f"The data of table {self.name} is missing ({path}).") from None
+        except Exception:  # noqa: BLE001 - any failure means the file cannot be used
+            raise ClayError(f"The data of table {self.name} cannot be read ({path}).") from None
         self._snapshot_seq = snap_seq
         self._seq = snap_seq
         self._undo: list[tuple[int, str, dict[str, Any]]] = []
+        skipped = 0
         for seq, op, payload, undone in registry.journal_entries(ws, self.id):
             if seq > snap_seq:
-                frame = self._replay(frame, op, payload)
+                try:
+                    frame = self._replay(frame, op, payload)
+                except Exception:  # noqa: BLE001 - one bad entry must not lock the table away
+                    skipped += 1
             if op != "undo" and not undone and not payload.get("no_undo"):
                 self._undo.append((seq, op, payload))
             elif op == "undo":
                 self._undo = [u for u in self._undo if u[0] != payload["target"]]
             self._seq = max(self._seq, seq)
         self.frame: pl.DataFrame = frame.rechunk()
+        if skipped:
+            self.notices.append(f"{skipped} saved edit(s) of {self.name} could not be replayed.")
 
     # ------------------------------------------------------------ reading
     @property

@@ -467,3 +467,23 @@ def test_empty_text_is_null_and_underscored_numbers_are_refused(
     assert t.row(1)["name"] is None
     with pytest.raises(ClayError):
         t.set_cell(1, "employees", "1_000")
+
+
+def test_unreadable_snapshot_or_entry_is_one_sentence(
+    settings: Settings, clock: FixedClock, leads: Path
+) -> None:
+    with reopen(settings, clock) as ws:
+        t = ts.import_table(ws, leads)
+        t.delete_column("score")
+        t.undo()  # restore_column reads the side file on replay
+        t.set_cell(1, "name", "kept")
+        for side in ws.tables_dir.glob("*.col*.parquet"):
+            side.unlink()
+    with reopen(settings, clock) as ws:
+        t = ts.open_table(ws, "leads")
+        assert t.row(1)["name"] == "kept"
+        assert t.notices == ["1 saved edit(s) of leads could not be replayed."]
+        snapshot_path(ws, t.id).write_bytes(b"garbage")
+    with reopen(settings, clock) as ws:
+        with pytest.raises(ClayError, match="cannot be read"):
+            ts.open_table(ws, "leads")
