@@ -176,10 +176,11 @@ class ProviderClient:
         """401: stop calling this provider; say which env var to set, never the key."""
         env = self.settings.api_key_env or f"{self.name.upper()}_API_KEY"
         where = "The sandbox" if self.sandbox else display_name(self.name)
+        # raw is dropped: some providers echo a masked form of the key in their 401 message.
         return self.error(action, error_id,
                           f"{where} rejected the API key: set {env} to a valid "
                           f"{display_name(self.name)} key.",
-                          stop_provider=True, raw=raw if isinstance(raw, dict) else None)
+                          stop_provider=True)
 
     def out_of_quota(self, action: str, error_id: str, raw: Any = None) -> ProviderResult:
         return self.error(action, error_id,

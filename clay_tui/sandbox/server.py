@@ -13,6 +13,7 @@ import threading
 from urllib.parse import parse_qsl, urlsplit
 
 from clay_tui.config import SandboxSettings, Settings
+from clay_tui.errors import ProviderError
 from clay_tui.sandbox.http import Request, encode, json_response
 from clay_tui.sandbox.routes import Router
 
@@ -209,7 +210,11 @@ def ensure_sandbox(settings: Settings) -> str | None:
     with _shared_lock:
         if _shared is None or _shared.url is None:
             server = SandboxServer(settings.sandbox)
-            server.start()
+            try:
+                server.start()
+            except OSError as exc:
+                raise ProviderError(f"Cannot start the provider sandbox on 127.0.0.1:"
+                                    f"{settings.sandbox.port}: {exc.strerror or exc}.") from None
             atexit.register(server.stop)
             _shared = server
         assert _shared.url is not None

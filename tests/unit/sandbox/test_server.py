@@ -166,3 +166,16 @@ def test_cli_serves_until_interrupted(tmp_path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_busy_port_is_one_clear_error(tmp_path, monkeypatch) -> None:
+    import clay_tui.sandbox.server as server_module
+    from clay_tui.errors import ProviderError
+
+    with SandboxServer(SandboxSettings(latency_ms=0, jitter_ms=0)) as busy:
+        raw = sandbox_raw_config()
+        raw["sandbox"] = {"port": busy.port}
+        settings = parse_settings(raw, "<test>", tmp_path)
+        monkeypatch.setattr(server_module, "_shared", None)
+        with pytest.raises(ProviderError, match="Cannot start the provider sandbox"):
+            ensure_sandbox(settings)
