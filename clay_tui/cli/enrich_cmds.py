@@ -1,5 +1,262 @@
-"""CLI verbs: filled in by the issue that owns them."""
+"""CLI verbs for enrichment: actions, add-column, run, run-info, recipes export."""
 
 from __future__ import annotations
 
-from clay_tui.cli.main import cli  # noqa: F401
+import asyncio
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from clay_tui.cli.main import cli
+from clay_tui.errors import ClayError, ColumnSpecError
+from clay_tui.services import enrich as svc
+from clay_tui.services import tables
+
+STATE_ORDER = ("found", "no data", "invalid", "error", "skipped", "missing input",
+               "not enough credits", "cancelled", "interrupted")
+
+
+def _open(ctx: click.Context, target: str):  # noqa: ANN202
+    ws = ctx.obj.workspace
+    table = tables.open_table(ws, target)
+    svc.sync_results(ws, table)
+    return ws, table
+
+
+@cli.command("actions")
+@click.option("--json", "as_json", is_flag=True, help="Print the actions as JSON.")
+@click.pass_context
+def actions_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List the built-in actions: slug, inputs, providers, credits per provider."""
+    settings = ctx.obj.settings
+    items = [a.as_dict(settings) for a in svc.list_actions()]
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    for a in items:
+        cost = "free" if a["free"] else ", ".join(f"{k} {v}" for k, v in a["credits"].items())
+        inputs = ", ".join(i["name"] + ("*" if i["required"] else "") for i in a["inputs"]) or "-"
+        click.echo(f"{a['slug']:<17} {a['name']}")
+        click.echo(f"{'':<17} inputs: {inputs}")
+        click.echo(f"{'':<17} providers: {', '.join(a['providers']) or '-'}   credits: {cost}")
+
+
+def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ClayError(f"{what} {item!r} must look like key=value.")
+        out[key.strip()] = value.strip()
+    return out
+
+
+@cli.command("add-column")
+@click.argument("table")
+@click.option("--recipe", type=click.Path(path_type=Path), help="A TOML recipe of columns.")
+@click.option("--name", help="The new column's name.")
+@click.option("--action", help="An action slug (see `clay-tui actions`).")
+@click.option("--input", "inputs", multiple=True, help="key=column or key={{template}}.")
+@click.option("--provider", "providers", multiple=True, help="Waterfall order (repeat).")
+@click.option("--param", "params", multiple=True, help="Action setting key=value.")
+@click.option("--where", "condition", help="Only run if this Polars SQL expression is true.")
+@click.pass_context
+def add_column_cmd(ctx: click.Context, table: str, recipe: Path | None, name: str | None,
+                   action: str | None, inputs: tuple[str, ...], providers: tuple[str, ...],
+                   params: tuple[str, ...], condition: str | None) -> None:
+    """Add enrichment columns to TABLE from a recipe, or one simple column from options."""
+    ws, tbl = _open(ctx, table)
+    if recipe is not None:
+        if name or action or inputs:
+            raise ClayError("Use either --recipe or --name/--action/--input, not both.")
+        specs = svc.load_recipe(recipe)
+    else:
+        if not name or not action:
+            raise ClayError("Give --recipe FILE.toml, or --name and --action.")
+        raw_params: dict[str, object] = {}
+        for k, v in _pairs(params, "--param").items():
+            try:
+                raw_params[k] = json.loads(v)
+            except ValueError:
+                raw_params[k] = v
+        specs = [svc.ColumnSpec(name=name, action=action, inputs=_pairs(inputs, "--input"),
+                                providers=list(providers), condition=condition,
+                                params=raw_params)]
+    for spec in specs:
+        added = svc.add_column(ws, tbl, spec)
+        outs = ", ".join(added.outputs.values())
+        click.echo(f"Added column {added.name} ({added.action}) to {tbl.name}: outputs {outs}.")
+    tbl.save()
+
+
+def _selection(limit: int | None, where: str | None, not_run: bool, failed: bool, all_: bool,
+               force: bool) -> svc.RowSelection:
+    chosen = [n for n, on in (("--limit", limit is not None), ("--where", where is not None),
+                              ("--not-run", not_run), ("--failed", failed), ("--all", all_)) if on]
+    if len(chosen) > 1:
+        raise ClayError(f"Choose one row set, not {' and '.join(chosen)}.")
+    if limit is not None:
+        return svc.RowSelection("first", limit=limit, force=force)
+    if where is not None:
+        return svc.RowSelection("where", where=where, force=force)
+    if not_run:
+        return svc.RowSelection("not_run", force=force)
+    if failed:
+        return svc.RowSelection("failed", force=force)
+    return svc.RowSelection("all", force=force)
+
+
+def _estimate_text(est: svc.Estimate) -> str:
+    lines = [f"{est.column}: {est.rows_to_run} rows to run, {est.skipped_condition} skipped by "
+             f"the condition, {est.already_done} already done, {est.missing_input} missing "
+             f"input; up to {est.max_credits} credits (expected ~{est.expected_credits}, "
+             f"{est.basis})."]
+    for d in est.dependents:
+        lines += ["  then " + line for line in _estimate_text(d).splitlines()]
+    return "\n".join(lines)
+
+
+class _Bar:
+    """A one-line progress bar on stderr (a line per second when stderr is not a terminal)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, p: svc.Progress) -> None:
+        now = time.monotonic()
+        if not p.finished and not self.tty and now - self.last < 1.0:
+            return
+        self.last = now
+        width = 30
+        filled = int(width * p.done / p.total) if p.total else width
+        counts = " ".join(f"{k} {p.counts[k]}" for k in STATE_ORDER if p.counts.get(k))
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total}  {counts}  "
+                f"credits {p.credits}")
+        if self.tty:
+            sys.stderr.write("\r" + line[:200] + "\033[K" + ("\n" if p.finished else ""))
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN001
+                     max_credits: int | None) -> svc.RunSummary:
+    cancel = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, cancel.set)
+        loop.add_signal_handler(signal.SIGTERM, cancel.set)
+    except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+        pass
+    try:
+        return await svc.run_column(ws, tbl, column, sel, max_credits=max_credits,
+                                    on_progress=_Bar(), cancel=cancel)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover
+                pass
+
+
+@cli.command("run")
+@click.argument("table")
+@click.argument("column")
+@click.option("--limit", type=int, help="Only the first N rows (table order).")
+@click.option("--where", help="Only rows where this Polars SQL expression is true.")
+@click.option("--not-run", is_flag=True, help="Only rows this column has not run on yet.")
+@click.option("--failed", is_flag=True, help="Only rows that failed (error, credits, stop).")
+@click.option("--all", "all_", is_flag=True, help="All rows (the default).")
+@click.option("--force", is_flag=True, help="Also re-run cells that already have a result.")
+@click.option("--dry-run", is_flag=True, help="Show the estimate and stop.")
+@click.option("--yes", is_flag=True, help="Do not ask before an expensive run.")
+@click.option("--max-credits", type=click.IntRange(min=0), help="Stop paid calls at this spend.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, where: str | None,
+            not_run: bool, failed: bool, all_: bool, force: bool, dry_run: bool, yes: bool,
+            max_credits: int | None, as_json: bool) -> None:
+    """Run enrichment COLUMN of TABLE over a set of rows."""
+    ws, tbl = _open(ctx, table)
+    sel = _selection(limit, where, not_run, failed, all_, force)
+    est = svc.estimate_run(ws, tbl, column, sel)
+    click.echo(_estimate_text(est), err=True)
+    if dry_run:
+        if as_json:
+            click.echo(json.dumps(est.as_dict(), indent=2))
+        return
+    threshold = ws.settings.run.confirm_above_credits
+    worst = est.max_credits if max_credits is None else min(est.max_credits, max_credits)
+    if worst > threshold and not yes:
+        if not sys.stdin.isatty():
+            raise ClayError(f"This run may cost up to {worst} credits, above the confirm "
+                            f"threshold of {threshold}; pass --yes to run it.")
+        if not click.confirm(f"Run it (up to {worst} credits)?", err=True):
+            raise ClayError("Not run.")
+    try:
+        summary = asyncio.run(_run_async(ws, tbl, column, sel, max_credits))
+    finally:
+        tbl.save()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+        return
+    counts = ", ".join(f"{k} {summary.counts[k]}" for k in STATE_ORDER if summary.counts.get(k))
+    where_ = "sandbox" if summary.sandbox else "live"
+    click.echo(f"{summary.column}: {summary.status} ({where_}): {counts or 'nothing to run'}; "
+               f"{summary.credits} credits"
+               + (f" ({summary.refunded} refunded)" if summary.refunded else "") + ".")
+    if summary.message:
+        click.echo(summary.message, err=True)
+
+
+@cli.command("run-info")
+@click.argument("table")
+@click.argument("column")
+@click.option("--json", "as_json", is_flag=True, help="Print Run Info as JSON.")
+@click.pass_context
+def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> None:
+    """A column's Run Info: credits to date, per provider, refunds, hits, errors."""
+    ws, tbl = _open(ctx, table)
+    info = svc.run_info(ws, tbl, column)
+    if as_json:
+        click.echo(json.dumps(info.as_dict(), indent=2))
+        return
+    per = ", ".join(f"{p} {c}" for p, c in info.per_provider.items()) or "-"
+    lines = [
+        f"Column      {info.column} ({info.action}; {', '.join(info.providers) or 'free'}; "
+        f"{'sandbox' if info.sandbox else 'live'})",
+        f"Credits     {info.credits_spent} spent ({info.credits_charged} charged, "
+        f"{info.refunds} refunded); per provider: {per}",
+        f"Results     found {info.hits}, no data {info.misses}, invalid {info.invalid}, "
+        f"errors {info.errors}, skipped {info.skipped}, missing input {info.missing_input}",
+        f"Hit rate    {info.hit_rate:.0%}",
+        f"Rows run    {info.rows_run} of {info.rows} ({info.percent_run}%) in {info.runs} run(s)",
+        f"Last run    {info.last_run_at or 'never'}"
+        + (f" ({info.last_run_status})" if info.last_run_status else ""),
+    ]
+    for err in info.recent_errors:
+        lines.append(f"Error       {err}")
+    click.echo("\n".join(lines))
+
+
+@cli.group("recipes")
+def recipes_group() -> None:
+    """Export enrichment columns as TOML recipes."""
+
+
+@recipes_group.command("export")
+@click.argument("table")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.pass_context
+def recipes_export(ctx: click.Context, table: str, out: Path) -> None:
+    """Write TABLE's enrichment columns to OUT.toml."""
+    ws, tbl = _open(ctx, table)
+    if out.suffix.lower() != ".toml":
+        raise ColumnSpecError("The recipe file must end in .toml.")
+    svc.export_recipes(ws, tbl, out)
+    click.echo(f"Wrote {len(svc.list_columns(ws, tbl))} column(s) of {tbl.name} to {out}.")

@@ -99,3 +99,29 @@ def export_recipes(ws: Workspace, table: LeadTable, out: Path) -> None:
         raise ColumnSpecError(f"Table {table.name} has no enrichment columns to export.")
     doc = {"column": [s.to_dict() for s in specs]}
     Path(out).write_text(tomli_w.dumps(doc), encoding="utf-8")
+
+
+def sync_results(ws: Workspace, table: LeadTable) -> int:
+    """Fold the stored cell values (the source of truth) into the table's output columns.
+
+    The frame's copy of results is only saved with the next snapshot, so after a crash
+    or kill the snapshot may lag behind ``cells``; this brings it level. Returns the
+    number of cells written.
+    """
+    store.ensure(ws)
+    written = 0
+    present = set(table.frame.get_column("_row_id").to_list())
+    for spec in list_columns(ws, table):
+        per_col: dict[str, dict[int, object]] = {c: {} for c in spec.outputs.values()}
+        for row in ws.db.execute("SELECT row_id, value FROM cells WHERE table_id = ? AND"
+                                 " column_id = ?", (table.id, spec.id)):
+            if row["row_id"] not in present:
+                continue
+            values = json.loads(row["value"]) if row["value"] else {}
+            for fld, col in spec.outputs.items():
+                per_col[col][row["row_id"]] = values.get(fld)
+        for col, values in per_col.items():
+            if col in table.columns and values:
+                table.write_results(col, values)
+                written += len(values)
+    return written

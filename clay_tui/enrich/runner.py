@@ -158,6 +158,7 @@ class Runner:
     async def run(self) -> RunSummary:
         started = time.perf_counter()
         reconcile(self.ws, self.ledger)
+        self._refuse_concurrent()
         plan = plan_rows(self.ws, self.table, self.spec, self.selection)
         self.total = len(plan.to_run) + len(plan.skipped) + len(plan.missing)
         self.run_id = self._start_run(plan)
@@ -191,6 +192,15 @@ class Runner:
             status=status, message=self.no_credits or "",
             elapsed_s=time.perf_counter() - started, sandbox=self.sandbox,
             rows_selected=len(plan.selected), already_done=len(plan.done))
+
+    def _refuse_concurrent(self) -> None:
+        """Two live runs of one column could both call for the same cell: refuse the second."""
+        live = self.ws.db.execute(
+            "SELECT id, pid FROM runs WHERE table_id = ? AND column_id = ? AND status = 'running'",
+            (self.table.id, self.spec.id)).fetchone()
+        if live is not None:
+            raise ClayError(f"Column {self.spec.name} is already running (run {live['id']}, "
+                            f"process {live['pid']}); stop it first or wait for it to finish.")
 
     def _start_run(self, plan: RowPlan) -> int:
         with self.ws.transaction():

@@ -24,7 +24,7 @@ __all__ = [
     "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
     "RunSummary", "add_column", "estimate_run", "export_recipes", "get_column", "list_actions",
     "list_columns", "load_recipe", "reconcile_runs", "run_column", "run_info",
-    "set_column_auto_update",
+    "set_column_auto_update", "sync_results",
 ]
 
 
@@ -71,6 +71,11 @@ def run_info(ws: Workspace, table: LeadTable, column: str) -> RunInfo:
 
 def set_column_auto_update(ws: Workspace, table: LeadTable, column: str, on: bool) -> None:
     _columns.set_auto_update(ws, table, column, on)
+
+
+def sync_results(ws: Workspace, table: LeadTable) -> int:
+    """Bring the table's output columns level with the stored cells (call after opening)."""
+    return _columns.sync_results(ws, table)
 
 
 def reconcile_runs(ws: Workspace) -> int:
