@@ -68,7 +68,8 @@ def sandbox_raw_config(**provider_overrides: object) -> dict:
 
 @pytest.fixture(scope="session")
 def sandbox_server():
-    """One zero-latency sandbox for the whole session; ensure_sandbox() returns it too."""
+    """One zero-latency sandbox for the whole session; ensure_sandbox() returns it for settings
+    with a zero-latency [sandbox] section (as ``sandbox_settings`` has)."""
     from clay_tui.config import SandboxSettings
     from clay_tui.sandbox.server import SandboxServer, set_shared
 
@@ -76,7 +77,7 @@ def sandbox_server():
     server.start()
     set_shared(server)
     yield server
-    set_shared(None)
+    set_shared(None, server.settings)
     server.stop()
 
 

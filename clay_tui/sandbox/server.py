@@ -191,24 +191,37 @@ class SandboxServer:
         self.stop()
 
 
-_shared: SandboxServer | None = None
+_shared: dict[tuple, SandboxServer] = {}
 _shared_lock = threading.Lock()
 
 
-def set_shared(server: SandboxServer | None) -> None:
-    """Make ``server`` (already started) the one ensure_sandbox returns (tests use this)."""
-    global _shared
+def _key(settings: SandboxSettings) -> tuple:
+    faults = tuple(sorted((p, tuple(sorted(f.items()))) for p, f in settings.faults.items() if f))
+    return (settings.port, float(settings.latency_ms), float(settings.jitter_ms), faults)
+
+
+def set_shared(server: SandboxServer | None, settings: SandboxSettings | None = None) -> None:
+    """Make ``server`` (already started) what ensure_sandbox returns for its settings (tests);
+    ``set_shared(None, settings)`` forgets the server for those settings."""
     with _shared_lock:
-        _shared = server
+        if server is not None:
+            _shared[_key(server.settings)] = server
+        elif settings is not None:
+            _shared.pop(_key(settings), None)
 
 
 def ensure_sandbox(settings: Settings) -> str | None:
-    """Start one sandbox per process if any provider is in sandbox mode; its URL, else None."""
-    global _shared
+    """The sandbox URL if any provider is in sandbox mode (else None), starting it on first use.
+
+    One server per process for each distinct [sandbox] section (latency, jitter, faults,
+    port), so a test's settings always get the latency and faults they ask for.
+    """
     if not settings.any_sandbox:
         return None
+    key = _key(settings.sandbox)
     with _shared_lock:
-        if _shared is None or _shared.url is None:
+        server = _shared.get(key)
+        if server is None or server.url is None:
             server = SandboxServer(settings.sandbox)
             try:
                 server.start()
@@ -216,6 +229,6 @@ def ensure_sandbox(settings: Settings) -> str | None:
                 raise ProviderError(f"Cannot start the provider sandbox on 127.0.0.1:"
                                     f"{settings.sandbox.port}: {exc.strerror or exc}.") from None
             atexit.register(server.stop)
-            _shared = server
-        assert _shared.url is not None
-        return _shared.url
+            _shared[key] = server
+        assert server.url is not None
+        return server.url

@@ -59,3 +59,10 @@ async def test_faults_map_to_errors(make_providers) -> None:
     slow = make_providers(headers=fault("timeout"), timeout_s=0.2).client("openai")
     timed_out = await openai_compat.complete(slow, prompt="hi there", model="m")
     assert timed_out.unknown_outcome and slow.calls == 1
+
+
+async def test_forbidden_is_not_retried(make_providers) -> None:
+    client = make_providers(headers=fault("forbidden_403")).client("openai")
+    result = await openai_compat.complete(client, prompt="hi there", model="m")
+    assert result.outcome is Outcome.ERROR and result.error_id == "model_not_allowed"
+    assert client.calls == 1 and not result.stop_provider
