@@ -160,7 +160,9 @@ def verify(email: str) -> Verdict:
         return Verdict("unknown", "risky", 40 + h("v", email) % 20)
     if bucket < 97:
         return Verdict("unknown", "risky", 0, http_status=222)
-    return Verdict("valid", "deliverable", 90, http_status=202)  # 202 on the first ask
+    if bucket < 98:
+        return Verdict("valid", "deliverable", 90, http_status=202)  # 202 on the first ask
+    return Verdict("valid", "deliverable", 85 + h("v", email) % 15)
 
 
 # ------------------------------------------------------------------ phones

@@ -101,8 +101,10 @@ def email_verifier(req: Request, state: SandboxState) -> Response:
         return errors(400, "wrong_params", "You are missing the email parameter")
     verdict = data.verify(email)
     if verdict.http_status == 202 and state.first_time("verify-pending", email.lower()):
+        # A short Retry-After (the real API sends none) keeps zero-latency benchmarks fast.
         return json_response(202, {"data": {"email": email, "status": None},
-                                   "meta": {"params": {"email": email}}})
+                                   "meta": {"params": {"email": email}}},
+                             {"Retry-After": "0.05"})
     if verdict.http_status == 222:
         return errors(222, "verification_failed",
                       "The verification failed because of an unexpected SMTP response")
