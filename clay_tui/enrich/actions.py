@@ -54,7 +54,8 @@ class CellContext(Protocol):
 
     async def call(self, provider: str, op: str,
                    fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
-                   cost: int | None = None) -> ProviderResult | None: ...
+                   cost: int | None = None, then: tuple[str, str] | None = None
+                   ) -> ProviderResult | None: ...
 
     def reject(self, result: ProviderResult) -> None: ...
 
@@ -188,7 +189,8 @@ async def _waterfall_email(ctx: CellContext) -> Final:
     last = None
     for provider in spec.providers or list(info.providers):
         last = provider
-        found = await ctx.call(provider, "email_finder", _finder(provider, ctx.inputs))
+        then = VERIFIER if validation == "hunter.email_verifier" else None
+        found = await ctx.call(provider, "email_finder", _finder(provider, ctx.inputs), then=then)
         if found is None:
             return Final(store.NO_DATA)  # halted: the runner decides the state
         if found.outcome is Outcome.ERROR:

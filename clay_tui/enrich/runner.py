@@ -94,6 +94,7 @@ class _Cell:
     spec: ColumnSpec
     steps: list[_Step] = field(default_factory=list)
     halt: str | None = None
+    prepaid: dict[tuple[str, str], _Step] = field(default_factory=dict)  # held for a later step
 
     @property
     def settings(self):  # noqa: ANN201 - the CellContext protocol's Settings
@@ -101,8 +102,11 @@ class _Cell:
 
     async def call(self, provider: str, op: str,
                    fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
-                   cost: int | None = None) -> ProviderResult | None:
-        return await self.runner.submit(self, provider, op, fn, cost)
+                   cost: int | None = None, then: tuple[str, str] | None = None
+                   ) -> ProviderResult | None:
+        """One provider call; ``then`` = (provider, op) of the validation that will follow a
+        result, reserved together with this step so a found value can always be checked."""
+        return await self.runner.submit(self, provider, op, fn, cost, then)
 
     def reject(self, result: ProviderResult) -> None:
         for step in reversed(self.steps):
@@ -310,7 +314,7 @@ class Runner:
         halted = cell.halt is not None
         credits = refunded = 0
         now = iso(self.ws.clock.now())
-        for step in cell.steps:
+        for step in [*cell.steps, *cell.prepaid.values()]:
             if step.reservation is None:
                 continue
             res = step.result
@@ -347,18 +351,19 @@ class Runner:
 
     async def submit(self, cell: _Cell, provider: str, op: str,
                      fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
-                     cost: int | None) -> ProviderResult | None:
+                     cost: int | None, then: tuple[str, str] | None = None
+                     ) -> ProviderResult | None:
         if self.cancel.is_set():
             cell.halt = store.CANCELLED
             return None
         assert self.providers is not None
         if cost is None:
             cost = self.providers.provider_settings(provider).credits_for(op)
-        if cost > 0 and self.no_credits:
+        if cost > 0 and self.no_credits and (provider, op) not in cell.prepaid:
             cell.halt = store.NO_CREDITS
             return None
         fut: asyncio.Future[ProviderResult | None] = asyncio.get_running_loop().create_future()
-        self._queue(provider).put_nowait((cell, op, cost, fn, fut))
+        self._queue(provider).put_nowait((cell, op, cost, fn, fut, then))
         return await fut
 
     async def _worker(self, provider: str, q: asyncio.Queue[Any]) -> None:
@@ -368,42 +373,50 @@ class Runner:
             job = await q.get()
             if job is None:
                 return
-            cell, op, cost, fn, fut = job
+            cell, op, cost, fn, fut, then = job
             try:
-                fut.set_result(await self._step(client, cell, provider, op, cost, fn))
+                fut.set_result(await self._step(client, cell, provider, op, cost, fn, then))
             except Exception as exc:  # noqa: BLE001
                 if not fut.done():
                     fut.set_exception(exc)
 
     async def _step(self, client: ProviderClient, cell: _Cell, provider: str, op: str, cost: int,
-                    fn: Callable[[ProviderClient], Awaitable[ProviderResult]]
-                    ) -> ProviderResult | None:
+                    fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
+                    then: tuple[str, str] | None = None) -> ProviderResult | None:
         if self.cancel.is_set():
             cell.halt = store.CANCELLED
             return None
-        if cost > 0 and self.no_credits:
+        step = cell.prepaid.pop((provider, op), None)
+        if cost > 0 and self.no_credits and step is None:
             cell.halt = store.NO_CREDITS
             return None
         if client.stopped is not None:  # bad key / quota: no more calls this run
             s = client.stopped
             return error_result(provider, op, s.error_id or "stopped", s.message,
                                 sandbox=client.sandbox)
-        step = _Step(provider, op, cost)
-        if cost > 0:
-            step.key = (f"enrich:t{self.table.id}:c{self.spec.id}:r{cell.row_id}"
-                        f":s{len(cell.steps)}:{provider}:{op}:run{self.run_id}")
-            try:
-                await self.committer.run(lambda: self._reserve(cell, step))
-            except InsufficientCredits as exc:
-                self.no_credits = self.no_credits or str(exc)
-                cell.halt = store.NO_CREDITS
-                return None
-            cell.steps.append(step)
-            if self.cancel.is_set():  # stopped while the hold was being written
+        if step is None:
+            step = _Step(provider, op, cost)
+            steps = [step]
+            if then is not None and cost > 0 and then not in cell.prepaid:
+                assert self.providers is not None
+                later = _Step(then[0], then[1],
+                              self.providers.provider_settings(then[0]).credits_for(then[1]))
+                if later.cost > 0:
+                    steps.append(later)
+            if cost > 0:
+                try:
+                    await self.committer.run(lambda: self._reserve_all(cell, steps))
+                except InsufficientCredits as exc:
+                    self.no_credits = self.no_credits or str(exc)
+                    cell.halt = store.NO_CREDITS
+                    return None
+                for extra in steps[1:]:
+                    cell.prepaid[(extra.provider, extra.op)] = extra
+            if self.cancel.is_set() and cost > 0:  # stopped while the hold was being written
+                cell.steps.append(step)
                 cell.halt = store.CANCELLED
                 return None
-        else:
-            cell.steps.append(step)
+        cell.steps.append(step)
         self.running += 1
         try:
             result = await fn(client)
@@ -415,8 +428,15 @@ class Runner:
         step.result = result
         return result
 
+    def _reserve_all(self, cell: _Cell, steps: list[_Step]) -> None:
+        """Inside the group transaction: holds and attempt rows, durable before the call."""
+        for i, step in enumerate(steps):
+            step.key = (f"enrich:t{self.table.id}:c{self.spec.id}:r{cell.row_id}"
+                        f":s{len(cell.steps) + len(cell.prepaid) + i}:{step.provider}:{step.op}"
+                        f":run{self.run_id}")
+            self._reserve(cell, step)
+
     def _reserve(self, cell: _Cell, step: _Step) -> None:
-        """Inside the group transaction: the hold and the attempt row, durable before the call."""
         assert step.key is not None
         ctx = SpendContext(table_id=self.table.id, column_id=self.spec.id, row_id=cell.row_id,
                            provider=step.provider, run_id=self.run_id, action=step.op)
@@ -424,7 +444,8 @@ class Runner:
         cur = self.ws.db.execute(
             "INSERT INTO attempts (key, table_id, column_id, row_id, run_id, step, provider, op,"
             " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (step.key, self.table.id, self.spec.id, cell.row_id, self.run_id, len(cell.steps),
+            (step.key, self.table.id, self.spec.id, cell.row_id, self.run_id,
+             int(step.key.split(":s")[1].split(":")[0]),
              step.provider, step.op, step.cost, "started", iso(self.ws.clock.now())))
         step.attempt_id = cur.lastrowid
 
