@@ -1,7 +1,7 @@
 """Reconciliation: check the ledger's invariants and release holds left by dead processes.
 
 Checks: the balance equals the sum of entries (also against the cached running totals);
-no bucket is negative; entries are well formed (signs, settlements point at holds, a
+no bucket is or ever was negative; entries are well formed (signs, settlements point at holds, a
 capture never exceeds its hold, a refund equals its capture); every hold is settled or
 belongs to a live run/process; every charge has its stored result in the engine's
 ``cells`` (when that table exists) and every charged cell has its charge.
@@ -78,13 +78,24 @@ def verify(
 
     free_plan = bal.plan - bal.reserved_plan
     free_purch = bal.purchased - bal.reserved_purchased
-    ok = min(free_plan, free_purch, bal.reserved_plan, bal.reserved_purchased) >= 0
+    lowest = {
+        r[0]: r[1]
+        for r in db.execute(
+            "SELECT bucket, MIN(running) FROM (SELECT bucket, SUM(amount) OVER"
+            " (PARTITION BY bucket ORDER BY id) AS running FROM ledger) GROUP BY bucket"
+        )
+    }
+    ok = (
+        min(free_plan, free_purch, bal.reserved_plan, bal.reserved_purchased, 0, *lowest.values())
+        == 0
+    )
     report.checks.append(
         Check(
-            "no bucket is negative",
+            "no bucket is or ever was negative",
             ok,
             f"plan {bal.plan} (free {free_plan}), purchased {bal.purchased} (free {free_purch}),"
-            f" reserved {bal.reserved}",
+            f" reserved {bal.reserved}; lowest ever: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(lowest.items())),
         )
     )
 

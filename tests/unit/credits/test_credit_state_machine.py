@@ -9,6 +9,7 @@ its open reservations abandoned and then released by verify).
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -217,10 +218,17 @@ class LedgerMachine(RuleBasedStateMachine):
             self.ledger.reserve(1, self.key(), context=ctx, caps=Caps(run_max=10**9))
             raise RuntimeError("cell write failed")
 
-    @rule()
-    def crash(self) -> None:
-        """The process dies: reopen the workspace, verify releases every abandoned hold."""
-        self.ws.close()
+    @rule(mid_batch=st.booleans())
+    def crash(self, mid_batch: bool) -> None:
+        """The process dies (maybe inside a batch): reopen, verify releases abandoned holds."""
+        if mid_batch:  # dies inside a transaction: nothing of it may survive
+            with pytest.raises(sqlite3.ProgrammingError), self.ws.transaction():
+                for key in sorted(self.model.open):
+                    self.ledger.capture(self.ledger.find_reservation(key), 0)
+                self.ledger.purchase(11)
+                self.ws.close()
+        else:
+            self.ws.close()
         self.ws = Workspace.open(self.settings[self.wanted], self.clock)
         self.ledger = Ledger(self.ws)
         self.model.renew_until(self.clock.now(), self.wanted)

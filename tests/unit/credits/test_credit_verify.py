@@ -93,5 +93,6 @@ def test_tampered_entries_are_reported(ledger: Ledger, workspace) -> None:
     report = verify(ledger)
     assert not report.ok
     assert not check(report, "no bucket").ok
+    assert "lowest ever: plan 1995, purchased -3" in check(report, "no bucket").detail
     detail = check(report, "entries").detail
     assert "wrong sign" in detail and "charges more than its reservation held" in detail
