@@ -16,7 +16,7 @@ from clay_tui.table.lead_table import (
     SEQ_KEY,
     LeadTable,
     snapshot_path,
-    write_snapshot,
+    with_row_ids,
 )
 from clay_tui.table.loading import load_file
 from clay_tui.workspace import Workspace
@@ -95,9 +95,7 @@ def import_table(
         if registry.find_by_name(ws, name) is not None:
             raise ClayError(f"A table named {name} already exists; choose another --name.")
     loaded = load_file(path, sheet=sheet)
-    frame = loaded.frame.with_row_index(ROW_ID, offset=1).with_columns(
-        pl.col(ROW_ID).cast(pl.Int64)
-    )
+    frame = with_row_ids(loaded.frame)
     with ws.transaction() as db:
         table_name = name or _free_name(ws, path.stem)
         cur = db.execute(
@@ -106,9 +104,9 @@ def import_table(
             (table_name, source, sheet, iso(ws.clock.now()), frame.height + 1),
         )
         table_id = int(cur.lastrowid)
-        # inside the transaction: a crash before COMMIT leaves at most an orphan file
-        write_snapshot(frame, snapshot_path(ws, table_id), 0)
-    table = get_table(ws, table_id)
+    snapshot_path(ws, table_id).unlink(missing_ok=True)  # never mistake an orphan for this table
+    table = LeadTable(ws, table_id, initial=frame)  # writes its first snapshot in the background
+    _cache(ws)[table_id] = table
     table.notices = list(loaded.notices)
     return table
 

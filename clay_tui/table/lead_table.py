@@ -29,7 +29,7 @@ from clay_tui.workspace import Workspace
 
 SEQ_KEY = "clay_tui_journal_seq"
 
-__all__ = ["ROW_ID", "TableChange", "LeadTable", "snapshot_path"]
+__all__ = ["ROW_ID", "TableChange", "LeadTable", "snapshot_path", "with_row_ids"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def snapshot_path(ws: Workspace, table_id: int) -> Path:
 
 def write_snapshot(frame: pl.DataFrame, path: Path, seq: int) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     frame.write_parquet(tmp, metadata={SEQ_KEY: str(seq)}, compression="lz4")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
@@ -75,6 +75,11 @@ def write_snapshot(frame: pl.DataFrame, path: Path, seq: int) -> None:
         os.close(dir_fd)
 
 
+def with_row_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """Data columns as a table frame: ``_row_id`` 1..N first, in file order."""
+    return frame.with_row_index(ROW_ID, offset=1).with_columns(pl.col(ROW_ID).cast(pl.Int64))
+
+
 def read_snapshot(path: Path) -> tuple[pl.DataFrame, int]:
     frame = pl.read_parquet(path)
     meta = pl.read_parquet_metadata(path)
@@ -86,7 +91,15 @@ class LeadTable:
 
     KEEP_ENTRIES = 1000  # journal entries kept after a save, so undo reaches back that far
 
-    def __init__(self, ws: Workspace, table_id: int) -> None:
+    def __init__(
+        self, ws: Workspace, table_id: int, *, initial: pl.DataFrame | None = None
+    ) -> None:
+        """Open table ``table_id``; ``initial`` is the frame of a table being imported.
+
+        A new table's first snapshot is written by a background thread, so opening a
+        million-row file does not wait for it; if the process dies first, the next open
+        rebuilds the same frame (same row ids) from the source file.
+        """
         row = registry.table_row(ws, table_id)
         if row is None:
             raise TableNotFound(f"No table with id {table_id}.")
@@ -100,13 +113,21 @@ class LeadTable:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[TableChange], None]] = []
         self._dirty = False
+        self._snapshot_thread: threading.Thread | None = None
         path = snapshot_path(ws, self.id)
-        try:
-            frame, snap_seq = read_snapshot(path)
-        except FileNotFoundError:
-            raise ClayError(f"The data of table {self.name} is missing ({path}).") from None
-        except Exception:  # noqa: BLE001 - any failure means the file cannot be used
-            raise ClayError(f"The data of table {self.name} cannot be read ({path}).") from None
+        if initial is not None:
+            frame, snap_seq = initial, 0
+            self._snapshot_thread = threading.Thread(
+                target=self._write_first_snapshot, args=(initial,), name=f"snapshot-{self.id}"
+            )
+            self._snapshot_thread.start()
+        else:
+            try:
+                frame, snap_seq = read_snapshot(path)
+            except FileNotFoundError:
+                frame, snap_seq = self._rebuild(row["sheet"], path), 0
+            except Exception:  # noqa: BLE001 - any failure means the file cannot be used
+                raise ClayError(f"The data of table {self.name} cannot be read ({path}).") from None
         self._snapshot_seq = snap_seq
         self._seq = snap_seq
         self._undo: list[tuple[int, str, dict[str, Any]]] = []
@@ -125,6 +146,31 @@ class LeadTable:
         self.frame: pl.DataFrame = frame.rechunk()
         if skipped:
             self.notices.append(f"{skipped} saved edit(s) of {self.name} could not be replayed.")
+
+    def _write_first_snapshot(self, frame: pl.DataFrame) -> None:
+        try:
+            write_snapshot(frame, snapshot_path(self.ws, self.id), 0)
+        except OSError:
+            self._dirty = True  # the next save() writes it
+
+    def wait_for_snapshot(self) -> None:
+        """Block until a new table's first snapshot is on disk."""
+        thread = self._snapshot_thread
+        if thread is not None:
+            thread.join()
+            self._snapshot_thread = None
+
+    def _rebuild(self, sheet: str | None, path: Path) -> pl.DataFrame:
+        """The import's frame again, from the source file (the first snapshot never landed)."""
+        from clay_tui.table.loading import load_file
+
+        source = Path(self.source_path) if self.source_path else None
+        if source is None or not source.is_file():
+            raise ClayError(f"The data of table {self.name} is missing ({path}).")
+        frame = with_row_ids(load_file(source, sheet=sheet).frame)
+        write_snapshot(frame, path, 0)
+        self.notices.append(f"Rebuilt {self.name} from {source}: its saved copy was missing.")
+        return frame
 
     # ------------------------------------------------------------ reading
     @property
@@ -328,6 +374,7 @@ class LeadTable:
     def save(self) -> None:
         """Fold the journal (and results) into ``tables/<id>.parquet`` atomically."""
         with self._lock:
+            self.wait_for_snapshot()
             if not self.dirty:
                 return
             seq = self._seq

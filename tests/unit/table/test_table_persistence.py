@@ -55,6 +55,7 @@ def test_import_creates_registry_row_snapshot_and_ids(workspace: Workspace, lead
         "bool",
         "date",
     ]
+    table.wait_for_snapshot()  # the first snapshot is written in the background
     assert snapshot_path(workspace, table.id).is_file()
     assert workspace.db.execute("SELECT next_row_id FROM tables").fetchone()[0] == 4
 
@@ -486,4 +487,25 @@ def test_unreadable_snapshot_or_entry_is_one_sentence(
         snapshot_path(ws, t.id).write_bytes(b"garbage")
     with reopen(settings, clock) as ws:
         with pytest.raises(ClayError, match="cannot be read"):
+            ts.open_table(ws, "leads")
+
+
+def test_a_crash_before_the_first_snapshot_rebuilds_from_the_source(
+    settings: Settings, clock: FixedClock, leads: Path
+) -> None:
+    with reopen(settings, clock) as ws:
+        t = ts.import_table(ws, leads)
+        t.set_cell(2, "name", "edited")
+        t.wait_for_snapshot()
+        snapshot_path(ws, t.id).unlink()  # as if the process died before the write
+        expected = t.frame
+    with reopen(settings, clock) as ws:
+        t = ts.open_table(ws, "leads")
+        assert t.frame.equals(expected)
+        assert t.notices == [f"Rebuilt leads from {leads.resolve()}: its saved copy was missing."]
+        assert snapshot_path(ws, t.id).is_file()
+        leads.unlink()
+        snapshot_path(ws, t.id).unlink()
+    with reopen(settings, clock) as ws:
+        with pytest.raises(ClayError, match="is missing"):
             ts.open_table(ws, "leads")
