@@ -25,9 +25,14 @@ def explain(text: str, exc: Exception) -> ExpressionError:
     if isinstance(exc, pl.exceptions.ColumnNotFoundError):
         msg = _first_line(exc)
         name = msg.split('"')[1] if msg.count('"') >= 2 else msg
-        return ExpressionError(f"{text!r} names a column the table does not have: {name}.")
+        hint = " (text goes in single quotes: 'like this')" if f'"{name}"' in text else ""
+        return ExpressionError(f"{text!r} names a column the table does not have: {name}{hint}.")
     if isinstance(exc, pl.exceptions.InvalidOperationError) and "Boolean" in str(exc):
         return ExpressionError(f"{text!r} is not a condition (it should be true or false per row).")
+    if "date/datetime/time" in str(exc):
+        return ExpressionError(
+            f"{text!r} compares a date with text: write dates as DATE 'YYYY-MM-DD'."
+        )
     return ExpressionError(f"{text!r} does not fit the table: {_first_line(exc)}.")
 
 

@@ -68,6 +68,7 @@ def test_filter_with_polars_sql(table: LeadTable) -> None:
         ("nope = 1", "does not have: nope"),
         ("employees > 'many'", "does not fit the table"),
         ("name", "is not a condition"),
+        ('name = "Ann"', "does not have: Ann (text goes in single quotes"),
     ],
 )
 def test_bad_filter_raises_one_sentence_and_changes_nothing(
@@ -207,3 +208,13 @@ def test_a_dropped_view_stops_listening(table: LeadTable) -> None:
     del view
     gc.collect()
     assert len(table._listeners) == before
+
+
+def test_dates_compare_with_date_literals(workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("name,since\nAnn,2020-01-01\nBob,2021-01-01\n", encoding="utf-8")
+    view = TableView(ts.import_table(workspace, path))
+    view.set_filter("since > DATE '2020-06-01'")
+    assert names(view) == ["Bob"]
+    with pytest.raises(ExpressionError, match="write dates as DATE 'YYYY-MM-DD'"):
+        view.set_filter("since > '2020-06-01'")
