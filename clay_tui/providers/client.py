@@ -317,20 +317,22 @@ class ProviderClient:
                 kind = self._retry_kind(response)
                 if kind is None:
                     return response
-                if attempt >= self.settings.max_retries:
-                    return response
                 if kind == "throttle":
+                    # Every throttle pauses the whole provider, even on our last try.
                     self.throttled += 1
                     wait = retry_after_seconds(response)
                     if wait is None:
                         wait = rate_window_reset(response)
                     delay = self._backoff(attempt) if wait is None else wait
+                    self.pause(delay)
+                    if attempt >= self.settings.max_retries:
+                        return response
                     if delay > self.max_wait_s:
-                        self.pause(delay)
                         return self.error(action, "rate_limit_wait_exceeded",
                                           f"{name} asked us to wait {delay:g} s, longer than "
                                           f"{self.max_wait_s:g} s.")
-                    self.pause(delay)
+                elif attempt >= self.settings.max_retries:
+                    return response
                 else:
                     wait = retry_after_seconds(response)
                     delay = self._backoff(attempt) if wait is None else min(wait, self.max_wait_s)

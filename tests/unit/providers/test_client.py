@@ -136,3 +136,15 @@ def test_prospeo_window_headers_give_the_wait() -> None:
     assert rate_window_reset(spent) == 12.0
     assert rate_window_reset(httpx.Response(429, headers={"x-minute-request-left": "5",
                                                           "x-minute-reset-seconds": "12"})) is None
+
+
+async def test_last_throttle_still_pauses_the_provider(make_providers) -> None:
+    headers = fault("throttle_429", times=1, fault_id="last-throttle", retry_after="0.4")
+    client = make_providers(headers=headers, max_retries=0).client("hunter")
+    first, last, domain = FOUND
+    args = {"first_name": first, "last_name": last, "domain": domain}
+    throttled = await hunter.find_email(client, **args)
+    assert throttled.error_id == "too_many_requests" and client.calls == 1
+    start = time.monotonic()
+    after = await hunter.find_email(client, **args)
+    assert after.outcome is Outcome.FOUND and time.monotonic() - start >= 0.3
