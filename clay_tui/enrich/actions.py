@@ -390,7 +390,7 @@ ACTIONS: dict[str, ActionInfo] = {a.slug: a for a in (
         "http_call", "HTTP/API call", "http",
         "Free HTTP call: URL/body templates with {{column}}, a path into the JSON answer.",
         (), {"value": "text"}, free=True,
-        params={"method": "GET", "url": "", "headers": {}, "json_path": ""},
+        params={"method": "GET", "url": "", "headers": {}, "body": None, "json_path": ""},
         execute=_http_call),
     ActionInfo(
         "normalize_phone", "Normalize phone", "cleaning",

@@ -1,0 +1,179 @@
+"""Every action end to end against the bundled sandbox (real adapters, real HTTP)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from clay_tui.config import parse_settings
+from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.services import credits as credits_svc
+from clay_tui.services import enrich, tables
+from clay_tui.workspace import Workspace
+from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
+
+EMAIL = ColumnSpec(name="Work Email", action="find_work_email",
+                   inputs={"first_name": "first_name", "last_name": "last_name",
+                           "domain": "company_domain", "company": "company"},
+                   outputs={"email": "Work Email", "provider": "Email Provider",
+                            "status": "Email Status"})
+
+
+def ledger_matches_cells(ws, table, column: str) -> None:
+    spec = enrich.get_column(ws, table, column)
+    stored = ws.db.execute("SELECT COALESCE(SUM(credits), 0) FROM cells WHERE column_id = ?",
+                           (spec.id,)).fetchone()[0]
+    info = enrich.run_info(ws, table, column)
+    assert info.credits_spent == stored
+    report = credits_svc.verify_credits(ws, repair=False)
+    assert all(c.ok for c in report.checks), report.checks
+
+
+async def test_find_work_email_waterfall_beats_each_provider(sbx_ws, leads):
+    enrich.add_column(sbx_ws, leads, EMAIL)
+    for name, providers in (("Prospeo only", ["prospeo"]), ("Hunter only", ["hunter"])):
+        enrich.add_column(sbx_ws, leads, ColumnSpec(
+            name=name, action="find_work_email", inputs=dict(EMAIL.inputs),
+            providers=providers))
+    start = credits_svc.balance(sbx_ws).available
+    both = await enrich.run_column(sbx_ws, leads, "Work Email", enrich.RowSelection("all"))
+    one = await enrich.run_column(sbx_ws, leads, "Prospeo only", enrich.RowSelection("all"))
+    other = await enrich.run_column(sbx_ws, leads, "Hunter only", enrich.RowSelection("all"))
+    assert both.counts["found"] > max(one.counts["found"], other.counts["found"])
+    assert both.sandbox and both.refunded > 0
+    spent = start - credits_svc.balance(sbx_ws).available
+    assert spent == both.credits + one.credits + other.credits
+    for column in ("Work Email", "Prospeo only", "Hunter only"):
+        ledger_matches_cells(sbx_ws, leads, column)
+    emails = [e for e in leads.frame.get_column("Work Email").to_list() if e]
+    assert len(emails) == both.counts["found"] and all("@" in e for e in emails)
+    info = enrich.run_info(sbx_ws, leads, "Work Email")
+    assert info.per_provider and sum(info.per_provider.values()) == info.credits_spent
+    assert info.percent_run == 100.0 and info.sandbox
+
+
+async def test_same_person_same_email_across_runs(sbx_ws, leads):
+    enrich.add_column(sbx_ws, leads, EMAIL)
+    await enrich.run_column(sbx_ws, leads, "Work Email", enrich.RowSelection("first", limit=20))
+    first = leads.frame.get_column("Work Email").head(20).to_list()
+    await enrich.run_column(sbx_ws, leads, "Work Email",
+                            enrich.RowSelection("first", limit=20, force=True))
+    assert leads.frame.get_column("Work Email").head(20).to_list() == first
+
+
+async def test_other_paid_actions(sbx_ws, leads):
+    specs = [
+        ColumnSpec(name="Verified", action="verify_email", inputs={"email": "email"}),
+        ColumnSpec(name="Mobile", action="find_mobile", inputs={"linkedin_url": "linkedin_url"},
+                   validation="mobile_only"),
+        ColumnSpec(name="Person", action="enrich_person",
+                   inputs={"linkedin_url": "linkedin_url", "first_name": "first_name",
+                           "last_name": "last_name", "company_website": "company_domain"},
+                   outputs={"job_title": "Person", "company": "Person Company"}),
+        ColumnSpec(name="Pitch", action="ai_prompt", required=["title"],
+                   params={"prompt": "Why would a {{title}} at {{company}} care?",
+                           "model": "gpt-4o"}),
+    ]
+    for s in specs:
+        enrich.add_column(sbx_ws, leads, s)
+    for s in specs:
+        summary = await enrich.run_column(sbx_ws, leads, s.name,
+                                          enrich.RowSelection("first", limit=30))
+        assert sum(summary.counts.values()) == 30, (s.name, summary.counts)
+        assert summary.counts.get("error", 0) == 0, (s.name, summary.counts)
+        ledger_matches_cells(sbx_ws, leads, s.name)
+    pitch = enrich.run_info(sbx_ws, leads, "Pitch")
+    assert pitch.credits_spent == 3 * pitch.hits  # gpt-4o costs 3 per call in config.toml
+    verified = enrich.run_info(sbx_ws, leads, "Verified")
+    assert verified.missing_input > 0  # rows without an email never call Hunter
+
+
+async def test_free_actions_cost_nothing(sbx_ws, leads, tmp_path):
+    start = credits_svc.balance(sbx_ws).available
+    url = enrich.RowSelection("all")
+    for s in enrich.load_recipe(__import__("pathlib").Path(
+            "sample_tables/recipes/cleaning.toml")):
+        enrich.add_column(sbx_ws, leads, s)
+    from clay_tui.sandbox.server import ensure_sandbox
+
+    base = ensure_sandbox(sbx_ws.settings)
+    enrich.add_column(sbx_ws, leads, ColumnSpec(
+        name="Echo", action="http_call", params={
+            "url": base + "/http/echo/{{company}}?d={{company_domain}}", "method": "POST",
+            "body": {"who": "{{first_name}}"}, "json_path": "json.who"}))
+    results = {s: await enrich.run_column(sbx_ws, leads, s, url)
+               for s in ("Domain", "Phone E164", "Email Syntax", "Big Company", "Echo")}
+    assert credits_svc.balance(sbx_ws).available == start
+    assert results["Domain"].counts == {"found": 200}
+    assert leads.row(1)["Domain"] == "brightlinefoods.fr"
+    assert results["Big Company"].counts["found"] == 194
+    assert leads.row(1)["Big Company"] in ("false", "False")
+    assert results["Echo"].counts == {"found": 200}
+    assert leads.row(1)["Echo"] == leads.row(1)["first_name"]
+    # "(555) 751-9679" is not a real number: status invalid, no value written
+    assert results["Phone E164"].counts["invalid"] > 0
+    assert leads.row(1)["Phone E164"] is None
+
+
+async def test_provider_faults_are_errors_not_charges(tmp_path, clock, sandbox_url):
+    raw = sandbox_raw_config(max_retries=0)
+    raw["sandbox"]["faults"] = {"prospeo": {"server_error_500": 1.0}}
+    ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
+    table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
+    enrich.add_column(ws, table, EMAIL)
+    start = credits_svc.balance(ws).available
+    summary = await enrich.run_column(ws, table, "Work Email",
+                                      enrich.RowSelection("first", limit=20))
+    # Prospeo always fails, Hunter still answers: the waterfall moves on
+    assert summary.counts.get("found", 0) > 0
+    assert summary.counts.get("error", 0) > 0
+    assert start - credits_svc.balance(ws).available == summary.credits
+    info = enrich.run_info(ws, table, "Work Email")
+    assert "prospeo" not in info.per_provider
+    assert any("prospeo" in e for e in info.recent_errors)
+    ledger_matches_cells(ws, table, "Work Email")
+    ws.close()
+
+
+async def test_bad_key_stops_calls_to_that_provider(tmp_path, clock, sandbox_url, monkeypatch):
+    raw = sandbox_raw_config()
+    raw["providers"]["prospeo"].update(mode="live", base_url=sandbox_url + "/prospeo",
+                                       api_key_env="PROSPEO_API_KEY")
+    monkeypatch.setenv("PROSPEO_API_KEY", "wrong-key")
+    ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
+    table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
+    enrich.add_column(ws, table, EMAIL)
+    summary = await enrich.run_column(ws, table, "Work Email",
+                                      enrich.RowSelection("first", limit=30))
+    assert summary.counts.get("found", 0) > 0  # Hunter took over
+    assert "prospeo" not in enrich.run_info(ws, table, "Work Email").per_provider
+    ws.close()
+
+
+async def test_rate_limit_kept_within_ten_percent(tmp_path, clock, sandbox_url):
+    raw = sandbox_raw_config()
+    raw["providers"]["hunter"].update(rate_per_second=40.0, concurrency=10)
+    ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
+    table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
+    enrich.add_column(ws, table, ColumnSpec(name="Verified", action="verify_email",
+                                            inputs={"email": "first_name"}))
+    t0 = time.perf_counter()
+    summary = await enrich.run_column(ws, table, "Verified", enrich.RowSelection("first",
+                                                                                limit=60))
+    elapsed = time.perf_counter() - t0
+    assert sum(summary.counts.values()) == 60
+    rate = 59 / elapsed  # 60 calls: 59 intervals
+    assert rate <= 40 * 1.1, rate
+    assert rate >= 40 * 0.8, rate
+    ws.close()
+
+
+@pytest.mark.parametrize("accept", [False, True])
+async def test_catch_all_rule_on_the_sandbox(sbx_ws, leads, accept):
+    enrich.add_column(sbx_ws, leads, ColumnSpec(
+        name="E", action="find_work_email", inputs=dict(EMAIL.inputs),
+        accept_catch_all=accept, outputs={"email": "E", "status": "E status"}))
+    await enrich.run_column(sbx_ws, leads, "E", enrich.RowSelection("all"))
+    statuses = set(leads.frame.get_column("E status").drop_nulls().to_list())
+    assert ("accept_all" in statuses) is accept
