@@ -8,9 +8,10 @@ worker so the first paint never waits for a big file.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.dom import DOMNode
 
 from clay_tui.errors import ClayError
 from clay_tui.ui.commands import ClayCommands
@@ -110,9 +111,11 @@ class ClayApp(App[None]):
         except ClayError as exc:
             self.notify(str(exc), severity="error", timeout=6)
 
-    def _handle_exception(self, error: Exception) -> None:
-        # A user mistake that slipped through a handler: one sentence, not a traceback.
-        if isinstance(error, ClayError):
-            self.notify(str(error), severity="error", timeout=6)
-            return
-        super()._handle_exception(error)
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        # Every key, palette entry and click runs through here: a user mistake that an action
+        # did not catch still becomes one sentence, and the app keeps running.
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except ClayError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+            return True

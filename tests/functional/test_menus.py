@@ -101,12 +101,3 @@ async def test_palette_runs_an_action(make_app) -> None:
         await press(pilot, "enter")
         await settle(pilot)
         assert screen_of(app).view.sort == ("employees", True)
-
-
-async def test_billing_and_usage_keys_never_crash(make_app) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "b")
-        assert app.screen is not screen_of(app) or app._notifications
-        await press(pilot, "escape")

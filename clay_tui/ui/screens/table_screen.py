@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import Screen
 
 from clay_tui.errors import ClayError
@@ -58,6 +59,24 @@ class TableScreen(Screen[None]):
         self.load_error: str | None = None
         self._refresh_pending = False
         self._unsubscribe: Callable[[], None] | None = None
+
+    async def _on_message(self, message: Message) -> None:
+        # A ClayError a handler did not catch is still one sentence, never a traceback.
+        try:
+            await super()._on_message(message)
+        except ClayError as exc:
+            self._fail(exc)
+
+    def _guarded(self, fn: Callable[[str | None], None]) -> Callable[[str | None], None]:
+        """A menu callback that turns a ClayError into a notification."""
+
+        def run(choice: str | None) -> None:
+            try:
+                fn(choice)
+            except ClayError as exc:
+                self._fail(exc)
+
+        return run
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -516,7 +535,7 @@ class TableScreen(Screen[None]):
             if choice in actions:
                 actions[choice]()
 
-        self.app.push_screen(ColumnMenu(column, x, y), chosen)
+        self.app.push_screen(ColumnMenu(column, x, y), self._guarded(chosen))
 
     def action_table_menu(self) -> None:
         if self.table is None:
@@ -524,7 +543,7 @@ class TableScreen(Screen[None]):
         button = self.query_one("#hdr-menu")
         self.app.push_screen(
             TableMenu(self.table.name, self._auto_update(), button.region.x, button.region.y + 1),
-            self._table_menu_chosen,
+            self._guarded(self._table_menu_chosen),
         )
 
     def on_table_header_menu_pressed(self) -> None:

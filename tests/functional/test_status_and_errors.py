@@ -1,0 +1,102 @@
+"""Status bar credits, the optional billing screens, and ClayErrors as notifications."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from clay_tui.errors import ClayError
+from clay_tui.services.credits import CreditsSummary
+from clay_tui.ui.widgets import status_bar
+from tests.functional.driving import SIZE, grid_of, press, screen_of, settle
+
+
+@pytest.mark.parametrize(
+    ("available", "low", "source", "level"),
+    [(1500, False, "ledger", "ok"), (120, True, "ledger", "low"), (0, True, "ledger", "empty"),
+     (2000, False, "plan (config.toml)", "ok")],
+)
+async def test_credits_in_status_bar(make_app, monkeypatch, available, low, source, level) -> None:
+    summary = CreditsSummary(available=available, plan_name="Starter", source=source, low=low)
+    monkeypatch.setattr(status_bar, "credits_summary", lambda ws: summary)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = screen_of(app).status
+        assert status.credits_level == level
+        assert f"{available:,} credits" in status.text
+        assert ("(plan (config.toml))" in status.text) is (source != "ledger")
+
+
+async def test_credits_are_re_read_twice_a_second(make_app, monkeypatch) -> None:
+    calls: list[int] = []
+
+    def summary(ws):
+        calls.append(1)
+        left = 2000 - len(calls)
+        return CreditsSummary(available=left, plan_name="S", source="ledger", low=False)
+
+    monkeypatch.setattr(status_bar, "credits_summary", summary)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = len(calls)
+        await pilot.pause(1.1)
+        assert len(calls) >= before + 2
+        assert f"{2000 - len(calls):,} credits" in screen_of(app).status.text
+
+
+async def test_clicking_credits_opens_plans_and_billing(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = screen_of(app).status
+        await pilot.click(status, offset=(SIZE[0] - 3, 0))
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PlansBillingScreen"
+
+
+async def test_billing_and_usage_keys(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "b")
+        assert type(app.screen).__name__ == "PlansBillingScreen"
+        app.pop_screen()
+        await settle(pilot)
+        await press(pilot, "u")
+        assert type(app.screen).__name__ == "CreditUsageScreen"
+
+
+async def test_missing_screen_module_says_not_available(make_app, monkeypatch) -> None:
+    real = importlib.import_module
+
+    def fake_import(name, *args):
+        if name.endswith("plans_billing_screen"):
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", fake_import)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "b")
+        assert app.screen is screen_of(app)
+        assert any("Not available yet" in str(n.message) for n in app._notifications)
+
+
+async def test_a_stray_clay_error_becomes_a_notification(make_app, monkeypatch) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def refuse(column: str) -> None:
+            raise ClayError("That column cannot be hidden.")
+
+        monkeypatch.setattr(screen_of(app).view, "hide", refuse)
+        await press(pilot, "h")
+        assert app.is_running
+        assert any("cannot be hidden" in str(n.message) for n in app._notifications)
+        await press(pilot, "down")
+        assert grid_of(app).cursor_row == 1
