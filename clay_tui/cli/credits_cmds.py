@@ -18,17 +18,17 @@ def _overview_text(o: svc.PlanOverview) -> str:
     b, n = o.balance, o.next_renewal
     cap = f", rollover cap {o.rollover_cap:,}" if o.rollover_cap else ""
     lines = [
-        f"Plan        {o.plan_name} ({o.billing}, {o.allocation:,} credits per period{cap})",
-        f"Available   {b.available:,}",
-        f"Plan        {b.plan:,}",
-        f"Purchased   {b.purchased:,}",
-        f"Reserved    {b.reserved:,}",
-        f"Renews on   {n.on.isoformat()}: +{n.grant:,} grant, -{n.forfeit:,} forfeit"
+        f"Plan          {o.plan_name} ({o.billing}, {o.allocation:,} credits per period{cap})",
+        f"Available     {b.available:,}",
+        f"Plan bucket   {b.plan:,}",
+        f"Purchased     {b.purchased:,}",
+        f"Reserved      {b.reserved:,}",
+        f"Renews on     {n.on.isoformat()}: +{n.grant:,} grant, -{n.forfeit:,} forfeit"
         + (f", -{n.expire:,} expire" if n.expire else "")
         + f" ({n.plan_name})",
     ]
     if o.pending_change:
-        lines.append(f"Pending     change to {o.pending_change.name} at the next renewal")
+        lines.append(f"Pending       change to {o.pending_change.name} at the next renewal")
     return "\n".join(lines)
 
 

@@ -79,7 +79,7 @@ class Ledger:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        ws.ensure_schema(SCHEMA_NAME, SCHEMA)
+        self._ensure_schema()
         self._lock: threading.RLock = getattr(ws, "_lock", threading.RLock())
         self._sums: dict[tuple[str, str], int] = {}
         self._last_id = 0
@@ -90,6 +90,16 @@ class Ledger:
         self._next_renewal: str | None = None
         self._plan_seen: tuple[Any, ...] | None = None
         self.renew()
+
+    def _ensure_schema(self) -> None:
+        ws = self.ws
+        if ws.in_transaction:
+            # executescript() would COMMIT the caller's transaction: run the (idempotent)
+            # statements one by one inside it instead.
+            for statement in _statements(SCHEMA):
+                ws.db.execute(statement)
+        else:
+            ws.ensure_schema(SCHEMA_NAME, SCHEMA)
 
     # ------------------------------------------------------------ reading
     @property
@@ -116,6 +126,8 @@ class Ledger:
             row = None
         if row is None or row[0] != self._tag:
             self._sums, self._last_id, self._scopes = {}, 0, {}
+            self._next_renewal = self._plan_seen = None  # plan state may be rolled back too
+            self._ensure_schema()  # and so may the tables, if they were made in that transaction
             self._tag = None
         elif not self.db.in_transaction:
             self._tag = None  # that transaction committed: the totals are final
@@ -193,12 +205,15 @@ class Ledger:
         """Apply plan changes and renewals that are due (cheap when none is)."""
         plan = self.ws.settings.plan
         seen = (plan.name, plan.monthly_credits, plan.billing)
-        due = self._next_renewal is None or self.now() >= self._next_renewal
-        if seen == self._plan_seen and not due:
-            return
-        with self.ws.transaction():
-            self._next_renewal = plans.apply(self)
-        self._plan_seen = seen
+        with self._lock:
+            self._validate()
+            due = self._next_renewal is None or self.now() >= self._next_renewal
+            if seen == self._plan_seen and not due:
+                return
+            with self.ws.transaction():
+                self._next_renewal = plans.apply(self)
+                self._plan_seen = seen
+                self._mark()  # forget this if the caller's transaction rolls back
 
     def grant(self, amount: int, key: str, note: str = "") -> int:
         """A one-off grant into the plan bucket (trial, goodwill), idempotent by key."""
@@ -452,6 +467,16 @@ class Ledger:
                     f"needs {amount}.",
                     cap=scope,
                 )
+
+
+def _statements(script: str) -> list[str]:
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
 
 
 def balance_from_sums(sums: dict[tuple[str, str], int]) -> Balance:

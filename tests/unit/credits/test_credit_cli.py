@@ -21,7 +21,8 @@ def run(*args: str):
 def test_credits_shows_the_balance() -> None:
     result = run("credits")
     assert result.exit_code == 0, result.output
-    assert "Available   2,000" in result.output
+    assert "Available     2,000" in result.output
+    assert "Plan bucket   2,000" in result.output
     assert "Renews on" in result.output
 
 

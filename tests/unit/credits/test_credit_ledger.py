@@ -195,3 +195,24 @@ def test_cap_totals_survive_a_rolled_back_batch(ledger: Ledger, workspace) -> No
     ledger.reserve(6, "c", context=ctx(3), caps=caps)
     with pytest.raises(InsufficientCredits):
         ledger.reserve(1, "d", context=ctx(4), caps=caps)
+
+
+def test_first_ledger_inside_a_transaction_keeps_it_open(workspace) -> None:
+    with pytest.raises(RuntimeError), workspace.transaction():
+        workspace.db.execute("CREATE TABLE probe (x)")
+        Ledger(workspace).purchase(5)
+        raise RuntimeError
+    tables = {r[0] for r in workspace.db.execute("SELECT name FROM sqlite_master")}
+    assert "probe" not in tables and "ledger" not in tables  # all rolled back together
+    assert Ledger(workspace).balance().available == 2000
+
+
+def test_a_ledger_whose_plan_setup_rolled_back_sets_it_up_again(workspace) -> None:
+    from clay_tui.credits import plans
+
+    with pytest.raises(RuntimeError), workspace.transaction():
+        ledger = Ledger(workspace)
+        assert ledger.balance().available == 2000
+        raise RuntimeError
+    assert ledger.balance().available == 2000
+    assert plans.read_state(ledger) is not None
