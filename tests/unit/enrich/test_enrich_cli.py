@@ -1,0 +1,109 @@
+"""CLI verbs: actions, add-column, run (estimate, confirm, summary), run-info, recipes export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import tomli_w
+from click.testing import CliRunner
+
+from clay_tui.cli.main import _register, cli
+from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
+
+_register()
+RECIPE = Path(__file__).resolve().parents[3] / "sample_tables" / "recipes" / "find_work_email.toml"
+
+
+@pytest.fixture
+def config(tmp_path: Path, sandbox_url: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(tomli_w.dumps(sandbox_raw_config()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def run(config: Path):
+    def invoke(*args: str, input: str | None = None):  # noqa: A002
+        return CliRunner().invoke(cli, ["--config", str(config), *args], input=input)
+
+    assert invoke("import", str(SAMPLE_LEADS), "--name", "leads").exit_code == 0
+    return invoke
+
+
+def test_actions_lists_costs(run) -> None:
+    result = run("actions", "--json")
+    assert result.exit_code == 0, result.output
+    items = {a["slug"]: a for a in json.loads(result.output)}
+    assert items["find_work_email"]["credits"] == {
+        "prospeo.email_finder": 2, "hunter.email_finder": 2, "hunter.email_verifier": 1}
+    assert items["normalize_phone"]["free"] and items["http_call"]["free"]
+    assert "find_mobile" in run("actions").output
+
+
+def test_recipe_run_run_info_and_export(run, tmp_path: Path) -> None:
+    result = run("add-column", "leads", "--recipe", str(RECIPE))
+    assert result.exit_code == 0, result.output
+    assert "Added column Work Email" in result.output
+    dry = run("run", "leads", "Work Email", "--limit", "10", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    est = json.loads(dry.stdout)
+    assert est["rows_selected"] == 10 and est["rows_to_run"] + est["skipped_condition"] == 10
+    first = run("run", "leads", "Work Email", "--limit", "10", "--json")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert sum(summary["counts"].values()) == 10
+    rest = run("run", "leads", "Work Email", "--not-run", "--yes")
+    assert rest.exit_code == 0, rest.output
+    assert "Work Email: finished (sandbox)" in rest.stdout
+    info = json.loads(run("run-info", "leads", "Work Email", "--json").stdout)
+    credits = json.loads(run("credits", "--json").stdout)
+    assert credits["balance"]["available"] == 2000 - info["credits_spent"]
+    assert info["percent_run"] == 100.0 and info["hits"] > 0
+    text = run("run-info", "leads", "Work Email").stdout
+    assert f"{info['credits_spent']} spent" in text
+    out = tmp_path / "out.toml"
+    assert run("recipes", "export", "leads", str(out)).exit_code == 0
+    assert 'action = "find_work_email"' in out.read_text()
+
+
+def test_expensive_run_needs_yes_without_a_terminal(run) -> None:
+    assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
+    result = run("run", "leads", "Work Email", "--all")
+    assert result.exit_code == 2
+    assert "pass --yes to run it" in result.stderr
+    assert json.loads(run("run-info", "leads", "Work Email", "--json").stdout)["runs"] == 0
+
+
+def test_simple_column_from_options(run) -> None:
+    result = run("add-column", "leads", "--name", "Domain", "--action", "normalize_domain",
+                 "--input", "value=company_domain", "--where", "country = 'FR'")
+    assert result.exit_code == 0, result.output
+    result = run("run", "leads", "Domain", "--json")
+    counts = json.loads(result.stdout)["counts"]
+    assert counts["skipped"] > 0 and counts["found"] > 0 and "credits" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("add-column", "leads", "--name", "X", "--action", "nope"), "Unknown action 'nope'"),
+    (("add-column", "leads", "--name", "X", "--action", "normalize_domain", "--input", "value"),
+     "must look like key=value"),
+    (("add-column", "leads", "--name", "X", "--action", "normalize_domain",
+      "--input", "value=company_domain", "--where", "employees >>"), "condition"),
+    (("add-column", "leads"), "Give --recipe"),
+    (("run", "leads", "Nope"), "no enrichment column 'Nope'"),
+    (("run-info", "nosuchtable", "X"), ""),
+])
+def test_mistakes_are_one_line(run, args, message) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("clay-tui: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr
+
+
+def test_two_row_sets_are_refused(run) -> None:
+    run("add-column", "leads", "--name", "D", "--action", "normalize_domain",
+        "--input", "value=company_domain")
+    result = run("run", "leads", "D", "--limit", "3", "--failed")
+    assert result.exit_code == 2 and "Choose one row set" in result.stderr
