@@ -101,3 +101,19 @@ async def test_palette_runs_an_action(make_app) -> None:
         await press(pilot, "enter")
         await settle(pilot)
         assert screen_of(app).view.sort == ("employees", True)
+
+
+async def test_table_menu_export_csv(make_app, tmp_path) -> None:
+    app = make_app()
+    out = tmp_path / "out" / "leads.csv"
+    out.parent.mkdir()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "t", "down", "down", "enter")  # Export CSV…
+        field = screen_of(app).prompt.query_one("#prompt-input")
+        assert field.value.endswith(".csv")
+        field.value = str(out)
+        await press(pilot, "enter")
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "first_name,last_name,company,country,employees"
+    assert len(text.splitlines()) == 13
