@@ -1,0 +1,147 @@
+"""SIGKILL a real `clay-tui run` in the middle of a 500-cell waterfall, run it again, and
+check the stored cells against the ledger: no double charge, nothing lost."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import tomli_w
+
+from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
+
+REPO = Path(__file__).resolve().parents[2]
+RECIPE = REPO / "sample_tables" / "recipes" / "find_work_email.toml"
+ROWS = 500
+
+
+def _big_csv(path: Path) -> None:
+    with SAMPLE_LEADS.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for i in range(ROWS):
+            row = dict(rows[i % len(rows)])
+            row["last_name"] = f"{row['last_name']}{i}"
+            row["email"] = ""  # every row passes the recipe's condition
+            writer.writerow(row)
+
+
+def _cli(tmp: Path, *args: str, **kw) -> subprocess.Popen:
+    env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp / "ws"), "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from clay_tui.cli.main import main; main()",
+         "--config", str(tmp / "config.toml"), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _ok(tmp: Path, *args: str) -> str:
+    proc = _cli(tmp, *args)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return out
+
+
+def test_sigkill_mid_run_then_resume(tmp_path: Path) -> None:
+    raw = sandbox_raw_config()
+    raw["sandbox"].update(latency_ms=15, jitter_ms=5)
+    raw["plan"]["monthly_credits"] = 10_000
+    (tmp_path / "config.toml").write_text(tomli_w.dumps(raw), encoding="utf-8")
+    _big_csv(tmp_path / "big.csv")
+    _ok(tmp_path, "import", str(tmp_path / "big.csv"), "--name", "big")
+    _ok(tmp_path, "add-column", "big", "--recipe", str(RECIPE))
+
+    proc = _cli(tmp_path, "run", "big", "Work Email", "--all", "--yes")
+    db_path = tmp_path / "ws" / "workspace.db"
+    deadline = time.monotonic() + 60
+    stored = 0
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+            stored = db.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
+            db.close()
+        except sqlite3.OperationalError:
+            continue
+        if stored >= 150:
+            break
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+
+    db = sqlite3.connect(db_path, timeout=10)
+    before = dict(db.execute("SELECT row_id, status FROM cells").fetchall())
+    open_attempts = db.execute("SELECT COUNT(*) FROM attempts WHERE state = 'started'"
+                               ).fetchone()[0]
+    assert 150 <= len(before) < ROWS
+    # the invariant holds even at the instant of the kill: every charge has its stored cell
+    charged = db.execute("SELECT COALESCE(SUM(credits), 0) FROM cells").fetchone()[0]
+    captured = db.execute(
+        "SELECT COALESCE(-SUM(CASE WHEN kind = 'capture' THEN amount END), 0)"
+        " - COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount END), 0) FROM ledger"
+    ).fetchone()[0]
+    assert charged == captured
+    db.close()
+
+    out = _ok(tmp_path, "run", "big", "Work Email", "--not-run", "--yes", "--json")
+    summary = json.loads(out)
+    assert summary["status"] == "finished"
+
+    db = sqlite3.connect(db_path, timeout=10)
+    db.row_factory = sqlite3.Row
+    after = dict(db.execute("SELECT row_id, status FROM cells").fetchall())
+    assert len(after) == ROWS  # nothing lost
+    results = {"found", "no data", "invalid"}
+    for rid, status in before.items():
+        if status in results:
+            assert after[rid] == status
+    # rows stored before the kill were never called again
+    stored_ids = [rid for rid, s in before.items() if s in results]
+    marks = ",".join("?" * len(stored_ids))
+    again = db.execute(f"SELECT COUNT(*) FROM attempts WHERE run_id > 1 AND row_id IN ({marks})",
+                       stored_ids).fetchone()[0]
+    assert again == 0
+    # interrupted attempts were released and reconciled
+    assert db.execute("SELECT COUNT(*) FROM attempts WHERE state = 'started'").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM attempts WHERE state = 'interrupted'"
+                      ).fetchone()[0] == open_attempts
+    # no double charge: every charge of a row belongs to the run that stored its cell, and
+    # each row's net charge is exactly what its cell says
+    stray = db.execute(
+        "SELECT COUNT(*) FROM ledger l JOIN cells c ON c.table_id = l.table_id AND"
+        " c.column_id = l.column_id AND c.row_id = l.row_id WHERE l.kind = 'capture' AND"
+        " l.amount < 0 AND l.run_id != c.run_id").fetchone()[0]
+    assert stray == 0
+    per_row = dict(db.execute(
+        "SELECT row_id, -SUM(CASE WHEN kind = 'capture' THEN amount ELSE 0 END)"
+        " - SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) FROM ledger"
+        " WHERE row_id IS NOT NULL GROUP BY row_id").fetchall())
+    for row in db.execute("SELECT row_id, credits FROM cells"):
+        assert per_row.get(row["row_id"], 0) == row["credits"], row["row_id"]
+    db.close()
+
+    info = json.loads(_ok(tmp_path, "run-info", "big", "Work Email", "--json"))
+    credits = json.loads(_ok(tmp_path, "credits", "--json"))
+    db = sqlite3.connect(db_path)
+    cells_total = db.execute("SELECT SUM(credits) FROM cells").fetchone()[0]
+    db.close()
+    assert info["credits_spent"] == cells_total == 10_000 - credits["balance"]["available"]
+    assert credits["balance"]["reserved"] == 0
+    verify = _cli(tmp_path, "credits", "verify")
+    out, err = verify.communicate(timeout=60)
+    assert verify.returncode == 0, out + err
+    # the table shows every stored result again (sync from cells after the kill)
+    export = tmp_path / "out.csv"
+    _ok(tmp_path, "export", "big", str(export))
+    with export.open(newline="", encoding="utf-8") as fh:
+        shown = sum(1 for r in csv.DictReader(fh) if r["Work Email"])
+    assert shown == info["hits"]
