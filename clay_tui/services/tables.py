@@ -16,6 +16,7 @@ from clay_tui.table.lead_table import (
     SEQ_KEY,
     LeadTable,
     snapshot_path,
+    wait_for_pending,
     with_row_ids,
 )
 from clay_tui.table.loading import load_file
@@ -170,6 +171,7 @@ def list_tables(ws: Workspace) -> list[TableInfo]:
 def _snapshot_shape(ws: Workspace, table_id: int) -> tuple[int, int]:
     """Rows and columns, from the snapshot's metadata when the journal adds nothing to it."""
     path = snapshot_path(ws, table_id)
+    wait_for_pending(path)
     try:
         snap_seq = int(pl.read_parquet_metadata(path).get(SEQ_KEY, "0"))
         last = ws.db.execute(

@@ -54,6 +54,20 @@ _CHANGE_KIND = {
 }
 
 
+# First snapshots being written in this process, by path: another handle on the
+# same table (a second Workspace object, a CLI verb run in-process) waits for it.
+_PENDING: dict[Path, threading.Thread] = {}
+_PENDING_LOCK = threading.Lock()
+
+
+def wait_for_pending(path: Path) -> None:
+    """Block until a background write of ``path`` started by this process is done."""
+    with _PENDING_LOCK:
+        thread = _PENDING.get(path)
+    if thread is not None and thread is not threading.current_thread():
+        thread.join()
+
+
 def snapshot_path(ws: Workspace, table_id: int) -> Path:
     return ws.tables_dir / f"{table_id}.parquet"
 
@@ -120,8 +134,11 @@ class LeadTable:
             self._snapshot_thread = threading.Thread(
                 target=self._write_first_snapshot, args=(initial,), name=f"snapshot-{self.id}"
             )
+            with _PENDING_LOCK:
+                _PENDING[path] = self._snapshot_thread
             self._snapshot_thread.start()
         else:
+            wait_for_pending(path)
             try:
                 frame, snap_seq = read_snapshot(path)
             except FileNotFoundError:
@@ -148,10 +165,15 @@ class LeadTable:
             self.notices.append(f"{skipped} saved edit(s) of {self.name} could not be replayed.")
 
     def _write_first_snapshot(self, frame: pl.DataFrame) -> None:
+        path = snapshot_path(self.ws, self.id)
         try:
-            write_snapshot(frame, snapshot_path(self.ws, self.id), 0)
+            write_snapshot(frame, path, 0)
         except OSError:
             self._dirty = True  # the next save() writes it
+        finally:
+            with _PENDING_LOCK:
+                if _PENDING.get(path) is threading.current_thread():
+                    del _PENDING[path]
 
     def wait_for_snapshot(self) -> None:
         """Block until a new table's first snapshot is on disk."""
