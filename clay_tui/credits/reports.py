@@ -106,6 +106,25 @@ def table_columns(db: sqlite3.Connection, name: str) -> set[str]:
     return {r[1] for r in db.execute(f"PRAGMA table_info({name})")}
 
 
+def names(db: sqlite3.Connection) -> tuple[dict[int, str], dict[int, str]]:
+    """(table id -> name, column id -> name), from whatever of T's and E's tables exist."""
+    return _names(db, "tables"), _names(db, "enrich_columns")
+
+
+def where_label(entry: Entry, tables: dict[int, str], columns: dict[int, str]) -> str:
+    """Where an entry's credits went, in words: ``leads / Work email row 12 (hunter)``."""
+    if entry.table_id is None:
+        return ""
+    text = tables.get(entry.table_id, f"table {entry.table_id}")
+    if entry.column_id is not None:
+        text += " / " + columns.get(entry.column_id, f"column {entry.column_id}")
+    if entry.row_id is not None:
+        text += f" row {entry.row_id}"
+    if entry.provider:
+        text += f" ({entry.provider})"
+    return text
+
+
 def _names(db: sqlite3.Connection, table: str) -> dict[int, str]:
     if not has_table(db, table) or not {"id", "name"} <= table_columns(db, table):
         return {}

@@ -197,6 +197,12 @@ def recent_entries(ws: Workspace, limit: int = 20, *, include_holds: bool = Fals
     return reports.recent_entries(ws.db, limit, include_holds=include_holds)
 
 
+def entry_places(ws: Workspace, entries: list[Entry]) -> list[str]:
+    """Where each entry's credits went, with table and column names when known."""
+    tables, columns = reports.names(ws.db)
+    return [reports.where_label(e, tables, columns) for e in entries]
+
+
 def run_info_numbers(ws: Workspace, table_id: int, column_id: int) -> RunInfoNumbers:
     """Credits behind a column's Run Info: spent, refunded, per provider, last charge."""
     ledger_for(ws)

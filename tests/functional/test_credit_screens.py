@@ -68,6 +68,7 @@ class ScreenApp(App[None]):
     def __init__(self, make_screen) -> None:
         super().__init__()
         self.make_screen = make_screen
+        self.animation_level = "none"  # the tabs' underline must not be caught mid-slide
 
     def on_mount(self) -> None:
         self.push_screen(self.make_screen())

@@ -109,6 +109,7 @@ class PlansBillingScreen(Screen[None]):
         try:
             overview = svc.plan_overview(self.ws)
             entries = svc.recent_entries(self.ws, 12)
+            places = svc.entry_places(self.ws, entries)
             self._seen = self._fingerprint()
         except ClayError as exc:
             self.notify(str(exc), severity="error", timeout=6)
@@ -118,17 +119,7 @@ class PlansBillingScreen(Screen[None]):
         self.query_one("#pb-renewal", Static).update(self._renewal_card(overview))
         table = self.query_one("#pb-entries", DataTable)
         table.clear()
-        for e in entries:
-            where = " ".join(
-                part
-                for part in (
-                    f"table {e.table_id}" if e.table_id is not None else "",
-                    f"col {e.column_id}" if e.column_id is not None else "",
-                    f"row {e.row_id}" if e.row_id is not None else "",
-                    e.provider or "",
-                )
-                if part
-            )
+        for e, where in zip(entries, places, strict=True):
             table.add_row(
                 str(e.id),
                 e.at[:16].replace("T", " "),
