@@ -103,6 +103,7 @@ class TableScreen(Screen[None]):
             self._show_table(self.table)
         else:
             self.grid.busy = True
+            self.grid.loading = True
             self._load(self.target)
 
     @work(thread=True, exclusive=True, group="load")
@@ -132,6 +133,7 @@ class TableScreen(Screen[None]):
         self.saved_version = table.version
         self._unsubscribe = table.subscribe(lambda change: self.post_message(TableChanged(change)))
         self.grid.busy = False
+        self.grid.loading = False
         self.grid.attach(table, self.view)
         self.query_one(TableHeader).set_name(table.name)
         self._refresh_status()
