@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -257,15 +258,19 @@ class LeadTable:
             for column, text in (values or {}).items():
                 self._need_column(column)
                 row[column] = encode(parse_text(text, self.dtype_label(column), column))
-            with self.ws.transaction() as db:
+            taken: list[int] = []
+
+            def build(db: sqlite3.Connection) -> tuple[dict[str, Any], TableChange]:
                 rid = db.execute(
                     "SELECT next_row_id FROM tables WHERE id = ?", (self.id,)
                 ).fetchone()[0]
                 db.execute("UPDATE tables SET next_row_id = ? WHERE id = ?", (rid + 1, self.id))
-                # joins this transaction: the id is taken if and only if the row is journaled
-                self._commit(
-                    "add_rows", {"ids": [rid], "rows": [row]}, TableChange("add_rows", (rid,), ())
-                )
+                taken.append(rid)
+                return {"ids": [rid], "rows": [row]}, TableChange("add_rows", (rid,), ())
+
+            # the id is taken if and only if the row is journaled: one transaction
+            self._commit_with("add_rows", build)
+            rid = taken[0]
             return rid
 
     def delete_rows(self, row_ids: Iterable[int]) -> int:
@@ -428,10 +433,24 @@ class LeadTable:
 
     # ------------------------------------------------------------ internals
     def _commit(self, op: str, payload: dict[str, Any], change: TableChange) -> None:
-        """Apply in memory, journal durably, then publish: the frame changes only if written."""
-        applied_op, applied = (payload["op"], payload["payload"]) if op == "undo" else (op, payload)
-        frame = ops.apply(self.frame, applied_op, applied, self.ws.tables_dir)
+        self._commit_with(op, lambda db: (payload, change))
+
+    def _commit_with(
+        self,
+        op: str,
+        build: Callable[[sqlite3.Connection], tuple[dict[str, Any], TableChange]],
+    ) -> None:
+        """Journal durably, then publish: the frame changes only once the entry is committed.
+
+        ``build`` runs inside the write transaction, so what it reads (the next row id)
+        and the journal entry commit together.
+        """
         with self.ws.transaction() as db:
+            payload, change = build(db)
+            if op == "undo":
+                frame = ops.apply(self.frame, payload["op"], payload["payload"], self.ws.tables_dir)
+            else:
+                frame = ops.apply(self.frame, op, payload, self.ws.tables_dir)
             # another process may have journaled too: never collide with its entries
             last = db.execute(
                 "SELECT MAX(seq) FROM table_journal WHERE table_id = ?", (self.id,)

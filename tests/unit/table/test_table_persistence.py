@@ -509,3 +509,24 @@ def test_a_crash_before_the_first_snapshot_rebuilds_from_the_source(
     with reopen(settings, clock) as ws:
         with pytest.raises(ClayError, match="is missing"):
             ts.open_table(ws, "leads")
+
+
+def test_a_failed_journal_write_changes_nothing(
+    workspace: Workspace, leads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clay_tui.table import registry
+
+    t = ts.import_table(workspace, leads)
+    before, version = t.frame, t.version
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(registry, "append_entry", broken)
+    with pytest.raises(OSError):
+        t.add_row({"name": "lost"})
+    with pytest.raises(OSError):
+        t.set_cell(1, "name", "lost")
+    assert t.frame is before and t.version == version
+    monkeypatch.undo()
+    assert t.add_row() == 4  # the failed add did not consume an id
