@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from clay_tui.workspace import Workspace
 
 
+_BUSY = {"sort": "sorting…", "filter": "filtering…"}
+
+
 class TableScreen(Screen[None]):
     BINDINGS = bindings_for("screen")
 
@@ -181,6 +184,7 @@ class TableScreen(Screen[None]):
     def _run_view_job(self, kind: str, job: Callable[[], str]) -> None:
         """Run ``job`` (which changes the view) in a worker; the grid pauses reading."""
         self.grid.busy = True
+        self.status.show_busy(_BUSY.get(kind, "updating…"))
         self._view_worker(kind, job)
 
     @work(thread=True, group="view")
@@ -195,6 +199,7 @@ class TableScreen(Screen[None]):
     def on_view_updated(self, message: ViewUpdated) -> None:
         grid = self.grid
         grid.busy = False
+        self.status.show_busy(None)
         if self._refresh_pending:  # changes arrived while we were busy: catch up first
             self._refresh_pending = False
             self._refresh_view(message.kind)
@@ -216,6 +221,7 @@ class TableScreen(Screen[None]):
 
     def on_view_failed(self, message: ViewFailed) -> None:
         self.grid.busy = False
+        self.status.show_busy(None)
         self.grid.reload()
         if message.kind == "filter" and self.prompt.is_open:
             self.prompt.show_error(message.error)

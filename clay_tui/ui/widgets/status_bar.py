@@ -51,6 +51,7 @@ class StatusBar(Widget):
         self.cell_text = ""
         self.filter_on = False
         self.auto_update: bool | None = None
+        self.busy_text: str | None = None
         self.credits_text = ""
         self.credits_level = "ok"  # "ok" | "low" | "empty" | "error"
         self._credits_x = (0, 0)  # where the credits were drawn, for clicks
@@ -90,6 +91,11 @@ class StatusBar(Widget):
         self.filter_on = bool(text)
         self.refresh()
 
+    def show_busy(self, text: str | None) -> None:
+        """A short note while a worker recomputes the view ("sorting…")."""
+        self.busy_text = text
+        self.refresh()
+
     def show_auto_update(self, on: bool) -> None:
         self.auto_update = on
         self.refresh()
@@ -111,6 +117,9 @@ class StatusBar(Widget):
         if self.auto_update is not None:
             left.append(f" auto-update {'on' if self.auto_update else 'off'} ", dim)
         right = Text(no_wrap=True)
+        if self.busy_text:
+            right.append(f" {self.busy_text} ", self.get_component_rich_style("status--low"))
+            right.append(" ")
         if self.ws.settings.any_sandbox:
             right.append(" sandbox ", self.get_component_rich_style("status--sandbox"))
             right.append(" ")
