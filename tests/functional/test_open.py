@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clay_tui.ui.app import ClayApp
-from tests.functional.driving import SIZE, grid_of, settle
+from tests.functional.driving import SIZE, cell, grid_of, settle
 
 
 async def test_open_by_path_loads_in_a_worker(workspace, small_csv: Path) -> None:
@@ -15,6 +15,9 @@ async def test_open_by_path_loads_in_a_worker(workspace, small_csv: Path) -> Non
         assert app.table is not None
         assert grid_of(app).row_count == 12
         assert app.table.name in app.table_screen.status.text
+        await pilot.press("down", "right")
+        await settle(pilot)
+        assert cell(app) == (1, "last_name")  # the grid has the focus once loaded
 
 
 async def test_unreadable_target_exits_with_one_sentence(workspace, tmp_path: Path) -> None:

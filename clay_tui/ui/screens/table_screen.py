@@ -138,6 +138,7 @@ class TableScreen(Screen[None]):
         self.grid.busy = False
         self.grid.loading = False
         self.grid.attach(table, self.view)
+        self.grid.focus()
         self.query_one(TableHeader).set_name(table.name)
         self._refresh_status()
         self.status.show_auto_update(self._auto_update())
