@@ -47,8 +47,10 @@ async def _measure(ws: Workspace, target: str) -> None:
                 await pilot.press(key)
                 await pilot.pause()
                 times.append((time.process_time() - cpu) * 1000)
-            print(f"{name:20s} n={len(times):3d}  median {statistics.median(times):5.1f} ms"
-                  f"  max {max(times):5.1f} ms  (CPU: press + handle + repaint)")
+            print(
+                f"{name:20s} n={len(times):3d}  median {statistics.median(times):5.1f} ms"
+                f"  max {max(times):5.1f} ms  (CPU: press + handle + repaint)"
+            )
         for name, keys in (("sort", ["s"]), ("sort desc", ["S"])):
             wall = time.perf_counter()
             await pilot.press(*keys)

@@ -14,8 +14,12 @@ from tests.functional.driving import SIZE, grid_of, press, screen_of, settle
 
 @pytest.mark.parametrize(
     ("available", "low", "source", "level"),
-    [(1500, False, "ledger", "ok"), (120, True, "ledger", "low"), (0, True, "ledger", "empty"),
-     (2000, False, "plan (config.toml)", "ok")],
+    [
+        (1500, False, "ledger", "ok"),
+        (120, True, "ledger", "low"),
+        (0, True, "ledger", "empty"),
+        (2000, False, "plan (config.toml)", "ok"),
+    ],
 )
 async def test_credits_in_status_bar(make_app, monkeypatch, available, low, source, level) -> None:
     summary = CreditsSummary(available=available, plan_name="Starter", source=source, low=low)

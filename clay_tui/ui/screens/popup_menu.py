@@ -40,8 +40,9 @@ class PopupMenu(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         menu = self.query_one(OptionList)
-        width = max(22, max((len(i[1]) for i in self.items if i), default=10) + 4,
-                    len(self.title_text) + 6)
+        width = max(
+            22, max((len(i[1]) for i in self.items if i), default=10) + 4, len(self.title_text) + 6
+        )
         height = len(self.items) + 2
         x = max(0, min(self.at[0], self.app.size.width - width))
         y = max(0, min(self.at[1], self.app.size.height - height))
