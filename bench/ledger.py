@@ -138,8 +138,10 @@ def main() -> None:
     batched = results[3][2]
     verdict = "meets" if batched >= 2000 else "MISSES"
     print(f"batched ledger: {batched:,.0f} captured cells/s ({verdict} the 2,000/s target)")
-    print(f"credits_summary on a {entries:,}-entry ledger: first call {first * 1000:.1f} ms,"
-          f" then {each * 1e6:.0f} µs per call")
+    print(
+        f"credits_summary on a {entries:,}-entry ledger: first call {first * 1000:.1f} ms,"
+        f" then {each * 1e6:.0f} µs per call"
+    )
 
 
 if __name__ == "__main__":
