@@ -176,15 +176,16 @@ def usage(
         f" ORDER BY {order}",
         params,
     ).fetchall()
-    tables = _names(db, "tables") if by in ("table", "column") else {}
-    columns = _names(db, "enrich_columns") if by == "column" else {}
+    tables = _names(db, "tables") if by in ("table", "column", "run") else {}
+    columns = _names(db, "enrich_columns") if by in ("column", "run") else {}
+    runs = _runs(db, tables, columns) if by == "run" else {}
     out = []
     for r in rows:
         ident = tuple(r[f"k{i}"] for i in range(len(keys)))
         out.append(
             UsageRow(
                 key="/".join("" if v is None else str(v) for v in ident),
-                label=_label(by, ident, tables, columns),
+                label=runs.get(ident[0], "") or _label(by, ident, tables, columns),
                 spent=r["spent"],
                 refunded=r["refunded"],
                 net=r["spent"] - r["refunded"],
@@ -193,6 +194,22 @@ def usage(
             )
         )
     return UsageReport(by, since, until, table_id, out)
+
+
+def _runs(
+    db: sqlite3.Connection, tables: dict[int, str], columns: dict[int, str]
+) -> dict[int, str]:
+    """run id -> "run 3: leads / Work email, 2026-11-25" from the engine's ``runs``."""
+    if not has_table(db, "runs") or not {"id", "table_id", "column_id", "started_at"} <= (
+        table_columns(db, "runs")
+    ):
+        return {}
+    out = {}
+    for r in db.execute("SELECT id, table_id, column_id, started_at FROM runs"):
+        table = tables.get(r[1], f"table {r[1]}")
+        column = columns.get(r[2], f"column {r[2]}")
+        out[int(r[0])] = f"run {r[0]}: {table} / {column}, {(r[3] or '')[:10]}".rstrip(", ")
+    return out
 
 
 def _label(by: str, ident: tuple[Any, ...], tables: dict[int, str], columns: dict[int, str]) -> str:

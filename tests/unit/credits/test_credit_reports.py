@@ -73,6 +73,13 @@ def test_labels_use_table_and_column_names_when_known(spent: Ledger, workspace) 
         "1/10": "leads / Work email",
         "2/20": "accounts / column 20",
     }
+    db.execute(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY, table_id INT, column_id INT,"
+        " started_at TEXT, status TEXT, pid INT)"
+    )
+    db.execute("INSERT INTO runs VALUES (1, 1, 10, '2026-11-15T12:00:00', 'done', 1)")
+    labels = {r.key: r.label for r in usage(db, "run").rows}
+    assert labels == {"1": "run 1: leads / Work email, 2026-11-15", "2": "run 2", "3": "run 3"}
     assert svc.resolve_table_id(workspace, "accounts") == 2
     assert svc.resolve_table_id(workspace, "7") == 7
     with pytest.raises(ClayError, match="No table named"):
