@@ -206,7 +206,8 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
         click.echo(json.dumps(summary.as_dict(), indent=2))
         return
     counts = ", ".join(f"{k} {summary.counts[k]}" for k in STATE_ORDER if summary.counts.get(k))
-    where_ = "sandbox" if summary.sandbox else "live"
+    spec = svc.get_column(ws, tbl, column)
+    where_ = ("sandbox" if summary.sandbox else "live") if spec.providers else "local"
     click.echo(f"{summary.column}: {summary.status} ({where_}): {counts or 'nothing to run'}; "
                f"{summary.credits} credits"
                + (f" ({summary.refunded} refunded)" if summary.refunded else "") + ".")

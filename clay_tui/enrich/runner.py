@@ -155,8 +155,10 @@ class Runner:
         self._workers: list[asyncio.Task[None]] = []
         self._http: httpx.AsyncClient | None = None
         self._http_sem = asyncio.Semaphore(10)
-        self.sandbox = all(ws.settings.providers[p].mode == "sandbox"
-                           for p in spec.providers if p in ws.settings.providers)
+        used = [p for p in spec.providers if p in ws.settings.providers]
+        # offline/free actions touch no provider: "sandbox" only when a sandbox answered
+        self.sandbox = bool(used) and all(ws.settings.providers[p].mode == "sandbox"
+                                          for p in used)
 
     # ------------------------------------------------------------ the run
     async def run(self) -> RunSummary:

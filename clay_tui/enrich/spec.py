@@ -102,10 +102,22 @@ def referenced_columns(spec: ColumnSpec) -> list[str]:
     for value in _strings(spec.params):
         cols.extend(template_columns(value))
     cols.extend(spec.required)
+    if spec.action == "formula" and spec.params.get("expression"):
+        cols.extend(formula_columns(str(spec.params["expression"])))
     seen: dict[str, None] = {}
     for c in cols:
         seen.setdefault(c, None)
     return list(seen)
+
+
+def formula_columns(expression: str) -> list[str]:
+    """The columns a Polars SQL expression reads ([] if it does not parse)."""
+    import polars as pl
+
+    try:
+        return list(pl.sql_expr(expression).meta.root_names())
+    except Exception:  # noqa: BLE001 - a bad expression is reported by validation
+        return []
 
 
 def _strings(value: Any) -> list[str]:

@@ -22,8 +22,8 @@ from clay_tui.workspace import Workspace
 
 __all__ = [
     "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
-    "RunSummary", "add_column", "estimate_run", "export_recipes", "get_column", "list_actions",
-    "list_columns", "load_recipe", "reconcile_runs", "run_column", "run_info",
+    "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
+    "list_actions", "list_columns", "load_recipe", "reconcile_runs", "run_column", "run_info",
     "set_column_auto_update", "sync_results",
 ]
 
@@ -71,6 +71,11 @@ def run_info(ws: Workspace, table: LeadTable, column: str) -> RunInfo:
 
 def set_column_auto_update(ws: Workspace, table: LeadTable, column: str, on: bool) -> None:
     _columns.set_auto_update(ws, table, column, on)
+
+
+def cell_statuses(ws: Workspace, table: LeadTable, column: str) -> dict[int, str]:
+    """row id -> stored state ("found", "no data", "invalid", "error", "skipped", ...)."""
+    return store.cell_states(ws, table.id, get_column(ws, table, column).id or -1)
 
 
 def sync_results(ws: Workspace, table: LeadTable) -> int:

@@ -71,3 +71,24 @@ async def test_auto_update_runs_on_added_rows_and_edited_inputs(sbx_ws, leads):
     assert len(updater.summaries) == before
     updater.detach()
     assert not updater.errors
+
+
+async def test_auto_update_follows_upstream_results(sbx_ws, leads):
+    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
+                                                inputs={"value": "company_domain"}))
+    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Site", action="formula",
+                                                params={"expression": "'www.' || Domain"}))
+    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Site Domain",
+                                                action="normalize_domain",
+                                                inputs={"value": "Domain"}))
+    updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
+    leads.set_cell(3, "company_domain", "https://Example.ORG/about")
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if len(updater.summaries) >= 3 and not updater._pending:
+            break
+    updater.detach()
+    assert leads.row(3)["Domain"] == "example.org"
+    assert leads.row(3)["Site Domain"] == "example.org"  # ran because Domain's result changed
+    assert leads.row(3)["Site"] == "www.example.org"  # a formula follows its inputs too
+    assert {s.column for s in updater.summaries} == {"Domain", "Site", "Site Domain"}

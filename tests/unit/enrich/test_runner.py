@@ -312,3 +312,32 @@ async def test_progress_events(ws, tmp_path, monkeypatch):
     last = events[-1]
     assert last.finished and last.done == last.total == 5
     assert last.counts == {"found": 5} and last.credits == 15
+
+
+async def test_column_spend_limit_is_a_cap(ws, tmp_path, monkeypatch):
+    names = [f"s{i}" for i in range(4)]
+    FakeWorld({n: {"prospeo": "valid"} for n in names}).install(monkeypatch)
+    table = people_table(ws, tmp_path, names)
+    email_column(ws, table, spend_limit=7)
+    first = await run(ws, table)
+    assert first.counts == {"found": 2, "not enough credits": 2}
+    assert "spend limit" in first.message
+    again = await run(ws, table, rows=enrich.RowSelection("not_run"))  # limit spans runs
+    assert again.counts == {"not enough credits": 2} and again.credits == 0
+    assert enrich.cell_statuses(ws, table, "Work Email") == {
+        1: "found", 2: "found", 3: "not enough credits", 4: "not enough credits"}
+    assert_books_balance(ws)
+
+
+async def test_where_and_ids_row_sets(ws, tmp_path, monkeypatch):
+    names = [f"t{i}" for i in range(5)]
+    world = FakeWorld({n: {"prospeo": "valid"} for n in names})
+    world.install(monkeypatch)
+    table = people_table(ws, tmp_path, names, extra={"n": ["1", "2", "3", "4", "5"]})
+    email_column(ws, table)
+    s = await run(ws, table, rows=enrich.RowSelection("where", where="n >= 4"))
+    assert s.counts == {"found": 2} and world.finder_calls("prospeo") == ["t3", "t4"]
+    s = await run(ws, table, rows=enrich.RowSelection("ids", ids=(2, 99)))
+    assert s.counts == {"found": 1} and s.rows_selected == 1
+    with pytest.raises(ClayError, match="names a column the table does not have"):
+        await run(ws, table, rows=enrich.RowSelection("where", where="nope = 1"))
