@@ -76,6 +76,7 @@ KEYMAP: list[KeyAction] = [
     KeyAction("ctrl+z", "undo", "Undo the last change", "screen", True),
     KeyAction("h", "hide_column", "Hide the current column", "screen"),
     KeyAction("H", "show_all_columns", "Show all hidden columns", "screen"),
+    KeyAction("v", "choose_columns", "Choose which columns show", "screen"),
     KeyAction("R", "rename_column", "Rename the current column", "screen"),
     KeyAction("D", "delete_column", "Delete the current column", "screen"),
     KeyAction("m", "column_menu", "Column menu for the current column", "screen", True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clay_tui.services import tables as table_service
 from clay_tui.ui.screens.column_menu import ColumnMenu
+from clay_tui.ui.screens.columns_screen import ColumnsScreen
 from clay_tui.ui.screens.help_screen import HelpScreen
 from clay_tui.ui.screens.table_menu import TableMenu
 from tests.functional.driving import SIZE, cell, grid_of, press, screen_of, settle, type_text
@@ -109,7 +110,7 @@ async def test_table_menu_export_csv(make_app, tmp_path) -> None:
     out.parent.mkdir()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await press(pilot, "t", "down", "down", "enter")  # Export CSV…
+        await press(pilot, "t", "down", "down", "down", "enter")  # Export CSV…
         field = screen_of(app).prompt.query_one("#prompt-input")
         assert field.value.endswith(".csv")
         field.value = str(out)
@@ -117,3 +118,20 @@ async def test_table_menu_export_csv(make_app, tmp_path) -> None:
     text = out.read_text(encoding="utf-8")
     assert text.splitlines()[0] == "first_name,last_name,company,country,employees"
     assert len(text.splitlines()) == 13
+
+
+async def test_columns_screen_hides_and_shows(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "h")  # hide first_name
+        await press(pilot, "v")
+        assert isinstance(app.screen, ColumnsScreen)
+        await press(pilot, "space")  # first_name: shown again
+        await press(pilot, "down", "space")  # last_name: hidden
+        await press(pilot, "enter")
+        assert not isinstance(app.screen, ColumnsScreen)
+        assert screen_of(app).view.hidden == {"last_name"}
+        assert grid_of(app).columns == ["first_name", "company", "country", "employees"]
+        await press(pilot, "v", "escape")
+        assert screen_of(app).view.hidden == {"last_name"}

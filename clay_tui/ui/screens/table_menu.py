@@ -8,6 +8,7 @@ from clay_tui.ui.screens.popup_menu import MenuItem, PopupMenu
 def table_menu_items(auto_update: bool) -> list[MenuItem]:
     return [
         ("show_all", "Show all columns  (H)"),
+        ("columns", "Columns…  (v)"),
         ("save", "Save  (ctrl+s)"),
         ("export", "Export CSV…  (x)"),
         None,
@@ -17,7 +18,7 @@ def table_menu_items(auto_update: bool) -> list[MenuItem]:
 
 
 class TableMenu(PopupMenu):
-    """Dismisses with "show_all" | "save" | "export" | "auto_update" | None."""
+    """Dismisses with "show_all" | "columns" | "save" | "export" | "auto_update" | None."""
 
     def __init__(self, name: str, auto_update: bool, x: int = 0, y: int = 0) -> None:
         super().__init__(name, table_menu_items(auto_update), x, y)

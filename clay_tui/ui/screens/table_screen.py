@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,6 +31,7 @@ from clay_tui.ui.messages import (
     ViewUpdated,
 )
 from clay_tui.ui.screens.column_menu import ColumnMenu
+from clay_tui.ui.screens.columns_screen import ColumnsScreen
 from clay_tui.ui.screens.table_menu import TableMenu
 from clay_tui.ui.widgets.lead_grid import LeadGrid
 from clay_tui.ui.widgets.prompt_bar import PromptBar
@@ -70,10 +71,10 @@ class TableScreen(Screen[None]):
         except ClayError as exc:
             self._fail(exc)
 
-    def _guarded(self, fn: Callable[[str | None], None]) -> Callable[[str | None], None]:
+    def _guarded(self, fn: Callable[[Any], None]) -> Callable[[Any], None]:
         """A menu callback that turns a ClayError into a notification."""
 
-        def run(choice: str | None) -> None:
+        def run(choice: Any) -> None:
             try:
                 fn(choice)
             except ClayError as exc:
@@ -494,6 +495,29 @@ class TableScreen(Screen[None]):
         self.grid.reload()
         self.grid.move_cursor()
 
+    def action_choose_columns(self) -> None:
+        if not self._ready():
+            return
+        assert self.table is not None and self.view is not None
+        self.app.push_screen(
+            ColumnsScreen(self.table.columns, set(self.view.hidden)),
+            self._guarded(self._columns_chosen),
+        )
+
+    def _columns_chosen(self, hidden: set[str] | None) -> None:
+        if hidden is None or self.view is None or self.table is None:
+            return
+        if len(hidden) >= len(self.table.columns):
+            self.notify("At least one column must stay visible.", severity="warning")
+            return
+        for column in self.table.columns:
+            if column in hidden:
+                self.view.hide(column)
+            else:
+                self.view.show(column)
+        self.grid.reload()
+        self.grid.move_cursor()
+
     def action_rename_column(self) -> None:
         column = self.grid.current_column
         if not self._ready() or column is None:
@@ -561,6 +585,8 @@ class TableScreen(Screen[None]):
     def _table_menu_chosen(self, choice: str | None) -> None:
         if choice == "show_all":
             self.action_show_all_columns()
+        elif choice == "columns":
+            self.action_choose_columns()
         elif choice == "save":
             self.action_save()
         elif choice == "export":
