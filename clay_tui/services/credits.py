@@ -7,7 +7,6 @@ entries. One :class:`Ledger` is kept per open workspace so the status bar's twic
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,7 +19,7 @@ from clay_tui.credits.verify import VerifyReport, verify
 from clay_tui.errors import ClayError
 from clay_tui.workspace import Workspace
 
-_LEDGERS: weakref.WeakKeyDictionary[Workspace, Ledger] = weakref.WeakKeyDictionary()
+_ATTR = "_credits_ledger"
 
 
 @dataclass(frozen=True)
@@ -83,10 +82,15 @@ class PlanOverview:
 
 
 def ledger_for(ws: Workspace) -> Ledger:
-    """The workspace's ledger (created once per open workspace)."""
-    ledger = _LEDGERS.get(ws)
+    """The workspace's ledger (created once per open workspace).
+
+    Kept on the workspace object itself: a weak-keyed map would never let go, since the
+    ledger refers to its workspace.
+    """
+    ledger = getattr(ws, _ATTR, None)
     if ledger is None:
-        ledger = _LEDGERS[ws] = Ledger(ws)
+        ledger = Ledger(ws)
+        setattr(ws, _ATTR, ledger)
     return ledger
 
 
