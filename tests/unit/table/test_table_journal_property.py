@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import tempfile
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from conftest import make_settings  # noqa: I001 - tests/conftest.py
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clay_tui.clock import FixedClock
+from clay_tui.config import DEFAULT_CONFIG, parse_settings
 from clay_tui.errors import ClayError
 from clay_tui.services import tables as ts
 from clay_tui.workspace import Workspace
@@ -74,7 +75,8 @@ def test_reopen_reproduces_the_frame_and_undo_walks_back(steps) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "t.csv").write_text(CSV, encoding="utf-8")
-        cfg = make_settings(root / "ws")
+        raw = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+        cfg = parse_settings(raw, "<test>", root / "ws")
         clock = FixedClock(datetime(2026, 11, 15, tzinfo=UTC))
         with Workspace.open(cfg, clock) as ws:
             t = ts.import_table(ws, root / "t.csv")
