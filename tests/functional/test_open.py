@@ -28,3 +28,14 @@ async def test_unreadable_target_exits_with_one_sentence(workspace, tmp_path: Pa
     assert app.load_error
     assert "\n" not in app.load_error.strip()
     assert "Traceback" not in app.load_error
+
+
+async def test_loading_notices_are_shown(workspace, tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("name,city\nJos\xe9,M\xfcnchen\n".encode("cp1252"))
+    app = ClayApp(workspace, target=str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.table is not None and app.table.notices
+        shown = [str(n.message) for n in app._notifications]
+        assert any(notice in shown for notice in app.table.notices)

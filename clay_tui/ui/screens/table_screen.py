@@ -140,6 +140,8 @@ class TableScreen(Screen[None]):
         self.grid.loading = False
         self.grid.attach(table, self.view)
         self.grid.focus()
+        for notice in getattr(table, "notices", []):  # e.g. "Read as cp1252: ..."
+            self.notify(notice, severity="warning", timeout=8)
         self.query_one(TableHeader).set_name(table.name)
         self._refresh_status()
         self.status.show_auto_update(self._auto_update())
