@@ -80,3 +80,20 @@ async def test_search_and_next_match(make_app) -> None:
         assert cell(app) == (5, "country")  # Fay, FR
         await press(pilot, "n")  # wraps to the first match again
         assert cell(app) == (3, "country")
+
+
+async def test_a_filter_matching_nothing_leaves_a_usable_empty_grid(make_app, small_table) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "f")
+        await type_text(pilot, "employees > 999999")
+        await press(pilot, "enter")
+        assert grid_of(app).row_count == 0
+        await press(pilot, "down", "pagedown", "ctrl+end", "enter", "d", "s", "slash")
+        await type_text(pilot, "x")
+        await press(pilot, "enter", "n")
+        assert small_table.row_count == 12
+        assert "0 of 12 rows" in screen_of(app).status.text
+        await press(pilot, "F")
+        assert grid_of(app).row_count == 12
