@@ -20,9 +20,8 @@ class ClayGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # `clay-tui leads.csv` / `clay-tui my-table`: not a verb, so open the TUI on it.
-        positional = [a for a in args if not a.startswith("-")]
-        if positional and positional[0] not in self.commands and not _is_option_value(args, positional[0]):
-            idx = args.index(positional[0])
+        idx = _first_positional(args)
+        if idx is not None and args[idx] not in self.commands:
             args = args[:idx] + ["open"] + args[idx:]
         return super().parse_args(ctx, args)
 
@@ -37,9 +36,19 @@ class ClayGroup(click.Group):
 _VALUE_OPTIONS = {"--config", "--workspace"}
 
 
-def _is_option_value(args: list[str], value: str) -> bool:
-    idx = args.index(value)
-    return idx > 0 and args[idx - 1] in _VALUE_OPTIONS
+def _first_positional(args: list[str]) -> int | None:
+    """Index of the first argument that is neither an option nor an option's value."""
+    skip = False
+    for idx, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--":
+            return idx + 1 if idx + 1 < len(args) else None
+        elif arg in _VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return idx
+    return None
 
 
 @click.group(cls=ClayGroup, invoke_without_command=True)
