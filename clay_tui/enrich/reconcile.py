@@ -29,15 +29,17 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
     store.ensure(ws)
     runs = ws.db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
     dead = [r["id"] for r in runs if not _run_alive(r["pid"], r["id"])]
-    if not dead:
+    live = {r["id"] for r in runs} - set(dead)
+    # open attempts of any run that is not live (a dead one, or one that ended without
+    # settling them), found through the partial index on state = 'started'
+    attempts = [a for a in ws.db.execute("SELECT * FROM attempts WHERE state = 'started'")
+                if a["run_id"] not in live]
+    if not dead and not attempts:
         return 0
     now = iso(ws.clock.now())
     marks = ",".join("?" * len(dead))
     interrupted = 0
     with ws.transaction():
-        attempts = ws.db.execute(
-            f"SELECT * FROM attempts WHERE state = 'started' AND run_id IN ({marks})", dead
-        ).fetchall()
         for a in attempts:
             res = ledger.find_reservation(a["key"])
             if res is not None:
@@ -54,6 +56,7 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
                                  error="The run stopped (crash or kill) during this call; "
                                        "nothing was charged.", sandbox=None)
                 interrupted += 1
-        ws.db.execute(f"UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id IN "
-                      f"({marks})", (now, *dead))
+        if dead:
+            ws.db.execute(f"UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id IN "
+                          f"({marks})", (now, *dead))
     return interrupted

@@ -173,22 +173,28 @@ class Runner:
                                    after_commit=self._after_commit)
         self.committer.start()
         status = "finished"
+        completed = False
         try:
             self._write_free_states(plan)
             if self.spec.action == "formula":
                 self._run_formula(plan)
             elif plan.to_run:
                 await self._run_cells(plan)
+            completed = True
         finally:
             await self.committer.close()
             await self._stop_workers()
             self._flush_display(force=True)
-            if self.cancel.is_set():
+            if not completed:
+                status = "interrupted"
+            elif self.cancel.is_set():
                 status = "cancelled"
             elif self.no_credits:
                 status = "out of credits"
             self._finish_run(status)
             LIVE_RUNS.discard(self.run_id)
+            if not completed:  # cancelled task or a bug: settle what this run left open
+                reconcile(self.ws, self.ledger)
             self._emit(finished=True)
         if self.committer.errors:
             raise ClayError(f"Storing results failed: {self.committer.errors[0]}")
@@ -453,11 +459,10 @@ class Runner:
 
     async def _stop_workers(self) -> None:
         for q in self._queues.values():
-            for _ in range(q.maxsize or 1_000_000):
-                if q.empty():
-                    break
+            while not q.empty():  # jobs nobody will take (the run is ending): answer "halted"
                 job = q.get_nowait()
                 if job is not None and not job[4].done():
+                    job[0].halt = job[0].halt or store.CANCELLED
                     job[4].set_result(None)
         for q in self._queues.values():
             for _ in range(len(self._workers)):

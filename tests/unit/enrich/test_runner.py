@@ -341,3 +341,25 @@ async def test_where_and_ids_row_sets(ws, tmp_path, monkeypatch):
     assert s.counts == {"found": 1} and s.rows_selected == 1
     with pytest.raises(ClayError, match="names a column the table does not have"):
         await run(ws, table, rows=enrich.RowSelection("where", where="nope = 1"))
+
+
+async def test_a_cancelled_task_leaves_nothing_open(ws, tmp_path, monkeypatch):
+    """The TUI may cancel the run's asyncio task outright: holds are released at once."""
+    names = [f"u{i}" for i in range(10)]
+    world = FakeWorld({n: {"prospeo": "valid"} for n in names})
+    world.install(monkeypatch)
+    world.gates["prospeo"] = asyncio.Event()  # calls hang
+    table = people_table(ws, tmp_path, names)
+    email_column(ws, table)
+    task = asyncio.create_task(run(ws, table))
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if len(world.calls) == 10:
+            break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert_books_balance(ws)
+    assert set(enrich.cell_statuses(ws, table, "Work Email").values()) == {"interrupted"}
+    status = ws.db.execute("SELECT status FROM runs").fetchone()[0]
+    assert status == "interrupted"
