@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import statistics
 import subprocess
@@ -55,9 +56,10 @@ def emit(result: dict) -> None:
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 
-def run_child(argv: list[str], timeout: float = 600) -> dict:
-    """Run ``argv`` (a fresh Python process) and return the dict it ``emit``-ted."""
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+def run_child(argv: list[str], timeout: float = 600, env: dict[str, str] | None = None) -> dict:
+    """Run ``argv`` (a fresh Python process, ``env`` added) and return the dict it ``emit``-ted."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=full_env)
     found = None
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_PREFIX):

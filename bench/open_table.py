@@ -1,6 +1,7 @@
 """Open a big lead list: first paint, keypresses, sort, filter and peak RSS, against baselines.
 
     python bench/open_table.py [--rows 100000,1000000] [--repeat 3] [--quick] [--data-dir DIR]
+                               [--env KEY=VALUE ...]
 
 Generated lead files (``make_leads``, the code behind ``sample_tables/make_big.py``) go to
 ``bench/data/`` (git-ignored) and are reused while they exist. Every measurement runs in a
@@ -416,10 +417,13 @@ CHILDREN = {"read_csv": child_read_csv, "ours": child_ours, "datatable": child_d
 
 
 # ====================================================================== parent
+CHILD_ENV: dict[str, str] = {}  # --env KEY=VALUE, for every child
+
+
 def _child(kind: str, file: Path, *extra: str) -> dict[str, Any]:
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--file", str(file)]
     spawned = time.time()
-    out = run_child([*argv, *extra])
+    out = run_child([*argv, *extra], env=CHILD_ENV)
     out["startup_s"] = out["imported_at"] - spawned  # interpreter start + imports
     return out
 
@@ -454,6 +458,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 10k/100k, no repeats")
     parser.add_argument("--repeat", type=int, default=None, help="fresh processes per first paint")
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set in every child's environment (e.g. _RJEM_MALLOC_CONF=dirty_decay_ms:0)",
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--ws", help=argparse.SUPPRESS)
@@ -463,6 +474,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         CHILDREN[args.child](args)
         return 0
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--env takes KEY=VALUE, not {item!r}")
+        CHILD_ENV[key] = value
 
     sizes = [
         int(s)
@@ -480,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     _report(res, sizes, big, dt_rows, repeat)
+    if CHILD_ENV:
+        print("child environment: " + " ".join(f"{k}={v}" for k, v in CHILD_ENV.items()))
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s; {os.cpu_count()} CPUs)")
     return 0
 
