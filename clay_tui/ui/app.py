@@ -99,6 +99,9 @@ class ClayApp(App[None]):
     async def action_quit(self) -> None:
         """Save (if anything changed) and leave."""
         self._quitting = True
+        screen = self.table_screen
+        if screen is not None:
+            await screen.stop_runs_and_wait()  # a run records what it did before we leave
         self.save_all()
         self.exit()
 

@@ -34,6 +34,7 @@ _NAMES = {
     "enter": "Enter",
     "delete": "Del",
     "escape": "Esc",
+    "plus": "+",
 }
 
 
@@ -81,6 +82,13 @@ KEYMAP: list[KeyAction] = [
     KeyAction("D", "delete_column", "Delete the current column", "screen"),
     KeyAction("m", "column_menu", "Column menu for the current column", "screen", True),
     KeyAction("t", "table_menu", "Table menu", "screen"),
+    # Enrichment
+    KeyAction("plus", "add_enrichment", "Add an enrichment column (action/recipe)", "screen", True),
+    KeyAction("r", "run_column", "Run the current enrichment column (choose rows, see the cost)",
+              "screen", True),
+    KeyAction("i", "run_info", "Run Info of the current column (credits, hits, errors)", "screen",
+              True),
+    KeyAction("ctrl+x", "stop_runs", "Stop the running enrichment (no new call starts)", "screen"),
     KeyAction("x", "export_csv", "Export the table to CSV", "screen"),
     KeyAction("ctrl+s", "save", "Save the table", "screen", True),
     # App-wide

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from clay_tui.services.enrich import Progress, RunSummary
     from clay_tui.table.lead_table import LeadTable, TableChange
 
 
@@ -67,4 +68,25 @@ class JobDone(Message):
     def __init__(self, text: str, error: bool = False) -> None:
         self.text = text
         self.error = error
+        super().__init__()
+
+
+class RunProgress(Message):
+    """An enrichment run's progress (posted from the run worker's on_progress)."""
+
+    def __init__(self, column: str, progress: Progress) -> None:
+        self.column = column
+        self.progress = progress
+        super().__init__()
+
+
+class RunFinished(Message):
+    """An enrichment run ended: its summary, or the one sentence it failed with."""
+
+    def __init__(self, column: str, summary: RunSummary | None, error: str | None = None,
+                 auto: bool = False) -> None:
+        self.column = column
+        self.summary = summary
+        self.error = error
+        self.auto = auto
         super().__init__()

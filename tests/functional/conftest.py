@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
+from clay_tui.services.enrich import ColumnSpec
 from clay_tui.ui.app import ClayApp
-from tests.functional.driving import ROWS
+from clay_tui.workspace import Workspace
+from tests.functional.driving import EMAIL, ROWS
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +39,29 @@ def small_table(workspace, small_csv: Path):
 @pytest.fixture
 def make_app(workspace, small_table) -> Callable[[], ClayApp]:
     return lambda: ClayApp(workspace, small_table)
+
+
+# ------------------------------------------------------------ enrichment (bundled sandbox)
+
+
+@pytest.fixture
+def sb_ws(sandbox_settings, clock):
+    """A workspace whose providers all talk to the session's zero-latency sandbox."""
+    ws = Workspace.open(sandbox_settings, clock)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def sb_table(sb_ws, small_csv: Path):
+    return table_service.open_table(sb_ws, small_csv)
+
+
+@pytest.fixture
+def email_column(sb_ws, sb_table) -> ColumnSpec:
+    """A find-work-email waterfall column that skips the row in Japan."""
+    spec = ColumnSpec(name=EMAIL, action="find_work_email",
+                      inputs={"first_name": "first_name", "last_name": "last_name",
+                              "company": "company"},
+                      condition="country <> 'JP'")
+    return enrich_service.add_column(sb_ws, sb_table, spec)

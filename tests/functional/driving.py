@@ -9,6 +9,7 @@ from clay_tui.ui.screens.table_screen import TableScreen
 from clay_tui.ui.widgets.lead_grid import LeadGrid
 
 SIZE = (110, 30)
+EMAIL = "Work Email"  # the enrichment column of the sandbox tests
 
 ROWS = [
     ("Ana", "Ng", "Acme", "US", "120"),

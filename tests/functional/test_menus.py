@@ -62,7 +62,7 @@ async def test_column_menu_rename_and_delete(make_app, small_table) -> None:
         await press(pilot, "enter")
         assert "employer" in small_table.columns
         assert cell(app)[1] == "employer"
-        await press(pilot, "m", "end", "enter")  # Delete column (last item)
+        await press(pilot, "m", "end", "up", "enter")  # Delete column (above Run Info)
         assert "employer" not in small_table.columns
         assert "employer" not in grid_of(app).columns
         await press(pilot, "escape")

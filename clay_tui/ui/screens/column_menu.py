@@ -5,22 +5,33 @@ from __future__ import annotations
 from clay_tui.ui.screens.popup_menu import MenuItem, PopupMenu
 
 
-def column_menu_items(column: str) -> list[MenuItem]:
-    """Items of the column menu; later issues add theirs in the marked slot."""
-    return [
+def column_menu_items(column: str, enrichment: bool | None = None) -> list[MenuItem]:
+    """Items of the column menu; ``enrichment`` is the column's own auto-update switch
+    (True/False) when it is an enrichment column, None for a plain input column."""
+    items: list[MenuItem] = [
         ("sort_asc", "Sort ascending  (s)"),
         ("sort_desc", "Sort descending  (S)"),
         ("hide", "Hide  (h)"),
         ("rename", "Rename…  (R)"),
         ("delete", "Delete column  (D)"),
-        # --- Enrichment slot: "Run Info", "Edit column", "Run" (added by the enrichment
-        # issues for enrichment columns) go here, after a separator.
+        # --- Enrichment slot: "Run Info", "Run", "Auto-update" go here, after a separator.
+        None,
+        ("run_info", "Run Info  (i)"),
     ]
+    if enrichment is not None:
+        items += [
+            ("run", "Run…  (r)"),
+            ("auto_update", f"Auto-update: {'on' if enrichment else 'off'}"),
+        ]
+    return items
 
 
 class ColumnMenu(PopupMenu):
-    """Dismisses with "sort_asc" | "sort_desc" | "hide" | "rename" | "delete" | None."""
+    """Dismisses with "sort_asc" | "sort_desc" | "hide" | "rename" | "delete" | "run_info"
+    | "run" | "auto_update" | None."""
 
-    def __init__(self, column: str, x: int = 0, y: int = 0) -> None:
-        super().__init__(column, column_menu_items(column), x, y)
+    def __init__(
+        self, column: str, x: int = 0, y: int = 0, *, enrichment: bool | None = None
+    ) -> None:
+        super().__init__(column, column_menu_items(column, enrichment), x, y)
         self.column = column

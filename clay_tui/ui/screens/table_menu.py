@@ -12,13 +12,14 @@ def table_menu_items(auto_update: bool) -> list[MenuItem]:
         ("save", "Save  (ctrl+s)"),
         ("export", "Export CSV…  (x)"),
         None,
+        ("add_enrichment", "Add enrichment column…  (+)"),
         ("auto_update", f"Auto-update columns: {'on' if auto_update else 'off'}"),
-        # --- later issues add table-level entries (recipes, run all...) here.
     ]
 
 
 class TableMenu(PopupMenu):
-    """Dismisses with "show_all" | "columns" | "save" | "export" | "auto_update" | None."""
+    """Dismisses with "show_all" | "columns" | "save" | "export" | "auto_update" | "add_enrichment"
+    | None."""
 
     def __init__(self, name: str, auto_update: bool, x: int = 0, y: int = 0) -> None:
         super().__init__(name, table_menu_items(auto_update), x, y)

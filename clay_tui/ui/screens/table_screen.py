@@ -19,19 +19,27 @@ from textual.message import Message
 from textual.screen import Screen
 
 from clay_tui.errors import ClayError
+from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
+from clay_tui.ui.enrich_runs import EnrichRuns, RunRequest
 from clay_tui.ui.keymap import bindings_for
 from clay_tui.ui.messages import (
     JobDone,
     LoadFailed,
+    RunFinished,
+    RunProgress,
     SearchResult,
     TableChanged,
     TableLoaded,
     ViewFailed,
     ViewUpdated,
 )
+from clay_tui.ui.screens.add_column_screen import AddColumnScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.columns_screen import ColumnsScreen
+from clay_tui.ui.screens.popup_menu import PopupMenu
+from clay_tui.ui.screens.run_dialog import RunDialog
+from clay_tui.ui.screens.run_info_screen import RunInfoScreen, owning_spec
 from clay_tui.ui.screens.table_menu import TableMenu
 from clay_tui.ui.widgets.lead_grid import LeadGrid
 from clay_tui.ui.widgets.prompt_bar import PromptBar
@@ -39,12 +47,21 @@ from clay_tui.ui.widgets.status_bar import StatusBar
 from clay_tui.ui.widgets.table_header import TableHeader
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
+    from clay_tui.services.enrich import ColumnSpec, RowSelection, RunSummary
     from clay_tui.table.lead_table import LeadTable
     from clay_tui.table.view import TableView
     from clay_tui.workspace import Workspace
 
 
 _BUSY = {"sort": "sorting…", "filter": "filtering…"}
+# How a stored cell state reads, dimmed, in an enrichment cell that has no value.
+NOTE = {"skipped": "skipped", "cancelled": "stopped"}
+RUNNING = "running…"
+RESULT_STATES = ("found", "no data", "invalid")  # not run again unless forced
+FAILED_STATES = ("error", "not enough credits", "cancelled", "interrupted", "missing input")
+OVERLAY_MAX_ROWS = 200_000  # above this, "running…" is left to the status bar
 
 
 class TableScreen(Screen[None]):
@@ -63,6 +80,9 @@ class TableScreen(Screen[None]):
         self.load_error: str | None = None
         self._refresh_pending = False
         self._unsubscribe: Callable[[], None] | None = None
+        self.runs: EnrichRuns | None = None
+        self._notes_timer: Timer | None = None
+        self._goto_after_refresh: str | None = None
 
     async def _on_message(self, message: Message) -> None:
         # A ClayError a handler did not catch is still one sentence, never a traceback.
@@ -114,6 +134,9 @@ class TableScreen(Screen[None]):
     def _load(self, target: str | None) -> None:
         try:
             table = table_service.open_table(self.ws, target)
+            if enrich_service.list_columns(self.ws, table):
+                # Results stored after the last snapshot (a kill mid-run) come back first.
+                enrich_service.sync_results(self.ws, table)
         except ClayError as exc:
             self.post_message(LoadFailed(str(exc)))
         except OSError as exc:  # the core should have said it; never show a traceback for it
@@ -143,8 +166,10 @@ class TableScreen(Screen[None]):
         for notice in getattr(table, "notices", []):  # e.g. "Read as cp1252: ..."
             self.notify(notice, severity="warning", timeout=8)
         self.query_one(TableHeader).set_name(table.name)
+        self.runs = EnrichRuns(self, self.ws, table)
         self._refresh_status()
         self.status.show_auto_update(self._auto_update())
+        self._reload_notes()
         # Everything built so far lives as long as the app: keep it out of the cyclic GC, whose
         # full passes over it otherwise cost a keypress ~70 ms now and then.
         gc.freeze()
@@ -152,6 +177,8 @@ class TableScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self.runs is not None:
+            self.runs.stop()
 
     # ------------------------------------------------------------ helpers
     def _ready(self) -> bool:
@@ -217,6 +244,9 @@ class TableScreen(Screen[None]):
             grid.focus()
         if message.kind == "add_rows" and self.view is not None and self.view.sort is None:
             grid.move_cursor(row=grid.row_count - 1, column=0)
+        elif self._goto_after_refresh and self._goto_after_refresh in grid.columns:
+            grid.move_to_column(self._goto_after_refresh)
+            self._goto_after_refresh = None
         else:
             grid.move_cursor()
         if message.detail:
@@ -240,6 +270,7 @@ class TableScreen(Screen[None]):
         """Any change to the table (ours, an undo, or an enrichment run): recompute the view."""
         if self.view is None:
             return
+        self._enrichment_change(message.change)
         if self.grid.busy:  # coalesce bursts (an enrichment run writes results in batches)
             self._refresh_pending = True
             return
@@ -555,6 +586,9 @@ class TableScreen(Screen[None]):
         self._open_column_menu(message.column, message.x, message.y + 1)
 
     def _open_column_menu(self, column: str, x: int, y: int) -> None:
+        assert self.table is not None
+        spec = owning_spec(self.ws, self.table, column)
+
         def chosen(choice: str | None) -> None:
             if choice is None:
                 return
@@ -566,11 +600,22 @@ class TableScreen(Screen[None]):
                 "hide": self.action_hide_column,
                 "rename": self.action_rename_column,
                 "delete": self.action_delete_column,
+                "run_info": self.action_run_info,
+                "run": self.action_run_column,
             }
             if choice in actions:
                 actions[choice]()
+            elif choice == "auto_update" and spec is not None and self.table is not None:
+                on = not spec.auto_update
+                enrich_service.set_column_auto_update(self.ws, self.table, spec.name, on)
+                note = "" if self._auto_update() or not on else \
+                    " (the table's switch is off: turn it on in the table menu, t)"
+                self.notify(f"Auto-update of {spec.name} {'on' if on else 'off'}{note}.",
+                            timeout=4)
 
-        self.app.push_screen(ColumnMenu(column, x, y), self._guarded(chosen))
+        enrichment = spec.auto_update if spec is not None else None
+        self.app.push_screen(ColumnMenu(column, x, y, enrichment=enrichment),
+                             self._guarded(chosen))
 
     def action_table_menu(self) -> None:
         if self.table is None:
@@ -593,15 +638,45 @@ class TableScreen(Screen[None]):
             self.action_save()
         elif choice == "export":
             self.action_export_csv()
+        elif choice == "add_enrichment":
+            self.action_add_enrichment()
         elif choice == "auto_update" and self.table is not None:
             on = not self._auto_update()
-            try:
-                table_service.set_table_auto_update(self.ws, self.table, on)
-            except ClayError as exc:
-                self._fail(exc)
+            pending = self.runs.pending_cells() if self.runs is not None else 0
+            if not on and pending:
+                self._ask_pending(pending)
                 return
-            self.status.show_auto_update(on)
-            self.notify(f"Auto-update columns {'on' if on else 'off'}.", timeout=3)
+            self._set_table_auto_update(on)
+
+    def _set_table_auto_update(self, on: bool, detail: str = "") -> None:
+        assert self.table is not None
+        try:
+            table_service.set_table_auto_update(self.ws, self.table, on)
+        except ClayError as exc:
+            self._fail(exc)
+            return
+        self._show_auto_state()
+        self.notify(f"Auto-update columns {'on' if on else 'off'}{detail}.", timeout=4)
+
+    def _ask_pending(self, pending: int) -> None:
+        """Turning auto-update off with cells waiting: run them, or leave them alone."""
+        button = self.query_one("#hdr-menu")
+        items = [("drop", "Continue without running"), ("run", "Run pending cells")]
+        title = f"{pending:,} cell{'s' if pending != 1 else ''} pending"
+
+        def chosen(choice: str | None) -> None:
+            runs = self.runs
+            if choice is None or runs is None:
+                return  # Esc: auto-update stays on
+            if choice == "run":
+                runs.flush_auto()
+                self._set_table_auto_update(False, f"; running {pending:,} pending cells")
+            else:
+                dropped = runs.drop_pending()
+                self._set_table_auto_update(False, f"; {dropped:,} pending cells left unrun")
+
+        self.app.push_screen(PopupMenu(title, items, button.region.x, button.region.y + 1),
+                             self._guarded(chosen))
 
     # ------------------------------------------------------------ save / export
     def action_save(self) -> None:
@@ -651,3 +726,199 @@ class TableScreen(Screen[None]):
 
     def on_job_done(self, message: JobDone) -> None:
         self.notify(message.text, severity="error" if message.error else "information", timeout=4)
+
+    # ------------------------------------------------------------ enrichment
+    def _enrichment_change(self, change: Any) -> None:
+        """Auto-update gathers what to run; results clear "running…" and refresh the notes."""
+        runs = self.runs
+        if runs is None:
+            return
+        if change.kind == "results":
+            for column in change.columns:
+                runs.mark_done(column, change.row_ids)
+            self._schedule_notes()
+        elif change.kind in ("add_column", "delete_column", "rename_column"):
+            self._schedule_notes()
+        if change.kind in ("set", "add_rows", "results"):
+            before = runs.pending_cells()
+            runs.on_table_change(change)
+            if runs.pending_cells() != before:
+                self._show_auto_state()
+
+    def _show_auto_state(self) -> None:
+        pending = self.runs.pending_cells() if self.runs is not None else 0
+        self.status.show_auto_update(self._auto_update(), pending)
+
+    def _schedule_notes(self) -> None:
+        if self._notes_timer is None:
+            self._notes_timer = self.set_timer(0.2, self._reload_notes)
+
+    def _reload_notes(self) -> None:
+        """Why each enrichment cell without a value is empty ("no data", "running…"...)."""
+        self._notes_timer = None
+        if self.table is None:
+            return
+        notes: dict[str, dict[int, str]] = {}
+        try:
+            specs = enrich_service.list_columns(self.ws, self.table)
+            for spec in specs:
+                if spec.name not in self.table.columns:
+                    continue
+                states = enrich_service.cell_statuses(self.ws, self.table, spec.name)
+                column = {rid: NOTE.get(s, s) for rid, s in states.items() if s != "found"}
+                if self.runs is not None:
+                    for rid in self.runs.running_ids(spec.name):
+                        column[rid] = RUNNING
+                notes[spec.name] = column
+        except ClayError as exc:
+            self._fail(exc)
+            return
+        self.grid.set_notes(notes)
+
+    def _current_spec(self, verb: str) -> ColumnSpec | None:
+        """The enrichment column under the cursor (or the one that fills it)."""
+        column = self.grid.current_column
+        if self.table is None or column is None:
+            return None
+        spec = owning_spec(self.ws, self.table, column)
+        if spec is None:
+            self.notify(f"{column} is not an enrichment column, so there is nothing to {verb}; "
+                        "add one with +.", severity="warning", timeout=5)
+        return spec
+
+    def action_run_info(self) -> None:
+        column = self.grid.current_column
+        if self.table is None or column is None:
+            return
+        self.app.push_screen(RunInfoScreen(self.ws, self.table, column))
+
+    def action_add_enrichment(self) -> None:
+        if self.table is None:
+            return
+        self.app.push_screen(AddColumnScreen(self.ws, self.table),
+                             self._guarded(self._columns_added))
+
+    def _columns_added(self, names: list[str] | None) -> None:
+        if not names:
+            return
+        self._goto_after_refresh = names[0]
+        if names[0] in self.grid.columns:
+            self.grid.move_to_column(names[0])
+        which = ", ".join(names)
+        self.notify(f"Added {which}. r runs it (first a test on a few rows), i shows its Run Info.",
+                    timeout=6)
+        self._schedule_notes()
+
+    def action_run_column(self) -> None:
+        if not self._ready():
+            return
+        spec = self._current_spec("run")
+        if spec is None:
+            return
+        assert self.table is not None and self.view is not None
+        self.app.push_screen(
+            RunDialog(self.ws, self.table, spec.name, filter_text=self.view.filter_text,
+                      view_rows=self.grid.row_count, selected=tuple(sorted(self.grid.selected))),
+            self._guarded(lambda choice: self._run_chosen(spec, choice)),
+        )
+
+    def _run_chosen(self, spec: ColumnSpec, choice: tuple[RowSelection, int | None] | None
+                    ) -> None:
+        if choice is None or self.runs is None:
+            return
+        rows, cap = choice
+        request = RunRequest(spec.name, rows, cap, running_ids=self._running_ids(spec, rows))
+        if self.runs.submit(request):
+            self.status.show_run(f"{spec.name}: starting…")
+        else:
+            self.notify(f"{spec.name} will run when the current run ends.", timeout=4)
+        self._reload_notes()
+
+    def _running_ids(self, spec: ColumnSpec, rows: RowSelection) -> set[int]:
+        """Rows the grid shows as "running…" until their result arrives."""
+        table = self.table
+        assert table is not None and self.view is not None
+        if rows.mode == "ids":
+            ids = list(rows.ids)
+        elif rows.mode == "where" and rows.where:
+            ids = self.view.where_row_ids(rows.where)
+        elif rows.mode == "first":
+            ids = table.frame.get_column("_row_id").head(rows.limit or 0).to_list()
+        else:
+            ids = table.frame.get_column("_row_id").to_list()
+        if len(ids) > OVERLAY_MAX_ROWS:
+            return set()
+        states = enrich_service.cell_statuses(self.ws, table, spec.name)
+        if rows.mode == "not_run":
+            ids = [i for i in ids if states.get(i) not in (*RESULT_STATES, "error")]
+        elif rows.mode == "failed":
+            ids = [i for i in ids if states.get(i) in FAILED_STATES]
+        if not rows.force:
+            ids = [i for i in ids if states.get(i) not in RESULT_STATES]
+        return set(ids)
+
+    def action_stop_runs(self) -> None:
+        runs = self.runs
+        if runs is None or not runs.busy:
+            self.notify("Nothing is running.", timeout=2)
+            return
+        runs.stop()
+        self.status.show_run("stopping…")
+        self._show_auto_state()
+        self.notify("Stopping: no new call starts; calls in flight finish and are recorded.",
+                    timeout=4)
+
+    def on_run_progress(self, message: RunProgress) -> None:
+        p = message.progress
+        queued = len(self.runs.queue) if self.runs is not None else 0
+        text = f"{message.column} {p.done:,}/{p.total:,} · {p.credits:,} credits"
+        if queued:
+            text += f" · {queued} queued"
+        stopping = self.runs is not None and self.runs.cancel is not None \
+            and self.runs.cancel.is_set()
+        self.status.show_run(text + (" · stopping…" if stopping else " · ctrl+x stops"))
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        runs = self.runs
+        if message.error is not None:
+            self.notify(f"{message.column}: {message.error}", severity="error", timeout=8)
+        elif message.summary is not None:
+            self._announce(message.summary, message.auto)
+        if runs is not None:
+            runs.finished()
+            self.status.show_run(f"{runs.active.column}: starting…" if runs.active else None)
+        self._show_auto_state()
+        self._reload_notes()
+
+    def _announce(self, summary: RunSummary, auto: bool) -> None:
+        order = ("found", "no data", "invalid", "error", "skipped", "missing input",
+                 "not enough credits", "cancelled", "interrupted")
+        counts = ", ".join(f"{summary.counts[k]:,} {k}" for k in order if summary.counts.get(k))
+        credits = f"{summary.credits:,} credits"
+        if summary.refunded:
+            credits += f" ({summary.refunded:,} refunded)"
+        where = " · sandbox" if summary.sandbox else ""
+        head = "Auto-update ran" if auto else "Ran"
+        if summary.status == "cancelled":
+            head = "Stopped"
+        text = f"{head} {summary.column} on {summary.total:,} rows: {counts or 'nothing to do'}" \
+               f" · {credits}{where}."
+        severity = "information"
+        if summary.status == "out of credits":
+            severity = "warning"
+            text += (" Out of credits: the cells left say \"not enough credits\"; buy credits (b)"
+                     " and run \"rows not yet run\".")
+        self.notify(text, severity=severity, timeout=4 if auto else 10)
+
+    async def stop_runs_and_wait(self, timeout: float = 5.0) -> None:
+        """Before quitting: stop any run and let it record what it did."""
+        import asyncio
+
+        runs = self.runs
+        if runs is None or not runs.busy:
+            return
+        runs.stop()
+        workers = [w for w in self.workers if w.group == "enrich"]
+        if workers:
+            await asyncio.wait([asyncio.ensure_future(w.wait()) for w in workers],
+                               timeout=timeout)

@@ -70,6 +70,7 @@ class LeadGrid(ScrollView, can_focus=True):
         "lead-grid--cursor-column",
         "lead-grid--selected",
         "lead-grid--sorted",
+        "lead-grid--status",
     }
 
     DEFAULT_CSS = """
@@ -82,6 +83,7 @@ class LeadGrid(ScrollView, can_focus=True):
     LeadGrid > .lead-grid--cursor-row { background: $boost; }
     LeadGrid > .lead-grid--cursor-column { background: $panel; }
     LeadGrid > .lead-grid--selected { background: $warning-muted; }
+    LeadGrid > .lead-grid--status { color: $text-disabled; text-style: italic; }
     """
 
     class CursorMoved(Message):
@@ -119,6 +121,13 @@ class LeadGrid(ScrollView, can_focus=True):
         self._win_start = 0
         self._win_rows: list[tuple[int, list[str]]] = []  # (row_id, formatted cells)
         self._style_cache: dict[str, Style] = {}
+        # Enrichment cells without a value show why, dimmed: column -> row id -> "no data"...
+        self.notes: dict[str, dict[int, str]] = {}
+
+    def set_notes(self, notes: dict[str, dict[int, str]]) -> None:
+        """Replace the status notes of enrichment cells and repaint."""
+        self.notes = notes
+        self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -430,11 +439,19 @@ class LeadGrid(ScrollView, can_focus=True):
             row_style = row_style + self._style("lead-grid--cursor-row")
         cursor = self._style("lead-grid--cursor")
         focused = self.has_focus
+        notes = self.notes
         cells = []
         for col_index in self._visible_columns(data_width):
-            w = self._widths[self._columns[col_index]]
-            text = _fit(values[col_index], w, right=self._numeric[col_index])
+            name = self._columns[col_index]
+            w = self._widths[name]
+            value = values[col_index]
             style = row_style
+            note = notes[name].get(row_id) if not value and name in notes else None
+            if note:
+                text = _fit(note, w)
+                style = row_style + self._style("lead-grid--status")
+            else:
+                text = _fit(value, w, right=self._numeric[col_index])
             if is_cursor_row and col_index == self.cursor_col:
                 style = row_style + cursor if focused else row_style + Style(reverse=True)
             cells.append((col_index, text + " ", style))

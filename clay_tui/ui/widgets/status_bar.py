@@ -32,6 +32,7 @@ class StatusBar(Widget):
     StatusBar > .status--low { background: $warning; color: $text; text-style: bold; }
     StatusBar > .status--empty { background: $error; color: $text; text-style: bold; }
     StatusBar > .status--dim { color: $text-muted; }
+    StatusBar > .status--run { background: $accent-muted; text-style: bold; }
     """
 
     COMPONENT_CLASSES = {
@@ -41,6 +42,7 @@ class StatusBar(Widget):
         "status--low",
         "status--empty",
         "status--dim",
+        "status--run",
     }
 
     def __init__(self, ws: Workspace, *, id: str | None = None) -> None:
@@ -51,6 +53,8 @@ class StatusBar(Widget):
         self.cell_text = ""
         self.filter_on = False
         self.auto_update: bool | None = None
+        self.auto_pending = 0
+        self.run_text: str | None = None
         self.busy_text: str | None = None
         self.credits_text = ""
         self.credits_level = "ok"  # "ok" | "low" | "empty" | "error"
@@ -96,8 +100,15 @@ class StatusBar(Widget):
         self.busy_text = text
         self.refresh()
 
-    def show_auto_update(self, on: bool) -> None:
+    def show_auto_update(self, on: bool, pending: int | None = None) -> None:
         self.auto_update = on
+        if pending is not None:
+            self.auto_pending = pending
+        self.refresh()
+
+    def show_run(self, text: str | None) -> None:
+        """An enrichment run's progress ("Work Email 34/190 · 12 credits"), or None."""
+        self.run_text = text
         self.refresh()
 
     @property
@@ -115,8 +126,12 @@ class StatusBar(Widget):
         filter_style = self.get_component_rich_style("status--filter-on") if self.filter_on else dim
         left.append(f" filter {'on' if self.filter_on else 'off'} ", filter_style)
         if self.auto_update is not None:
-            left.append(f" auto-update {'on' if self.auto_update else 'off'} ", dim)
+            pending = f", {self.auto_pending:,} pending" if self.auto_pending else ""
+            left.append(f" auto-update {'on' if self.auto_update else 'off'}{pending} ", dim)
         right = Text(no_wrap=True)
+        if self.run_text:
+            right.append(f" {self.run_text} ", self.get_component_rich_style("status--run"))
+            right.append(" ")
         if self.busy_text:
             right.append(f" {self.busy_text} ", self.get_component_rich_style("status--low"))
             right.append(" ")

@@ -1,0 +1,202 @@
+"""Run a column (`r`, or column menu > Run…): choose the rows, see the cost, then run.
+
+The estimate (``estimate_run``) is shown before anything starts: rows to run, rows the
+condition skips, rows already done, maximum and expected credits, and the columns that
+depend on this one. Above ``run.confirm_above_credits`` the Run button stays disabled
+until the user ticks the confirmation. Dismisses with ``(RowSelection, max_credits)`` or
+None.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label, RadioButton, RadioSet, Static
+
+from clay_tui.errors import ClayError
+from clay_tui.services import enrich as enrich_service
+from clay_tui.services.credits import credits_summary
+from clay_tui.services.enrich import RowSelection
+
+if TYPE_CHECKING:
+    from clay_tui.services.enrich import Estimate
+    from clay_tui.table.lead_table import LeadTable
+    from clay_tui.workspace import Workspace
+
+RunChoice = tuple[RowSelection, int | None]
+
+
+def estimate_lines(est: Estimate) -> list[str]:
+    """The estimate as a person reads it."""
+    lines = [
+        f"Rows selected {est.rows_selected:,} · to run {est.rows_to_run:,} · "
+        f"skipped by condition {est.skipped_condition:,} · already done {est.already_done:,}"
+        + (f" · missing input {est.missing_input:,}" if est.missing_input else ""),
+    ]
+    if est.basis == "free":
+        lines.append("Credits: free (this action costs nothing)")
+    else:
+        lines.append(f"Credits: up to {est.max_credits:,} ({est.per_row_max:,} per row) · "
+                     f"expected about {est.expected_credits:,} (from {est.basis})")
+    for dep in est.dependents:
+        cost = "free" if dep.basis == "free" else (
+            f"up to {dep.total_max_credits:,}, expected about {dep.total_expected_credits:,}")
+        lines.append(f"Then {dep.column} (depends on it): {dep.rows_to_run:,} rows, {cost}")
+    if est.dependents:
+        lines.append(f"Total: up to {est.total_max_credits:,} credits, expected about "
+                     f"{est.total_expected_credits:,}")
+    return lines
+
+
+class RunDialog(ModalScreen[RunChoice | None]):
+    DEFAULT_CSS = """
+    RunDialog { align: center middle; }
+    RunDialog > Vertical { width: 90; max-width: 100%; height: auto; border: round $accent;
+                           background: $panel; padding: 0 1; }
+    RunDialog RadioSet { width: 100%; border: none; padding: 0; background: $panel; }
+    RunDialog #run-estimate { margin: 1 0 0 0; }
+    RunDialog #run-error { color: $error; }
+    RunDialog #run-warning { color: $warning; }
+    RunDialog #run-buttons { height: auto; margin: 1 0 0 0; }
+    RunDialog #run-buttons Button { margin: 0 2 0 0; }
+    RunDialog .hidden { display: none; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, ws: Workspace, table: LeadTable, column: str, *,
+                 filter_text: str | None = None, view_rows: int | None = None,
+                 selected: tuple[int, ...] = ()) -> None:
+        super().__init__()
+        self.ws, self.table, self.column = ws, table, column
+        self.filter_text = filter_text
+        self.view_rows = table.row_count if view_rows is None else view_rows
+        self.selected = selected
+        self.test_rows = ws.settings.run.test_rows
+        self.threshold = ws.settings.run.confirm_above_credits
+        self.estimate: Estimate | None = None
+        self.choice = "first"
+
+    # ------------------------------------------------------------ row sets
+    def row_sets(self) -> list[tuple[str, str, bool]]:
+        """(id, label, enabled) of every row set the dialog offers."""
+        n = min(self.test_rows, self.table.row_count)
+        view = (f"The current filtered view ({self.view_rows:,} rows)" if self.filter_text
+                else f"The current view (no filter: all {self.table.row_count:,} rows)")
+        return [
+            ("first", f"First {n:,} rows (a test run)", True),
+            ("view", view, True),
+            ("selected", f"Selected rows ({len(self.selected):,})", bool(self.selected)),
+            ("not_run", "Rows not yet run", True),
+            ("failed", "Failed rows (errors, not enough credits, stopped, missing input)", True),
+            ("all", f"All rows ({self.table.row_count:,})", True),
+        ]
+
+    def selection(self, choice: str | None = None) -> RowSelection:
+        choice = choice or self.choice
+        if choice == "first":
+            return RowSelection("first", limit=max(1, self.test_rows))
+        if choice == "view":
+            return RowSelection("where", where=self.filter_text) if self.filter_text \
+                else RowSelection("all")
+        if choice == "selected":
+            return RowSelection("ids", ids=tuple(sorted(self.selected)))
+        return RowSelection(choice)
+
+    # ------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"Run {self.column}"
+            box.border_subtitle = "Esc cancels"
+            yield Label("Which rows?")
+            with RadioSet(id="run-rows"):
+                for ident, label, enabled in self.row_sets():
+                    yield RadioButton(label, id=f"rows-{ident}", value=ident == self.choice,
+                                      disabled=not enabled)
+            yield Static("", id="run-estimate")
+            yield Static("", id="run-warning")
+            yield Static("", id="run-error")
+            yield Checkbox("", id="run-confirm", classes="hidden")
+            with Horizontal(id="run-buttons"):
+                yield Button("Run", id="run-go", variant="primary")
+                yield Button("Cancel", id="run-cancel")
+
+    def on_mount(self) -> None:
+        self.refresh_estimate()
+        self.query_one("#run-go", Button).focus()
+
+    # ------------------------------------------------------------ estimate
+    def refresh_estimate(self) -> None:
+        estimate_w = self.query_one("#run-estimate", Static)
+        error_w = self.query_one("#run-error", Static)
+        warning_w = self.query_one("#run-warning", Static)
+        confirm = self.query_one("#run-confirm", Checkbox)
+        go = self.query_one("#run-go", Button)
+        try:
+            est = enrich_service.estimate_run(self.ws, self.table, self.column, self.selection())
+        except ClayError as exc:
+            self.estimate = None
+            estimate_w.update("")
+            warning_w.update("")
+            error_w.update(str(exc))
+            confirm.add_class("hidden")
+            go.disabled = True
+            return
+        self.estimate = est
+        error_w.update("")
+        estimate_w.update("\n".join(estimate_lines(est)))
+        warnings = []
+        if est.rows_to_run == 0 and not est.dependents:
+            warnings.append("Nothing to run in these rows.")
+        try:
+            available = credits_summary(self.ws).available
+        except ClayError:
+            available = None
+        if available is not None and est.total_max_credits > available:
+            warnings.append(f"Only {available:,} credits are available: cells past them will say "
+                            "\"not enough credits\".")
+        warning_w.update(" ".join(warnings))
+        needs_confirm = est.total_max_credits > self.threshold
+        confirm.set_class(not needs_confirm, "hidden")
+        if needs_confirm:
+            confirm.label = (f"Yes, spend up to {est.total_max_credits:,} credits (more than "
+                             f"{self.threshold:,})")
+            confirm.value = False
+        go.disabled = est.rows_to_run == 0 or (needs_confirm and not confirm.value)
+
+    @on(RadioSet.Changed, "#run-rows")
+    def _rows_changed(self, event: RadioSet.Changed) -> None:
+        ident = event.pressed.id or "rows-first"
+        self.choice = ident.removeprefix("rows-")
+        self.refresh_estimate()
+
+    @on(Checkbox.Changed, "#run-confirm")
+    def _confirm_changed(self, event: Checkbox.Changed) -> None:
+        est = self.estimate
+        self.query_one("#run-go", Button).disabled = (
+            est is None or est.rows_to_run == 0 or not event.value)
+
+    # ------------------------------------------------------------ answers
+    @on(Button.Pressed, "#run-go")
+    def _go(self) -> None:
+        est = self.estimate
+        if est is None or est.rows_to_run == 0:
+            return
+        if est.total_max_credits > self.threshold and not self.query_one(
+                "#run-confirm", Checkbox).value:
+            return
+        # What the user confirmed is also the run's cap: it can never spend more.
+        cap = est.max_credits if est.total_max_credits > self.threshold else None
+        self.dismiss((self.selection(), cap))
+
+    @on(Button.Pressed, "#run-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
