@@ -183,7 +183,7 @@ class Runner:
             completed = True
         finally:
             await self.committer.close()
-            await self._stop_workers()
+            await self._stop_workers(hard=not completed)
             self._flush_display(force=True)
             if not completed:
                 status = "interrupted"
@@ -457,7 +457,10 @@ class Runner:
              step.provider, step.op, step.cost, "started", iso(self.ws.clock.now())))
         step.attempt_id = cur.lastrowid
 
-    async def _stop_workers(self) -> None:
+    async def _stop_workers(self, hard: bool = False) -> None:
+        if hard:  # the run task itself was cancelled or failed: abandon calls in flight
+            for task in self._workers:
+                task.cancel()
         for q in self._queues.values():
             while not q.empty():  # jobs nobody will take (the run is ending): answer "halted"
                 job = q.get_nowait()
