@@ -107,3 +107,14 @@ def test_two_row_sets_are_refused(run) -> None:
         "--input", "value=company_domain")
     result = run("run", "leads", "D", "--limit", "3", "--failed")
     assert result.exit_code == 2 and "Choose one row set" in result.stderr
+
+
+def test_run_where_and_max_credits(run) -> None:
+    assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
+    result = run("run", "leads", "Work Email", "--where", "country = 'DE'", "--max-credits", "9",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["credits"] <= 9
+    de_rows = sum(1 for line in SAMPLE_LEADS.read_text().splitlines() if ",DE," in line)
+    assert summary["rows_selected"] == de_rows
