@@ -125,7 +125,10 @@ class LeadTable:
         self.created_at: str | None = row["created_at"]
         self.version = 0
         self.notices: list[str] = []  # what loading had to say (set on import)
-        self._lock = threading.RLock()
+        # The workspace's own lock: one lock for table and database, so a thread holding a
+        # transaction and another holding the table can never wait on each other.
+        self._lock: threading.RLock = getattr(ws, "_lock", None) or threading.RLock()
+        self._save_lock = threading.Lock()
         self._listeners: list[Callable[[TableChange], None]] = []
         self._dirty = False
         self._snapshot_thread: threading.Thread | None = None
@@ -399,18 +402,28 @@ class LeadTable:
 
     # ------------------------------------------------------------ saving
     def save(self) -> None:
-        """Fold the journal (and results) into ``tables/<id>.parquet`` atomically."""
-        with self._lock:
+        """Fold the journal (and results) into ``tables/<id>.parquet`` atomically.
+
+        The file is written outside the lock (the frame is immutable), so edits and
+        the engine's commits carry on while a million rows are written.
+        """
+        with self._save_lock:
             self.wait_for_snapshot()
-            if not self.dirty:
-                return
-            seq = self._seq
-            write_snapshot(self.frame, snapshot_path(self.ws, self.id), seq)
-            self._snapshot_seq = seq
-            self._dirty = False
+            with self._lock:
+                if not self.dirty:
+                    return
+                frame, seq = self.frame, self._seq
+                self._dirty = False
+            try:
+                write_snapshot(frame, snapshot_path(self.ws, self.id), seq)
+            except BaseException:
+                self._dirty = True
+                raise
             registry.ensure(self.ws)
-            self.ws.db.execute("UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id))
-            self._prune(seq)
+            with self.ws.transaction() as db:
+                db.execute("UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id))
+                self._snapshot_seq = seq
+                self._prune(seq)
 
     def _prune(self, snapshot_seq: int) -> None:
         """Drop journal entries the snapshot holds, keeping the newest ones for undo."""

@@ -530,3 +530,46 @@ def test_a_failed_journal_write_changes_nothing(
     assert t.frame is before and t.version == version
     monkeypatch.undo()
     assert t.add_row() == 4  # the failed add did not consume an id
+
+
+def test_threads_editing_saving_and_committing_do_not_deadlock(
+    workspace: Workspace, leads: Path
+) -> None:
+    import threading
+
+    t = ts.import_table(workspace, leads)
+    t.add_column("out", undoable=False)
+    errors: list[BaseException] = []
+
+    def edits() -> None:
+        try:
+            for i in range(40):
+                t.set_cell(1 + i % 3, "name", f"n{i}")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def engine() -> None:  # results written while holding a transaction, like a batch commit
+        try:
+            for i in range(40):
+                with workspace.transaction():
+                    t.write_results("out", {1 + i % 3: f"r{i}"})
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def saves() -> None:
+        try:
+            for _ in range(10):
+                t.save()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=f) for f in (edits, engine, saves)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=30)
+    assert not any(th.is_alive() for th in threads), "deadlock"
+    assert errors == []
+    t.save()
+    frame, seq = read_snapshot(snapshot_path(workspace, t.id))
+    assert frame.equals(t.frame) and not t.dirty
