@@ -294,6 +294,8 @@ class Runner:
             if tasks:
                 await asyncio.gather(*list(tasks))
         finally:
+            for task in list(tasks):  # only left when the run itself is being cancelled
+                task.cancel()
             if self._http is not None:
                 await self._http.aclose()
             if self._own_providers and self.providers is not None:
