@@ -69,7 +69,7 @@ def cost_label(info: ActionInfo, settings: Settings) -> str:
         provider, _, op = key.partition(".")
         name = f"{provider} verify" if op == "email_verifier" and info.validation else provider
         parts.append(f"{name} {credits}" if credits else f"{name} free (own key)")
-    return " · ".join(parts) + " credits"
+    return " · ".join(parts) + " credits per row"
 
 
 class AddColumnScreen(ModalScreen[list[str] | None]):
@@ -230,6 +230,7 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         self.query_one("#add-error", Static).update(text or "")
 
     @on(Button.Pressed, "#add-go")
+    @on(Input.Submitted, "#condition, #column-name, #action-params Input")
     def _add(self) -> None:
         try:
             spec = enrich_service.add_column(self.ws, self.table, self.spec())

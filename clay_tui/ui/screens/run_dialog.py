@@ -67,7 +67,10 @@ class RunDialog(ModalScreen[RunChoice | None]):
     RunDialog .hidden { display: none; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("r", "run", "Run", show=False),
+    ]
 
     def __init__(self, ws: Workspace, table: LeadTable, column: str, *,
                  filter_text: str | None = None, view_rows: int | None = None,
@@ -112,7 +115,7 @@ class RunDialog(ModalScreen[RunChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = f"Run {self.column}"
-            box.border_subtitle = "Esc cancels"
+            box.border_subtitle = "↑↓ Enter choose rows · r runs · Esc cancels"
             yield Label("Which rows?")
             with RadioSet(id="run-rows"):
                 for ident, label, enabled in self.row_sets():
@@ -128,10 +131,22 @@ class RunDialog(ModalScreen[RunChoice | None]):
 
     def on_mount(self) -> None:
         self.refresh_estimate()
-        self.query_one("#run-go", Button).focus()
+        est = self.estimate
+        if self.choice == "first" and est is not None and est.rows_to_run == 0:
+            # the test rows are done already: offer the rest instead
+            self.query_one("#rows-not_run", RadioButton).value = True
+            self.choice = "not_run"
+            self.refresh_estimate()
+        self.query_one("#run-rows", RadioSet).focus()
 
     # ------------------------------------------------------------ estimate
     def refresh_estimate(self) -> None:
+        self._estimate()
+        for ident in ("#run-error", "#run-warning"):  # an empty line takes no room
+            widget = self.query_one(ident, Static)
+            widget.set_class(not str(widget.render()).strip(), "hidden")
+
+    def _estimate(self) -> None:
         estimate_w = self.query_one("#run-estimate", Static)
         error_w = self.query_one("#run-error", Static)
         warning_w = self.query_one("#run-warning", Static)
@@ -182,13 +197,20 @@ class RunDialog(ModalScreen[RunChoice | None]):
             est is None or est.rows_to_run == 0 or not event.value)
 
     # ------------------------------------------------------------ answers
+    def action_run(self) -> None:
+        self._go()
+
     @on(Button.Pressed, "#run-go")
     def _go(self) -> None:
         est = self.estimate
         if est is None or est.rows_to_run == 0:
+            self.notify("Nothing to run in these rows: choose others.", severity="warning",
+                        timeout=3)
             return
         if est.total_max_credits > self.threshold and not self.query_one(
                 "#run-confirm", Checkbox).value:
+            self.notify("Tick the confirmation first: this run is above your confirm threshold.",
+                        severity="warning", timeout=3)
             return
         # What the user confirmed is also the run's cap: it can never spend more.
         cap = est.max_credits if est.total_max_credits > self.threshold else None

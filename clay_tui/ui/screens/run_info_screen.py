@@ -57,7 +57,7 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     t = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
     t.add_column(style="bold", no_wrap=True)
     t.add_column()
-    mode = Text("sandbox: simulated results from the bundled sandbox", style="bold yellow") \
+    mode = Text("sandbox (simulated answers, not real providers)", style="bold yellow") \
         if info.sandbox else Text("live providers", style="bold")
     t.add_row("Mode", mode)
     t.add_row("Action", f"{info.action} · providers {' → '.join(info.providers) or 'none'}")

@@ -83,6 +83,7 @@ class TableScreen(Screen[None]):
         self.runs: EnrichRuns | None = None
         self._notes_timer: Timer | None = None
         self._goto_after_refresh: str | None = None
+        self._remeasure: list[str] = []  # columns to measure again once the view settles
 
     async def _on_message(self, message: Message) -> None:
         # A ClayError a handler did not catch is still one sentence, never a traceback.
@@ -239,6 +240,8 @@ class TableScreen(Screen[None]):
             grid.cursor_row = 0
             grid.scroll_to(y=0, animate=False, immediate=True)
         grid.reload(widths=False)
+        if self._remeasure:
+            self._remeasure_now()
         if message.kind == "filter":
             self.prompt.close()
             grid.focus()
@@ -884,6 +887,7 @@ class TableScreen(Screen[None]):
             self.notify(f"{message.column}: {message.error}", severity="error", timeout=8)
         elif message.summary is not None:
             self._announce(message.summary, message.auto)
+            self._fit_outputs(message.column)
         if runs is not None:
             runs.finished()
             self.status.show_run(f"{runs.active.column}: starting…" if runs.active else None)
@@ -901,7 +905,8 @@ class TableScreen(Screen[None]):
         head = "Auto-update ran" if auto else "Ran"
         if summary.status == "cancelled":
             head = "Stopped"
-        text = f"{head} {summary.column} on {summary.total:,} rows: {counts or 'nothing to do'}" \
+        rows = f"{summary.total:,} row{'s' if summary.total != 1 else ''}"
+        text = f"{head} {summary.column} on {rows}: {counts or 'nothing to do'}" \
                f" · {credits}{where}."
         severity = "information"
         if summary.status == "out of credits":
@@ -909,6 +914,24 @@ class TableScreen(Screen[None]):
             text += (" Out of credits: the cells left say \"not enough credits\"; buy credits (b)"
                      " and run \"rows not yet run\".")
         self.notify(text, severity=severity, timeout=4 if auto else 10)
+
+    def _fit_outputs(self, column: str) -> None:
+        """Output columns were measured while empty: widen them to what the run found."""
+        if self.table is None:
+            return
+        try:
+            spec = enrich_service.get_column(self.ws, self.table, column)
+        except ClayError:
+            return
+        self._remeasure.extend(spec.outputs.values())
+        if not self.grid.busy:  # else on_view_updated does it once the view is settled
+            self._remeasure_now()
+
+    def _remeasure_now(self) -> None:
+        columns = [c for c in self._remeasure if c in self.grid.columns]
+        self._remeasure = []
+        if columns:
+            self.grid.remeasure(columns)
 
     async def stop_runs_and_wait(self, timeout: float = 5.0) -> None:
         """Before quitting: stop any run and let it record what it did."""

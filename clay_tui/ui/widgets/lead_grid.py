@@ -201,6 +201,12 @@ class LeadGrid(ScrollView, can_focus=True):
         self.cursor_col = max(0, min(self.cursor_col, len(self._columns) - 1))
         self.refresh()
 
+    def remeasure(self, columns: list[str]) -> None:
+        """Measure these columns again (an enrichment column measured while still empty)."""
+        for col in columns:
+            self._widths.pop(col, None)
+        self.reload()
+
     def _measure(self, columns: list[str]) -> None:
         """Column widths from the header and a sample of rows, never the whole frame."""
         assert self.view is not None and self.table is not None
