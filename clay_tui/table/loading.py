@@ -101,19 +101,23 @@ def _load_csv(path: Path) -> Loaded:
     if looks_binary(data[:65536]):
         raise TableLoadError(f"{path.name} is not a text table (it looks like a binary file).")
     notices: list[str] = []
-    frame = None
-    header: list[str] = []
+    text = ""
+    found = None
     if not data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 needs decoding first
-        frame, header = _polars_csv(data, sample_text(data))
-    if frame is None:
-        # Polars refuses bytes that are not UTF-8, and rows with extra fields.
+        found = _polars_paths(data, sample_text(data))
+    if found is None:
+        # Polars refuses bytes that are not UTF-8: decode, re-encode, try again
         text, encoding = decode_bytes(data)
         if encoding in ("cp1252", "latin-1"):
             notices.append(f"Read as {encoding}: the file is not UTF-8.")
         elif encoding == "utf-16":
             notices.append("Read as UTF-16.")
-        if encoding != "utf-8":  # transcoded, the fast path may take it after all
-            frame, header = _polars_csv(text.encode("utf-8"), text[:SAMPLE_BYTES])
+        if encoding != "utf-8":
+            found = _polars_paths(text.encode("utf-8"), text[:SAMPLE_BYTES])
+    frame = None
+    if found is not None:
+        frame, header, more = found
+        notices += more
     if frame is None:
         frame, more = _python_csv(path, text)
         notices += more
@@ -125,6 +129,16 @@ def _load_csv(path: Path) -> Loaded:
     if skipped:
         notices.append(f"Skipped {skipped} blank row(s).")
     return Loaded(infer_types(frame), notices)
+
+
+def _polars_paths(data: bytes, sample: str) -> tuple[pl.DataFrame, list[str], list[str]] | None:
+    """Polars as is, then Polars reading wider for rows with extra fields; None if neither."""
+    frame, header = _polars_csv(data, sample)
+    if frame is not None:
+        return frame, header, []
+    if not header:
+        return None
+    return _polars_ragged(data, sample, header)
 
 
 def _drop_blank_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -160,6 +174,51 @@ def _polars_csv(data: bytes, sample: str) -> tuple[pl.DataFrame | None, list[str
     if frame.width != len(header):
         return None, header
     return frame, header
+
+
+def _polars_ragged(
+    data: bytes, sample: str, header: list[str]
+) -> tuple[pl.DataFrame, list[str], list[str]] | None:
+    """Rows longer than the header, still at Polars speed: (frame, names, notices) or None.
+
+    The file is read without a header into more columns than any row should need;
+    short rows are padded, and the extra columns that hold something are kept.
+    """
+    delimiter = sniff_delimiter(sample)
+    for extra in (16, 256):
+        width = len(header) + extra
+        try:
+            raw = pl.read_csv(
+                data,
+                separator=delimiter,
+                has_header=False,
+                schema={f"c{i}": pl.String for i in range(width)},
+                missing_columns="insert",
+                quote_char='"',
+                raise_if_empty=False,
+                truncate_ragged_lines=False,
+            )
+        except (pl.exceptions.PolarsError, OSError, ValueError):
+            continue
+        if raw.height == 0:
+            return None
+        body = raw.slice(1)
+        used = body.select(pl.all().is_not_null().any()).row(0)
+        last = max([i for i, u in enumerate(used) if u] + [len(header) - 1])
+        if last >= width - 1:
+            continue  # maybe cut short: try wider
+        body = body.select(raw.columns[: last + 1])
+        notices: list[str] = []
+        if last >= len(header):
+            extras = body.select(raw.columns[len(header) : last + 1])
+            long_rows = extras.select(pl.any_horizontal(pl.all().is_not_null()).sum()).item()
+            cols = ", ".join(f"column_{i}" for i in range(len(header) + 1, last + 2))
+            notices.append(
+                f"{long_rows} row(s) had more fields than the header; the extra fields are in "
+                f"column(s) {cols}."
+            )
+        return body, header + [""] * (last + 1 - len(header)), notices
+    return None
 
 
 def _python_csv(path: Path, text: str) -> tuple[pl.DataFrame, list[str]]:

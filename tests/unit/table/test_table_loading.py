@@ -10,6 +10,8 @@ import polars as pl
 import pytest
 
 from clay_tui.errors import TableLoadError
+from clay_tui.table import loading
+from clay_tui.table.inference import infer_types
 from clay_tui.table.loading import load_file
 
 
@@ -244,12 +246,30 @@ def test_single_column_file(tmp_path: Path) -> None:
     assert frame.columns == ["email"] and frame.height == 2
 
 
-def test_fast_and_careful_paths_agree(tmp_path: Path) -> None:
-    """A clean file read by Polars and the same content forced through the csv module."""
-    text = 'name,zip,n,note\nAnn,08123,1,"a, ""b"""\nBob,,2,\n'
-    fast = load_file(write(tmp_path, "fast.csv", text)).frame
-    careful = load_file(write(tmp_path, "careful.csv", text.encode("cp1252") + b"\n")).frame
-    assert fast.equals(careful)
+@pytest.mark.parametrize(
+    "text",
+    [
+        'name,zip,n,note\nAnn,08123,1,"a, ""b"""\nBob,,2,\n',  # clean: polars.read_csv
+        'a,b\n1,2\n3,4,5,"six\nlines"\n7\n',  # extra fields: polars reading wider
+    ],
+)
+def test_polars_and_csv_module_paths_agree(tmp_path: Path, text: str) -> None:
+    """What Polars reads equals what the careful csv-module path reads from the same text."""
+    path = write(tmp_path, "same.csv", text)
+    fast = load_file(path)
+    careful, notices = loading._python_csv(path, text)
+    careful, _ = loading._drop_blank_rows(careful)
+    assert fast.frame.equals(infer_types(careful))
+    long_notice = [n for n in notices if "more fields" in n]
+    assert long_notice == [n for n in fast.notices if "more fields" in n]
+
+
+def test_rows_far_wider_than_the_header_take_the_careful_path(tmp_path: Path) -> None:
+    wide = ",".join(str(i) for i in range(300))
+    loaded = load_file(write(tmp_path, "wide.csv", f"a,b\n1,2\n{wide}\n"))
+    assert loaded.frame.width == 300
+    assert loaded.frame.row(1)[-1] == 299
+    assert loaded.frame.columns[-1] == "column_300"
 
 
 def test_blank_lines_are_skipped_with_a_notice(tmp_path: Path) -> None:
