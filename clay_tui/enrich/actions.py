@@ -170,6 +170,9 @@ def _is_catch_all(result: ProviderResult) -> bool:
 
 def _failure(errors: list[ProviderResult], invalid: ProviderResult | None,
              last_provider: str | None) -> Final:
+    if errors and all(e.error_id == "missing_input" for e in errors) and invalid is None:
+        return Final(store.MISSING, error=errors[-1].message)  # e.g. a first name, no last
+    errors = [e for e in errors if e.error_id != "missing_input"]
     if errors:
         e = errors[-1]
         return Final(store.ERROR, provider=e.provider,
@@ -244,6 +247,8 @@ async def _verify_email(ctx: CellContext) -> Final:
 
 
 def _single(r: ProviderResult) -> Final:
+    if r.outcome is Outcome.ERROR and r.error_id == "missing_input":
+        return Final(store.MISSING, provider=r.provider, error=r.message)
     if r.outcome is Outcome.ERROR:
         return Final(store.ERROR, provider=r.provider, error=r.message or r.error_id)
     if r.outcome is Outcome.INVALID:

@@ -177,3 +177,11 @@ async def test_catch_all_rule_on_the_sandbox(sbx_ws, leads, accept):
     await enrich.run_column(sbx_ws, leads, "E", enrich.RowSelection("all"))
     statuses = set(leads.frame.get_column("E status").drop_nulls().to_list())
     assert ("accept_all" in statuses) is accept
+
+
+async def test_half_a_name_is_missing_input_not_an_error(sbx_ws, leads):
+    leads.set_cell(1, "last_name", None)
+    enrich.add_column(sbx_ws, leads, EMAIL)
+    summary = await enrich.run_column(sbx_ws, leads, "Work Email",
+                                      enrich.RowSelection("first", limit=1))
+    assert summary.counts == {"missing input": 1} and summary.credits == 0
