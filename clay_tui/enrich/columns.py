@@ -54,7 +54,7 @@ def add_column(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> ColumnSpec:
     spec = normalize(spec, table, ws.settings, others)
     info = ACTIONS[spec.action]
     for fld, col in spec.outputs.items():
-        table.add_column(col, info.outputs.get(fld, "text"))
+        table.add_column(col, info.outputs.get(fld, "text"), undoable=False)
     with ws.transaction():
         cur = ws.db.execute(
             "INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update, created_at)"
