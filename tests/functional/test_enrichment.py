@@ -115,11 +115,21 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(sb_app, sb
         assert sb_table.row(found[0])[EMAIL]
         await press(pilot, "i")
         assert f"{info.credits_spent}" in info_text(app)
-        # the rest: "rows not yet run" runs only the two rows left
+        # the test rows are done: the dialog offers "rows not yet run" (the two rows left)
         await press(pilot, "escape", "r")
-        app.screen.query_one("#rows-not_run", RadioButton).value = True
-        await settle(pilot)
+        assert app.screen.choice == "not_run"
+        assert app.screen.query_one("#rows-not_run", RadioButton).value
         assert app.screen.estimate.rows_to_run == 2
+        await press(pilot, "r")  # r runs from the dialog
+        await asyncio.sleep(0.05)
+        await settle(pilot)
+        assert len(enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)) == 12
+        # a plain column: nothing to run, and it says so
+        grid_of(app).move_to_column("country")
+        await press(pilot, "r")
+        assert not isinstance(app.screen, RunDialog)
+        assert any("country is not an enrichment column" in str(n.message)
+                   for n in app._notifications)
 
 
 async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeypatch) -> None:

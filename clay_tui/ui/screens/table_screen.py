@@ -813,7 +813,7 @@ class TableScreen(Screen[None]):
         self._schedule_notes()
 
     def action_run_column(self) -> None:
-        if not self._ready():
+        if self.table is None or self.view is None:  # a run may be refreshing the grid: fine
             return
         spec = self._current_spec("run")
         if spec is None:
