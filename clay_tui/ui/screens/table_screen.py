@@ -558,6 +558,8 @@ class TableScreen(Screen[None]):
         column = self.grid.current_column
         if not self._ready() or column is None:
             return
+        if self._enrichment_owned(column, "renamed"):
+            return
         self.prompt.ask("rename", f"Rename {column} to:", column, context=column)
 
     def _rename(self, old: str, new: str) -> None:
@@ -567,6 +569,8 @@ class TableScreen(Screen[None]):
     def action_delete_column(self) -> None:
         column = self.grid.current_column
         if not self._ready() or column is None:
+            return
+        if self._enrichment_owned(column, "deleted"):
             return
         assert self.table is not None
         try:
@@ -788,6 +792,17 @@ class TableScreen(Screen[None]):
             self.notify(f"{column} is not an enrichment column, so there is nothing to {verb}; "
                         "add one with +.", severity="warning", timeout=5)
         return spec
+
+    def _enrichment_owned(self, column: str, verb: str) -> bool:
+        """An enrichment column's outputs stay as they are: its spec writes to them by name."""
+        assert self.table is not None
+        spec = owning_spec(self.ws, self.table, column)
+        if spec is None:
+            return False
+        what = column if spec.name == column else f"{column} (filled by {spec.name})"
+        self.notify(f"{what} is an enrichment column and cannot be {verb} here yet; hide it "
+                    "with h instead.", severity="warning", timeout=5)
+        return True
 
     def action_run_info(self) -> None:
         column = self.grid.current_column
