@@ -30,8 +30,8 @@ temporary workspace per child):
   inside screen updates only. The target is checked on the p95 of *busy*.
 * **sort / filter**: ``TableView.set_sort`` / ``set_filter`` on the 1M-row table (median of
   3) against ``df.sort`` / ``df.filter(pl.sql_expr(...))`` on the frame ``pl.read_csv``
-  returns; and in the app, from the key (or the filter prompt's submit) to the end of the
-  frame that shows the result.
+  returns; and in the app, from the ``s`` key (for the filter: ``TableScreen._apply_filter``,
+  what submitting the filter prompt calls) to the end of the frame that shows the result.
 * **peak RSS**: ``ru_maxrss`` of the interactive child at its end (open, paint, keys, sort,
   filter), against ``table.frame.estimated_size()``.
 """
