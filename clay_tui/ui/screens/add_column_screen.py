@@ -61,15 +61,17 @@ def guess_column(input_name: str, columns: list[str], action: str = "") -> str |
 
 
 def cost_label(info: ActionInfo, settings: Settings) -> str:
-    """What one row costs, per provider ("prospeo 2 · hunter 2 · verify 1"), or "free"."""
+    """What one row costs per provider ("prospeo 2, hunter 2, verify 1 credits/row") or "free"."""
     if info.free:
         return "free"
     parts = []
     for key, credits in info.step_costs(settings).items():
         provider, _, op = key.partition(".")
-        name = f"{provider} verify" if op == "email_verifier" and info.validation else provider
+        name = "verify" if op == "email_verifier" and info.validation else provider
         parts.append(f"{name} {credits}" if credits else f"{name} free (own key)")
-    return " · ".join(parts) + " credits per row"
+    costs = list(info.step_costs(settings).values())
+    unit = "credit/row" if costs == [1] else "credits/row"
+    return ", ".join(parts) + " " + unit
 
 
 class AddColumnScreen(ModalScreen[list[str] | None]):
