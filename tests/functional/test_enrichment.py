@@ -161,6 +161,8 @@ async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeyp
             await pilot.pause(0.02)
             if screen_of(app).status.run_text and "ctrl+x" in screen_of(app).status.run_text:
                 break
+        screen_of(app)._reload_notes()
+        assert "running…" in grid_of(app).notes[EMAIL].values()  # cells waiting on the run
         await pilot.press("ctrl+x")
         await settle(pilot)
         states = enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)
