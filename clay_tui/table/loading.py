@@ -125,6 +125,7 @@ def _load_csv(path: Path) -> Loaded:
         names, name_notices = clean_names(list(header))
         frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
         notices += name_notices
+    del data, text, found  # the raw file is as big as the frame: release it before inference
     frame, skipped = _drop_blank_rows(frame)
     if skipped:
         notices.append(f"Skipped {skipped} blank row(s).")
