@@ -165,7 +165,9 @@ _RUN = {"test_rows": int, "confirm_above_credits": int, "low_credit_warning": in
 _SANDBOX = {"port": int, "latency_ms": float, "jitter_ms": float, "faults": dict}
 
 
-def parse_settings(raw: dict[str, Any], src: str, workspace_override: Path | None = None) -> Settings:
+def parse_settings(
+    raw: dict[str, Any], src: str, workspace_override: Path | None = None
+) -> Settings:
     """Validate a parsed TOML document into ``Settings``."""
     for key in raw:
         if key not in _TOP:
@@ -203,7 +205,7 @@ def parse_settings(raw: dict[str, Any], src: str, workspace_override: Path | Non
     if not isinstance(providers_raw, dict):
         raise ConfigError(f"{src}: [providers] must be a table.")
     providers: dict[str, ProviderSettings] = {}
-    for name, table in providers_raw.items():
+    for name in providers_raw:
         if name not in KNOWN_PROVIDERS:
             raise ConfigError(f"{src}: unknown provider [providers.{name}] "
                               f"(known: {', '.join(KNOWN_PROVIDERS)}).")

@@ -52,7 +52,9 @@ class Workspace:
         except PermissionError:
             raise WorkspaceError(f"No permission to use the workspace folder {root}.") from None
         except sqlite3.DatabaseError as exc:
-            raise WorkspaceError(f"The workspace database in {root} cannot be opened: {exc}.") from None
+            raise WorkspaceError(
+                f"The workspace database in {root} cannot be opened: {exc}."
+            ) from None
         db.row_factory = sqlite3.Row
         return cls(root, settings, clock or SystemClock(), db)
 
