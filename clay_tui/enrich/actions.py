@@ -232,17 +232,18 @@ async def _waterfall_email(ctx: CellContext) -> Final:
 
 
 async def _verify_email(ctx: CellContext) -> Final:
+    """The verifier's verdict (valid, invalid, accept_all, ...) is this column's data.
+
+    A check that says "invalid" is a finding the user paid for, not a result that
+    validation rejected, so it is stored as found and never labelled refunded.
+    """
     email = _text(ctx.inputs.get("email"))
     r = await ctx.call("hunter", "email_verifier", lambda c: hunter.verify_email(c, email=email))
     if r is None:
         return Final(store.NO_DATA)
-    values = {"status": r.data.get("status"), "score": r.data.get("score")}
-    if r.outcome is Outcome.FOUND:
-        if r.data.get("status") == "accept_all" and not ctx.spec.accept_catch_all:
-            return Final(store.INVALID, values, "hunter", "The email is catch-all.")
+    if r.outcome in (Outcome.FOUND, Outcome.INVALID):
+        values = {"status": r.data.get("status"), "score": r.data.get("score")}
         return Final(store.FOUND, values, "hunter")
-    if r.outcome is Outcome.INVALID:
-        return Final(store.INVALID, values, "hunter", r.message)
     return _single(r)
 
 

@@ -363,3 +363,19 @@ async def test_a_cancelled_task_leaves_nothing_open(ws, tmp_path, monkeypatch):
     assert set(enrich.cell_statuses(ws, table, "Work Email").values()) == {"interrupted"}
     status = ws.db.execute("SELECT status FROM runs").fetchone()[0]
     assert status == "interrupted"
+
+
+async def test_verify_column_stores_every_verdict_as_its_value(ws, tmp_path, monkeypatch):
+    FakeWorld({}).install(monkeypatch)
+    table = people_table(ws, tmp_path, ["a", "b", "c"], extra={"email": [
+        "a.valid.x@example.com", "b.invalid.x@example.com", "c.catch_all.x@example.com"]})
+    enrich.add_column(ws, table, ColumnSpec(name="Verdict", action="verify_email",
+                                            inputs={"email": "email"},
+                                            outputs={"status": "Verdict"}))
+    start = available(ws)
+    assert (await run(ws, table, "Verdict")).counts == {"found": 3}
+    assert [table.row(i)["Verdict"] for i in (1, 2, 3)] == ["valid", "invalid", "accept_all"]
+    info = enrich.run_info(ws, table, "Verdict")
+    assert info.refunds == 0 and info.invalid == 0
+    assert start - available(ws) == 3  # every check was made, and each costs 1
+    assert_books_balance(ws)
