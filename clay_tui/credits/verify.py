@@ -9,13 +9,13 @@ belongs to a live run/process; every charge has its stored result in the engine'
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from clay_tui.credits.ledger import Ledger, balance_from_sums
 from clay_tui.credits.reports import has_table, table_columns
 from clay_tui.credits.types import Reservation
+from clay_tui.processes import pid_alive
 
 
 @dataclass
@@ -38,16 +38,6 @@ class VerifyReport:
         return {"ok": self.ok, "actions": self.actions, "checks": [c.__dict__ for c in self.checks]}
 
 
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def verify(

@@ -13,6 +13,7 @@ import os
 from clay_tui.clock import iso
 from clay_tui.credits import Ledger
 from clay_tui.enrich import store
+from clay_tui.processes import pid_alive
 from clay_tui.workspace import Workspace
 
 LIVE_RUNS: set[int] = set()  # run ids being executed by this process
@@ -21,7 +22,7 @@ LIVE_RUNS: set[int] = set()  # run ids being executed by this process
 def _run_alive(pid: int | None, run_id: int) -> bool:
     if pid == os.getpid():
         return run_id in LIVE_RUNS
-    return store.pid_alive(pid)
+    return pid_alive(pid)
 
 
 def reconcile(ws: Workspace, ledger: Ledger) -> int:

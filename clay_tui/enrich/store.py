@@ -8,7 +8,6 @@ crash leaves a trace that the next run reconciles.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from typing import Any
 
@@ -122,21 +121,3 @@ def write_cell(ws: Workspace, *, table_id: int, column_id: int, row_id: int, sta
          json.dumps(value, default=str) if value is not None else None, provider, credits,
          run_id, at, error, None if sandbox is None else int(sandbox)),
     )
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed child not yet reaped by its parent is a zombie: dead for our purposes
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
