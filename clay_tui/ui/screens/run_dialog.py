@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, RadioButton, RadioSet, Static
 
@@ -84,6 +85,8 @@ class RunDialog(ModalScreen[RunChoice | None]):
         self.threshold = ws.settings.run.confirm_above_credits
         self.estimate: Estimate | None = None
         self.choice = "first"
+        self._token = 0  # which estimate request is current
+        self._first_estimate = True
 
     # ------------------------------------------------------------ row sets
     def row_sets(self) -> list[tuple[str, str, bool]]:
@@ -131,47 +134,77 @@ class RunDialog(ModalScreen[RunChoice | None]):
 
     def on_mount(self) -> None:
         self.refresh_estimate()
-        est = self.estimate
-        if self.choice == "first" and est is not None and est.rows_to_run == 0:
-            # the test rows are done already: offer the rest instead
-            self.query_one("#rows-not_run", RadioButton).value = True
-            self.choice = "not_run"
-            self.refresh_estimate()
         self.query_one("#run-rows", RadioSet).focus()
 
     # ------------------------------------------------------------ estimate
+    class Estimated(Message):
+        """The estimate worker's answer for one request (``token``)."""
+
+        def __init__(self, token: int, estimate: Estimate | None, error: str | None,
+                     available: int | None) -> None:
+            self.token = token
+            self.estimate = estimate
+            self.error = error
+            self.available = available
+            super().__init__()
+
     def refresh_estimate(self) -> None:
-        self._estimate()
+        """Estimate the chosen rows in a worker (a million rows take a while to plan)."""
+        self._token += 1
+        self.estimate = None
+        self.query_one("#run-estimate", Static).update("Estimating…")
+        self.query_one("#run-go", Button).disabled = True
+        self._estimate_worker(self._token, self.selection())
+
+    @work(thread=True, exclusive=True, group="estimate")
+    def _estimate_worker(self, token: int, rows: RowSelection) -> None:
+        try:
+            est = enrich_service.estimate_run(self.ws, self.table, self.column, rows)
+        except ClayError as exc:
+            self.post_message(self.Estimated(token, None, str(exc), None))
+            return
+        try:
+            available: int | None = credits_summary(self.ws).available
+        except ClayError:
+            available = None
+        self.post_message(self.Estimated(token, est, None, available))
+
+    def on_run_dialog_estimated(self, message: Estimated) -> None:
+        if message.token != self._token:
+            return  # an answer for rows no longer chosen
+        est = message.estimate
+        if (self._first_estimate and self.choice == "first" and est is not None
+                and est.rows_to_run == 0):
+            # the test rows are done already: offer the rest instead
+            self._first_estimate = False
+            self.query_one("#rows-not_run", RadioButton).value = True  # -> RadioSet.Changed
+            return
+        self._first_estimate = False
+        self._show_estimate(est, message.error, message.available)
         for ident in ("#run-error", "#run-warning"):  # an empty line takes no room
             widget = self.query_one(ident, Static)
             widget.set_class(not str(widget.render()).strip(), "hidden")
 
-    def _estimate(self) -> None:
+    def _show_estimate(self, est: Estimate | None, error: str | None,
+                       available: int | None) -> None:
         estimate_w = self.query_one("#run-estimate", Static)
         error_w = self.query_one("#run-error", Static)
         warning_w = self.query_one("#run-warning", Static)
         confirm = self.query_one("#run-confirm", Checkbox)
         go = self.query_one("#run-go", Button)
-        try:
-            est = enrich_service.estimate_run(self.ws, self.table, self.column, self.selection())
-        except ClayError as exc:
-            self.estimate = None
+        self.estimate = est
+        if est is None:
             estimate_w.update("")
             warning_w.update("")
-            error_w.update(str(exc))
+            error_w.update(error or "")
             confirm.add_class("hidden")
             go.disabled = True
             return
-        self.estimate = est
         error_w.update("")
         estimate_w.update("\n".join(estimate_lines(est)))
         warnings = []
         if est.rows_to_run == 0 and not est.dependents:
             warnings.append("Nothing to run in these rows.")
-        try:
-            available = credits_summary(self.ws).available
-        except ClayError:
-            available = None
         if available is not None and est.total_max_credits > available:
             warnings.append(f"Only {available:,} credits are available: cells past them will say "
                             "\"not enough credits\".")
@@ -203,7 +236,9 @@ class RunDialog(ModalScreen[RunChoice | None]):
     @on(Button.Pressed, "#run-go")
     def _go(self) -> None:
         est = self.estimate
-        if est is None or est.rows_to_run == 0:
+        if est is None:
+            return  # still estimating (or the rows cannot run: the error says why)
+        if est.rows_to_run == 0:
             self.notify("Nothing to run in these rows: choose others.", severity="warning",
                         timeout=3)
             return

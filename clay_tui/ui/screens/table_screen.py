@@ -9,6 +9,7 @@ notification (or an inline prompt error for a bad filter).
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,7 @@ class TableScreen(Screen[None]):
         self._notes_timer: Timer | None = None
         self._goto_after_refresh: str | None = None
         self._remeasure: list[str] = []  # columns to measure again once the view settles
+        self._notes_cost = 0.0  # seconds the last notes reload took
 
     async def _on_message(self, message: Message) -> None:
         # A ClayError a handler did not catch is still one sentence, never a traceback.
@@ -757,11 +759,21 @@ class TableScreen(Screen[None]):
         self.status.show_auto_update(self._auto_update(), pending)
 
     def _schedule_notes(self) -> None:
+        # Reading every cell's state costs ~0.5 s at a million rows: while a big run writes
+        # results, reload at most ~5 % of the time so the run and the keys keep the loop.
         if self._notes_timer is None:
-            self._notes_timer = self.set_timer(0.2, self._reload_notes)
+            delay = max(0.2, 20 * self._notes_cost)
+            self._notes_timer = self.set_timer(delay, self._reload_notes)
 
     def _reload_notes(self) -> None:
         """Why each enrichment cell without a value is empty ("no data", "running…"...)."""
+        started = time.perf_counter()
+        try:
+            self._load_notes()
+        finally:
+            self._notes_cost = time.perf_counter() - started
+
+    def _load_notes(self) -> None:
         self._notes_timer = None
         if self.table is None:
             return
