@@ -124,6 +124,16 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(sb_app, sb
         await asyncio.sleep(0.05)
         await settle(pilot)
         assert len(enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)) == 12
+        # everything has run: only "re-run cells that have a result" has anything to do
+        await press(pilot, "r")
+        assert app.screen.estimate.rows_to_run == 0
+        app.screen.query_one("#rows-all", RadioButton).value = True
+        await settle(pilot)
+        assert app.screen.estimate.rows_to_run == 0
+        app.screen.query_one("#run-force", Checkbox).value = True
+        await settle(pilot)
+        assert app.screen.estimate.rows_to_run == 11  # all but the row the condition skips
+        await press(pilot, "escape")
         # a plain column: nothing to run, and it says so
         grid_of(app).move_to_column("country")
         await press(pilot, "r")

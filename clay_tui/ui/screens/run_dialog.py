@@ -60,6 +60,7 @@ class RunDialog(ModalScreen[RunChoice | None]):
     RunDialog > Vertical { width: 90; max-width: 100%; height: auto; border: round $accent;
                            background: $panel; padding: 0 1; }
     RunDialog RadioSet { width: 100%; border: none; padding: 0; background: $panel; }
+    RunDialog #run-force { margin: 0 0 0 1; }
     RunDialog #run-estimate { margin: 1 0 0 0; }
     RunDialog #run-error { color: $error; }
     RunDialog #run-warning { color: $warning; }
@@ -86,6 +87,7 @@ class RunDialog(ModalScreen[RunChoice | None]):
         self.estimate: Estimate | None = None
         self.choice = "first"
         self._token = 0  # which estimate request is current
+        self.force = False  # re-run cells that have a result
         self._first_estimate = True
 
     # ------------------------------------------------------------ row sets
@@ -105,14 +107,15 @@ class RunDialog(ModalScreen[RunChoice | None]):
 
     def selection(self, choice: str | None = None) -> RowSelection:
         choice = choice or self.choice
+        force = self.force
         if choice == "first":
-            return RowSelection("first", limit=max(1, self.test_rows))
+            return RowSelection("first", limit=max(1, self.test_rows), force=force)
         if choice == "view":
-            return RowSelection("where", where=self.filter_text) if self.filter_text \
-                else RowSelection("all")
+            return RowSelection("where", where=self.filter_text, force=force) \
+                if self.filter_text else RowSelection("all", force=force)
         if choice == "selected":
-            return RowSelection("ids", ids=tuple(sorted(self.selected)))
-        return RowSelection(choice)
+            return RowSelection("ids", ids=tuple(sorted(self.selected)), force=force)
+        return RowSelection(choice, force=force)
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -124,6 +127,8 @@ class RunDialog(ModalScreen[RunChoice | None]):
                 for ident, label, enabled in self.row_sets():
                     yield RadioButton(label, id=f"rows-{ident}", value=ident == self.choice,
                                       disabled=not enabled)
+            yield Checkbox("Also re-run cells that already have a result (charged again)",
+                           id="run-force", compact=True)
             yield Static("", id="run-estimate")
             yield Static("", id="run-warning")
             yield Static("", id="run-error")
@@ -221,6 +226,11 @@ class RunDialog(ModalScreen[RunChoice | None]):
     def _rows_changed(self, event: RadioSet.Changed) -> None:
         ident = event.pressed.id or "rows-first"
         self.choice = ident.removeprefix("rows-")
+        self.refresh_estimate()
+
+    @on(Checkbox.Changed, "#run-force")
+    def _force_changed(self, event: Checkbox.Changed) -> None:
+        self.force = event.value
         self.refresh_estimate()
 
     @on(Checkbox.Changed, "#run-confirm")
