@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 STATES = (
     ("found", "Found (hits)"),
     ("no data", "No data (misses)"),
-    ("invalid", "Invalid (refunded)"),
+    ("invalid", "Invalid (did not pass validation)"),
     ("error", "Errors"),
     ("skipped", "Skipped: condition not met"),
     ("missing input", "Missing input"),
