@@ -38,7 +38,7 @@ from clay_tui.table import expressions
 from clay_tui.table.lead_table import ROW_ID, LeadTable
 from clay_tui.workspace import Workspace
 
-CELL_WINDOW = 20_000  # cells alive at once (waiting in queues or calling)
+CELL_WINDOW = 1_000  # cells alive at once; more starves the TUI loop on free actions at 1M rows
 DISPLAY_EVERY_S = 0.25
 PROGRESS_EVERY_S = 0.1
 
