@@ -51,6 +51,19 @@ async def test_column_menu_by_key_hides_and_shows(make_app) -> None:
         assert "last_name" in grid_of(app).columns
 
 
+async def test_column_menu_items_are_chosen_by_their_keys(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "right", "m")
+        assert isinstance(app.screen, ColumnMenu)
+        await press(pilot, "S")  # the menu shows "Sort descending  (S)"
+        assert not isinstance(app.screen, ColumnMenu)
+        assert screen_of(app).view.sort == ("last_name", True)
+        await press(pilot, "m", "x")  # no item has x: the menu stays open
+        assert isinstance(app.screen, ColumnMenu)
+
+
 async def test_column_menu_rename_and_delete(make_app, small_table) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -5,6 +5,8 @@ Dismisses with the chosen item's id, or None on Escape / a click outside.
 
 from __future__ import annotations
 
+import re
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +15,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 MenuItem = tuple[str, str] | None  # (id, label); None draws a separator
+HOTKEY = re.compile(r"\((\S)\)\s*$")  # a label ending in "(i)" is chosen by pressing i
 
 
 class PopupMenu(ModalScreen[str | None]):
@@ -31,6 +34,9 @@ class PopupMenu(ModalScreen[str | None]):
         self.title_text = title
         self.items = items
         self.at = (x, y)
+        self.hotkeys = {
+            m.group(1): item[0] for item in items if item and (m := HOTKEY.search(item[1]))
+        }
 
     def compose(self) -> ComposeResult:
         options = [Option(item[1], id=item[0]) if item else None for item in self.items]
@@ -52,6 +58,12 @@ class PopupMenu(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
+
+    def on_key(self, event: events.Key) -> None:
+        """The key shown beside an item chooses it, as it does on the table."""
+        if event.character and event.character in self.hotkeys:
+            event.stop()
+            self.dismiss(self.hotkeys[event.character])
 
     def on_click(self, event: events.Click) -> None:
         if self.get_widget_at(event.screen_x, event.screen_y)[0] is self:
