@@ -144,7 +144,7 @@ async def test_buy_with_confirmation(seeded) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
-        screen.query_one("#pb-amount", Input).focus()
+        assert screen.query_one("#pb-amount", Input).has_focus  # type the amount straight away
         await pilot.press(*"1,250", "enter")
         await settle(pilot)
         assert screen.query_one("#pb-confirm").has_class("-shown")

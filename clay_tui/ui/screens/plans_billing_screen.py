@@ -89,6 +89,7 @@ class PlansBillingScreen(Screen[None]):
         table.add_columns("#", "time (UTC)", "kind", "credits", "bucket", "where", "note")
         self.reload()
         self.set_interval(0.5, self.reload_if_changed)
+        self.query_one("#pb-amount", Input).focus()  # buying is the one thing to type here
 
     # ------------------------------------------------------------ data
     def _fingerprint(self) -> tuple[object, ...]:
