@@ -241,6 +241,7 @@ def child_read_csv(args: argparse.Namespace) -> None:
 
 
 def child_ours(args: argparse.Namespace) -> None:
+    import clay_tui.cli.main  # noqa: F401  (first, as in `clay-tui FILE`: it tunes the allocator)
     from clay_tui.config import load_settings
     from clay_tui.services import tables as table_service
     from clay_tui.table.lead_table import snapshot_path, wait_for_pending
