@@ -1,4 +1,5 @@
-"""CLI verbs for enrichment: actions, add-column, run, run-info, recipes export."""
+"""CLI verbs for enrichment: actions, add-column, edit-column, remove-column, run, run-info,
+recipes export."""
 
 from __future__ import annotations
 
@@ -261,3 +262,64 @@ def recipes_export(ctx: click.Context, table: str, out: Path) -> None:
         raise ColumnSpecError("The recipe file must end in .toml.")
     svc.export_recipes(ws, tbl, out)
     click.echo(f"Wrote {len(svc.list_columns(ws, tbl))} column(s) of {tbl.name} to {out}.")
+
+
+@cli.command("remove-column")
+@click.argument("table")
+@click.argument("column")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def remove_column_cmd(ctx: click.Context, table: str, column: str, yes: bool) -> None:
+    """Remove enrichment COLUMN of TABLE: its output columns and stored results.
+
+    Spend history stays in the ledger; reports keep the column's name.
+    """
+    ws, tbl = _open(ctx, table)
+    spec = svc.get_column(ws, tbl, column)
+    outputs = ", ".join(spec.outputs.values())
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ClayError(f"Removing {spec.name} deletes its output columns ({outputs}) and "
+                            "results; pass --yes to remove it.")
+        if not click.confirm(f"Remove {spec.name} and its output columns ({outputs})?", err=True):
+            raise ClayError("Not removed.")
+    svc.remove_column(ws, tbl, spec.name)
+    click.echo(f"Removed column {spec.name} ({outputs}); its spend history stays in the ledger.")
+
+
+@cli.command("edit-column")
+@click.argument("table")
+@click.argument("column")
+@click.option("--where", "where", metavar="EXPR", help="Only run if (Polars SQL condition).")
+@click.option("--no-where", is_flag=True, help="Remove the only-run-if condition.")
+@click.option("--auto-update/--no-auto-update", default=None,
+              help="Run on new or changed rows automatically.")
+@click.option("--spend-limit", type=int, metavar="N", help="Credits for all runs together.")
+@click.option("--no-spend-limit", is_flag=True, help="Remove the spend limit.")
+@click.option("--rename", "new_name", metavar="NEW", help="New name (renames its output too).")
+@click.pass_context
+def edit_column_cmd(ctx: click.Context, table: str, column: str, where: str | None,
+                    no_where: bool, auto_update: bool | None, spend_limit: int | None,
+                    no_spend_limit: bool, new_name: str | None) -> None:
+    """Change enrichment COLUMN of TABLE: condition, auto-update, spend limit, name."""
+    if where is not None and no_where:
+        raise ColumnSpecError("Give --where or --no-where, not both.")
+    if spend_limit is not None and no_spend_limit:
+        raise ColumnSpecError("Give --spend-limit or --no-spend-limit, not both.")
+    changes: dict[str, object] = {}
+    if where is not None or no_where:
+        changes["condition"] = None if no_where else where
+    if auto_update is not None:
+        changes["auto_update"] = auto_update
+    if spend_limit is not None or no_spend_limit:
+        changes["spend_limit"] = None if no_spend_limit else spend_limit
+    if new_name is not None:
+        changes["new_name"] = new_name
+    if not changes:
+        raise ColumnSpecError("Nothing to change: give --where, --no-where, --auto-update, "
+                              "--no-auto-update, --spend-limit, --no-spend-limit or --rename.")
+    ws, tbl = _open(ctx, table)
+    spec = svc.update_column(ws, tbl, column, **changes)  # type: ignore[arg-type]
+    limit = "none" if spec.spend_limit is None else f"{spec.spend_limit} credits"
+    click.echo(f"Updated column {spec.name}: only run if {spec.condition or '(always)'}; "
+               f"auto-update {'on' if spec.auto_update else 'off'}; spend limit {limit}.")

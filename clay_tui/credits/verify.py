@@ -202,10 +202,19 @@ def _results_check(ledger: Ledger) -> Check:
         db, "cells"
     ):
         return Check(name, True, "no cells table in this workspace yet; nothing to match")
+    # A removed enrichment column's results are gone on purpose; its charges stay as
+    # settled history, so they need no stored result.
+    removed = ""
+    if has_table(db, "enrich_columns") and "removed_at" in table_columns(db, "enrich_columns"):
+        removed = (
+            " AND NOT EXISTS (SELECT 1 FROM enrich_columns e WHERE e.id = c.column_id"
+            " AND e.removed_at IS NOT NULL)"
+        )
     missing = db.execute(
         "SELECT c.key FROM ledger c WHERE c.kind = 'capture' AND c.part = 0 AND c.amount < 0"
         " AND c.table_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cells x WHERE"
         " x.table_id = c.table_id AND x.column_id = c.column_id AND x.row_id = c.row_id)"
+        + removed
     ).fetchall()
     uncharged: list = []
     if "credits" in table_columns(db, "cells"):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
 from clay_tui.clock import iso
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS
-from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.enrich.reconcile import _run_alive
+from clay_tui.enrich.spec import ColumnSpec, formula_columns, referenced_columns
 from clay_tui.enrich.validate import normalize
 from clay_tui.errors import ColumnSpecError
 from clay_tui.table.lead_table import LeadTable
@@ -27,15 +29,15 @@ def _from_row(row) -> ColumnSpec:
 
 def list_columns(ws: Workspace, table: LeadTable) -> list[ColumnSpec]:
     store.ensure(ws)
-    rows = ws.db.execute("SELECT * FROM enrich_columns WHERE table_id = ? ORDER BY id",
-                         (table.id,)).fetchall()
+    rows = ws.db.execute("SELECT * FROM enrich_columns WHERE table_id = ? AND removed_at IS NULL"
+                         " ORDER BY id", (table.id,)).fetchall()
     return [_from_row(r) for r in rows]
 
 
 def get_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
     store.ensure(ws)
-    row = ws.db.execute("SELECT * FROM enrich_columns WHERE table_id = ? AND name = ?",
-                        (table.id, name)).fetchone()
+    row = ws.db.execute("SELECT * FROM enrich_columns WHERE table_id = ? AND name = ? AND"
+                        " removed_at IS NULL", (table.id, name)).fetchone()
     if row is None:
         names = [c.name for c in list_columns(ws, table)]
         hint = f" (enrichment columns: {', '.join(names)})" if names else \
@@ -72,6 +74,101 @@ def set_auto_update(ws: Workspace, table: LeadTable, name: str, on: bool) -> Non
     with ws.transaction():
         ws.db.execute("UPDATE enrich_columns SET auto_update = ?, spec = ? WHERE id = ?",
                       (int(on), json.dumps(spec.to_dict()), spec.id))
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()  # "leave as it is" (None is a real value: no condition, no limit)
+
+
+def _refuse_if_running(ws: Workspace, table: LeadTable, spec: ColumnSpec, verb: str) -> None:
+    runs = ws.db.execute("SELECT id, pid FROM runs WHERE table_id = ? AND column_id = ? AND"
+                         " status = 'running'", (table.id, spec.id)).fetchall()
+    if any(_run_alive(r["pid"], r["id"]) for r in runs):
+        raise ColumnSpecError(f"Column {spec.name} is running; stop its run before you {verb} it.")
+
+
+def _readers(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> list[tuple[str, str]]:
+    """(other column, output of ``spec`` it reads) for each column that depends on ``spec``."""
+    outs = set(spec.outputs.values())
+    found: list[tuple[str, str]] = []
+    for other in list_columns(ws, table):
+        if other.id == spec.id:
+            continue
+        reads = referenced_columns(other)
+        if other.condition:
+            reads = reads + formula_columns(other.condition)
+        hit = next((c for c in reads if c in outs), None)
+        if hit is not None:
+            found.append((other.name, hit))
+    return found
+
+
+def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
+    """Remove an enrichment column: its output columns and stored cell results go, its spec
+    row stays marked ``removed_at`` so spend history (the ledger, never touched) and
+    reports still name it. The outputs are deleted off the undo stack: undo cannot bring
+    back columns whose spec is gone."""
+    spec = get_column(ws, table, name)
+    _refuse_if_running(ws, table, spec, "remove")
+    readers = _readers(ws, table, spec)
+    if readers:
+        other, col = readers[0]
+        raise ColumnSpecError(f"Column {other} reads {col!r}; remove or edit {other} first.")
+    with ws.transaction():
+        ws.db.execute("UPDATE enrich_columns SET removed_at = ? WHERE id = ?",
+                      (iso(ws.clock.now()), spec.id))
+        ws.db.execute("DELETE FROM cells WHERE table_id = ? AND column_id = ?",
+                      (table.id, spec.id))
+        for col in spec.outputs.values():
+            if col in table.columns:
+                table.delete_column(col, undoable=False)
+    return spec
+
+
+def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any = UNSET,
+                  auto_update: Any = UNSET, spend_limit: Any = UNSET,
+                  new_name: Any = UNSET) -> ColumnSpec:
+    """Change a column's condition, auto-update switch, spend limit or name (validated
+    like ``add_column``); a new name also renames the output column that carries it."""
+    spec = get_column(ws, table, name)
+    _refuse_if_running(ws, table, spec, "edit")
+    edited = ColumnSpec.from_dict(spec.to_dict())
+    edited.id = spec.id
+    if condition is not UNSET:
+        edited.condition = condition.strip() or None if isinstance(condition, str) else condition
+    if auto_update is not UNSET:
+        edited.auto_update = bool(auto_update)
+    if spend_limit is not UNSET:
+        edited.spend_limit = spend_limit
+    renames: dict[str, str] = {}
+    if new_name is not UNSET and str(new_name).strip() != spec.name:
+        new = str(new_name).strip()
+        if not new:
+            raise ColumnSpecError("The column needs a name.")
+        if new == "_row_id" or new in table.columns:
+            raise ColumnSpecError(f"Table {table.name} already has a column named {new!r}.")
+        readers = [r for r in _readers(ws, table, spec) if r[1] == spec.name]
+        if readers:
+            raise ColumnSpecError(f"Column {readers[0][0]} reads {spec.name!r}; edit it before "
+                                  f"renaming {spec.name}.")
+        edited.name = new
+        edited.outputs = {f: (new if c == spec.name else c) for f, c in spec.outputs.items()}
+        renames = {spec.name: new}
+    others = [o for o in list_columns(ws, table) if o.id != spec.id]
+    edited = normalize(edited, table, ws.settings, others, new=False)
+    edited.id = spec.id
+    with ws.transaction():
+        ws.db.execute("UPDATE enrich_columns SET name = ?, spec = ?, auto_update = ? WHERE id = ?",
+                      (edited.name, json.dumps(edited.to_dict()), int(edited.auto_update),
+                       spec.id))
+        for old, new in renames.items():
+            if old in table.columns:
+                table.rename_column(old, new, undoable=False)
+    return edited
 
 
 def load_recipe(path: Path) -> list[ColumnSpec]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from typing import Any
 
 from clay_tui.workspace import Workspace
@@ -23,7 +24,7 @@ CREATE TABLE IF NOT EXISTS enrich_columns (
     spec TEXT NOT NULL,
     auto_update INTEGER NOT NULL DEFAULT 1,
     created_at TEXT,
-    UNIQUE(table_id, name)
+    removed_at TEXT
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -91,8 +92,38 @@ DONE_STATES = (FOUND, NO_DATA, INVALID, SKIPPED)
 FAILED_STATES = (ERROR, NO_CREDITS, CANCELLED, INTERRUPTED, MISSING)
 
 
+_MIGRATED: weakref.WeakSet[Workspace] = weakref.WeakSet()
+# A removed column keeps its row (reports name its spend by it), so a name is unique
+# only among the columns still in use.
+LIVE_NAMES = ("CREATE UNIQUE INDEX IF NOT EXISTS enrich_columns_live ON enrich_columns"
+              "(table_id, name) WHERE removed_at IS NULL")
+SPEC_COLUMNS = ("id", "table_id", "name", "kind", "spec", "auto_update", "created_at")
+
+
 def ensure(ws: Workspace) -> None:
     ws.ensure_schema(SCHEMA_NAME, SCHEMA)
+    if ws not in _MIGRATED:
+        _migrate(ws)
+        _MIGRATED.add(ws)
+
+
+def _migrate(ws: Workspace) -> None:
+    """Workspaces made before columns could be removed: add ``removed_at`` and trade the
+    table-wide UNIQUE(table_id, name) for one over live columns (SQLite cannot drop a
+    constraint, so the table is rebuilt; ids are kept)."""
+    with ws.transaction() as db:
+        have = {r[1] for r in db.execute("PRAGMA table_info(enrich_columns)")}
+        if "removed_at" not in have and "spec" in have:
+            keep = ", ".join(c for c in SPEC_COLUMNS if c in have)
+            db.execute("DROP TABLE IF EXISTS enrich_columns_new")
+            db.execute(SCHEMA.split(";")[0].replace("IF NOT EXISTS enrich_columns",
+                                                    "enrich_columns_new"))
+            db.execute(f"INSERT INTO enrich_columns_new ({keep}) SELECT {keep} FROM enrich_columns")
+            db.execute("DROP TABLE enrich_columns")
+            db.execute("ALTER TABLE enrich_columns_new RENAME TO enrich_columns")
+            have.add("removed_at")
+        if "removed_at" in have:
+            db.execute(LIVE_NAMES)
 
 
 def cell_rows(ws: Workspace, table_id: int, column_id: int) -> dict[int, sqlite3.Row]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from clay_tui.enrich import columns as _columns
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, ActionInfo
 from clay_tui.enrich.auto_update import AutoUpdater
+from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
 from clay_tui.enrich.reconcile import reconcile
 from clay_tui.enrich.rows import RowSelection
@@ -23,8 +25,8 @@ from clay_tui.workspace import Workspace
 __all__ = [
     "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
     "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
-    "list_actions", "list_columns", "load_recipe", "reconcile_runs", "run_column", "run_info",
-    "set_column_auto_update", "sync_results",
+    "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
+    "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
 ]
 
 
@@ -34,6 +36,26 @@ def list_actions() -> list[ActionInfo]:
 
 def add_column(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> ColumnSpec:
     return _columns.add_column(ws, table, spec)
+
+
+def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
+    """Remove an enrichment column, its output columns and stored results (not undoable).
+
+    Ledger entries stay: spend history and reports keep the column's last name. A run
+    left by a dead process is reconciled first; a live run refuses the removal.
+    """
+    reconcile_runs(ws)
+    return _columns.remove_column(ws, table, name)
+
+
+def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any = UNSET,
+                  auto_update: Any = UNSET, spend_limit: Any = UNSET,
+                  new_name: Any = UNSET) -> ColumnSpec:
+    """Edit an enrichment column (omitted arguments stay; ``condition=None`` clears it,
+    ``spend_limit=None`` lifts the limit); ``new_name`` renames it and its main output."""
+    reconcile_runs(ws)
+    return _columns.update_column(ws, table, name, condition=condition, auto_update=auto_update,
+                                  spend_limit=spend_limit, new_name=new_name)
 
 
 def load_recipe(path: Path) -> list[ColumnSpec]:

@@ -294,22 +294,29 @@ class LeadTable:
             )
             return len(ids)
 
-    def rename_column(self, old: str, new: str) -> None:
+    def rename_column(self, old: str, new: str, *, undoable: bool = True) -> None:
+        """Rename a column; ``undoable=False`` as in ``add_column`` (an enrichment's
+        output is renamed together with its spec, which undo does not know about)."""
         with self._lock:
             self._need_column(old)
             new = new.strip()
             if new == old:
                 return
             self._check_new_name(new)
-            self._commit(
-                "rename_column",
-                {"old": old, "new": new},
-                TableChange("rename_column", (), (old, new)),
-            )
+            payload: dict[str, Any] = {"old": old, "new": new}
+            if not undoable:
+                payload["no_undo"] = True
+            self._commit("rename_column", payload, TableChange("rename_column", (), (old, new)))
 
-    def delete_column(self, name: str) -> None:
+    def delete_column(self, name: str, *, undoable: bool = True) -> None:
+        """Delete a column; ``undoable=False`` as in ``add_column`` (a removed enrichment
+        column's outputs must not come back through undo)."""
         with self._lock:
             self._need_column(name)
+            if not undoable:
+                payload: dict[str, Any] = {"name": name, "no_undo": True}
+                self._commit("delete_column", payload, TableChange("delete_column", (), (name,)))
+                return
             index = self.columns.index(name)
             seq = self._seq + 1
             side = f"{self.id}.col{seq}.parquet"
