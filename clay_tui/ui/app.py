@@ -96,6 +96,23 @@ class ClayApp(App[None]):
             table.id if table is not None else None,
         )
 
+    def action_credits_popover(self) -> None:
+        """The small credits summary (a click on the status bar's credits)."""
+        if self._quitting or type(self.screen).__name__ == "CreditsPopover":
+            return
+        from clay_tui.ui.screens.credits_popover import CreditsPopover
+
+        table = self.table
+
+        def chosen(action: str | None) -> None:
+            if action:
+                self.call_later(self.run_action, action)
+
+        self.push_screen(
+            CreditsPopover(self.ws, table.id if table else None, table.name if table else None),
+            chosen,
+        )
+
     async def action_quit(self) -> None:
         """Save (if anything changed) and leave."""
         self._quitting = True

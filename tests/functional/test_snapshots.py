@@ -36,3 +36,12 @@ def test_column_menu(snap_compare, make_app) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_credits_popover(snap_compare, make_app) -> None:
+    async def before(pilot) -> None:
+        await settle(pilot)
+        await pilot.app.run_action("credits_popover")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import importlib
 
 import pytest
+from rich.console import Console
 
 from clay_tui.errors import ClayError
 from clay_tui.services.credits import CreditsSummary
@@ -51,14 +54,26 @@ async def test_credits_are_re_read_twice_a_second(make_app, monkeypatch) -> None
         assert f"{2000 - len(calls):,} credits" in screen_of(app).status.text
 
 
-async def test_clicking_credits_opens_plans_and_billing(make_app) -> None:
+async def test_clicking_credits_opens_the_summary_then_plans_and_billing(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         status = screen_of(app).status
         await pilot.click(status, offset=(SIZE[0] - 3, 0))
         await settle(pilot)
+        assert type(app.screen).__name__ == "CreditsPopover"
+        console = Console(width=60, record=True, file=io.StringIO())
+        console.print(app.screen.numbers)
+        numbers = console.export_text()
+        assert "Available" in numbers and "2,000" in numbers and "Renews" in numbers
+        await press(pilot, "b")
         assert type(app.screen).__name__ == "PlansBillingScreen"
+        app.pop_screen()
+        await settle(pilot)
+        await pilot.click(status, offset=(SIZE[0] - 3, 0))
+        await settle(pilot)
+        await press(pilot, "escape")
+        assert app.screen is screen_of(app)
 
 
 async def test_billing_and_usage_keys(make_app) -> None:

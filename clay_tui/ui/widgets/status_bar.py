@@ -3,7 +3,7 @@
 One widget drawing one line from its state (no child widgets), so updating it
 on every cursor move costs a repaint of one line and never a layout pass.
 Credits are re-read every 0.5 s from ``credits_summary`` so a run's spending
-shows while it happens; clicking them opens Plans & Billing.
+shows while it happens; clicking them opens a small credits summary.
 """
 
 from __future__ import annotations
@@ -156,4 +156,4 @@ class StatusBar(Widget):
     async def on_click(self, event: events.Click) -> None:
         start, end = self._credits_x
         if start <= event.x < end:
-            await self.app.run_action("plans_billing")
+            await self.app.run_action("credits_popover")
