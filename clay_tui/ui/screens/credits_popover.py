@@ -72,7 +72,7 @@ class CreditsPopover(ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = "Credits"
             yield Static(id="cp-numbers")
-            yield Static("b Plans & Billing · u Credit usage · Esc close", id="cp-hint")
+            yield Static("b Plans & Billing · u usage · Esc close", id="cp-hint")
 
     def on_mount(self) -> None:
         self.refresh_numbers()
