@@ -88,6 +88,8 @@ KEYMAP: list[KeyAction] = [
               "screen", True),
     KeyAction("i", "run_info", "Run Info of the current column (credits, hits, errors)", "screen",
               True),
+    KeyAction("e", "edit_column", "Edit the current enrichment column (name, condition, limit)",
+              "screen"),
     KeyAction("ctrl+x", "stop_runs", "Stop the running enrichment (no new call starts)", "screen"),
     KeyAction("x", "export_csv", "Export the table to CSV", "screen"),
     KeyAction("ctrl+s", "save", "Save the table", "screen", True),

@@ -14,13 +14,15 @@ def column_menu_items(column: str, enrichment: bool | None = None) -> list[MenuI
         ("hide", "Hide  (h)"),
         ("rename", "Rename…  (R)"),
         ("delete", "Delete column  (D)"),
-        # --- Enrichment slot: "Run Info", "Run", "Auto-update" go here, after a separator.
+        # --- Enrichment slot: "Run Info", "Run", "Edit", "Auto-update" go here, after a
+        # separator. "Delete column" on an enrichment column removes the whole enrichment.
         None,
         ("run_info", "Run Info  (i)"),
     ]
     if enrichment is not None:
         items += [
             ("run", "Run…  (r)"),
+            ("edit", "Edit column…  (e)"),
             ("auto_update", f"Auto-update: {'on' if enrichment else 'off'}"),
         ]
     return items
@@ -28,7 +30,7 @@ def column_menu_items(column: str, enrichment: bool | None = None) -> list[MenuI
 
 class ColumnMenu(PopupMenu):
     """Dismisses with "sort_asc" | "sort_desc" | "hide" | "rename" | "delete" | "run_info"
-    | "run" | "auto_update" | None."""
+    | "run" | "edit" | "auto_update" | None."""
 
     def __init__(
         self, column: str, x: int = 0, y: int = 0, *, enrichment: bool | None = None

@@ -38,6 +38,7 @@ from clay_tui.ui.messages import (
 from clay_tui.ui.screens.add_column_screen import AddColumnScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.columns_screen import ColumnsScreen
+from clay_tui.ui.screens.edit_column_screen import EditColumnScreen
 from clay_tui.ui.screens.popup_menu import PopupMenu
 from clay_tui.ui.screens.run_dialog import RunDialog
 from clay_tui.ui.screens.run_info_screen import RunInfoScreen, owning_spec
@@ -560,7 +561,15 @@ class TableScreen(Screen[None]):
         column = self.grid.current_column
         if not self._ready() or column is None:
             return
-        if self._enrichment_owned(column, "renamed"):
+        assert self.table is not None
+        spec = owning_spec(self.ws, self.table, column)
+        if spec is not None:
+            if spec.name == column:  # its name is the spec's: rename both in the edit form
+                self.action_edit_column()
+            else:
+                self.notify(f"{column} is filled by {spec.name} under this name; rename "
+                            f"{spec.name} with e, or hide {column} with h.",
+                            severity="warning", timeout=5)
             return
         self.prompt.ask("rename", f"Rename {column} to:", column, context=column)
 
@@ -572,15 +581,59 @@ class TableScreen(Screen[None]):
         column = self.grid.current_column
         if not self._ready() or column is None:
             return
-        if self._enrichment_owned(column, "deleted"):
-            return
         assert self.table is not None
+        spec = owning_spec(self.ws, self.table, column)
+        if spec is not None:
+            self._confirm_remove(spec)
+            return
         try:
             self.table.delete_column(column)
         except ClayError as exc:
             self._fail(exc)
             return
         self.notify(f"Deleted column {column} (ctrl+z undoes).", timeout=3)
+
+    def _confirm_remove(self, spec: ColumnSpec) -> None:
+        """Deleting any column of an enrichment removes the whole enrichment column
+        (spec, outputs, stored results; its spend history stays), after a yes."""
+        outputs = list(spec.outputs.values())
+        many = f" and its {len(outputs)} columns" if len(outputs) > 1 else ""
+        items = [("remove", f"Remove {spec.name}{many}"), ("keep", "Keep it")]
+        grid = self.grid
+        x = grid.region.x + grid._gutter + grid._offsets[grid.cursor_col] - int(grid.scroll_x)
+
+        def chosen(choice: str | None) -> None:
+            if choice != "remove" or self.table is None:
+                return
+            enrich_service.remove_column(self.ws, self.table, spec.name)
+            self.notify(f"Removed enrichment column {spec.name} ({', '.join(outputs)}); its "
+                        "spend history stays in Credit usage.", timeout=5)
+            self._schedule_notes()
+
+        self.app.push_screen(
+            PopupMenu(f"Remove {spec.name}? Not undoable", items, max(grid.region.x, x),
+                      grid.region.y + 2),
+            self._guarded(chosen),
+        )
+
+    def action_edit_column(self) -> None:
+        if self.table is None:
+            return
+        spec = self._current_spec("edit")
+        if spec is None:
+            return
+        self.app.push_screen(EditColumnScreen(self.ws, self.table, spec),
+                             self._guarded(self._column_edited))
+
+    def _column_edited(self, name: str | None) -> None:
+        if name is None:
+            return
+        self._goto_after_refresh = name
+        if name in self.grid.columns:
+            self.grid.move_to_column(name)
+        self.notify(f"Saved {name}.", timeout=3)
+        self._show_auto_state()
+        self._schedule_notes()
 
     # ------------------------------------------------------------ menus
     def action_column_menu(self) -> None:
@@ -611,6 +664,7 @@ class TableScreen(Screen[None]):
                 "delete": self.action_delete_column,
                 "run_info": self.action_run_info,
                 "run": self.action_run_column,
+                "edit": self.action_edit_column,
             }
             if choice in actions:
                 actions[choice]()
@@ -804,17 +858,6 @@ class TableScreen(Screen[None]):
             self.notify(f"{column} is not an enrichment column, so there is nothing to {verb}; "
                         "add one with +.", severity="warning", timeout=5)
         return spec
-
-    def _enrichment_owned(self, column: str, verb: str) -> bool:
-        """An enrichment column's outputs stay as they are: its spec writes to them by name."""
-        assert self.table is not None
-        spec = owning_spec(self.ws, self.table, column)
-        if spec is None:
-            return False
-        what = column if spec.name == column else f"{column} (filled by {spec.name})"
-        self.notify(f"{what} is an enrichment column and cannot be {verb} here yet; hide it "
-                    "with h instead.", severity="warning", timeout=5)
-        return True
 
     def action_run_info(self) -> None:
         column = self.grid.current_column
