@@ -81,6 +81,7 @@ def _register() -> None:
         credits_cmds,
         enrich_cmds,
         open_cmd,
+        provider_cmds,
         sandbox_cmds,
         table_cmds,
     )

@@ -1,0 +1,56 @@
+"""CLI verbs for providers: ``providers [--json]`` and ``providers check NAME``.
+
+The CLI has no "connect": a key given to one command would be gone when it exits. Keys
+come from the environment variable named in config.toml; ``providers`` says whether each
+one is set (never its value) and ``providers check`` tries it with one cheap call.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from clay_tui.cli.main import cli
+from clay_tui.services import providers as svc
+
+
+def _overview_text(statuses: list[svc.ProviderStatus]) -> str:
+    header = ("provider", "mode", "billing", "key env var", "endpoint", "credits",
+              "rate", "conc.")
+    rows = [header]
+    for s in statuses:
+        env = f"{s.api_key_env} ({'set' if s.key_set else 'not set'})" if s.api_key_env \
+            else "(none)"
+        endpoint = s.base_url or ("bundled sandbox" if s.mode == "sandbox" else "(no base_url)")
+        rows.append((s.name, s.mode, s.billing, env, endpoint, s.credits_label, s.rate_label,
+                     str(s.concurrency)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
+    for s in statuses:
+        if s.last_error:
+            lines.append(f"{s.name}: last error {s.last_error_at or ''}: {s.last_error}")
+    return "\n".join(lines)
+
+
+@cli.group("providers", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the overview as JSON.")
+@click.pass_context
+def providers_group(ctx: click.Context, as_json: bool) -> None:
+    """Show each provider: sandbox or live, own key or credits, key env var, limits."""
+    if ctx.invoked_subcommand is not None:
+        return
+    statuses = svc.provider_overview(ctx.obj.workspace)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in statuses], indent=2))
+    else:
+        click.echo(_overview_text(statuses))
+
+
+@providers_group.command("check")
+@click.argument("name")
+@click.pass_context
+def check_cmd(ctx: click.Context, name: str) -> None:
+    """Try NAME's key with one cheap real call (may use a little of your provider quota)."""
+    click.echo(svc.check_key(ctx.obj.workspace, name))

@@ -1,0 +1,275 @@
+"""Providers & keys: what each provider is set to, and connecting a key for this session.
+
+Keys only ever live in this process's environment (``os.environ[api_key_env]``), which
+is where :attr:`ProviderSettings.api_key` already reads them from. Connecting swaps the
+provider's entry in ``ws.settings`` (mode live, own key or not); the runner builds its
+provider clients from ``ws.settings`` at the start of every run, so the next run uses it.
+Nothing is written to disk, and no key is ever put into a status, a message or an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from clay_tui.config import KNOWN_PROVIDERS, ProviderSettings, Settings
+from clay_tui.errors import ClayError
+from clay_tui.providers.base import Outcome, ProviderResult
+from clay_tui.providers.client import display_name
+from clay_tui.workspace import Workspace
+
+# The one cheap call per provider that proves a key works (see check_key).
+CHECK_CALLS = {
+    "hunter": "an Email Finder lookup for a made-up person at example.com (Hunter charges "
+              "finder lookups only when an email is found)",
+    "prospeo": "an Email Finder lookup for a made-up person at example.com (Prospeo charges "
+               "only when an email is found)",
+    "openai": "a one-token chat completion with gpt-4o-mini",
+}
+CHECK_MODEL = "gpt-4o-mini"
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    """One provider as the user sees it; never holds a key, only whether one is set."""
+
+    name: str
+    display_name: str
+    mode: str  # "sandbox" | "live"
+    base_url: str | None  # what calls go to: the live API, or the sandbox's URL if it runs
+    api_key_env: str
+    key_set: bool  # the env var is set (in sandbox mode the sandbox key is sent instead)
+    own_key: bool  # calls cost no clay-tui credits
+    connected: bool  # a key was connected on the keys screen in this session
+    credits: dict[str, int] = field(default_factory=dict)  # per action, from config
+    charge_on_no_data: bool = False
+    rate_per_second: float = 0.0
+    rate_per_minute: float = 0.0
+    concurrency: int = 1
+    timeout_s: float = 0.0
+    last_error: str | None = None  # the latest stored cell error that names this provider
+    last_error_at: str | None = None
+    last_found_at: str | None = None
+
+    @property
+    def billing(self) -> str:
+        return "own key (free)" if self.own_key else "clay-tui credits"
+
+    @property
+    def rate_label(self) -> str:
+        parts = [f"{self.rate_per_second:g}/s" if self.rate_per_second else "",
+                 f"{self.rate_per_minute:g}/min" if self.rate_per_minute else ""]
+        return ", ".join(p for p in parts if p) or "no limit"
+
+    @property
+    def credits_label(self) -> str:
+        if self.own_key:
+            return "0 (own key)"
+        return ", ".join(f"{k} {v}" for k, v in self.credits.items()) or "0"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "display_name": self.display_name, "mode": self.mode,
+            "base_url": self.base_url, "api_key_env": self.api_key_env,
+            "key_set": self.key_set, "own_key": self.own_key, "billing": self.billing,
+            "connected": self.connected, "credits": dict(self.credits),
+            "charge_on_no_data": self.charge_on_no_data,
+            "rate_per_second": self.rate_per_second, "rate_per_minute": self.rate_per_minute,
+            "concurrency": self.concurrency, "timeout_s": self.timeout_s,
+            "last_error": self.last_error, "last_error_at": self.last_error_at,
+            "last_found_at": self.last_found_at,
+        }
+
+
+@dataclass
+class _Connection:
+    """What connect_key changed, so disconnect can put it back."""
+
+    original: ProviderSettings  # the provider as config.toml set it
+    env: str
+    previous_env: str | None  # the env var's value before we set it (None: unset)
+
+
+# Per open workspace: provider name -> what was changed. Memory only, gone with the process.
+_CONNECTIONS: weakref.WeakKeyDictionary[Workspace, dict[str, _Connection]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _provider(settings: Settings, name: str) -> ProviderSettings:
+    name = (name or "").strip().lower()
+    ps = settings.providers.get(name)
+    if ps is None:
+        known = ", ".join(sorted(settings.providers) or KNOWN_PROVIDERS)
+        raise ClayError(f"Unknown provider {name!r} (known: {known}).")
+    return ps
+
+
+def _env_name(ps: ProviderSettings) -> str:
+    return ps.api_key_env or f"{ps.name.upper()}_API_KEY"
+
+
+def _running_sandbox_url(settings: Settings) -> str | None:
+    """The bundled sandbox's URL if it is already running for these settings (never starts it)."""
+    try:
+        from clay_tui.sandbox import server
+    except ImportError:  # pragma: no cover - the sandbox ships with the package
+        return None
+    running = getattr(server, "_shared", {}).get(server._key(settings.sandbox))
+    return getattr(running, "url", None)
+
+
+def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
+    """Latest error and latest success per provider, from stored cells (one scan)."""
+    exists = ws.db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cells'").fetchone()
+    if exists is None:
+        return {}
+    out: dict[str, dict[str, str | None]] = {}
+    # SQLite's bare-column rule: `error` comes from the row holding MAX(updated_at).
+    for row in ws.db.execute(
+        "SELECT provider, status, error, MAX(updated_at) AS at FROM cells "
+        "WHERE status IN ('error', 'found') AND provider IS NOT NULL "
+        "GROUP BY provider, status"):
+        item = out.setdefault(row["provider"], {})
+        if row["status"] == "error":
+            item["last_error"], item["last_error_at"] = row["error"], row["at"]
+        else:
+            item["last_found_at"] = row["at"]
+    return out
+
+
+def provider_overview(ws: Workspace) -> list[ProviderStatus]:
+    """Every configured provider: mode, endpoint, key env var (set or not), billing, limits."""
+    settings = ws.settings
+    sandbox_url = _running_sandbox_url(settings) if settings.any_sandbox else None
+    health = _health(ws)
+    connected = _CONNECTIONS.get(ws, {})
+    names = [n for n in KNOWN_PROVIDERS if n in settings.providers]
+    names += sorted(n for n in settings.providers if n not in KNOWN_PROVIDERS)
+    out = []
+    for name in names:
+        ps = settings.providers[name]
+        if ps.mode == "sandbox":
+            base = f"{sandbox_url}/{name}" if sandbox_url else None
+        else:
+            base = ps.base_url or None
+        seen = health.get(name, {})
+        out.append(ProviderStatus(
+            name=name, display_name=display_name(name), mode=ps.mode, base_url=base,
+            api_key_env=ps.api_key_env, key_set=bool(ps.api_key_env and
+                                                     os.environ.get(ps.api_key_env)),
+            own_key=ps.own_key, connected=name in connected, credits=dict(ps.credits),
+            charge_on_no_data=ps.charge_on_no_data, rate_per_second=ps.rate_per_second,
+            rate_per_minute=ps.rate_per_minute, concurrency=ps.concurrency,
+            timeout_s=ps.timeout_s, last_error=seen.get("last_error"),
+            last_error_at=seen.get("last_error_at"), last_found_at=seen.get("last_found_at")))
+    return out
+
+
+def _set_provider(ws: Workspace, ps: ProviderSettings) -> None:
+    ws.settings = replace(ws.settings, providers={**ws.settings.providers, ps.name: ps})
+
+
+def connect_key(ws: Workspace, provider: str, key: str, *, own_key: bool = True,
+                live: bool = True) -> ProviderStatus:
+    """Use ``key`` for ``provider`` in this process only (env var + ``ws.settings``).
+
+    ``live``: calls go to the provider's real API (``base_url``) instead of the sandbox.
+    ``own_key``: the calls run on the user's account, so they cost no clay-tui credits.
+    """
+    ps = _provider(ws.settings, provider)
+    key = (key or "").strip()
+    if not key:
+        raise ClayError(f"Paste your {display_name(ps.name)} API key first.")
+    if any(ch.isspace() for ch in key) or not key.isprintable():
+        raise ClayError(f"That does not look like a {display_name(ps.name)} API key "
+                        f"(it contains spaces or line breaks).")
+    if live and not ps.base_url:
+        raise ClayError(f"providers.{ps.name}.base_url is empty in the config, so there is no "
+                        f"live {display_name(ps.name)} API to call.")
+    conns = _CONNECTIONS.setdefault(ws, {})
+    env = _env_name(ps)
+    if ps.name not in conns:
+        conns[ps.name] = _Connection(original=ps, env=env, previous_env=os.environ.get(env))
+    os.environ[env] = key
+    _set_provider(ws, replace(ps, api_key_env=env, own_key=own_key,
+                              mode="live" if live else ps.mode))
+    return next(s for s in provider_overview(ws) if s.name == ps.name)
+
+
+def disconnect(ws: Workspace, provider: str) -> ProviderStatus:
+    """Back to the config's settings for ``provider`` and its env var as it was before."""
+    ps = _provider(ws.settings, provider)
+    conn = _CONNECTIONS.get(ws, {}).pop(ps.name, None)
+    if conn is None:
+        raise ClayError(f"No key was connected for {display_name(ps.name)} in this session.")
+    if conn.previous_env is None:
+        os.environ.pop(conn.env, None)
+    else:
+        os.environ[conn.env] = conn.previous_env
+    _set_provider(ws, conn.original)
+    return next(s for s in provider_overview(ws) if s.name == ps.name)
+
+
+def is_connected(ws: Workspace, provider: str) -> bool:
+    return provider in _CONNECTIONS.get(ws, {})
+
+
+async def _check_call(ws: Workspace, ps: ProviderSettings) -> ProviderResult:
+    from clay_tui.providers import hunter, openai_compat, prospeo
+    from clay_tui.providers.registry import Providers
+
+    # One try: a key check should answer quickly, not sit through the run's retries.
+    quick = replace(ps, max_retries=0, rate_per_second=0.0, rate_per_minute=0.0)
+    settings = replace(ws.settings, providers={**ws.settings.providers, ps.name: quick})
+    async with Providers(settings, max_wait_s=5.0) as providers:
+        client = providers.client(ps.name)
+        if ps.name == "hunter":
+            return await hunter.find_email(client, first_name="Keycheck", last_name="Clay-Tui",
+                                           domain="example.com")
+        if ps.name == "prospeo":
+            return await prospeo.find_email(client, first_name="Keycheck",
+                                            last_name="Clay-Tui", company="example.com")
+        return await openai_compat.complete(client, prompt="Say OK.", model=CHECK_MODEL,
+                                            max_tokens=1)
+
+
+def _scrub(text: str, ps: ProviderSettings) -> str:
+    """Belt and braces: a message never shows the key, even if a provider echoed it."""
+    key = os.environ.get(ps.api_key_env) if ps.api_key_env else None
+    if key and len(key) >= 4 and key in text:
+        text = text.replace(key, "…")
+    return text
+
+
+async def check_key_async(ws: Workspace, provider: str) -> str:
+    """One cheap real call through the adapter; "key accepted" or the adapter's one sentence.
+
+    This is an explicit user action: on a live key it may use a little of the user's
+    provider quota (see :data:`CHECK_CALLS`). It never costs clay-tui credits.
+    """
+    ps = _provider(ws.settings, provider)
+    if ps.name not in CHECK_CALLS:
+        raise ClayError(f"There is no key check for {display_name(ps.name)}.")
+    name = display_name(ps.name)
+    try:
+        result = await _check_call(ws, ps)
+    except ClayError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a check must end in one sentence, not a traceback
+        return f"Could not check the {name} key: {type(exc).__name__}."
+    if result.outcome in (Outcome.FOUND, Outcome.NO_DATA, Outcome.INVALID):
+        if ps.mode == "sandbox":
+            return (f"The sandbox accepted the call ({name} is in sandbox mode, which sends the "
+                    f"sandbox key, not yours).")
+        return f"{name} key accepted (live, {ps.base_url})."
+    message = result.message or f"{name} answered with an error ({result.error_id})."
+    return _scrub(message, ps)
+
+
+def check_key(ws: Workspace, provider: str) -> str:
+    """:func:`check_key_async` for callers without a running event loop (the CLI)."""
+    return asyncio.run(check_key_async(ws, provider))
