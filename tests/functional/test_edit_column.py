@@ -117,3 +117,16 @@ async def test_delete_removes_the_whole_enrichment_after_a_yes(sb_ws, sb_table,
         screen_of(app)  # the table screen is still there
     assert credits_service.usage_report(sb_ws, "column").rows == spent
     assert credits_service.verify_credits(sb_ws, repair=False).ok
+
+
+def test_edit_column_screen_snapshot(snap_compare, sb_ws, sb_table, email_column) -> None:
+    async def before(pilot) -> None:
+        await settle(pilot)
+        grid_of(pilot.app).move_to_column(EMAIL)
+        await pilot.press("e")
+        await settle(pilot)
+        pilot.app.screen.query_one("#edit-condition", Input).value = "country = "
+        pilot.app.screen.query_one("#edit-save", Button).press()
+        await settle(pilot)
+
+    assert snap_compare(ClayApp(sb_ws, sb_table), terminal_size=SIZE, run_before=before)
