@@ -23,11 +23,11 @@ from clay_tui.workspace import Workspace
 
 # The one cheap call per provider that proves a key works (see check_key).
 CHECK_CALLS = {
-    "hunter": "an Email Finder lookup for a made-up person at example.com (Hunter charges "
-              "finder lookups only when an email is found)",
-    "prospeo": "an Email Finder lookup for a made-up person at example.com (Prospeo charges "
-               "only when an email is found)",
-    "openai": "a one-token chat completion with gpt-4o-mini",
+    "hunter": "an Email Finder lookup for a made-up person at example.com, which Hunter "
+              "charges only when an email is found",
+    "prospeo": "an Email Finder lookup for a made-up person at example.com, which Prospeo "
+               "charges only when an email is found",
+    "openai": "a one-token gpt-4o-mini chat completion",
 }
 CHECK_MODEL = "gpt-4o-mini"
 
@@ -251,6 +251,11 @@ async def check_key_async(ws: Workspace, provider: str) -> str:
     This is an explicit user action: on a live key it may use a little of the user's
     provider quota (see :data:`CHECK_CALLS`). It never costs clay-tui credits.
     """
+    return (await check_key_result(ws, provider))[1]
+
+
+async def check_key_result(ws: Workspace, provider: str) -> tuple[bool, str]:
+    """(accepted, one sentence): :func:`check_key_async` for callers that style the answer."""
     ps = _provider(ws.settings, provider)
     if ps.name not in CHECK_CALLS:
         raise ClayError(f"There is no key check for {display_name(ps.name)}.")
@@ -260,14 +265,14 @@ async def check_key_async(ws: Workspace, provider: str) -> str:
     except ClayError:
         raise
     except Exception as exc:  # noqa: BLE001 - a check must end in one sentence, not a traceback
-        return f"Could not check the {name} key: {type(exc).__name__}."
+        return False, f"Could not check the {name} key: {type(exc).__name__}."
     if result.outcome in (Outcome.FOUND, Outcome.NO_DATA, Outcome.INVALID):
         if ps.mode == "sandbox":
-            return (f"The sandbox accepted the call ({name} is in sandbox mode, which sends the "
-                    f"sandbox key, not yours).")
-        return f"{name} key accepted (live, {ps.base_url})."
+            return True, (f"The sandbox accepted the call ({name} is in sandbox mode, which "
+                          f"sends the sandbox key, not yours).")
+        return True, f"{name} key accepted (live, {ps.base_url})."
     message = result.message or f"{name} answered with an error ({result.error_id})."
-    return _scrub(message, ps)
+    return False, _scrub(message, ps)
 
 
 def check_key(ws: Workspace, provider: str) -> str:

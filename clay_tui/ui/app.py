@@ -85,6 +85,11 @@ class ClayApp(App[None]):
             "clay_tui.ui.screens.plans_billing_screen", "PlansBillingScreen", self.ws
         )
 
+    def action_providers(self) -> None:
+        if type(self.screen).__name__ == "ProvidersScreen":
+            return
+        self._push_optional("clay_tui.ui.screens.providers_screen", "ProvidersScreen", self.ws)
+
     def action_credit_usage(self) -> None:
         if type(self.screen).__name__ == "CreditUsageScreen":
             return

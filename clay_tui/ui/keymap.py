@@ -96,6 +96,7 @@ KEYMAP: list[KeyAction] = [
     # App-wide
     KeyAction("b", "plans_billing", "Plans & Billing", "app"),
     KeyAction("u", "credit_usage", "Credit usage", "app"),
+    KeyAction("k", "providers", "Providers & keys (connect your own API key)", "app"),
     KeyAction("question_mark", "help", "Help: all keys", "app", True),
     KeyAction("ctrl+p", "command_palette", "Command palette", "app"),
     KeyAction("q", "quit", "Save and quit", "app", True),
