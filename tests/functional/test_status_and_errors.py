@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import importlib
+import io
 
 import pytest
 from rich.console import Console
