@@ -210,6 +210,13 @@ def set_shared(server: SandboxServer | None, settings: SandboxSettings | None = 
             _shared.pop(_key(settings), None)
 
 
+def running_sandbox_url(settings: SandboxSettings) -> str | None:
+    """The URL of the sandbox already serving these settings, or None (never starts one)."""
+    with _shared_lock:
+        server = _shared.get(_key(settings))
+    return server.url if server is not None else None
+
+
 def ensure_sandbox(settings: Settings) -> str | None:
     """The sandbox URL if any provider is in sandbox mode (else None), starting it on first use.
 

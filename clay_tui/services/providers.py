@@ -19,6 +19,7 @@ from clay_tui.config import KNOWN_PROVIDERS, ProviderSettings, Settings
 from clay_tui.errors import ClayError
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import display_name
+from clay_tui.sandbox.server import running_sandbox_url
 from clay_tui.workspace import Workspace
 
 # The one cheap call per provider that proves a key works (see check_key).
@@ -111,16 +112,6 @@ def _env_name(ps: ProviderSettings) -> str:
     return ps.api_key_env or f"{ps.name.upper()}_API_KEY"
 
 
-def _running_sandbox_url(settings: Settings) -> str | None:
-    """The bundled sandbox's URL if it is already running for these settings (never starts it)."""
-    try:
-        from clay_tui.sandbox import server
-    except ImportError:  # pragma: no cover - the sandbox ships with the package
-        return None
-    running = getattr(server, "_shared", {}).get(server._key(settings.sandbox))
-    return getattr(running, "url", None)
-
-
 def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
     """Latest error and latest success per provider, from stored cells (one scan)."""
     exists = ws.db.execute(
@@ -144,7 +135,7 @@ def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
 def provider_overview(ws: Workspace) -> list[ProviderStatus]:
     """Every configured provider: mode, endpoint, key env var (set or not), billing, limits."""
     settings = ws.settings
-    sandbox_url = _running_sandbox_url(settings) if settings.any_sandbox else None
+    sandbox_url = running_sandbox_url(settings.sandbox) if settings.any_sandbox else None
     health = _health(ws)
     connected = _CONNECTIONS.get(ws, {})
     names = [n for n in KNOWN_PROVIDERS if n in settings.providers]
