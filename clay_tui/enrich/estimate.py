@@ -52,7 +52,8 @@ def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple
         return 0.0, "free"
     row = ws.db.execute(
         "SELECT COUNT(*), COALESCE(SUM(credits), 0) FROM cells WHERE table_id = ? AND"
-        " column_id = ? AND status IN ('found', 'no data', 'invalid', 'error')",
+        " column_id = ? AND status IN ('found', 'no data', 'invalid')",  # errors say nothing
+        # about hit rates (a missing key, an outage): they would drag the estimate to 0
         (table.id, spec.id or -1)).fetchone()
     if row[0] >= HISTORY_MIN_CELLS:
         return row[1] / row[0], "history"

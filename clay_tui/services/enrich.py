@@ -19,6 +19,7 @@ from clay_tui.enrich.run_info import RunInfo
 from clay_tui.enrich.run_info import run_info as _run_info
 from clay_tui.enrich.runner import Progress, Runner, RunSummary
 from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.errors import ClayError
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
 
@@ -78,11 +79,30 @@ def estimate_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelectio
     return estimate(ws, table, get_column(ws, table, column), rows)
 
 
+def missing_keys(ws: Workspace, spec: ColumnSpec) -> list[str]:
+    """Environment variables that live providers of this column need and do not have."""
+    info = ACTIONS[spec.action]
+    providers = dict.fromkeys(step.split(".", 1)[0] for step in info.step_costs(ws.settings, spec))
+    missing = []
+    for name in providers:
+        settings = ws.settings.providers.get(name)
+        if settings is not None and settings.mode == "live" and not settings.api_key:
+            missing.append(settings.api_key_env or f"a key for {name}")
+    return missing
+
+
 async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSelection, *,
                      max_credits: int | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None, **kwargs: object) -> RunSummary:
+    """Run a column over a row set; refuses before any call if a live provider has no key."""
     spec = get_column(ws, table, column)
+    missing = missing_keys(ws, spec)
+    if missing and "providers" not in kwargs:  # tests may hand in their own clients
+        raise ClayError(
+            f"{spec.name} cannot run: set {' and '.join(missing)} (or mode = \"sandbox\" for "
+            "that provider in config.toml); nothing was called."
+        )
     return await Runner(ws, table, spec, rows, max_credits=max_credits, on_progress=on_progress,
                         cancel=cancel, **kwargs).run()  # type: ignore[arg-type]
 
