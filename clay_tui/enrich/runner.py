@@ -343,10 +343,21 @@ class Runner:
                 "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ? WHERE id = ?",
                 (res.outcome.value if res is not None else cell.halt, now, step.attempt_id))
         values = {k: v for k, v in final.values.items() if k in self.spec.outputs}
-        self._store(cell.row_id, final.status, values or None, final.provider, credits, now,
-                    final.error)
+        if halted and self._has_result(cell.row_id):
+            # a forced re-run that made no call (stopped, out of credits) keeps the result the
+            # user already paid for, as reconcile does for an interrupted one
+            self.counts[final.status] += 1
+        else:
+            self._store(cell.row_id, final.status, values or None, final.provider, credits, now,
+                        final.error)
         self.credits += credits
         self.refunded += refunded
+
+    def _has_result(self, rid: int) -> bool:
+        row = self.ws.db.execute(
+            "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
+            (self.table.id, self.spec.id, rid)).fetchone()
+        return row is not None and row["status"] in (store.FOUND, store.NO_DATA, store.INVALID)
 
     # ------------------------------------------------------------ provider pools
     def _queue(self, provider: str) -> asyncio.Queue[Any]:
@@ -402,8 +413,12 @@ class Runner:
             return None
         if client.stopped is not None:  # bad key / quota: no more calls this run
             s = client.stopped
-            return error_result(provider, op, s.error_id or "stopped", s.message,
-                                sandbox=client.sandbox)
+            stopped = error_result(provider, op, s.error_id or "stopped", s.message,
+                                   sandbox=client.sandbox)
+            if step is not None:  # a hold reserved with an earlier step: the cell settles it
+                step.result = stopped
+                cell.steps.append(step)
+            return stopped
         if step is None:
             step = _Step(provider, op, cost)
             steps = [step]

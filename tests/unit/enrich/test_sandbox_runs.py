@@ -7,6 +7,7 @@ import time
 import pytest
 
 from clay_tui.config import parse_settings
+from clay_tui.enrich import store
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.services import credits as credits_svc
 from clay_tui.services import enrich, tables
@@ -185,3 +186,49 @@ async def test_half_a_name_is_missing_input_not_an_error(sbx_ws, leads):
     summary = await enrich.run_column(sbx_ws, leads, "Work Email",
                                       enrich.RowSelection("first", limit=1))
     assert summary.counts == {"missing input": 1} and summary.credits == 0
+
+
+async def test_stopped_verifier_releases_the_hold_reserved_with_the_finder(
+        tmp_path, clock, sandbox_url, monkeypatch):
+    """Hunter's key is bad: once its client is stopped, a verifier hold reserved together with a
+    Prospeo finder step must still be settled by the run, not left open for a later reconcile."""
+    raw = sandbox_raw_config()
+    raw["providers"]["hunter"].update(mode="live", base_url=sandbox_url + "/hunter",
+                                      api_key_env="HUNTER_API_KEY")
+    monkeypatch.setenv("HUNTER_API_KEY", "wrong-key")
+    ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
+    table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
+    enrich.add_column(ws, table, EMAIL)
+    summary = await enrich.run_column(ws, table, "Work Email",
+                                      enrich.RowSelection("first", limit=30))
+    assert summary.counts.get("error", 0) > 1
+    assert credits_svc.balance(ws).reserved == 0
+    open_attempts = ws.db.execute(
+        "SELECT COUNT(*) FROM attempts WHERE state = 'started'").fetchone()[0]
+    assert open_attempts == 0
+    ledger_matches_cells(ws, table, "Work Email")
+    ws.close()
+
+
+async def test_forced_rerun_that_cannot_run_keeps_the_paid_results(sbx_ws, leads):
+    """A forced re-run refused by its credit cap (or stopped) makes no call: the results the
+    user already paid for stay stored, in the cells and in the table."""
+    enrich.add_column(sbx_ws, leads, EMAIL)
+    first = await enrich.run_column(sbx_ws, leads, "Work Email",
+                                    enrich.RowSelection("first", limit=10))
+    assert first.counts["found"] > 0
+    spec = enrich.get_column(sbx_ws, leads, "Work Email")
+    before = {r: (c["status"], c["value"]) for r, c in
+              store.cell_rows(sbx_ws, leads.id, spec.id).items()}
+    emails = leads.frame.get_column("Work Email").head(10).to_list()
+    again = await enrich.run_column(sbx_ws, leads, "Work Email",
+                                    enrich.RowSelection("first", limit=10, force=True),
+                                    max_credits=0)
+    assert again.counts.get("not enough credits", 0) > 0 and again.credits == 0
+    after = {r: (c["status"], c["value"]) for r, c in
+             store.cell_rows(sbx_ws, leads.id, spec.id).items()}
+    for rid, (status, value) in before.items():
+        if status == "found":
+            assert after[rid] == (status, value)
+    assert leads.frame.get_column("Work Email").head(10).to_list() == emails
+    ledger_matches_cells(sbx_ws, leads, "Work Email")
