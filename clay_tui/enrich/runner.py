@@ -31,7 +31,7 @@ from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.errors import ClayError, InsufficientCredits
 from clay_tui.providers import http_action
-from clay_tui.providers.base import ProviderResult, error_result
+from clay_tui.providers.base import Outcome, ProviderResult, error_result
 from clay_tui.providers.client import ProviderClient
 from clay_tui.providers.registry import Providers
 from clay_tui.table import expressions
@@ -328,7 +328,7 @@ class Runner:
             if step.reservation is None:
                 continue
             res = step.result
-            if not halted and res is not None and res.billable and step.cost > 0:
+            if not halted and res is not None and step.cost > 0 and self._chargeable(step, res):
                 key = f"{step.key}:capture"
                 self.ledger.capture(step.reservation, step.cost, key=key)
                 credits += step.cost
@@ -352,6 +352,13 @@ class Runner:
                         final.error)
         self.credits += credits
         self.refunded += refunded
+
+    def _chargeable(self, step: _Step, res: ProviderResult) -> bool:
+        """Data found is charged; so is "no data" on a provider set to charge_on_no_data."""
+        if res.billable:
+            return True
+        ps = self.ws.settings.providers.get(step.provider)
+        return res.outcome is Outcome.NO_DATA and ps is not None and ps.charge_on_no_data
 
     def _has_result(self, rid: int) -> bool:
         row = self.ws.db.execute(

@@ -232,3 +232,23 @@ async def test_forced_rerun_that_cannot_run_keeps_the_paid_results(sbx_ws, leads
             assert after[rid] == (status, value)
     assert leads.frame.get_column("Work Email").head(10).to_list() == emails
     ledger_matches_cells(sbx_ws, leads, "Work Email")
+
+
+async def test_charge_on_no_data_charges_calls_that_find_nothing(tmp_path, clock, sandbox_url):
+    """providers.<name>.charge_on_no_data (Clearbit-style): a call that finds nothing is
+    charged too, and its no-data cell carries the charge."""
+    raw = sandbox_raw_config()
+    raw["providers"]["prospeo"]["charge_on_no_data"] = True
+    ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
+    table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
+    enrich.add_column(ws, table, ColumnSpec(
+        name="Mobile", action="find_mobile", inputs={"linkedin_url": "linkedin_url"}))
+    start = credits_svc.balance(ws).available
+    summary = await enrich.run_column(ws, table, "Mobile", enrich.RowSelection("first", limit=30))
+    cost = ws.settings.providers["prospeo"].credits_for("mobile_finder")
+    called = summary.counts.get("found", 0) + summary.counts.get("no data", 0)
+    assert summary.counts.get("no data", 0) > 0
+    assert summary.credits == cost * called
+    assert start - credits_svc.balance(ws).available == summary.credits
+    ledger_matches_cells(ws, table, "Mobile")
+    ws.close()
