@@ -238,6 +238,27 @@ async def test_add_column_from_an_action_and_from_a_recipe(sb_ws, sb_table, tmp_
         assert not isinstance(app.screen, AddColumnScreen)
 
 
+async def test_typing_a_recipe_path_as_the_form_opens_lands_in_the_recipe_field(
+        sb_ws, sb_table, tmp_path) -> None:
+    """The form opens on the Action list; a path typed there went nowhere and Enter
+    opened the list instead of adding the recipe."""
+    recipe = tmp_path / "clean.toml"
+    recipe.write_text('[[column]]\nname = "Company clean"\naction = "formula"\n'
+                      '[column.params]\nexpression = "lower(company)"\n', encoding="utf-8")
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "plus")
+        assert isinstance(app.screen, AddColumnScreen)
+        await pilot.press(*str(recipe))
+        await settle(pilot)
+        assert app.screen.query_one("#recipe-path", Input).value == str(recipe)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, AddColumnScreen)
+        assert "Company clean" in sb_table.columns
+
+
 def test_guess_column_by_name() -> None:
     cols = ["First Name", "surname", "Company_Domain", "LinkedIn", "phone_number"]
     assert guess_column("first_name", cols) == "First Name"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -135,6 +135,18 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#recipe-path" if self.recipe_default else "#action").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Text typed on the closed Action list is a recipe path: the list cannot take
+        it, and it went nowhere (then Enter opened the list instead of adding)."""
+        action = self.query_one("#action", Select)
+        if self.focused is action and event.is_printable and event.character not in (None, " "):
+            event.stop()
+            event.prevent_default()
+            field = self.query_one("#recipe-path", Input)
+            field.select_on_focus = False  # else the focus selects this first character
+            field.focus()
+            field.insert_text_at_cursor(event.character)
 
     # ------------------------------------------------------------ the action's form
     @on(Select.Changed, "#action")
