@@ -257,6 +257,12 @@ async def test_typing_a_recipe_path_as_the_form_opens_lands_in_the_recipe_field(
         await settle(pilot)
         assert not isinstance(app.screen, AddColumnScreen)
         assert "Company clean" in sb_table.columns
+        # once an action is picked, typing on its list is not a recipe path
+        await press(pilot, "plus")
+        app.screen.query_one("#action", Select).value = "formula"
+        await settle(pilot)
+        await press(pilot, "x")
+        assert app.screen.query_one("#recipe-path", Input).value == ""
 
 
 def test_guess_column_by_name() -> None:

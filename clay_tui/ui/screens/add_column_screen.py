@@ -137,10 +137,11 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         self.query_one("#recipe-path" if self.recipe_default else "#action").focus()
 
     def on_key(self, event: events.Key) -> None:
-        """Text typed on the closed Action list is a recipe path: the list cannot take
-        it, and it went nowhere (then Enter opened the list instead of adding)."""
+        """Text typed on the closed, unpicked Action list is a recipe path: the list
+        cannot take it, and it went nowhere (then Enter opened the list, not the recipe)."""
         action = self.query_one("#action", Select)
-        if self.focused is action and event.is_printable and event.character not in (None, " "):
+        if (self.focused is action and action.is_blank() and event.is_printable
+                and event.character not in (None, " ")):
             event.stop()
             event.prevent_default()
             field = self.query_one("#recipe-path", Input)
