@@ -94,7 +94,7 @@ KEYMAP: list[KeyAction] = [
     KeyAction("x", "export_csv", "Export the table to CSV", "screen"),
     KeyAction("ctrl+s", "save", "Save the table", "screen", True),
     # App-wide
-    KeyAction("b", "plans_billing", "Plans & Billing", "app"),
+    KeyAction("b", "plans_billing", "Plans & Billing (buy credits)", "app"),
     KeyAction("u", "credit_usage", "Credit usage", "app"),
     KeyAction("k", "providers", "Providers & keys (connect your own API key)", "app"),
     KeyAction("question_mark", "help", "Help: all keys", "app", True),

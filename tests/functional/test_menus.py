@@ -117,6 +117,20 @@ async def test_palette_runs_an_action(make_app) -> None:
         assert screen_of(app).view.sort == ("employees", True)
 
 
+async def test_palette_finds_plans_and_billing_by_buy_credits(make_app) -> None:
+    """Searching the palette for "buy credits" found nothing: the entry said only
+    "Plans & Billing"."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "buy credits")
+        await settle(pilot)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PlansBillingScreen"
+
+
 async def test_table_menu_export_csv(make_app, tmp_path) -> None:
     app = make_app()
     out = tmp_path / "out" / "leads.csv"
