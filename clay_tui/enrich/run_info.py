@@ -64,7 +64,9 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         " ORDER BY id DESC LIMIT 1", (table.id, spec.id)).fetchone()
     nruns = ws.db.execute("SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?",
                           (table.id, spec.id)).fetchone()[0]
-    rows_run = sum(counts.values())
+    # cells a run reached but never ran (stopped, out of credits, crashed) are not "run"
+    not_run = (store.CANCELLED, store.NO_CREDITS, store.INTERRUPTED)
+    rows_run = sum(n for status, n in counts.items() if status not in not_run)
     sandbox = all(ws.settings.providers[p].mode == "sandbox" for p in spec.providers
                   if p in ws.settings.providers)
     return RunInfo(

@@ -192,6 +192,8 @@ async def test_max_credits_caps_the_run(ws, tmp_path, monkeypatch):
     assert summary.credits <= 7 and summary.counts["found"] == 2
     assert summary.counts["not enough credits"] == 4
     assert_books_balance(ws)
+    info = enrich.run_info(ws, table, "Work Email")
+    assert (info.rows_run, info.percent_run) == (2, round(100 * 2 / 6, 1))  # 4 never ran
 
 
 async def test_cancel_starts_no_new_call_and_records_in_flight(ws, tmp_path, monkeypatch):
