@@ -597,8 +597,8 @@ class TableScreen(Screen[None]):
         """Deleting any column of an enrichment removes the whole enrichment column
         (spec, outputs, stored results; its spend history stays), after a yes."""
         outputs = list(spec.outputs.values())
-        many = f" and its {len(outputs)} columns" if len(outputs) > 1 else ""
-        items = [("remove", f"Remove {spec.name}{many}"), ("keep", "Keep it")]
+        what = f"its {len(outputs)} columns" if len(outputs) > 1 else "its column"
+        items = [("remove", f"Remove, with {what} and results (no undo)"), ("keep", "Keep it")]
         grid = self.grid
         x = grid.region.x + grid._gutter + grid._offsets[grid.cursor_col] - int(grid.scroll_x)
 
@@ -611,7 +611,7 @@ class TableScreen(Screen[None]):
             self._schedule_notes()
 
         self.app.push_screen(
-            PopupMenu(f"Remove {spec.name}? Not undoable", items, max(grid.region.x, x),
+            PopupMenu(f"Remove {spec.name}?", items, max(grid.region.x, x),
                       grid.region.y + 2),
             self._guarded(chosen),
         )
