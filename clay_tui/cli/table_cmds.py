@@ -52,11 +52,32 @@ def tables_cmd(obj: CliContext) -> None:
 @cli.command("export")
 @click.argument("table")
 @click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV: write cells that begin with = + - @ as they are (no formula-injection guard).",
+)
 @click.pass_obj
-def export_cmd(obj: CliContext, table: str, out: Path) -> None:
-    """Write TABLE (name or id) to OUT (.csv, .parquet or .xlsx)."""
+def export_cmd(obj: CliContext, table: str, out: Path, raw: bool) -> None:
+    """Write TABLE (name or id) to OUT (.csv, .parquet or .xlsx).
+
+    CSV cells and headers a spreadsheet would run as formulas get a leading ' unless --raw.
+    """
     from clay_tui.services import tables
 
     lead_table = tables.find_table(obj.workspace, table)
-    tables.export_table(obj.workspace, lead_table, out)
+    is_csv = Path(out).suffix.lower() == ".csv"
+    if raw and is_csv:
+        click.echo(
+            "clay-tui: --raw: the CSV guard is off; cells that begin with = + - @ are written"
+            " as they are and a spreadsheet may run them as formulas.",
+            err=True,
+        )
+    guarded = tables.export_table(obj.workspace, lead_table, out, raw=raw)
     click.echo(f"Exported {lead_table.name} ({lead_table.row_count} rows) to {out}.")
+    if guarded:
+        cells = f"{guarded:,} cell{'s' if guarded != 1 else ''}"
+        click.echo(
+            f"  note: {cells} that a spreadsheet would run as formulas (= + - @ ...) were written"
+            " with a leading ' so they read as text; --raw writes them as they are."
+        )

@@ -11,6 +11,7 @@ import polars as pl
 from clay_tui.clock import iso
 from clay_tui.errors import ClayError, TableLoadError, TableNotFound
 from clay_tui.table import registry
+from clay_tui.table.csv_guard import guard_frame
 from clay_tui.table.lead_table import (
     ROW_ID,
     SEQ_KEY,
@@ -186,8 +187,14 @@ def _snapshot_shape(ws: Workspace, table_id: int) -> tuple[int, int]:
         return 0, 0
 
 
-def export_table(ws: Workspace, table: LeadTable, out: Path) -> None:
-    """Write the table's data (no row ids) as CSV, Parquet or XLSX, chosen by extension."""
+def export_table(ws: Workspace, table: LeadTable, out: Path, *, raw: bool = False) -> int:
+    """Write the table's data (no row ids) as CSV, Parquet or XLSX, chosen by extension.
+
+    CSV is guarded against formula injection unless ``raw``: a text cell or header that a
+    spreadsheet would run (``=…``, ``+1+1``, ``@SUM(1)``...) is written with a leading ``'``
+    (see :mod:`clay_tui.table.csv_guard`). Returns how many cells and headers were guarded.
+    The file is written beside ``out`` and renamed over it, so ``out`` is never half-written.
+    """
     out = Path(out).expanduser()
     ext = out.suffix.lower()
     if ext not in (".csv", ".parquet", ".xlsx"):
@@ -198,9 +205,10 @@ def export_table(ws: Workspace, table: LeadTable, out: Path) -> None:
         raise ClayError(f"Folder {out.parent} does not exist.")
     frame = table.frame.drop(ROW_ID)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    guarded = 0
     try:
         if ext == ".csv":
-            frame.write_csv(tmp)
+            guarded = _write_csv(frame, tmp, raw=raw)
         elif ext == ".parquet":
             frame.write_parquet(tmp)
         else:
@@ -213,6 +221,24 @@ def export_table(ws: Workspace, table: LeadTable, out: Path) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+    return guarded
+
+
+def _csv_field(text: str) -> str:
+    """One header field quoted the way Polars quotes cells."""
+    if text == "" or any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _write_csv(frame: pl.DataFrame, path: Path, *, raw: bool) -> int:
+    header, guarded = list(frame.columns), 0
+    if not raw:
+        frame, header, guarded = guard_frame(frame)
+    with open(path, "wb") as fh:
+        fh.write((",".join(_csv_field(name) for name in header) + "\n").encode("utf-8"))
+        frame.write_csv(fh, include_header=False)
+    return guarded
 
 
 def save_all(ws: Workspace) -> None:

@@ -781,11 +781,13 @@ class TableScreen(Screen[None]):
         try:
             if not path:
                 raise ClayError("Give a file name to export to.")
-            table_service.export_table(self.ws, self.table, Path(path).expanduser())
+            guarded = table_service.export_table(self.ws, self.table, Path(path).expanduser())
         except ClayError as exc:
             self.post_message(JobDone(str(exc), error=True))
         else:
-            self.post_message(JobDone(f"Exported {self.table.name} to {path}."))
+            note = f" {guarded:,} cell(s) that would run as formulas got a leading '." \
+                if guarded else ""
+            self.post_message(JobDone(f"Exported {self.table.name} to {path}.{note}"))
 
     def on_job_done(self, message: JobDone) -> None:
         self.notify(message.text, severity="error" if message.error else "information", timeout=4)
