@@ -66,6 +66,14 @@ def inert(text: str) -> str:
     return text.translate(_ONE_LINE)
 
 
+def inert_chars(text: str) -> str:
+    """Like :func:`inert`, one placeholder per character (``\r\n`` stays two), so positions in
+    the result are positions in ``text`` (an input field's cursor and selection)."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return text.translate(_ONE_LINE)
+
+
 def inert_lines(text: str) -> str:
     """Like :func:`inert`, but line breaks stay line breaks (``\\r\\n`` and lone CR -> ``\\n``)."""
     if _UNSAFE.search(text) is None:

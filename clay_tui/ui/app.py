@@ -14,12 +14,15 @@ from textual.app import App
 from textual.dom import DOMNode
 
 from clay_tui.errors import ClayError
+from clay_tui.table.inert import inert, inert_lines
 from clay_tui.ui.commands import ClayCommands
 from clay_tui.ui.keymap import bindings_for
 from clay_tui.ui.screens.help_screen import HelpScreen
 from clay_tui.ui.screens.table_screen import TableScreen
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from clay_tui.table.lead_table import LeadTable
     from clay_tui.workspace import Workspace
 
@@ -43,6 +46,26 @@ class ClayApp(App[None]):
         table, target = self._initial
         self._table_screen = TableScreen(self.ws, table, target)
         self.push_screen(self._table_screen)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text: they carry column, table and file names, search
+        and filter texts and provider errors, which are never markup (``[/]`` used to crash
+        the app) and never reach the terminal as escape codes. ``markup`` is ignored."""
+        super().notify(
+            inert_lines(str(message)),
+            title=inert(str(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     @property
     def table_screen(self) -> TableScreen | None:

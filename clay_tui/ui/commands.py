@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
+from clay_tui.table.inert import inert
 from clay_tui.ui.keymap import KEYMAP
 
 
@@ -37,18 +39,20 @@ class ClayCommands(Provider):
         if table_screen is not None and table_screen.view is not None:
             for column in sorted(table_screen.view.hidden):
                 yield (
-                    f"Show column: {column}",
+                    f"Show column: {inert(column)}",
                     "Bring back a hidden column",
                     partial(table_screen.show_column, column),
                 )
 
     async def discover(self) -> Hits:
         for text, help_text, runner in self._entries():
-            yield DiscoveryHit(text, runner, help=help_text)
+            # escape: a column named "[/]" is text, not markup (the palette parses its entries)
+            yield DiscoveryHit(escape(text), runner, text=text, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, help_text, runner in self._entries():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), runner, help=help_text)
+                yield Hit(score, matcher.highlight(escape(text)), runner, text=text,
+                          help=help_text)

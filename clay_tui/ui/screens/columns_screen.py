@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 
+from clay_tui.ui.plain import plain
+
 
 class ColumnsScreen(ModalScreen[set[str] | None]):
     """Dismisses with the set of columns to hide (None when cancelled)."""
@@ -34,7 +36,7 @@ class ColumnsScreen(ModalScreen[set[str] | None]):
         with Vertical() as box:
             box.border_title = "Columns"
             yield SelectionList[str](
-                *[(name, name, name not in self.hidden) for name in self.columns]
+                *[(plain(name), name, name not in self.hidden) for name in self.columns]
             )
             yield Static("Space toggles · Enter applies · Esc cancels", id="columns-hint")
 

@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from clay_tui.ui.plain import plain
+
 MenuItem = tuple[str, str] | None  # (id, label); None draws a separator
 HOTKEY = re.compile(r"\((\S)\)\s*$")  # a label ending in "(i)" is chosen by pressing i
 
@@ -39,9 +41,9 @@ class PopupMenu(ModalScreen[str | None]):
         }
 
     def compose(self) -> ComposeResult:
-        options = [Option(item[1], id=item[0]) if item else None for item in self.items]
+        options = [Option(plain(item[1]), id=item[0]) if item else None for item in self.items]
         menu = OptionList(*options, id="menu")
-        menu.border_title = self.title_text
+        menu.border_title = plain(self.title_text)
         yield menu
 
     def on_mount(self) -> None:

@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from clay_tui.services import enrich as enrich_service
+from clay_tui.table.inert import inert
+from clay_tui.ui.plain import plain
 
 if TYPE_CHECKING:
     from clay_tui.services.enrich import ColumnSpec, RunInfo
@@ -52,6 +54,12 @@ def _when(iso_text: str | None) -> str:
     return iso_text[:16].replace("T", " ") + " UTC"
 
 
+def _text(value: str) -> Text:
+    """Data (names, conditions, provider errors) as literal, inert text: a str cell of a rich
+    Table would be parsed as markup."""
+    return Text(inert(value))
+
+
 def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     """The numbers of one column's Run Info as a two-column table."""
     t = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
@@ -60,16 +68,17 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     mode = Text("sandbox (simulated answers, not real providers)", style="bold yellow") \
         if info.sandbox else Text("live providers", style="bold")
     t.add_row("Mode", mode)
-    t.add_row("Action", f"{info.action} · providers {' → '.join(info.providers) or 'none'}")
+    t.add_row("Action",
+              _text(f"{info.action} · providers {' → '.join(info.providers) or 'none'}"))
     if spec.condition:
-        t.add_row("Only run if", spec.condition)
+        t.add_row("Only run if", _text(spec.condition))
     t.add_row("Auto-update", "on" if spec.auto_update else "off")
     t.add_row("", "")
     t.add_row("Credits spent", Text(f"{info.credits_spent:,}", style="bold"))
     t.add_row("  charged", f"{info.credits_charged:,}")
     t.add_row("  refunded", f"{info.refunds:,}")
     per = " · ".join(f"{p} {n:,}" for p, n in sorted(info.per_provider.items())) or "none"
-    t.add_row("  by provider", per)
+    t.add_row("  by provider", _text(per))
     t.add_row("", "")
     t.add_row("Rows run", f"{info.rows_run:,} of {info.rows:,} ({info.percent_run:g} %)")
     for key, label in STATES:
@@ -82,11 +91,11 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     last = _when(info.last_run_at)
     if info.last_run_status:
         last += f" ({info.last_run_status})"
-    t.add_row("Runs", f"{info.runs:,} · last {last}")
+    t.add_row("Runs", _text(f"{info.runs:,} · last {last}"))
     errors = info.recent_errors
-    t.add_row("Recent errors", errors[0] if errors else "none")
+    t.add_row("Recent errors", _text(errors[0]) if errors else "none")
     for message in errors[1:]:
-        t.add_row("", message)
+        t.add_row("", _text(message))
     return t
 
 
@@ -110,7 +119,7 @@ class RunInfoScreen(ModalScreen[None]):
     def body(self) -> Table | Text:
         if self.spec is None or self.info is None:
             return Text(
-                f"{self.column} is not an enrichment column: it holds input data, "
+                f"{inert(self.column)} is not an enrichment column: it holds input data, "
                 "never runs, and costs nothing.\n\nAdd one with + (Add enrichment column).")
         return run_info_table(self.info, self.spec)
 
@@ -121,7 +130,7 @@ class RunInfoScreen(ModalScreen[None]):
                 title += f" (fills {self.column})"
             if self.info is not None and self.info.sandbox:
                 title += " · SANDBOX"
-            scroll.border_title = title
+            scroll.border_title = plain(title)
             scroll.border_subtitle = "Esc closes"
             yield Static(self.body(), id="run-info-body")
 

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
+from clay_tui.table.inert import inert
 from clay_tui.ui.enrich_runs import EnrichRuns, RunRequest
 from clay_tui.ui.keymap import bindings_for
 from clay_tui.ui.messages import (
@@ -435,7 +436,7 @@ class TableScreen(Screen[None]):
         if grid.move_to_column(name):
             return True
         for col in grid.columns:
-            if col.lower() == name.lower():
+            if col.lower() == name.lower() or inert(col).lower() == name.lower():
                 return grid.move_to_column(col)
         matches = [c for c in grid.columns if c.lower().startswith(name.lower())] if name else []
         return grid.move_to_column(matches[0]) if matches else False

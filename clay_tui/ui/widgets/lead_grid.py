@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from clay_tui.table.inert import inert
 from clay_tui.ui.keymap import bindings_for
 
 if TYPE_CHECKING:
@@ -33,17 +34,17 @@ NUMERIC = {"int", "float"}
 
 
 def format_value(value: Any) -> str:
-    """How a cell reads on screen: empty for null, one line always."""
+    """How a cell reads on screen: empty for null, one line always, and inert: control
+    characters (ESC, BS, CR...) show as placeholders (``␛``), never reach the terminal."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.15g}" if value == value else "NaN"
-    text = str(value)
-    if "\n" in text or "\r" in text or "\t" in text:
-        text = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
-    return text
+    if isinstance(value, int):
+        return str(value)
+    return inert(str(value))
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:
@@ -113,6 +114,7 @@ class LeadGrid(ScrollView, can_focus=True):
         self.busy = False  # a worker is changing the view: do not read it
         self._columns: list[str] = []
         self._labels: list[str] = []
+        self._titles: list[str] = []  # column names as drawn (inert)
         self._numeric: list[bool] = []
         self._widths: dict[str, int] = {}
         self._offsets: list[int] = []  # x of each column in the data area
@@ -186,6 +188,7 @@ class LeadGrid(ScrollView, can_focus=True):
         self._row_count = self.view.row_count
         labels = [self.table.dtype_label(c) for c in self._columns]
         self._labels = labels
+        self._titles = [inert(c) for c in self._columns]
         self._numeric = [label in NUMERIC for label in labels]
         missing = [c for c in self._columns if c not in self._widths]
         if widths or missing:
@@ -219,7 +222,7 @@ class LeadGrid(ScrollView, can_focus=True):
                     sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
         for col in columns:
             label = self.table.dtype_label(col)
-            width = max(cell_len(col) + 2, len(label), sample.get(col, 0), MIN_WIDTH)
+            width = max(cell_len(inert(col)) + 2, len(label), sample.get(col, 0), MIN_WIDTH)
             self._widths[col] = min(width, MAX_WIDTH)
 
     def _row(self, index: int) -> tuple[int, list[str]] | None:
@@ -410,13 +413,14 @@ class LeadGrid(ScrollView, can_focus=True):
         for index in self._visible_columns(data_width):
             col = self._columns[index]
             w = self._widths[col]
+            title = self._titles[index]
             if y == 0:
                 mark = ""
                 style = head
                 if sort is not None and sort[0] == col:
                     mark = " ▼" if sort[1] else " ▲"
                     style = sorted_style
-                text = _fit(col, w - len(mark)) + mark if w > len(mark) + 1 else _fit(col, w)
+                text = _fit(title, w - len(mark)) + mark if w > len(mark) + 1 else _fit(title, w)
             else:
                 text, style = _fit(self._labels[index], w), head
             if index == self.cursor_col:

@@ -15,6 +15,10 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
+from clay_tui.table.inert import inert
+from clay_tui.ui.plain import plain, plain_lines
+from clay_tui.ui.widgets.inert_input import InertInput
+
 
 class PromptBar(Vertical):
     DEFAULT_CSS = """
@@ -47,7 +51,7 @@ class PromptBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static("", id="prompt-label")
-            yield Input(id="prompt-input", select_on_focus=False, compact=True)
+            yield InertInput(id="prompt-input", select_on_focus=False, compact=True)
         yield Static("", id="prompt-error")
 
     @property
@@ -67,10 +71,12 @@ class PromptBar(Vertical):
         """Open the prompt for one question."""
         self.mode = mode
         self.context = context
-        self.query_one("#prompt-label", Static).update(label)
+        self.query_one("#prompt-label", Static).update(plain(label))
         field = self.query_one("#prompt-input", Input)
-        field.suggester = (
-            SuggestFromList(suggestions, case_sensitive=False) if suggestions else None
+        field.suggester = (  # suggestions are drawn as typed: make them inert first
+            SuggestFromList([inert(s) for s in suggestions], case_sensitive=False)
+            if suggestions
+            else None
         )
         field.placeholder = placeholder
         field.value = value
@@ -81,7 +87,7 @@ class PromptBar(Vertical):
 
     def show_error(self, text: str | None) -> None:
         error = self.query_one("#prompt-error", Static)
-        error.update(text or "")
+        error.update(plain_lines(text or ""))
         error.set_class(bool(text), "-shown")
 
     def close(self) -> None:

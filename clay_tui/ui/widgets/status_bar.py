@@ -18,6 +18,7 @@ from textual.widget import Widget
 
 from clay_tui.errors import ClayError
 from clay_tui.services.credits import credits_summary
+from clay_tui.table.inert import inert
 
 if TYPE_CHECKING:
     from clay_tui.workspace import Workspace
@@ -69,7 +70,7 @@ class StatusBar(Widget):
         try:
             summary = credits_summary(self.ws)
         except ClayError as exc:
-            text, level = f"credits: {exc}", "error"
+            text, level = inert(f"credits: {exc}"), "error"
         else:
             text = f"{summary.available:,} credits"
             if summary.source != "ledger":
@@ -80,7 +81,7 @@ class StatusBar(Widget):
             self.refresh()
 
     def show_table(self, name: str, visible: int, total: int) -> None:
-        self.table_name = name
+        self.table_name = inert(name)
         if visible == total:
             self.rows_text = f"{visible:,} rows"
         else:
@@ -88,7 +89,7 @@ class StatusBar(Widget):
         self.refresh()
 
     def show_cell(self, column: str | None, row: int) -> None:
-        self.cell_text = "" if column is None else f"{column} · row {row + 1:,}"
+        self.cell_text = "" if column is None else f"{inert(column)} · row {row + 1:,}"
         self.refresh()
 
     def show_filter(self, text: str | None) -> None:
@@ -97,7 +98,7 @@ class StatusBar(Widget):
 
     def show_busy(self, text: str | None) -> None:
         """A short note while a worker recomputes the view ("sorting…")."""
-        self.busy_text = text
+        self.busy_text = inert(text) if text else text
         self.refresh()
 
     def show_auto_update(self, on: bool, pending: int | None = None) -> None:
@@ -108,7 +109,7 @@ class StatusBar(Widget):
 
     def show_run(self, text: str | None) -> None:
         """An enrichment run's progress ("Work Email 34/190 · 12 credits"), or None."""
-        self.run_text = text
+        self.run_text = inert(text) if text else text
         self.refresh()
 
     @property

@@ -7,6 +7,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Static
 
+from clay_tui.ui.plain import plain
+
 
 class TableHeader(Horizontal):
     DEFAULT_CSS = """
@@ -26,7 +28,7 @@ class TableHeader(Horizontal):
         yield Static("? help · ctrl+p commands", id="hdr-info")
 
     def set_name(self, name: str) -> None:
-        self.query_one("#hdr-name", Static).update(name)
+        self.query_one("#hdr-name", Static).update(plain(name))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
