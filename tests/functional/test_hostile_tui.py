@@ -17,7 +17,9 @@ import polars as pl
 import pytest
 from textual.widgets import Input
 
+from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
+from clay_tui.services.enrich import ColumnSpec
 from clay_tui.table.inert import is_inert
 from clay_tui.ui.app import ClayApp
 from tests.functional.driving import SIZE, grid_of, press, screen_of, settle, type_text
@@ -246,3 +248,39 @@ async def test_hostile_header_through_every_screen(workspace, tmp_path: Path, te
         await settle(pilot)
         assert_inert(app)  # the palette lists the hidden column
         await press(pilot, "escape")
+
+
+# ------------------------------------------------------------ an enrichment column named by a stranger
+
+EVIL_COLUMN = "[/]Work\x1b]0;pwned\x07 Email\x1b[2J"
+
+
+async def test_hostile_enrichment_column_through_its_screens(sb_ws, sb_table) -> None:
+    """An enrichment column whose name is markup and escape codes, run on the sandbox so it
+    has spend: its column menu, Run Info, edit form, run dialog, the add-column form (which
+    lists it), credit usage, Plans & Billing and the credits summary all show it as text."""
+    from clay_tui.ui.widgets.status_bar import StatusBar
+
+    spec = ColumnSpec(name=EVIL_COLUMN, action="find_work_email",
+                      inputs={"first_name": "first_name", "last_name": "last_name",
+                              "company": "company"})
+    enrich_service.add_column(sb_ws, sb_table, spec)
+    await enrich_service.run_column(sb_ws, sb_table, EVIL_COLUMN,
+                                    enrich_service.RowSelection("first", limit=3))
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert grid_of(app).move_to_column(EVIL_COLUMN)
+        await settle(pilot)
+        assert "[/]Work␛]0;pwned␇ Email␛[2J" in assert_inert(app)
+        for key in ("m", "i", "e", "r", "plus", "u", "b"):
+            await press(pilot, key)
+            assert app.screen is not screen, key
+            assert_inert(app)
+            await press(pilot, "escape")
+            await settle(pilot)
+            assert app.screen is screen, key
+        await pilot.click(StatusBar, offset=(SIZE[0] - 5, 0))  # the credits summary
+        await settle(pilot)
+        assert_inert(app)

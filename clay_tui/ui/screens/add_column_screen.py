@@ -24,6 +24,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services.enrich import ColumnSpec
+from clay_tui.ui.plain import plain, plain_lines
+from clay_tui.ui.widgets.inert_input import InertInput
 
 if TYPE_CHECKING:
     from clay_tui.config import Settings
@@ -105,11 +107,11 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         settings = self.ws.settings
         with VerticalScroll() as box:
-            box.border_title = f"Add enrichment column to {self.table.name}"
+            box.border_title = plain(f"Add enrichment column to {self.table.name}")
             box.border_subtitle = "Esc cancels"
             with Horizontal(classes="row"):
                 yield Label("Recipe file")
-                yield Input(self.recipe_default, id="recipe-path",
+                yield InertInput(self.recipe_default, id="recipe-path",
                             placeholder="path/to/recipe.toml", compact=True)
                 yield Button("Add from recipe", id="recipe-add", compact=True)
             yield Static("— or build a column from an action —", id="or")
@@ -123,11 +125,12 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             yield Vertical(id="action-params")
             with Horizontal(classes="row"):
                 yield Label("Only run if")
-                yield Input(id="condition", placeholder="optional, e.g. email IS NULL",
+                yield InertInput(id="condition", placeholder="optional, e.g. email IS NULL",
                             compact=True)
             with Horizontal(classes="row"):
                 yield Label("Column name")
-                yield Input(id="column-name", placeholder="the output column", compact=True)
+                yield InertInput(id="column-name", placeholder="the output column",
+                                 compact=True)
             yield Static("", id="add-error")
             with Horizontal(id="add-buttons"):
                 yield Button("Add column", id="add-go", variant="primary", compact=True)
@@ -169,7 +172,7 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         self.query_one("#action-desc", Static).update(
             f"{info.description} Fills: {', '.join(info.outputs)}.")
         columns = list(self.table.columns)
-        options = [(c, c) for c in columns]
+        options = [(plain(c), c) for c in columns]
         rows: list[Widget] = []
         for inp in info.inputs:
             guess = guess_column(inp.name, columns, info.slug)
@@ -242,7 +245,7 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
 
     # ------------------------------------------------------------ answers
     def show_error(self, text: str | None) -> None:
-        self.query_one("#add-error", Static).update(text or "")
+        self.query_one("#add-error", Static).update(plain_lines(text or ""))
 
     @on(Button.Pressed, "#add-go")
     @on(Input.Submitted, "#condition, #column-name, #action-params Input")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -18,6 +19,8 @@ from textual.widgets import Button, DataTable, Input, Static, Tab, Tabs
 from clay_tui.credits.reports import UsageReport, has_table
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
+from clay_tui.table.inert import inert
+from clay_tui.ui.plain import markup_safe, plain
 from clay_tui.ui.widgets.credit_bar_chart import CreditBarChart
 from clay_tui.workspace import Workspace
 
@@ -64,7 +67,8 @@ class CreditUsageScreen(Screen[None]):
         yield Static("Credit usage", id="cu-title")
         with VerticalScroll(id="cu-scroll"):
             with Horizontal(id="cu-controls"):
-                yield Button(self._scope_label(), id="cu-scope", disabled=self.table_id is None)
+                yield Button(plain(self._scope_label()), id="cu-scope",
+                             disabled=self.table_id is None)
                 yield Static("from")
                 yield Input(placeholder="YYYY-MM-DD", id="cu-since")
                 yield Static("to")
@@ -132,8 +136,9 @@ class CreditUsageScreen(Screen[None]):
         table.clear(columns=True)
         table.add_columns(self.by.capitalize(), "spent", "refunded", "net", "charges")
         for r in report.rows:
-            table.add_row(
-                r.label, f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}", f"{r.charges:,}"
+            table.add_row(  # a str cell would be parsed as markup: names are data
+                Text(inert(r.label)),
+                f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}", f"{r.charges:,}",
             )
         self.query_one(CreditBarChart).show([(r.label, r.net, r.refunded) for r in report.rows])
         span = (
@@ -143,7 +148,8 @@ class CreditUsageScreen(Screen[None]):
         where = self._scope_label().replace("This table: ", "table ")
         self.query_one("#cu-summary", Static).update(
             f"[b]{report.net:,}[/b] credits net ({report.spent:,} spent, {report.refunded:,} "
-            f"refunded, {sum(r.charges for r in report.rows):,} charged calls) · {where} · {span}"
+            f"refunded, {sum(r.charges for r in report.rows):,} charged calls) · "
+            f"{markup_safe(where)} · {span}"
         )
 
     # ------------------------------------------------------------ controls
@@ -190,7 +196,7 @@ class CreditUsageScreen(Screen[None]):
         if self.table_id is None:
             return
         self.scope_table = not self.scope_table
-        self.query_one("#cu-scope", Button).label = self._scope_label()
+        self.query_one("#cu-scope", Button).label = plain(self._scope_label())
         self.reload()
 
     def action_export(self) -> None:

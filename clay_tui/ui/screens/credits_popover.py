@@ -8,6 +8,7 @@ key away.
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,8 @@ from textual.widgets import Static
 
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as credits_service
+from clay_tui.table.inert import inert
+from clay_tui.ui.plain import plain_lines
 from clay_tui.workspace import Workspace
 
 
@@ -34,7 +37,7 @@ def summary_table(ws: Workspace, table_id: int | None, table_name: str | None) -
     since = overview.period_start
     if table_id is not None:
         spent = credits_service.usage_report(ws, "table", table_id=table_id, since=since).net
-        grid.add_row(f"{table_name} this period", f"{spent:,}")
+        grid.add_row(Text(f"{inert(table_name)} this period"), f"{spent:,}")
     everywhere = credits_service.usage_report(ws, "table", since=since).net
     grid.add_row("Workspace this period", f"{everywhere:,}")
     forfeit = f", -{renewal.forfeit:,} over the cap" if renewal.forfeit else ""
@@ -83,7 +86,9 @@ class CreditsPopover(ModalScreen[str | None]):
             self.numbers = summary_table(self.ws, self.table_id, self.table_name)
         except ClayError as exc:
             self.numbers = str(exc)
-        self.query_one("#cp-numbers", Static).update(self.numbers)
+        numbers = self.numbers
+        self.query_one("#cp-numbers", Static).update(
+            numbers if isinstance(numbers, Table) else plain_lines(numbers))
 
     def action_choose(self, choice: str | None) -> None:
         self.dismiss(choice)

@@ -19,6 +19,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from clay_tui.errors import ClayError, ColumnSpecError
 from clay_tui.services import enrich as enrich_service
+from clay_tui.ui.plain import plain, plain_lines
+from clay_tui.ui.widgets.inert_input import InertInput
 
 if TYPE_CHECKING:
     from clay_tui.services.enrich import ColumnSpec
@@ -60,14 +62,14 @@ class EditColumnScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         spec = self.spec
         with Vertical() as box:
-            box.border_title = f"Edit {spec.name} ({spec.action})"
+            box.border_title = plain(f"Edit {spec.name} ({spec.action})")
             box.border_subtitle = "Esc cancels"
             with Horizontal(classes="row"):
                 yield Label("Name")
-                yield Input(spec.name, id="edit-name", compact=True)
+                yield InertInput(spec.name, id="edit-name", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Only run if")
-                yield Input(spec.condition or "", id="edit-condition", compact=True,
+                yield InertInput(spec.condition or "", id="edit-condition", compact=True,
                             placeholder="optional, e.g. email IS NULL")
             with Horizontal(classes="row"):
                 yield Label("Spend limit")
@@ -85,7 +87,7 @@ class EditColumnScreen(ModalScreen[str | None]):
         self.query_one("#edit-name", Input).focus()
 
     def show_error(self, text: str | None) -> None:
-        self.query_one("#edit-error", Static).update(text or "")
+        self.query_one("#edit-error", Static).update(plain_lines(text or ""))
 
     @on(Button.Pressed, "#edit-save")
     @on(Input.Submitted)

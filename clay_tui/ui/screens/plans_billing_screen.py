@@ -8,6 +8,7 @@ Buying asks for confirmation first.
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,6 +17,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
+from clay_tui.table.inert import inert
 from clay_tui.workspace import Workspace
 
 
@@ -127,8 +129,8 @@ class PlansBillingScreen(Screen[None]):
                 e.kind,
                 f"{e.amount:+,}" if e.amount else "0",
                 e.bucket,
-                where,
-                e.note,
+                Text(inert(where)),  # str cells are parsed as markup: names are data
+                Text(inert(e.note or "")),
             )
 
     @staticmethod

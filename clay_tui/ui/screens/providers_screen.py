@@ -19,6 +19,8 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Static
 
 from clay_tui.errors import ClayError
 from clay_tui.services import providers as svc
+from clay_tui.table.inert import inert
+from clay_tui.ui.plain import plain_lines
 from clay_tui.workspace import Workspace
 
 COLUMNS = ("provider", "mode", "billing", "key", "endpoint", "last error")
@@ -139,7 +141,7 @@ class ProvidersScreen(Screen[None]):
         for s in self.statuses:
             table.add_row(
                 s.display_name, _mode_cell(s), _billing_cell(s), _key_cell(s), _endpoint(s),
-                Text(s.last_error or "", style="red"), key=s.name)
+                Text(inert(s.last_error or ""), style="red"), key=s.name)
         if self.statuses:
             table.move_cursor(row=min(max(row, 0), len(self.statuses) - 1))
             self._select(self.statuses[table.cursor_row].name)
@@ -169,7 +171,7 @@ class ProvidersScreen(Screen[None]):
                     f"{s.timeout_s:g} s")
         if s.last_error_at:
             text.append(f"\nlast error {s.last_error_at[:16].replace('T', ' ')}: "
-                        f"{s.last_error}", style="red")
+                        f"{inert(s.last_error or '')}", style="red")
         return text
 
     def _notes(self, s: svc.ProviderStatus) -> str:
@@ -197,7 +199,7 @@ class ProvidersScreen(Screen[None]):
     # ------------------------------------------------------------ results
     def _say(self, text: str, *, error: bool = False) -> None:
         result = self.query_one("#pk-result", Static)
-        result.update(text)
+        result.update(plain_lines(text))  # provider answers are data, never markup
         result.set_class(error, "-error")
         result.set_class(not error, "-ok")
 

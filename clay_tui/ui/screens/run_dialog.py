@@ -23,6 +23,7 @@ from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services.credits import credits_summary
 from clay_tui.services.enrich import RowSelection
+from clay_tui.ui.plain import plain, plain_lines
 
 if TYPE_CHECKING:
     from clay_tui.services.enrich import Estimate
@@ -120,7 +121,7 @@ class RunDialog(ModalScreen[RunChoice | None]):
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Run {self.column}"
+            box.border_title = plain(f"Run {self.column}")
             box.border_subtitle = "↑↓ Enter choose rows · r runs · Esc cancels"
             yield Label("Which rows?")
             with RadioSet(id="run-rows"):
@@ -201,12 +202,12 @@ class RunDialog(ModalScreen[RunChoice | None]):
         if est is None:
             estimate_w.update("")
             warning_w.update("")
-            error_w.update(error or "")
+            error_w.update(plain_lines(error or ""))
             confirm.add_class("hidden")
             go.disabled = True
             return
         error_w.update("")
-        estimate_w.update("\n".join(estimate_lines(est)))
+        estimate_w.update(plain_lines("\n".join(estimate_lines(est))))
         warnings = []
         if est.rows_to_run == 0 and not est.dependents:
             warnings.append("Nothing to run in these rows.")

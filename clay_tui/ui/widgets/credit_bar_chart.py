@@ -9,6 +9,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from clay_tui.table.inert import inert
+
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 
@@ -35,7 +37,7 @@ class CreditBarChart(Widget):
         self.rows: list[tuple[str, int, int]] = []  # label, net, refunded
 
     def show(self, rows: list[tuple[str, int, int]]) -> None:
-        self.rows = rows
+        self.rows = [(inert(label), net, refunded) for label, net, refunded in rows]
         self.refresh(layout=True)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001
