@@ -250,7 +250,7 @@ async def test_hostile_header_through_every_screen(workspace, tmp_path: Path, te
         await press(pilot, "escape")
 
 
-# ------------------------------------------------------------ an enrichment column named by a stranger
+# ------------------------------------------------------------ an enrichment column, hostile name
 
 EVIL_COLUMN = "[/]Work\x1b]0;pwned\x07 Email\x1b[2J"
 
