@@ -284,3 +284,19 @@ async def test_hostile_enrichment_column_through_its_screens(sb_ws, sb_table) ->
         await pilot.click(StatusBar, offset=(SIZE[0] - 5, 0))  # the credits summary
         await settle(pilot)
         assert_inert(app)
+
+
+async def test_editing_a_hostile_cell_changes_nothing_unless_typed(workspace, tmp_path) -> None:
+    """The edit prompt holds the cell as stored and draws it inert: Enter on it unchanged
+    keeps the escape codes as data (it used to store the placeholders, or draw ESC raw)."""
+    value = "\x1b[31mred\x1b[0m\nline2"
+    path = write_hostile(tmp_path / "e.parquet", "note", [value])
+    table = table_service.open_table(workspace, path)
+    app = ClayApp(workspace, table)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "right", "enter")
+        assert screen_of(app).prompt.is_open
+        assert "␛[31mred␛[0m⏎line2" in assert_inert(app)
+        await press(pilot, "enter")
+        assert table.row(1)["note"] == value

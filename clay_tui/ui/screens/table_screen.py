@@ -457,7 +457,7 @@ class TableScreen(Screen[None]):
         self.prompt.ask(
             "edit",
             f"{column}:",
-            self.grid.current_value_text(),
+            self.grid.current_edit_text(),
             context=(row_id, column),
             placeholder="empty = no value",
         )

@@ -178,6 +178,16 @@ class LeadGrid(ScrollView, can_focus=True):
             return ""
         return row[1][self.cursor_col]
 
+    def current_edit_text(self) -> str:
+        """The current cell for the edit prompt: a text cell exactly as stored (the prompt draws
+        it inert), so Enter on it unchanged changes nothing; other types as shown."""
+        row_id, column = self.current_row_id(), self.current_column
+        if self.table is not None and row_id is not None and column is not None:
+            value = self.table.row(row_id).get(column)
+            if isinstance(value, str):
+                return value
+        return self.current_value_text()
+
     def reload(self, widths: bool = False) -> None:
         """Re-read the view's shape after any change; drops the window cache."""
         self._win_rows = []
