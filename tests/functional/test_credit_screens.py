@@ -218,7 +218,7 @@ async def test_usage_scope_grouping_dates_and_export(seeded, tmp_path: Path) -> 
         table = screen.query_one("#cu-table", DataTable)
 
         def labels() -> list[str]:
-            return [table.get_row_at(i)[0] for i in range(table.row_count)]
+            return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
         assert labels() == ["leads / Mobile", "leads / Work email"]
         await pilot.click("#cu-scope")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -19,7 +18,6 @@ from textual.widgets import Button, DataTable, Input, Static, Tab, Tabs
 from clay_tui.credits.reports import UsageReport, has_table
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
-from clay_tui.table.inert import inert
 from clay_tui.ui.plain import markup_safe, plain
 from clay_tui.ui.widgets.credit_bar_chart import CreditBarChart
 from clay_tui.workspace import Workspace
@@ -136,8 +134,8 @@ class CreditUsageScreen(Screen[None]):
         table.clear(columns=True)
         table.add_columns(self.by.capitalize(), "spent", "refunded", "net", "charges")
         for r in report.rows:
-            table.add_row(  # a str cell would be parsed as markup: names are data
-                Text(inert(r.label)),
+            table.add_row(  # a str cell is parsed as markup: names are data, escape them
+                markup_safe(r.label),
                 f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}", f"{r.charges:,}",
             )
         self.query_one(CreditBarChart).show([(r.label, r.net, r.refunded) for r in report.rows])

@@ -8,7 +8,6 @@ Buying asks for confirmation first.
 from __future__ import annotations
 
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -17,7 +16,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
-from clay_tui.table.inert import inert
+from clay_tui.ui.plain import markup_safe
 from clay_tui.workspace import Workspace
 
 
@@ -129,8 +128,8 @@ class PlansBillingScreen(Screen[None]):
                 e.kind,
                 f"{e.amount:+,}" if e.amount else "0",
                 e.bucket,
-                Text(inert(where)),  # str cells are parsed as markup: names are data
-                Text(inert(e.note or "")),
+                markup_safe(where),  # str cells are parsed as markup: names are data
+                markup_safe(e.note or ""),
             )
 
     @staticmethod
