@@ -120,7 +120,7 @@ def usage_cmd(
     elif as_csv:
         w = csv.writer(sys.stdout)
         w.writerow([by, "label", "spent", "refunded", "net", "charges", "refunds"])
-        for r in report.rows:
+        for r in svc.csv_safe_usage(report).rows:
             w.writerow([r.key, r.label, r.spent, r.refunded, r.net, r.charges, r.refunds])
     else:
         width = max([len(r.label) for r in report.rows] + [len(by), 5])

@@ -7,7 +7,7 @@ entries. One :class:`Ledger` is kept per open workspace so the status bar's twic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from clay_tui.credits.reports import GROUPINGS, RunInfoNumbers, UsageReport
 from clay_tui.credits.types import Balance, Entry
 from clay_tui.credits.verify import VerifyReport, verify
 from clay_tui.errors import ClayError
+from clay_tui.table.csv_guard import guard_text
 from clay_tui.workspace import Workspace
 
 _ATTR = "_credits_ledger"
@@ -193,7 +194,14 @@ def usage_report(
 
 
 def export_usage_csv(report: UsageReport, path: Path) -> Path:
-    return reports.write_csv(report, path)
+    return reports.write_csv(csv_safe_usage(report), path)
+
+
+def csv_safe_usage(report: UsageReport) -> UsageReport:
+    """The report with table and column names a spreadsheet would run as formulas (a table
+    named by its file, ``=cmd|' /C calc'!A0``) prefixed with ``'``, for CSV output."""
+    rows = [replace(r, key=guard_text(r.key), label=guard_text(r.label)) for r in report.rows]
+    return replace(report, rows=rows)
 
 
 def recent_entries(ws: Workspace, limit: int = 20, *, include_holds: bool = False) -> list[Entry]:

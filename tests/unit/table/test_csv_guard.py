@@ -148,3 +148,34 @@ def test_xlsx_export_keeps_formula_text_as_text(workspace, hostile, tmp_path: Pa
         xml = "".join(book.read(n).decode("utf-8") for n in sheets)
     assert sheets and "<f>" not in xml and "<f " not in xml  # no cell is a formula
     assert pl.read_excel(out).get_column("payload").to_list() == PAYLOADS
+
+
+def _hostile_usage():
+    from clay_tui.credits.reports import UsageReport, UsageRow
+
+    rows = [UsageRow("=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0 / @SUM(1)", 5, 0, 5, 5, 0),
+            UsageRow("-2", "leads / Email", 3, 1, 2, 3, 1)]
+    return UsageReport("table", None, None, None, rows)
+
+
+def test_usage_csv_export_is_guarded(tmp_path: Path) -> None:
+    """Credit usage CSV holds table and column names: a table named by its file
+    (``=cmd|' calc'!A0.csv``) must not run in the spreadsheet either."""
+    from clay_tui.services import credits as credits_service
+
+    out = credits_service.export_usage_csv(_hostile_usage(), tmp_path / "usage.csv")
+    rows = _rows(out)
+    assert rows[1][:2] == ["'=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0 / @SUM(1)"]
+    assert rows[2][:2] == ["-2", "leads / Email"]
+    assert not any(is_dangerous(v) for row in rows for v in row)
+
+
+def test_usage_csv_on_stdout_is_guarded(monkeypatch) -> None:
+    from clay_tui.services import credits as credits_service
+
+    monkeypatch.setattr(credits_service, "usage_report", lambda *a, **k: _hostile_usage())
+    result = CliRunner().invoke(cli, ["usage", "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(result.stdout.splitlines()))
+    assert rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert not any(is_dangerous(v) for row in rows for v in row)
