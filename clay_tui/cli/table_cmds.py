@@ -8,6 +8,7 @@ import click
 
 from clay_tui.cli.context import CliContext
 from clay_tui.cli.main import cli
+from clay_tui.table.inert import inert
 
 
 @cli.command("import")
@@ -23,12 +24,13 @@ def import_cmd(obj: CliContext, file: Path, name: str | None, sheet: str | None)
     before = {t.id for t in tables.list_tables(ws)}
     table = tables.import_table(ws, file, name=name, sheet=sheet)
     verb = "Opened existing table" if table.id in before else "Imported"
-    click.echo(f"{verb} {table.name}: {table.row_count} rows, {len(table.columns)} columns")
+    click.echo(f"{verb} {inert(table.name)}: {table.row_count} rows, {len(table.columns)} columns")
     for notice in table.notices if table.id not in before else []:
-        click.echo(f"  note: {notice}")
-    width = max((len(c) for c in table.columns), default=0)
-    for column in table.columns:
-        click.echo(f"  {column.ljust(width)}  {table.dtype_label(column)}")
+        click.echo(f"  note: {inert(notice)}")
+    names = [inert(c) for c in table.columns]  # names from the file: never escape codes
+    width = max((len(c) for c in names), default=0)
+    for column, shown in zip(table.columns, names, strict=True):
+        click.echo(f"  {shown.ljust(width)}  {table.dtype_label(column)}")
 
 
 @cli.command("tables")
@@ -41,11 +43,12 @@ def tables_cmd(obj: CliContext) -> None:
     if not infos:
         click.echo("No tables yet: `clay-tui import FILE` adds one.")
         return
-    width = max(len(i.name) for i in infos)
+    width = max(len(inert(i.name)) for i in infos)
     click.echo(f"{'id':>4}  {'name'.ljust(width)}  {'rows':>9}  {'cols':>4}  source")
     for i in infos:
         click.echo(
-            f"{i.id:>4}  {i.name.ljust(width)}  {i.rows:>9}  {i.columns:>4}  {i.source_path or ''}"
+            f"{i.id:>4}  {inert(i.name).ljust(width)}  {i.rows:>9}  {i.columns:>4}  "
+            f"{inert(i.source_path or '')}"
         )
 
 
@@ -74,7 +77,7 @@ def export_cmd(obj: CliContext, table: str, out: Path, raw: bool) -> None:
             err=True,
         )
     guarded = tables.export_table(obj.workspace, lead_table, out, raw=raw)
-    click.echo(f"Exported {lead_table.name} ({lead_table.row_count} rows) to {out}.")
+    click.echo(f"Exported {inert(lead_table.name)} ({lead_table.row_count} rows) to {out}.")
     if guarded:
         cells = f"{guarded:,} cell{'s' if guarded != 1 else ''}"
         click.echo(

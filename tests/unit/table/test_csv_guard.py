@@ -179,3 +179,16 @@ def test_usage_csv_on_stdout_is_guarded(monkeypatch) -> None:
     rows = list(csv.reader(result.stdout.splitlines()))
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert not any(is_dangerous(v) for row in rows for v in row)
+
+
+def test_cli_import_and_tables_print_names_inert(tmp_path: Path) -> None:
+    """Column and table names go to the terminal too: as placeholders, never as escapes."""
+    src = tmp_path / "evil\x1b]0;x\x07.csv"
+    src.write_text('"\x1b[2Jname",n\nAnn,1\nBob,2\n', encoding="utf-8")
+    runner = CliRunner()
+    imported = runner.invoke(cli, ["import", str(src)])
+    assert imported.exit_code == 0, imported.output
+    listed = runner.invoke(cli, ["tables"])
+    for output in (imported.output, listed.output):
+        assert "\x1b" not in output and "\x07" not in output, output
+    assert "␛[2Jname" in imported.output and "evil␛]0;x␇" in listed.output
