@@ -20,7 +20,7 @@ from textual.widgets import Input
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
 from clay_tui.services.enrich import ColumnSpec
-from clay_tui.table.inert import is_inert
+from clay_tui.table.inert import inert, is_inert
 from clay_tui.ui.app import ClayApp
 from tests.functional.driving import SIZE, grid_of, press, screen_of, settle, type_text
 
@@ -300,3 +300,26 @@ async def test_editing_a_hostile_cell_changes_nothing_unless_typed(workspace, tm
         assert "␛[31mred␛[0m⏎line2" in assert_inert(app)
         await press(pilot, "enter")
         assert table.row(1)["note"] == value
+
+
+@pytest.mark.parametrize(
+    "stem", ["[bold red]leads", "\x1b]0;pwned\x07leads", "[@click=app.quit]leads\x1b[2J"]
+)
+async def test_hostile_file_name(workspace, tmp_path, stem: str) -> None:
+    """The table is named by its file: the header, the status bar, the table menu and the
+    credits summary show that name as text."""
+    path = write_hostile(tmp_path / f"{stem}.csv", "x", ["a"])  # no "/" in a file name
+    app = app_for(workspace, path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert inert(stem) in assert_inert(app)
+        assert str(screen.query_one("#hdr-name").render()) == inert(stem)  # not styled by it
+        await press(pilot, "t")
+        assert app.screen is not screen
+        assert_inert(app)
+        await press(pilot, "escape")
+        await app.run_action("credits_popover")
+        await settle(pilot)
+        assert app.screen is not screen
+        assert_inert(app)
