@@ -259,7 +259,7 @@ def _python_csv(path: Path, text: str) -> tuple[pl.DataFrame, list[str]]:
 # ---------------------------------------------------------------- Parquet
 def _load_parquet(path: Path) -> Loaded:
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path, glob=False)  # "[x].parquet" is a name, not a pattern
     except PermissionError:
         raise TableLoadError(f"No permission to read {path}.") from None
     except Exception:  # noqa: BLE001 - any failure here means "not a Parquet table"

@@ -110,3 +110,16 @@ def test_clean_text_costs_one_scan() -> None:
 def test_hostile_file_names(name: str) -> None:
     out = inert(name)  # what the header, status bar and notifications show
     assert is_inert(out) and len(out) == len(name)
+
+
+@pytest.mark.parametrize("name", ["[bold]leads.parquet", "leads[1].parquet", "a*b?.parquet"])
+def test_parquet_file_named_like_a_glob_opens(workspace, tmp_path, name: str) -> None:
+    """Brackets, stars and question marks are file-name characters, not a pattern."""
+    import polars as pl
+
+    from clay_tui.services import tables as table_service
+
+    path = tmp_path / name
+    pl.DataFrame({"x": [1, 2]}).write_parquet(path)
+    table = table_service.import_table(workspace, path)
+    assert table.row_count == 2
