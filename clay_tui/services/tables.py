@@ -179,8 +179,9 @@ def _snapshot_shape(ws: Workspace, table_id: int) -> tuple[int, int]:
             "SELECT MAX(seq) FROM table_journal WHERE table_id = ?", (table_id,)
         ).fetchone()[0]
         if last is None or last <= snap_seq:
-            rows = pl.scan_parquet(path).select(pl.len()).collect().item()
-            return int(rows), len(pl.read_parquet_schema(path)) - 1
+            scan = pl.scan_parquet(path, glob=False)  # a folder "w[1]" is a name, not a pattern
+            rows = scan.select(pl.len()).collect().item()
+            return int(rows), len(scan.collect_schema()) - 1
         table = get_table(ws, table_id)
         return table.row_count, len(table.columns)
     except (OSError, ClayError, pl.exceptions.PolarsError):

@@ -96,7 +96,7 @@ def with_row_ids(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_snapshot(path: Path) -> tuple[pl.DataFrame, int]:
-    frame = pl.read_parquet(path)
+    frame = pl.read_parquet(path, glob=False)  # a folder "w[1]" is a name, not a pattern
     meta = pl.read_parquet_metadata(path)
     return frame, int(meta.get(SEQ_KEY, "0"))
 

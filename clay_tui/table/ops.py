@@ -96,7 +96,7 @@ def apply(frame: pl.DataFrame, op: str, p: dict[str, Any], side_dir: Path) -> pl
     if op == "restore_column":
         if p["name"] in frame.columns:
             return frame
-        saved = pl.read_parquet(side_dir / p["side"])
+        saved = pl.read_parquet(side_dir / p["side"], glob=False)
         joined = frame.join(saved, on=ROW_ID, how="left", maintain_order="left")
         order = [c for c in frame.columns]
         order.insert(min(p["index"] + 1, len(order)), p["name"])  # +1: ROW_ID comes first

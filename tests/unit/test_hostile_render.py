@@ -123,3 +123,23 @@ def test_parquet_file_named_like_a_glob_opens(workspace, tmp_path, name: str) ->
     pl.DataFrame({"x": [1, 2]}).write_parquet(path)
     table = table_service.import_table(workspace, path)
     assert table.row_count == 2
+
+
+def test_workspace_folder_named_like_a_glob(tmp_path) -> None:
+    """A workspace under ``w[1]/``: its snapshots are read back by name, not as a pattern."""
+    from click.testing import CliRunner
+
+    from clay_tui.cli.main import _register, cli
+
+    _register()
+    src = tmp_path / "t.csv"
+    src.write_text("a,b\n1,2\n", encoding="utf-8")
+    ws = str(tmp_path / "w[1]")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--workspace", ws, "import", str(src)]).exit_code == 0
+    listed = runner.invoke(cli, ["--workspace", ws, "tables"])
+    assert listed.output.splitlines()[1].split()[:4] == ["1", "t", "1", "2"]
+    out = tmp_path / "o.csv"
+    result = runner.invoke(cli, ["--workspace", ws, "export", "t", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == "a,b\n1,2\n"
