@@ -16,6 +16,7 @@ from clay_tui.cli.main import cli
 from clay_tui.errors import ClayError, ColumnSpecError
 from clay_tui.services import enrich as svc
 from clay_tui.services import tables
+from clay_tui.table.inert import inert, inert_lines
 
 STATE_ORDER = ("found", "no data", "invalid", "error", "skipped", "missing input",
                "not enough credits", "cancelled", "interrupted")
@@ -242,8 +243,8 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
         + (f" ({info.last_run_status})" if info.last_run_status else ""),
     ]
     for err in info.recent_errors:
-        lines.append(f"Error       {err}")
-    click.echo("\n".join(lines))
+        lines.append(f"Error       {inert(err)}")  # a provider's text: never escape codes
+    click.echo(inert_lines("\n".join(lines)))
 
 
 @cli.group("recipes")

@@ -13,6 +13,7 @@ import click
 
 from clay_tui.cli.main import cli
 from clay_tui.services import providers as svc
+from clay_tui.table.inert import inert
 
 
 def _overview_text(statuses: list[svc.ProviderStatus]) -> str:
@@ -30,7 +31,7 @@ def _overview_text(statuses: list[svc.ProviderStatus]) -> str:
              for r in rows]
     for s in statuses:
         if s.last_error:
-            lines.append(f"{s.name}: last error {s.last_error_at or ''}: {s.last_error}")
+            lines.append(f"{s.name}: last error {s.last_error_at or ''}: {inert(s.last_error)}")
     return "\n".join(lines)
 
 

@@ -143,3 +143,37 @@ def test_workspace_folder_named_like_a_glob(tmp_path) -> None:
     result = runner.invoke(cli, ["--workspace", ws, "export", "t", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == "a,b\n1,2\n"
+
+
+def test_cli_run_info_and_providers_print_provider_errors_inert(workspace, tmp_path) -> None:
+    """What a provider answered is printed by ``run-info`` and ``providers``: as placeholders,
+    never escapes."""
+    from click.testing import CliRunner
+
+    from clay_tui.cli.main import _register, cli
+    from clay_tui.services import enrich as enrich_service
+    from clay_tui.services import tables as table_service
+    from clay_tui.services.enrich import ColumnSpec
+
+    _register()
+    src = tmp_path / "leads.csv"
+    src.write_text("first_name,last_name,company\nAna,Ng,Acme\n", encoding="utf-8")
+    table = table_service.import_table(workspace, src)
+    table.save()
+    spec = enrich_service.add_column(workspace, table, ColumnSpec(
+        name="Work Email", action="find_work_email",
+        inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"}))
+    with workspace.transaction() as db:
+        db.execute(
+            "INSERT INTO cells (table_id, column_id, row_id, status, error, provider, updated_at)"
+            " VALUES (?, ?, 1, 'error', ?, 'hunter', '2026-11-15T12:00:00')",
+            (table.id, spec.id, "bad \x1b]0;pwned\x07 answer\x1b[2J"),
+        )
+    result = CliRunner().invoke(cli, ["run-info", "leads", "Work Email"])
+    assert result.exit_code == 0, result.output
+    assert "Error       bad ␛]0;pwned␇ answer␛[2J" in result.stdout
+    providers = CliRunner().invoke(cli, ["providers"])
+    assert providers.exit_code == 0, providers.output
+    assert "last error 2026-11-15T12:00:00: bad ␛]0;pwned␇ answer␛[2J" in providers.stdout
+    for output in (result.stdout, providers.stdout):
+        assert "\x1b" not in output and "\x07" not in output
