@@ -323,3 +323,20 @@ async def test_hostile_file_name(workspace, tmp_path, stem: str) -> None:
         await settle(pilot)
         assert app.screen is not screen
         assert_inert(app)
+
+
+async def test_tui_export_is_guarded_and_says_so(workspace, tmp_path) -> None:
+    """`x` writes the CSV through the same guarded export as the CLI."""
+    path = write_hostile(tmp_path / "f.parquet", "=HYPERLINK(\"x\")", ["=cmd|' /C calc'!A0", "-2"])
+    app = app_for(workspace, path)
+    out = tmp_path / "out.csv"
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "x")
+        screen_of(app).prompt.query_one("#prompt-input", Input).value = str(out)
+        await press(pilot, "enter")
+        assert any("2 cell(s) that would run as formulas got a leading '" in str(n.message)
+                   for n in app._notifications)
+    rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
+    assert rows == [["name", "'=HYPERLINK(\"x\")", "n"], ["row0", "'=cmd|' /C calc'!A0", "0"],
+                    ["row1", "-2", "1"]]
