@@ -35,6 +35,8 @@ class RunInfo:
     last_run_status: str | None
     sandbox: bool
     recent_errors: list[str] = field(default_factory=list)
+    last_run_trigger: str | None = None  # manual | cli | auto-update (None: before triggers)
+    last_run_rows: str | None = None  # the last run's row set, in words
 
     @property
     def hit_rate(self) -> float:
@@ -60,8 +62,9 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         " AND error IS NOT NULL ORDER BY updated_at DESC, row_id DESC LIMIT 5",
         (table.id, spec.id)).fetchall()]
     last = ws.db.execute(
-        "SELECT started_at, status, sandbox FROM runs WHERE table_id = ? AND column_id = ?"
-        " ORDER BY id DESC LIMIT 1", (table.id, spec.id)).fetchone()
+        "SELECT started_at, status, sandbox, trigger, row_set FROM runs"
+        " WHERE table_id = ? AND column_id = ? ORDER BY id DESC LIMIT 1",
+        (table.id, spec.id)).fetchone()
     nruns = ws.db.execute("SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?",
                           (table.id, spec.id)).fetchone()[0]
     # cells a run reached but never ran (stopped, out of credits, crashed) are not "run"
@@ -81,4 +84,6 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         runs=nruns, last_run_at=last["started_at"] if last else None,
         last_run_status=last["status"] if last else None,
         sandbox=bool(last["sandbox"]) if last and last["sandbox"] is not None else sandbox,
-        recent_errors=errors)
+        recent_errors=errors,
+        last_run_trigger=last["trigger"] if last else None,
+        last_run_rows=last["row_set"] if last else None)

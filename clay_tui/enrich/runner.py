@@ -29,6 +29,7 @@ from clay_tui.enrich.committer import Committer
 from clay_tui.enrich.reconcile import LIVE_RUNS, reconcile
 from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.enrich.trigger import Trigger, auto_rows
 from clay_tui.errors import ClayError, InsufficientCredits
 from clay_tui.providers import http_action
 from clay_tui.providers.base import Outcome, ProviderResult, error_result
@@ -125,7 +126,8 @@ class Runner:
                  cancel: asyncio.Event | None = None,
                  providers: Providers | None = None,
                  ledger: Ledger | None = None,
-                 commit_interval: float = 0.002) -> None:
+                 commit_interval: float = 0.002,
+                 trigger: Trigger = Trigger.CLI) -> None:
         if spec.id is None:
             raise ClayError(f"Column {spec.name} is not stored yet.")
         from clay_tui.services.credits import ledger_for
@@ -140,6 +142,7 @@ class Runner:
         self.ledger = ledger or ledger_for(ws)
         self.caps = Caps(run_max=max_credits, column_limit=spec.spend_limit)
         self.commit_interval = commit_interval
+        self.trigger = Trigger(trigger)
         self.counts: Counter[str] = Counter()
         self.credits = 0
         self.refunded = 0
@@ -218,10 +221,11 @@ class Runner:
         with self.ws.transaction():
             cur = self.ws.db.execute(
                 "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
-                " pid, rows, credits, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " pid, rows, credits, sandbox, trigger) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (self.table.id, self.spec.id, iso(self.ws.clock.now()), "running",
-                 self.selection.describe(), self.max_credits, os.getpid(), self.total, 0,
-                 int(self.sandbox)))
+                 auto_rows(len(plan.selected)) if self.trigger is Trigger.AUTO_UPDATE
+                 else self.selection.describe(), self.max_credits, os.getpid(), self.total, 0,
+                 int(self.sandbox), self.trigger.value))
         return int(cur.lastrowid)
 
     def _finish_run(self, status: str) -> None:

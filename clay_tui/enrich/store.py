@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS runs (
     pid INTEGER,
     rows INTEGER,
     credits INTEGER,
-    sandbox INTEGER
+    sandbox INTEGER,
+    trigger TEXT
 );
 CREATE TABLE IF NOT EXISTS cells (
     table_id INTEGER NOT NULL,
@@ -124,6 +125,9 @@ def _migrate(ws: Workspace) -> None:
             have.add("removed_at")
         if "removed_at" in have:
             db.execute(LIVE_NAMES)
+        # runs made before runs said what started them (manual, cli, auto-update)
+        if "trigger" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+            db.execute("ALTER TABLE runs ADD COLUMN trigger TEXT")
 
 
 def cell_rows(ws: Workspace, table_id: int, column_id: int) -> dict[int, sqlite3.Row]:

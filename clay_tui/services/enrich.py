@@ -19,6 +19,7 @@ from clay_tui.enrich.run_info import RunInfo
 from clay_tui.enrich.run_info import run_info as _run_info
 from clay_tui.enrich.runner import Progress, Runner, RunSummary
 from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.enrich.trigger import Trigger
 from clay_tui.errors import ClayError
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
@@ -28,6 +29,7 @@ __all__ = [
     "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
     "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
+    "Trigger",
 ]
 
 
@@ -94,8 +96,11 @@ def missing_keys(ws: Workspace, spec: ColumnSpec) -> list[str]:
 async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSelection, *,
                      max_credits: int | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
-                     cancel: asyncio.Event | None = None, **kwargs: object) -> RunSummary:
-    """Run a column over a row set; refuses before any call if a live provider has no key."""
+                     cancel: asyncio.Event | None = None, trigger: Trigger = Trigger.CLI,
+                     **kwargs: object) -> RunSummary:
+    """Run a column over a row set; refuses before any call if a live provider has no key.
+
+    ``trigger`` says what started it (stored on the run: manual, cli or auto-update)."""
     spec = get_column(ws, table, column)
     missing = missing_keys(ws, spec)
     if missing:
@@ -104,7 +109,7 @@ async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSele
             "that provider in config.toml); nothing was called."
         )
     return await Runner(ws, table, spec, rows, max_credits=max_credits, on_progress=on_progress,
-                        cancel=cancel, **kwargs).run()  # type: ignore[arg-type]
+                        cancel=cancel, trigger=trigger, **kwargs).run()  # type: ignore[arg-type]
 
 
 def run_info(ws: Workspace, table: LeadTable, column: str) -> RunInfo:

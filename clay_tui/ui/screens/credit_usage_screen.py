@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -130,10 +131,14 @@ class CreditUsageScreen(Screen[None]):
         self.report = report
         table = self.query_one("#cu-table", DataTable)
         table.clear(columns=True)
-        table.add_columns(self.by.capitalize(), "spent", "refunded", "net", "charges")
+        by_run = self.by == "run"  # each run says what started it and on which rows
+        extra = ("started by", "rows") if by_run else ()
+        table.add_columns(self.by.capitalize(), *extra, "spent", "refunded", "net", "charges")
         for r in report.rows:
+            started = (Text(r.trigger or "-"), Text(r.rows or "-")) if by_run else ()
             table.add_row(
-                r.label, f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}", f"{r.charges:,}"
+                Text(r.label), *started, f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}",
+                f"{r.charges:,}"
             )
         self.query_one(CreditBarChart).show([(r.label, r.net, r.refunded) for r in report.rows])
         span = (

@@ -82,6 +82,10 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     last = _when(info.last_run_at)
     if info.last_run_status:
         last += f" ({info.last_run_status})"
+    if info.last_run_trigger:
+        last += f", started by {info.last_run_trigger}"
+    if info.last_run_rows:
+        last += f", {info.last_run_rows}"
     t.add_row("Runs", f"{info.runs:,} · last {last}")
     errors = info.recent_errors
     t.add_row("Recent errors", errors[0] if errors else "none")
