@@ -77,6 +77,12 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _input_column(spec: ColumnSpec, name: str) -> str:
+    """The column an action input reads, to name it when it is empty (else the input)."""
+    source = spec.inputs.get(name)
+    return source if source and not is_template(source) else name
+
+
 def condition_mask(frame: pl.DataFrame, condition: str) -> pl.Series:
     try:
         expr = expressions.parse(condition)
@@ -111,7 +117,8 @@ def plan_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelecti
         inputs = {k: (render_template(v, row) if is_template(v) else row.get(v))
                   for k, v in spec.inputs.items()}
         missing = [c for c in spec.required if _empty(row.get(c))]
-        missing += [i.name for i in info.inputs if i.required and _empty(inputs.get(i.name))]
+        missing += [_input_column(spec, i.name) for i in info.inputs
+                    if i.required and _empty(inputs.get(i.name))]
         for group in info.needs_any:
             if all(_empty(inputs.get(g)) for g in group):
                 missing.append(" or ".join(spec.inputs.get(g, g) for g in group

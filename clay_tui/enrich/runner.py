@@ -25,6 +25,7 @@ from clay_tui.clock import iso
 from clay_tui.credits import Caps, Ledger, Reservation, SpendContext
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, REFUND_ON_INVALID, Final
+from clay_tui.enrich.cell_details import attempt_detail
 from clay_tui.enrich.committer import Committer
 from clay_tui.enrich.reconcile import LIVE_RUNS, reconcile
 from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
@@ -344,8 +345,10 @@ class Runner:
                 self.ledger.release(step.reservation, "no charge: " + (
                     cell.halt or (res.outcome.value if res is not None else "not called")))
             self.ws.db.execute(
-                "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ? WHERE id = ?",
-                (res.outcome.value if res is not None else cell.halt, now, step.attempt_id))
+                "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ?, detail = ?"
+                " WHERE id = ?",
+                (res.outcome.value if res is not None else cell.halt, now,
+                 attempt_detail(res, step.rejected), step.attempt_id))
         values = {k: v for k, v in final.values.items() if k in self.spec.outputs}
         if halted and self._has_result(cell.row_id):
             # a forced re-run that made no call (stopped, out of credits) keeps the result the

@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     state TEXT NOT NULL,
     outcome TEXT,
     started_at TEXT,
-    finished_at TEXT
+    finished_at TEXT,
+    detail TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_open ON attempts(state) WHERE state = 'started';
 CREATE INDEX IF NOT EXISTS attempts_cell ON attempts(table_id, column_id, row_id);
@@ -128,6 +129,9 @@ def _migrate(ws: Workspace) -> None:
         # runs made before runs said what started them (manual, cli, auto-update)
         if "trigger" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
             db.execute("ALTER TABLE runs ADD COLUMN trigger TEXT")
+        # attempts made before they kept the provider's verdict (verifier status, message)
+        if "detail" not in {r[1] for r in db.execute("PRAGMA table_info(attempts)")}:
+            db.execute("ALTER TABLE attempts ADD COLUMN detail TEXT")
 
 
 def cell_rows(ws: Workspace, table_id: int, column_id: int) -> dict[int, sqlite3.Row]:

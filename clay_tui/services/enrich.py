@@ -11,6 +11,8 @@ from clay_tui.enrich import columns as _columns
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, ActionInfo
 from clay_tui.enrich.auto_update import AutoUpdater
+from clay_tui.enrich.cell_details import CellDetails
+from clay_tui.enrich.cell_details import cell_details as _cell_details
 from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
 from clay_tui.enrich.reconcile import reconcile
@@ -29,7 +31,7 @@ __all__ = [
     "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
     "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
-    "Trigger",
+    "CellDetails", "Trigger", "cell_details",
 ]
 
 
@@ -114,6 +116,13 @@ async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSele
 
 def run_info(ws: Workspace, table: LeadTable, column: str) -> RunInfo:
     return _run_info(ws, table, get_column(ws, table, column))
+
+
+def cell_details(ws: Workspace, table: LeadTable, column: str, row_id: int) -> CellDetails:
+    """One enrichment cell explained: value, state and why, every attempt and its credits.
+
+    ``column`` is the enrichment column or one of its outputs; ``row_id`` a stable row id."""
+    return _cell_details(ws, table, list_columns(ws, table), column, row_id)
 
 
 def set_column_auto_update(ws: Workspace, table: LeadTable, column: str, on: bool) -> None:

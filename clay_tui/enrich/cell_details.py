@@ -1,0 +1,217 @@
+"""One enrichment cell, explained: its value, its state and why, and every provider attempt
+(waterfall order, verifier verdict, credits reserved, charged and refunded, run and trigger).
+
+The credits of each attempt come from the ledger entries keyed by that attempt (reserve
+``K``, settle ``K:settle``, capture ``K:capture``, refund ``K:capture:refund``, each maybe
+with the ``/purchased`` half), so a cell's attempts always sum to what the ledger holds
+for it. No Textual here: the CLI's ``cell`` verb and the TUI's details screen share it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from clay_tui.enrich import store
+from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.errors import ClayError
+
+if TYPE_CHECKING:
+    from clay_tui.providers.base import ProviderResult
+    from clay_tui.table.lead_table import LeadTable
+    from clay_tui.workspace import Workspace
+
+NOT_RUN = "not run"
+_VERDICT = ("status", "verification_status", "email_status")
+_BASE_KEY = re.compile(r"^(enrich:.*:run\d+)(?:[:/].*)?$")
+
+
+def attempt_detail(result: ProviderResult | None, rejected: bool) -> str | None:
+    """What an attempt row keeps of the provider's answer: verdict, score, message (JSON)."""
+    if result is None:
+        return None
+    data = result.data or {}
+    out: dict[str, Any] = {}
+    status = next((data[k] for k in _VERDICT if data.get(k) not in (None, "")), None)
+    if status is not None:
+        out["status"] = str(status)
+    if data.get("score") is not None:
+        out["score"] = data["score"]
+    if result.message:
+        out["message"] = result.message
+    if result.error_id:
+        out["error_id"] = result.error_id
+    if rejected:
+        out["rejected"] = True
+    return json.dumps(out, default=str) if out else None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One paid provider call for the cell (a hold was made for it)."""
+
+    run_id: int
+    trigger: str | None  # manual | cli | auto-update (None: a run from before triggers)
+    step: int
+    provider: str
+    op: str
+    outcome: str | None  # found | no_data | invalid | error | cancelled | ... (None: in flight)
+    state: str  # started | settled | interrupted
+    reserved: int
+    charged: int
+    refunded: int
+    verifier_status: str | None = None
+    verifier_score: Any = None
+    message: str | None = None
+    rejected: bool = False  # validation turned the result down (refunded where the provider does)
+    started_at: str | None = None
+    finished_at: str | None = None
+    own_key: bool = False
+
+    @property
+    def net(self) -> int:
+        return self.charged - self.refunded
+
+
+@dataclass
+class CellDetails:
+    table: str
+    column: str  # the enrichment column
+    row_id: int
+    action: str
+    values: dict[str, Any]  # output column -> what the table shows
+    state: str  # a stored state, or "not run"
+    why: str
+    provider: str | None
+    credits: int  # what the stored result cost (net), as the cell row says
+    run_id: int | None
+    trigger: str | None
+    updated_at: str | None
+    condition: str | None
+    sandbox: bool
+    paid_with: str  # "credits" | "own key" | "free"
+    attempts: list[Attempt] = field(default_factory=list)
+    ledger_charged: int = 0
+    ledger_refunded: int = 0
+
+    @property
+    def ledger_net(self) -> int:
+        return self.ledger_charged - self.ledger_refunded
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ledger_net"] = self.ledger_net
+        out["mode"] = "sandbox" if self.sandbox else "live"
+        return out
+
+
+def owning_spec(specs: list[ColumnSpec], column: str) -> ColumnSpec | None:
+    """The enrichment column that fills ``column`` (itself, or one of its outputs)."""
+    for spec in specs:
+        if spec.name == column or column in spec.outputs.values():
+            return spec
+    return None
+
+
+def _base_key(key: str) -> str | None:
+    m = _BASE_KEY.match(key)
+    return m.group(1) if m else None
+
+
+def _ledger(ws: Workspace, table_id: int, column_id: int, row_id: int
+            ) -> dict[str | None, dict[str, int]]:
+    """attempt key -> {reserved, charged, refunded}, from the cell's spend entries."""
+    out: dict[str | None, dict[str, int]] = {}
+    if not ws.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledger'").fetchone():
+        return out
+    rows = ws.db.execute(
+        "SELECT kind, amount, key FROM ledger WHERE table_id = ? AND column_id = ? AND row_id = ?"
+        " AND kind IN ('reserve', 'capture', 'refund')", (table_id, column_id, row_id))
+    for kind, amount, key in rows:
+        sums = out.setdefault(_base_key(key), {"reserved": 0, "charged": 0, "refunded": 0})
+        if kind == "reserve":
+            sums["reserved"] -= amount
+        elif kind == "capture":
+            sums["charged"] -= amount
+        else:
+            sums["refunded"] += amount
+    return out
+
+
+def _why(state: str, cell: Any, spec: ColumnSpec, provider: str | None) -> str:
+    error = (cell["error"] if cell is not None else None) or ""
+    if state == NOT_RUN:
+        return "No run has reached this cell yet."
+    if state == store.FOUND:
+        return f"Found by {provider}." if provider else "Found."
+    if state == store.SKIPPED:
+        return f"Run condition not met: {spec.condition}." if spec.condition else \
+            "Run condition not met."
+    if state == store.NO_DATA:
+        who = f" ({provider} was the last asked)" if provider else ""
+        return (error or "No provider had data for this row").rstrip(".") + f"{who}."
+    if state == store.CANCELLED:
+        return error or "The run was stopped before this cell was called."
+    return error or state.capitalize() + "."
+
+
+def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], column: str,
+                 row_id: int) -> CellDetails:
+    spec = owning_spec(specs, column)
+    if spec is None or spec.id is None:
+        raise ClayError(f"{column} is not an enrichment column of {table.name}: it holds input "
+                        "data, never runs and costs nothing.")
+    if not table.has_row(row_id):
+        raise ClayError(f"{table.name} has no row id {row_id} (row ids are the stable ids the "
+                        "status bar shows).")
+    store.ensure(ws)
+    cell = ws.db.execute("SELECT * FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
+                         (table.id, spec.id, row_id)).fetchone()
+    triggers = {r[0]: r[1] for r in ws.db.execute(
+        "SELECT id, trigger FROM runs WHERE table_id = ? AND column_id = ?",
+        (table.id, spec.id))}
+    spend = _ledger(ws, table.id, spec.id, row_id)
+    providers = ws.settings.providers
+    attempts = []
+    for a in ws.db.execute(
+            "SELECT * FROM attempts WHERE table_id = ? AND column_id = ? AND row_id = ?"
+            " ORDER BY run_id, step, id", (table.id, spec.id, row_id)):
+        sums = spend.pop(a["key"], {"reserved": 0, "charged": 0, "refunded": 0})
+        detail = json.loads(a["detail"]) if a["detail"] else {}
+        attempts.append(Attempt(
+            run_id=a["run_id"], trigger=triggers.get(a["run_id"]), step=a["step"],
+            provider=a["provider"], op=a["op"], outcome=a["outcome"], state=a["state"],
+            reserved=sums["reserved"], charged=sums["charged"], refunded=sums["refunded"],
+            verifier_status=detail.get("status"), verifier_score=detail.get("score"),
+            message=detail.get("message"), rejected=bool(detail.get("rejected")),
+            started_at=a["started_at"], finished_at=a["finished_at"],
+            own_key=bool(providers.get(a["provider"]) and providers[a["provider"]].own_key)))
+    charged = sum(a.charged for a in attempts) + sum(s["charged"] for s in spend.values())
+    refunded = sum(a.refunded for a in attempts) + sum(s["refunded"] for s in spend.values())
+    state = cell["status"] if cell is not None else NOT_RUN
+    provider = cell["provider"] if cell is not None else None
+    row = table.row(row_id)
+    values = {col: row.get(col) for col in spec.outputs.values() if col in row}
+    used = [p for p in spec.providers if p in providers]
+    if cell is not None and cell["sandbox"] is not None:
+        sandbox = bool(cell["sandbox"])
+    else:
+        sandbox = all(providers[p].mode == "sandbox" for p in used)
+    if not used:
+        paid_with = "free"
+    elif any(a.own_key for a in attempts) or (not attempts and all(providers[p].own_key
+                                                                   for p in used)):
+        paid_with = "own key"
+    else:
+        paid_with = "credits"
+    run_id = cell["run_id"] if cell is not None else None
+    return CellDetails(
+        table=table.name, column=spec.name, row_id=row_id, action=spec.action, values=values,
+        state=state, why=_why(state, cell, spec, provider), provider=provider,
+        credits=cell["credits"] if cell is not None else 0, run_id=run_id,
+        trigger=triggers.get(run_id) if run_id is not None else None,
+        updated_at=cell["updated_at"] if cell is not None else None, condition=spec.condition,
+        sandbox=sandbox, paid_with=paid_with, attempts=attempts,
+        ledger_charged=charged, ledger_refunded=refunded)
