@@ -32,7 +32,8 @@ def details_lines(d) -> list[str]:  # noqa: ANN001 - a CellDetails
                  f" {d.ledger_refunded} refunded)")
     if not d.attempts:
         lines.append("Attempts  none (no paid call was made for this cell)")
-    for a in d.attempts:
+    for i, a in enumerate(d.attempts):
+        call = 1 + sum(1 for b in d.attempts[:i] if b.run_id == a.run_id)
         verdict = ""
         if a.verifier_status:
             verdict = f", verifier {a.verifier_status}"
@@ -40,7 +41,7 @@ def details_lines(d) -> list[str]:  # noqa: ANN001 - a CellDetails
                 verdict += f" (score {a.verifier_score})"
         extra = " rejected by validation" if a.rejected else ""
         lines.append(
-            f"  run {a.run_id} ({a.trigger or '?'}) step {a.step}: {a.provider}.{a.op}"
+            f"  run {a.run_id} ({a.trigger or '?'}) call {call}: {a.provider}.{a.op}"
             f" -> {a.outcome or a.state}{verdict}{extra}; reserved {a.reserved}, charged"
             f" {a.charged}, refunded {a.refunded}{' (own key)' if a.own_key else ''}"
             f" at {a.finished_at or a.started_at or '?'}")

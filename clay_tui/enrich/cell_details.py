@@ -140,6 +140,40 @@ def _ledger(ws: Workspace, table_id: int, column_id: int, row_id: int
     return out
 
 
+def _validation(spec: ColumnSpec) -> tuple[str, str] | None:
+    from clay_tui.enrich.actions import ACTIONS
+
+    info = ACTIONS.get(spec.action)
+    check = info.validation_of(spec) if info is not None else None
+    if not check or "." not in check:
+        return None
+    provider, op = check.split(".", 1)
+    return provider, op
+
+
+def _call_order(attempts: list[Attempt], validation: tuple[str, str] | None) -> list[Attempt]:
+    """Attempts in the order the calls happened. A validation's hold is taken with the
+    finder before it (so its step number comes early); it checked the next finder that
+    found something, so it is shown right after that finder; an unused one comes last."""
+    if validation is None:
+        return attempts
+    out: list[Attempt] = []
+    runs = dict.fromkeys(a.run_id for a in attempts)
+    for run in runs:
+        mine = [a for a in attempts if a.run_id == run]
+        checks = [a for a in mine if (a.provider, a.op) == validation]
+        used = [a for a in checks if a.outcome != "not called"]
+        unused = [a for a in checks if a.outcome == "not called"]
+        for a in mine:
+            if (a.provider, a.op) == validation:
+                continue
+            out.append(a)
+            if a.outcome == "found" and used:
+                out.append(used.pop(0))
+        out += used + unused
+    return out
+
+
 def _why(state: str, cell: Any, spec: ColumnSpec, provider: str | None) -> str:
     error = (cell["error"] if cell is not None else None) or ""
     if state == NOT_RUN:
@@ -182,12 +216,15 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
         detail = json.loads(a["detail"]) if a["detail"] else {}
         attempts.append(Attempt(
             run_id=a["run_id"], trigger=triggers.get(a["run_id"]), step=a["step"],
-            provider=a["provider"], op=a["op"], outcome=a["outcome"], state=a["state"],
+            provider=a["provider"], op=a["op"], state=a["state"],
+            # a hold taken with an earlier step (the verifier's) that no call needed
+            outcome=a["outcome"] or ("not called" if a["state"] == "settled" else None),
             reserved=sums["reserved"], charged=sums["charged"], refunded=sums["refunded"],
             verifier_status=detail.get("status"), verifier_score=detail.get("score"),
             message=detail.get("message"), rejected=bool(detail.get("rejected")),
             started_at=a["started_at"], finished_at=a["finished_at"],
             own_key=bool(providers.get(a["provider"]) and providers[a["provider"]].own_key)))
+    attempts = _call_order(attempts, _validation(spec))
     charged = sum(a.charged for a in attempts) + sum(s["charged"] for s in spend.values())
     refunded = sum(a.refunded for a in attempts) + sum(s["refunded"] for s in spend.values())
     state = cell["status"] if cell is not None else NOT_RUN

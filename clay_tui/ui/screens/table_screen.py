@@ -36,6 +36,8 @@ from clay_tui.ui.messages import (
     ViewUpdated,
 )
 from clay_tui.ui.screens.add_column_screen import AddColumnScreen
+from clay_tui.ui.screens.cell_details_screen import EDIT as CELL_EDIT
+from clay_tui.ui.screens.cell_details_screen import CellDetailsScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.columns_screen import ColumnsScreen
 from clay_tui.ui.screens.edit_column_screen import EditColumnScreen
@@ -202,7 +204,8 @@ class TableScreen(Screen[None]):
             return
         self.status.show_table(self.table.name, self.grid.row_count, self.table.row_count)
         self.status.show_filter(self.view.filter_text)
-        self.status.show_cell(self.grid.current_column, self.grid.cursor_row)
+        self.status.show_cell(self.grid.current_column, self.grid.cursor_row,
+                              self.grid.current_row_id())
 
     def _auto_update(self) -> bool:
         if self.table is None:
@@ -213,7 +216,7 @@ class TableScreen(Screen[None]):
             return False
 
     def on_lead_grid_cursor_moved(self, message: LeadGrid.CursorMoved) -> None:
-        self.status.show_cell(message.column, message.row)
+        self.status.show_cell(message.column, message.row, self.grid.current_row_id())
 
     # ------------------------------------------------------------ view jobs
     def _run_view_job(self, kind: str, job: Callable[[], str]) -> None:
@@ -446,6 +449,28 @@ class TableScreen(Screen[None]):
         self.prompt.ask("goto", "Go to column:", suggestions=list(self.grid.columns))
 
     # ------------------------------------------------------------ editing
+    def action_open_cell(self) -> None:
+        """Enter: an enrichment cell (or one of its outputs) shows its details, from which
+        e edits it; any other cell is edited at once."""
+        column = self.grid.current_column
+        row_id = self.grid.current_row_id()
+        if self.table is None or column is None or row_id is None:
+            return
+        if owning_spec(self.ws, self.table, column) is None:
+            self.action_edit_cell()
+            return
+        try:
+            screen = CellDetailsScreen(self.ws, self.table, column, row_id)
+        except ClayError as exc:
+            self._fail(exc)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == CELL_EDIT:
+                self.action_edit_cell()
+
+        self.app.push_screen(screen, self._guarded(chosen))
+
     def action_edit_cell(self) -> None:
         column = self.grid.current_column
         if not self._ready() or column is None:

@@ -52,8 +52,12 @@ async def test_every_cells_attempts_sum_to_its_ledger(sbx_ws, leads, ran):
         assert all(a.charged <= a.reserved for a in d.attempts)
         charged_somewhere |= net > 0
         seen.add(state)
-        steps = [(a.run_id, a.step) for a in d.attempts]
-        assert steps == sorted(steps)  # waterfall order within each run, runs in order
+        runs = [a.run_id for a in d.attempts]
+        assert runs == sorted(runs)  # runs in order
+        for i, a in enumerate(d.attempts):  # a verifier that ran follows the finder it checked
+            if a.op == "email_verifier" and a.outcome != "not called":
+                assert d.attempts[i - 1].op == "email_finder"
+                assert d.attempts[i - 1].outcome == "found"
         assert d.sandbox and d.paid_with == "credits"
     assert charged_somewhere and {"found", "skipped"} <= seen
 
