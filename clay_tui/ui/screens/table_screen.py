@@ -41,6 +41,7 @@ from clay_tui.ui.screens.cell_details_screen import CellDetailsScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.columns_screen import ColumnsScreen
 from clay_tui.ui.screens.edit_column_screen import EditColumnScreen
+from clay_tui.ui.screens.import_rows_screen import ImportRowsScreen
 from clay_tui.ui.screens.popup_menu import PopupMenu
 from clay_tui.ui.screens.run_dialog import RunDialog
 from clay_tui.ui.screens.run_info_screen import RunInfoScreen, owning_spec
@@ -728,6 +729,9 @@ class TableScreen(Screen[None]):
             self.action_export_csv()
         elif choice == "add_enrichment":
             self.action_add_enrichment()
+        elif choice == "import_rows" and self.table is not None:
+            self.app.push_screen(ImportRowsScreen(self.ws, self.table),
+                                 self._guarded(self._rows_imported))
         elif choice == "auto_update" and self.table is not None:
             on = not self._auto_update()
             pending = self.runs.pending_cells() if self.runs is not None else 0
@@ -735,6 +739,12 @@ class TableScreen(Screen[None]):
                 self._ask_pending(pending)
                 return
             self._set_table_auto_update(on)
+
+    def _rows_imported(self, result: Any) -> None:
+        """Rows arrived from a file: say what changed (auto-update, if on, runs them)."""
+        if result is None:
+            return
+        self.notify(" ".join(result.lines()), timeout=12)
 
     def _set_table_auto_update(self, on: bool, detail: str = "") -> None:
         assert self.table is not None
