@@ -241,7 +241,8 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
         f"Last run    {info.last_run_at or 'never'}"
         + (f" ({info.last_run_status})" if info.last_run_status else "")
         + (f", started by {info.last_run_trigger}" if info.last_run_trigger else "")
-        + (f", {info.last_run_rows}" if info.last_run_rows else ""),
+        + (f", {info.last_run_rows}" if info.last_run_rows else "")
+        + (f": {info.last_run_text()}" if info.last_run_text() else ""),
     ]
     for err in info.recent_errors:
         lines.append(f"Error       {err}")

@@ -11,6 +11,7 @@ committer (one fsync for many cells).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections import Counter
@@ -232,8 +233,9 @@ class Runner:
     def _finish_run(self, status: str) -> None:
         with self.ws.transaction():
             self.ws.db.execute(
-                "UPDATE runs SET finished_at = ?, status = ?, credits = ? WHERE id = ?",
-                (iso(self.ws.clock.now()), status, self.credits, self.run_id))
+                "UPDATE runs SET finished_at = ?, status = ?, credits = ?, counts = ? WHERE id = ?",
+                (iso(self.ws.clock.now()), status, self.credits, json.dumps(dict(self.counts)),
+                 self.run_id))
 
     def _write_free_states(self, plan: RowPlan) -> None:
         """Condition not met / missing input: stored at once, never charged."""
@@ -321,6 +323,10 @@ class Runner:
         self.queued -= 1
         if cell.halt is not None:
             why = self.no_credits if cell.halt == store.NO_CREDITS else "The run was stopped."
+            found = next((s for s in cell.steps if s.result is not None and s.result.ok), None)
+            if found is not None:  # data came back, but the cell stopped before its check
+                why = (f"{why} {found.provider} had found data, but the cell stopped before "
+                       "finishing; nothing was charged.")
             final = Final(cell.halt, error=why)
         self.committer.post(lambda: self._finalize(cell, final))
 

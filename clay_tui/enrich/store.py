@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS runs (
     rows INTEGER,
     credits INTEGER,
     sandbox INTEGER,
-    trigger TEXT
+    trigger TEXT,
+    counts TEXT
 );
 CREATE TABLE IF NOT EXISTS cells (
     table_id INTEGER NOT NULL,
@@ -129,6 +130,8 @@ def _migrate(ws: Workspace) -> None:
         # runs made before runs said what started them (manual, cli, auto-update)
         if "trigger" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
             db.execute("ALTER TABLE runs ADD COLUMN trigger TEXT")
+        if "counts" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+            db.execute("ALTER TABLE runs ADD COLUMN counts TEXT")  # cells per state, as JSON
         # attempts made before they kept the provider's verdict (verifier status, message)
         if "detail" not in {r[1] for r in db.execute("PRAGMA table_info(attempts)")}:
             db.execute("ALTER TABLE attempts ADD COLUMN detail TEXT")

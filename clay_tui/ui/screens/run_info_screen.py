@@ -84,9 +84,10 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
         last += f" ({info.last_run_status})"
     if info.last_run_trigger:
         last += f", started by {info.last_run_trigger}"
-    if info.last_run_rows:
-        last += f", {info.last_run_rows}"
     t.add_row("Runs", f"{info.runs:,} · last {last}")
+    did = ": ".join(x for x in (info.last_run_rows or "", info.last_run_text()) if x)
+    if did:
+        t.add_row("  last run", did)
     errors = info.recent_errors
     t.add_row("Recent errors", errors[0] if errors else "none")
     for message in errors[1:]:

@@ -106,3 +106,50 @@ def test_usage_by_run_shows_the_trigger_in_json_and_csv(invoke) -> None:
     assert table[0]["trigger"] == "cli"
     info = invoke("run-info", "leads", "Work Email")
     assert "started by cli" in info.stdout
+    last = json.loads(invoke("run-info", "leads", "Work Email", "--json").stdout)
+    found = last["last_run_counts"]["found"]
+    assert f"{found} found" in info.stdout  # what the last run did, not only its status
+
+
+async def test_a_stopped_run_records_what_it_charged_and_stored(tmp_path, clock, monkeypatch):
+    """A run stopped mid-call said only "cancelled" though it charged and stored results: the
+    run now keeps its counts, Run Info shows them with the credits, and a cell stopped after a
+    finder found something (before its check) says so."""
+    from clay_tui.providers.registry import Providers
+    from tests.unit.enrich.conftest import make_ws
+    from tests.unit.enrich.fakes import FakeWorld, people_table
+
+    ws = make_ws(tmp_path, clock)
+    names = [f"c{i}" for i in range(20)]
+    world = FakeWorld({n: {"prospeo": "valid"} for n in names})
+    world.install(monkeypatch)
+    table = people_table(ws, tmp_path, names)
+    enrich.add_column(ws, table, ColumnSpec(
+        name="Work Email", action="find_work_email",
+        inputs={"first_name": "first_name", "last_name": "last_name", "domain": "domain"}))
+    cancel = asyncio.Event()
+
+    def hook(provider, action, key):  # noqa: ANN001
+        if len(world.calls) == 12:
+            cancel.set()  # the 12th call (a finder) is in flight: it finishes, nothing new starts
+
+    world.on_call = hook
+    providers = Providers(ws.settings, sandbox_url="http://127.0.0.1:9")
+    try:
+        summary = await enrich.run_column(ws, table, "Work Email", enrich.RowSelection("all"),
+                                          providers=providers, cancel=cancel)
+    finally:
+        await providers.aclose()
+    assert summary.status == "cancelled" and summary.counts["found"] > 0 and summary.credits > 0
+    (run,) = _runs(ws)
+    assert json.loads(run["counts"]) == summary.counts
+    info = enrich.run_info(ws, table, "Work Email")
+    assert info.last_run_counts == summary.counts
+    stored = dict(ws.db.execute("SELECT status, COUNT(*) FROM cells GROUP BY status").fetchall())
+    assert stored == summary.counts  # every cell is recorded as what it is
+    charged = ws.db.execute("SELECT COALESCE(SUM(credits), 0) FROM cells").fetchone()[0]
+    assert charged == summary.credits == run["credits"]
+    stopped_after_find = ws.db.execute(
+        "SELECT error FROM cells WHERE status = 'cancelled' AND error LIKE '%found%'").fetchall()
+    assert stopped_after_find and "nothing was charged" in stopped_after_find[0][0]
+    ws.close()
