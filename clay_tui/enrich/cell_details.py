@@ -191,6 +191,26 @@ def _why(state: str, cell: Any, spec: ColumnSpec, provider: str | None) -> str:
     return error or state.capitalize() + "."
 
 
+def _not_run_why(ws: Workspace, table: LeadTable, spec: ColumnSpec, row_id: int) -> str:
+    """A cell no run reached: what a run would do with it now."""
+    from clay_tui.enrich.actions import ACTIONS
+    from clay_tui.enrich.rows import RowSelection, plan_rows
+
+    try:
+        plan = plan_rows(ws, table, spec, RowSelection("ids", ids=(row_id,)))
+    except ClayError:
+        return "No run has reached this cell yet."
+    if row_id in plan.skipped:
+        return (f"Not run yet; its condition is not met ({spec.condition}), so a run would "
+                "skip it for free.")
+    if row_id in plan.missing:
+        return f"Not run yet; a run would skip it for free. {plan.missing[row_id]}"
+    info = ACTIONS.get(spec.action)
+    cost = info.max_cost(ws.settings, spec) if info is not None else 0
+    return ("Not run yet; a run would call for it" + (f" (up to {cost} credits)." if cost
+                                                       else " (free)."))
+
+
 def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], column: str,
                  row_id: int) -> CellDetails:
     spec = owning_spec(specs, column)
@@ -244,9 +264,12 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
     else:
         paid_with = "credits"
     run_id = cell["run_id"] if cell is not None else None
+    why = _why(state, cell, spec, provider)
+    if state == NOT_RUN:
+        why = _not_run_why(ws, table, spec, row_id)
     return CellDetails(
         table=table.name, column=spec.name, row_id=row_id, action=spec.action, values=values,
-        state=state, why=_why(state, cell, spec, provider), provider=provider,
+        state=state, why=why, provider=provider,
         credits=cell["credits"] if cell is not None else 0, run_id=run_id,
         trigger=triggers.get(run_id) if run_id is not None else None,
         updated_at=cell["updated_at"] if cell is not None else None, condition=spec.condition,

@@ -103,6 +103,8 @@ async def test_skipped_and_missing_input_say_why(sbx_ws, leads, ran):
 async def test_a_cell_not_run_yet_and_mistakes(sbx_ws, leads, ran):
     d = enrich.cell_details(sbx_ws, leads, "Work Email", 199)
     assert d.state == "not run" and not d.attempts and d.run_id is None
+    would = "condition is not met" if leads.row(199)["email"] else "a run would call for it (up to"
+    assert would in d.why, d.why
     with pytest.raises(ClayError, match="row id 9999"):
         enrich.cell_details(sbx_ws, leads, "Work Email", 9999)
     with pytest.raises(ClayError, match="not an enrichment column"):
