@@ -18,14 +18,14 @@ def import_into_cmd(ws: Workspace, file: Path, into: str | None, key: str | None
 
     if into is None or not (key or "").strip():
         raise ClayError("Adding rows to a table needs both --into TABLE and --key COLUMN.")
-    if name is not None or sheet is not None:
-        raise ClayError("--name and --sheet make a new table; leave them out with --into.")
+    if name is not None:
+        raise ClayError("--name names a new table; leave it out with --into.")
     table = tables.find_table(ws, into)
     enrich.sync_results(ws, table)
     # auto-update sees the import's changes as the TUI's would: attached before, run after
     updater = enrich.AutoUpdater(ws, table).attach()
     try:
-        result = imports.import_into(ws, table, file, key or "")
+        result = imports.import_into(ws, table, file, key or "", sheet=sheet)
     finally:
         updater.detach()
     runs = asyncio.run(updater.flush()) if result.auto_update else []

@@ -114,9 +114,10 @@ def rows_to_run(specs: list[ColumnSpec], changes: list[TableChange]) -> dict[str
     return out
 
 
-def plan_file(ws: Workspace, table: LeadTable, path: Path, key: str) -> MergePlan:
+def plan_file(ws: Workspace, table: LeadTable, path: Path, key: str, *,
+              sheet: str | None = None) -> MergePlan:
     """What importing ``path`` into ``table`` on ``key`` would do (nothing is changed)."""
-    loaded = load_file(Path(path).expanduser())
+    loaded = load_file(Path(path).expanduser(), sheet=sheet)
     specs = list_columns(ws, table)
     protected = {c for s in specs for c in s.outputs.values()} | {s.name for s in specs}
     labels = {c: table.dtype_label(c) for c in table.columns}
@@ -124,11 +125,13 @@ def plan_file(ws: Workspace, table: LeadTable, path: Path, key: str) -> MergePla
                       table_name=table.name)
 
 
-def import_into(ws: Workspace, table: LeadTable, path: Path, key: str) -> ImportResult:
-    """Merge ``path`` into ``table`` on ``key`` (one journal entry)."""
+def import_into(ws: Workspace, table: LeadTable, path: Path, key: str, *,
+                sheet: str | None = None) -> ImportResult:
+    """Merge ``path`` (its ``sheet``, for a spreadsheet) into ``table`` on ``key`` (one
+    journal entry)."""
     from clay_tui.services.tables import table_auto_update
 
-    plan = plan_file(ws, table, path, key)
+    plan = plan_file(ws, table, path, key, sheet=sheet)
     changes: list[TableChange] = []
     unsubscribe = table.subscribe(changes.append)
     try:
