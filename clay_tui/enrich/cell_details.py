@@ -126,9 +126,14 @@ def _ledger(ws: Workspace, table_id: int, column_id: int, row_id: int
     out: dict[str | None, dict[str, int]] = {}
     if not ws.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledger'").fetchone():
         return out
+    # every key of this cell starts with its prefix: a range over the key's unique index, so a
+    # column with a million charged cells is not scanned
+    prefix = f"enrich:t{table_id}:c{column_id}:r{row_id}:"
     rows = ws.db.execute(
-        "SELECT kind, amount, key FROM ledger WHERE table_id = ? AND column_id = ? AND row_id = ?"
-        " AND kind IN ('reserve', 'capture', 'refund')", (table_id, column_id, row_id))
+        "SELECT kind, amount, key FROM ledger WHERE key >= ? AND key < ?"
+        " AND +table_id = ? AND +column_id = ? AND +row_id = ?"  # +: not by the column index
+        " AND +kind IN ('reserve', 'capture', 'refund')",
+        (prefix, prefix[:-1] + ";", table_id, column_id, row_id))
     for kind, amount, key in rows:
         sums = out.setdefault(_base_key(key), {"reserved": 0, "charged": 0, "refunded": 0})
         if kind == "reserve":
