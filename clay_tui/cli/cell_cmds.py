@@ -19,7 +19,7 @@ def _row_id(text: str) -> int:
 def details_lines(d) -> list[str]:  # noqa: ANN001 - a CellDetails
     """The details as lines of plain text."""
     lines = [f"{d.table} / {d.column} · row {d.row_id} · {d.action}"
-             f" · {'sandbox' if d.sandbox else 'live'} · paid with {d.paid_with}"]
+             f" · {d.mode} · paid with {d.paid_with}"]
     for col, value in d.values.items():
         lines.append(f"  {col}: {'' if value is None else value}")
     lines.append(f"State     {d.state}: {d.why}")

@@ -90,7 +90,7 @@ class CellDetails:
     trigger: str | None
     updated_at: str | None
     condition: str | None
-    sandbox: bool
+    sandbox: bool  # answered by the bundled sandbox (False for live or no provider)
     paid_with: str  # "credits" | "own key" | "free"
     attempts: list[Attempt] = field(default_factory=list)
     ledger_charged: int = 0
@@ -100,10 +100,17 @@ class CellDetails:
     def ledger_net(self) -> int:
         return self.ledger_charged - self.ledger_refunded
 
+    @property
+    def mode(self) -> str:
+        """sandbox | live | offline (an action that calls no provider: cleaning, formulas)."""
+        if self.paid_with == "free":
+            return "offline"
+        return "sandbox" if self.sandbox else "live"
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["ledger_net"] = self.ledger_net
-        out["mode"] = "sandbox" if self.sandbox else "live"
+        out["mode"] = self.mode
         return out
 
 
@@ -260,7 +267,7 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
     if cell is not None and cell["sandbox"] is not None:
         sandbox = bool(cell["sandbox"])
     else:
-        sandbox = all(providers[p].mode == "sandbox" for p in used)
+        sandbox = bool(used) and all(providers[p].mode == "sandbox" for p in used)
     if not used:
         paid_with = "free"
     elif any(a.own_key for a in attempts) or (not attempts and all(providers[p].own_key

@@ -55,8 +55,9 @@ def details_body(d: CellDetails) -> Group:
     t.add_row("State", state)
     if d.condition:
         t.add_row("Only run if", Text(plain(d.condition)))
-    mode = Text("sandbox (simulated answers)", style="bold yellow") if d.sandbox \
-        else Text("live providers", style="bold")
+    mode = {"sandbox": Text("sandbox (simulated answers)", style="bold yellow"),
+            "live": Text("live providers", style="bold"),
+            "offline": Text("no provider (computed here)")}[d.mode]
     t.add_row("Mode", mode)
     t.add_row("Paid with", {"credits": "clay-tui credits", "own key": "your own key (free)",
                             "free": "free (no provider)"}.get(d.paid_with, d.paid_with))
@@ -122,7 +123,7 @@ class CellDetailsScreen(ModalScreen[str | None]):
             title = f"Cell · {plain(d.column)} · row id {d.row_id}"
             if d.column != self.column:
                 title += f" · {plain(self.column)}"
-            scroll.border_title = title + (" · SANDBOX" if d.sandbox else "")
+            scroll.border_title = title + (" · SANDBOX" if d.mode == "sandbox" else "")
             scroll.border_subtitle = "Enter/e edit · y copy value · Esc close"
             yield Static(details_body(d), id="cell-details-body")
 

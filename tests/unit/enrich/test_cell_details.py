@@ -137,3 +137,13 @@ def test_cell_verb_text_and_json(invoke) -> None:
     bad = invoke("cell", "leads", "Work Email", "12345")
     assert bad.exit_code == 2 and "row id 12345" in bad.output
     assert len(bad.output.strip().splitlines()) == 1
+
+
+async def test_a_free_offline_cell_is_neither_sandbox_nor_live(sbx_ws, leads):
+    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
+                                                inputs={"value": "company_domain"}))
+    await enrich.run_column(sbx_ws, leads, "Domain", enrich.RowSelection("first", limit=3))
+    d = enrich.cell_details(sbx_ws, leads, "Domain", 1)
+    assert d.state == "found" and d.values["Domain"]
+    assert d.paid_with == "free" and d.mode == "offline" and not d.attempts
+    assert d.as_dict()["mode"] == "offline"
