@@ -91,6 +91,10 @@ class ImportResult:
         elif not self.auto_update:
             out.append("Auto-update is off: nothing ran, and no enrichment column needs "
                        "to run on these rows.")
+        elif self.waiting:
+            parts = ", ".join(f"{w.column} {w.to_run:,} row(s) (up to {w.max_credits:,} "
+                              "credits)" for w in self.waiting)
+            out.append(f"Auto-update runs them: {parts}.")
         return out
 
 
