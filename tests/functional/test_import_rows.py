@@ -51,8 +51,9 @@ async def test_add_rows_from_a_file_runs_auto_update_on_them(sb_ws, sb_table, em
         await press(pilot, "enter")
         assert not isinstance(app.screen, ImportRowsScreen)
         assert sb_table.row_count == 13 and sb_table.row(1)["company"] == "Acme Corp"
-        assert any("1 new row(s) added, 2 row(s) updated" in str(n.message)
-                   for n in app._notifications)
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert "1 new row(s) added, 2 row(s) updated" in said
+        assert f"Auto-update runs them: {EMAIL} 2 row(s) (up to" in said
         for _ in range(40):
             await asyncio.sleep(0.05)
             await settle(pilot)
