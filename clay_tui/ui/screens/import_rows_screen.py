@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
@@ -42,6 +43,13 @@ class ImportRowsScreen(ModalScreen["imports.ImportResult | None"]):
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    class Done(Message):
+        """The worker's answer: the result, or one sentence saying what is wrong."""
+
+        def __init__(self, result: imports.ImportResult | None, error: str | None) -> None:
+            self.result, self.error = result, error
+            super().__init__()
 
     def __init__(self, ws: Workspace, table: LeadTable) -> None:
         super().__init__()
@@ -77,16 +85,35 @@ class ImportRowsScreen(ModalScreen["imports.ImportResult | None"]):
     def go(self) -> None:
         path = self.query_one("#imp-file", Input).value.strip()
         key = self.query_one("#imp-key", Input).value.strip()
-        try:
-            if not path:
-                raise ClayError("Give the file to add rows from.")
-            if not key:
-                raise ClayError("Give the column that matches the file's rows to the table's.")
-            result = imports.import_into(self.ws, self.table, Path(path).expanduser(), key)
-        except ClayError as exc:
-            self.query_one("#imp-error", Static).update(str(exc))
+        error = ("Give the file to add rows from." if not path else
+                 "Give the column that matches the file's rows to the table's." if not key
+                 else None)
+        if error is not None:
+            self.query_one("#imp-error", Static).update(error)
             return
-        self.dismiss(result)
+        if self.query_one("#imp-go", Button).disabled:
+            return  # already at work
+        self.query_one("#imp-go", Button).disabled = True
+        self.query_one("#imp-error", Static).update("Reading the file…")
+        self._import(Path(path).expanduser(), key)
+
+    @work(thread=True, exclusive=True, group="import-rows")
+    def _import(self, path: Path, key: str) -> None:
+        try:
+            result = imports.import_into(self.ws, self.table, path, key)
+        except ClayError as exc:
+            self.post_message(self.Done(None, str(exc)))
+        except OSError as exc:
+            self.post_message(self.Done(None, f"{path} cannot be read: {exc.strerror or exc}."))
+        else:
+            self.post_message(self.Done(result, None))
+
+    def on_import_rows_screen_done(self, message: Done) -> None:
+        if message.result is not None:
+            self.dismiss(message.result)
+            return
+        self.query_one("#imp-go", Button).disabled = False
+        self.query_one("#imp-error", Static).update(message.error or "")
 
     @on(Button.Pressed, "#imp-cancel")
     def _cancel_pressed(self) -> None:
