@@ -42,7 +42,7 @@ def details_lines(d) -> list[str]:  # noqa: ANN001 - a CellDetails
         extra = " rejected by validation" if a.rejected else ""
         lines.append(
             f"  run {a.run_id} ({a.trigger or '?'}) call {call}: {a.provider}.{a.op}"
-            f" -> {a.outcome or a.state}{verdict}{extra}; reserved {a.reserved}, charged"
+            f" -> {a.outcome_text}{verdict}{extra}; reserved {a.reserved}, charged"
             f" {a.charged}, refunded {a.refunded}{' (own key)' if a.own_key else ''}"
             f" at {a.finished_at or a.started_at or '?'}")
         if a.message:

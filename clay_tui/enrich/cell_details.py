@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from clay_tui.workspace import Workspace
 
 NOT_RUN = "not run"
+RUNNING = "running"
 _VERDICT = ("status", "verification_status", "email_status")
 _BASE_KEY = re.compile(r"^(enrich:.*:run\d+)(?:[:/].*)?$")
 
@@ -73,6 +74,13 @@ class Attempt:
     @property
     def net(self) -> int:
         return self.charged - self.refunded
+
+    @property
+    def outcome_text(self) -> str:
+        """The outcome in words ("no data", "in flight" while the call runs)."""
+        if self.outcome:
+            return self.outcome.replace("_", " ")
+        return "in flight" if self.state == "started" else self.state
 
 
 @dataclass
@@ -277,7 +285,13 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
         paid_with = "credits"
     run_id = cell["run_id"] if cell is not None else None
     why = _why(state, cell, spec, provider)
-    if state == NOT_RUN:
+    flying = [a for a in attempts if a.state == "started"]
+    if flying:  # a run is calling for this cell right now
+        state = RUNNING
+        a = flying[-1]
+        why = (f"{a.provider}.{a.op} was called by run {a.run_id} and has not answered yet; "
+               f"{a.reserved} credits are held until it does.")
+    elif state == NOT_RUN:
         why = _not_run_why(ws, table, spec, row_id)
     return CellDetails(
         table=table.name, column=spec.name, row_id=row_id, action=spec.action, values=values,

@@ -84,7 +84,7 @@ def details_body(d: CellDetails) -> Group:
         verdict = plain(a.verifier_status or "")
         if a.verifier_score is not None:
             verdict += f" {plain(a.verifier_score)}"
-        outcome = Text(plain((a.outcome or a.state).replace("_", " ")))
+        outcome = Text(plain(a.outcome_text))
         if a.rejected:
             outcome.append(" rejected", style="yellow")
         a_table.add_row(str(a.run_id), a.trigger or "?", str(call),

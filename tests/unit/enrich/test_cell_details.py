@@ -147,3 +147,37 @@ async def test_a_free_offline_cell_is_neither_sandbox_nor_live(sbx_ws, leads):
     assert d.state == "found" and d.values["Domain"]
     assert d.paid_with == "free" and d.mode == "offline" and not d.attempts
     assert d.as_dict()["mode"] == "offline"
+
+
+async def test_a_call_in_flight_says_so(tmp_path, clock, monkeypatch):
+    import asyncio
+
+    from clay_tui.providers.registry import Providers
+    from tests.unit.enrich.conftest import make_ws
+    from tests.unit.enrich.fakes import FakeWorld, people_table
+
+    ws = make_ws(tmp_path, clock)
+    world = FakeWorld({"solo": {"prospeo": "valid"}})
+    world.install(monkeypatch)
+    world.gates["prospeo"] = asyncio.Event()
+    table = people_table(ws, tmp_path, ["solo"])
+    enrich.add_column(ws, table, ColumnSpec(
+        name="Work Email", action="find_work_email",
+        inputs={"first_name": "first_name", "last_name": "last_name", "domain": "domain"}))
+    providers = Providers(ws.settings, sandbox_url="http://127.0.0.1:9")
+    task = asyncio.create_task(enrich.run_column(ws, table, "Work Email",
+                                                 enrich.RowSelection("all"), providers=providers))
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if world.calls:
+            break
+    d = enrich.cell_details(ws, table, "Work Email", 1)
+    assert d.state == "running" and d.attempts[0].outcome_text == "in flight"
+    assert "has not answered yet" in d.why
+    assert d.attempts[0].reserved > 0 and d.attempts[0].charged == 0
+    world.gates["prospeo"].set()
+    await task
+    await providers.aclose()
+    d = enrich.cell_details(ws, table, "Work Email", 1)
+    assert d.state == "found" and d.attempts[0].outcome_text == "found"
+    ws.close()
