@@ -119,10 +119,13 @@ def usage_cmd(
         click.echo(json.dumps(report.as_dict(), indent=2))
     elif as_csv:
         w = csv.writer(sys.stdout)
-        w.writerow([by, "label", "spent", "refunded", "net", "charges", "refunds"])
-        for r in svc.csv_safe_usage(report).rows:
-            w.writerow([r.key, r.label, r.spent, r.refunded, r.net, r.charges, r.refunds])
+        safe = svc.csv_safe_usage(report)
+        w.writerow(svc.usage_csv_header(safe))
+        for r in safe.rows:
+            w.writerow(svc.usage_csv_row(safe, r))
     else:
+        if by == "run":  # what started each run: manual (TUI), cli or auto-update
+            report = svc.label_runs_with_trigger(report)
         width = max([len(r.label) for r in report.rows] + [len(by), 5])
         click.echo(f"{by:<{width}}  {'spent':>8}  {'refunded':>8}  {'net':>8}  {'charges':>7}")
         for r in report.rows:

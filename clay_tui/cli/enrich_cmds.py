@@ -240,7 +240,10 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
         f"Hit rate    {info.hit_rate:.0%}",
         f"Rows run    {info.rows_run} of {info.rows} ({info.percent_run}%) in {info.runs} run(s)",
         f"Last run    {info.last_run_at or 'never'}"
-        + (f" ({info.last_run_status})" if info.last_run_status else ""),
+        + (f" ({info.last_run_status})" if info.last_run_status else "")
+        + (f", started by {info.last_run_trigger}" if info.last_run_trigger else "")
+        + (f", {info.last_run_rows}" if info.last_run_rows else "")
+        + (f": {info.last_run_text()}" if info.last_run_text() else ""),
     ]
     for err in info.recent_errors:
         lines.append(f"Error       {inert(err)}")  # a provider's text: never escape codes

@@ -78,6 +78,7 @@ def cli(ctx: click.Context, config_path: Path | None, workspace: Path | None) ->
 def _register() -> None:
     # Imported for their side effect of adding commands to `cli`.
     from clay_tui.cli import (  # noqa: F401
+        cell_cmds,
         credits_cmds,
         enrich_cmds,
         open_cmd,

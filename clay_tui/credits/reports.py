@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,11 @@ class UsageRow:
     net: int
     charges: int
     refunds: int
+    trigger: str | None = None  # by run: manual | cli | auto-update ("" for older runs)
+    rows: str | None = None  # by run: the row set it ran on ("first 10 rows")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class UsageReport:
             "spent": self.spent,
             "refunded": self.refunded,
             "net": self.net,
-            "rows": [asdict(r) for r in self.rows],
+            "rows": [r.as_dict() for r in self.rows],
         }
 
 
@@ -179,13 +184,17 @@ def usage(
     tables = _names(db, "tables") if by in ("table", "column", "run") else {}
     columns = _names(db, "enrich_columns") if by in ("column", "run") else {}
     runs = _runs(db, tables, columns) if by == "run" else {}
+    started = _run_starts(db) if by == "run" else {}
     out = []
     for r in rows:
         ident = tuple(r[f"k{i}"] for i in range(len(keys)))
+        trigger, row_set = started.get(ident[0], ("", "")) if by == "run" else (None, None)
         out.append(
             UsageRow(
                 key="/".join("" if v is None else str(v) for v in ident),
                 label=runs.get(ident[0], "") or _label(by, ident, tables, columns),
+                trigger=trigger,
+                rows=row_set,
                 spent=r["spent"],
                 refunded=r["refunded"],
                 net=r["spent"] - r["refunded"],
@@ -212,6 +221,14 @@ def _runs(
     return out
 
 
+def _run_starts(db: sqlite3.Connection) -> dict[int, tuple[str, str]]:
+    """run id -> (what started it, the rows it ran on), where the engine's ``runs`` has them."""
+    if not has_table(db, "runs") or not {"id", "trigger", "row_set"} <= table_columns(db, "runs"):
+        return {}
+    return {int(r[0]): (r[1] or "", r[2] or "")
+            for r in db.execute("SELECT id, trigger, row_set FROM runs")}
+
+
 def _label(by: str, ident: tuple[Any, ...], tables: dict[int, str], columns: dict[int, str]) -> str:
     def name(mapping: dict[int, str], value: Any, what: str) -> str:
         if value is None:
@@ -229,6 +246,27 @@ def _label(by: str, ident: tuple[Any, ...], tables: dict[int, str], columns: dic
     return str(ident[0])
 
 
+def run_text(row: UsageRow) -> str:
+    """By run: "cli · first 10 rows" (what started it, then its rows; "" when unknown)."""
+    return " · ".join(t for t in (row.trigger, row.rows) if t)
+
+
+def label_runs_with_trigger(report: UsageReport) -> UsageReport:
+    rows = [replace(r, label=f"{r.label} · {run_text(r)}") if run_text(r) else r
+            for r in report.rows]
+    return replace(report, rows=rows)
+
+
+def csv_header(report: UsageReport) -> list[str]:
+    extra = ["trigger", "rows"] if report.by == "run" else []
+    return [report.by, "label", *extra, "spent", "refunded", "net", "charges", "refunds"]
+
+
+def csv_row(report: UsageReport, r: UsageRow) -> list[Any]:
+    extra = [r.trigger or "", r.rows or ""] if report.by == "run" else []
+    return [r.key, r.label, *extra, r.spent, r.refunded, r.net, r.charges, r.refunds]
+
+
 def write_csv(report: UsageReport, path: Path) -> Path:
     """Write the report as CSV (one row per group, then a total row)."""
     path = Path(path).expanduser()
@@ -236,13 +274,14 @@ def write_csv(report: UsageReport, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow([report.by, "label", "spent", "refunded", "net", "charges", "refunds"])
+            w.writerow(csv_header(report))
             for r in report.rows:
-                w.writerow([r.key, r.label, r.spent, r.refunded, r.net, r.charges, r.refunds])
+                w.writerow(csv_row(report, r))
             w.writerow(
                 [
                     "total",
                     "",
+                    *(["", ""] if report.by == "run" else []),
                     report.spent,
                     report.refunded,
                     report.net,

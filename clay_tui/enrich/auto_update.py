@@ -15,6 +15,7 @@ from clay_tui.enrich.columns import list_columns
 from clay_tui.enrich.rows import RowSelection
 from clay_tui.enrich.runner import RunSummary, run_column
 from clay_tui.enrich.spec import ColumnSpec, referenced_columns
+from clay_tui.enrich.trigger import Trigger
 from clay_tui.table.lead_table import LeadTable, TableChange
 from clay_tui.workspace import Workspace
 
@@ -90,7 +91,8 @@ class AutoUpdater:
             try:
                 summary = await run_column(self.ws, self.table, spec,
                                            RowSelection("ids", ids=tuple(sorted(rows)),
-                                                        force=True), **self.run_kwargs)
+                                                        force=True),
+                                           **{"trigger": Trigger.AUTO_UPDATE, **self.run_kwargs})
             except Exception as exc:  # noqa: BLE001 - reported, never raised into the UI loop
                 self.errors.append(exc)
                 continue

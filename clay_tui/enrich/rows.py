@@ -62,9 +62,10 @@ def select_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelec
             raise ClayError("Give an expression for the rows to run.")
         pos = expressions.matching_positions(table.frame, sel.where)
         return table.frame.get_column(ROW_ID).gather(pos).to_list()
-    if sel.mode == "ids":
-        present = set(ids)
-        return [i for i in ids if i in set(sel.ids) & present]
+    if sel.mode == "ids":  # in table order; vectorised (a set rebuilt per row cost 0.3 s at 1M)
+        wanted = pl.Series(list(sel.ids), dtype=pl.Int64)
+        return table.frame.filter(pl.col(ROW_ID).is_in(wanted.implode())).get_column(
+            ROW_ID).to_list()
     states = store.cell_states(ws, table.id, spec.id or -1)
     if sel.mode == "not_run":
         return [i for i in ids if states.get(i) not in (*RESULT_STATES, store.ERROR)]
@@ -75,6 +76,12 @@ def select_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelec
 
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _input_column(spec: ColumnSpec, name: str) -> str:
+    """The column an action input reads, to name it when it is empty (else the input)."""
+    source = spec.inputs.get(name)
+    return source if source and not is_template(source) else name
 
 
 def condition_mask(frame: pl.DataFrame, condition: str) -> pl.Series:
@@ -111,7 +118,8 @@ def plan_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelecti
         inputs = {k: (render_template(v, row) if is_template(v) else row.get(v))
                   for k, v in spec.inputs.items()}
         missing = [c for c in spec.required if _empty(row.get(c))]
-        missing += [i.name for i in info.inputs if i.required and _empty(inputs.get(i.name))]
+        missing += [_input_column(spec, i.name) for i in info.inputs
+                    if i.required and _empty(inputs.get(i.name))]
         for group in info.needs_any:
             if all(_empty(inputs.get(g)) for g in group):
                 missing.append(" or ".join(spec.inputs.get(g, g) for g in group

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,10 @@ class RunInfo:
     last_run_status: str | None
     sandbox: bool
     recent_errors: list[str] = field(default_factory=list)
+    last_run_trigger: str | None = None  # manual | cli | auto-update (None: before triggers)
+    last_run_rows: str | None = None  # the last run's row set, in words
+    last_run_counts: dict[str, int] | None = None  # cells per state the last run recorded
+    last_run_credits: int | None = None  # what the last run charged (net)
 
     @property
     def hit_rate(self) -> float:
@@ -43,6 +48,15 @@ class RunInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "hit_rate": round(self.hit_rate, 4)}
+
+    def last_run_text(self) -> str:
+        """What the last run recorded: "2 found, 1 no data, 3 cancelled · 6 credits"."""
+        if self.last_run_counts is None:
+            return ""
+        order = [s for s in store.STORED_STATES if s in self.last_run_counts]
+        order += [s for s in self.last_run_counts if s not in order]
+        text = ", ".join(f"{self.last_run_counts[s]:,} {s}" for s in order) or "no cells"
+        return text + f" · {self.last_run_credits or 0:,} credits"
 
 
 def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
@@ -60,8 +74,9 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         " AND error IS NOT NULL ORDER BY updated_at DESC, row_id DESC LIMIT 5",
         (table.id, spec.id)).fetchall()]
     last = ws.db.execute(
-        "SELECT started_at, status, sandbox FROM runs WHERE table_id = ? AND column_id = ?"
-        " ORDER BY id DESC LIMIT 1", (table.id, spec.id)).fetchone()
+        "SELECT started_at, status, sandbox, trigger, row_set, counts, credits FROM runs"
+        " WHERE table_id = ? AND column_id = ? ORDER BY id DESC LIMIT 1",
+        (table.id, spec.id)).fetchone()
     nruns = ws.db.execute("SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?",
                           (table.id, spec.id)).fetchone()[0]
     # cells a run reached but never ran (stopped, out of credits, crashed) are not "run"
@@ -81,4 +96,8 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         runs=nruns, last_run_at=last["started_at"] if last else None,
         last_run_status=last["status"] if last else None,
         sandbox=bool(last["sandbox"]) if last and last["sandbox"] is not None else sandbox,
-        recent_errors=errors)
+        recent_errors=errors,
+        last_run_trigger=last["trigger"] if last else None,
+        last_run_rows=last["row_set"] if last else None,
+        last_run_counts=json.loads(last["counts"]) if last and last["counts"] else None,
+        last_run_credits=last["credits"] if last else None)

@@ -11,6 +11,7 @@ committer (one fsync for many cells).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections import Counter
@@ -25,10 +26,12 @@ from clay_tui.clock import iso
 from clay_tui.credits import Caps, Ledger, Reservation, SpendContext
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, REFUND_ON_INVALID, Final
+from clay_tui.enrich.cell_details import attempt_detail
 from clay_tui.enrich.committer import Committer
 from clay_tui.enrich.reconcile import LIVE_RUNS, reconcile
 from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.enrich.trigger import Trigger, auto_rows
 from clay_tui.errors import ClayError, InsufficientCredits
 from clay_tui.providers import http_action
 from clay_tui.providers.base import Outcome, ProviderResult, error_result
@@ -125,7 +128,8 @@ class Runner:
                  cancel: asyncio.Event | None = None,
                  providers: Providers | None = None,
                  ledger: Ledger | None = None,
-                 commit_interval: float = 0.002) -> None:
+                 commit_interval: float = 0.002,
+                 trigger: Trigger = Trigger.CLI) -> None:
         if spec.id is None:
             raise ClayError(f"Column {spec.name} is not stored yet.")
         from clay_tui.services.credits import ledger_for
@@ -140,6 +144,7 @@ class Runner:
         self.ledger = ledger or ledger_for(ws)
         self.caps = Caps(run_max=max_credits, column_limit=spec.spend_limit)
         self.commit_interval = commit_interval
+        self.trigger = Trigger(trigger)
         self.counts: Counter[str] = Counter()
         self.credits = 0
         self.refunded = 0
@@ -218,17 +223,19 @@ class Runner:
         with self.ws.transaction():
             cur = self.ws.db.execute(
                 "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
-                " pid, rows, credits, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " pid, rows, credits, sandbox, trigger) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (self.table.id, self.spec.id, iso(self.ws.clock.now()), "running",
-                 self.selection.describe(), self.max_credits, os.getpid(), self.total, 0,
-                 int(self.sandbox)))
+                 auto_rows(len(plan.selected)) if self.trigger is Trigger.AUTO_UPDATE
+                 else self.selection.describe(), self.max_credits, os.getpid(), self.total, 0,
+                 int(self.sandbox), self.trigger.value))
         return int(cur.lastrowid)
 
     def _finish_run(self, status: str) -> None:
         with self.ws.transaction():
             self.ws.db.execute(
-                "UPDATE runs SET finished_at = ?, status = ?, credits = ? WHERE id = ?",
-                (iso(self.ws.clock.now()), status, self.credits, self.run_id))
+                "UPDATE runs SET finished_at = ?, status = ?, credits = ?, counts = ? WHERE id = ?",
+                (iso(self.ws.clock.now()), status, self.credits, json.dumps(dict(self.counts)),
+                 self.run_id))
 
     def _write_free_states(self, plan: RowPlan) -> None:
         """Condition not met / missing input: stored at once, never charged."""
@@ -316,6 +323,10 @@ class Runner:
         self.queued -= 1
         if cell.halt is not None:
             why = self.no_credits if cell.halt == store.NO_CREDITS else "The run was stopped."
+            found = next((s for s in cell.steps if s.result is not None and s.result.ok), None)
+            if found is not None:  # data came back, but the cell stopped before its check
+                why = (f"{why} {found.provider} had found data, but the cell stopped before "
+                       "finishing; nothing was charged.")
             final = Final(cell.halt, error=why)
         self.committer.post(lambda: self._finalize(cell, final))
 
@@ -340,8 +351,10 @@ class Runner:
                 self.ledger.release(step.reservation, "no charge: " + (
                     cell.halt or (res.outcome.value if res is not None else "not called")))
             self.ws.db.execute(
-                "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ? WHERE id = ?",
-                (res.outcome.value if res is not None else cell.halt, now, step.attempt_id))
+                "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ?, detail = ?"
+                " WHERE id = ?",
+                (res.outcome.value if res is not None else cell.halt, now,
+                 attempt_detail(res, step.rejected), step.attempt_id))
         values = {k: v for k, v in final.values.items() if k in self.spec.outputs}
         if halted and self._has_result(cell.row_id):
             # a forced re-run that made no call (stopped, out of credits) keeps the result the

@@ -38,7 +38,9 @@ CREATE TABLE IF NOT EXISTS runs (
     pid INTEGER,
     rows INTEGER,
     credits INTEGER,
-    sandbox INTEGER
+    sandbox INTEGER,
+    trigger TEXT,
+    counts TEXT
 );
 CREATE TABLE IF NOT EXISTS cells (
     table_id INTEGER NOT NULL,
@@ -68,7 +70,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     state TEXT NOT NULL,
     outcome TEXT,
     started_at TEXT,
-    finished_at TEXT
+    finished_at TEXT,
+    detail TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_open ON attempts(state) WHERE state = 'started';
 CREATE INDEX IF NOT EXISTS attempts_cell ON attempts(table_id, column_id, row_id);
@@ -124,6 +127,14 @@ def _migrate(ws: Workspace) -> None:
             have.add("removed_at")
         if "removed_at" in have:
             db.execute(LIVE_NAMES)
+        # runs made before runs said what started them (manual, cli, auto-update)
+        if "trigger" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+            db.execute("ALTER TABLE runs ADD COLUMN trigger TEXT")
+        if "counts" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+            db.execute("ALTER TABLE runs ADD COLUMN counts TEXT")  # cells per state, as JSON
+        # attempts made before they kept the provider's verdict (verifier status, message)
+        if "detail" not in {r[1] for r in db.execute("PRAGMA table_info(attempts)")}:
+            db.execute("ALTER TABLE attempts ADD COLUMN detail TEXT")
 
 
 def cell_rows(ws: Workspace, table_id: int, column_id: int) -> dict[int, sqlite3.Row]:

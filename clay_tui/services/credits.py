@@ -204,6 +204,19 @@ def csv_safe_usage(report: UsageReport) -> UsageReport:
     return replace(report, rows=rows)
 
 
+def usage_csv_header(report: UsageReport) -> list[str]:
+    return reports.csv_header(report)
+
+
+def usage_csv_row(report: UsageReport, row: reports.UsageRow) -> list[object]:
+    return reports.csv_row(report, row)
+
+
+def label_runs_with_trigger(report: UsageReport) -> UsageReport:
+    """By run: each label ends with what started the run and its rows, for a text listing."""
+    return reports.label_runs_with_trigger(report)
+
+
 def recent_entries(ws: Workspace, limit: int = 20, *, include_holds: bool = False) -> list[Entry]:
     ledger_for(ws)
     return reports.recent_entries(ws.db, limit, include_holds=include_holds)

@@ -11,6 +11,8 @@ from clay_tui.enrich import columns as _columns
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, ActionInfo
 from clay_tui.enrich.auto_update import AutoUpdater
+from clay_tui.enrich.cell_details import CellDetails
+from clay_tui.enrich.cell_details import cell_details as _cell_details
 from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
 from clay_tui.enrich.reconcile import reconcile
@@ -19,6 +21,7 @@ from clay_tui.enrich.run_info import RunInfo
 from clay_tui.enrich.run_info import run_info as _run_info
 from clay_tui.enrich.runner import Progress, Runner, RunSummary
 from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.enrich.trigger import Trigger
 from clay_tui.errors import ClayError
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
@@ -28,6 +31,7 @@ __all__ = [
     "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
     "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
+    "CellDetails", "Trigger", "cell_details",
 ]
 
 
@@ -94,8 +98,11 @@ def missing_keys(ws: Workspace, spec: ColumnSpec) -> list[str]:
 async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSelection, *,
                      max_credits: int | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
-                     cancel: asyncio.Event | None = None, **kwargs: object) -> RunSummary:
-    """Run a column over a row set; refuses before any call if a live provider has no key."""
+                     cancel: asyncio.Event | None = None, trigger: Trigger = Trigger.CLI,
+                     **kwargs: object) -> RunSummary:
+    """Run a column over a row set; refuses before any call if a live provider has no key.
+
+    ``trigger`` says what started it (stored on the run: manual, cli or auto-update)."""
     spec = get_column(ws, table, column)
     missing = missing_keys(ws, spec)
     if missing:
@@ -104,11 +111,18 @@ async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSele
             "that provider in config.toml); nothing was called."
         )
     return await Runner(ws, table, spec, rows, max_credits=max_credits, on_progress=on_progress,
-                        cancel=cancel, **kwargs).run()  # type: ignore[arg-type]
+                        cancel=cancel, trigger=trigger, **kwargs).run()  # type: ignore[arg-type]
 
 
 def run_info(ws: Workspace, table: LeadTable, column: str) -> RunInfo:
     return _run_info(ws, table, get_column(ws, table, column))
+
+
+def cell_details(ws: Workspace, table: LeadTable, column: str, row_id: int) -> CellDetails:
+    """One enrichment cell explained: value, state and why, every attempt and its credits.
+
+    ``column`` is the enrichment column or one of its outputs; ``row_id`` a stable row id."""
+    return _cell_details(ws, table, list_columns(ws, table), column, row_id)
 
 
 def set_column_auto_update(ws: Workspace, table: LeadTable, column: str, on: bool) -> None:

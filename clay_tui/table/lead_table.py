@@ -52,6 +52,7 @@ _CHANGE_KIND = {
     "delete_column": "delete_column",
     "add_column": "add_column",
     "restore_column": "add_column",
+    "merge": "set",
 }
 
 
@@ -276,6 +277,46 @@ class LeadTable:
             rid = taken[0]
             return rid
 
+    def merge(self, updates: list[tuple[int, str, Any, Any]],
+              new_rows: list[dict[str, Any]]) -> list[int]:
+        """Rows arriving from a file (see ``table.merge``): change cells of existing rows
+        (typed values: row id, column, new, old) and append new rows, as ONE journal entry
+        (one undo). Listeners hear one "add_rows" for the new rows and one "set" per set
+        of changed columns, so auto-update runs exactly the rows whose inputs changed.
+        Returns the new rows' ids."""
+        if not updates and not new_rows:
+            return []
+        with self._lock:
+            for _rid, col, _new, _old in updates:
+                self._need_column(col)
+            rows = [{c: encode(v) for c, v in row.items()} for row in new_rows]
+            for row in rows:
+                for col in row:
+                    self._need_column(col)
+            cells = [[rid, col, encode(new), encode(old)] for rid, col, new, old in updates]
+            taken: list[int] = []
+
+            def build(db: sqlite3.Connection) -> tuple[dict[str, Any], TableChange]:
+                first = db.execute(
+                    "SELECT next_row_id FROM tables WHERE id = ?", (self.id,)
+                ).fetchone()[0]
+                taken.extend(range(first, first + len(rows)))
+                db.execute("UPDATE tables SET next_row_id = ? WHERE id = ?",
+                           (first + len(rows), self.id))
+                payload = {"cells": cells, "ids": list(taken), "rows": rows}
+                return payload, TableChange("add_rows" if taken else "set", tuple(taken), ())
+
+            self._commit_with("merge", build)
+        groups: dict[tuple[str, ...], set[int]] = {}
+        changed: dict[int, set[str]] = {}
+        for rid, col, _new, _old in updates:
+            changed.setdefault(rid, set()).add(col)
+        for rid, cols in changed.items():
+            groups.setdefault(tuple(sorted(cols)), set()).add(rid)
+        for cols, ids in groups.items():
+            self._emit(TableChange("set", tuple(sorted(ids)), cols))
+        return list(taken)
+
     def delete_rows(self, row_ids: Iterable[int]) -> int:
         """Delete the given rows (unknown ids are ignored); returns how many went."""
         with self._lock:
@@ -388,6 +429,15 @@ class LeadTable:
                 "delete_rows",
                 {"ids": p["ids"], "rows": p["rows"]},
                 f"Undid adding {_rows(len(p['ids']))}.",
+            )
+        if op == "merge":
+            n, m = len(p.get("ids", [])), len(p.get("cells", []))
+            return (
+                "merge",
+                {"cells": [[r, c, old, new] for r, c, new, old in p.get("cells", [])],
+                 "delete": list(p.get("ids", []))},
+                f"Undid the import: removed {_rows(n)} and restored {m:,} "
+                f"cell{'s' if m != 1 else ''}.",
             )
         if op == "delete_rows":
             return (
@@ -522,6 +572,9 @@ def _rows(n: int) -> str:
 def _ids(op: str, p: dict[str, Any]) -> list[int]:
     if op == "set":
         return [p["row"]]
+    if op == "merge":
+        ids = {c[0] for c in p.get("cells", [])} | set(p.get("ids", [])) | set(p.get("delete", []))
+        return sorted(ids)
     return list(p.get("ids", []))
 
 
@@ -530,6 +583,8 @@ def _cols(op: str, p: dict[str, Any]) -> list[str]:
         return [p["col"]]
     if op == "rename_column":
         return [p["old"], p["new"]]
+    if op == "merge":
+        return sorted({c[1] for c in p.get("cells", [])})
     if "name" in p:
         return [p["name"]]
     return []

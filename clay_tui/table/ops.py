@@ -78,6 +78,22 @@ def apply(frame: pl.DataFrame, op: str, p: dict[str, Any], side_dir: Path) -> pl
         if out.n_chunks() > 64:
             out = out.rechunk()
         return out
+    if op == "merge":  # rows arriving from a file: cells changed, rows added (undo: deleted)
+        out = frame
+        by_col: dict[str, dict[int, Any]] = {}
+        for rid, col, value, _old in p.get("cells", []):
+            by_col.setdefault(col, {})[rid] = value
+        for col, values in by_col.items():
+            if col not in out.columns:
+                continue
+            pos, found = positions(out, list(values))
+            label = label_of(out.schema[col])
+            out = scatter(out, col, pos, [decode(values[rid], label) for rid in found])
+        if p.get("delete"):
+            out = apply(out, "delete_rows", {"ids": p["delete"]}, side_dir)
+        if p.get("ids"):
+            out = apply(out, "add_rows", {"ids": p["ids"], "rows": p["rows"]}, side_dir)
+        return out
     if op == "delete_rows":
         pos, _ = positions(frame, p["ids"])
         if not pos:

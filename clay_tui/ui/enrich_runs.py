@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
-from clay_tui.services.enrich import AutoUpdater, RowSelection
+from clay_tui.services.enrich import AutoUpdater, RowSelection, Trigger
 from clay_tui.ui.messages import RunFinished, RunProgress
 
 if TYPE_CHECKING:
@@ -93,7 +93,8 @@ class EnrichRuns:
         try:
             summary = await enrich_service.run_column(
                 self.ws, self.table, request.column, request.rows,
-                max_credits=request.max_credits, on_progress=progress, cancel=cancel)
+                max_credits=request.max_credits, on_progress=progress, cancel=cancel,
+                trigger=Trigger.AUTO_UPDATE if request.auto else Trigger.MANUAL)
         except ClayError as exc:
             node.post_message(RunFinished(request.column, None, str(exc), auto=request.auto))
         except Exception as exc:  # noqa: BLE001 - one sentence, the app keeps running

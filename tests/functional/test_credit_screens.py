@@ -259,6 +259,31 @@ async def test_usage_scope_grouping_dates_and_export(seeded, tmp_path: Path) -> 
         assert not isinstance(app.screen, CreditUsageScreen)
 
 
+async def test_usage_by_run_says_what_started_each_run(seeded) -> None:
+    seeded.db.execute(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY, table_id INT, column_id INT,"
+        " started_at TEXT, row_set TEXT, trigger TEXT)"
+    )
+    seeded.db.execute(
+        "INSERT INTO runs VALUES (1, 1, 10, '2026-11-15', 'first 10 rows', 'cli'),"
+        " (2, 1, 11, '2026-11-16', '3 rows added or edited', 'auto-update'),"
+        " (3, 2, 20, '2026-11-17', 'all rows', 'manual')"
+    )
+    app = ScreenApp(lambda: CreditUsageScreen(seeded, None))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#cu-by").active = "by-run"
+        await settle(pilot)
+        table = app.screen.query_one("#cu-table", DataTable)
+        rows = {str(table.get_row_at(i)[0]).split(":")[0]: [str(c) for c in table.get_row_at(i)]
+                for i in range(table.row_count)}
+        assert [c.label.plain for c in table.columns.values()][:3] == [
+            "Run", "started by", "rows"]
+        assert rows["run 2"][1:3] == ["auto-update", "3 rows added or edited"]
+        assert rows["run 1"][1:3] == ["cli", "first 10 rows"]
+        assert rows["run 3"][1:3] == ["manual", "all rows"]
+
+
 async def test_usage_without_a_table_is_workspace_wide(seeded) -> None:
     app = RecordingApp(lambda: CreditUsageScreen(seeded, None))
     async with app.run_test(size=SIZE) as pilot:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -18,7 +19,7 @@ from textual.widgets import Button, DataTable, Input, Static, Tab, Tabs
 from clay_tui.credits.reports import UsageReport, has_table
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
-from clay_tui.ui.plain import markup_safe, plain
+from clay_tui.ui.plain import inert, plain
 from clay_tui.ui.widgets.credit_bar_chart import CreditBarChart
 from clay_tui.workspace import Workspace
 
@@ -132,11 +133,14 @@ class CreditUsageScreen(Screen[None]):
         self.report = report
         table = self.query_one("#cu-table", DataTable)
         table.clear(columns=True)
-        table.add_columns(self.by.capitalize(), "spent", "refunded", "net", "charges")
+        by_run = self.by == "run"  # each run says what started it and on which rows
+        extra = ("started by", "rows") if by_run else ()
+        table.add_columns(self.by.capitalize(), *extra, "spent", "refunded", "net", "charges")
         for r in report.rows:
-            table.add_row(  # a str cell is parsed as markup: names are data, escape them
-                markup_safe(r.label),
-                f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}", f"{r.charges:,}",
+            started = (Text(r.trigger or "-"), Text(inert(r.rows or "-"))) if by_run else ()
+            table.add_row(
+                Text(inert(r.label)), *started, f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}",
+                f"{r.charges:,}"
             )
         self.query_one(CreditBarChart).show([(r.label, r.net, r.refunded) for r in report.rows])
         span = (

@@ -91,7 +91,12 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     last = _when(info.last_run_at)
     if info.last_run_status:
         last += f" ({info.last_run_status})"
+    if info.last_run_trigger:
+        last += f", started by {info.last_run_trigger}"
     t.add_row("Runs", _text(f"{info.runs:,} · last {last}"))
+    did = ": ".join(x for x in (info.last_run_rows or "", info.last_run_text()) if x)
+    if did:
+        t.add_row("  last run", _text(did))
     errors = info.recent_errors
     t.add_row("Recent errors", _text(errors[0]) if errors else "none")
     for message in errors[1:]:

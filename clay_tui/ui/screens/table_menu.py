@@ -11,6 +11,7 @@ def table_menu_items(auto_update: bool) -> list[MenuItem]:
         ("columns", "Columns…  (v)"),
         ("save", "Save  (ctrl+s)"),
         ("export", "Export CSV…  (x)"),
+        ("import_rows", "Add rows from a file…"),
         None,
         ("add_enrichment", "Add enrichment column…  (+)"),
         ("auto_update", f"Auto-update columns: {'on' if auto_update else 'off'}"),
@@ -18,8 +19,8 @@ def table_menu_items(auto_update: bool) -> list[MenuItem]:
 
 
 class TableMenu(PopupMenu):
-    """Dismisses with "show_all" | "columns" | "save" | "export" | "auto_update" | "add_enrichment"
-    | None."""
+    """Dismisses with "show_all" | "columns" | "save" | "export" | "import_rows" | "auto_update"
+    | "add_enrichment" | None."""
 
     def __init__(self, name: str, auto_update: bool, x: int = 0, y: int = 0) -> None:
         super().__init__(name, table_menu_items(auto_update), x, y)

@@ -37,9 +37,12 @@ from clay_tui.ui.messages import (
     ViewUpdated,
 )
 from clay_tui.ui.screens.add_column_screen import AddColumnScreen
+from clay_tui.ui.screens.cell_details_screen import EDIT as CELL_EDIT
+from clay_tui.ui.screens.cell_details_screen import CellDetailsScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.columns_screen import ColumnsScreen
 from clay_tui.ui.screens.edit_column_screen import EditColumnScreen
+from clay_tui.ui.screens.import_rows_screen import ImportRowsScreen
 from clay_tui.ui.screens.popup_menu import PopupMenu
 from clay_tui.ui.screens.run_dialog import RunDialog
 from clay_tui.ui.screens.run_info_screen import RunInfoScreen, owning_spec
@@ -203,7 +206,8 @@ class TableScreen(Screen[None]):
             return
         self.status.show_table(self.table.name, self.grid.row_count, self.table.row_count)
         self.status.show_filter(self.view.filter_text)
-        self.status.show_cell(self.grid.current_column, self.grid.cursor_row)
+        self.status.show_cell(self.grid.current_column, self.grid.cursor_row,
+                              self.grid.current_row_id())
 
     def _auto_update(self) -> bool:
         if self.table is None:
@@ -214,7 +218,7 @@ class TableScreen(Screen[None]):
             return False
 
     def on_lead_grid_cursor_moved(self, message: LeadGrid.CursorMoved) -> None:
-        self.status.show_cell(message.column, message.row)
+        self.status.show_cell(message.column, message.row, self.grid.current_row_id())
 
     # ------------------------------------------------------------ view jobs
     def _run_view_job(self, kind: str, job: Callable[[], str]) -> None:
@@ -447,6 +451,28 @@ class TableScreen(Screen[None]):
         self.prompt.ask("goto", "Go to column:", suggestions=list(self.grid.columns))
 
     # ------------------------------------------------------------ editing
+    def action_open_cell(self) -> None:
+        """Enter: an enrichment cell (or one of its outputs) shows its details, from which
+        e edits it; any other cell is edited at once."""
+        column = self.grid.current_column
+        row_id = self.grid.current_row_id()
+        if self.table is None or column is None or row_id is None:
+            return
+        if owning_spec(self.ws, self.table, column) is None:
+            self.action_edit_cell()
+            return
+        try:
+            screen = CellDetailsScreen(self.ws, self.table, column, row_id)
+        except ClayError as exc:
+            self._fail(exc)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == CELL_EDIT:
+                self.action_edit_cell()
+
+        self.app.push_screen(screen, self._guarded(chosen))
+
     def action_edit_cell(self) -> None:
         column = self.grid.current_column
         if not self._ready() or column is None:
@@ -704,6 +730,9 @@ class TableScreen(Screen[None]):
             self.action_export_csv()
         elif choice == "add_enrichment":
             self.action_add_enrichment()
+        elif choice == "import_rows" and self.table is not None:
+            self.app.push_screen(ImportRowsScreen(self.ws, self.table),
+                                 self._guarded(self._rows_imported))
         elif choice == "auto_update" and self.table is not None:
             on = not self._auto_update()
             pending = self.runs.pending_cells() if self.runs is not None else 0
@@ -711,6 +740,12 @@ class TableScreen(Screen[None]):
                 self._ask_pending(pending)
                 return
             self._set_table_auto_update(on)
+
+    def _rows_imported(self, result: Any) -> None:
+        """Rows arrived from a file: say what changed (auto-update, if on, runs them)."""
+        if result is None:
+            return
+        self.notify(" ".join(result.lines()), timeout=12)
 
     def _set_table_auto_update(self, on: bool, detail: str = "") -> None:
         assert self.table is not None

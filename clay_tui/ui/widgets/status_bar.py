@@ -88,8 +88,11 @@ class StatusBar(Widget):
             self.rows_text = f"{visible:,} of {total:,} rows"
         self.refresh()
 
-    def show_cell(self, column: str | None, row: int) -> None:
+    def show_cell(self, column: str | None, row: int, row_id: int | None = None) -> None:
+        """The current cell: its column, its place in the view and its stable row id."""
         self.cell_text = "" if column is None else f"{inert(column)} · row {row + 1:,}"
+        if column is not None and row_id is not None:
+            self.cell_text += f" (id {row_id})"
         self.refresh()
 
     def show_filter(self, text: str | None) -> None:
