@@ -19,7 +19,7 @@ from textual.widgets import Button, DataTable, Input, Static, Tab, Tabs
 from clay_tui.credits.reports import UsageReport, has_table
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
-from clay_tui.ui.plain import inert, plain
+from clay_tui.ui.plain import inert, markup_safe, plain
 from clay_tui.ui.widgets.credit_bar_chart import CreditBarChart
 from clay_tui.workspace import Workspace
 
