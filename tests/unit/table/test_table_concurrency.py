@@ -1,0 +1,223 @@
+"""Two processes (or two handles) on one table: no change of either is ever lost.
+
+A handle holding an out-of-date copy of a table catches up with the journal entries
+other processes wrote before it journals or saves, so a save never hides them behind
+a newer sequence number.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from clay_tui.clock import FixedClock
+from clay_tui.config import Settings
+from clay_tui.services import tables as ts
+from clay_tui.table.lead_table import read_snapshot, snapshot_path
+from clay_tui.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[3]
+
+CSV = "name,company\nAnn,acme.com\nBob,globex.com\nCy,initech.com\nDi,umbrella.com\n"
+
+
+@pytest.fixture
+def leads(tmp_path: Path) -> Path:
+    path = tmp_path / "leads.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+def reopen(settings: Settings, clock: FixedClock) -> Workspace:
+    return Workspace.open(settings, clock)
+
+
+@pytest.mark.parametrize("b_saves", [False, True])
+def test_a_stale_handle_saving_keeps_the_other_handles_column(
+    settings: Settings, clock: FixedClock, leads: Path, b_saves: bool
+) -> None:
+    with reopen(settings, clock) as ws_a, reopen(settings, clock) as ws_b:
+        a = ts.import_table(ws_a, leads, name="leads")
+        a.wait_for_snapshot()
+        b = ts.get_table(ws_b, a.id)  # the CLI, while the TUI (a) has the table open
+        b.add_column("Z", undoable=False)
+        b.set_cell(2, "Z", "from b")
+        b.set_cell(3, "name", "Cyrus")
+        if b_saves:
+            b.save()
+        a.set_cell(1, "name", "Anna")  # a never saw Z
+        a.save()
+        assert "Z" in a.columns  # a caught up before it wrote
+    with reopen(settings, clock) as ws:
+        t = ts.open_table(ws, "leads")
+        assert t.columns == ["name", "company", "Z"]
+        assert [t.row(i)["name"] for i in (1, 2, 3)] == ["Anna", "Bob", "Cyrus"]
+        assert t.row(2)["Z"] == "from b"
+        frame, _ = read_snapshot(snapshot_path(ws, t.id))
+        assert "Z" in frame.columns
+
+
+def test_save_alone_catches_up_and_never_goes_back(
+    settings: Settings, clock: FixedClock, leads: Path
+) -> None:
+    with reopen(settings, clock) as ws_a, reopen(settings, clock) as ws_b:
+        a = ts.import_table(ws_a, leads, name="leads")
+        a.wait_for_snapshot()
+        a.write_results("company", {1: "acme.org"})  # unsaved, not journaled
+        b = ts.get_table(ws_b, a.id)
+        b.add_column("Z", undoable=False)
+        b.set_cell(4, "Z", "z4")
+        b.save()
+        a.save()  # a has its own (dirty) frame: it must include b's entries
+        assert a.row(4)["Z"] == "z4"
+        frame, seq = read_snapshot(snapshot_path(ws_a, a.id))
+        assert frame.columns == ["_row_id", "name", "company", "Z"]
+        assert frame.row(3, named=True)["Z"] == "z4"
+
+
+def test_a_stale_handle_checks_names_against_the_other_handles_columns(
+    settings: Settings, clock: FixedClock, leads: Path
+) -> None:
+    from clay_tui.errors import ClayError
+
+    with reopen(settings, clock) as ws_a, reopen(settings, clock) as ws_b:
+        a = ts.import_table(ws_a, leads, name="leads")
+        b = ts.get_table(ws_b, a.id)
+        b.add_column("Z")
+        with pytest.raises(ClayError, match="already has a column named 'Z'"):
+            a.add_column("Z")
+        assert "Z" in a.columns
+
+
+def test_undo_in_one_handle_replays_in_the_other(
+    settings: Settings, clock: FixedClock, leads: Path
+) -> None:
+    with reopen(settings, clock) as ws_a, reopen(settings, clock) as ws_b:
+        a = ts.import_table(ws_a, leads, name="leads")
+        b = ts.get_table(ws_b, a.id)
+        b.set_cell(1, "name", "x")
+        b.set_cell(1, "name", "x2")
+        b.undo()
+        a.set_cell(2, "name", "y")
+        assert [a.row(1)["name"], a.row(2)["name"]] == ["x", "y"]
+        a.save()
+    with reopen(settings, clock) as ws:
+        t = ts.open_table(ws, "leads")
+        assert [t.row(1)["name"], t.row(2)["name"]] == ["x", "y"]
+
+
+def test_listeners_hear_about_the_other_handles_changes(
+    settings: Settings, clock: FixedClock, leads: Path
+) -> None:
+    with reopen(settings, clock) as ws_a, reopen(settings, clock) as ws_b:
+        a = ts.import_table(ws_a, leads, name="leads")
+        heard = []
+        a.subscribe(heard.append)
+        b = ts.get_table(ws_b, a.id)
+        b.add_column("Z", undoable=False)
+        a.set_cell(1, "name", "Anna")
+        kinds = [c.kind for c in heard]
+        assert kinds == ["add_column", "set"]
+        assert heard[0].columns == ("Z",)
+
+
+# ------------------------------------------------------------ real processes
+
+def _cli(tmp: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp / "ws"), "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from clay_tui.cli.main import main; main()", *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _done(proc: subprocess.Popen) -> str:
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    return out
+
+
+def test_two_add_columns_at_once_both_exist(tmp_path: Path, leads: Path) -> None:
+    _done(_cli(tmp_path, "import", str(leads), "--name", "leads"))
+    procs = [
+        _cli(tmp_path, "add-column", "leads", "--name", name, "--action", "normalize_domain",
+             "--input", "value=company")
+        for name in ("D1", "D2")
+    ]
+    for proc in procs:
+        _done(proc)
+    code = (
+        "from clay_tui.config import load_settings\n"
+        "from clay_tui.workspace import Workspace\n"
+        "from clay_tui.services import tables\n"
+        "ws = Workspace.open(load_settings(None, None))\n"
+        "print(','.join(tables.open_table(ws, 'leads').columns))\n"
+    )
+    env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp_path / "ws"), "PYTHONPATH": str(REPO)}
+    cols = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert cols.returncode == 0, cols.stderr
+    assert set(cols.stdout.strip().split(",")) == {"name", "company", "D1", "D2"}
+
+
+RACER = textwrap.dedent(
+    """
+    import sys
+    from clay_tui.config import load_settings
+    from clay_tui.workspace import Workspace
+    from clay_tui.services import tables
+
+    me, n, rounds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    ws = Workspace.open(load_settings(None, None))
+    t = tables.open_table(ws, "leads")
+    for i in range(rounds):
+        t.add_column(f"p{me}_c{i}", undoable=False)
+        for rid in range(1, 9):
+            if rid % n == me:
+                t.set_cell(rid, "name", f"p{me}_r{rid}_i{i}")
+        t.set_cell(1 + me, f"p{me}_c{i}", f"v{me}.{i}")
+        if i % 2 == me % 2:
+            t.save()
+    t.save()
+    """
+)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_processes_editing_and_adding_columns_converge(
+    tmp_path: Path, clock: FixedClock, n: int
+) -> None:
+    rows = "name,company\n" + "".join(f"n{i},c{i}.com\n" for i in range(1, 9))
+    src = tmp_path / "leads.csv"
+    src.write_text(rows, encoding="utf-8")
+    _done(_cli(tmp_path, "import", str(src), "--name", "leads"))
+    script = tmp_path / "racer.py"
+    script.write_text(RACER, encoding="utf-8")
+    env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp_path / "ws"), "PYTHONPATH": str(REPO)}
+    rounds = 6
+    procs = [subprocess.Popen([sys.executable, str(script), str(me), str(n), str(rounds)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for me in range(n)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=90)
+        assert proc.returncode == 0, err
+    from clay_tui.config import load_settings
+
+    os.environ["CLAY_TUI_WORKSPACE"] = str(tmp_path / "ws")
+    with Workspace.open(load_settings(None, None), clock) as ws:
+        t = ts.open_table(ws, "leads")
+        want = {f"p{me}_c{i}" for me in range(n) for i in range(rounds)}
+        assert want <= set(t.columns)
+        for me in range(n):
+            for i in range(rounds):
+                assert t.row(1 + me)[f"p{me}_c{i}"] == f"v{me}.{i}"
+        for rid in range(1, 9):
+            assert t.row(rid)["name"] == f"p{rid % n}_r{rid}_i{rounds - 1}"
+        # the snapshot on disk alone (no journal) has it all too
+        t.save()
+        frame, _ = read_snapshot(snapshot_path(ws, t.id))
+        assert want <= set(frame.columns)
