@@ -259,27 +259,36 @@ class LeadTable:
         """Catch up with what other processes journaled; listeners hear of each change."""
         with self._lock:
             changes = self._caught_up()
+            self._load_results(changes)
         return changes
 
     def _caught_up(self) -> list[TableChange]:
-        """Catch up, put back stored results of new columns, tell the listeners (lock held)."""
+        """Catch up and tell the listeners (lock held)."""
         changes = self._catch_up()
         for change in changes:
             self._emit(change)
+        return changes
+
+    def _load_results(self, changes: list[TableChange]) -> None:
+        """A column came in from another process: put back its stored results (the engine's
+        ``cells``). Never inside a transaction, which is kept short."""
         if self.results_loader is not None and any(
-            c.kind in ("add_column", "reload") or c.columns and c.kind == "rename_column"
-            for c in changes
+            c.kind in ("add_column", "reload", "rename_column") for c in changes
         ):
             self.results_loader(self)
-        return changes
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
         """Lock, write transaction, caught up: a change is checked against the table as
         every process has left it, and journaled after everything already there."""
-        with self._lock, self.ws.transaction():
-            self._caught_up()
-            yield
+        with self._lock:
+            changes: list[TableChange] = []
+            try:
+                with self.ws.transaction():
+                    changes = self._caught_up()
+                    yield
+            finally:
+                self._load_results(changes)
 
     def _write_first_snapshot(self, frame: pl.DataFrame) -> None:
         path = snapshot_path(self.ws, self.id)
@@ -454,11 +463,20 @@ class LeadTable:
             self._commit("add_column", payload, TableChange("add_column", (), (name,)))
 
     # ------------------------------------------------------------ results (not journaled)
-    def write_results(self, column: str, values: dict[int, Any]) -> None:
+    def write_results(
+        self,
+        column: str,
+        values: dict[int, Any],
+        *,
+        changed_only: bool = False,
+        remote: bool = False,
+    ) -> None:
         """Fold enrichment results into the frame.
 
         Not journaled: the engine's ``cells`` table in SQLite is the source of truth,
-        so the next snapshot includes them and a crash loses nothing.
+        so the next snapshot includes them and a crash loses nothing. ``changed_only``
+        writes (and tells) only cells whose value differs (putting back stored results);
+        ``remote`` marks the change as not this process's own (no auto-update).
         """
         with self._lock:
             self._need_column(column)
@@ -468,10 +486,19 @@ class LeadTable:
             ids = sorted(values)
             pos, found = ops.positions(self.frame, ids)
             new_values = [coerce(values[rid], label, column) for rid in found]
+            if changed_only and pos:
+                series = self.frame.get_column(column)
+                same = series.gather(pos).eq_missing(pl.Series(new_values, dtype=series.dtype))
+                keep = [i for i, s in enumerate(same.to_list()) if not s]
+                pos = [pos[i] for i in keep]
+                found = [found[i] for i in keep]
+                new_values = [new_values[i] for i in keep]
+                if not pos:
+                    return
             self.frame = ops.scatter(self.frame, column, pos, new_values)
             self._dirty = True
             self.version += 1
-        self._emit(TableChange("results", tuple(found), (column,)))
+        self._emit(TableChange("results", tuple(found), (column,), remote=remote))
 
     # ------------------------------------------------------------ undo
     def undo(self) -> str | None:
@@ -535,7 +562,7 @@ class LeadTable:
             self.wait_for_snapshot()
             for _attempt in range(3):
                 with self._lock:
-                    self._caught_up()
+                    self._load_results(self._caught_up())
                     if not self.dirty:
                         return
                     if not self._dirty and registry.snapshot_seq(self.ws, self.id) >= self._seq:

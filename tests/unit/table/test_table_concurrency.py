@@ -221,3 +221,31 @@ def test_processes_editing_and_adding_columns_converge(
         t.save()
         frame, _ = read_snapshot(snapshot_path(ws, t.id))
         assert want <= set(frame.columns)
+
+
+def test_a_handle_behind_a_pruning_save_reads_the_snapshot_again(
+    settings: Settings, clock: FixedClock, leads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clay_tui.table.lead_table import LeadTable
+
+    monkeypatch.setattr(LeadTable, "KEEP_ENTRIES", 2)
+    with reopen(settings, clock) as ws_a, reopen(settings, clock) as ws_b:
+        a = ts.import_table(ws_a, leads, name="leads")
+        a.wait_for_snapshot()
+        heard = []
+        a.subscribe(heard.append)
+        b = ts.get_table(ws_b, a.id)
+        b.add_column("Z", undoable=False)
+        for i in range(6):
+            b.set_cell(1 + i % 4, "Z", f"z{i}")
+        b.save()  # keeps only the last 2 entries: a can no longer replay from its seq
+        first = ws_a.db.execute("SELECT MIN(seq) FROM table_journal").fetchone()[0]
+        assert first > 2
+        a.set_cell(4, "name", "Dana")
+        assert [a.row(r)["Z"] for r in (1, 2, 3, 4)] == ["z4", "z5", "z2", "z3"]
+        assert heard[0].kind == "add_column" and heard[0].columns == ("Z",)
+        a.save()
+    with reopen(settings, clock) as ws:
+        t = ts.open_table(ws, "leads")
+        assert [t.row(r)["Z"] for r in (1, 2, 3, 4)] == ["z4", "z5", "z2", "z3"]
+        assert t.row(4)["name"] == "Dana"
