@@ -128,3 +128,22 @@ def test_the_cli_says_one_sentence_and_exits_2(used: Path) -> None:
     with pytest.raises(sqlite3.DatabaseError):  # (an empty file: still no tables in it)
         sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
             "SELECT * FROM ledger").fetchall()
+
+
+def test_a_schema_made_inside_a_transaction_does_not_end_it(
+    settings: Settings, clock: FixedClock
+) -> None:
+    script = (
+        "CREATE TABLE IF NOT EXISTS probe (a INTEGER);\n"
+        "CREATE INDEX IF NOT EXISTS p ON probe(a);\n"
+    )
+    with Workspace.open(settings, clock) as ws:
+        with pytest.raises(RuntimeError):
+            with ws.transaction():
+                ws.ensure_schema("probe", script)
+                ws.db.execute("INSERT INTO probe VALUES (1)")
+                raise RuntimeError("rolled back")
+        with ws.transaction():  # rolled back with the transaction: made again
+            ws.ensure_schema("probe", script)
+            ws.db.execute("INSERT INTO probe VALUES (2)")
+        assert [r[0] for r in ws.db.execute("SELECT a FROM probe")] == [2]
