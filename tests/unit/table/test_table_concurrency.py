@@ -249,3 +249,42 @@ def test_a_handle_behind_a_pruning_save_reads_the_snapshot_again(
         t = ts.open_table(ws, "leads")
         assert [t.row(r)["Z"] for r in (1, 2, 3, 4)] == ["z4", "z5", "z2", "z3"]
         assert t.row(4)["name"] == "Dana"
+
+
+def test_a_save_never_puts_an_older_snapshot_over_a_newer_one(
+    settings: Settings, clock: FixedClock, leads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """b saves (and prunes) while a is writing its file: a's older file must not replace b's."""
+    import polars as pl
+
+    from clay_tui.table.lead_table import LeadTable
+
+    monkeypatch.setattr(LeadTable, "KEEP_ENTRIES", 1)
+    with reopen(settings, clock) as ws_a, reopen(settings, clock) as ws_b:
+        a = ts.import_table(ws_a, leads, name="leads")
+        a.wait_for_snapshot()
+        b = ts.get_table(ws_b, a.id)
+        a.set_cell(1, "name", "Anna")
+        real = pl.DataFrame.write_parquet
+        state = {"done": False}
+
+        def write_parquet(frame, *args, **kwargs):
+            if not state["done"] and "company" in frame.columns:
+                state["done"] = True  # a is writing: b edits and saves first
+                b.add_column("Z", undoable=False)
+                b.set_cell(3, "Z", "z3")
+                b.set_cell(4, "Z", "z4")
+                b.save()
+            return real(frame, *args, **kwargs)
+
+        monkeypatch.setattr(pl.DataFrame, "write_parquet", write_parquet)
+        a.save()
+        monkeypatch.setattr(pl.DataFrame, "write_parquet", real)
+        assert state["done"]
+        frame, seq = read_snapshot(snapshot_path(ws_a, a.id))
+        assert "Z" in frame.columns
+        assert frame.filter(pl.col("_row_id") == 4).item(0, "Z") == "z4"
+        assert not a.dirty
+    with reopen(settings, clock) as ws:
+        t = ts.open_table(ws, "leads")
+        assert [t.row(1)["name"], t.row(3)["Z"], t.row(4)["Z"]] == ["Anna", "z3", "z4"]
