@@ -86,17 +86,26 @@ def get_table(ws: Workspace, table_id: int) -> LeadTable:
 
 
 def _track(ws: Workspace, table: LeadTable) -> None:
-    table.results_loader = lambda t: apply_stored_results(ws, t, remote=True)
+    table.results_loader = lambda t, cols: apply_stored_results(ws, t, cols, remote=True)
     _cache(ws)[table.id] = table
 
 
-def apply_stored_results(ws: Workspace, table: LeadTable, *, remote: bool = False) -> int:
+def apply_stored_results(
+    ws: Workspace,
+    table: LeadTable,
+    columns: set[str] | None = None,
+    *,
+    remote: bool = False,
+) -> int:
     """Put every stored enrichment result (``cells`` in workspace.db, the source of truth)
-    into the table's output columns; only cells that differ are written. Returns how many."""
+    into the table's output columns (only those in ``columns``, if given); only cells that
+    differ are written. Returns how many."""
     from clay_tui.enrich import store
     from clay_tui.enrich.columns import list_columns
 
     specs = list_columns(ws, table)
+    if columns is not None:
+        specs = [s for s in specs if columns & set(s.outputs.values())]
     if not specs:
         return 0
     store.ensure(ws)

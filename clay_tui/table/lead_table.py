@@ -164,7 +164,8 @@ class LeadTable:
         self._snapshot_thread: threading.Thread | None = None
         # Another process's stored results for this table, put back into the frame when
         # catching up brings in a column (set by ``services.tables``: table/ knows no engine).
-        self.results_loader: Callable[[LeadTable], Any] | None = None
+        # (the table, the columns that came in; None: any column may have)
+        self.results_loader: Callable[[LeadTable, set[str] | None], Any] | None = None
         self._sheet: str | None = row["sheet"]
         path = snapshot_path(ws, self.id)
         if initial is not None:
@@ -272,10 +273,16 @@ class LeadTable:
     def _load_results(self, changes: list[TableChange]) -> None:
         """A column came in from another process: put back its stored results (the engine's
         ``cells``). Never inside a transaction, which is kept short."""
-        if self.results_loader is not None and any(
-            c.kind in ("add_column", "reload", "rename_column") for c in changes
-        ):
-            self.results_loader(self)
+        if self.results_loader is None:
+            return
+        if any(c.kind == "reload" for c in changes):
+            self.results_loader(self, None)
+            return
+        columns = {
+            c.columns[-1] for c in changes if c.kind in ("add_column", "rename_column")
+        }
+        if columns:
+            self.results_loader(self, columns)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
