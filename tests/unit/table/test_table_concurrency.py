@@ -20,6 +20,7 @@ from clay_tui.config import Settings
 from clay_tui.services import tables as ts
 from clay_tui.table.lead_table import read_snapshot, snapshot_path
 from clay_tui.workspace import Workspace
+from tests.conftest import make_settings
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -141,8 +142,12 @@ def _done(proc: subprocess.Popen) -> str:
     return out
 
 
-def test_two_add_columns_at_once_both_exist(tmp_path: Path, leads: Path) -> None:
-    _done(_cli(tmp_path, "import", str(leads), "--name", "leads"))
+def test_two_add_columns_at_once_both_exist(
+    tmp_path: Path, clock: FixedClock, leads: Path
+) -> None:
+    settings = make_settings(tmp_path / "ws")
+    with Workspace.open(settings, clock) as ws:
+        ts.import_table(ws, leads, name="leads").wait_for_snapshot()
     procs = [
         _cli(tmp_path, "add-column", "leads", "--name", name, "--action", "normalize_domain",
              "--input", "value=company")
@@ -150,26 +155,21 @@ def test_two_add_columns_at_once_both_exist(tmp_path: Path, leads: Path) -> None
     ]
     for proc in procs:
         _done(proc)
-    code = (
-        "from clay_tui.config import load_settings\n"
-        "from clay_tui.workspace import Workspace\n"
-        "from clay_tui.services import tables\n"
-        "ws = Workspace.open(load_settings(None, None))\n"
-        "print(','.join(tables.open_table(ws, 'leads').columns))\n"
-    )
-    env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp_path / "ws"), "PYTHONPATH": str(REPO)}
-    cols = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                          text=True, timeout=60)
-    assert cols.returncode == 0, cols.stderr
-    assert set(cols.stdout.strip().split(",")) == {"name", "company", "D1", "D2"}
+    with Workspace.open(settings, clock) as ws:
+        table = ts.open_table(ws, "leads")
+        assert set(table.columns) == {"name", "company", "D1", "D2"}
+        # each add-column saved; the later save caught up with the other's column first
+        frame, _ = read_snapshot(snapshot_path(ws, table.id))
+        assert set(frame.columns) >= {"D1", "D2"}
 
 
 RACER = textwrap.dedent(
     """
+    import asyncio
     import sys
     from clay_tui.config import load_settings
     from clay_tui.workspace import Workspace
-    from clay_tui.services import tables
+    from clay_tui.services import enrich, tables
 
     me, n, rounds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     ws = Workspace.open(load_settings(None, None))
@@ -182,6 +182,13 @@ RACER = textwrap.dedent(
         t.set_cell(1 + me, f"p{me}_c{i}", f"v{me}.{i}")
         if i % 2 == me % 2:
             t.save()
+    # and an enrichment column of its own, run while the others edit
+    spec = enrich.ColumnSpec(name=f"dom{me}", action="normalize_domain",
+                             inputs={"value": "company"})
+    enrich.add_column(ws, t, spec)
+    summary = asyncio.run(enrich.run_column(ws, t, f"dom{me}", enrich.RowSelection("all")))
+    assert summary.counts.get("found") == 8, summary.counts
+    t.set_cell(8 - me, "company", f"p{me}.example")  # after the run: stays as typed
     t.save()
     """
 )
@@ -194,7 +201,8 @@ def test_processes_editing_and_adding_columns_converge(
     rows = "name,company\n" + "".join(f"n{i},c{i}.com\n" for i in range(1, 9))
     src = tmp_path / "leads.csv"
     src.write_text(rows, encoding="utf-8")
-    _done(_cli(tmp_path, "import", str(src), "--name", "leads"))
+    with Workspace.open(make_settings(tmp_path / "ws"), clock) as ws:
+        ts.import_table(ws, src, name="leads").wait_for_snapshot()
     script = tmp_path / "racer.py"
     script.write_text(RACER, encoding="utf-8")
     env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp_path / "ws"), "PYTHONPATH": str(REPO)}
@@ -217,6 +225,11 @@ def test_processes_editing_and_adding_columns_converge(
                 assert t.row(1 + me)[f"p{me}_c{i}"] == f"v{me}.{i}"
         for rid in range(1, 9):
             assert t.row(rid)["name"] == f"p{rid % n}_r{rid}_i{rounds - 1}"
+        for me in range(n):  # every process's enrichment results, and its last edits
+            assert t.row(8 - me)["company"] == f"p{me}.example"
+            for rid in range(1, 9):
+                assert t.row(rid)[f"dom{me}"] is not None
+        want |= {f"dom{me}" for me in range(n)}
         # the snapshot on disk alone (no journal) has it all too
         t.save()
         frame, _ = read_snapshot(snapshot_path(ws, t.id))
