@@ -248,9 +248,10 @@ def export_table(ws: Workspace, table: LeadTable, out: Path) -> None:
         raise ClayError(f"{out} is a folder; give a file name.")
     if not out.parent.exists():
         raise ClayError(f"Folder {out.parent} does not exist.")
-    # what other processes changed and every stored (paid) result go out too
+    # what other processes changed and every stored (paid) result go out too (a result this
+    # copy lacks came from elsewhere: no auto-update here runs on it)
     table.refresh()
-    apply_stored_results(ws, table)
+    apply_stored_results(ws, table, remote=True)
     frame = table.frame.drop(ROW_ID)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
