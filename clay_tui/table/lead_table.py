@@ -126,9 +126,21 @@ def with_row_ids(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_snapshot(path: Path) -> tuple[pl.DataFrame, int]:
-    frame = pl.read_parquet(path)
-    meta = pl.read_parquet_metadata(path)
+    """The frame and the journal seq it includes, both from the same file: another process
+    replacing it between the two reads (a frame without a column, the seq of a file with
+    it) would hide that column for good, so read again until the file stayed put."""
+    for _attempt in range(5):
+        before = _identity(path)
+        frame = pl.read_parquet(path)
+        meta = pl.read_parquet_metadata(path)
+        if _identity(path) == before:
+            break
     return frame, int(meta.get(SEQ_KEY, "0"))
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 class LeadTable:

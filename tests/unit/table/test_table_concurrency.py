@@ -301,3 +301,30 @@ def test_a_save_never_puts_an_older_snapshot_over_a_newer_one(
     with reopen(settings, clock) as ws:
         t = ts.open_table(ws, "leads")
         assert [t.row(1)["name"], t.row(3)["Z"], t.row(4)["Z"]] == ["Anna", "z3", "z4"]
+
+
+def test_a_snapshot_replaced_while_it_is_read_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The frame and its seq come from one file, never the frame of the old file with the
+    seq of the new one (which would skip replaying the new file's column for good)."""
+    import polars as pl
+
+    from clay_tui.table.lead_table import write_snapshot
+
+    path = tmp_path / "1.parquet"
+    old = pl.DataFrame({"_row_id": [1, 2], "name": ["a", "b"]})
+    write_snapshot(old, path, 0)
+    real = pl.read_parquet
+    calls = {"n": 0}
+
+    def read_parquet(source, *args, **kwargs):
+        frame = real(source, *args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 1:  # another process saves right after this read
+            write_snapshot(old.with_columns(pl.lit("z").alias("Z")), path, 5)
+        return frame
+
+    monkeypatch.setattr(pl, "read_parquet", read_parquet)
+    frame, seq = read_snapshot(path)
+    assert (seq, "Z" in frame.columns) == (5, True)
