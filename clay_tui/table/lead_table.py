@@ -129,10 +129,15 @@ def read_snapshot(path: Path) -> tuple[pl.DataFrame, int]:
     """The frame and the journal seq it includes, both from the same file: another process
     replacing it between the two reads (a frame without a column, the seq of a file with
     it) would hide that column for good, so read again until the file stayed put."""
-    for _attempt in range(5):
+    for attempt in range(5):
         before = _identity(path)
-        frame = pl.read_parquet(path)
-        meta = pl.read_parquet_metadata(path)
+        try:
+            frame = pl.read_parquet(path)
+            meta = pl.read_parquet_metadata(path)
+        except Exception:  # a read across a replacement can fail too (a column came in)
+            if attempt < 4 and _identity(path) != before:
+                continue
+            raise
         if _identity(path) == before:
             break
     return frame, int(meta.get(SEQ_KEY, "0"))

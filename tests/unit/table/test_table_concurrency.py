@@ -328,3 +328,28 @@ def test_a_snapshot_replaced_while_it_is_read_is_read_again(
     monkeypatch.setattr(pl, "read_parquet", read_parquet)
     frame, seq = read_snapshot(path)
     assert (seq, "Z" in frame.columns) == (5, True)
+
+
+def test_a_read_that_fails_because_the_snapshot_was_replaced_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import polars as pl
+
+    from clay_tui.table.lead_table import write_snapshot
+
+    path = tmp_path / "1.parquet"
+    old = pl.DataFrame({"_row_id": [1, 2], "name": ["a", "b"]})
+    write_snapshot(old, path, 0)
+    real = pl.read_parquet
+    calls = {"n": 0}
+
+    def read_parquet(source, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:  # replaced in the middle of polars reading it
+            write_snapshot(old.with_columns(pl.lit("z").alias("Z")), path, 5)
+            raise pl.exceptions.SchemaError("the file changed under the reader")
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(pl, "read_parquet", read_parquet)
+    frame, seq = read_snapshot(path)
+    assert (seq, "Z" in frame.columns) == (5, True)
