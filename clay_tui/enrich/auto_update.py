@@ -54,6 +54,8 @@ class AutoUpdater:
         """Which columns should run on which rows after ``change``."""
         if change.kind not in ("set", "add_rows", "results") or not change.row_ids:
             return {}
+        if change.remote:  # another process's change, replayed here: that process decides
+            return {}
         out: dict[str, set[int]] = {}
         for spec in self._columns():
             if change.kind == "add_rows" or set(change.columns) & set(referenced_columns(spec)):

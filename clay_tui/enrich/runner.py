@@ -291,6 +291,7 @@ class Runner:
                 window.release()
 
         try:
+            self.providers.start(self.spec.providers)  # one that cannot start ends the run
             for rid in plan.to_run:
                 await window.acquire()
                 cell = _Cell(self, rid, plan.inputs[rid], plan.rows[rid], self.spec)
@@ -409,12 +410,19 @@ class Runner:
 
     async def _worker(self, provider: str, q: asyncio.Queue[Any]) -> None:
         assert self.providers is not None
-        client = self.providers.client(provider)
+        try:
+            client = self.providers.client(provider)
+        except Exception as exc:  # noqa: BLE001 - cannot start: every job gets the error,
+            client, failed = None, exc  # so no cell waits for good on this queue
         while True:
             job = await q.get()
             if job is None:
                 return
             cell, op, cost, fn, fut, then = job
+            if client is None:
+                if not fut.done():
+                    fut.set_exception(failed)
+                continue
             try:
                 fut.set_result(await self._step(client, cell, provider, op, cost, fn, then))
             except Exception as exc:  # noqa: BLE001

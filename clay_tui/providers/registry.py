@@ -7,6 +7,7 @@ Switching between them is config only, never code.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -47,6 +48,7 @@ class Providers:
         return self.settings.providers.get(name) or ProviderSettings(name=name)
 
     def client(self, name: str) -> ProviderClient:
+        """The client for ``name``; a sandbox that cannot listen raises ProviderError."""
         if name not in self._clients:
             ps = self.provider_settings(name)
             sandbox = ps.mode == "sandbox"
@@ -59,6 +61,13 @@ class Providers:
                 **self._options,
             )
         return self._clients[name]
+
+    def start(self, names: Iterable[str]) -> None:
+        """Build the clients of these providers now (those configured), so one that cannot
+        start ends a run before its first cell, in one sentence, with nothing charged."""
+        for name in names:
+            if name in self.settings.providers:
+                self.client(name)
 
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}

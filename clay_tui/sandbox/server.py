@@ -135,7 +135,8 @@ class SandboxServer:
             return self.url
         self._thread = threading.Thread(target=self._run, name="clay-tui-sandbox", daemon=True)
         self._thread.start()
-        self._ready.wait(10)
+        if not self._ready.wait(10):
+            raise TimeoutError("the sandbox did not start within 10 s")
         if self._error is not None:
             raise self._error
         assert self.url is not None
@@ -226,15 +227,21 @@ def ensure_sandbox(settings: Settings) -> str | None:
     if not settings.any_sandbox:
         return None
     key = _key(settings.sandbox)
+    port = settings.sandbox.port
+    if not 0 <= port <= 65535:
+        raise ProviderError(f"Cannot start the provider sandbox: sandbox.port = {port} in "
+                            "config.toml is not a port (0-65535; 0 picks a free one).")
     with _shared_lock:
         server = _shared.get(key)
         if server is None or server.url is None:
             server = SandboxServer(settings.sandbox)
             try:
                 server.start()
-            except OSError as exc:
+            except (OSError, OverflowError, ValueError, TimeoutError) as exc:
+                why = getattr(exc, "strerror", None) or str(exc).rstrip(".")
                 raise ProviderError(f"Cannot start the provider sandbox on 127.0.0.1:"
-                                    f"{settings.sandbox.port}: {exc.strerror or exc}.") from None
+                                    f"{port}: {why} (set sandbox.port in config.toml to a free "
+                                    "port, or 0).") from None
             atexit.register(server.stop)
             _shared[key] = server
         assert server.url is not None

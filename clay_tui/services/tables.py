@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,15 +69,66 @@ def _cache(ws: Workspace) -> dict[int, LeadTable]:
 
 
 def get_table(ws: Workspace, table_id: int) -> LeadTable:
-    """The table with this id (the same object every time for this workspace)."""
+    """The table with this id (the same object every time for this workspace), level with
+    what other processes journaled and with every stored enrichment result."""
     cache = _cache(ws)
     table = cache.get(table_id)
     if table is None:
         if registry.table_row(ws, table_id) is None:
             raise TableNotFound(f"No table with id {table_id} in this workspace.")
         table = LeadTable(ws, table_id)
-        cache[table_id] = table
+        _track(ws, table)
+        # the snapshot may lag behind the stored results (a kill, a rebuild from the source
+        # file, another process's save): they come back before anyone reads the table
+        apply_stored_results(ws, table)
+    else:
+        table.refresh()
     return table
+
+
+def _track(ws: Workspace, table: LeadTable) -> None:
+    table.results_loader = lambda t, cols: apply_stored_results(ws, t, cols, remote=True)
+    _cache(ws)[table.id] = table
+
+
+def apply_stored_results(
+    ws: Workspace,
+    table: LeadTable,
+    columns: set[str] | None = None,
+    *,
+    remote: bool = False,
+) -> int:
+    """Put every stored enrichment result (``cells`` in workspace.db, the source of truth)
+    into the table's output columns (only those in ``columns``, if given); only cells that
+    differ are written. Returns how many."""
+    from clay_tui.enrich import store
+    from clay_tui.enrich.columns import list_columns
+
+    specs = list_columns(ws, table)
+    if columns is not None:
+        specs = [s for s in specs if columns & set(s.outputs.values())]
+    if not specs:
+        return 0
+    store.ensure(ws)
+    written = 0
+    present = set(table.frame.get_column(ROW_ID).to_list())
+    for spec in specs:
+        per_col: dict[str, dict[int, object]] = {c: {} for c in spec.outputs.values()}
+        for row in ws.db.execute(
+            "SELECT row_id, value FROM cells WHERE table_id = ? AND column_id = ?",
+            (table.id, spec.id),
+        ):
+            if row["row_id"] not in present:
+                continue
+            values = json.loads(row["value"]) if row["value"] else {}
+            for fld, col in spec.outputs.items():
+                per_col[col][row["row_id"]] = values.get(fld)
+        for col, values in per_col.items():
+            if col in table.columns and values:
+                before = table.version
+                table.write_results(col, values, changed_only=True, remote=remote)
+                written += len(values) if table.version != before else 0
+    return written
 
 
 def import_table(
@@ -108,7 +160,7 @@ def import_table(
         table_id = int(cur.lastrowid)
     snapshot_path(ws, table_id).unlink(missing_ok=True)  # never mistake an orphan for this table
     table = LeadTable(ws, table_id, initial=frame)  # writes its first snapshot in the background
-    _cache(ws)[table_id] = table
+    _track(ws, table)
     table.notices = list(loaded.notices)
     return table
 
@@ -204,6 +256,10 @@ def export_table(ws: Workspace, table: LeadTable, out: Path, *, raw: bool = Fals
         raise ClayError(f"{out} is a folder; give a file name.")
     if not out.parent.exists():
         raise ClayError(f"Folder {out.parent} does not exist.")
+    # what other processes changed and every stored (paid) result go out too (a result this
+    # copy lacks came from elsewhere: no auto-update here runs on it)
+    table.refresh()
+    apply_stored_results(ws, table, remote=True)
     frame = table.frame.drop(ROW_ID)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     guarded = 0
@@ -268,6 +324,7 @@ __all__ = [
     "get_table",
     "list_tables",
     "export_table",
+    "apply_stored_results",
     "save_all",
     "set_table_auto_update",
     "table_auto_update",

@@ -14,7 +14,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,13 @@ class TableChange:
 
     # "set" | "add_rows" | "delete_rows" | "rename_column" | "delete_column" | "add_column"
     # | "results" (enrichment results written; not journaled)
+    # | "reload" (read again from the snapshot: another process's save pruned what it missed)
     kind: str
     row_ids: tuple[int, ...] = ()
     columns: tuple[str, ...] = ()
+    # True for another process's journal entry, replayed here when this handle caught up
+    # (auto-update runs only on this process's own changes)
+    remote: bool = False
 
 
 _CHANGE_KIND = {
@@ -76,10 +81,23 @@ def snapshot_path(ws: Workspace, table_id: int) -> Path:
 
 def write_snapshot(frame: pl.DataFrame, path: Path, seq: int) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one."""
+    _install(_write_temp(frame, path, seq), path)
+
+
+def _write_temp(frame: pl.DataFrame, path: Path, seq: int) -> Path:
+    """The new file next to ``path``, written and fsynced, not yet in place."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    frame.write_parquet(tmp, metadata={SEQ_KEY: str(seq)}, compression="lz4")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
+    try:
+        frame.write_parquet(tmp, metadata={SEQ_KEY: str(seq)}, compression="lz4")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _install(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
     try:
         dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -91,15 +109,44 @@ def write_snapshot(frame: pl.DataFrame, path: Path, seq: int) -> None:
         os.close(dir_fd)
 
 
+def _install_first(tmp: Path, path: Path) -> None:
+    """Put a table's first snapshot (seq 0) in place, unless a save got there first."""
+    try:
+        newer = int(pl.read_parquet_metadata(path).get(SEQ_KEY, "0")) > 0
+    except Exception:  # noqa: BLE001 - no file (or no usable one): ours goes in
+        newer = False
+    if newer:
+        tmp.unlink(missing_ok=True)
+    else:
+        _install(tmp, path)
+
+
 def with_row_ids(frame: pl.DataFrame) -> pl.DataFrame:
     """Data columns as a table frame: ``_row_id`` 1..N first, in file order."""
     return frame.with_row_index(ROW_ID, offset=1).with_columns(pl.col(ROW_ID).cast(pl.Int64))
 
 
 def read_snapshot(path: Path) -> tuple[pl.DataFrame, int]:
-    frame = pl.read_parquet(path, glob=False)  # a folder "w[1]" is a name, not a pattern
-    meta = pl.read_parquet_metadata(path)
+    """The frame and the journal seq it includes, both from the same file: another process
+    replacing it between the two reads (a frame without a column, the seq of a file with
+    it) would hide that column for good, so read again until the file stayed put."""
+    for attempt in range(5):
+        before = _identity(path)
+        try:
+            frame = pl.read_parquet(path, glob=False)  # a folder "w[1]" is a name, not a pattern
+            meta = pl.read_parquet_metadata(path)
+        except Exception:  # a read across a replacement can fail too (a column came in)
+            if attempt < 4 and _identity(path) != before:
+                continue
+            raise
+        if _identity(path) == before:
+            break
     return frame, int(meta.get(SEQ_KEY, "0"))
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 class LeadTable:
@@ -133,46 +180,145 @@ class LeadTable:
         self._listeners: list[Callable[[TableChange], None]] = []
         self._dirty = False
         self._snapshot_thread: threading.Thread | None = None
+        # Another process's stored results for this table, put back into the frame when
+        # catching up brings in a column (set by ``services.tables``: table/ knows no engine).
+        # (the table, the columns that came in; None: any column may have)
+        self.results_loader: Callable[[LeadTable, set[str] | None], Any] | None = None
+        self._sheet: str | None = row["sheet"]
         path = snapshot_path(ws, self.id)
         if initial is not None:
-            frame, snap_seq = initial, 0
             self._snapshot_thread = threading.Thread(
                 target=self._write_first_snapshot, args=(initial,), name=f"snapshot-{self.id}"
             )
             with _PENDING_LOCK:
                 _PENDING[path] = self._snapshot_thread
             self._snapshot_thread.start()
-        else:
-            wait_for_pending(path)
-            try:
-                frame, snap_seq = read_snapshot(path)
-            except FileNotFoundError:
-                frame, snap_seq = self._rebuild(row["sheet"], path), 0
-            except Exception:  # noqa: BLE001 - any failure means the file cannot be used
-                raise ClayError(f"The data of table {self.name} cannot be read ({path}).") from None
+        self._load(initial)
+
+    def _load(self, initial: pl.DataFrame | None = None) -> None:
+        """Read the snapshot and replay the journal after it (``initial``: a new table's frame).
+
+        A snapshot written by another process between reading the file and reading the
+        journal can have pruned entries this file lacks: then read both again.
+        """
+        path = snapshot_path(self.ws, self.id)
+        for _attempt in range(3):
+            if initial is not None:
+                frame, snap_seq = initial, 0
+            else:
+                wait_for_pending(path)
+                try:
+                    frame, snap_seq = read_snapshot(path)
+                except FileNotFoundError:
+                    frame, snap_seq = self._rebuild(self._sheet, path), 0
+                except Exception:  # noqa: BLE001 - any failure means the file cannot be used
+                    raise ClayError(
+                        f"The data of table {self.name} cannot be read ({path})."
+                    ) from None
+            entries = registry.journal_entries(self.ws, self.id)
+            if not (entries and entries[0][0] > snap_seq + 1) or initial is not None:
+                break  # nothing after the snapshot was pruned away
         self._snapshot_seq = snap_seq
         self._seq = snap_seq
         self._undo: list[tuple[int, str, dict[str, Any]]] = []
+        frame, _, skipped = self._apply_entries(frame, entries, remote=False)
+        self.frame: pl.DataFrame = frame.rechunk()
+        if skipped:
+            self.notices.append(f"{skipped} saved edit(s) of {self.name} could not be replayed.")
+
+    def _apply_entries(
+        self,
+        frame: pl.DataFrame,
+        entries: list[tuple[int, str, dict[str, Any], bool]],
+        *,
+        remote: bool,
+    ) -> tuple[pl.DataFrame, list[TableChange], int]:
+        """Replay journal entries newer than ``self._seq`` onto ``frame``, keeping the undo
+        stack as the entries say; returns (frame, the changes, how many could not replay)."""
+        changes: list[TableChange] = []
         skipped = 0
-        for seq, op, payload, undone in registry.journal_entries(ws, self.id):
-            if seq > snap_seq:
+        for seq, op, payload, undone in entries:
+            if seq > self._seq:
                 try:
                     frame = self._replay(frame, op, payload)
                 except Exception:  # noqa: BLE001 - one bad entry must not lock the table away
                     skipped += 1
+                else:
+                    if remote:
+                        changes.append(_change_of(op, payload, remote=True))
             if op != "undo" and not undone and not payload.get("no_undo"):
                 self._undo.append((seq, op, payload))
             elif op == "undo":
                 self._undo = [u for u in self._undo if u[0] != payload["target"]]
             self._seq = max(self._seq, seq)
-        self.frame: pl.DataFrame = frame.rechunk()
+        return frame, changes, skipped
+
+    def _catch_up(self) -> list[TableChange]:
+        """Bring this copy level with the journal: replay what other processes wrote since
+        this handle last looked (call with the lock held). A copy that fell behind a pruning
+        save (entries it never saw are gone) is read again from the snapshot."""
+        entries = registry.journal_entries(self.ws, self.id, after=self._seq)
+        if not entries:
+            return []
+        if entries[0][0] != self._seq + 1:  # seqs are consecutive: some were pruned
+            columns = set(self.columns)
+            self._load()
+            self.version += 1
+            added = tuple(c for c in self.columns if c not in columns)
+            change = TableChange("add_column" if added else "reload", (), added, remote=True)
+            return [change]
+        frame, changes, skipped = self._apply_entries(self.frame, entries, remote=True)
         if skipped:
-            self.notices.append(f"{skipped} saved edit(s) of {self.name} could not be replayed.")
+            self.notices.append(f"{skipped} edit(s) of {self.name} could not be replayed.")
+        self.frame = frame
+        self.version += 1
+        return changes
+
+    def refresh(self) -> list[TableChange]:
+        """Catch up with what other processes journaled; listeners hear of each change."""
+        with self._lock:
+            changes = self._caught_up()
+            self._load_results(changes)
+        return changes
+
+    def _caught_up(self) -> list[TableChange]:
+        """Catch up and tell the listeners (lock held)."""
+        changes = self._catch_up()
+        for change in changes:
+            self._emit(change)
+        return changes
+
+    def _load_results(self, changes: list[TableChange]) -> None:
+        """A column came in from another process: put back its stored results (the engine's
+        ``cells``). Never inside a transaction, which is kept short."""
+        if self.results_loader is None:
+            return
+        if any(c.kind == "reload" for c in changes):
+            self.results_loader(self, None)
+            return
+        columns = {
+            c.columns[-1] for c in changes if c.kind in ("add_column", "rename_column")
+        }
+        if columns:
+            self.results_loader(self, columns)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Lock, write transaction, caught up: a change is checked against the table as
+        every process has left it, and journaled after everything already there."""
+        with self._lock:
+            changes: list[TableChange] = []
+            try:
+                with self.ws.transaction():
+                    changes = self._caught_up()
+                    yield
+            finally:
+                self._load_results(changes)
 
     def _write_first_snapshot(self, frame: pl.DataFrame) -> None:
         path = snapshot_path(self.ws, self.id)
         try:
-            write_snapshot(frame, path, 0)
+            _install_first(_write_temp(frame, path, 0), path)
         except OSError:
             self._dirty = True  # the next save() writes it
         finally:
@@ -195,7 +341,7 @@ class LeadTable:
         if source is None or not source.is_file():
             raise ClayError(f"The data of table {self.name} is missing ({path}).")
         frame = with_row_ids(load_file(source, sheet=sheet).frame)
-        write_snapshot(frame, path, 0)
+        _install_first(_write_temp(frame, path, 0), path)
         self.notices.append(f"Rebuilt {self.name} from {source}: its saved copy was missing.")
         return frame
 
@@ -247,7 +393,7 @@ class LeadTable:
     # ------------------------------------------------------------ user changes (journaled)
     def set_cell(self, row_id: int, column: str, text: str | None) -> None:
         """Set one cell from what a user typed, converted to the column's type."""
-        with self._lock:
+        with self._writing():
             self._need_column(column)
             value = parse_text(text, self.dtype_label(column), column)
             pos = self.position_of_or_error(row_id)
@@ -257,7 +403,7 @@ class LeadTable:
 
     def add_row(self, values: dict[str, str | None] | None = None) -> int:
         """Append a row (values typed as text, converted per column); returns its new id."""
-        with self._lock:
+        with self._writing():
             row: dict[str, Any] = {}
             for column, text in (values or {}).items():
                 self._need_column(column)
@@ -286,7 +432,7 @@ class LeadTable:
         Returns the new rows' ids."""
         if not updates and not new_rows:
             return []
-        with self._lock:
+        with self._writing():
             for _rid, col, _new, _old in updates:
                 self._need_column(col)
             rows = [{c: encode(v) for c, v in row.items()} for row in new_rows]
@@ -319,7 +465,7 @@ class LeadTable:
 
     def delete_rows(self, row_ids: Iterable[int]) -> int:
         """Delete the given rows (unknown ids are ignored); returns how many went."""
-        with self._lock:
+        with self._writing():
             pos, ids = ops.positions(self.frame, sorted(set(int(r) for r in row_ids)))
             if not ids:
                 return 0
@@ -338,7 +484,7 @@ class LeadTable:
     def rename_column(self, old: str, new: str, *, undoable: bool = True) -> None:
         """Rename a column; ``undoable=False`` as in ``add_column`` (an enrichment's
         output is renamed together with its spec, which undo does not know about)."""
-        with self._lock:
+        with self._writing():
             self._need_column(old)
             new = new.strip()
             if new == old:
@@ -352,7 +498,7 @@ class LeadTable:
     def delete_column(self, name: str, *, undoable: bool = True) -> None:
         """Delete a column; ``undoable=False`` as in ``add_column`` (a removed enrichment
         column's outputs must not come back through undo)."""
-        with self._lock:
+        with self._writing():
             self._need_column(name)
             if not undoable:
                 payload: dict[str, Any] = {"name": name, "no_undo": True}
@@ -372,7 +518,7 @@ class LeadTable:
         ``undoable=False`` keeps it off the undo stack (an enrichment's output
         column belongs to its spec, which undo does not know about).
         """
-        with self._lock:
+        with self._writing():
             name = name.strip()
             self._check_new_name(name)
             dtype_of(dtype)
@@ -382,11 +528,20 @@ class LeadTable:
             self._commit("add_column", payload, TableChange("add_column", (), (name,)))
 
     # ------------------------------------------------------------ results (not journaled)
-    def write_results(self, column: str, values: dict[int, Any]) -> None:
+    def write_results(
+        self,
+        column: str,
+        values: dict[int, Any],
+        *,
+        changed_only: bool = False,
+        remote: bool = False,
+    ) -> None:
         """Fold enrichment results into the frame.
 
         Not journaled: the engine's ``cells`` table in SQLite is the source of truth,
-        so the next snapshot includes them and a crash loses nothing.
+        so the next snapshot includes them and a crash loses nothing. ``changed_only``
+        writes (and tells) only cells whose value differs (putting back stored results);
+        ``remote`` marks the change as not this process's own (no auto-update).
         """
         with self._lock:
             self._need_column(column)
@@ -396,15 +551,24 @@ class LeadTable:
             ids = sorted(values)
             pos, found = ops.positions(self.frame, ids)
             new_values = [coerce(values[rid], label, column) for rid in found]
+            if changed_only and pos:
+                series = self.frame.get_column(column)
+                same = series.gather(pos).eq_missing(pl.Series(new_values, dtype=series.dtype))
+                keep = [i for i, s in enumerate(same.to_list()) if not s]
+                pos = [pos[i] for i in keep]
+                found = [found[i] for i in keep]
+                new_values = [new_values[i] for i in keep]
+                if not pos:
+                    return
             self.frame = ops.scatter(self.frame, column, pos, new_values)
             self._dirty = True
             self.version += 1
-        self._emit(TableChange("results", tuple(found), (column,)))
+        self._emit(TableChange("results", tuple(found), (column,), remote=remote))
 
     # ------------------------------------------------------------ undo
     def undo(self) -> str | None:
         """Undo the last user change still standing; returns what was undone, or None."""
-        with self._lock:
+        with self._writing():
             if not self._undo:
                 return None
             target, op, payload = self._undo[-1]
@@ -461,26 +625,46 @@ class LeadTable:
     def save(self) -> None:
         """Fold the journal (and results) into ``tables/<id>.parquet`` atomically.
 
-        The file is written outside the lock (the frame is immutable), so edits and
-        the engine's commits carry on while a million rows are written.
+        First this copy catches up with every process's journal entries, so the file
+        never claims (by its sequence number) entries it does not hold; a file older than
+        the one another process saved meanwhile is never put in its place. The file is
+        written outside the lock (the frame is immutable), so edits and the engine's
+        commits carry on while a million rows are written.
         """
+        registry.ensure(self.ws)
         with self._save_lock:
             self.wait_for_snapshot()
-            with self._lock:
-                if not self.dirty:
-                    return
-                frame, seq = self.frame, self._seq
-                self._dirty = False
-            try:
-                write_snapshot(frame, snapshot_path(self.ws, self.id), seq)
-            except BaseException:
-                self._dirty = True
-                raise
-            registry.ensure(self.ws)
-            with self.ws.transaction() as db:
-                db.execute("UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id))
-                self._snapshot_seq = seq
-                self._prune(seq)
+            for _attempt in range(3):
+                with self._lock:
+                    self._load_results(self._caught_up())
+                    if not self.dirty:
+                        return
+                    if not self._dirty and registry.snapshot_seq(self.ws, self.id) >= self._seq:
+                        self._snapshot_seq = self._seq  # another process saved just this
+                        return
+                    frame, seq = self.frame, self._seq
+                    self._dirty = False
+                path = snapshot_path(self.ws, self.id)
+                try:
+                    tmp = _write_temp(frame, path, seq)
+                except BaseException:
+                    self._dirty = True
+                    raise
+                with self.ws.transaction() as db:
+                    if registry.snapshot_seq(self.ws, self.id) > seq:
+                        tmp.unlink(missing_ok=True)  # a newer file is there: catch up, again
+                        self._dirty = True
+                        continue
+                    try:
+                        _install(tmp, path)
+                    except BaseException:
+                        tmp.unlink(missing_ok=True)
+                        self._dirty = True
+                        raise
+                    db.execute("UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id))
+                    self._snapshot_seq = seq
+                    self._prune(seq)
+                return
 
     def _prune(self, snapshot_seq: int) -> None:
         """Drop journal entries the snapshot holds, keeping the newest ones for undo."""
@@ -563,6 +747,14 @@ class LeadTable:
             raise ClayError(f"{ROW_ID} is reserved for row ids; choose another column name.")
         if name in self.frame.columns:
             raise ClayError(f"Table {self.name} already has a column named {name!r}.")
+
+
+def _change_of(op: str, payload: dict[str, Any], *, remote: bool = False) -> TableChange:
+    """The change a journal entry makes (an undo: the change its inverse makes)."""
+    if op == "undo":
+        op, payload = payload["op"], payload["payload"]
+    return TableChange(_CHANGE_KIND[op], tuple(_ids(op, payload)), tuple(_cols(op, payload)),
+                       remote=remote)
 
 
 def _rows(n: int) -> str:

@@ -58,14 +58,24 @@ def all_tables(ws: Workspace) -> list[sqlite3.Row]:
     return ws.db.execute("SELECT * FROM tables ORDER BY id").fetchall()
 
 
-def journal_entries(ws: Workspace, table_id: int) -> list[tuple[int, str, dict[str, Any], bool]]:
-    """Every journal entry of a table, oldest first: (seq, op, payload, undone)."""
+def journal_entries(
+    ws: Workspace, table_id: int, *, after: int | None = None
+) -> list[tuple[int, str, dict[str, Any], bool]]:
+    """Every journal entry of a table (only those after seq ``after``), oldest first:
+    (seq, op, payload, undone)."""
     ensure(ws)
     rows = ws.db.execute(
-        "SELECT seq, op, payload, undone FROM table_journal WHERE table_id = ? ORDER BY seq",
-        (table_id,),
+        "SELECT seq, op, payload, undone FROM table_journal WHERE table_id = ? AND seq > ?"
+        " ORDER BY seq",
+        (table_id, -1 if after is None else after),
     ).fetchall()
     return [(r["seq"], r["op"], json.loads(r["payload"]), bool(r["undone"])) for r in rows]
+
+
+def snapshot_seq(ws: Workspace, table_id: int) -> int:
+    """The journal entry the table's snapshot file includes, as its last save recorded."""
+    row = ws.db.execute("SELECT snapshot_seq FROM tables WHERE id = ?", (table_id,)).fetchone()
+    return int(row[0]) if row is not None else 0
 
 
 def append_entry(

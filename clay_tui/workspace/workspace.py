@@ -19,6 +19,50 @@ from clay_tui.config import Settings
 from clay_tui.errors import WorkspaceError
 
 DB_NAME = "workspace.db"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+RESTORE = (
+    "restore it from a backup (to start a new workspace instead, use another folder; "
+    "its tables, results and credit history are not in a new one)"
+)
+
+
+def _refuse_damaged(root: Path) -> None:
+    """Never take a damaged or missing ``workspace.db`` for a new workspace.
+
+    SQLite would open a 0-byte file as an empty database, and a folder whose database
+    went missing would get a new one: both silently start over with a fresh credit grant,
+    and the tables already in the folder lose their columns, results and history.
+    """
+    path = root / DB_NAME
+    if not path.exists():
+        tables = root / "tables"
+        if tables.is_dir() and any(tables.glob("*.parquet")):
+            raise WorkspaceError(
+                f"The workspace {root} has tables but no {DB_NAME}: {RESTORE}."
+            )
+        return
+    if not path.is_file():
+        raise WorkspaceError(f"{path} is not a file: {RESTORE}.")
+    size = path.stat().st_size
+    if size == 0:
+        raise WorkspaceError(f"The workspace database {path} is empty (0 bytes): {RESTORE}.")
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise WorkspaceError(
+            f"{path} is not a clay-tui workspace database (it is damaged): {RESTORE}."
+        )
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    size_valid = header[24:28] == header[92:96]  # the header's page count is current
+    wal = path.with_name(DB_NAME + "-wal")
+    wal_empty = not wal.exists() or wal.stat().st_size == 0  # else pages may live in it
+    if size_valid and wal_empty and pages and size < pages * page_size:
+        raise WorkspaceError(
+            f"The workspace database {path} is truncated ({size} of {pages * page_size} "
+            f"bytes): {RESTORE}."
+        )
 
 
 class Workspace:
@@ -41,6 +85,7 @@ class Workspace:
         try:
             if root.exists() and not root.is_dir():
                 raise WorkspaceError(f"Workspace {root} is a file, not a folder.")
+            _refuse_damaged(root)
             (root / "tables").mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(
                 root / DB_NAME, isolation_level=None, check_same_thread=False, timeout=10.0
@@ -49,11 +94,12 @@ class Workspace:
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA busy_timeout=10000")
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the schema reads
         except PermissionError:
             raise WorkspaceError(f"No permission to use the workspace folder {root}.") from None
         except sqlite3.DatabaseError as exc:
             raise WorkspaceError(
-                f"The workspace database in {root} cannot be opened: {exc}."
+                f"The workspace database {root / DB_NAME} cannot be opened ({exc}): {RESTORE}."
             ) from None
         db.row_factory = sqlite3.Row
         return cls(root, settings, clock or SystemClock(), db)
@@ -82,6 +128,13 @@ class Workspace:
         if name in self._schemas:
             return
         with self._lock:
+            if self._depth:
+                # executescript() would COMMIT the open transaction first: run the
+                # statements one by one inside it instead (and again next time: a
+                # rollback takes the tables away with it)
+                for statement in _statements(script):
+                    self.db.execute(statement)
+                return
             self.db.executescript(script)
             self._schemas.add(name)
 
@@ -115,3 +168,18 @@ class Workspace:
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0
+
+
+def _statements(script: str) -> list[str]:
+    """The complete SQL statements of ``script``, in order."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n\t;"):
+                out.append(buf)
+            buf = ""
+    if buf.strip():
+        out.append(buf)
+    return out
