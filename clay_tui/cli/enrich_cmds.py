@@ -87,8 +87,7 @@ def add_column_cmd(ctx: click.Context, table: str, recipe: Path | None, name: st
         specs = [svc.ColumnSpec(name=name, action=action, inputs=_pairs(inputs, "--input"),
                                 providers=list(providers), condition=condition,
                                 params=raw_params)]
-    for spec in specs:
-        added = svc.add_column(ws, tbl, spec)
+    for added in svc.add_columns(ws, tbl, specs):  # all checked before the first is added
         outs = ", ".join(added.outputs.values())
         click.echo(f"Added column {added.name} ({added.action}) to {tbl.name}: outputs {outs}.")
     tbl.save()

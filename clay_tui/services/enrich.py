@@ -25,8 +25,9 @@ from clay_tui.workspace import Workspace
 
 __all__ = [
     "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
-    "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
-    "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
+    "RunSummary", "add_column", "add_columns", "cell_statuses", "delete_data_column",
+    "estimate_run", "export_recipes", "get_column", "list_actions", "list_columns",
+    "load_recipe", "reconcile_runs", "remove_column", "rename_data_column",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
 ]
 
@@ -37,6 +38,22 @@ def list_actions() -> list[ActionInfo]:
 
 def add_column(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> ColumnSpec:
     return _columns.add_column(ws, table, spec)
+
+
+def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> list[ColumnSpec]:
+    """Add a recipe's columns: all checked first (names, table, column graph), then all added
+    in one transaction; a bad column adds none."""
+    return _columns.add_columns(ws, table, specs)
+
+
+def delete_data_column(ws: Workspace, table: LeadTable, column: str) -> None:
+    """Delete a data column (undoable); refused, naming them, if enrichment columns read it."""
+    _columns.delete_data_column(ws, table, column)
+
+
+def rename_data_column(ws: Workspace, table: LeadTable, old: str, new: str) -> None:
+    """Rename a data column (undoable); refused, naming them, if enrichment columns read it."""
+    _columns.rename_data_column(ws, table, old, new)
 
 
 def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
