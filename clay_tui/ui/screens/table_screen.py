@@ -575,7 +575,7 @@ class TableScreen(Screen[None]):
 
     def _rename(self, old: str, new: str) -> None:
         assert self.table is not None
-        self.table.rename_column(old, new)
+        enrich_service.rename_data_column(self.ws, self.table, old, new)  # refused if read
 
     def action_delete_column(self) -> None:
         column = self.grid.current_column
@@ -587,7 +587,7 @@ class TableScreen(Screen[None]):
             self._confirm_remove(spec)
             return
         try:
-            self.table.delete_column(column)
+            enrich_service.delete_data_column(self.ws, self.table, column)  # refused if read
         except ClayError as exc:
             self._fail(exc)
             return

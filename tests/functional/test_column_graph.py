@@ -1,0 +1,33 @@
+"""D and R on a data column an enrichment column reads are refused, naming the reader
+(issue 7, finding 1: the TUI let the user delete such a column, which opened the way to
+a cycle)."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from clay_tui.ui.app import ClayApp
+from clay_tui.ui.widgets.prompt_bar import PromptBar
+from tests.functional.driving import SIZE, grid_of, press, settle, type_text
+
+
+async def test_delete_and_rename_of_a_column_read_by_an_enrichment(sb_ws, sb_table,
+                                                                   email_column) -> None:
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_to_column("country")  # read by Work Email's condition
+        await press(pilot, "D")
+        assert "country" in sb_table.columns
+        notes = [str(n.message) for n in app._notifications]
+        assert any("Cannot delete column country: Work Email (its condition) reads it" in n
+                   for n in notes), notes
+        grid_of(app).move_to_column("last_name")  # an input
+        await press(pilot, "R")
+        prompt = app.screen.query_one(PromptBar)
+        await press(pilot, *["backspace"] * 12)
+        await type_text(pilot, "surname")
+        await press(pilot, "enter")
+        assert "last_name" in sb_table.columns and "surname" not in sb_table.columns
+        error = str(prompt.query_one("#prompt-error", Static).render())
+        assert "Cannot rename column last_name: Work Email (an input) reads it" in error
