@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from clay_tui.enrich import auto_update as _auto
 from clay_tui.enrich import columns as _columns
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, ActionInfo
-from clay_tui.enrich.auto_update import AutoUpdater
+from clay_tui.enrich.auto_update import AutoUpdatePaused, AutoUpdater, AutoUpdateState
 from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
 from clay_tui.enrich.reconcile import reconcile
@@ -24,10 +25,12 @@ from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
 
 __all__ = [
-    "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
+    "ActionInfo", "AutoUpdatePaused", "AutoUpdateState", "AutoUpdater", "ColumnSpec",
+    "Estimate", "Progress", "RowSelection", "RunInfo",
     "RunSummary", "add_column", "add_columns", "cell_statuses", "delete_data_column",
     "estimate_run", "export_recipes", "get_column", "list_actions", "list_columns",
     "load_recipe", "reconcile_runs", "remove_column", "rename_data_column",
+    "auto_update_state", "run_auto_update", "set_auto_update",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
 ]
 
@@ -148,3 +151,36 @@ def reconcile_runs(ws: Workspace) -> int:
 
     store.ensure(ws)
     return reconcile(ws, ledger_for(ws))
+
+
+async def run_auto_update(ws: Workspace, table: LeadTable, column: str, ids: tuple[int, ...],
+                          *, on_progress: Callable[[Progress], None] | None = None,
+                          cancel: asyncio.Event | None = None, **kwargs: object) -> RunSummary:
+    """An auto-update run of ``column`` on rows ``ids``: within the table's daily cap
+    (``AutoUpdatePaused`` once it is spent, before any call), its spend counted against it."""
+    spec = get_column(ws, table, column)
+
+    async def run(ws_: Workspace, table_: LeadTable, spec_: ColumnSpec, rows: RowSelection,
+                  **kw: object) -> RunSummary:
+        return await run_column(ws_, table_, spec_.name, rows, **kw)  # type: ignore[arg-type]
+
+    return await _auto.run_batch(ws, table, spec, ids, run=run, on_progress=on_progress,
+                                 cancel=cancel, **kwargs)
+
+
+def auto_update_state(ws: Workspace, table: LeadTable) -> AutoUpdateState:
+    """What auto-update does on ``table``: its switch, each column's switch and trigger
+    columns (inputs, condition), the most a new or edited row can cost, the daily cap."""
+    return _auto.describe(ws, table)
+
+
+def set_auto_update(ws: Workspace, table: LeadTable, on: bool,
+                    column: str | None = None) -> AutoUpdateState:
+    """Turn the table's auto-update switch (or one column's) on or off; returns the state."""
+    from clay_tui.services.tables import set_table_auto_update
+
+    if column is not None:
+        _columns.set_auto_update(ws, table, get_column(ws, table, column).name, on)
+    else:
+        set_table_auto_update(ws, table, on)
+    return _auto.describe(ws, table)
