@@ -322,3 +322,36 @@ def edit_column_cmd(ctx: click.Context, table: str, column: str, where: str | No
     limit = "none" if spec.spend_limit is None else f"{spec.spend_limit} credits"
     click.echo(f"Updated column {spec.name}: only run if {spec.condition or '(always)'}; "
                f"auto-update {'on' if spec.auto_update else 'off'}; spend limit {limit}.")
+
+
+@cli.command("auto-update")
+@click.argument("table")
+@click.argument("state", required=False, type=click.Choice(["on", "off"]))
+@click.option("--column", help="Switch one enrichment column instead of the whole table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+@click.pass_context
+def auto_update_cmd(ctx: click.Context, table: str, state: str | None, column: str | None,
+                    as_json: bool) -> None:
+    """Show or switch auto-update of TABLE (on|off); without STATE, print what it does.
+
+    Turning it on prints what it will do: which columns run, which input and condition
+    columns trigger them, the most a new or edited row can cost, and the daily cap.
+    """
+    ws, tbl = _open(ctx, table)
+    if state is None:
+        if column is not None:
+            raise ClayError("Give on or off with --column (auto-update TABLE on --column C).")
+        info = svc.auto_update_state(ws, tbl)
+    else:
+        info = svc.set_auto_update(ws, tbl, state == "on", column)
+    if as_json:
+        click.echo(json.dumps(info.as_dict(), indent=2))
+        return
+    lines = info.lines()
+    if column is not None:
+        name = svc.get_column(ws, tbl, column).name
+        lines.insert(0, f"Auto-update of column {name} is {state}"
+                     + ("" if info.on or state == "off" else
+                        f" (the table's switch is off: clay-tui auto-update {tbl.name} on)")
+                     + ".")
+    click.echo("\n".join(lines))

@@ -163,24 +163,30 @@ class AutoUpdateState:
 
     def lines(self) -> list[str]:
         """What auto-update does on this table, for people (CLI and the confirm screen)."""
-        out = [f"Auto-update of {self.table} is {'on' if self.on else 'off'}."]
+        if self.on:
+            head = (f"Auto-update of {self.table} is on: these columns run by themselves on new "
+                    "rows and on rows where a column they read changes.")
+        else:
+            head = (f"Auto-update of {self.table} is off: nothing runs by itself. Turned on, "
+                    "these columns would run on new rows and on rows where a column they read "
+                    "changes.")
         if not self.columns:
-            return out + ["It has no enrichment columns: nothing would run."]
+            return [f"Auto-update of {self.table} is {'on' if self.on else 'off'}; the table "
+                    "has no enrichment columns, so nothing would run."]
+        out = [head]
         for c in self.columns:
-            what = ", ".join(c.inputs) or "no input column"
+            what = f"inputs {', '.join(c.inputs) or '(none)'}"
             if c.condition:
-                what += f"; condition: {', '.join(c.condition)}"
+                what += f"; condition {', '.join(c.condition)}"
             cost = f"up to {c.per_row_max} credits a row" if c.per_row_max else "free"
-            state = "runs" if c.on else "off (runs only when you turn it on)"
-            out.append(f"  {c.column}: {state} on new rows and when these change: {what}; "
-                       f"{cost}.")
+            off = "" if c.on else " [its own switch is off: it does not run]"
+            out.append(f"  {c.column}{off}: {what}; {cost}.")
         active = [c for c in self.columns if c.on]
         total = sum(c.per_row_max for c in active)
-        out.append(f"Each new or edited row can cost up to {total} credits"
-                   f" ({len(active)} column{'s' if len(active) != 1 else ''} on).")
-        out.append(f"Daily cap: {self.daily_cap} credits per day for this table; "
-                   f"{self.spent_today} spent today"
-                   + (" - paused until tomorrow." if self.paused else "."))
+        out.append(f"At most {total} credits per new or edited row ({len(active)} column"
+                   f"{'s' if len(active) != 1 else ''} on); daily cap {self.daily_cap} credits "
+                   f"for this table, {self.spent_today} spent today"
+                   + (": paused until tomorrow (UTC)." if self.paused else "."))
         return out
 
 

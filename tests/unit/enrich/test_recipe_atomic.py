@@ -51,7 +51,8 @@ def state(tmp_path: Path) -> tuple[list[str], list[str]]:
     ([GOOD, {**CHECKED, "outputs": {"status": "Checked", "score": "_row_id"}}],
      "_row_id is reserved"),
     ([{**CHECKED, "outputs": {"status": "Checked", "score": "_row_id"}}], "_row_id is reserved"),
-    ([GOOD, {**CHECKED, "outputs": {"status": "Checked", "score": "Domain"}}], "already has a column named 'Domain'"),
+    ([GOOD, {**CHECKED, "outputs": {"status": "Checked", "score": "Domain"}}],
+     "already has a column named 'Domain'"),
     ([GOOD, {"name": "country", "action": "normalize_domain", "inputs": {"value": "email"}}],
      "already has a column named 'country'"),
 ])
