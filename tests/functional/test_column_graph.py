@@ -4,8 +4,9 @@ a cycle)."""
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.widgets import Button, Input, Static
 
+from clay_tui.services import enrich as enrich_service
 from clay_tui.ui.app import ClayApp
 from clay_tui.ui.widgets.prompt_bar import PromptBar
 from tests.functional.driving import SIZE, grid_of, press, settle, type_text
@@ -31,3 +32,25 @@ async def test_delete_and_rename_of_a_column_read_by_an_enrichment(sb_ws, sb_tab
         assert "last_name" in sb_table.columns and "surname" not in sb_table.columns
         error = str(prompt.query_one("#prompt-error", Static).render())
         assert "Cannot rename column last_name: Work Email (an input) reads it" in error
+
+
+async def test_a_recipe_with_a_bad_second_column_adds_nothing_from_the_form(sb_ws, sb_table,
+                                                                          tmp_path) -> None:
+    recipe = tmp_path / "two.toml"
+    recipe.write_text('[[column]]\nname = "Company clean"\naction = "formula"\n'
+                      '[column.params]\nexpression = "lower(company)"\n'
+                      '[[column]]\nname = "Loop"\naction = "formula"\n'
+                      '[column.params]\nexpression = "Loop || \'x\'"\n', encoding="utf-8")
+    before = list(sb_table.columns)
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "plus")
+        form = app.screen
+        form.query_one("#recipe-path", Input).value = str(recipe)
+        form.query_one("#recipe-add", Button).press()
+        await settle(pilot)
+        error = str(form.query_one("#add-error", Static).render())
+        assert app.screen is form and "Column Loop cannot read its own output 'Loop'" in error
+        assert list(sb_table.columns) == before
+        assert enrich_service.list_columns(sb_ws, sb_table) == []

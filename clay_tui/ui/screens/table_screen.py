@@ -979,7 +979,10 @@ class TableScreen(Screen[None]):
         text = f"{head} {summary.column} on {rows}: {counts or 'nothing to do'}" \
                f" · {credits}{where}."
         severity = "information"
-        if summary.status == "out of credits":
+        if auto and summary.message:  # e.g. the daily auto-update cap is spent: paused
+            severity = "warning"
+            text += f" {summary.message}"
+        elif summary.status == "out of credits":
             severity = "warning"
             text += (" Out of credits: the cells left say \"not enough credits\"; buy credits (b)"
                      " and run \"rows not yet run\".")
