@@ -709,7 +709,24 @@ class TableScreen(Screen[None]):
             if not on and pending:
                 self._ask_pending(pending)
                 return
+            if on:  # asks first, showing what it will do and may cost
+                self._confirm_auto_update()
+                return
             self._set_table_auto_update(on)
+
+    def _confirm_auto_update(self) -> None:
+        from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen
+
+        assert self.table is not None
+        state = enrich_service.auto_update_state(self.ws, self.table)
+        most = sum(c.per_row_max for c in state.columns if c.on)
+
+        def chosen(yes: bool | None) -> None:
+            if yes:
+                self._set_table_auto_update(True, f"; at most {most} credits per new or edited "
+                                                  f"row, {state.daily_cap} a day")
+
+        self.app.push_screen(AutoUpdateScreen(state), self._guarded(chosen))
 
     def _set_table_auto_update(self, on: bool, detail: str = "") -> None:
         assert self.table is not None
