@@ -178,7 +178,8 @@ class AutoUpdateState:
             what = f"inputs {', '.join(c.inputs) or '(none)'}"
             if c.condition:
                 what += f"; condition {', '.join(c.condition)}"
-            cost = f"up to {c.per_row_max} credits a row" if c.per_row_max else "free"
+            cost = (f"up to {c.per_row_max} credit{'s' if c.per_row_max != 1 else ''} a row"
+                    if c.per_row_max else "free")
             off = "" if c.on else " [its own switch is off: it does not run]"
             out.append(f"  {c.column}{off}: {what}; {cost}.")
         active = [c for c in self.columns if c.on]

@@ -4,13 +4,13 @@ a new or edited row can cost, the daily cap."""
 
 from __future__ import annotations
 
-from textual.widgets import Button, Static
+from textual.widgets import Button, OptionList, Static
 
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
 from clay_tui.ui.app import ClayApp
 from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen
-from tests.functional.driving import SIZE, press, screen_of, settle
+from tests.functional.driving import SIZE, grid_of, press, screen_of, settle
 
 
 async def open_confirm(pilot) -> AutoUpdateScreen:
@@ -52,3 +52,21 @@ def test_auto_update_screen_snapshot(snap_compare, sb_ws, sb_table, email_column
         await settle(pilot)
 
     assert snap_compare(ClayApp(sb_ws, sb_table), terminal_size=SIZE, run_before=before)
+
+
+async def test_column_menu_says_what_a_column_will_do_when_turned_on(sb_ws, sb_table,
+                                                                     email_column) -> None:
+    enrich_service.set_column_auto_update(sb_ws, sb_table, email_column.name, False)
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_to_column(email_column.name)
+        await press(pilot, "m")
+        menu = app.screen.query_one(OptionList)
+        menu.highlighted = menu.get_option_index("auto_update")
+        await press(pilot, "enter")
+        assert enrich_service.get_column(sb_ws, sb_table, email_column.name).auto_update
+        notes = [str(n.message) for n in app._notifications]
+        assert any("Auto-update of Work Email on (the table's switch is off" in n
+                   and "runs on new rows and when first_name, last_name, company; condition "
+                   "country change; up to 6 credits a row." in n for n in notes), notes

@@ -673,8 +673,14 @@ class TableScreen(Screen[None]):
                 enrich_service.set_column_auto_update(self.ws, self.table, spec.name, on)
                 note = "" if self._auto_update() or not on else \
                     " (the table's switch is off: turn it on in the table menu, t)"
+                plan = next((c for c in enrich_service.auto_update_state(
+                    self.ws, self.table).columns if c.column == spec.name), None)
+                if on and plan is not None:  # what it will do
+                    cond = f"; condition {', '.join(plan.condition)}" if plan.condition else ""
+                    note += (f": runs on new rows and when {', '.join(plan.inputs) or 'nothing'}"
+                             f"{cond} change; up to {plan.per_row_max} credits a row")
                 self.notify(f"Auto-update of {spec.name} {'on' if on else 'off'}{note}.",
-                            timeout=4)
+                            timeout=8 if on else 4)
 
         enrichment = spec.auto_update if spec is not None else None
         self.app.push_screen(ColumnMenu(column, x, y, enrichment=enrichment),
