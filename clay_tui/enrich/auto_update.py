@@ -260,7 +260,8 @@ class AutoUpdater:
 
     def _changed(self, column: str, ids: list[int]) -> set[int]:
         """The rows among ``ids`` whose ``column`` differs from when it was last seen."""
-        if len(self._seen) > MEMORY_LIMIT:
+        if len(self._seen) > MEMORY_LIMIT:  # (a big run's results): start again from now;
+            # a change already in the frame but not yet handled here then triggers nothing
             self._seen.clear()
             self._base = self.table.frame
         new = self._values(self.table.frame, column, ids)
@@ -299,11 +300,8 @@ class AutoUpdater:
         if change.kind not in ("set", "add_rows", "results") or not change.row_ids:
             return {}
         specs = list_columns(self.ws, self.table)
-        on = self._enabled()
-        if on and spent_today(self.ws, self.table) >= daily_cap(self.ws):
-            specs_on = [s for s in specs if s.auto_update and per_row_max(self.ws, s) == 0]
-        else:
-            specs_on = [s for s in specs if s.auto_update] if on else []
+        # (a spent daily cap is checked when the batch runs: ``run_batch`` says it is paused)
+        specs_on = [s for s in specs if s.auto_update] if self._enabled() else []
         rows = list(change.row_ids)
         out: dict[str, set[int]] = {}
         if change.kind == "add_rows":
