@@ -183,15 +183,18 @@ async def test_a_cycle_left_by_an_old_version_runs_each_cell_once(sbx_ws, leads)
      "Column Z cannot read its own output 'Z' (a template)"),
 ])
 def test_self_reference_is_refused(sbx_ws, leads, specs, text) -> None:
+    start = credits_svc.balance(sbx_ws).available
     for spec in specs:
         with pytest.raises(ColumnSpecError) as err:
             enrich.add_column(sbx_ws, leads, spec)
         assert text in str(err.value)
     assert enrich.list_columns(sbx_ws, leads) == []
     assert "Z" not in leads.columns
+    assert credits_svc.balance(sbx_ws).available == start
 
 
-def test_two_and_three_cycles_through_condition_formula_template(sbx_ws, leads) -> None:
+async def test_two_and_three_cycles_through_condition_formula_template(sbx_ws, leads) -> None:
+    tables.set_table_auto_update(sbx_ws, leads, True)
     enrich.add_column(sbx_ws, leads, ColumnSpec(name="A", action="normalize_domain",
                                                 inputs={"value": "company_domain"}))
     enrich.add_column(sbx_ws, leads, ColumnSpec(name="B", action="formula",
@@ -208,6 +211,30 @@ def test_two_and_three_cycles_through_condition_formula_template(sbx_ws, leads) 
     # renaming an enrichment column onto a name another column reads is checked too
     with pytest.raises(ColumnSpecError):
         enrich.update_column(sbx_ws, leads, "A", new_name="B")
+    # what was refused never spends: a new row runs each column once, C (paid) once
+    start = credits_svc.balance(sbx_ws).available
+    updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
+    try:
+        rid = leads.add_row({"company_domain": "https://www.loop.example"})
+        await asyncio.wait_for(idle(updater), 20)
+    finally:
+        updater.detach()
+    assert [s.column for s in updater.summaries] == ["A", "B", "C"]
+    assert attempts(sbx_ws, leads, "C", rid) == 1
+    assert start - credits_svc.balance(sbx_ws).available == 1
+
+
+def test_cli_edit_column_refuses_a_condition_that_closes_a_cycle(cli_run) -> None:
+    assert cli_run("add-column", "leads", "--name", "Domain", "--action", "normalize_domain",
+                   "--input", "value=company_domain").exit_code == 0
+    assert cli_run("add-column", "leads", "--name", "Site", "--action", "formula", "--param",
+                   "expression='www.' || Domain").exit_code == 0
+    one_error(cli_run("edit-column", "leads", "Domain", "--where", "Site IS NULL"),
+              "Domain -> Site -> Domain")
+    one_error(cli_run("edit-column", "leads", "Site", "--where", "Site IS NULL"),
+              "Column Site cannot read its own output 'Site' (its condition)")
+    shown = cli_run("edit-column", "leads", "Domain", "--no-auto-update")
+    assert "only run if (always)" in shown.stdout
 
 
 def test_a_cycle_through_a_deleted_then_recreated_column(sbx_ws, leads) -> None:
