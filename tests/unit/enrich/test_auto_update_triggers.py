@@ -131,3 +131,26 @@ async def test_the_daily_cap_pauses_paid_columns(sbx_ws, leads, clock) -> None:
         assert not enrich.auto_update_state(sbx_ws, leads).paused
     finally:
         updater.detach()
+
+
+async def test_the_tui_path_run_auto_update_respects_the_cap(sbx_ws, leads) -> None:
+    """services.run_auto_update (what the TUI's run queue calls for auto-update batches)."""
+    from dataclasses import replace
+
+    import pytest
+
+    sbx_ws.settings = replace(sbx_ws.settings,
+                              run=replace(sbx_ws.settings.run, auto_update_daily_cap=3))
+    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Pitch", action="ai_prompt",
+                                                params={"prompt": "Hi {{company}}"}))
+    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
+                                                inputs={"value": "company_domain"}))
+    start = credits_svc.balance(sbx_ws).available
+    summary = await enrich.run_auto_update(sbx_ws, leads, "Pitch", (1, 2, 3, 4, 5))
+    assert summary.credits == 3 and start - credits_svc.balance(sbx_ws).available == 3
+    assert "paused until tomorrow" in summary.message
+    with pytest.raises(enrich.AutoUpdatePaused, match="daily cap of 3 credits"):
+        await enrich.run_auto_update(sbx_ws, leads, "Pitch", (6,))
+    free = await enrich.run_auto_update(sbx_ws, leads, "Domain", (6,))
+    assert free.counts.get("found") == 1
+    assert enrich.auto_update_state(sbx_ws, leads).spent_today == 3
