@@ -54,3 +54,35 @@ async def test_a_recipe_with_a_bad_second_column_adds_nothing_from_the_form(sb_w
         assert app.screen is form and "Column Loop cannot read its own output 'Loop'" in error
         assert list(sb_table.columns) == before
         assert enrich_service.list_columns(sb_ws, sb_table) == []
+
+
+async def test_a_cycle_left_by_an_old_version_runs_once_per_edit_in_the_tui(sb_ws,
+                                                                            sb_table) -> None:
+    """The runaway through the TUI's own run queue: an AI column and a formula reading each
+    other, auto-update on, one edit. Each cell runs once; the chain back is stopped."""
+    from clay_tui.services import credits as credits_service
+    from clay_tui.services import tables as table_service
+    from tests.functional.test_enrichment import edit
+    from tests.unit.enrich.test_graph import attempts, force_add
+
+    table_service.set_table_auto_update(sb_ws, sb_table, True)
+    force_add(sb_ws, sb_table, enrich_service.ColumnSpec(
+        name="Pitch", action="ai_prompt", params={"prompt": "{{company}}: {{Note}}"}))
+    force_add(sb_ws, sb_table, enrich_service.ColumnSpec(
+        name="Note", action="formula", params={"expression": "Pitch || '!'"}))
+    start = credits_service.balance(sb_ws).available
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.table_screen
+        screen.runs.delay_s = 0.02
+        await edit(pilot, 0, "company", "Acme Two")
+        for _ in range(40):  # a loop would keep the queue busy for good
+            await pilot.pause(0.05)
+            await settle(pilot)
+            if not screen.runs.busy and not screen.runs.auto_pending:
+                break
+        assert not screen.runs.busy and not screen.runs.auto_pending
+    assert attempts(sb_ws, sb_table, "Pitch", 1) == 1
+    assert start - credits_service.balance(sb_ws).available == 1
+    assert sb_table.row(1)["Note"] == sb_table.row(1)["Pitch"] + "!"
