@@ -21,9 +21,10 @@ STATE_ORDER = ("found", "no data", "invalid", "error", "skipped", "missing input
                "not enough credits", "cancelled", "interrupted")
 
 
-def _open(ctx: click.Context, target: str):  # noqa: ANN202
+def _open(ctx: click.Context, target: str, *, existing: bool = False):  # noqa: ANN202
+    """The table (``existing``: never import a file, so a verb that fails changed nothing)."""
     ws = ctx.obj.workspace
-    table = tables.open_table(ws, target)
+    table = tables.find_table(ws, target) if existing else tables.open_table(ws, target)
     svc.sync_results(ws, table)
     return ws, table
 
@@ -273,7 +274,7 @@ def remove_column_cmd(ctx: click.Context, table: str, column: str, yes: bool) ->
 
     Spend history stays in the ledger; reports keep the column's name.
     """
-    ws, tbl = _open(ctx, table)
+    ws, tbl = _open(ctx, table, existing=True)
     spec = svc.get_column(ws, tbl, column)
     outputs = ", ".join(spec.outputs.values())
     if not yes:
@@ -317,7 +318,7 @@ def edit_column_cmd(ctx: click.Context, table: str, column: str, where: str | No
     if not changes:
         raise ColumnSpecError("Nothing to change: give --where, --no-where, --auto-update, "
                               "--no-auto-update, --spend-limit, --no-spend-limit or --rename.")
-    ws, tbl = _open(ctx, table)
+    ws, tbl = _open(ctx, table, existing=True)
     spec = svc.update_column(ws, tbl, column, **changes)  # type: ignore[arg-type]
     limit = "none" if spec.spend_limit is None else f"{spec.spend_limit} credits"
     click.echo(f"Updated column {spec.name}: only run if {spec.condition or '(always)'}; "
@@ -337,7 +338,7 @@ def auto_update_cmd(ctx: click.Context, table: str, state: str | None, column: s
     Turning it on prints what it will do: which columns run, which input and condition
     columns trigger them, the most a new or edited row can cost, and the daily cap.
     """
-    ws, tbl = _open(ctx, table)
+    ws, tbl = _open(ctx, table, existing=True)
     if state is None:
         if column is not None:
             raise ClayError("Give on or off with --column (auto-update TABLE on --column C).")

@@ -80,3 +80,17 @@ def test_a_recipe_whose_later_column_reads_an_earlier_one_is_added_whole(cli_run
     assert result.exit_code == 0, result.output
     cols, specs = state(tmp_path)
     assert specs == ["Domain", "Site"] and cols[-2:] == ["Domain", "Site"]
+
+
+@pytest.mark.parametrize("args", [
+    ("edit-column", "{path}", "Domain", "--where", "country = 'US'"),
+    ("remove-column", "{path}", "Domain", "--yes"),
+    ("auto-update", "{path}", "on"),
+])
+def test_verbs_on_a_file_that_is_not_a_table_import_nothing(cli_run, tmp_path, args) -> None:
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = cli_run(*[a.format(path=other) for a in args])
+    assert result.exit_code == 2 and "No table named" in result.stderr, result.output
+    listed = cli_run("tables")
+    assert "other" not in listed.stdout and "leads" in listed.stdout
