@@ -678,7 +678,8 @@ class TableScreen(Screen[None]):
                 if on and plan is not None:  # what it will do
                     cond = f"; condition {', '.join(plan.condition)}" if plan.condition else ""
                     note += (f": runs on new rows and when {', '.join(plan.inputs) or 'nothing'}"
-                             f"{cond} change; up to {plan.per_row_max} credits a row")
+                             f"{cond} change; up to {plan.per_row_max} credit"
+                             f"{'s' if plan.per_row_max != 1 else ''} a row")
                 self.notify(f"Auto-update of {spec.name} {'on' if on else 'off'}{note}.",
                             timeout=8 if on else 4)
 
