@@ -186,7 +186,10 @@ def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
     back columns whose spec is gone."""
     spec = get_column(ws, table, name)
     _refuse_if_running(ws, table, spec, "remove")
-    readers = _readers(ws, table, spec)
+    g = graph.ColumnGraph(list_columns(ws, table))
+    # a column in a cycle with this one (an older version's) never blocks breaking the cycle
+    readers = [r for r in _readers(ws, table, spec) if r[0] not in g.downstream(spec.name)
+               or spec.name not in g.downstream(r[0])]
     if readers:
         other, col = readers[0]
         raise ColumnSpecError(f"Column {other} reads {col!r}; remove or edit {other} first.")
@@ -233,7 +236,8 @@ def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any 
     others = [o for o in list_columns(ws, table) if o.id != spec.id]
     edited = normalize(edited, table, ws.settings, others, new=False)
     edited.id = spec.id
-    graph.check(others + [edited], edited)
+    if condition is not UNSET or renames:  # what can change the graph (a switch or a limit
+        graph.check(others + [edited], edited)  # stays editable on an old cycle)
     with ws.transaction():
         ws.db.execute("UPDATE enrich_columns SET name = ?, spec = ?, auto_update = ? WHERE id = ?",
                       (edited.name, json.dumps(edited.to_dict()), int(edited.auto_update),

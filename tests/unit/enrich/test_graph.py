@@ -248,3 +248,18 @@ def test_a_cycle_through_a_deleted_then_recreated_column(sbx_ws, leads) -> None:
         enrich.rename_data_column(sbx_ws, leads, "country", "title")
     assert "title" not in leads.columns and "country" in leads.columns
     assert [c.name for c in enrich.list_columns(sbx_ws, leads)] == ["Pitch"]
+
+
+def test_an_old_cycle_can_still_be_switched_off_and_broken(sbx_ws, leads) -> None:
+    enrich.add_column(sbx_ws, leads, PITCH)
+    leads.delete_column("title")
+    force_add(sbx_ws, leads, ColumnSpec(name="title", action="formula",
+                                        params={"expression": "Pitch"}))
+    enrich.update_column(sbx_ws, leads, "Pitch", auto_update=False, spend_limit=5)
+    with pytest.raises(ColumnSpecError, match=r"Pitch -> title -> Pitch"):
+        enrich.update_column(sbx_ws, leads, "Pitch", condition="company IS NOT NULL")
+    # an unrelated column can still be added
+    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
+                                                inputs={"value": "company_domain"}))
+    enrich.remove_column(sbx_ws, leads, "title")  # breaking the cycle is always allowed
+    assert [c.name for c in enrich.list_columns(sbx_ws, leads)] == ["Pitch", "Domain"]
