@@ -77,7 +77,7 @@ async def test_a_cycle_left_by_an_old_version_runs_once_per_edit_in_the_tui(sb_w
         screen = app.table_screen
         screen.runs.delay_s = 0.02
         await edit(pilot, 0, "company", "Acme Two")
-        for _ in range(40):  # a loop would keep the queue busy for good
+        for _ in range(200):  # a loop would keep the queue busy for good
             await pilot.pause(0.05)
             await settle(pilot)
             if not screen.runs.busy and not screen.runs.auto_pending:
