@@ -143,13 +143,10 @@ class AutoUpdateState:
     spent_today: int = 0
 
     @property
-    def active(self) -> list[ColumnPlan]:
-        return [c for c in self.columns if c.on] if self.on else []
-
-    @property
     def per_row_max(self) -> int:
-        """The most one new or edited row can cost (every active column runs on it)."""
-        return sum(c.per_row_max for c in self.active)
+        """The most one new or edited row can cost with the table's switch on (every column
+        whose own switch is on runs on it)."""
+        return sum(c.per_row_max for c in self.columns if c.on)
 
     @property
     def paused(self) -> bool:
@@ -183,7 +180,7 @@ class AutoUpdateState:
             off = "" if c.on else " [its own switch is off: it does not run]"
             out.append(f"  {c.column}{off}: {what}; {cost}.")
         active = [c for c in self.columns if c.on]
-        total = sum(c.per_row_max for c in active)
+        total = self.per_row_max
         out.append(f"At most {total} credits per new or edited row ({len(active)} column"
                    f"{'s' if len(active) != 1 else ''} on); daily cap {self.daily_cap} credits "
                    f"for this table, {self.spent_today} spent today"

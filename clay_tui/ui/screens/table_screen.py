@@ -726,7 +726,7 @@ class TableScreen(Screen[None]):
 
         assert self.table is not None
         state = enrich_service.auto_update_state(self.ws, self.table)
-        most = sum(c.per_row_max for c in state.columns if c.on)
+        most = state.per_row_max
 
         def chosen(yes: bool | None) -> None:
             if yes:

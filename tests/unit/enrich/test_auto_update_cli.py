@@ -34,6 +34,7 @@ def test_state_on_off_and_what_it_will_do(run) -> None:
     assert shown.exit_code == 0, shown.output
     state = json.loads(shown.stdout)
     assert state["on"] is False  # a new table starts with auto-update off
+    assert state["per_row_max_credits"] == 6  # what a row would cost once it is on
     assert state["daily_cap"] == 200 and state["spent_today"] == 0
     [col] = state["columns"]
     assert col == {"column": "Work Email", "on": True,
