@@ -181,7 +181,8 @@ class AutoUpdateState:
             out.append(f"  {c.column}{off}: {what}; {cost}.")
         active = [c for c in self.columns if c.on]
         total = self.per_row_max
-        out.append(f"At most {total} credits per new or edited row ({len(active)} column"
+        out.append(f"At most {total} credit{'s' if total != 1 else ''} per new or edited row "
+                   f"({len(active)} column"
                    f"{'s' if len(active) != 1 else ''} on); daily cap {self.daily_cap} credits "
                    f"for this table, {self.spent_today} spent today"
                    + (": paused until tomorrow (UTC)." if self.paused else "."))
