@@ -76,6 +76,7 @@ class RunSettings:
     test_rows: int = 10
     confirm_above_credits: int = 100
     low_credit_warning: int = 200
+    auto_update_daily_cap: int = 200  # credits auto-update may spend per table per day
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,8 @@ _PROVIDER = {"mode": str, "base_url": str, "api_key_env": str, "own_key": bool,
              "credits": dict, "charge_on_no_data": bool, "rate_per_second": float,
              "rate_per_minute": float, "concurrency": int, "timeout_s": float,
              "max_retries": int}
-_RUN = {"test_rows": int, "confirm_above_credits": int, "low_credit_warning": int}
+_RUN = {"test_rows": int, "confirm_above_credits": int, "low_credit_warning": int,
+        "auto_update_daily_cap": int}
 _SANDBOX = {"port": int, "latency_ms": float, "jitter_ms": float, "faults": dict}
 
 

@@ -22,9 +22,10 @@ STATE_ORDER = ("found", "no data", "invalid", "error", "skipped", "missing input
                "not enough credits", "cancelled", "interrupted")
 
 
-def _open(ctx: click.Context, target: str):  # noqa: ANN202
+def _open(ctx: click.Context, target: str, *, existing: bool = False):  # noqa: ANN202
+    """The table (``existing``: never import a file, so a verb that fails changed nothing)."""
     ws = ctx.obj.workspace
-    table = tables.open_table(ws, target)
+    table = tables.find_table(ws, target) if existing else tables.open_table(ws, target)
     svc.sync_results(ws, table)
     return ws, table
 
@@ -88,8 +89,7 @@ def add_column_cmd(ctx: click.Context, table: str, recipe: Path | None, name: st
         specs = [svc.ColumnSpec(name=name, action=action, inputs=_pairs(inputs, "--input"),
                                 providers=list(providers), condition=condition,
                                 params=raw_params)]
-    for spec in specs:
-        added = svc.add_column(ws, tbl, spec)
+    for added in svc.add_columns(ws, tbl, specs):  # all checked before the first is added
         outs = ", ".join(added.outputs.values())
         click.echo(f"Added column {added.name} ({added.action}) to {tbl.name}: outputs {outs}.")
     tbl.save()
@@ -278,7 +278,7 @@ def remove_column_cmd(ctx: click.Context, table: str, column: str, yes: bool) ->
 
     Spend history stays in the ledger; reports keep the column's name.
     """
-    ws, tbl = _open(ctx, table)
+    ws, tbl = _open(ctx, table, existing=True)
     spec = svc.get_column(ws, tbl, column)
     outputs = ", ".join(spec.outputs.values())
     if not yes:
@@ -322,8 +322,41 @@ def edit_column_cmd(ctx: click.Context, table: str, column: str, where: str | No
     if not changes:
         raise ColumnSpecError("Nothing to change: give --where, --no-where, --auto-update, "
                               "--no-auto-update, --spend-limit, --no-spend-limit or --rename.")
-    ws, tbl = _open(ctx, table)
+    ws, tbl = _open(ctx, table, existing=True)
     spec = svc.update_column(ws, tbl, column, **changes)  # type: ignore[arg-type]
     limit = "none" if spec.spend_limit is None else f"{spec.spend_limit} credits"
     click.echo(f"Updated column {spec.name}: only run if {spec.condition or '(always)'}; "
                f"auto-update {'on' if spec.auto_update else 'off'}; spend limit {limit}.")
+
+
+@cli.command("auto-update")
+@click.argument("table")
+@click.argument("state", required=False, type=click.Choice(["on", "off"]))
+@click.option("--column", help="Switch one enrichment column instead of the whole table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+@click.pass_context
+def auto_update_cmd(ctx: click.Context, table: str, state: str | None, column: str | None,
+                    as_json: bool) -> None:
+    """Show or switch auto-update of TABLE (on|off); without STATE, print what it does.
+
+    Turning it on prints what it will do: which columns run, which input and condition
+    columns trigger them, the most a new or edited row can cost, and the daily cap.
+    """
+    ws, tbl = _open(ctx, table, existing=True)
+    if state is None:
+        if column is not None:
+            raise ClayError("Give on or off with --column (auto-update TABLE on --column C).")
+        info = svc.auto_update_state(ws, tbl)
+    else:
+        info = svc.set_auto_update(ws, tbl, state == "on", column)
+    if as_json:
+        click.echo(json.dumps(info.as_dict(), indent=2))
+        return
+    lines = info.lines()
+    if column is not None:
+        name = svc.get_column(ws, tbl, column).name
+        lines.insert(0, f"Auto-update of column {name} is {state}"
+                     + ("" if info.on or state == "off" else
+                        f" (the table's switch is off: clay-tui auto-update {tbl.name} on)")
+                     + ".")
+    click.echo("\n".join(lines))

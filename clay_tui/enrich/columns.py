@@ -7,16 +7,18 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import tomli_w
 
 from clay_tui.clock import iso
-from clay_tui.enrich import store
+from clay_tui.enrich import graph, store
 from clay_tui.enrich.actions import ACTIONS
 from clay_tui.enrich.reconcile import _run_alive
-from clay_tui.enrich.spec import ColumnSpec, formula_columns, referenced_columns
+from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.enrich.validate import normalize
 from clay_tui.errors import ColumnSpecError
 from clay_tui.table.lead_table import LeadTable
+from clay_tui.table.values import dtype_of
 from clay_tui.workspace import Workspace
 
 
@@ -46,26 +48,73 @@ def get_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
     return _from_row(row)
 
 
-def add_column(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> ColumnSpec:
-    """Validate, create the output columns in the table, store the spec."""
+class _Preview:
+    """The table as it will be once some columns are added: what ``normalize`` checks a
+    recipe's later columns against, before anything is written."""
+
+    def __init__(self, table: LeadTable) -> None:
+        self.name = table.name
+        self.frame = table.frame.head(0)
+
+    @property
+    def columns(self) -> list[str]:
+        return self.frame.columns[1:]
+
+    def add(self, spec: ColumnSpec) -> None:
+        info = ACTIONS[spec.action]
+        self.frame = self.frame.with_columns(
+            pl.lit(None, dtype=dtype_of(info.outputs.get(fld, "text"))).alias(col)
+            for fld, col in spec.outputs.items())
+
+
+def check_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> list[ColumnSpec]:
+    """Every spec checked as if the ones before it were added (names, table, graph):
+    the normalized specs, or one sentence about the first problem; nothing is written."""
     store.ensure(ws)
     others = list_columns(ws, table)
-    if any(o.name == spec.name for o in others):
-        raise ColumnSpecError(f"Table {table.name} already has an enrichment column "
-                              f"{spec.name!r}.")
-    spec = normalize(spec, table, ws.settings, others)
-    info = ACTIONS[spec.action]
-    for fld, col in spec.outputs.items():
-        table.add_column(col, info.outputs.get(fld, "text"), undoable=False)
+    seen: set[str] = set()
+    for spec in specs:
+        name = spec.name.strip()
+        if name in seen:
+            raise ColumnSpecError(f"Two columns are named {name!r}; each needs its own name.")
+        seen.add(name)
+        if any(o.name == name for o in others):
+            raise ColumnSpecError(f"Table {table.name} already has an enrichment column "
+                                  f"{name!r}.")
+    preview = _Preview(table)
+    checked: list[ColumnSpec] = []
+    for spec in specs:
+        spec = normalize(spec, preview, ws.settings, others + checked)  # type: ignore[arg-type]
+        preview.add(spec)
+        checked.append(spec)
+    for spec in checked:
+        graph.check(others + checked, spec)
+    return checked
+
+
+def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> list[ColumnSpec]:
+    """Add several columns (a recipe): all are checked first, then all are added in one
+    transaction, so a bad column adds none."""
+    checked = check_columns(ws, table, specs)
     with ws.transaction():
-        cur = ws.db.execute(
-            "INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update, created_at)"
-            " VALUES (?,?,?,?,?,?)",
-            (table.id, spec.name, spec.kind, json.dumps(spec.to_dict()), int(spec.auto_update),
-             iso(ws.clock.now())),
-        )
-    spec.id = cur.lastrowid
-    return spec
+        for spec in checked:
+            info = ACTIONS[spec.action]
+            for fld, col in spec.outputs.items():
+                table.add_column(col, info.outputs.get(fld, "text"), undoable=False)
+            cur = ws.db.execute(
+                "INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update,"
+                " created_at) VALUES (?,?,?,?,?,?)",
+                (table.id, spec.name, spec.kind, json.dumps(spec.to_dict()),
+                 int(spec.auto_update), iso(ws.clock.now())),
+            )
+            spec.id = cur.lastrowid
+    return checked
+
+
+def add_column(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> ColumnSpec:
+    """Validate (the table, the action, the column graph), create the output columns in the
+    table, store the spec."""
+    return add_columns(ws, table, [spec])[0]
 
 
 def set_auto_update(ws: Workspace, table: LeadTable, name: str, on: bool) -> None:
@@ -98,13 +147,36 @@ def _readers(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> list[tuple[st
     for other in list_columns(ws, table):
         if other.id == spec.id:
             continue
-        reads = referenced_columns(other)
-        if other.condition:
-            reads = reads + formula_columns(other.condition)
-        hit = next((c for c in reads if c in outs), None)
+        hit = next((c for c in graph.read_columns(other) if c in outs), None)
         if hit is not None:
             found.append((other.name, hit))
     return found
+
+
+def check_data_column_change(ws: Workspace, table: LeadTable, column: str, verb: str) -> None:
+    """Refuse to delete or rename a table column that enrichment columns read, naming them."""
+    store.ensure(ws)
+    readers = graph.ColumnGraph(list_columns(ws, table)).readers(column)
+    if readers:
+        raise ColumnSpecError(graph.readers_sentence(column, readers, verb))
+
+
+def delete_data_column(ws: Workspace, table: LeadTable, column: str) -> None:
+    """Delete a data column (undoable), unless an enrichment column reads it."""
+    check_data_column_change(ws, table, column, "delete")
+    table.delete_column(column)
+
+
+def rename_data_column(ws: Workspace, table: LeadTable, old: str, new: str) -> None:
+    """Rename a data column (undoable), unless an enrichment column reads it (renaming would
+    leave that column reading a name nobody has, which a later column could take)."""
+    if new.strip() != old:
+        check_data_column_change(ws, table, old, "rename")
+        readers = graph.ColumnGraph(list_columns(ws, table)).readers(new.strip())
+        if new.strip() and readers:
+            raise ColumnSpecError(f"Cannot rename {old} to {new.strip()}: {readers[0][0]} reads "
+                                  f"a column of that name; edit {readers[0][0]} first.")
+    table.rename_column(old, new)
 
 
 def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
@@ -114,7 +186,10 @@ def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
     back columns whose spec is gone."""
     spec = get_column(ws, table, name)
     _refuse_if_running(ws, table, spec, "remove")
-    readers = _readers(ws, table, spec)
+    g = graph.ColumnGraph(list_columns(ws, table))
+    # a column in a cycle with this one (an older version's) never blocks breaking the cycle
+    readers = [r for r in _readers(ws, table, spec) if r[0] not in g.downstream(spec.name)
+               or spec.name not in g.downstream(r[0])]
     if readers:
         other, col = readers[0]
         raise ColumnSpecError(f"Column {other} reads {col!r}; remove or edit {other} first.")
@@ -161,6 +236,8 @@ def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any 
     others = [o for o in list_columns(ws, table) if o.id != spec.id]
     edited = normalize(edited, table, ws.settings, others, new=False)
     edited.id = spec.id
+    if condition is not UNSET or renames:  # what can change the graph (a switch or a limit
+        graph.check(others + [edited], edited)  # stays editable on an old cycle)
     with ws.transaction():
         ws.db.execute("UPDATE enrich_columns SET name = ?, spec = ?, auto_update = ? WHERE id = ?",
                       (edited.name, json.dumps(edited.to_dict()), int(edited.auto_update),

@@ -6,6 +6,7 @@ import polars as pl
 
 from clay_tui.config import KNOWN_PROVIDERS, Settings
 from clay_tui.enrich.actions import ACTIONS
+from clay_tui.enrich.graph import check_self
 from clay_tui.enrich.spec import (
     KINDS,
     ColumnSpec,
@@ -15,7 +16,7 @@ from clay_tui.enrich.spec import (
 )
 from clay_tui.errors import ColumnSpecError, ExpressionError
 from clay_tui.table import expressions
-from clay_tui.table.lead_table import LeadTable
+from clay_tui.table.lead_table import ROW_ID, LeadTable
 
 VALIDATIONS = ("hunter.email_verifier", "mobile_only", "none")
 
@@ -101,9 +102,17 @@ def normalize(spec: ColumnSpec, table: LeadTable, settings: Settings,
     if spec.name not in outputs.values():
         outputs = {info.main_output: spec.name, **{k: v for k, v in outputs.items()
                                                     if k != info.main_output}}
+    outputs = {fld: col.strip() for fld, col in outputs.items()}
+    for col in outputs.values():
+        if not col:
+            raise ColumnSpecError(f"Column {spec.name}: an output column needs a name.")
+        if col == ROW_ID:
+            raise ColumnSpecError(f"{ROW_ID} is reserved for row ids; name the output of "
+                                  f"{spec.name} something else.")
     if len(set(outputs.values())) != len(outputs):
         raise ColumnSpecError("Two outputs go to the same column.")
     spec.outputs = outputs
+    check_self(spec)  # before "not in the table": the column it lacks is its own output
 
     data_cols = set(table.columns)
     owned = {c for o in (others or []) if o.name != spec.name for c in o.outputs.values()}

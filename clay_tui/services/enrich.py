@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from clay_tui.enrich import auto_update as _auto
 from clay_tui.enrich import columns as _columns
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, ActionInfo
-from clay_tui.enrich.auto_update import AutoUpdater
+from clay_tui.enrich.auto_update import AutoUpdatePaused, AutoUpdater, AutoUpdateState
 from clay_tui.enrich.cell_details import CellDetails
 from clay_tui.enrich.cell_details import cell_details as _cell_details
 from clay_tui.enrich.columns import UNSET
@@ -27,9 +28,12 @@ from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
 
 __all__ = [
-    "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
-    "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
-    "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
+    "ActionInfo", "AutoUpdatePaused", "AutoUpdateState", "AutoUpdater", "ColumnSpec",
+    "Estimate", "Progress", "RowSelection", "RunInfo",
+    "RunSummary", "add_column", "add_columns", "cell_statuses", "delete_data_column",
+    "estimate_run", "export_recipes", "get_column", "list_actions", "list_columns",
+    "load_recipe", "reconcile_runs", "remove_column", "rename_data_column",
+    "auto_update_state", "run_auto_update", "set_auto_update",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
     "CellDetails", "Trigger", "cell_details",
 ]
@@ -41,6 +45,22 @@ def list_actions() -> list[ActionInfo]:
 
 def add_column(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> ColumnSpec:
     return _columns.add_column(ws, table, spec)
+
+
+def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> list[ColumnSpec]:
+    """Add a recipe's columns: all checked first (names, table, column graph), then all added
+    in one transaction; a bad column adds none."""
+    return _columns.add_columns(ws, table, specs)
+
+
+def delete_data_column(ws: Workspace, table: LeadTable, column: str) -> None:
+    """Delete a data column (undoable); refused, naming them, if enrichment columns read it."""
+    _columns.delete_data_column(ws, table, column)
+
+
+def rename_data_column(ws: Workspace, table: LeadTable, old: str, new: str) -> None:
+    """Rename a data column (undoable); refused, naming them, if enrichment columns read it."""
+    _columns.rename_data_column(ws, table, old, new)
 
 
 def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
@@ -145,3 +165,36 @@ def reconcile_runs(ws: Workspace) -> int:
 
     store.ensure(ws)
     return reconcile(ws, ledger_for(ws))
+
+
+async def run_auto_update(ws: Workspace, table: LeadTable, column: str, ids: tuple[int, ...],
+                          *, on_progress: Callable[[Progress], None] | None = None,
+                          cancel: asyncio.Event | None = None, **kwargs: object) -> RunSummary:
+    """An auto-update run of ``column`` on rows ``ids``: within the table's daily cap
+    (``AutoUpdatePaused`` once it is spent, before any call), its spend counted against it."""
+    spec = get_column(ws, table, column)
+
+    async def run(ws_: Workspace, table_: LeadTable, spec_: ColumnSpec, rows: RowSelection,
+                  **kw: object) -> RunSummary:
+        return await run_column(ws_, table_, spec_.name, rows, **kw)  # type: ignore[arg-type]
+
+    return await _auto.run_batch(ws, table, spec, ids, run=run, on_progress=on_progress,
+                                 cancel=cancel, **kwargs)
+
+
+def auto_update_state(ws: Workspace, table: LeadTable) -> AutoUpdateState:
+    """What auto-update does on ``table``: its switch, each column's switch and trigger
+    columns (inputs, condition), the most a new or edited row can cost, the daily cap."""
+    return _auto.describe(ws, table)
+
+
+def set_auto_update(ws: Workspace, table: LeadTable, on: bool,
+                    column: str | None = None) -> AutoUpdateState:
+    """Turn the table's auto-update switch (or one column's) on or off; returns the state."""
+    from clay_tui.services.tables import set_table_auto_update
+
+    if column is not None:
+        _columns.set_auto_update(ws, table, get_column(ws, table, column).name, on)
+    else:
+        set_table_auto_update(ws, table, on)
+    return _auto.describe(ws, table)

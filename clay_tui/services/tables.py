@@ -153,8 +153,8 @@ def import_table(
     with ws.transaction() as db:
         table_name = name or _free_name(ws, path.stem)
         cur = db.execute(
-            "INSERT INTO tables (name, source_path, sheet, created_at, next_row_id)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO tables (name, source_path, sheet, created_at, next_row_id, auto_update)"
+            " VALUES (?, ?, ?, ?, ?, 0)",  # a new table starts with auto-update off
             (table_name, source, sheet, iso(ws.clock.now()), frame.height + 1),
         )
         table_id = int(cur.lastrowid)
@@ -311,7 +311,7 @@ def set_table_auto_update(ws: Workspace, table: LeadTable, on: bool) -> None:
 
 def table_auto_update(ws: Workspace, table: LeadTable) -> bool:
     row = registry.table_row(ws, table.id)
-    return bool(row["auto_update"]) if row is not None else True
+    return bool(row["auto_update"]) if row is not None else False
 
 
 __all__ = [

@@ -91,10 +91,15 @@ class EnrichRuns:
             node.post_message(RunProgress(request.column, p))
 
         try:
-            summary = await enrich_service.run_column(
-                self.ws, self.table, request.column, request.rows,
-                max_credits=request.max_credits, on_progress=progress, cancel=cancel,
-                trigger=Trigger.AUTO_UPDATE if request.auto else Trigger.MANUAL)
+            if request.auto:  # within the table's daily auto-update cap, counted against it
+                summary = await enrich_service.run_auto_update(
+                    self.ws, self.table, request.column, request.rows.ids,
+                    max_credits=request.max_credits, on_progress=progress, cancel=cancel)
+            else:
+                summary = await enrich_service.run_column(
+                    self.ws, self.table, request.column, request.rows,
+                    max_credits=request.max_credits, on_progress=progress, cancel=cancel,
+                    trigger=Trigger.MANUAL)
         except ClayError as exc:
             node.post_message(RunFinished(request.column, None, str(exc), auto=request.auto))
         except Exception as exc:  # noqa: BLE001 - one sentence, the app keeps running
@@ -148,8 +153,8 @@ class EnrichRuns:
         """Queue every gathered auto-update batch (one run per column)."""
         self._timer = None
         pending, self.auto_pending = self.auto_pending, {}
-        for column, rows in pending.items():
-            ids = tuple(sorted(rows))
+        for column in self.updater.order(list(pending)):  # upstream columns first
+            ids = tuple(sorted(pending[column]))
             self.submit(RunRequest(column, RowSelection("ids", ids=ids, force=True), auto=True,
                                    running_ids=set(ids)))
 

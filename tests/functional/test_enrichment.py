@@ -285,6 +285,7 @@ async def edit(pilot, row: int, column: str, text: str) -> None:
 
 
 async def test_auto_update_runs_an_edited_row(sb_app, sb_ws, sb_table) -> None:
+    table_service.set_table_auto_update(sb_ws, sb_table, True)  # new tables: off
     app = sb_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -307,6 +308,7 @@ async def test_auto_update_runs_an_edited_row(sb_app, sb_ws, sb_table) -> None:
 
 
 async def test_turning_auto_update_off_with_pending_cells_asks(sb_app, sb_ws, sb_table) -> None:
+    table_service.set_table_auto_update(sb_ws, sb_table, True)  # new tables: off
     app = sb_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -322,8 +324,10 @@ async def test_turning_auto_update_off_with_pending_cells_asks(sb_app, sb_ws, sb
         assert screen.runs.pending_cells() == 0
         assert enrich_service.cell_statuses(sb_ws, sb_table, EMAIL) == {}
         assert "auto-update off" in screen.status.text
-        # on again, edit, off: "Run pending cells" runs them
+        # on again (after its confirmation), edit, off: "Run pending cells" runs them
         await press(pilot, "t", "end", "enter")
+        app.screen.query_one("#au-on", Button).press()
+        await settle(pilot)
         await edit(pilot, 3, "company", "Umbrella Corp")
         await press(pilot, "t", "end", "enter")
         await choose(pilot, "run")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from textual.widgets import Button
+
 from clay_tui.services import tables as table_service
+from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.columns_screen import ColumnsScreen
 from clay_tui.ui.screens.help_screen import HelpScreen
@@ -90,9 +93,17 @@ async def test_table_menu_toggles_auto_update(make_app, workspace, small_table) 
         await settle(pilot)
         assert isinstance(app.screen, TableMenu)
         await press(pilot, "end", "enter")
-        assert table_service.table_auto_update(workspace, small_table) is (not before)
-        label = "on" if not before else "off"
-        assert f"auto-update {label}" in screen_of(app).status.text
+        assert before is False  # a new table starts with auto-update off; turning it on asks
+        assert isinstance(app.screen, AutoUpdateScreen)
+        app.screen.query_one("#au-on", Button).press()
+        await settle(pilot)
+        assert table_service.table_auto_update(workspace, small_table) is True
+        assert "auto-update on" in screen_of(app).status.text
+        await pilot.click("#hdr-menu")
+        await settle(pilot)
+        await press(pilot, "end", "enter")  # turning it off asks nothing
+        assert table_service.table_auto_update(workspace, small_table) is False
+        assert "auto-update off" in screen_of(app).status.text
 
 
 async def test_help_screen_lists_the_keys(make_app) -> None:

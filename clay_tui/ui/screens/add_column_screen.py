@@ -264,15 +264,11 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         if not text:
             self.show_error("Give the path of a recipe file (.toml).")
             return
-        added: list[str] = []
-        try:
-            for spec in enrich_service.load_recipe(Path(text).expanduser()):
-                added.append(enrich_service.add_column(self.ws, self.table, spec).name)
+        try:  # the whole recipe is checked first: a bad column adds none
+            specs = enrich_service.load_recipe(Path(text).expanduser())
+            added = [s.name for s in enrich_service.add_columns(self.ws, self.table, specs)]
         except ClayError as exc:
-            done = f" (added before it: {', '.join(added)})" if added else ""
-            self.show_error(f"{exc}{done}")
-            if added:
-                self.added_partly = added
+            self.show_error(str(exc))
             return
         self.dismiss(added)
 

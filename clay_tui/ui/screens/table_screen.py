@@ -602,7 +602,7 @@ class TableScreen(Screen[None]):
 
     def _rename(self, old: str, new: str) -> None:
         assert self.table is not None
-        self.table.rename_column(old, new)
+        enrich_service.rename_data_column(self.ws, self.table, old, new)  # refused if read
 
     def action_delete_column(self) -> None:
         column = self.grid.current_column
@@ -614,7 +614,7 @@ class TableScreen(Screen[None]):
             self._confirm_remove(spec)
             return
         try:
-            self.table.delete_column(column)
+            enrich_service.delete_data_column(self.ws, self.table, column)  # refused if read
         except ClayError as exc:
             self._fail(exc)
             return
@@ -700,8 +700,15 @@ class TableScreen(Screen[None]):
                 enrich_service.set_column_auto_update(self.ws, self.table, spec.name, on)
                 note = "" if self._auto_update() or not on else \
                     " (the table's switch is off: turn it on in the table menu, t)"
+                plan = next((c for c in enrich_service.auto_update_state(
+                    self.ws, self.table).columns if c.column == spec.name), None)
+                if on and plan is not None:  # what it will do
+                    cond = f"; condition {', '.join(plan.condition)}" if plan.condition else ""
+                    note += (f": runs on new rows and when {', '.join(plan.inputs) or 'nothing'}"
+                             f"{cond} change; up to {plan.per_row_max} credit"
+                             f"{'s' if plan.per_row_max != 1 else ''} a row")
                 self.notify(f"Auto-update of {spec.name} {'on' if on else 'off'}{note}.",
-                            timeout=4)
+                            timeout=8 if on else 4)
 
         enrichment = spec.auto_update if spec is not None else None
         self.app.push_screen(ColumnMenu(column, x, y, enrichment=enrichment),
@@ -739,6 +746,9 @@ class TableScreen(Screen[None]):
             if not on and pending:
                 self._ask_pending(pending)
                 return
+            if on:  # asks first, showing what it will do and may cost
+                self._confirm_auto_update()
+                return
             self._set_table_auto_update(on)
 
     def _rows_imported(self, result: Any) -> None:
@@ -746,6 +756,20 @@ class TableScreen(Screen[None]):
         if result is None:
             return
         self.notify(" ".join(result.lines()), timeout=12)
+
+    def _confirm_auto_update(self) -> None:
+        from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen
+
+        assert self.table is not None
+        state = enrich_service.auto_update_state(self.ws, self.table)
+        most = state.per_row_max
+
+        def chosen(yes: bool | None) -> None:
+            if yes:
+                self._set_table_auto_update(True, f"; at most {most} credits per new or edited "
+                                                  f"row, {state.daily_cap} a day")
+
+        self.app.push_screen(AutoUpdateScreen(state), self._guarded(chosen))
 
     def _set_table_auto_update(self, on: bool, detail: str = "") -> None:
         assert self.table is not None
@@ -1017,7 +1041,10 @@ class TableScreen(Screen[None]):
         text = f"{head} {summary.column} on {rows}: {counts or 'nothing to do'}" \
                f" · {credits}{where}."
         severity = "information"
-        if summary.status == "out of credits":
+        if auto and summary.message:  # e.g. the daily auto-update cap is spent: paused
+            severity = "warning"
+            text += f" {summary.message}"
+        elif summary.status == "out of credits":
             severity = "warning"
             text += (" Out of credits: the cells left say \"not enough credits\"; buy credits (b)"
                      " and run \"rows not yet run\".")

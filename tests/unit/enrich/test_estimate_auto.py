@@ -40,6 +40,7 @@ async def test_estimate_uses_history_and_dependents(sbx_ws, leads):
 
 
 async def test_auto_update_runs_on_added_rows_and_edited_inputs(sbx_ws, leads):
+    tables.set_table_auto_update(sbx_ws, leads, True)  # a new table starts with it off
     enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
                                                 inputs={"value": "company_domain"}))
     enrich.add_column(sbx_ws, leads, ColumnSpec(name="Manual", action="validate_email",
@@ -74,6 +75,7 @@ async def test_auto_update_runs_on_added_rows_and_edited_inputs(sbx_ws, leads):
 
 
 async def test_auto_update_follows_upstream_results(sbx_ws, leads):
+    tables.set_table_auto_update(sbx_ws, leads, True)
     enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
                                                 inputs={"value": "company_domain"}))
     enrich.add_column(sbx_ws, leads, ColumnSpec(name="Site", action="formula",
