@@ -116,6 +116,9 @@ def _estimate_text(est: svc.Estimate) -> str:
              f"the condition, {est.already_done} already done, {est.missing_input} missing "
              f"input; up to {est.max_credits} credits (expected ~{est.expected_credits}, "
              f"{est.basis})."]
+    if est.row_ids:
+        more = ", …" if est.rows_to_run > len(est.row_ids) else ""
+        lines.append(f"  rows {', '.join(map(str, est.row_ids))}{more}")
     for d in est.dependents:
         lines += ["  then " + line for line in _estimate_text(d).splitlines()]
     return "\n".join(lines)
@@ -168,7 +171,9 @@ async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN00
 @cli.command("run")
 @click.argument("table")
 @click.argument("column")
-@click.option("--limit", type=int, help="Only the first N rows (table order).")
+@click.option("--limit", type=int,
+              help="A test run: the first N rows (table order) that would call a provider "
+                   "(condition met, inputs present, not done).")
 @click.option("--where", help="Only rows where this Polars SQL expression is true.")
 @click.option("--not-run", is_flag=True, help="Only rows this column has not run on yet.")
 @click.option("--failed", is_flag=True, help="Only rows that failed (error, credits, stop).")

@@ -14,6 +14,7 @@ from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
 
 HISTORY_MIN_CELLS = 5  # below this many run cells, typical hit rates are used instead
+SHOWN_IDS = 20  # how many of the rows to run an estimate names
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Estimate:
     basis: str  # "history" | "typical hit rates" | "free"
     per_row_max: int
     dependents: list[Estimate] = field(default_factory=list)
+    row_ids: list[int] = field(default_factory=list)  # the first rows that will run (ids)
 
     @property
     def total_max_credits(self) -> int:
@@ -79,7 +81,8 @@ def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelecti
     per_row, basis = expected_per_row(ws, table, spec)
     n = len(plan.to_run)
     est = Estimate(spec.name, len(plan.selected), n, len(plan.skipped), len(plan.done),
-                   len(plan.missing), per_row_max * n, round(per_row * n), basis, per_row_max)
+                   len(plan.missing), per_row_max * n, round(per_row * n), basis, per_row_max,
+                   row_ids=plan.to_run[:SHOWN_IDS])
     seen = (_seen or set()) | {spec.name}
     outputs = set(spec.outputs.values())
     for other in list_columns(ws, table):

@@ -14,7 +14,7 @@ from clay_tui.enrich.auto_update import AutoUpdater
 from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
 from clay_tui.enrich.reconcile import reconcile
-from clay_tui.enrich.rows import RowSelection
+from clay_tui.enrich.rows import RowSelection, plan_rows
 from clay_tui.enrich.run_info import RunInfo
 from clay_tui.enrich.run_info import run_info as _run_info
 from clay_tui.enrich.runner import Progress, Runner, RunSummary
@@ -26,6 +26,7 @@ from clay_tui.workspace import Workspace
 __all__ = [
     "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
     "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
+    "has_run", "rows_to_run",
     "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
 ]
@@ -77,6 +78,19 @@ def get_column(ws: Workspace, table: LeadTable, column: str) -> ColumnSpec:
 
 def estimate_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection) -> Estimate:
     return estimate(ws, table, get_column(ws, table, column), rows)
+
+
+def has_run(ws: Workspace, table: LeadTable, column: str) -> bool:
+    """Whether the column has ever run (a run dialog offers a new column a test run)."""
+    store.ensure(ws)
+    spec = get_column(ws, table, column)
+    return ws.db.execute("SELECT 1 FROM runs WHERE table_id = ? AND column_id = ? LIMIT 1",
+                         (table.id, spec.id)).fetchone() is not None
+
+
+def rows_to_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection) -> list[int]:
+    """The ids of the rows a run over ``rows`` would call for, in the order it takes them."""
+    return plan_rows(ws, table, get_column(ws, table, column), rows).to_run
 
 
 def missing_keys(ws: Workspace, spec: ColumnSpec) -> list[str]:

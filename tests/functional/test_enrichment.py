@@ -90,17 +90,18 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(sb_app, sb
         assert isinstance(dialog, RunDialog)
         est = dialog.estimate
         assert est is not None and est.rows_selected == 10
-        assert est.skipped_condition == 1  # Hana is in JP
-        assert est.rows_to_run == 9 and est.max_credits == 9 * est.per_row_max
+        # a test run: the first 10 rows that meet the condition (Hana, row 8, is in JP)
+        assert est.row_ids == [1, 2, 3, 4, 5, 6, 7, 9, 10, 11]
+        assert est.rows_to_run == 10 and est.max_credits == 10 * est.per_row_max
         shown = str(dialog.query_one("#run-estimate", Static).render())
-        assert f"up to {est.max_credits}" in shown and "skipped by condition 1" in shown
+        assert f"up to {est.max_credits}" in shown and "#9, #10, #11" in shown
         await pilot.click("#run-go")
         await settle(pilot)
         assert not isinstance(app.screen, RunDialog)
         await asyncio.sleep(0.05)
         await settle(pilot)
         states = enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)
-        assert len(states) == 10 and states[8] == "skipped"
+        assert len(states) == 10 and 8 not in states
         info = enrich_service.run_info(sb_ws, sb_table, EMAIL)
         spent = before - credits_summary(sb_ws).available
         assert spent == info.credits_spent > 0
@@ -109,17 +110,17 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(sb_app, sb
         assert any("Ran Work Email on 10 rows" in str(n.message) for n in app._notifications)
         # the grid shows the results, and why the others are empty
         notes = grid_of(app).notes[EMAIL]
-        assert notes[8] == "skipped" and set(notes) == {r for r, s in states.items()
-                                                        if s != "found"}
+        assert set(notes) == {r for r, s in states.items() if s != "found"}
         found = [r for r, s in states.items() if s == "found"]
         assert sb_table.row(found[0])[EMAIL]
         await press(pilot, "i")
         assert f"{info.credits_spent}" in info_text(app)
-        # the test rows are done: the dialog offers "rows not yet run" (the two rows left)
+        # the column has run: the dialog offers "rows not yet run" (Lea; Hana is skipped)
         await press(pilot, "escape", "r")
         assert app.screen.choice == "not_run"
         assert app.screen.query_one("#rows-not_run", RadioButton).value
-        assert app.screen.estimate.rows_to_run == 2
+        assert app.screen.estimate.rows_to_run == 1
+        assert app.screen.estimate.skipped_condition == 1
         await press(pilot, "r")  # r runs from the dialog
         await asyncio.sleep(0.05)
         await settle(pilot)

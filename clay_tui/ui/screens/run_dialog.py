@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 RunChoice = tuple[RowSelection, int | None]
 
 
+SHOWN_IDS = 10  # row ids the dialog names
+
+
 def estimate_lines(est: Estimate) -> list[str]:
     """The estimate as a person reads it."""
     lines = [
@@ -39,6 +42,11 @@ def estimate_lines(est: Estimate) -> list[str]:
         f"skipped by condition {est.skipped_condition:,} · already done {est.already_done:,}"
         + (f" · missing input {est.missing_input:,}" if est.missing_input else ""),
     ]
+    if est.row_ids:
+        ids = ", ".join(f"#{i}" for i in est.row_ids[:SHOWN_IDS])
+        more = ", …" if est.rows_to_run > SHOWN_IDS else ""
+        lines.append(f"{est.rows_to_run:,} row{'s' if est.rows_to_run != 1 else ''} will run: "
+                     f"{ids}{more}")
     if est.basis == "free":
         lines.append("Credits: free (this action costs nothing)")
     else:
@@ -76,19 +84,26 @@ class RunDialog(ModalScreen[RunChoice | None]):
 
     def __init__(self, ws: Workspace, table: LeadTable, column: str, *,
                  filter_text: str | None = None, view_rows: int | None = None,
-                 selected: tuple[int, ...] = ()) -> None:
+                 selected: tuple[int, ...] = (), sort: tuple[str, bool] | None = None) -> None:
         super().__init__()
         self.ws, self.table, self.column = ws, table, column
         self.filter_text = filter_text
+        self.sort = sort  # the view's, so a test run takes the rows the user sees first
         self.view_rows = table.row_count if view_rows is None else view_rows
         self.selected = selected
         self.test_rows = ws.settings.run.test_rows
         self.threshold = ws.settings.run.confirm_above_credits
         self.estimate: Estimate | None = None
-        self.choice = "first"
+        # selected rows are what the user means; a column that has never run gets a test
+        # run (whatever its condition leaves); after that, the rows not yet run
+        if selected:
+            self.choice = "selected"
+        elif enrich_service.has_run(ws, table, column):
+            self.choice = "not_run"
+        else:
+            self.choice = "first"
         self._token = 0  # which estimate request is current
         self.force = False  # re-run cells that have a result
-        self._first_estimate = True
 
     # ------------------------------------------------------------ row sets
     def row_sets(self) -> list[tuple[str, str, bool]]:
@@ -96,8 +111,9 @@ class RunDialog(ModalScreen[RunChoice | None]):
         n = min(self.test_rows, self.table.row_count)
         view = (f"The current filtered view ({self.view_rows:,} rows)" if self.filter_text
                 else f"The current view (no filter: all {self.table.row_count:,} rows)")
+        order = " of the view" if self.filter_text or self.sort else ""
         return [
-            ("first", f"First {n:,} rows (a test run)", True),
+            ("first", f"A test run: the first {n:,} rows{order} that would run", True),
             ("view", view, True),
             ("selected", f"Selected rows ({len(self.selected):,})", bool(self.selected)),
             ("not_run", "Rows not yet run", True),
@@ -109,7 +125,8 @@ class RunDialog(ModalScreen[RunChoice | None]):
         choice = choice or self.choice
         force = self.force
         if choice == "first":
-            return RowSelection("first", limit=max(1, self.test_rows), force=force)
+            return RowSelection("first", limit=max(1, self.test_rows), where=self.filter_text,
+                                sort=self.sort, force=force)
         if choice == "view":
             return RowSelection("where", where=self.filter_text, force=force) \
                 if self.filter_text else RowSelection("all", force=force)
@@ -178,13 +195,6 @@ class RunDialog(ModalScreen[RunChoice | None]):
         if message.token != self._token:
             return  # an answer for rows no longer chosen
         est = message.estimate
-        if (self._first_estimate and self.choice == "first" and est is not None
-                and est.rows_to_run == 0):
-            # the test rows are done already: offer the rest instead
-            self._first_estimate = False
-            self.query_one("#rows-not_run", RadioButton).value = True  # -> RadioSet.Changed
-            return
-        self._first_estimate = False
         self._show_estimate(est, message.error, message.available)
         for ident in ("#run-error", "#run-warning"):  # an empty line takes no room
             widget = self.query_one(ident, Static)

@@ -214,6 +214,7 @@ class TableScreen(Screen[None]):
 
     def on_lead_grid_cursor_moved(self, message: LeadGrid.CursorMoved) -> None:
         self.status.show_cell(message.column, message.row)
+        self.status.show_selected(len(self.grid.selected))
 
     # ------------------------------------------------------------ view jobs
     def _run_view_job(self, kind: str, job: Callable[[], str]) -> None:
@@ -491,6 +492,7 @@ class TableScreen(Screen[None]):
             self._fail(exc)
             return
         grid.selected.clear()
+        self.status.show_selected(0)
         self.notify(f"Deleted {count} row{'s' if count != 1 else ''} (ctrl+z undoes).", timeout=3)
 
     def action_undo(self) -> None:
@@ -891,7 +893,8 @@ class TableScreen(Screen[None]):
         assert self.table is not None and self.view is not None
         self.app.push_screen(
             RunDialog(self.ws, self.table, spec.name, filter_text=self.view.filter_text,
-                      view_rows=self.grid.row_count, selected=tuple(sorted(self.grid.selected))),
+                      view_rows=self.grid.row_count, selected=tuple(sorted(self.grid.selected)),
+                      sort=self.view.sort),
             self._guarded(lambda choice: self._run_chosen(spec, choice)),
         )
 
@@ -915,8 +918,8 @@ class TableScreen(Screen[None]):
             ids = list(rows.ids)
         elif rows.mode == "where" and rows.where:
             ids = self.view.where_row_ids(rows.where)
-        elif rows.mode == "first":
-            ids = table.frame.get_column("_row_id").head(rows.limit or 0).to_list()
+        elif rows.mode == "first":  # a test run: exactly the rows it will call for
+            return set(enrich_service.rows_to_run(self.ws, table, spec.name, rows))
         else:
             ids = table.frame.get_column("_row_id").to_list()
         if len(ids) > OVERLAY_MAX_ROWS:

@@ -118,3 +118,19 @@ def test_run_where_and_max_credits(run) -> None:
     assert summary["credits"] <= 9
     de_rows = sum(1 for line in SAMPLE_LEADS.read_text().splitlines() if ",DE," in line)
     assert summary["rows_selected"] == de_rows
+
+
+def test_limit_is_a_test_run_of_rows_that_meet_the_condition(run) -> None:
+    """`run --limit 10` with `country = 'US' AND email IS NULL` ran 0 rows (40 qualify)."""
+    result = run("add-column", "leads", "--name", "Work Email", "--action", "find_work_email",
+                 "--input", "first_name=first_name", "--input", "last_name=last_name",
+                 "--input", "domain=company_domain",
+                 "--where", "country = 'US' AND email IS NULL")
+    assert result.exit_code == 0, result.output
+    dry = run("run", "leads", "Work Email", "--limit", "10", "--dry-run")
+    assert "10 rows to run" in dry.stderr
+    assert "rows 15, 22, 24, 27, 31, 33, 36, 40, 49, 50" in dry.stderr
+    ran = run("run", "leads", "Work Email", "--limit", "10", "--json")
+    assert ran.exit_code == 0, ran.output
+    summary = json.loads(ran.stdout)
+    assert sum(summary["counts"].values()) == 10 and "skipped" not in summary["counts"]
