@@ -15,7 +15,7 @@ from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
 from clay_tui.enrich.reconcile import reconcile
 from clay_tui.enrich.rows import RowSelection, plan_rows
-from clay_tui.enrich.run_info import RunInfo
+from clay_tui.enrich.run_info import RunInfo, stop_message
 from clay_tui.enrich.run_info import run_info as _run_info
 from clay_tui.enrich.runner import Progress, Runner, RunSummary
 from clay_tui.enrich.spec import ColumnSpec
@@ -26,7 +26,7 @@ from clay_tui.workspace import Workspace
 __all__ = [
     "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
     "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
-    "has_run", "rows_to_run",
+    "has_run", "rows_to_run", "stop_message",
     "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
 ]
@@ -76,8 +76,11 @@ def get_column(ws: Workspace, table: LeadTable, column: str) -> ColumnSpec:
     return _columns.get_column(ws, table, column)
 
 
-def estimate_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection) -> Estimate:
-    return estimate(ws, table, get_column(ws, table, column), rows)
+def estimate_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection, *,
+                 max_credits: int | None = None) -> Estimate:
+    """What a run would touch and may cost; its maximum is bound by the column's spend limit
+    left, ``max_credits`` and the balance."""
+    return estimate(ws, table, get_column(ws, table, column), rows, max_credits=max_credits)
 
 
 def has_run(ws: Workspace, table: LeadTable, column: str) -> bool:

@@ -184,7 +184,7 @@ async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeyp
         assert info.last_run_status == "cancelled"
 
 
-async def test_out_of_credits_says_so(sb_app, sb_ws, sb_table, email_column) -> None:
+async def test_a_run_cap_says_so(sb_app, sb_ws, sb_table, email_column) -> None:
     app = sb_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -194,9 +194,31 @@ async def test_out_of_credits_says_so(sb_app, sb_ws, sb_table, email_column) -> 
         await asyncio.sleep(0.05)
         await settle(pilot)
         states = enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)
-        assert "not enough credits" in states.values()
-        assert "not enough credits" in grid_of(app).notes[EMAIL].values()
-        assert any("Out of credits" in str(n.message) for n in app._notifications)
+        assert "spend limit" in states.values() and "not enough credits" not in states.values()
+        assert "spend limit" in grid_of(app).notes[EMAIL].values()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("This run's maximum of 4 credits" in m for m in messages), messages
+        assert not any("Out of credits" in m for m in messages)
+
+
+async def test_a_spend_limit_says_so_and_how_to_raise_it(sb_ws, sb_table, email_column) -> None:
+    """Before: the toast said "Out of credits... buy credits" with 2,000 available."""
+    enrich_service.update_column(sb_ws, sb_table, EMAIL, spend_limit=5)
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen_of(app)._run_chosen(email_column, (RowSelection("all"), None))
+        await settle(pilot)
+        await asyncio.sleep(0.05)
+        await settle(pilot)
+        messages = [str(n.message) for n in app._notifications]
+        assert any("Work Email's spend limit of 5 credits is reached" in m and "Press e" in m
+                   for m in messages), messages
+        assert not any("buy credits" in m.lower() for m in messages)
+        grid_of(app).move_to_column(EMAIL)
+        await press(pilot, "i")
+        text = info_text(app)
+        assert "Spend limit" in text and "of 5 used" in text
 
 
 async def test_add_column_from_an_action_and_from_a_recipe(sb_ws, sb_table, tmp_path) -> None:

@@ -77,3 +77,21 @@ async def test_selected_rows_are_counted_and_pre_picked(sb_ws, sb_table, email_c
         dialog = app.screen
         assert isinstance(dialog, RunDialog) and dialog.choice == "selected"
         assert dialog.estimate is not None and dialog.estimate.row_ids == [1, 2]
+
+
+async def test_the_dialog_estimate_is_bound_by_the_spend_limit(sb_ws, sb_table,
+                                                               email_column) -> None:
+    enrich_service.update_column(sb_ws, sb_table, EMAIL, spend_limit=5)
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_to_column(EMAIL)
+        await press(pilot, "r")
+        dialog = app.screen
+        assert isinstance(dialog, RunDialog)
+        est = dialog.estimate
+        assert est is not None and est.max_credits == 5  # before: 10 rows x 6 = 60
+        shown = str(dialog.query_one("#run-estimate", Static).render())
+        warning = str(dialog.query_one("#run-warning", Static).render())
+        assert "up to 5 " in shown
+        assert "spend limit" in warning and "5 of 5 credits left" in warning

@@ -220,8 +220,15 @@ class RunDialog(ModalScreen[RunChoice | None]):
         warnings = []
         if est.rows_to_run == 0 and not est.dependents:
             warnings.append("Nothing to run in these rows.")
-        if available is not None and est.total_max_credits > available:
-            warnings.append(f"Only {available:,} credits are available: cells past them will say "
+        if est.capped_by == "spend limit":
+            warnings.append(f"The column's spend limit binds: {est.spend_limit_left:,} of "
+                            f"{est.spend_limit:,} credits left (these rows may need "
+                            f"{est.uncapped_max_credits:,}); cells past it will say \"spend "
+                            "limit\". e on the column raises it.")
+        elif est.capped_by == "balance" or (
+                available is not None and est.total_max_credits > available):
+            warnings.append(f"Only {est.available if est.available is not None else available:,}"
+                            " credits are available: cells past them will say "
                             "\"not enough credits\".")
         warning_w.update(" ".join(warnings))
         needs_confirm = est.total_max_credits > self.threshold
@@ -267,8 +274,11 @@ class RunDialog(ModalScreen[RunChoice | None]):
             self.notify("Tick the confirmation first: this run is above your confirm threshold.",
                         severity="warning", timeout=3)
             return
-        # What the user confirmed is also the run's cap: it can never spend more.
-        cap = est.max_credits if est.total_max_credits > self.threshold else None
+        # What the user confirmed is also the run's cap: it can never spend more. (When the
+        # spend limit or the balance binds the estimate, that limit stops the run and names
+        # itself; the rows' own maximum stays the run's cap.)
+        cap = (est.max_credits if est.capped_by is None else est.uncapped_max_credits) \
+            if est.total_max_credits > self.threshold else None
         self.dismiss((self.selection(), cap))
 
     @on(Button.Pressed, "#run-cancel")

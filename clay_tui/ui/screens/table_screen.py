@@ -62,7 +62,8 @@ _BUSY = {"sort": "sorting…", "filter": "filtering…"}
 NOTE = {"skipped": "skipped", "cancelled": "stopped"}
 RUNNING = "running…"
 RESULT_STATES = ("found", "no data", "invalid")  # not run again unless forced
-FAILED_STATES = ("error", "not enough credits", "cancelled", "interrupted", "missing input")
+FAILED_STATES = ("error", "not enough credits", "cancelled", "interrupted", "missing input",
+                 "spend limit")
 OVERLAY_MAX_ROWS = 200_000  # above this, "running…" is left to the status bar
 
 
@@ -969,8 +970,9 @@ class TableScreen(Screen[None]):
 
     def _announce(self, summary: RunSummary, auto: bool) -> None:
         order = ("found", "no data", "invalid", "error", "skipped", "missing input",
-                 "not enough credits", "cancelled", "interrupted")
-        counts = ", ".join(f"{summary.counts[k]:,} {k}" for k in order if summary.counts.get(k))
+                 "not enough credits", "spend limit", "cancelled", "interrupted")
+        counts = ", ".join(f"{summary.counts[k]:,} {NOTE.get(k, k)}" for k in order
+                           if summary.counts.get(k))
         credits = f"{summary.credits:,} credits"
         if summary.refunded:
             credits += f" ({summary.refunded:,} refunded)"
@@ -982,10 +984,18 @@ class TableScreen(Screen[None]):
         text = f"{head} {summary.column} on {rows}: {counts or 'nothing to do'}" \
                f" · {credits}{where}."
         severity = "information"
-        if summary.status == "out of credits":
+        if summary.stopped_by is not None and self.table is not None:
             severity = "warning"
-            text += (" Out of credits: the cells left say \"not enough credits\"; buy credits (b)"
-                     " and run \"rows not yet run\".")
+            try:
+                text += " " + enrich_service.stop_message(
+                    self.ws, self.table, enrich_service.get_column(self.ws, self.table,
+                                                                   summary.column),
+                    summary.stopped_by, summary.run_id,
+                    raise_limit="Press e on the column to raise it, then run \"Failed rows\".",
+                    raise_run="Run \"Failed rows\" to go on (you confirm a new maximum).",
+                    buy="Buy credits (b) and run \"Failed rows\".")
+            except ClayError:  # the column went meanwhile
+                text += " " + summary.message
         self.notify(text, severity=severity, timeout=4 if auto else 10)
 
     def _fit_outputs(self, column: str) -> None:

@@ -134,3 +134,34 @@ def test_limit_is_a_test_run_of_rows_that_meet_the_condition(run) -> None:
     assert ran.exit_code == 0, ran.output
     summary = json.loads(ran.stdout)
     assert sum(summary["counts"].values()) == 10 and "skipped" not in summary["counts"]
+
+
+def test_spend_limit_binds_the_estimate_stops_the_run_and_says_how_to_raise_it(run) -> None:
+    assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
+    assert run("edit-column", "leads", "Work Email", "--spend-limit", "20").exit_code == 0
+    dry = run("run", "leads", "Work Email", "--all", "--dry-run", "--json")
+    est = json.loads(dry.stdout)
+    assert est["max_credits"] == 20 and est["capped_by"] == "spend limit"  # before: 6 a row
+    assert "up to 20 credits" in dry.stderr and "spend limit" in dry.stderr
+    ran = run("run", "leads", "Work Email", "--all")  # 20 is under the confirm threshold
+    assert ran.exit_code == 0, ran.output
+    assert "spend limit" in ran.stdout
+    assert "Work Email's spend limit of 20 credits" in ran.stderr
+    assert "edit-column leads 'Work Email' --spend-limit N" in ran.stderr
+    assert "buy" not in ran.stderr
+    info = run("run-info", "leads", "Work Email").stdout
+    assert "Spend limit" in info and "of 20 used" in info
+    data = json.loads(run("run-info", "leads", "Work Email", "--json").stdout)
+    assert data["spend_limit"] == 20 and data["spend_limit_left"] == 20 - data["spend_limit_used"]
+
+
+def test_run_info_rows_tried_is_not_rows_skipped(run) -> None:
+    """"Rows run 200 of 200" after trying 40: the condition's skipped rows are no tries."""
+    assert run("add-column", "leads", "--name", "Domain", "--action", "normalize_domain",
+               "--input", "value=company_domain", "--where", "country = 'US'").exit_code == 0
+    assert run("run", "leads", "Domain", "--all", "--yes").exit_code == 0
+    data = json.loads(run("run-info", "leads", "Domain", "--json").stdout)
+    text = run("run-info", "leads", "Domain").stdout
+    tried, skipped = data["rows_tried"], data["skipped"]
+    assert 0 < tried < 200 and tried + skipped == 200
+    assert f"Rows tried  {tried} of 200" in text and f"{skipped} skipped by the condition" in text
