@@ -143,17 +143,21 @@ class _Bar:
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self.last = 0.0
+        self.started: float | None = None  # the first report: the rate counts from there
 
     def __call__(self, p: svc.Progress) -> None:
         now = time.monotonic()
+        if self.started is None:
+            self.started = now
         if not p.finished and not self.tty and now - self.last < 1.0:
             return
         self.last = now
         width = 30
         filled = int(width * p.done / p.total) if p.total else width
-        counts = " ".join(f"{k} {p.counts[k]}" for k in STATE_ORDER if p.counts.get(k))
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total}  {counts}  "
-                f"credits {p.credits}")
+        counts = " ".join(f"{SAY.get(k, k)} {p.counts[k]}" for k in STATE_ORDER
+                          if p.counts.get(k))
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] "
+                f"{svc.progress_text(p, now - self.started)}  {counts}")
         if self.tty:
             sys.stderr.write("\r" + line[:200] + "\033[K" + ("\n" if p.finished else ""))
         else:

@@ -13,6 +13,7 @@ from clay_tui.enrich.actions import ACTIONS, ActionInfo
 from clay_tui.enrich.auto_update import AutoUpdater
 from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
+from clay_tui.enrich.progress_text import progress_text, share
 from clay_tui.enrich.reconcile import reconcile
 from clay_tui.enrich.rows import RowSelection, plan_rows
 from clay_tui.enrich.run_info import RunInfo, stop_message
@@ -26,7 +27,7 @@ from clay_tui.workspace import Workspace
 __all__ = [
     "ActionInfo", "AutoUpdater", "ColumnSpec", "Estimate", "Progress", "RowSelection", "RunInfo",
     "RunSummary", "add_column", "cell_statuses", "estimate_run", "export_recipes", "get_column",
-    "has_run", "rows_to_run", "stop_message",
+    "has_run", "progress_text", "rows_to_run", "share", "stop_message",
     "list_actions", "list_columns", "load_recipe", "reconcile_runs", "remove_column",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
 ]

@@ -95,3 +95,30 @@ async def test_the_dialog_estimate_is_bound_by_the_spend_limit(sb_ws, sb_table,
         warning = str(dialog.query_one("#run-warning", Static).render())
         assert "up to 5 " in shown
         assert "spend limit" in warning and "5 of 5 credits left" in warning
+
+
+async def test_progress_shows_rate_eta_and_the_share_in_the_header(sb_ws, sb_table,
+                                                                  email_column) -> None:
+    from clay_tui.services.enrich import Progress
+    from clay_tui.ui.messages import RunProgress
+
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        screen.post_message(RunProgress(EMAIL, Progress(total=12, done=0, counts={},
+                                                        credits=0)))
+        await pilot.pause(0.2)
+        screen.post_message(RunProgress(EMAIL, Progress(total=12, done=5, counts={"found": 5},
+                                                        credits=15)))
+        await pilot.pause()
+        text = screen.status.text
+        assert "5/12 (41%)" in text and "cells/s" in text and "15 credits" in text
+        assert "ETA" in text
+        assert grid_of(app).header_marks.get(EMAIL) == "41%"
+        # a real run: the mark goes when it ends
+        screen._run_chosen(email_column, (enrich_service.RowSelection("first", limit=3), None))
+        await settle(pilot)
+        await asyncio.sleep(0.05)
+        await settle(pilot)
+        assert EMAIL not in grid_of(app).header_marks

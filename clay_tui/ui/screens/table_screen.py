@@ -88,6 +88,7 @@ class TableScreen(Screen[None]):
         self._goto_after_refresh: str | None = None
         self._remeasure: list[str] = []  # columns to measure again once the view settles
         self._notes_cost = 0.0  # seconds the last notes reload took
+        self._run_clock: tuple[str, float] | None = None  # (column, when its run first reported)
 
     async def _on_message(self, message: Message) -> None:
         # A ClayError a handler did not catch is still one sentence, never a traceback.
@@ -948,7 +949,11 @@ class TableScreen(Screen[None]):
     def on_run_progress(self, message: RunProgress) -> None:
         p = message.progress
         queued = len(self.runs.queue) if self.runs is not None else 0
-        text = f"{message.column} {p.done:,}/{p.total:,} · {p.credits:,} credits"
+        now = time.monotonic()
+        if self._run_clock is None or self._run_clock[0] != message.column:
+            self._run_clock = (message.column, now)  # the rate counts from the first report
+        text = f"{message.column} {enrich_service.progress_text(p, now - self._run_clock[1])}"
+        self.grid.set_header_mark(message.column, f"{enrich_service.share(p.done, p.total)}%")
         if queued:
             text += f" · {queued} queued"
         stopping = self.runs is not None and self.runs.cancel is not None \
@@ -957,6 +962,8 @@ class TableScreen(Screen[None]):
 
     def on_run_finished(self, message: RunFinished) -> None:
         runs = self.runs
+        self._run_clock = None
+        self.grid.set_header_mark(message.column, None)
         if message.error is not None:
             self.notify(f"{message.column}: {message.error}", severity="error", timeout=8)
         elif message.summary is not None:

@@ -165,3 +165,12 @@ def test_run_info_rows_tried_is_not_rows_skipped(run) -> None:
     tried, skipped = data["rows_tried"], data["skipped"]
     assert 0 < tried < 200 and tried + skipped == 200
     assert f"Rows tried  {tried} of 200" in text and f"{skipped} skipped by the condition" in text
+
+
+def test_progress_line_has_rate_credits_and_eta(run) -> None:
+    assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
+    ran = run("run", "leads", "Work Email", "--limit", "10")
+    assert ran.exit_code == 0, ran.output
+    last = [line for line in ran.stderr.splitlines() if line.startswith("[")][-1]
+    assert "10/10 (100%)" in last and "cells/s" in last and "credits" in last
+    assert "ETA 0:00" in last
