@@ -355,7 +355,7 @@ class TableScreen(Screen[None]):
     def action_search(self) -> None:
         if self.view is None:
             return
-        self.prompt.ask("search", "Search:", self.last_search or "")
+        self.prompt.ask("search", "Search:", self.last_search or "", select=True)
 
     def action_search_next(self) -> None:
         if not self.last_search:
