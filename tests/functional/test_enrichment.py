@@ -182,6 +182,10 @@ async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeyp
         assert "stopped" in grid_of(app).notes[EMAIL].values()
         info = enrich_service.run_info(sb_ws, sb_table, EMAIL)
         assert info.last_run_status == "cancelled"
+        from clay_tui.ui.screens.run_info_screen import run_info_text
+
+        text = run_info_text(sb_ws, sb_table, EMAIL)  # the cells' word: "stopped"
+        assert "Stopped" in text and "(stopped)" in text and "ancelled" not in text
 
 
 async def test_a_run_cap_says_so(sb_app, sb_ws, sb_table, email_column) -> None:

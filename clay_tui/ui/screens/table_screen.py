@@ -506,7 +506,7 @@ class TableScreen(Screen[None]):
         except ClayError as exc:
             self._fail(exc)
             return
-        self.notify(f"Undone: {description}." if description else "Nothing to undo.", timeout=3)
+        self.notify(description or "Nothing to undo.", timeout=3)  # a sentence: "Undid ..."
 
     # ------------------------------------------------------------ columns
     def action_hide_column(self) -> None:
