@@ -101,14 +101,14 @@ def stop_message(ws: Workspace, table: LeadTable, spec: ColumnSpec, stopped_by: 
     in the front end's words (a CLI verb, a TUI key)."""
     if stopped_by == "column":
         used = spend_limit_used(ws, table, spec)
-        return (f"{spec.name}'s spend limit of {spec.spend_limit or 0:,} credits is reached "
-                f"({used:,} used, for all its runs): the cells left say \"spend limit\". "
-                f"{raise_limit}")
+        return (f"{spec.name}'s spend limit stopped this run: {used:,} of "
+                f"{spec.spend_limit or 0:,} credits used (all its runs), too few left for the "
+                f"next call; the cells left say \"spend limit\". {raise_limit}")
     if stopped_by == "run":
         row = ws.db.execute("SELECT max_credits FROM runs WHERE id = ?", (run_id,)).fetchone()
         max_credits = row[0] if row is not None else None
-        return (f"This run's maximum of {max_credits or 0:,} credits is reached: the cells "
-                f"left say \"spend limit\". {raise_run}")
+        return (f"This run's maximum of {max_credits or 0:,} credits stopped it (too few "
+                f"left for the next call); the cells left say \"spend limit\". {raise_run}")
     if stopped_by == "table":
         return "The table's spend limit is reached: the cells left say \"spend limit\"."
     return f"Out of credits: the cells left say \"not enough credits\". {buy}"

@@ -216,8 +216,8 @@ async def test_a_spend_limit_says_so_and_how_to_raise_it(sb_ws, sb_table, email_
         await asyncio.sleep(0.05)
         await settle(pilot)
         messages = [str(n.message) for n in app._notifications]
-        assert any("Work Email's spend limit of 5 credits is reached" in m and "Press e" in m
-                   for m in messages), messages
+        assert any("Work Email's spend limit stopped this run" in m and "of 5 credits used" in m
+                   and "Press e" in m for m in messages), messages
         assert not any("buy credits" in m.lower() for m in messages)
         grid_of(app).move_to_column(EMAIL)
         await press(pilot, "i")

@@ -117,7 +117,8 @@ class RunDialog(ModalScreen[RunChoice | None]):
             ("view", view, True),
             ("selected", f"Selected rows ({len(self.selected):,})", bool(self.selected)),
             ("not_run", "Rows not yet run", True),
-            ("failed", "Failed rows (errors, not enough credits, stopped, missing input)", True),
+            ("failed", "Failed rows (errors, credits or spend limit, stopped, missing input)",
+             True),
             ("all", f"All rows ({self.table.row_count:,})", True),
         ]
 

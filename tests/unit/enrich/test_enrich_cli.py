@@ -146,7 +146,8 @@ def test_spend_limit_binds_the_estimate_stops_the_run_and_says_how_to_raise_it(r
     ran = run("run", "leads", "Work Email", "--all")  # 20 is under the confirm threshold
     assert ran.exit_code == 0, ran.output
     assert "spend limit" in ran.stdout
-    assert "Work Email's spend limit of 20 credits" in ran.stderr
+    assert "Work Email's spend limit stopped this run" in ran.stderr
+    assert "of 20 credits used" in ran.stderr
     assert "edit-column leads 'Work Email' --spend-limit N" in ran.stderr
     assert "buy" not in ran.stderr
     info = run("run-info", "leads", "Work Email").stdout
