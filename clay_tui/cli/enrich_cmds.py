@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import signal
 import sys
 import time
@@ -19,7 +20,9 @@ from clay_tui.services import tables
 from clay_tui.table.inert import inert, inert_lines
 
 STATE_ORDER = ("found", "no data", "invalid", "error", "skipped", "missing input",
-               "not enough credits", "cancelled", "interrupted")
+               "not enough credits", "spend limit", "cancelled", "interrupted")
+# how a stored state or run status reads (one word for a stop: cells and Run Info agree)
+SAY = {"cancelled": "stopped"}
 
 
 def _open(ctx: click.Context, target: str, *, existing: bool = False):  # noqa: ANN202
@@ -117,6 +120,19 @@ def _estimate_text(est: svc.Estimate) -> str:
              f"the condition, {est.already_done} already done, {est.missing_input} missing "
              f"input; up to {est.max_credits} credits (expected ~{est.expected_credits}, "
              f"{est.basis})."]
+    if est.capped_by == "spend limit":
+        lines.append(f"  capped by the column's spend limit: {est.spend_limit_left} of "
+                     f"{est.spend_limit} credits left (a run needs up to "
+                     f"{est.uncapped_max_credits}); rows past it will say \"spend limit\"")
+    elif est.capped_by == "max credits":
+        lines.append(f"  capped by --max-credits (a run needs up to {est.uncapped_max_credits})")
+    elif est.capped_by == "balance":
+        lines.append(f"  capped by the {est.available} credits available (a run needs up to "
+                     f"{est.uncapped_max_credits}); rows past it will say "
+                     "\"not enough credits\"")
+    if est.row_ids:
+        more = ", …" if est.rows_to_run > len(est.row_ids) else ""
+        lines.append(f"  rows {', '.join(map(str, est.row_ids))}{more}")
     for d in est.dependents:
         lines += ["  then " + line for line in _estimate_text(d).splitlines()]
     return "\n".join(lines)
@@ -128,17 +144,21 @@ class _Bar:
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self.last = 0.0
+        self.started: float | None = None  # the first report: the rate counts from there
 
     def __call__(self, p: svc.Progress) -> None:
         now = time.monotonic()
+        if self.started is None:
+            self.started = now
         if not p.finished and not self.tty and now - self.last < 1.0:
             return
         self.last = now
         width = 30
         filled = int(width * p.done / p.total) if p.total else width
-        counts = " ".join(f"{k} {p.counts[k]}" for k in STATE_ORDER if p.counts.get(k))
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total}  {counts}  "
-                f"credits {p.credits}")
+        counts = " ".join(f"{SAY.get(k, k)} {p.counts[k]}" for k in STATE_ORDER
+                          if p.counts.get(k))
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] "
+                f"{svc.progress_text(p, now - self.started)}  {counts}")
         if self.tty:
             sys.stderr.write("\r" + line[:200] + "\033[K" + ("\n" if p.finished else ""))
         else:
@@ -169,7 +189,9 @@ async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN00
 @cli.command("run")
 @click.argument("table")
 @click.argument("column")
-@click.option("--limit", type=int, help="Only the first N rows (table order).")
+@click.option("--limit", type=int,
+              help="A test run: the first N rows (table order) that would call a provider "
+                   "(condition met, inputs present, not done).")
 @click.option("--where", help="Only rows where this Polars SQL expression is true.")
 @click.option("--not-run", is_flag=True, help="Only rows this column has not run on yet.")
 @click.option("--failed", is_flag=True, help="Only rows that failed (error, credits, stop).")
@@ -186,14 +208,14 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
     """Run enrichment COLUMN of TABLE over a set of rows."""
     ws, tbl = _open(ctx, table)
     sel = _selection(limit, where, not_run, failed, all_, force)
-    est = svc.estimate_run(ws, tbl, column, sel)
+    est = svc.estimate_run(ws, tbl, column, sel, max_credits=max_credits)
     click.echo(_estimate_text(est), err=True)
     if dry_run:
         if as_json:
             click.echo(json.dumps(est.as_dict(), indent=2))
         return
     threshold = ws.settings.run.confirm_above_credits
-    worst = est.max_credits if max_credits is None else min(est.max_credits, max_credits)
+    worst = est.max_credits  # already bound by --max-credits, the spend limit, the balance
     if worst > threshold and not yes:
         if not sys.stdin.isatty():
             raise ClayError(f"This run may cost up to {worst} credits, above the confirm "
@@ -207,13 +229,22 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2))
         return
-    counts = ", ".join(f"{k} {summary.counts[k]}" for k in STATE_ORDER if summary.counts.get(k))
+    counts = ", ".join(f"{SAY.get(k, k)} {summary.counts[k]}" for k in STATE_ORDER
+                       if summary.counts.get(k))
     spec = svc.get_column(ws, tbl, column)
     where_ = ("sandbox" if summary.sandbox else "live") if spec.providers else "local"
-    click.echo(f"{summary.column}: {summary.status} ({where_}): {counts or 'nothing to run'}; "
-               f"{summary.credits} credits"
+    click.echo(f"{summary.column}: {SAY.get(summary.status, summary.status)} ({where_}): "
+               f"{counts or 'nothing to run'}; {summary.credits} credits"
                + (f" ({summary.refunded} refunded)" if summary.refunded else "") + ".")
-    if summary.message:
+    if summary.stopped_by is not None:
+        name = shlex.quote(spec.name)
+        click.echo(svc.stop_message(
+            ws, tbl, spec, summary.stopped_by, summary.run_id,
+            raise_limit=f"Raise it with `clay-tui edit-column {shlex.quote(tbl.name)} {name} "
+                        "--spend-limit N` (or --no-spend-limit), then run --failed.",
+            raise_run="Run --failed with a higher --max-credits to go on.",
+            buy="Buy credits with `clay-tui credits buy N`, then run --failed."), err=True)
+    elif summary.message:
         click.echo(summary.message, err=True)
 
 
@@ -238,9 +269,16 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
         f"Results     found {info.hits}, no data {info.misses}, invalid {info.invalid}, "
         f"errors {info.errors}, skipped {info.skipped}, missing input {info.missing_input}",
         f"Hit rate    {info.hit_rate:.0%}",
-        f"Rows run    {info.rows_run} of {info.rows} ({info.percent_run}%) in {info.runs} run(s)",
+        f"Rows tried  {info.rows_tried} of {info.rows}"
+        + (f", {info.skipped} skipped by the condition" if info.skipped else "")
+        + f"; {info.rows_run} of {info.rows} done ({info.percent_run}%) in {info.runs} run(s)",
+        "Spend limit " + ("none (set one: edit-column --spend-limit N)"
+                          if info.spend_limit is None else
+                          f"{info.spend_limit_used} of {info.spend_limit} used, "
+                          f"{info.spend_limit_left} left"),
         f"Last run    {info.last_run_at or 'never'}"
-        + (f" ({info.last_run_status})" if info.last_run_status else "")
+        + (f" ({SAY.get(info.last_run_status, info.last_run_status)})"
+           if info.last_run_status else "")
         + (f", started by {info.last_run_trigger}" if info.last_run_trigger else "")
         + (f", {info.last_run_rows}" if info.last_run_rows else "")
         + (f": {info.last_run_text()}" if info.last_run_text() else ""),

@@ -14,6 +14,7 @@ from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
 
 HISTORY_MIN_CELLS = 5  # below this many run cells, typical hit rates are used instead
+SHOWN_IDS = 20  # how many of the rows to run an estimate names
 
 
 @dataclass
@@ -29,10 +30,20 @@ class Estimate:
     basis: str  # "history" | "typical hit rates" | "free"
     per_row_max: int
     dependents: list[Estimate] = field(default_factory=list)
+    row_ids: list[int] = field(default_factory=list)  # the first rows that will run (ids)
+    # What binds the maximum: max_credits = min(uncapped, spend limit left, --max-credits,
+    # available); capped_by names the one that binds ("spend limit" | "max credits" |
+    # "balance"), None when every row's maximum fits.
+    uncapped_max_credits: int = 0
+    capped_by: str | None = None
+    spend_limit: int | None = None
+    spend_limit_left: int | None = None
+    available: int | None = None
 
     @property
     def total_max_credits(self) -> int:
-        return self.max_credits + sum(d.total_max_credits for d in self.dependents)
+        total = self.max_credits + sum(d.total_max_credits for d in self.dependents)
+        return total if self.available is None else min(total, max(0, self.available))
 
     @property
     def total_expected_credits(self) -> int:
@@ -70,16 +81,51 @@ def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple
     return total, "typical hit rates"
 
 
+def spend_limit_used(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> int:
+    """Credits the column's spend limit counts as used: spent net of refunds, plus holds."""
+    from clay_tui.services.credits import ledger_for
+
+    return ledger_for(ws).committed("column", (table.id, spec.id or -1))
+
+
+def _caps(ws: Workspace, table: LeadTable, spec: ColumnSpec, uncapped: int,
+          max_credits: int | None) -> dict[str, Any]:
+    """The estimate's maximum, bound by what the run can spend, and what binds it."""
+    from clay_tui.services.credits import ledger_for
+
+    out: dict[str, Any] = {"uncapped_max_credits": uncapped, "capped_by": None}
+    if uncapped == 0:
+        return out
+    caps: list[tuple[str, int]] = []
+    if spec.spend_limit is not None:
+        left = max(0, spec.spend_limit - spend_limit_used(ws, table, spec))
+        out.update(spend_limit=spec.spend_limit, spend_limit_left=left)
+        caps.append(("spend limit", left))
+    if max_credits is not None:
+        caps.append(("max credits", max_credits))
+    available = max(0, ledger_for(ws).balance().available)
+    out["available"] = available
+    caps.append(("balance", available))
+    name, value = min(caps, key=lambda c: c[1])  # the first of equals: the user's own limit
+    if value < uncapped:
+        out.update(capped_by=name)
+    out["max_credits"] = min(uncapped, value)
+    return out
+
+
 def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,
-             *, _seen: set[str] | None = None) -> Estimate:
+             *, max_credits: int | None = None, _seen: set[str] | None = None) -> Estimate:
     store.ensure(ws)
     plan = plan_rows(ws, table, spec, rows)
     info = ACTIONS[spec.action]
     per_row_max = info.max_cost(ws.settings, spec)
     per_row, basis = expected_per_row(ws, table, spec)
     n = len(plan.to_run)
+    caps = _caps(ws, table, spec, per_row_max * n, max_credits)
+    most = caps.pop("max_credits", per_row_max * n)
     est = Estimate(spec.name, len(plan.selected), n, len(plan.skipped), len(plan.done),
-                   len(plan.missing), per_row_max * n, round(per_row * n), basis, per_row_max)
+                   len(plan.missing), most, min(most, round(per_row * n)), basis, per_row_max,
+                   row_ids=plan.to_run[:SHOWN_IDS], **caps)
     seen = (_seen or set()) | {spec.name}
     outputs = set(spec.outputs.values())
     for other in list_columns(ws, table):

@@ -30,9 +30,14 @@ class RowSelection:
     where: str | None = None
     ids: tuple[int, ...] = ()
     force: bool = False  # re-run cells that already have a result
+    # "first" (a test run) in a view's order: ``where`` is the view's filter, ``sort`` its
+    # (column, descending); neither given = table order
+    sort: tuple[str, bool] | None = None
 
     def describe(self) -> str:
-        text = {"all": "all rows", "first": f"first {self.limit} rows",
+        first = f"first {self.limit} rows to run" + (
+            " of the view" if self.where or self.sort else "")
+        text = {"all": "all rows", "first": first,
                 "where": f"rows where {self.where}", "ids": f"{len(self.ids)} selected rows",
                 "not_run": "rows not yet run", "failed": "failed rows"}[self.mode]
         return text + (" (forced)" if self.force else "")
@@ -53,10 +58,13 @@ def select_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelec
     if sel.mode not in MODES:
         raise ClayError(f"Unknown row set {sel.mode!r} (known: {', '.join(MODES)}).")
     ids: list[int] = table.frame.get_column(ROW_ID).to_list()
-    if sel.mode == "first":
+    if sel.mode == "first":  # every row of the view, in its order; plan_rows takes the N
         if sel.limit is None or sel.limit < 1:
             raise ClayError("The number of rows to run must be at least 1.")
-        return ids[: sel.limit]
+        if not sel.where and sel.sort is None:
+            return ids
+        pos = expressions.matching_positions(table.frame, sel.where or "", sel.sort)
+        return table.frame.get_column(ROW_ID).gather(pos).to_list()
     if sel.mode == "where":
         if not sel.where:
             raise ClayError("Give an expression for the rows to run.")
@@ -95,13 +103,23 @@ def condition_mask(frame: pl.DataFrame, condition: str) -> pl.Series:
 
 
 def plan_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelection) -> RowPlan:
+    """Which of the selected rows run, and why the others do not.
+
+    A test run ("first", ``limit`` N) is the first N rows, in the selection's order, that
+    would call a provider: the rows it passes over (condition not met, missing input,
+    done) are not part of it and are left as they are.
+    """
     selected = select_rows(ws, table, spec, sel)
+    test_run = sel.mode == "first"
     states = store.cell_states(ws, table.id, spec.id or -1)
     done = [] if sel.force else [r for r in selected if states.get(r) in RESULT_STATES]
     done_set = set(done)
     candidates = [r for r in selected if r not in done_set]
     frame = table.frame
-    if candidates and len(candidates) < frame.height:
+    if test_run and candidates and (sel.where or sel.sort):  # the view's order
+        order = pl.DataFrame({ROW_ID: candidates}, schema={ROW_ID: frame.schema[ROW_ID]})
+        frame = order.join(frame, on=ROW_ID, how="left", maintain_order="left")
+    elif candidates and len(candidates) < frame.height:
         frame = frame.filter(pl.col(ROW_ID).is_in(candidates))
     elif not candidates:
         frame = frame.head(0)
@@ -114,6 +132,8 @@ def plan_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelecti
     plan = RowPlan(selected, [], skipped, done)
     cols = [c for c in referenced_columns(spec) if c in frame.columns]
     for row in frame.select(ROW_ID, *cols).iter_rows(named=True):
+        if test_run and len(plan.to_run) >= (sel.limit or 0):
+            break
         rid = row.pop(ROW_ID)
         inputs = {k: (render_template(v, row) if is_template(v) else row.get(v))
                   for k, v in spec.inputs.items()}
@@ -130,4 +150,6 @@ def plan_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelecti
         plan.to_run.append(rid)
         plan.inputs[rid] = inputs
         plan.rows[rid] = row
+    if test_run:  # only the rows it runs: the others are not part of a test run
+        plan.selected, plan.skipped, plan.done, plan.missing = list(plan.to_run), [], [], {}
     return plan

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clay_tui.enrich import store
+from clay_tui.enrich.estimate import spend_limit_used
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
@@ -40,6 +41,10 @@ class RunInfo:
     last_run_rows: str | None = None  # the last run's row set, in words
     last_run_counts: dict[str, int] | None = None  # cells per state the last run recorded
     last_run_credits: int | None = None  # what the last run charged (net)
+    spend_limit: int | None = None  # the column's, across all its runs
+    spend_limit_used: int = 0  # spent net of refunds (and held by a run in progress)
+    spend_limit_left: int | None = None
+    rows_tried: int = 0  # rows a provider (or the action) was asked for: found/no data/...
 
     @property
     def hit_rate(self) -> float:
@@ -80,8 +85,11 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
     nruns = ws.db.execute("SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?",
                           (table.id, spec.id)).fetchone()[0]
     # cells a run reached but never ran (stopped, out of credits, crashed) are not "run"
-    not_run = (store.CANCELLED, store.NO_CREDITS, store.INTERRUPTED)
+    not_run = (store.CANCELLED, store.NO_CREDITS, store.INTERRUPTED, store.SPEND_LIMIT)
     rows_run = sum(n for status, n in counts.items() if status not in not_run)
+    tried = sum(counts.get(s, 0) for s in (store.FOUND, store.NO_DATA, store.INVALID,
+                                           store.ERROR))
+    used = spend_limit_used(ws, table, spec) if spec.spend_limit is not None else 0
     sandbox = all(ws.settings.providers[p].mode == "sandbox" for p in spec.providers
                   if p in ws.settings.providers)
     return RunInfo(
@@ -100,4 +108,27 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         last_run_trigger=last["trigger"] if last else None,
         last_run_rows=last["row_set"] if last else None,
         last_run_counts=json.loads(last["counts"]) if last and last["counts"] else None,
-        last_run_credits=last["credits"] if last else None)
+        last_run_credits=last["credits"] if last else None,
+        spend_limit=spec.spend_limit, spend_limit_used=used,
+        spend_limit_left=None if spec.spend_limit is None else max(0, spec.spend_limit - used),
+        rows_tried=tried)
+
+
+def stop_message(ws: Workspace, table: LeadTable, spec: ColumnSpec, stopped_by: str | None,
+                 run_id: int, *, raise_limit: str, raise_run: str, buy: str) -> str:
+    """Why a run left cells unrun for want of credits, and what to do: the limit it hit,
+    by name and size, or the balance. ``raise_limit`` / ``raise_run`` / ``buy`` say how,
+    in the front end's words (a CLI verb, a TUI key)."""
+    if stopped_by == "column":
+        used = spend_limit_used(ws, table, spec)
+        return (f"{spec.name}'s spend limit stopped this run: {used:,} of "
+                f"{spec.spend_limit or 0:,} credits used (all its runs), too few left for the "
+                f"next call; the cells left say \"spend limit\". {raise_limit}")
+    if stopped_by == "run":
+        row = ws.db.execute("SELECT max_credits FROM runs WHERE id = ?", (run_id,)).fetchone()
+        max_credits = row[0] if row is not None else None
+        return (f"This run's maximum of {max_credits or 0:,} credits stopped it (too few "
+                f"left for the next call); the cells left say \"spend limit\". {raise_run}")
+    if stopped_by == "table":
+        return "The table's spend limit is reached: the cells left say \"spend limit\"."
+    return f"Out of credits: the cells left say \"not enough credits\". {buy}"

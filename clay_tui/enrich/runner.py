@@ -65,8 +65,9 @@ class RunSummary:
     counts: dict[str, int]
     credits: int  # net of refunds
     refunded: int
-    status: str  # "finished" | "cancelled" | "out of credits"
+    status: str  # "finished" | "cancelled" | "out of credits" | "spend limit"
     message: str = ""
+    stopped_by: str | None = None  # "balance" | "run" | "column" | "table": what halted cells
     elapsed_s: float = 0.0
     sandbox: bool = True
     rows_selected: int = 0
@@ -151,6 +152,8 @@ class Runner:
         self.queued = 0
         self.running = 0
         self.no_credits: str | None = None
+        self.stopped_by: str | None = None  # the cap (or "balance") behind no_credits
+        self.halt_state = store.NO_CREDITS  # store.SPEND_LIMIT when a cap stopped the run
         self.run_id = 0
         self.total = 0
         self._display: dict[int, dict[str, Any]] = {}
@@ -195,7 +198,8 @@ class Runner:
             elif self.cancel.is_set():
                 status = "cancelled"
             elif self.no_credits:
-                status = "out of credits"
+                status = "spend limit" if self.halt_state == store.SPEND_LIMIT \
+                    else "out of credits"
             self._finish_run(status)
             LIVE_RUNS.discard(self.run_id)
             if not completed:  # cancelled task or a bug: settle what this run left open
@@ -206,7 +210,7 @@ class Runner:
         return RunSummary(
             run_id=self.run_id, column=self.spec.name, total=self.total,
             counts=dict(self.counts), credits=self.credits, refunded=self.refunded,
-            status=status, message=self.no_credits or "",
+            status=status, message=self.no_credits or "", stopped_by=self.stopped_by,
             elapsed_s=time.perf_counter() - started, sandbox=self.sandbox,
             rows_selected=len(plan.selected), already_done=len(plan.done))
 
@@ -314,7 +318,7 @@ class Runner:
         if self.cancel.is_set():
             cell.halt = store.CANCELLED
         elif self.no_credits and not self.info.free:
-            cell.halt = store.NO_CREDITS
+            cell.halt = self.halt_state
         if cell.halt is None:
             try:
                 assert self.info.execute is not None
@@ -323,7 +327,8 @@ class Runner:
                 final = Final(store.ERROR, error=f"Internal error: {type(exc).__name__}: {exc}")
         self.queued -= 1
         if cell.halt is not None:
-            why = self.no_credits if cell.halt == store.NO_CREDITS else "The run was stopped."
+            why = self.no_credits if cell.halt in (store.NO_CREDITS, store.SPEND_LIMIT) \
+                else "The run was stopped."
             found = next((s for s in cell.steps if s.result is not None and s.result.ok), None)
             if found is not None:  # data came back, but the cell stopped before its check
                 why = (f"{why} {found.provider} had found data, but the cell stopped before "
@@ -402,7 +407,7 @@ class Runner:
         if cost is None:
             cost = self.providers.provider_settings(provider).credits_for(op)
         if cost > 0 and self.no_credits and (provider, op) not in cell.prepaid:
-            cell.halt = store.NO_CREDITS
+            cell.halt = self.halt_state
             return None
         fut: asyncio.Future[ProviderResult | None] = asyncio.get_running_loop().create_future()
         self._queue(provider).put_nowait((cell, op, cost, fn, fut, then))
@@ -437,7 +442,7 @@ class Runner:
             return None
         step = cell.prepaid.pop((provider, op), None)
         if cost > 0 and self.no_credits and step is None:
-            cell.halt = store.NO_CREDITS
+            cell.halt = self.halt_state
             return None
         if client.stopped is not None:  # bad key / quota: no more calls this run
             s = client.stopped
@@ -460,8 +465,10 @@ class Runner:
                 try:
                     await self.committer.run(lambda: self._reserve_all(cell, steps))
                 except InsufficientCredits as exc:
-                    self.no_credits = self.no_credits or str(exc)
-                    cell.halt = store.NO_CREDITS
+                    if self.no_credits is None:  # a cap is a spend limit, not an empty balance
+                        self.no_credits, self.stopped_by = str(exc), exc.cap or "balance"
+                        self.halt_state = store.SPEND_LIMIT if exc.cap else store.NO_CREDITS
+                    cell.halt = self.halt_state
                     return None
                 for extra in steps[1:]:
                     cell.prepaid[(extra.provider, extra.op)] = extra

@@ -85,14 +85,15 @@ ERROR = "error"
 SKIPPED = "skipped"
 MISSING = "missing input"
 NO_CREDITS = "not enough credits"
+SPEND_LIMIT = "spend limit"  # a cap stopped it (the column's spend limit, the run's maximum)
 CANCELLED = "cancelled"
 INTERRUPTED = "interrupted"
 STORED_STATES = (FOUND, NO_DATA, INVALID, ERROR, SKIPPED, MISSING, NO_CREDITS, CANCELLED,
-                 INTERRUPTED)
+                 INTERRUPTED, SPEND_LIMIT)
 # A cell in one of these has its result: "not yet run" skips it.
 DONE_STATES = (FOUND, NO_DATA, INVALID, SKIPPED)
 # "failed" re-runs these.
-FAILED_STATES = (ERROR, NO_CREDITS, CANCELLED, INTERRUPTED, MISSING)
+FAILED_STATES = (ERROR, NO_CREDITS, CANCELLED, INTERRUPTED, MISSING, SPEND_LIMIT)
 
 
 _MIGRATED: weakref.WeakSet[Workspace] = weakref.WeakSet()

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from clay_tui.credits import plans, reports
-from clay_tui.credits.ledger import Ledger
+from clay_tui.credits.ledger import MAX_PURCHASE, Ledger
 from clay_tui.credits.reports import GROUPINGS, RunInfoNumbers, UsageReport
 from clay_tui.credits.types import Balance, Entry
 from clay_tui.credits.verify import VerifyReport, verify
@@ -141,6 +141,8 @@ def parse_amount(text: str | int) -> int:
             value = None
     if value is None or value <= 0:
         raise ClayError(f"Credits to buy must be a positive whole number, not {str(text)!r}.")
+    if value > MAX_PURCHASE:  # said before any confirmation, not after it
+        raise ClayError(f"Buy at most {MAX_PURCHASE:,} credits at a time.")
     return value
 
 

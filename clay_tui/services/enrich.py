@@ -16,9 +16,10 @@ from clay_tui.enrich.cell_details import CellDetails
 from clay_tui.enrich.cell_details import cell_details as _cell_details
 from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
+from clay_tui.enrich.progress_text import progress_text, share
 from clay_tui.enrich.reconcile import reconcile
-from clay_tui.enrich.rows import RowSelection
-from clay_tui.enrich.run_info import RunInfo
+from clay_tui.enrich.rows import RowSelection, plan_rows
+from clay_tui.enrich.run_info import RunInfo, stop_message
 from clay_tui.enrich.run_info import run_info as _run_info
 from clay_tui.enrich.runner import Progress, Runner, RunSummary
 from clay_tui.enrich.spec import ColumnSpec
@@ -34,6 +35,7 @@ __all__ = [
     "estimate_run", "export_recipes", "get_column", "list_actions", "list_columns",
     "load_recipe", "reconcile_runs", "remove_column", "rename_data_column",
     "auto_update_state", "run_auto_update", "set_auto_update",
+    "has_run", "progress_text", "rows_to_run", "share", "stop_message",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
     "CellDetails", "Trigger", "cell_details",
 ]
@@ -99,8 +101,24 @@ def get_column(ws: Workspace, table: LeadTable, column: str) -> ColumnSpec:
     return _columns.get_column(ws, table, column)
 
 
-def estimate_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection) -> Estimate:
-    return estimate(ws, table, get_column(ws, table, column), rows)
+def estimate_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection, *,
+                 max_credits: int | None = None) -> Estimate:
+    """What a run would touch and may cost; its maximum is bound by the column's spend limit
+    left, ``max_credits`` and the balance."""
+    return estimate(ws, table, get_column(ws, table, column), rows, max_credits=max_credits)
+
+
+def has_run(ws: Workspace, table: LeadTable, column: str) -> bool:
+    """Whether the column has ever run (a run dialog offers a new column a test run)."""
+    store.ensure(ws)
+    spec = get_column(ws, table, column)
+    return ws.db.execute("SELECT 1 FROM runs WHERE table_id = ? AND column_id = ? LIMIT 1",
+                         (table.id, spec.id)).fetchone() is not None
+
+
+def rows_to_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection) -> list[int]:
+    """The ids of the rows a run over ``rows`` would call for, in the order it takes them."""
+    return plan_rows(ws, table, get_column(ws, table, column), rows).to_run
 
 
 def missing_keys(ws: Workspace, spec: ColumnSpec) -> list[str]:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App
 from textual.dom import DOMNode
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Static, TextArea
 
 from clay_tui.errors import ClayError
 from clay_tui.table.inert import inert, inert_lines
@@ -25,6 +28,28 @@ if TYPE_CHECKING:
 
     from clay_tui.table.lead_table import LeadTable
     from clay_tui.workspace import Workspace
+
+
+# Focused widgets that take no typed text: a letter typed on them belongs in the form's field.
+_NO_TEXT = (DataTable, Button, Checkbox, RadioButton, Static)
+
+
+def typing_target(screen: object, focused: Widget | None) -> Input | None:
+    """The focus rule for every form: the field a printable key typed on ``screen`` goes to
+    when the focus is elsewhere (a list, a button), or None (the key stays a command).
+
+    The table screen is no form: its letters are commands and its prompt opens on demand.
+    """
+    from clay_tui.ui.screens.table_screen import TableScreen
+
+    if isinstance(screen, TableScreen) or isinstance(focused, (Input, TextArea)):
+        return None
+    if focused is not None and not isinstance(focused, _NO_TEXT):
+        return None  # a list, a select, a radio set: typing there means something of its own
+    for field in screen.query(Input):  # type: ignore[attr-defined]
+        if field.display and field.visible and not field.disabled:
+            return field
+    return None
 
 
 class ClayApp(App[None]):
@@ -158,6 +183,24 @@ class ClayApp(App[None]):
             screen.save_now()
         except ClayError as exc:
             self.notify(str(exc), severity="error", timeout=6)
+
+    async def on_event(self, event: events.Event) -> None:
+        # The focus rule: on a form, a printable key goes to its first field, never to an app
+        # shortcut (u, k, b, q...) or a list; the field keeps the focus for what follows.
+        if isinstance(event, events.Key) and not event.is_forwarded and self._typed(event):
+            field = typing_target(self.screen, self.focused)
+            if field is not None:
+                keep = field.select_on_focus
+                field.select_on_focus = False  # else focusing selects what is there
+                self.screen.set_focus(field)
+                field.select_on_focus = keep
+                field.cursor_position = len(field.value)
+        await super().on_event(event)
+
+    @staticmethod
+    def _typed(event: events.Key) -> bool:
+        char = event.character
+        return bool(char) and event.is_printable and not char.isspace()  # type: ignore[union-attr]
 
     async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
         # Every key, palette entry and click runs through here: a user mistake that an action

@@ -61,7 +61,9 @@ KEYMAP: list[KeyAction] = [
     KeyAction("end", "last_column", "Last column", "grid"),
     KeyAction("ctrl+home", "first_row", "First row", "grid"),
     KeyAction("ctrl+end", "last_row", "Last row", "grid"),
-    KeyAction("space", "toggle_select", "Select / unselect the current row", "grid"),
+    KeyAction("space", "toggle_select",
+              "Select / unselect the current row and move down (the status bar counts them; "
+              "r then offers \"Selected rows\", d deletes them)", "grid"),
     # Table actions (TableScreen bindings)
     KeyAction("g", "goto_column", "Go to a column by name", "screen", True),
     KeyAction("s", "sort_asc", "Sort by the current column, ascending", "screen", True),

@@ -318,3 +318,17 @@ async def test_app_keys_open_both_screens(make_app, workspace) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, CreditUsageScreen)
+
+
+async def test_an_amount_too_large_is_rejected_before_the_confirmation(seeded) -> None:
+    """`99999999999999999999` asked for confirmation, then was rejected."""
+    before = svc.balance(seeded).available
+    app = RecordingApp(lambda: PlansBillingScreen(seeded))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#pb-amount", Input).value = "99999999999999999999"
+        await pilot.click("#pb-buy")
+        await settle(pilot)
+        assert app.messages == [("Buy at most 10,000,000 credits at a time.", "error")]
+        assert not app.screen.query_one("#pb-confirm").has_class("-shown")
+    assert svc.balance(seeded).available == before

@@ -90,17 +90,18 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(sb_app, sb
         assert isinstance(dialog, RunDialog)
         est = dialog.estimate
         assert est is not None and est.rows_selected == 10
-        assert est.skipped_condition == 1  # Hana is in JP
-        assert est.rows_to_run == 9 and est.max_credits == 9 * est.per_row_max
+        # a test run: the first 10 rows that meet the condition (Hana, row 8, is in JP)
+        assert est.row_ids == [1, 2, 3, 4, 5, 6, 7, 9, 10, 11]
+        assert est.rows_to_run == 10 and est.max_credits == 10 * est.per_row_max
         shown = str(dialog.query_one("#run-estimate", Static).render())
-        assert f"up to {est.max_credits}" in shown and "skipped by condition 1" in shown
+        assert f"up to {est.max_credits}" in shown and "#9, #10, #11" in shown
         await pilot.click("#run-go")
         await settle(pilot)
         assert not isinstance(app.screen, RunDialog)
         await asyncio.sleep(0.05)
         await settle(pilot)
         states = enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)
-        assert len(states) == 10 and states[8] == "skipped"
+        assert len(states) == 10 and 8 not in states
         info = enrich_service.run_info(sb_ws, sb_table, EMAIL)
         spent = before - credits_summary(sb_ws).available
         assert spent == info.credits_spent > 0
@@ -109,17 +110,17 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(sb_app, sb
         assert any("Ran Work Email on 10 rows" in str(n.message) for n in app._notifications)
         # the grid shows the results, and why the others are empty
         notes = grid_of(app).notes[EMAIL]
-        assert notes[8] == "skipped" and set(notes) == {r for r, s in states.items()
-                                                        if s != "found"}
+        assert set(notes) == {r for r, s in states.items() if s != "found"}
         found = [r for r, s in states.items() if s == "found"]
         assert sb_table.row(found[0])[EMAIL]
         await press(pilot, "i")
         assert f"{info.credits_spent}" in info_text(app)
-        # the test rows are done: the dialog offers "rows not yet run" (the two rows left)
+        # the column has run: the dialog offers "rows not yet run" (Lea; Hana is skipped)
         await press(pilot, "escape", "r")
         assert app.screen.choice == "not_run"
         assert app.screen.query_one("#rows-not_run", RadioButton).value
-        assert app.screen.estimate.rows_to_run == 2
+        assert app.screen.estimate.rows_to_run == 1
+        assert app.screen.estimate.skipped_condition == 1
         await press(pilot, "r")  # r runs from the dialog
         await asyncio.sleep(0.05)
         await settle(pilot)
@@ -181,9 +182,13 @@ async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeyp
         assert "stopped" in grid_of(app).notes[EMAIL].values()
         info = enrich_service.run_info(sb_ws, sb_table, EMAIL)
         assert info.last_run_status == "cancelled"
+        from clay_tui.ui.screens.run_info_screen import run_info_text
+
+        text = run_info_text(sb_ws, sb_table, EMAIL)  # the cells' word: "stopped"
+        assert "Stopped" in text and "(stopped)" in text and "ancelled" not in text
 
 
-async def test_out_of_credits_says_so(sb_app, sb_ws, sb_table, email_column) -> None:
+async def test_a_run_cap_says_so(sb_app, sb_ws, sb_table, email_column) -> None:
     app = sb_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -193,9 +198,31 @@ async def test_out_of_credits_says_so(sb_app, sb_ws, sb_table, email_column) -> 
         await asyncio.sleep(0.05)
         await settle(pilot)
         states = enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)
-        assert "not enough credits" in states.values()
-        assert "not enough credits" in grid_of(app).notes[EMAIL].values()
-        assert any("Out of credits" in str(n.message) for n in app._notifications)
+        assert "spend limit" in states.values() and "not enough credits" not in states.values()
+        assert "spend limit" in grid_of(app).notes[EMAIL].values()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("This run's maximum of 4 credits" in m for m in messages), messages
+        assert not any("Out of credits" in m for m in messages)
+
+
+async def test_a_spend_limit_says_so_and_how_to_raise_it(sb_ws, sb_table, email_column) -> None:
+    """Before: the toast said "Out of credits... buy credits" with 2,000 available."""
+    enrich_service.update_column(sb_ws, sb_table, EMAIL, spend_limit=5)
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen_of(app)._run_chosen(email_column, (RowSelection("all"), None))
+        await settle(pilot)
+        await asyncio.sleep(0.05)
+        await settle(pilot)
+        messages = [str(n.message) for n in app._notifications]
+        assert any("Work Email's spend limit stopped this run" in m and "of 5 credits used" in m
+                   and "Press e" in m for m in messages), messages
+        assert not any("buy credits" in m.lower() for m in messages)
+        grid_of(app).move_to_column(EMAIL)
+        await press(pilot, "i")
+        text = info_text(app)
+        assert "Spend limit" in text and "of 5 used" in text
 
 
 async def test_add_column_from_an_action_and_from_a_recipe(sb_ws, sb_table, tmp_path) -> None:

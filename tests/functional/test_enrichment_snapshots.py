@@ -46,3 +46,23 @@ def test_add_column_screen(snap_compare, sb_ws, sb_table) -> None:
         await settle(pilot)
 
     assert snap_compare(ClayApp(sb_ws, sb_table), terminal_size=SIZE, run_before=before)
+
+
+def test_run_dialog_test_selection(snap_compare, sb_ws, sb_table) -> None:
+    """A new column whose condition leaves 4 rows: the default is a test run of exactly
+    those 4, named by id, with the estimate for them."""
+    from clay_tui.services import enrich as enrich_service
+    from clay_tui.services.enrich import ColumnSpec
+
+    enrich_service.add_column(sb_ws, sb_table, ColumnSpec(
+        name=EMAIL, action="find_work_email",
+        inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
+        condition="country = 'US'", spend_limit=20))
+
+    async def before(pilot) -> None:
+        await settle(pilot)
+        grid_of(pilot.app).move_to_column(EMAIL)
+        await pilot.press("r")
+        await settle(pilot)
+
+    assert snap_compare(ClayApp(sb_ws, sb_table), terminal_size=SIZE, run_before=before)

@@ -173,3 +173,10 @@ async def test_columns_screen_hides_and_shows(make_app) -> None:
         assert grid_of(app).columns == ["first_name", "company", "country", "employees"]
         await press(pilot, "v", "escape")
         assert screen_of(app).view.hidden == {"last_name"}
+
+
+def test_help_says_what_space_selection_is_for() -> None:
+    from clay_tui.ui.keymap import KEYMAP
+
+    space = next(k for k in KEYMAP if k.keys == "space")
+    assert "Selected rows" in space.description and "d deletes" in space.description

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 RunChoice = tuple[RowSelection, int | None]
 
 
+SHOWN_IDS = 10  # row ids the dialog names
+
+
 def estimate_lines(est: Estimate) -> list[str]:
     """The estimate as a person reads it."""
     lines = [
@@ -40,6 +43,11 @@ def estimate_lines(est: Estimate) -> list[str]:
         f"skipped by condition {est.skipped_condition:,} · already done {est.already_done:,}"
         + (f" · missing input {est.missing_input:,}" if est.missing_input else ""),
     ]
+    if est.row_ids:
+        ids = ", ".join(f"#{i}" for i in est.row_ids[:SHOWN_IDS])
+        more = ", …" if est.rows_to_run > SHOWN_IDS else ""
+        lines.append(f"{est.rows_to_run:,} row{'s' if est.rows_to_run != 1 else ''} will run: "
+                     f"{ids}{more}")
     if est.basis == "free":
         lines.append("Credits: free (this action costs nothing)")
     else:
@@ -77,19 +85,26 @@ class RunDialog(ModalScreen[RunChoice | None]):
 
     def __init__(self, ws: Workspace, table: LeadTable, column: str, *,
                  filter_text: str | None = None, view_rows: int | None = None,
-                 selected: tuple[int, ...] = ()) -> None:
+                 selected: tuple[int, ...] = (), sort: tuple[str, bool] | None = None) -> None:
         super().__init__()
         self.ws, self.table, self.column = ws, table, column
         self.filter_text = filter_text
+        self.sort = sort  # the view's, so a test run takes the rows the user sees first
         self.view_rows = table.row_count if view_rows is None else view_rows
         self.selected = selected
         self.test_rows = ws.settings.run.test_rows
         self.threshold = ws.settings.run.confirm_above_credits
         self.estimate: Estimate | None = None
-        self.choice = "first"
+        # selected rows are what the user means; a column that has never run gets a test
+        # run (whatever its condition leaves); after that, the rows not yet run
+        if selected:
+            self.choice = "selected"
+        elif enrich_service.has_run(ws, table, column):
+            self.choice = "not_run"
+        else:
+            self.choice = "first"
         self._token = 0  # which estimate request is current
         self.force = False  # re-run cells that have a result
-        self._first_estimate = True
 
     # ------------------------------------------------------------ row sets
     def row_sets(self) -> list[tuple[str, str, bool]]:
@@ -97,12 +112,14 @@ class RunDialog(ModalScreen[RunChoice | None]):
         n = min(self.test_rows, self.table.row_count)
         view = (f"The current filtered view ({self.view_rows:,} rows)" if self.filter_text
                 else f"The current view (no filter: all {self.table.row_count:,} rows)")
+        order = " of the view" if self.filter_text or self.sort else ""
         return [
-            ("first", f"First {n:,} rows (a test run)", True),
+            ("first", f"A test run: the first {n:,} rows{order} that would run", True),
             ("view", view, True),
             ("selected", f"Selected rows ({len(self.selected):,})", bool(self.selected)),
             ("not_run", "Rows not yet run", True),
-            ("failed", "Failed rows (errors, not enough credits, stopped, missing input)", True),
+            ("failed", "Failed rows (errors, credits or spend limit, stopped, missing input)",
+             True),
             ("all", f"All rows ({self.table.row_count:,})", True),
         ]
 
@@ -110,7 +127,8 @@ class RunDialog(ModalScreen[RunChoice | None]):
         choice = choice or self.choice
         force = self.force
         if choice == "first":
-            return RowSelection("first", limit=max(1, self.test_rows), force=force)
+            return RowSelection("first", limit=max(1, self.test_rows), where=self.filter_text,
+                                sort=self.sort, force=force)
         if choice == "view":
             return RowSelection("where", where=self.filter_text, force=force) \
                 if self.filter_text else RowSelection("all", force=force)
@@ -179,13 +197,6 @@ class RunDialog(ModalScreen[RunChoice | None]):
         if message.token != self._token:
             return  # an answer for rows no longer chosen
         est = message.estimate
-        if (self._first_estimate and self.choice == "first" and est is not None
-                and est.rows_to_run == 0):
-            # the test rows are done already: offer the rest instead
-            self._first_estimate = False
-            self.query_one("#rows-not_run", RadioButton).value = True  # -> RadioSet.Changed
-            return
-        self._first_estimate = False
         self._show_estimate(est, message.error, message.available)
         for ident in ("#run-error", "#run-warning"):  # an empty line takes no room
             widget = self.query_one(ident, Static)
@@ -211,8 +222,15 @@ class RunDialog(ModalScreen[RunChoice | None]):
         warnings = []
         if est.rows_to_run == 0 and not est.dependents:
             warnings.append("Nothing to run in these rows.")
-        if available is not None and est.total_max_credits > available:
-            warnings.append(f"Only {available:,} credits are available: cells past them will say "
+        if est.capped_by == "spend limit":
+            warnings.append(f"The column's spend limit binds: {est.spend_limit_left:,} of "
+                            f"{est.spend_limit:,} credits left (these rows may need "
+                            f"{est.uncapped_max_credits:,}); cells past it will say \"spend "
+                            "limit\". e on the column raises it.")
+        elif est.capped_by == "balance" or (
+                available is not None and est.total_max_credits > available):
+            warnings.append(f"Only {est.available if est.available is not None else available:,}"
+                            " credits are available: cells past them will say "
                             "\"not enough credits\".")
         warning_w.update(" ".join(warnings))
         needs_confirm = est.total_max_credits > self.threshold
@@ -258,8 +276,11 @@ class RunDialog(ModalScreen[RunChoice | None]):
             self.notify("Tick the confirmation first: this run is above your confirm threshold.",
                         severity="warning", timeout=3)
             return
-        # What the user confirmed is also the run's cap: it can never spend more.
-        cap = est.max_credits if est.total_max_credits > self.threshold else None
+        # What the user confirmed is also the run's cap: it can never spend more. (When the
+        # spend limit or the balance binds the estimate, that limit stops the run and names
+        # itself; the rows' own maximum stays the run's cap.)
+        cap = (est.max_credits if est.capped_by is None else est.uncapped_max_credits) \
+            if est.total_max_credits > self.threshold else None
         self.dismiss((self.selection(), cap))
 
     @on(Button.Pressed, "#run-cancel")

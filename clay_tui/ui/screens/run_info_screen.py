@@ -35,7 +35,8 @@ STATES = (
     ("skipped", "Skipped: condition not met"),
     ("missing input", "Missing input"),
     ("not enough credits", "Not enough credits"),
-    ("cancelled", "Cancelled"),
+    ("spend limit", "Stopped by a spend limit"),
+    ("cancelled", "Stopped"),  # the word the cells use
     ("interrupted", "Interrupted"),
 )
 
@@ -79,8 +80,16 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     t.add_row("  refunded", f"{info.refunds:,}")
     per = " · ".join(f"{p} {n:,}" for p, n in sorted(info.per_provider.items())) or "none"
     t.add_row("  by provider", _text(per))
+    if info.spend_limit is None:
+        t.add_row("Spend limit", "none (e sets one)")
+    else:
+        t.add_row("Spend limit", f"{info.spend_limit:,} · {info.spend_limit_used:,} of "
+                                 f"{info.spend_limit:,} used · {info.spend_limit_left:,} left "
+                                 "(e changes it)")
     t.add_row("", "")
-    t.add_row("Rows run", f"{info.rows_run:,} of {info.rows:,} ({info.percent_run:g} %)")
+    t.add_row("Rows tried", f"{info.rows_tried:,} of {info.rows:,} (a provider or the action "
+                            "was asked)")
+    t.add_row("Rows done", f"{info.rows_run:,} of {info.rows:,} ({info.percent_run:g} %)")
     for key, label in STATES:
         n = info.counts.get(key, 0)
         if n or key in ("found", "no data", "invalid", "error", "skipped", "missing input",
@@ -90,7 +99,7 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     t.add_row("", "")
     last = _when(info.last_run_at)
     if info.last_run_status:
-        last += f" ({info.last_run_status})"
+        last += f" ({'stopped' if info.last_run_status == 'cancelled' else info.last_run_status})"
     if info.last_run_trigger:
         last += f", started by {info.last_run_trigger}"
     t.add_row("Runs", _text(f"{info.runs:,} · last {last}"))

@@ -66,7 +66,8 @@ _BUSY = {"sort": "sorting…", "filter": "filtering…"}
 NOTE = {"skipped": "skipped", "cancelled": "stopped"}
 RUNNING = "running…"
 RESULT_STATES = ("found", "no data", "invalid")  # not run again unless forced
-FAILED_STATES = ("error", "not enough credits", "cancelled", "interrupted", "missing input")
+FAILED_STATES = ("error", "not enough credits", "cancelled", "interrupted", "missing input",
+                 "spend limit")
 OVERLAY_MAX_ROWS = 200_000  # above this, "running…" is left to the status bar
 
 
@@ -91,6 +92,7 @@ class TableScreen(Screen[None]):
         self._goto_after_refresh: str | None = None
         self._remeasure: list[str] = []  # columns to measure again once the view settles
         self._notes_cost = 0.0  # seconds the last notes reload took
+        self._run_clock: tuple[str, float] | None = None  # (column, when its run first reported)
 
     async def _on_message(self, message: Message) -> None:
         # A ClayError a handler did not catch is still one sentence, never a traceback.
@@ -219,6 +221,7 @@ class TableScreen(Screen[None]):
 
     def on_lead_grid_cursor_moved(self, message: LeadGrid.CursorMoved) -> None:
         self.status.show_cell(message.column, message.row, self.grid.current_row_id())
+        self.status.show_selected(len(self.grid.selected))
 
     # ------------------------------------------------------------ view jobs
     def _run_view_job(self, kind: str, job: Callable[[], str]) -> None:
@@ -357,7 +360,7 @@ class TableScreen(Screen[None]):
     def action_search(self) -> None:
         if self.view is None:
             return
-        self.prompt.ask("search", "Search:", self.last_search or "")
+        self.prompt.ask("search", "Search:", self.last_search or "", select=True)
 
     def action_search_next(self) -> None:
         if not self.last_search:
@@ -518,6 +521,7 @@ class TableScreen(Screen[None]):
             self._fail(exc)
             return
         grid.selected.clear()
+        self.status.show_selected(0)
         self.notify(f"Deleted {count} row{'s' if count != 1 else ''} (ctrl+z undoes).", timeout=3)
 
     def action_undo(self) -> None:
@@ -529,7 +533,7 @@ class TableScreen(Screen[None]):
         except ClayError as exc:
             self._fail(exc)
             return
-        self.notify(f"Undone: {description}." if description else "Nothing to undo.", timeout=3)
+        self.notify(description or "Nothing to undo.", timeout=3)  # a sentence: "Undid ..."
 
     # ------------------------------------------------------------ columns
     def action_hide_column(self) -> None:
@@ -953,7 +957,8 @@ class TableScreen(Screen[None]):
         assert self.table is not None and self.view is not None
         self.app.push_screen(
             RunDialog(self.ws, self.table, spec.name, filter_text=self.view.filter_text,
-                      view_rows=self.grid.row_count, selected=tuple(sorted(self.grid.selected))),
+                      view_rows=self.grid.row_count, selected=tuple(sorted(self.grid.selected)),
+                      sort=self.view.sort),
             self._guarded(lambda choice: self._run_chosen(spec, choice)),
         )
 
@@ -977,8 +982,10 @@ class TableScreen(Screen[None]):
             ids = list(rows.ids)
         elif rows.mode == "where" and rows.where:
             ids = self.view.where_row_ids(rows.where)
-        elif rows.mode == "first":
-            ids = table.frame.get_column("_row_id").head(rows.limit or 0).to_list()
+        elif rows.mode == "first":  # a test run: exactly the rows it will call for (planning
+            if table.row_count > OVERLAY_MAX_ROWS:  # them takes ~0.6 s at a million rows)
+                return set()
+            return set(enrich_service.rows_to_run(self.ws, table, spec.name, rows))
         else:
             ids = table.frame.get_column("_row_id").to_list()
         if len(ids) > OVERLAY_MAX_ROWS:
@@ -1006,7 +1013,11 @@ class TableScreen(Screen[None]):
     def on_run_progress(self, message: RunProgress) -> None:
         p = message.progress
         queued = len(self.runs.queue) if self.runs is not None else 0
-        text = f"{message.column} {p.done:,}/{p.total:,} · {p.credits:,} credits"
+        now = time.monotonic()
+        if self._run_clock is None or self._run_clock[0] != message.column:
+            self._run_clock = (message.column, now)  # the rate counts from the first report
+        text = f"{message.column} {enrich_service.progress_text(p, now - self._run_clock[1])}"
+        self.grid.set_header_mark(message.column, f"{enrich_service.share(p.done, p.total)}%")
         if queued:
             text += f" · {queued} queued"
         stopping = self.runs is not None and self.runs.cancel is not None \
@@ -1015,6 +1026,8 @@ class TableScreen(Screen[None]):
 
     def on_run_finished(self, message: RunFinished) -> None:
         runs = self.runs
+        self._run_clock = None
+        self.grid.set_header_mark(message.column, None)
         if message.error is not None:
             self.notify(f"{message.column}: {message.error}", severity="error", timeout=8)
         elif message.summary is not None:
@@ -1028,8 +1041,9 @@ class TableScreen(Screen[None]):
 
     def _announce(self, summary: RunSummary, auto: bool) -> None:
         order = ("found", "no data", "invalid", "error", "skipped", "missing input",
-                 "not enough credits", "cancelled", "interrupted")
-        counts = ", ".join(f"{summary.counts[k]:,} {k}" for k in order if summary.counts.get(k))
+                 "not enough credits", "spend limit", "cancelled", "interrupted")
+        counts = ", ".join(f"{summary.counts[k]:,} {NOTE.get(k, k)}" for k in order
+                           if summary.counts.get(k))
         credits = f"{summary.credits:,} credits"
         if summary.refunded:
             credits += f" ({summary.refunded:,} refunded)"
@@ -1044,10 +1058,18 @@ class TableScreen(Screen[None]):
         if auto and summary.message:  # e.g. the daily auto-update cap is spent: paused
             severity = "warning"
             text += f" {summary.message}"
-        elif summary.status == "out of credits":
+        elif summary.stopped_by is not None and self.table is not None:
             severity = "warning"
-            text += (" Out of credits: the cells left say \"not enough credits\"; buy credits (b)"
-                     " and run \"rows not yet run\".")
+            try:
+                text += " " + enrich_service.stop_message(
+                    self.ws, self.table, enrich_service.get_column(self.ws, self.table,
+                                                                   summary.column),
+                    summary.stopped_by, summary.run_id,
+                    raise_limit="Press e on the column to raise it, then run \"Failed rows\".",
+                    raise_run="Run \"Failed rows\" to go on (you confirm a new maximum).",
+                    buy="Buy credits (b) and run \"Failed rows\".")
+            except ClayError:  # the column went meanwhile
+                text += " " + summary.message
         self.notify(text, severity=severity, timeout=4 if auto else 10)
 
     def _fit_outputs(self, column: str) -> None:

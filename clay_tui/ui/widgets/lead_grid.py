@@ -111,6 +111,7 @@ class LeadGrid(ScrollView, can_focus=True):
         self.cursor_row = 0
         self.cursor_col = 0
         self.selected: set[int] = set()  # row ids
+        self.header_marks: dict[str, str] = {}  # column -> a note after its name ("42%")
         self.busy = False  # a worker is changing the view: do not read it
         self._columns: list[str] = []
         self._labels: list[str] = []
@@ -340,6 +341,16 @@ class LeadGrid(ScrollView, can_focus=True):
     def action_last_row(self) -> None:
         self.move_cursor(row=self._row_count - 1, column=len(self._columns) - 1)
 
+    def set_header_mark(self, column: str, mark: str | None) -> None:
+        """A short note after a column's name in the header (a run's share done), or none."""
+        if self.header_marks.get(column) == mark:
+            return
+        if mark is None:
+            self.header_marks.pop(column, None)
+        else:
+            self.header_marks[column] = mark
+        self.refresh()
+
     def action_toggle_select(self) -> None:
         row_id = self.current_row_id()
         if row_id is None:
@@ -425,10 +436,10 @@ class LeadGrid(ScrollView, can_focus=True):
             w = self._widths[col]
             title = self._titles[index]
             if y == 0:
-                mark = ""
+                mark = f" {self.header_marks[col]}" if col in self.header_marks else ""
                 style = head
                 if sort is not None and sort[0] == col:
-                    mark = " ▼" if sort[1] else " ▲"
+                    mark += " ▼" if sort[1] else " ▲"
                     style = sorted_style
                 text = _fit(title, w - len(mark)) + mark if w > len(mark) + 1 else _fit(title, w)
             else:

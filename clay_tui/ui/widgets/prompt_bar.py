@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
+from textual.widgets.input import Selection
 
 from clay_tui.table.inert import inert
 from clay_tui.ui.plain import plain, plain_lines
@@ -67,8 +68,10 @@ class PromptBar(Vertical):
         context: Any = None,
         suggestions: list[str] | None = None,
         placeholder: str = "",
+        select: bool = False,
     ) -> None:
-        """Open the prompt for one question."""
+        """Open the prompt for one question; ``select`` selects ``value`` so that typing
+        replaces it (a new search) while Enter keeps it."""
         self.mode = mode
         self.context = context
         self.query_one("#prompt-label", Static).update(plain(label))
@@ -81,6 +84,8 @@ class PromptBar(Vertical):
         field.placeholder = placeholder
         field.value = value
         field.cursor_position = len(value)
+        if select and value:
+            field.selection = Selection(0, len(value))
         self.show_error(None)
         self.add_class("-open")
         field.focus()

@@ -52,6 +52,7 @@ class StatusBar(Widget):
         self.table_name = ""
         self.rows_text = ""
         self.cell_text = ""
+        self.selected = 0  # rows selected with space
         self.filter_on = False
         self.auto_update: bool | None = None
         self.auto_pending = 0
@@ -95,6 +96,11 @@ class StatusBar(Widget):
             self.cell_text += f" (id {row_id})"
         self.refresh()
 
+    def show_selected(self, count: int) -> None:
+        if count != self.selected:
+            self.selected = count
+            self.refresh()
+
     def show_filter(self, text: str | None) -> None:
         self.filter_on = bool(text)
         self.refresh()
@@ -127,6 +133,9 @@ class StatusBar(Widget):
         left.append(f" {self.table_name} ", Style(bold=True))
         left.append(f" {self.rows_text} ")
         left.append(f" {self.cell_text} ", dim)
+        if self.selected:
+            left.append(f" {self.selected:,} selected ",
+                        self.get_component_rich_style("status--filter-on"))
         filter_style = self.get_component_rich_style("status--filter-on") if self.filter_on else dim
         left.append(f" filter {'on' if self.filter_on else 'off'} ", filter_style)
         if self.auto_update is not None:

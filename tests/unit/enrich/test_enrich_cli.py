@@ -118,3 +118,60 @@ def test_run_where_and_max_credits(run) -> None:
     assert summary["credits"] <= 9
     de_rows = sum(1 for line in SAMPLE_LEADS.read_text().splitlines() if ",DE," in line)
     assert summary["rows_selected"] == de_rows
+
+
+def test_limit_is_a_test_run_of_rows_that_meet_the_condition(run) -> None:
+    """`run --limit 10` with `country = 'US' AND email IS NULL` ran 0 rows (40 qualify)."""
+    result = run("add-column", "leads", "--name", "Work Email", "--action", "find_work_email",
+                 "--input", "first_name=first_name", "--input", "last_name=last_name",
+                 "--input", "domain=company_domain",
+                 "--where", "country = 'US' AND email IS NULL")
+    assert result.exit_code == 0, result.output
+    dry = run("run", "leads", "Work Email", "--limit", "10", "--dry-run")
+    assert "10 rows to run" in dry.stderr
+    assert "rows 15, 22, 24, 27, 31, 33, 36, 40, 49, 50" in dry.stderr
+    ran = run("run", "leads", "Work Email", "--limit", "10", "--json")
+    assert ran.exit_code == 0, ran.output
+    summary = json.loads(ran.stdout)
+    assert sum(summary["counts"].values()) == 10 and "skipped" not in summary["counts"]
+
+
+def test_spend_limit_binds_the_estimate_stops_the_run_and_says_how_to_raise_it(run) -> None:
+    assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
+    assert run("edit-column", "leads", "Work Email", "--spend-limit", "20").exit_code == 0
+    dry = run("run", "leads", "Work Email", "--all", "--dry-run", "--json")
+    est = json.loads(dry.stdout)
+    assert est["max_credits"] == 20 and est["capped_by"] == "spend limit"  # before: 6 a row
+    assert "up to 20 credits" in dry.stderr and "spend limit" in dry.stderr
+    ran = run("run", "leads", "Work Email", "--all")  # 20 is under the confirm threshold
+    assert ran.exit_code == 0, ran.output
+    assert "spend limit" in ran.stdout
+    assert "Work Email's spend limit stopped this run" in ran.stderr
+    assert "of 20 credits used" in ran.stderr
+    assert "edit-column leads 'Work Email' --spend-limit N" in ran.stderr
+    assert "buy" not in ran.stderr
+    info = run("run-info", "leads", "Work Email").stdout
+    assert "Spend limit" in info and "of 20 used" in info
+    data = json.loads(run("run-info", "leads", "Work Email", "--json").stdout)
+    assert data["spend_limit"] == 20 and data["spend_limit_left"] == 20 - data["spend_limit_used"]
+
+
+def test_run_info_rows_tried_is_not_rows_skipped(run) -> None:
+    """"Rows run 200 of 200" after trying 40: the condition's skipped rows are no tries."""
+    assert run("add-column", "leads", "--name", "Domain", "--action", "normalize_domain",
+               "--input", "value=company_domain", "--where", "country = 'US'").exit_code == 0
+    assert run("run", "leads", "Domain", "--all", "--yes").exit_code == 0
+    data = json.loads(run("run-info", "leads", "Domain", "--json").stdout)
+    text = run("run-info", "leads", "Domain").stdout
+    tried, skipped = data["rows_tried"], data["skipped"]
+    assert 0 < tried < 200 and tried + skipped == 200
+    assert f"Rows tried  {tried} of 200" in text and f"{skipped} skipped by the condition" in text
+
+
+def test_progress_line_has_rate_credits_and_eta(run) -> None:
+    assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
+    ran = run("run", "leads", "Work Email", "--limit", "10")
+    assert ran.exit_code == 0, ran.output
+    last = [line for line in ran.stderr.splitlines() if line.startswith("[")][-1]
+    assert "10/10 (100%)" in last and "cells/s" in last and "credits" in last
+    assert "ETA 0:00" in last

@@ -12,8 +12,8 @@ from tests.unit.enrich.test_sandbox_runs import EMAIL
 def test_estimate_counts_rows_and_credits(sbx_ws, leads):
     spec = ColumnSpec(**{**EMAIL.__dict__, "condition": "email IS NULL", "id": None})
     enrich.add_column(sbx_ws, leads, spec)
-    est = enrich.estimate_run(sbx_ws, leads, "Work Email", enrich.RowSelection("first",
-                                                                             limit=50))
+    est = enrich.estimate_run(sbx_ws, leads, "Work Email",
+                              enrich.RowSelection("ids", ids=tuple(range(1, 51))))
     assert est.rows_selected == 50
     assert est.rows_to_run + est.skipped_condition + est.missing_input == 50
     assert est.skipped_condition > 0

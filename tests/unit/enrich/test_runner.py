@@ -190,7 +190,8 @@ async def test_max_credits_caps_the_run(ws, tmp_path, monkeypatch):
     email_column(ws, table)
     summary = await run(ws, table, max_credits=7)
     assert summary.credits <= 7 and summary.counts["found"] == 2
-    assert summary.counts["not enough credits"] == 4
+    assert summary.counts["spend limit"] == 4 and summary.stopped_by == "run"  # a cap, not
+    assert summary.status == "spend limit"  # an empty balance (2,000 credits are left)
     assert_books_balance(ws)
     info = enrich.run_info(ws, table, "Work Email")
     assert (info.rows_run, info.percent_run) == (2, round(100 * 2 / 6, 1))  # 4 never ran
@@ -322,12 +323,18 @@ async def test_column_spend_limit_is_a_cap(ws, tmp_path, monkeypatch):
     table = people_table(ws, tmp_path, names)
     email_column(ws, table, spend_limit=7)
     first = await run(ws, table)
-    assert first.counts == {"found": 2, "not enough credits": 2}
+    # cells a spend limit stops say so: before, "not enough credits" with credits to spare
+    assert first.counts == {"found": 2, "spend limit": 2}
+    assert first.status == "spend limit" and first.stopped_by == "column"
     assert "spend limit" in first.message
     again = await run(ws, table, rows=enrich.RowSelection("not_run"))  # limit spans runs
-    assert again.counts == {"not enough credits": 2} and again.credits == 0
+    assert again.counts == {"spend limit": 2} and again.credits == 0
     assert enrich.cell_statuses(ws, table, "Work Email") == {
-        1: "found", 2: "found", 3: "not enough credits", 4: "not enough credits"}
+        1: "found", 2: "found", 3: "spend limit", 4: "spend limit"}
+    info = enrich.run_info(ws, table, "Work Email")
+    assert (info.spend_limit, info.spend_limit_used, info.spend_limit_left) == (7, 6, 1)
+    failed = enrich.estimate_run(ws, table, "Work Email", enrich.RowSelection("failed"))
+    assert failed.rows_to_run == 2  # "failed rows" re-runs them once the limit is raised
     assert_books_balance(ws)
 
 
