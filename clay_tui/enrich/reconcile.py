@@ -20,6 +20,8 @@ LIVE_RUNS: set[int] = set()  # run ids being executed by this process
 
 
 def _run_alive(pid: int | None, run_id: int) -> bool:
+    """A run marked "running" is live while its process runs it (in this process: while it
+    is in LIVE_RUNS; a run this process left behind, e.g. a cancelled task, is not)."""
     if pid == os.getpid():
         return run_id in LIVE_RUNS
     return pid_alive(pid)

@@ -26,7 +26,7 @@ from clay_tui.credits import Caps, Ledger, Reservation, SpendContext
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, REFUND_ON_INVALID, Final
 from clay_tui.enrich.committer import Committer
-from clay_tui.enrich.reconcile import LIVE_RUNS, reconcile
+from clay_tui.enrich.reconcile import LIVE_RUNS, _run_alive, reconcile
 from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.errors import ClayError, InsufficientCredits
@@ -41,6 +41,7 @@ from clay_tui.workspace import Workspace
 CELL_WINDOW = 1_000  # cells alive at once; more starves the TUI loop on free actions at 1M rows
 DISPLAY_EVERY_S = 0.25
 PROGRESS_EVERY_S = 0.1
+CLAIM_POLL_S = 0.25  # how often a waiting run looks whether the column is free
 
 
 @dataclass
@@ -125,7 +126,9 @@ class Runner:
                  cancel: asyncio.Event | None = None,
                  providers: Providers | None = None,
                  ledger: Ledger | None = None,
-                 commit_interval: float = 0.002) -> None:
+                 commit_interval: float = 0.002,
+                 wait: bool = False,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         if spec.id is None:
             raise ClayError(f"Column {spec.name} is not stored yet.")
         from clay_tui.services.credits import ledger_for
@@ -140,6 +143,7 @@ class Runner:
         self.ledger = ledger or ledger_for(ws)
         self.caps = Caps(run_max=max_credits, column_limit=spec.spend_limit)
         self.commit_interval = commit_interval
+        self.wait, self.on_wait = wait, on_wait
         self.counts: Counter[str] = Counter()
         self.credits = 0
         self.refunded = 0
@@ -164,11 +168,14 @@ class Runner:
     async def run(self) -> RunSummary:
         started = time.perf_counter()
         reconcile(self.ws, self.ledger)
-        self._refuse_concurrent()
-        plan = plan_rows(self.ws, self.table, self.spec, self.selection)
+        self.run_id = await self._claim()
+        try:  # planned after the claim: rows another run stored meanwhile are seen as done
+            plan = plan_rows(self.ws, self.table, self.spec, self.selection)
+        except BaseException:
+            self._drop_run()
+            raise
         self.total = len(plan.to_run) + len(plan.skipped) + len(plan.missing)
-        self.run_id = self._start_run(plan)
-        LIVE_RUNS.add(self.run_id)
+        self._start_run(plan)
         self.committer = Committer(self.ws, interval=self.commit_interval,
                                    after_commit=self._after_commit)
         self.committer.start()
@@ -205,24 +212,57 @@ class Runner:
             elapsed_s=time.perf_counter() - started, sandbox=self.sandbox,
             rows_selected=len(plan.selected), already_done=len(plan.done))
 
-    def _refuse_concurrent(self) -> None:
-        """Two live runs of one column could both call for the same cell: refuse the second."""
-        live = self.ws.db.execute(
-            "SELECT id, pid FROM runs WHERE table_id = ? AND column_id = ? AND status = 'running'",
-            (self.table.id, self.spec.id)).fetchone()
-        if live is not None:
-            raise ClayError(f"Column {self.spec.name} is already running (run {live['id']}, "
-                            f"process {live['pid']}); stop it first or wait for it to finish.")
+    async def _claim(self) -> int:
+        """Claim the column and create the run in one write transaction (BEGIN IMMEDIATE):
+        two processes can never both see the column free. With ``wait``, wait for the run
+        that holds it to end; otherwise say which run holds it (ClayError)."""
+        announced = False
+        while True:
+            holder = self._try_claim()
+            if isinstance(holder, int):
+                return holder
+            why = (f"Column {self.spec.name} is already running in run {holder['id']} "
+                   f"(process {holder['pid']}, started {holder['started_at']})")
+            if not self.wait:
+                raise ClayError(f"{why}; wait for it with run --wait, or stop it first.")
+            if self.cancel.is_set():
+                raise ClayError(f"{why}; stopped while waiting for it, nothing was run.")
+            if not announced and self.on_wait is not None:
+                self.on_wait(f"{why}; waiting for it to finish.")
+            announced = True
+            try:
+                await asyncio.wait_for(self.cancel.wait(), CLAIM_POLL_S)
+            except TimeoutError:
+                pass
 
-    def _start_run(self, plan: RowPlan) -> int:
+    def _try_claim(self) -> int | Any:
+        """The new run's id, or the row of the live run that holds the column."""
         with self.ws.transaction():
+            for holder in self.ws.db.execute(
+                    "SELECT id, pid, started_at FROM runs WHERE table_id = ? AND column_id = ?"
+                    " AND status = 'running'", (self.table.id, self.spec.id)).fetchall():
+                if _run_alive(holder["pid"], holder["id"]):
+                    return holder
             cur = self.ws.db.execute(
                 "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
                 " pid, rows, credits, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (self.table.id, self.spec.id, iso(self.ws.clock.now()), "running",
-                 self.selection.describe(), self.max_credits, os.getpid(), self.total, 0,
+                 self.selection.describe(), self.max_credits, os.getpid(), 0, 0,
                  int(self.sandbox)))
-        return int(cur.lastrowid)
+            run_id = int(cur.lastrowid)
+            LIVE_RUNS.add(run_id)  # live for this process before the claim commits
+        return run_id
+
+    def _drop_run(self) -> None:
+        """Planning failed (a bad expression): the run never started; forget it."""
+        with self.ws.transaction():
+            self.ws.db.execute("DELETE FROM runs WHERE id = ?", (self.run_id,))
+        LIVE_RUNS.discard(self.run_id)
+
+    def _start_run(self, plan: RowPlan) -> None:
+        with self.ws.transaction():
+            self.ws.db.execute("UPDATE runs SET rows = ? WHERE id = ?",
+                               (self.total, self.run_id))
 
     def _finish_run(self, status: str) -> None:
         with self.ws.transaction():
