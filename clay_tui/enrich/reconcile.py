@@ -40,7 +40,6 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
     if not dead and not attempts:
         return 0
     now = iso(ws.clock.now())
-    marks = ",".join("?" * len(dead))
     interrupted = 0
     with ws.transaction():
         for a in attempts:
@@ -59,7 +58,7 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
                                  error="The run stopped (crash or kill) during this call; "
                                        "nothing was charged.", sandbox=None)
                 interrupted += 1
-        if dead:
-            ws.db.execute(f"UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id IN "
-                          f"({marks})", (now, *dead))
+        for run_id in dead:  # a killed run never wrote its total: take it from the ledger
+            ws.db.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, credits = ?"
+                          " WHERE id = ?", (now, store.run_credits(ws, run_id), run_id))
     return interrupted

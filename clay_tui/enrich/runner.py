@@ -95,6 +95,7 @@ class _Cell:
     spec: ColumnSpec
     steps: list[_Step] = field(default_factory=list)
     halt: str | None = None
+    failed: ProviderResult | None = None  # the call whose error ended the cell (halt = error)
     prepaid: dict[tuple[str, str], _Step] = field(default_factory=dict)  # held for a later step
 
     @property
@@ -265,10 +266,11 @@ class Runner:
                                (self.total, self.run_id))
 
     def _finish_run(self, status: str) -> None:
-        with self.ws.transaction():
+        with self.ws.transaction():  # the record says what the ledger holds for the run
             self.ws.db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, credits = ? WHERE id = ?",
-                (iso(self.ws.clock.now()), status, self.credits, self.run_id))
+                (iso(self.ws.clock.now()), status, store.run_credits(self.ws, self.run_id),
+                 self.run_id))
 
     def _write_free_states(self, plan: RowPlan) -> None:
         """Condition not met / missing input: stored at once, never charged."""
@@ -354,7 +356,11 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - a bug must not lose the other cells
                 final = Final(store.ERROR, error=f"Internal error: {type(exc).__name__}: {exc}")
         self.queued -= 1
-        if cell.halt is not None:
+        if cell.failed is not None:  # a call failed: the cell is an error, all holds released
+            e = cell.failed
+            final = Final(store.ERROR, provider=e.provider,
+                          error=f"{e.provider}: {e.message or e.error_id}")
+        elif cell.halt is not None:
             why = self.no_credits if cell.halt == store.NO_CREDITS else "The run was stopped."
             final = Final(cell.halt, error=why)
         self.committer.post(lambda: self._finalize(cell, final))
@@ -421,6 +427,8 @@ class Runner:
                      fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
                      cost: int | None, then: tuple[str, str] | None = None
                      ) -> ProviderResult | None:
+        if cell.halt is not None:  # an ended cell makes no more calls
+            return None
         if self.cancel.is_set():
             cell.halt = store.CANCELLED
             return None
@@ -461,7 +469,7 @@ class Runner:
         if client.stopped is not None:  # bad key / quota: no more calls this run
             s = client.stopped
             stopped = error_result(provider, op, s.error_id or "stopped", s.message,
-                                   sandbox=client.sandbox)
+                                   sandbox=client.sandbox, stop_provider=True)
             if step is not None:  # a hold reserved with an earlier step: the cell settles it
                 step.result = stopped
                 cell.steps.append(step)
@@ -498,6 +506,12 @@ class Runner:
         finally:
             self.running -= 1
         step.result = result
+        if _ends_cell(result) and cell.halt is None:
+            # Errors cost nothing: the cell ends here as an error and every hold of it is
+            # released, also what earlier steps found (a later provider is not asked either,
+            # so a re-run of failed cells ends as a fault-free run would, paying once)
+            cell.failed = result
+            cell.halt = store.ERROR
         return result
 
     def _reserve_all(self, cell: _Cell, steps: list[_Step]) -> None:
@@ -575,6 +589,14 @@ class Runner:
         self._last_progress = now
         self.on_progress(Progress(self.total, sum(self.counts.values()), dict(self.counts),
                                   self.credits, self.queued, self.running, finished))
+
+
+def _ends_cell(result: ProviderResult) -> bool:
+    """A call that failed for now (timeout, server error, throttled, bad answer): retry the
+    cell later. A provider out for the run (bad key, quota) is passed over like "no data",
+    and an input the provider refuses is the action's business (missing input)."""
+    return (result.outcome is Outcome.ERROR and not result.stop_provider
+            and result.error_id != "missing_input")
 
 
 async def run_column(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,

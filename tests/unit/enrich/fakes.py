@@ -21,6 +21,7 @@ class FakeWorld:
         self.calls: list[tuple[str, str, str]] = []  # (provider, action, first_name or email)
         self.gates: dict[str, asyncio.Event] = {}  # provider -> calls wait until set
         self.on_call = None  # optional hook(provider, action, key)
+        self.verify_errors: set[str] = set()  # first names whose verification fails (500)
 
     async def _gate(self, provider: str) -> None:
         if provider in self.gates:
@@ -46,6 +47,9 @@ class FakeWorld:
         if self.on_call:
             self.on_call("hunter", "email_verifier", email)
         await self._gate("hunter")
+        if email.split(".")[0] in self.verify_errors:
+            return ProviderResult(Outcome.ERROR, "hunter", "email_verifier", {},
+                                  error_id="http_500", message="The verifier failed.")
         verdict = email.split(".")[1]
         status = {"valid": "valid", "invalid": "invalid", "catch_all": "accept_all"}[verdict]
         outcome = Outcome.INVALID if status == "invalid" else Outcome.FOUND

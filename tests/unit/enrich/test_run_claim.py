@@ -19,7 +19,7 @@ from clay_tui.services import enrich, tables
 from clay_tui.workspace import Workspace
 from tests.unit.enrich.conftest import make_ws
 from tests.unit.enrich.fakes import FakeWorld, people_table
-from tests.unit.enrich.test_runner import INPUTS, email_column
+from tests.unit.enrich.test_runner import email_column
 
 NAMES = [f"p{i}" for i in range(12)]
 
