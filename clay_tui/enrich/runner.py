@@ -41,6 +41,7 @@ from clay_tui.workspace import Workspace
 CELL_WINDOW = 1_000  # cells alive at once; more starves the TUI loop on free actions at 1M rows
 DISPLAY_EVERY_S = 0.25
 PROGRESS_EVERY_S = 0.1
+RESULT_STATES = (store.FOUND, store.NO_DATA, store.INVALID)  # the states a charge is kept for
 CLAIM_POLL_S = 0.25  # how often a waiting run looks whether the column is free
 
 
@@ -368,13 +369,15 @@ class Runner:
     def _finalize(self, cell: _Cell, final: Final) -> None:
         """Inside the group transaction: settle every hold of the cell, then store it."""
         halted = cell.halt is not None
+        # only a result is paid for: a cell that ends in error keeps no charge of any step
+        kept = not halted and final.status in RESULT_STATES
         credits = refunded = 0
         now = iso(self.ws.clock.now())
         for step in [*cell.steps, *cell.prepaid.values()]:
             if step.reservation is None:
                 continue
             res = step.result
-            if not halted and res is not None and step.cost > 0 and self._chargeable(step, res):
+            if kept and res is not None and step.cost > 0 and self._chargeable(step, res):
                 key = f"{step.key}:capture"
                 self.ledger.capture(step.reservation, step.cost, key=key)
                 credits += step.cost
@@ -384,7 +387,8 @@ class Runner:
                     refunded += step.cost
             else:
                 self.ledger.release(step.reservation, "no charge: " + (
-                    cell.halt or (res.outcome.value if res is not None else "not called")))
+                    cell.halt or (final.status if not kept else None)
+                    or (res.outcome.value if res is not None else "not called")))
             self.ws.db.execute(
                 "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ? WHERE id = ?",
                 (res.outcome.value if res is not None else cell.halt, now, step.attempt_id))
@@ -410,7 +414,7 @@ class Runner:
         row = self.ws.db.execute(
             "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
             (self.table.id, self.spec.id, rid)).fetchone()
-        return row is not None and row["status"] in (store.FOUND, store.NO_DATA, store.INVALID)
+        return row is not None and row["status"] in RESULT_STATES
 
     # ------------------------------------------------------------ provider pools
     def _queue(self, provider: str) -> asyncio.Queue[Any]:

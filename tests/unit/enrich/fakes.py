@@ -38,6 +38,10 @@ class FakeWorld:
         if what == "error":
             return ProviderResult(Outcome.ERROR, provider, "email_finder", {},
                                   error_id="http_500", message="The server failed.")
+        if what == "stopped":  # a bad key: the provider is out for the run
+            return ProviderResult(Outcome.ERROR, provider, "email_finder", {},
+                                  error_id="invalid_key", message="The key was refused.",
+                                  stop_provider=True)
         email = f"{first_name}.{what}.{provider}@example.com"
         data = {"email": email, "email_status": "VALID", "score": 90}
         return ProviderResult(Outcome.FOUND, provider, "email_finder", data, billable=True)

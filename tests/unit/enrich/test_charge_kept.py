@@ -94,6 +94,20 @@ async def test_verifier_error_ends_the_cell_and_the_rerun_matches_a_fault_free_r
     assert_books_balance(ws)
 
 
+async def test_an_error_cell_never_keeps_a_charge(ws, tmp_path, monkeypatch):
+    # Prospeo is out for the run (passed over), Hunter's email is refused by the verifier
+    # (a paid check): the cell ends as an error, so the check is not charged
+    world = FakeWorld({"kim": {"prospeo": "stopped", "hunter": "invalid"}})
+    world.install(monkeypatch)
+    table = people_table(ws, tmp_path, ["kim"])
+    email_column(ws, table)
+    start = available(ws)
+    summary = await run(ws, table)
+    assert summary.counts == {"error": 1} and world.finder_calls("hunter") == ["kim"]
+    assert cells(ws, table)[1]["credits"] == 0 and available(ws) == start
+    assert_books_balance(ws)
+
+
 async def test_a_forced_rerun_that_errors_keeps_the_paid_result(ws, tmp_path, monkeypatch):
     world = FakeWorld({"jo": {"prospeo": "valid"}})
     world.install(monkeypatch)
