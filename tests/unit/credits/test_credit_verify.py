@@ -28,7 +28,7 @@ def test_clean_ledger_passes(ledger: Ledger) -> None:
     ledger.purchase(5)
     report = verify(ledger)
     assert report.ok and report.actions == []
-    assert len(report.checks) == 5
+    assert len(report.checks) == 9
 
 
 def test_holds_of_dead_processes_are_released(ledger: Ledger) -> None:
