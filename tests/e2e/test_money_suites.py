@@ -12,7 +12,6 @@ run under 35% provider faults and re-run until done (issue 7, "Done when").
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import os
