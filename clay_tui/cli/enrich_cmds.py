@@ -115,7 +115,9 @@ def _estimate_text(est: svc.Estimate) -> str:
     lines = [f"{est.column}: {est.rows_to_run} rows to run, {est.skipped_condition} skipped by "
              f"the condition, {est.already_done} already done, {est.missing_input} missing "
              f"input; up to {est.max_credits} credits (expected ~{est.expected_credits}, "
-             f"{est.basis})."]
+             f"{est.basis})."
+             + (f" Forced: {est.paid_again} row(s) already paid for will be paid again."
+                if est.paid_again else "")]
     for d in est.dependents:
         lines += ["  then " + line for line in _estimate_text(d).splitlines()]
     return "\n".join(lines)

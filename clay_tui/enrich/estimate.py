@@ -29,6 +29,7 @@ class Estimate:
     basis: str  # "history" | "typical hit rates" | "free"
     per_row_max: int
     dependents: list[Estimate] = field(default_factory=list)
+    paid_again: int = 0  # forced: rows whose stored result was paid for, paid for again
 
     @property
     def total_max_credits(self) -> int:
@@ -70,6 +71,12 @@ def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple
     return total, "typical hit rates"
 
 
+def _charged(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> dict[int, tuple[str, int]]:
+    return {r[0]: (r[1], r[2]) for r in ws.db.execute(
+        "SELECT row_id, status, credits FROM cells WHERE table_id = ? AND column_id = ?"
+        " AND credits > 0", (table.id, spec.id or -1))}
+
+
 def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,
              *, _seen: set[str] | None = None) -> Estimate:
     store.ensure(ws)
@@ -80,6 +87,10 @@ def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelecti
     n = len(plan.to_run)
     est = Estimate(spec.name, len(plan.selected), n, len(plan.skipped), len(plan.done),
                    len(plan.missing), per_row_max * n, round(per_row * n), basis, per_row_max)
+    if rows.force and n:
+        charged = {r for r, (status, credits) in _charged(ws, table, spec).items()
+                   if credits and status in (store.FOUND, store.NO_DATA, store.INVALID)}
+        est.paid_again = sum(1 for r in plan.to_run if r in charged)
     seen = (_seen or set()) | {spec.name}
     outputs = set(spec.outputs.values())
     for other in list_columns(ws, table):

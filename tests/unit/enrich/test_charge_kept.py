@@ -145,3 +145,30 @@ async def test_reconcile_gives_a_killed_run_the_credits_the_ledger_holds(
     assert row["credits"] == ledger_net(ws, run_id=summary.run_id) == 9
     report = credits_svc.verify_credits(ws, repair=False)
     assert report.ok, report.checks
+
+
+async def test_a_forced_estimate_says_which_paid_cells_are_paid_again(ws, tmp_path, monkeypatch):
+    world = FakeWorld({"lu": {"prospeo": "valid"}, "mo": {"prospeo": "none", "hunter": "none"},
+                       "ned": {"prospeo": "valid"}})
+    world.install(monkeypatch)
+    table = people_table(ws, tmp_path, ["lu", "mo", "ned"])
+    email_column(ws, table)
+    await run(ws, table, rows=enrich.RowSelection("first", limit=2))
+    plain = enrich.estimate_run(ws, table, "Work Email", enrich.RowSelection("all"))
+    assert plain.already_done == 2 and plain.rows_to_run == 1 and plain.paid_again == 0
+    forced = enrich.estimate_run(ws, table, "Work Email", enrich.RowSelection("all", force=True))
+    # lu was paid for (3 credits) and is paid again; mo cost nothing
+    assert forced.rows_to_run == 3 and forced.paid_again == 1
+    assert forced.as_dict()["paid_again"] == 1
+    from clay_tui.ui.screens.run_dialog import estimate_lines
+
+    assert "Forced: 1 row already paid for is paid again" in estimate_lines(forced)
+    assert not any("Forced" in line for line in estimate_lines(plain))
+
+
+def test_the_cli_estimate_says_paid_again() -> None:
+    from clay_tui.cli.enrich_cmds import _estimate_text
+    from clay_tui.enrich.estimate import Estimate
+
+    est = Estimate("E", 3, 3, 0, 0, 0, 18, 9, "history", 6, paid_again=2)
+    assert _estimate_text(est).endswith("Forced: 2 row(s) already paid for will be paid again.")
