@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -224,9 +225,10 @@ class Runner:
             if isinstance(holder, int):
                 return holder
             why = (f"Column {self.spec.name} is already running in run {holder['id']} "
-                   f"(process {holder['pid']}, started {holder['started_at']})")
+                   f"(process {holder['pid']}, started {_when(holder['started_at'])})")
             if not self.wait:
-                raise ClayError(f"{why}; wait for it with run --wait, or stop it first.")
+                raise ClayError(f"{why}; wait for it to finish (run --wait does) or stop it "
+                                "first.")
             if self.cancel.is_set():
                 raise ClayError(f"{why}; stopped while waiting for it, nothing was run.")
             if not announced and self.on_wait is not None:
@@ -593,6 +595,14 @@ class Runner:
         self._last_progress = now
         self.on_progress(Progress(self.total, sum(self.counts.values()), dict(self.counts),
                                   self.credits, self.queued, self.running, finished))
+
+
+def _when(stamp: str | None) -> str:
+    """A run's start as a person reads it: 2026-11-15 12:00:00 UTC."""
+    try:
+        return datetime.fromisoformat(str(stamp)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return str(stamp)
 
 
 def _ends_cell(result: ProviderResult) -> bool:

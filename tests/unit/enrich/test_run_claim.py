@@ -88,7 +88,7 @@ def test_two_runs_started_together_only_one_runs(ws, tmp_path, clock, monkeypatc
     assert isinstance(errors[0], ClayError)
     msg = str(errors[0])
     assert "already running" in msg and f"run {done[0].run_id}" in msg
-    assert f"process {os.getpid()}" in msg and "started" in msg
+    assert f"(process {os.getpid()}, started 2026-11-15 12:00:00 UTC)" in msg
     # each person was looked up (and paid) once
     assert sorted(world.finder_calls("prospeo")) == sorted(NAMES)
     charged = ws.db.execute("SELECT -SUM(amount) FROM ledger WHERE kind = 'capture'"
