@@ -237,7 +237,9 @@ class Runner:
             try:
                 await asyncio.wait_for(self.cancel.wait(), CLAIM_POLL_S)
             except TimeoutError:
-                pass
+                continue
+            # stopped while waiting: never claim afterwards (every cell would say "cancelled")
+            raise ClayError(f"{why}; stopped while waiting for it, nothing was run.")
 
     def _try_claim(self) -> int | Any:
         """The new run's id, or the row of the live run that holds the column."""

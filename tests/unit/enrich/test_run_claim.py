@@ -140,3 +140,40 @@ def test_a_dead_holder_does_not_block(ws, tmp_path, monkeypatch):
     summary = asyncio.run(go())
     assert summary.counts == {"found": 2}
     assert ws.db.execute("SELECT status FROM runs WHERE id = 1").fetchone()[0] == "interrupted"
+
+
+async def test_stopping_a_waiting_run_runs_nothing(ws, tmp_path, monkeypatch):
+    """Ctrl-C while waiting for the holder: even if the holder ends at that moment, the waiting
+    run does not start (it would mark every cell "cancelled")."""
+    FakeWorld({n: {"prospeo": "valid"} for n in NAMES[:3]}).install(monkeypatch)
+    table = people_table(ws, tmp_path, NAMES[:3])
+    spec = email_column(ws, table)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with ws.transaction():
+        ws.db.execute("INSERT INTO runs (table_id, column_id, started_at, status, pid, rows,"
+                      " credits) VALUES (?,?,?,?,?,?,?)",
+                      (table.id, spec.id, "2026-11-15T11:00:00+00:00", "running", holder.pid,
+                       3, 0))
+    cancel = asyncio.Event()
+    said: list[str] = []
+
+    def holder_ends_and_user_stops() -> None:
+        holder.kill()
+        holder.wait()
+        cancel.set()
+
+    asyncio.get_running_loop().call_later(0.4, holder_ends_and_user_stops)
+    providers = Providers(ws.settings, sandbox_url="http://127.0.0.1:9")
+    try:
+        with pytest.raises(ClayError, match="stopped while waiting"):
+            await enrich.run_column(ws, table, "Work Email", enrich.RowSelection("all"),
+                                    providers=providers, cancel=cancel, wait=True,
+                                    on_wait=said.append)
+    finally:
+        await providers.aclose()
+        if holder.poll() is None:
+            holder.kill()
+    assert said == ["Column Work Email is already running in run 1 (process "
+                    f"{holder.pid}, started 2026-11-15 11:00:00 UTC); waiting for it to finish."]
+    assert ws.db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 0
+    assert ws.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
