@@ -119,7 +119,8 @@ async def test_faults_then_failed_reruns_end_as_a_fault_free_run(tmp_path, clock
         assert_verify_passes(ws)  # also in the middle: no error cell holds a charge
         passes = 1
         while enrich.run_info(ws, table, COLUMN).errors and passes < 80:
-            await enrich.run_column(ws, table, COLUMN, enrich.RowSelection("failed"))
+            s = await enrich.run_column(ws, table, COLUMN, enrich.RowSelection("failed"))
+            print("PASS", passes, s.counts, round(s.elapsed_s, 1), flush=True)
             passes += 1
             assert_verify_passes(ws)
         assert enrich.run_info(ws, table, COLUMN).errors == 0, f"{passes} passes"
