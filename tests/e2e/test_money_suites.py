@@ -36,6 +36,7 @@ ROWS = 2000 if NIGHTLY else 300
 COLUMN = "Work Email"
 # 35% of requests to each provider fail; none of these stops a provider for the run
 FAULTS = {"server_error_500": 0.15, "malformed_json": 0.12, "timeout": 0.08}
+pytestmark = pytest.mark.timeout(900 if NIGHTLY else 180)
 
 
 def leads_csv(path: Path, rows: int = ROWS) -> Path:
