@@ -142,3 +142,18 @@ async def test_cli_exits_1_with_a_line_per_problem(ws, ran, tmp_path):
     assert any(ln.strip() == "table 1 column 1 row 1: 'error' keeps 3 credits" for ln in lines)
     assert any(ln.strip() == "table 1 column 1 row 3: 'error' keeps 3 credits" for ln in lines)
     assert "Some credit invariants do not hold." in res.output
+
+
+async def test_verify_right_after_a_kill_closes_the_dead_run_first(ws, ran):
+    """`credits verify` (which repairs) right after a SIGKILL: the killed run is closed from
+    the ledger (as the next run would) instead of reported with 0 credits."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with ws.transaction():
+        ws.db.execute("UPDATE runs SET status = 'running', credits = 0, pid = ? WHERE id = 1",
+                      (dead.pid,))
+    assert "every run's credits equal its ledger charges" in failing(ws)  # repair=False
+    report = credits_svc.verify_credits(ws)
+    assert report.ok, [c for c in report.checks if not c.ok]
+    assert tuple(ws.db.execute("SELECT status, credits FROM runs WHERE id = 1").fetchone()) == (
+        "interrupted", 9)
