@@ -71,6 +71,8 @@ def verify_cmd(ctx: click.Context, as_json: bool) -> None:
             click.echo(action)
         for check in report.checks:
             click.echo(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+            for problem in check.problems:
+                click.echo(f"      {problem}")
         click.echo(
             "All credit invariants hold." if report.ok else "Some credit invariants do not hold."
         )

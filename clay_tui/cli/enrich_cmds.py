@@ -119,7 +119,9 @@ def _estimate_text(est: svc.Estimate) -> str:
     lines = [f"{est.column}: {est.rows_to_run} rows to run, {est.skipped_condition} skipped by "
              f"the condition, {est.already_done} already done, {est.missing_input} missing "
              f"input; up to {est.max_credits} credits (expected ~{est.expected_credits}, "
-             f"{est.basis})."]
+             f"{est.basis})."
+             + (f" Forced: {est.paid_again} row(s) already paid for will be paid again."
+                if est.paid_again else "")]
     if est.capped_by == "spend limit":
         lines.append(f"  capped by the column's spend limit: {est.spend_limit_left} of "
                      f"{est.spend_limit} credits left (a run needs up to "
@@ -167,7 +169,7 @@ class _Bar:
 
 
 async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN001
-                     max_credits: int | None) -> svc.RunSummary:
+                     max_credits: int | None, wait: bool = False) -> svc.RunSummary:
     cancel = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
@@ -177,7 +179,8 @@ async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN00
         pass
     try:
         return await svc.run_column(ws, tbl, column, sel, max_credits=max_credits,
-                                    on_progress=_Bar(), cancel=cancel)
+                                    on_progress=_Bar(), cancel=cancel, wait=wait,
+                                    on_wait=lambda msg: click.echo(msg, err=True))
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -201,10 +204,12 @@ async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN00
 @click.option("--yes", is_flag=True, help="Do not ask before an expensive run.")
 @click.option("--max-credits", type=click.IntRange(min=0), help="Stop paid calls at this spend.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--wait", is_flag=True,
+              help="If the column is already running elsewhere, wait for that run to end.")
 @click.pass_context
 def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, where: str | None,
             not_run: bool, failed: bool, all_: bool, force: bool, dry_run: bool, yes: bool,
-            max_credits: int | None, as_json: bool) -> None:
+            max_credits: int | None, as_json: bool, wait: bool) -> None:
     """Run enrichment COLUMN of TABLE over a set of rows."""
     ws, tbl = _open(ctx, table)
     sel = _selection(limit, where, not_run, failed, all_, force)
@@ -223,7 +228,7 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
         if not click.confirm(f"Run it (up to {worst} credits)?", err=True):
             raise ClayError("Not run.")
     try:
-        summary = asyncio.run(_run_async(ws, tbl, column, sel, max_credits))
+        summary = asyncio.run(_run_async(ws, tbl, column, sel, max_credits, wait))
     finally:
         tbl.save()
     if as_json:

@@ -39,6 +39,7 @@ class Estimate:
     spend_limit: int | None = None
     spend_limit_left: int | None = None
     available: int | None = None
+    paid_again: int = 0  # forced: rows whose stored result was paid for, paid for again
 
     @property
     def total_max_credits(self) -> int:
@@ -113,6 +114,12 @@ def _caps(ws: Workspace, table: LeadTable, spec: ColumnSpec, uncapped: int,
     return out
 
 
+def _charged(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> dict[int, tuple[str, int]]:
+    return {r[0]: (r[1], r[2]) for r in ws.db.execute(
+        "SELECT row_id, status, credits FROM cells WHERE table_id = ? AND column_id = ?"
+        " AND credits > 0", (table.id, spec.id or -1))}
+
+
 def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,
              *, max_credits: int | None = None, _seen: set[str] | None = None) -> Estimate:
     store.ensure(ws)
@@ -126,6 +133,10 @@ def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelecti
     est = Estimate(spec.name, len(plan.selected), n, len(plan.skipped), len(plan.done),
                    len(plan.missing), most, min(most, round(per_row * n)), basis, per_row_max,
                    row_ids=plan.to_run[:SHOWN_IDS], **caps)
+    if rows.force and n:
+        charged = {r for r, (status, credits) in _charged(ws, table, spec).items()
+                   if credits and status in (store.FOUND, store.NO_DATA, store.INVALID)}
+        est.paid_again = sum(1 for r in plan.to_run if r in charged)
     seen = (_seen or set()) | {spec.name}
     outputs = set(spec.outputs.values())
     for other in list_columns(ws, table):

@@ -20,6 +20,8 @@ LIVE_RUNS: set[int] = set()  # run ids being executed by this process
 
 
 def _run_alive(pid: int | None, run_id: int) -> bool:
+    """A run marked "running" is live while its process runs it (in this process: while it
+    is in LIVE_RUNS; a run this process left behind, e.g. a cancelled task, is not)."""
     if pid == os.getpid():
         return run_id in LIVE_RUNS
     return pid_alive(pid)
@@ -38,7 +40,6 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
     if not dead and not attempts:
         return 0
     now = iso(ws.clock.now())
-    marks = ",".join("?" * len(dead))
     interrupted = 0
     with ws.transaction():
         for a in attempts:
@@ -57,7 +58,7 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
                                  error="The run stopped (crash or kill) during this call; "
                                        "nothing was charged.", sandbox=None)
                 interrupted += 1
-        if dead:
-            ws.db.execute(f"UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id IN "
-                          f"({marks})", (now, *dead))
+        for run_id in dead:  # a killed run never wrote its total: take it from the ledger
+            ws.db.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, credits = ?"
+                          " WHERE id = ?", (now, store.run_credits(ws, run_id), run_id))
     return interrupted

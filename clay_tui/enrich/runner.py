@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -28,7 +29,7 @@ from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, REFUND_ON_INVALID, Final
 from clay_tui.enrich.cell_details import attempt_detail
 from clay_tui.enrich.committer import Committer
-from clay_tui.enrich.reconcile import LIVE_RUNS, reconcile
+from clay_tui.enrich.reconcile import LIVE_RUNS, _run_alive, reconcile
 from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.enrich.trigger import Trigger, auto_rows
@@ -44,6 +45,8 @@ from clay_tui.workspace import Workspace
 CELL_WINDOW = 1_000  # cells alive at once; more starves the TUI loop on free actions at 1M rows
 DISPLAY_EVERY_S = 0.25
 PROGRESS_EVERY_S = 0.1
+RESULT_STATES = (store.FOUND, store.NO_DATA, store.INVALID)  # the states a charge is kept for
+CLAIM_POLL_S = 0.25  # how often a waiting run looks whether the column is free
 
 
 @dataclass
@@ -98,6 +101,7 @@ class _Cell:
     spec: ColumnSpec
     steps: list[_Step] = field(default_factory=list)
     halt: str | None = None
+    failed: ProviderResult | None = None  # the call whose error ended the cell (halt = error)
     prepaid: dict[tuple[str, str], _Step] = field(default_factory=dict)  # held for a later step
 
     @property
@@ -130,6 +134,8 @@ class Runner:
                  providers: Providers | None = None,
                  ledger: Ledger | None = None,
                  commit_interval: float = 0.002,
+                 wait: bool = False,
+                 on_wait: Callable[[str], None] | None = None,
                  trigger: Trigger = Trigger.CLI) -> None:
         if spec.id is None:
             raise ClayError(f"Column {spec.name} is not stored yet.")
@@ -146,6 +152,7 @@ class Runner:
         self.caps = Caps(run_max=max_credits, column_limit=spec.spend_limit)
         self.commit_interval = commit_interval
         self.trigger = Trigger(trigger)
+        self.wait, self.on_wait = wait, on_wait
         self.counts: Counter[str] = Counter()
         self.credits = 0
         self.refunded = 0
@@ -172,11 +179,14 @@ class Runner:
     async def run(self) -> RunSummary:
         started = time.perf_counter()
         reconcile(self.ws, self.ledger)
-        self._refuse_concurrent()
-        plan = plan_rows(self.ws, self.table, self.spec, self.selection)
+        self.run_id = await self._claim()
+        try:  # planned after the claim: rows another run stored meanwhile are seen as done
+            plan = plan_rows(self.ws, self.table, self.spec, self.selection)
+        except BaseException:
+            self._drop_run()
+            raise
         self.total = len(plan.to_run) + len(plan.skipped) + len(plan.missing)
-        self.run_id = self._start_run(plan)
-        LIVE_RUNS.add(self.run_id)
+        self._start_run(plan)
         self.committer = Committer(self.ws, interval=self.commit_interval,
                                    after_commit=self._after_commit)
         self.committer.start()
@@ -214,31 +224,70 @@ class Runner:
             elapsed_s=time.perf_counter() - started, sandbox=self.sandbox,
             rows_selected=len(plan.selected), already_done=len(plan.done))
 
-    def _refuse_concurrent(self) -> None:
-        """Two live runs of one column could both call for the same cell: refuse the second."""
-        live = self.ws.db.execute(
-            "SELECT id, pid FROM runs WHERE table_id = ? AND column_id = ? AND status = 'running'",
-            (self.table.id, self.spec.id)).fetchone()
-        if live is not None:
-            raise ClayError(f"Column {self.spec.name} is already running (run {live['id']}, "
-                            f"process {live['pid']}); stop it first or wait for it to finish.")
+    async def _claim(self) -> int:
+        """Claim the column and create the run in one write transaction (BEGIN IMMEDIATE):
+        two processes can never both see the column free. With ``wait``, wait for the run
+        that holds it to end; otherwise say which run holds it (ClayError)."""
+        announced = False
+        while True:
+            holder = self._try_claim()
+            if isinstance(holder, int):
+                return holder
+            why = (f"Column {self.spec.name} is already running in run {holder['id']} "
+                   f"(process {holder['pid']}, started {_when(holder['started_at'])})")
+            if not self.wait:
+                raise ClayError(f"{why}; wait for it to finish (run --wait does) or stop it "
+                                "first.")
+            if self.cancel.is_set():
+                raise ClayError(f"{why}; stopped while waiting for it, nothing was run.")
+            if not announced and self.on_wait is not None:
+                self.on_wait(f"{why}; waiting for it to finish.")
+            announced = True
+            try:
+                await asyncio.wait_for(self.cancel.wait(), CLAIM_POLL_S)
+            except TimeoutError:
+                continue
+            # stopped while waiting: never claim afterwards (every cell would say "cancelled")
+            raise ClayError(f"{why}; stopped while waiting for it, nothing was run.")
 
-    def _start_run(self, plan: RowPlan) -> int:
+    def _try_claim(self) -> int | Any:
+        """The new run's id, or the row of the live run that holds the column."""
         with self.ws.transaction():
+            for holder in self.ws.db.execute(
+                    "SELECT id, pid, started_at FROM runs WHERE table_id = ? AND column_id = ?"
+                    " AND status = 'running'", (self.table.id, self.spec.id)).fetchall():
+                if _run_alive(holder["pid"], holder["id"]):
+                    return holder
             cur = self.ws.db.execute(
                 "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
                 " pid, rows, credits, sandbox, trigger) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (self.table.id, self.spec.id, iso(self.ws.clock.now()), "running",
-                 auto_rows(len(plan.selected)) if self.trigger is Trigger.AUTO_UPDATE
-                 else self.selection.describe(), self.max_credits, os.getpid(), self.total, 0,
+                 self.selection.describe(), self.max_credits, os.getpid(), 0, 0,
                  int(self.sandbox), self.trigger.value))
-        return int(cur.lastrowid)
+            run_id = int(cur.lastrowid)
+            LIVE_RUNS.add(run_id)  # live for this process before the claim commits
+        return run_id
+
+    def _drop_run(self) -> None:
+        """Planning failed (a bad expression): the run never started; forget it."""
+        with self.ws.transaction():
+            self.ws.db.execute("DELETE FROM runs WHERE id = ?", (self.run_id,))
+        LIVE_RUNS.discard(self.run_id)
+
+    def _start_run(self, plan: RowPlan) -> None:
+        with self.ws.transaction():
+            self.ws.db.execute(  # an auto-update run says how many rows changed
+                "UPDATE runs SET rows = ?, row_set = ? WHERE id = ?",
+                (self.total, auto_rows(len(plan.selected))
+                 if self.trigger is Trigger.AUTO_UPDATE else self.selection.describe(),
+                 self.run_id))
 
     def _finish_run(self, status: str) -> None:
-        with self.ws.transaction():
+        with self.ws.transaction():  # the record says what the ledger holds for the run
             self.ws.db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, credits = ?, counts = ? WHERE id = ?",
-                (iso(self.ws.clock.now()), status, self.credits, json.dumps(dict(self.counts)),
+                (iso(self.ws.clock.now()), status, store.run_credits(self.ws, self.run_id),
+                 json.dumps(dict(self.counts)),
                  self.run_id))
 
     def _write_free_states(self, plan: RowPlan) -> None:
@@ -326,7 +375,11 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - a bug must not lose the other cells
                 final = Final(store.ERROR, error=f"Internal error: {type(exc).__name__}: {exc}")
         self.queued -= 1
-        if cell.halt is not None:
+        if cell.failed is not None:  # a call failed: the cell is an error, all holds released
+            e = cell.failed
+            final = Final(store.ERROR, provider=e.provider,
+                          error=f"{e.provider}: {e.message or e.error_id}")
+        elif cell.halt is not None:
             why = self.no_credits if cell.halt in (store.NO_CREDITS, store.SPEND_LIMIT) \
                 else "The run was stopped."
             found = next((s for s in cell.steps if s.result is not None and s.result.ok), None)
@@ -339,13 +392,15 @@ class Runner:
     def _finalize(self, cell: _Cell, final: Final) -> None:
         """Inside the group transaction: settle every hold of the cell, then store it."""
         halted = cell.halt is not None
+        # only a result is paid for: a cell that ends in error keeps no charge of any step
+        kept = not halted and final.status in RESULT_STATES
         credits = refunded = 0
         now = iso(self.ws.clock.now())
         for step in [*cell.steps, *cell.prepaid.values()]:
             if step.reservation is None:
                 continue
             res = step.result
-            if not halted and res is not None and step.cost > 0 and self._chargeable(step, res):
+            if kept and res is not None and step.cost > 0 and self._chargeable(step, res):
                 key = f"{step.key}:capture"
                 self.ledger.capture(step.reservation, step.cost, key=key)
                 credits += step.cost
@@ -355,7 +410,8 @@ class Runner:
                     refunded += step.cost
             else:
                 self.ledger.release(step.reservation, "no charge: " + (
-                    cell.halt or (res.outcome.value if res is not None else "not called")))
+                    cell.halt or (final.status if not kept else None)
+                    or (res.outcome.value if res is not None else "not called")))
             self.ws.db.execute(
                 "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ?, detail = ?"
                 " WHERE id = ?",
@@ -383,7 +439,7 @@ class Runner:
         row = self.ws.db.execute(
             "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
             (self.table.id, self.spec.id, rid)).fetchone()
-        return row is not None and row["status"] in (store.FOUND, store.NO_DATA, store.INVALID)
+        return row is not None and row["status"] in RESULT_STATES
 
     # ------------------------------------------------------------ provider pools
     def _queue(self, provider: str) -> asyncio.Queue[Any]:
@@ -400,6 +456,8 @@ class Runner:
                      fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
                      cost: int | None, then: tuple[str, str] | None = None
                      ) -> ProviderResult | None:
+        if cell.halt is not None:  # an ended cell makes no more calls
+            return None
         if self.cancel.is_set():
             cell.halt = store.CANCELLED
             return None
@@ -447,7 +505,7 @@ class Runner:
         if client.stopped is not None:  # bad key / quota: no more calls this run
             s = client.stopped
             stopped = error_result(provider, op, s.error_id or "stopped", s.message,
-                                   sandbox=client.sandbox)
+                                   sandbox=client.sandbox, stop_provider=True)
             if step is not None:  # a hold reserved with an earlier step: the cell settles it
                 step.result = stopped
                 cell.steps.append(step)
@@ -486,6 +544,12 @@ class Runner:
         finally:
             self.running -= 1
         step.result = result
+        if _ends_cell(result) and cell.halt is None:
+            # Errors cost nothing: the cell ends here as an error and every hold of it is
+            # released, also what earlier steps found (a later provider is not asked either,
+            # so a re-run of failed cells ends as a fault-free run would, paying once)
+            cell.failed = result
+            cell.halt = store.ERROR
         return result
 
     def _reserve_all(self, cell: _Cell, steps: list[_Step]) -> None:
@@ -563,6 +627,22 @@ class Runner:
         self._last_progress = now
         self.on_progress(Progress(self.total, sum(self.counts.values()), dict(self.counts),
                                   self.credits, self.queued, self.running, finished))
+
+
+def _when(stamp: str | None) -> str:
+    """A run's start as a person reads it: 2026-11-15 12:00:00 UTC."""
+    try:
+        return datetime.fromisoformat(str(stamp)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return str(stamp)
+
+
+def _ends_cell(result: ProviderResult) -> bool:
+    """A call that failed for now (timeout, server error, throttled, bad answer): retry the
+    cell later. A provider out for the run (bad key, quota) is passed over like "no data",
+    and an input the provider refuses is the action's business (missing input)."""
+    return (result.outcome is Outcome.ERROR and not result.stop_provider
+            and result.error_id != "missing_input")
 
 
 async def run_column(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,

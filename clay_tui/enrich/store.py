@@ -164,3 +164,10 @@ def write_cell(ws: Workspace, *, table_id: int, column_id: int, row_id: int, sta
          json.dumps(value, default=str) if value is not None else None, provider, credits,
          run_id, at, error, None if sandbox is None else int(sandbox)),
     )
+
+
+def run_credits(ws: Workspace, run_id: int) -> int:
+    """A run's net charge as the ledger holds it (captures less refunds)."""
+    return int(ws.db.execute(
+        "SELECT COALESCE(-SUM(amount), 0) FROM ledger WHERE run_id = ?"
+        " AND kind IN ('capture', 'refund')", (run_id,)).fetchone()[0])

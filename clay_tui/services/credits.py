@@ -237,4 +237,14 @@ def run_info_numbers(ws: Workspace, table_id: int, column_id: int) -> RunInfoNum
 
 
 def verify_credits(ws: Workspace, *, repair: bool = True) -> VerifyReport:
-    return verify(ledger_for(ws), repair=repair)
+    ledger = ledger_for(ws)
+    if repair and reports.has_table(ws.db, "attempts"):  # the engine has run here: close
+        # runs a crash left "running" (holds, cells, run totals) as the next run would
+        from clay_tui.enrich.reconcile import reconcile
+
+        closed = reconcile(ws, ledger)
+        report = verify(ledger, repair=repair)
+        if closed:
+            report.actions.insert(0, f"Marked {closed} cell(s) of crashed runs interrupted.")
+        return report
+    return verify(ledger, repair=repair)

@@ -53,6 +53,10 @@ def estimate_lines(est: Estimate) -> list[str]:
     else:
         lines.append(f"Credits: up to {est.max_credits:,} ({est.per_row_max:,} per row) · "
                      f"expected about {est.expected_credits:,} (from {est.basis})")
+    if est.paid_again:
+        n = est.paid_again
+        lines.append(f"Forced: {n:,} row{'s' if n != 1 else ''} already paid for "
+                     f"{'are' if n != 1 else 'is'} paid again")
     for dep in est.dependents:
         cost = "free" if dep.basis == "free" else (
             f"up to {dep.total_max_credits:,}, expected about {dep.total_expected_credits:,}")

@@ -49,7 +49,8 @@ CHILD = textwrap.dedent(
         if ws.db.execute("SELECT 1 FROM cells WHERE row_id = ?", (row,)).fetchone():
             continue
         ctx = SpendContext(1, 1, row, "hunter", run_id, "email_finder")
-        res = ledger.reserve(2, f"cell:1:1:{row}", context=ctx)
+        # keyed by run, as the engine keys them: a hold a killed run left is not this run's
+        res = ledger.reserve(2, f"cell:1:1:{row}:run{run_id}", context=ctx)
         if row == int(sys.argv[2]):  # die between the reservation and the capture
             os.kill(os.getpid(), 9)
         actual = row % 3 and 2  # every third row: no data, no charge

@@ -21,6 +21,7 @@ class FakeWorld:
         self.calls: list[tuple[str, str, str]] = []  # (provider, action, first_name or email)
         self.gates: dict[str, asyncio.Event] = {}  # provider -> calls wait until set
         self.on_call = None  # optional hook(provider, action, key)
+        self.verify_errors: set[str] = set()  # first names whose verification fails (500)
 
     async def _gate(self, provider: str) -> None:
         if provider in self.gates:
@@ -37,6 +38,10 @@ class FakeWorld:
         if what == "error":
             return ProviderResult(Outcome.ERROR, provider, "email_finder", {},
                                   error_id="http_500", message="The server failed.")
+        if what == "stopped":  # a bad key: the provider is out for the run
+            return ProviderResult(Outcome.ERROR, provider, "email_finder", {},
+                                  error_id="invalid_key", message="The key was refused.",
+                                  stop_provider=True)
         email = f"{first_name}.{what}.{provider}@example.com"
         data = {"email": email, "email_status": "VALID", "score": 90}
         return ProviderResult(Outcome.FOUND, provider, "email_finder", data, billable=True)
@@ -46,6 +51,9 @@ class FakeWorld:
         if self.on_call:
             self.on_call("hunter", "email_verifier", email)
         await self._gate("hunter")
+        if email.split(".")[0] in self.verify_errors:
+            return ProviderResult(Outcome.ERROR, "hunter", "email_verifier", {},
+                                  error_id="http_500", message="The verifier failed.")
         verdict = email.split(".")[1]
         status = {"valid": "valid", "invalid": "invalid", "catch_all": "accept_all"}[verdict]
         outcome = Outcome.INVALID if status == "invalid" else Outcome.FOUND

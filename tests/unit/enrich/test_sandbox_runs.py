@@ -123,16 +123,25 @@ async def test_provider_faults_are_errors_not_charges(tmp_path, clock, sandbox_u
     ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
     table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
     enrich.add_column(ws, table, EMAIL)
+    table.save()
     start = credits_svc.balance(ws).available
     summary = await enrich.run_column(ws, table, "Work Email",
                                       enrich.RowSelection("first", limit=20))
-    # Prospeo always fails, Hunter still answers: the waterfall moves on
-    assert summary.counts.get("found", 0) > 0
-    assert summary.counts.get("error", 0) > 0
-    assert start - credits_svc.balance(ws).available == summary.credits
+    # Prospeo fails for now: every cell is an error that costs nothing, and Hunter is not
+    # asked out of order (the waterfall's order is kept for the retry)
+    assert summary.counts == {"error": 20}
+    assert summary.credits == 0 and credits_svc.balance(ws).available == start
     info = enrich.run_info(ws, table, "Work Email")
-    assert "prospeo" not in info.per_provider
+    assert info.per_provider == {} or set(info.per_provider.values()) == {0}
     assert any("prospeo" in e for e in info.recent_errors)
+    ledger_matches_cells(ws, table, "Work Email")
+    ws.close()
+    # the outage is over: re-running the failed cells finds what a fault-free run finds
+    ws = Workspace.open(parse_settings(sandbox_raw_config(), "<test>", tmp_path / "ws"), clock)
+    table = tables.open_table(ws, "leads")
+    again = await enrich.run_column(ws, table, "Work Email", enrich.RowSelection("failed"))
+    assert again.counts.get("found", 0) > 0 and "error" not in again.counts
+    assert start - credits_svc.balance(ws).available == again.credits
     ledger_matches_cells(ws, table, "Work Email")
     ws.close()
 
