@@ -292,9 +292,13 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
     # 2. a step paid for a cell is not paid again unless a forced run re-ran it (invariant 7):
     # charges of another run than the one whose result is stored are double charges
     forced = "0"
-    if has_table(db, "runs") and {"id", "row_set"} <= table_columns(db, "runs"):
+    run_columns = table_columns(db, "runs") if has_table(db, "runs") else set()
+    if {"id", "row_set"} <= run_columns:
+        # a run says it re-runs stored cells (auto-update after an input changed, --force);
+        # runs from before that flag said so in their row set's words
+        said = "r.forced = 1 OR " if "forced" in run_columns else ""
         forced = ("x.run_id > n.run_id AND EXISTS (SELECT 1 FROM runs r WHERE r.id = x.run_id"
-                  " AND r.row_set LIKE '%(forced)')")
+                  f" AND ({said}r.row_set LIKE '%(forced)'))")
     rows = db.execute(
         f"WITH net AS ({net}) SELECT n.table_id, n.column_id, n.row_id, n.run_id, n.n, x.run_id"
         " FROM net n JOIN cells x ON n.table_id = x.table_id AND n.column_id = x.column_id"

@@ -260,10 +260,10 @@ class Runner:
                     return holder
             cur = self.ws.db.execute(
                 "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
-                " pid, rows, credits, sandbox, trigger) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " pid, rows, credits, sandbox, trigger, forced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (self.table.id, self.spec.id, iso(self.ws.clock.now()), "running",
                  self.selection.describe(), self.max_credits, os.getpid(), 0, 0,
-                 int(self.sandbox), self.trigger.value))
+                 int(self.sandbox), self.trigger.value, int(self.selection.force)))
             run_id = int(cur.lastrowid)
             LIVE_RUNS.add(run_id)  # live for this process before the claim commits
         return run_id

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS runs (
     credits INTEGER,
     sandbox INTEGER,
     trigger TEXT,
-    counts TEXT
+    counts TEXT,
+    forced INTEGER
 );
 CREATE TABLE IF NOT EXISTS cells (
     table_id INTEGER NOT NULL,
@@ -133,6 +134,9 @@ def _migrate(ws: Workspace) -> None:
             db.execute("ALTER TABLE runs ADD COLUMN trigger TEXT")
         if "counts" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
             db.execute("ALTER TABLE runs ADD COLUMN counts TEXT")  # cells per state, as JSON
+        # runs made before a run said whether it re-runs stored cells (verify reads it)
+        if "forced" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+            db.execute("ALTER TABLE runs ADD COLUMN forced INTEGER")
         # attempts made before they kept the provider's verdict (verifier status, message)
         if "detail" not in {r[1] for r in db.execute("PRAGMA table_info(attempts)")}:
             db.execute("ALTER TABLE attempts ADD COLUMN detail TEXT")

@@ -154,3 +154,26 @@ async def test_the_tui_path_run_auto_update_respects_the_cap(sbx_ws, leads) -> N
     free = await enrich.run_auto_update(sbx_ws, leads, "Domain", (6,))
     assert free.counts.get("found") == 1
     assert enrich.auto_update_state(sbx_ws, leads).spent_today == 3
+
+
+async def test_an_auto_update_re_run_after_an_input_change_is_no_double_charge(
+        sbx_ws, leads) -> None:
+    """An input changed, so auto-update pays for the row again: `credits verify` must see the
+    run as one that re-runs stored cells (it once read that only from the words '(forced)',
+    which auto-update runs no longer carry)."""
+    tables.set_table_auto_update(sbx_ws, leads, True)
+    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Site", action="ai_prompt",
+                                                params={"prompt": "About {{company_domain}}"}))
+    updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
+    try:
+        leads.set_cell(3, "company_domain", "first.example")
+        await asyncio.wait_for(idle(updater), 20)
+        leads.set_cell(3, "company_domain", "second.example")
+        await asyncio.wait_for(idle(updater), 20)
+    finally:
+        updater.detach()
+    assert not updater.errors
+    assert [s.column for s in updater.summaries] == ["Site", "Site"]
+    assert all(s.credits > 0 for s in updater.summaries)
+    report = credits_svc.verify_credits(sbx_ws)
+    assert report.ok, [p for c in report.checks for p in c.problems]
