@@ -32,7 +32,8 @@ def ledger_net(ws, table_id: int, column_id: int, row_id: int) -> int:
 async def ran(sbx_ws, leads):
     (spec,) = enrich.load_recipe(RECIPE)
     enrich.add_column(sbx_ws, leads, spec)
-    await enrich.run_column(sbx_ws, leads, "Work Email", enrich.RowSelection("first", limit=60))
+    await enrich.run_column(sbx_ws, leads, "Work Email",
+                            enrich.RowSelection("ids", ids=tuple(range(1, 61))))
     # a forced re-run of a few rows: their attempts span two runs
     await enrich.run_column(sbx_ws, leads, "Work Email",
                             enrich.RowSelection("first", limit=5, force=True),

@@ -40,7 +40,7 @@ async def test_service_runs_record_their_trigger(sbx_ws, leads):
     assert [r["trigger"] for r in runs] == ["manual", "cli"]
     info = enrich.run_info(sbx_ws, leads, "Verified")
     assert info.last_run_trigger == "cli"
-    assert info.last_run_rows == "first 5 rows"
+    assert info.last_run_rows == "first 5 rows to run"
 
 
 async def test_auto_update_runs_are_labelled_and_describe_their_rows(sbx_ws, leads):
@@ -100,7 +100,7 @@ def test_usage_by_run_shows_the_trigger_in_json_and_csv(invoke) -> None:
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)["rows"]
     assert rows and all(r["trigger"] == "cli" for r in rows)
-    assert all(r["rows"] == "first 10 rows" for r in rows)
+    assert all(r["rows"] == "first 10 rows to run" for r in rows)
     text = invoke("usage", "--by", "run", "--csv")
     table = list(csv.DictReader(io.StringIO(text.stdout)))
     assert table[0]["trigger"] == "cli"

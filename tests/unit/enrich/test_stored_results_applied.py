@@ -114,6 +114,7 @@ def test_another_processes_edit_and_column_show_up_without_auto_update(
     try:
         a = ts.import_table(ws_a, SAMPLE_LEADS, name="leads")
         a.wait_for_snapshot()
+        ts.set_table_auto_update(ws_a, a, True)  # off for a new table
         enrich.add_column(ws_a, a, ColumnSpec(name="Domain", action="normalize_domain",
                                               inputs={"value": "company_domain"}))
         updater = enrich.AutoUpdater(ws_a, a, delay_s=60).attach()
