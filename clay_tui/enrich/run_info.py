@@ -60,7 +60,8 @@ class RunInfo:
             return ""
         order = [s for s in store.STORED_STATES if s in self.last_run_counts]
         order += [s for s in self.last_run_counts if s not in order]
-        text = ", ".join(f"{self.last_run_counts[s]:,} {s}" for s in order) or "no cells"
+        said = {store.CANCELLED: "stopped"}  # one word for a stop: cells and Run Info agree
+        text = ", ".join(f"{self.last_run_counts[s]:,} {said.get(s, s)}" for s in order) or "no cells"
         return text + f" · {self.last_run_credits or 0:,} credits"
 
 

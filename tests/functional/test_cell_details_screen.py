@@ -67,7 +67,7 @@ async def test_enter_explains_an_enrichment_cell(sb_ws, sb_table, email_column) 
         grid.move_cursor(row=7)  # Hana, in Japan
         await settle(pilot)
         await press(pilot, "enter")
-        assert "Run condition not met: country <> 'JP'" in body(app)
+        assert "its condition is not met (country <> 'JP')" in body(app)
         await press(pilot, "escape")
         assert not isinstance(app.screen, CellDetailsScreen)
         # a plain column: Enter edits straight away

@@ -189,7 +189,8 @@ async def test_search_miss_with_markup(workspace, markup_csv) -> None:
 async def test_run_info_with_markup_in_a_provider_error(sb_ws, sb_table, email_column) -> None:
     error = "Upstream said [/] nope [bold]x \x1b]0;pwned\x07\x1b[2J"
     app = ClayApp(sb_ws, sb_table)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    tall = (SIZE[0], SIZE[1] + 20)  # Run Info's recent errors sit below its spend and run rows
+    async with app.run_test(size=tall, notifications=True) as pilot:
         await settle(pilot)
         with sb_ws.transaction() as db:  # what a provider answered, as the engine stores it
             db.execute(
