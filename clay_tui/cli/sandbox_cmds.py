@@ -31,7 +31,7 @@ def sandbox_cmd(ctx: click.Context, port: int | None, latency_ms: float | None) 
             from None
     click.echo(f"Sandbox listening on {url}  (key: sandbox-key; Ctrl-C to stop)")
     click.echo(f"  Hunter:  {url}/hunter/v2/email-finder, {url}/hunter/v2/email-verifier")
-    click.echo(f"  Prospeo: {url}/prospeo/email-finder, /mobile-finder, /enrich-person")
+    click.echo(f"  Prospeo: {url}/prospeo/enrich-person, /account-information")
     click.echo(f"  OpenAI:  {url}/openai/v1/chat/completions")
     try:
         server.wait()

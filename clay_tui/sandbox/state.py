@@ -23,8 +23,12 @@ class SandboxState:
             self._seen.add((kind, key))
             return True
 
-    def bump(self, key: str) -> int:
-        """Count one more use of ``key``; returns the new count."""
+    def bump(self, key: str, n: int = 1) -> int:
+        """Count ``n`` more uses of ``key``; returns the new count."""
         with self._lock:
-            self._counts[key] += 1
+            self._counts[key] += n
+            return self._counts[key]
+
+    def count(self, key: str) -> int:
+        with self._lock:
             return self._counts[key]
