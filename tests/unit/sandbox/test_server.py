@@ -113,7 +113,8 @@ def test_configured_fault_rates_and_latency(tmp_path) -> None:
         slow = time.monotonic() - start
         fast_start = time.monotonic()
         fine = http.post("/prospeo/enrich-person",
-                         json={"enrich_mobile": True, "data": {"linkedin_url": "linkedin.com/in/a-b"}},
+                         json={"enrich_mobile": True,
+                               "data": {"linkedin_url": "linkedin.com/in/a-b"}},
                          headers={"X-KEY": "sandbox-key", "X-Sandbox-Latency-Ms": "0"})
         fast = time.monotonic() - fast_start
     assert throttled.status_code == 429 and fine.status_code in (200, 400)
