@@ -150,6 +150,8 @@ class ProviderClient:
         # Capacity 1 at 1/rps: a smooth rate, so any window of a second holds at most ~rps calls.
         self._per_second = AsyncLimiter(1, 1.0 / rps) if rps > 0 else None
         self._per_minute = AsyncLimiter(rpm, 60.0) if rpm > 0 else None
+        # Endpoints with limits of their own (Hunter's verifier): their own pair of limiters.
+        self._groups: dict[str, tuple[AsyncLimiter | None, AsyncLimiter | None]] = {}
         self._resume_at = 0.0  # loop time before which nobody may call (provider throttled)
         self.stopped: ProviderResult | None = None  # set once the key is bad or quota is used up
         self.calls = 0  # HTTP requests actually sent (retries included)
@@ -214,10 +216,26 @@ class ProviderClient:
 
     # ------------------------------------------------------------ calling
 
+    def limit_group(self, name: str, per_second: float, per_minute: float) -> str:
+        """Give the endpoints called with ``limit=name`` limiters of their own, at the
+        documented rates but never above this provider's configured ones (0: no limit)."""
+        if name not in self._groups:
+            rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
+            rps = min(rps, per_second) if rps > 0 else 0.0
+            rpm = min(rpm, per_minute) if rpm > 0 else 0.0
+            self._groups[name] = (AsyncLimiter(1, 1.0 / rps) if rps > 0 else None,
+                                  AsyncLimiter(rpm, 60.0) if rpm > 0 else None)
+        return name
+
     def _retry_kind(self, response: httpx.Response) -> str | None:
         status = response.status_code
         if status >= 500:
             return "server"
+        if status == 429 and self.name == "hunter":
+            # Hunter's 429 is "usage limit reached" (stop); only a burst's too_many_requests
+            # is throttling. Its rate limit proper is the 403 below.
+            eid = error_id_of(parse_json(response))
+            return "throttle" if eid == "too_many_requests" else None
         if status == 429:
             return None if error_id_of(parse_json(response)) in QUOTA_IDS else "throttle"
         if status == 403 and self.name == "hunter":  # Hunter's "rate limit reached"
@@ -254,6 +272,7 @@ class ProviderClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
         paid_post: bool = False,
+        limit: str | None = None,
     ) -> httpx.Response | ProviderResult:
         """Send one logical call; a final httpx.Response for the adapter to map, or an ERROR.
 
@@ -280,10 +299,12 @@ class ProviderClient:
                 if await self._wait_resume() > 0:
                     return self.error(action, "rate_limit_wait_exceeded",
                                       f"{name} asked us to wait longer than {self.max_wait_s:g} s.")
-                if self._per_minute is not None:
-                    await self._per_minute.acquire()
-                if self._per_second is not None:
-                    await self._per_second.acquire()
+                per_second, per_minute = (self._groups[limit] if limit in self._groups
+                                          else (self._per_second, self._per_minute))
+                if per_minute is not None:
+                    await per_minute.acquire()
+                if per_second is not None:
+                    await per_second.acquire()
                 if self.stopped is not None:  # another caller found a bad key meanwhile
                     return self.error(action, self.stopped.error_id or "stopped",
                                       self.stopped.message, stop_provider=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 
 
 class SandboxState:
@@ -13,6 +14,7 @@ class SandboxState:
         self._lock = threading.Lock()
         self._seen: set[tuple[str, str]] = set()
         self._counts: Counter[str] = Counter()
+        self._windows: dict[str, deque[float]] = {}
         self.requests = 0
 
     def first_time(self, kind: str, key: str) -> bool:
@@ -32,3 +34,18 @@ class SandboxState:
     def count(self, key: str) -> int:
         with self._lock:
             return self._counts[key]
+
+    def admit(self, key: str, limits: tuple[tuple[int, float], ...]) -> bool:
+        """Sliding-window rate limits: True (and counted) if one more request under ``key``
+        stays within every (requests, seconds) window, False (not counted) otherwise."""
+        now = time.monotonic()
+        longest = max(seconds for _, seconds in limits)
+        with self._lock:
+            seen = self._windows.setdefault(key, deque())
+            while seen and now - seen[0] >= longest:
+                seen.popleft()
+            for count, seconds in limits:
+                if sum(1 for t in seen if now - t < seconds) >= count:
+                    return False
+            seen.append(now)
+            return True

@@ -24,10 +24,9 @@ from clay_tui.workspace import Workspace
 
 # The one cheap call per provider that proves a key works (see check_key).
 CHECK_CALLS = {
-    "hunter": "an Email Finder lookup for a made-up person at example.com, which Hunter "
-              "charges only when an email is found",
-    "prospeo": "an Email Finder lookup for a made-up person at example.com, which Prospeo "
-               "charges only when an email is found",
+    "hunter": "GET /v2/account (plan and usage), which Hunter does not charge",
+    "prospeo": "POST /account-information (plan and credits left), which Prospeo does not "
+               "charge",
     "openai": "a one-token gpt-4o-mini chat completion",
 }
 CHECK_MODEL = "gpt-4o-mini"
@@ -219,11 +218,9 @@ async def _check_call(ws: Workspace, ps: ProviderSettings) -> ProviderResult:
     async with Providers(settings, max_wait_s=5.0) as providers:
         client = providers.client(ps.name)
         if ps.name == "hunter":
-            return await hunter.find_email(client, first_name="Keycheck", last_name="Clay-Tui",
-                                           domain="example.com")
+            return await hunter.account(client)  # free: no paid lookup to check a key
         if ps.name == "prospeo":
-            return await prospeo.find_email(client, first_name="Keycheck",
-                                            last_name="Clay-Tui", company="example.com")
+            return await prospeo.account(client)
         return await openai_compat.complete(client, prompt="Say OK.", model=CHECK_MODEL,
                                             max_tokens=1)
 
