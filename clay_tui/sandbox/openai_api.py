@@ -1,18 +1,35 @@
-"""Sandbox OpenAI-compatible /v1/chat/completions with a deterministic short answer."""
+"""Sandbox OpenAI-compatible API: /v1/chat/completions and /v1/models, OpenAI's shapes.
+
+As OpenAI answers: errors are ``{"error": {"message", "type", "param", "code"}}``; an
+unknown model is 404 ``model_not_found``; reasoning models (o-series, gpt-5 family) refuse
+``max_tokens`` (400 ``unsupported_parameter``: use ``max_completion_tokens``) and any
+``temperature`` but the default 1 (400 ``unsupported_value``). Answers are deterministic.
+"""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from clay_tui.sandbox import data
 from clay_tui.sandbox.http import Request, Response, json_response
 from clay_tui.sandbox.state import SandboxState
 
 KEYS = {"sandbox-key"}
+CREATED = 1795132800
+MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-3.5-turbo",
+          "o1", "o1-mini", "o3", "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-5-nano")
+_REASONING = re.compile(r"^(o\d+(-|$)|gpt-5)")
+
+
+def is_reasoning(model: str) -> bool:
+    return bool(_REASONING.match(model.lower()))
 
 
 def error(status: int, message: str, type_: str, code: str | None,
-          headers: dict[str, str] | None = None) -> Response:
-    return json_response(status, {"error": {"message": message, "type": type_, "code": code,
-                                            "param": None}}, headers)
+          headers: dict[str, str] | None = None, param: str | None = None) -> Response:
+    return json_response(status, {"error": {"message": message, "type": type_, "param": param,
+                                            "code": code}}, headers)
 
 
 def authorized(req: Request) -> bool:
@@ -22,6 +39,10 @@ def authorized(req: Request) -> bool:
 
 def unauthorized() -> Response:
     return error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+
+
+def not_found(req: Request) -> Response:
+    return error(404, f"Invalid URL ({req.method} {req.path})", "invalid_request_error", None)
 
 
 FAULTS = {
@@ -36,6 +57,21 @@ FAULTS = {
 }
 
 
+def _refuse_parameters(model: str, body: dict[str, Any]) -> Response | None:
+    if not is_reasoning(model):
+        return None
+    if "max_tokens" in body:
+        return error(400, "Unsupported parameter: 'max_tokens' is not supported with this "
+                          "model. Use 'max_completion_tokens' instead.",
+                     "invalid_request_error", "unsupported_parameter", param="max_tokens")
+    temperature = body.get("temperature")
+    if temperature is not None and temperature != 1:
+        return error(400, f"Unsupported value: 'temperature' does not support {temperature} "
+                          f"with this model. Only the default (1) value is supported.",
+                     "invalid_request_error", "unsupported_value", param="temperature")
+    return None
+
+
 def chat_completions(req: Request, state: SandboxState) -> Response:
     body = req.json()
     if not isinstance(body, dict):
@@ -44,23 +80,31 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
     model = body.get("model")
     messages = body.get("messages")
     if not model or not isinstance(messages, list) or not messages:
-        return error(400, "model and messages are required.", "invalid_request_error", None)
+        return error(400, "model and messages are required.", "invalid_request_error", None,
+                     param="model" if not model else "messages")
+    model = str(model)
+    if model not in MODELS:
+        return error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                     "invalid_request_error", "model_not_found")
+    refused = _refuse_parameters(model, body)
+    if refused is not None:
+        return refused
     prompt = "\n".join(str(m.get("content") or "") for m in messages
                        if isinstance(m, dict) and m.get("role") == "user")
     system = "\n".join(str(m.get("content") or "") for m in messages
-                       if isinstance(m, dict) and m.get("role") == "system")
-    answer = data.chat_answer(prompt, str(model))
+                       if isinstance(m, dict) and m.get("role") in ("system", "developer"))
+    answer = data.chat_answer(prompt, model)
     words = answer.split()
-    max_tokens = body.get("max_tokens")
+    limit = body.get("max_completion_tokens", body.get("max_tokens"))
     finish = "stop"
-    if isinstance(max_tokens, int) and 0 < max_tokens < len(words):
-        words, finish = words[:max_tokens], "length"
+    if isinstance(limit, int) and 0 < limit < len(words):
+        words, finish = words[:limit], "length"
     content = " ".join(words)
     prompt_tokens = len((system + " " + prompt).split()) + 4 * len(messages)
     return json_response(200, {
         "id": f"chatcmpl-sandbox{data.h('id', model, prompt) % 16**10:010x}",
         "object": "chat.completion",
-        "created": 1795132800,
+        "created": CREATED,
         "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                      "finish_reason": finish}],
@@ -69,4 +113,12 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
     })
 
 
-ROUTES = {("POST", "/v1/chat/completions"): chat_completions}
+def models(req: Request, state: SandboxState) -> Response:
+    """GET /v1/models (free): the models this key may use."""
+    return json_response(200, {"object": "list", "data": [
+        {"id": m, "object": "model", "created": CREATED, "owned_by": "system"}
+        for m in MODELS]})
+
+
+ROUTES = {("POST", "/v1/chat/completions"): chat_completions,
+          ("GET", "/v1/models"): models}

@@ -137,6 +137,8 @@ class Router:
         routes = ROUTES.get(provider)
         sub = "/" + rest
         if routes is None or not any(path == sub for _, path in routes):
+            if provider == "openai":
+                return openai_api.not_found(req)
             return json_response(404, {"error": True, "message": "NOT_FOUND",
                                        "details": f"No sandbox route {req.path}"})
         handler = routes.get((req.method, sub))

@@ -27,7 +27,7 @@ CHECK_CALLS = {
     "hunter": "GET /v2/account (plan and usage), which Hunter does not charge",
     "prospeo": "POST /account-information (plan and credits left), which Prospeo does not "
                "charge",
-    "openai": "a one-token gpt-4o-mini chat completion",
+    "openai": "GET /v1/models (the models the key may use), which OpenAI does not charge",
 }
 CHECK_MODEL = "gpt-4o-mini"
 
@@ -221,8 +221,7 @@ async def _check_call(ws: Workspace, ps: ProviderSettings) -> ProviderResult:
             return await hunter.account(client)  # free: no paid lookup to check a key
         if ps.name == "prospeo":
             return await prospeo.account(client)
-        return await openai_compat.complete(client, prompt="Say OK.", model=CHECK_MODEL,
-                                            max_tokens=1)
+        return await openai_compat.list_models(client)
 
 
 def _scrub(text: str, ps: ProviderSettings) -> str:

@@ -165,7 +165,8 @@ def test_cli_overview(tmp_path: Path, monkeypatch) -> None:
 
 @pytest.mark.parametrize(("provider", "free_path", "paid_path"), [
     ("hunter", "GET /hunter/v2/account", "GET /hunter/v2/email-finder"),
-    ("prospeo", "POST /prospeo/account-information", "POST /prospeo/enrich-person")])
+    ("prospeo", "POST /prospeo/account-information", "POST /prospeo/enrich-person"),
+    ("openai", "GET /openai/v1/models", "POST /openai/v1/chat/completions")])
 async def test_check_key_uses_the_free_account_call(live_ws, sandbox_server, provider,
                                                     free_path, paid_path) -> None:
     """A key check asks the provider's free account endpoint, never a paid lookup."""

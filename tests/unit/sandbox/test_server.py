@@ -162,7 +162,8 @@ def test_cli_serves_until_interrupted(tmp_path) -> None:
         url = line.split()[3]
         answer = httpx.post(url + "/openai/v1/chat/completions", timeout=5,
                             headers={"Authorization": "Bearer sandbox-key"},
-                            json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+                            json={"model": "gpt-4o-mini",
+                                  "messages": [{"role": "user", "content": "hi"}]})
         assert answer.status_code == 200 and answer.json()["object"] == "chat.completion"
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=5) == 0

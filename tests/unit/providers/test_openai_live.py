@@ -1,0 +1,137 @@
+"""OpenAI-compatible API as OpenAI serves it: reasoning models' parameters, OpenAI's error
+body, 404 model_not_found stopping the provider, GET /v1/models, base URLs with /v1.
+
+Error bodies as OpenAI sends them, e.g. (quoted in https://github.com/microsoft/clarity-agent/issues/59
+and https://github.com/devnullvoid/dms-ai-assistant/issues/12):
+{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model.
+Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
+"code": "unsupported_parameter"}}
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from clay_tui.config import ProviderSettings
+from clay_tui.providers import Outcome, openai_compat
+from clay_tui.providers.client import ProviderClient
+
+AUTH = {"Authorization": "Bearer sandbox-key"}
+ERROR_KEYS = {"message", "type", "param", "code"}
+
+
+def _chat(url: str, **body) -> httpx.Response:
+    payload = {"messages": [{"role": "user", "content": "Say hi"}], **body}
+    return httpx.post(f"{url}/openai/v1/chat/completions", json=payload, headers=AUTH, timeout=5)
+
+
+@pytest.mark.parametrize("model", ["o3-mini", "o4-mini", "gpt-5", "gpt-5-mini"])
+def test_sandbox_reasoning_models_refuse_max_tokens(sandbox_url, model) -> None:
+    answer = _chat(sandbox_url, model=model, max_tokens=10)
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert set(error) == ERROR_KEYS
+    assert error["code"] == "unsupported_parameter" and error["param"] == "max_tokens"
+    assert error["type"] == "invalid_request_error" and "max_completion_tokens" in error["message"]
+
+
+def test_sandbox_reasoning_models_refuse_a_non_default_temperature(sandbox_url) -> None:
+    refused = _chat(sandbox_url, model="o3-mini", max_completion_tokens=10, temperature=0)
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert set(error) == ERROR_KEYS and error["param"] == "temperature"
+    assert error["code"] in ("unsupported_value", "unsupported_parameter")
+    fine = _chat(sandbox_url, model="o3-mini", max_completion_tokens=10, temperature=1)
+    assert fine.status_code == 200
+
+
+def test_sandbox_other_models_take_both(sandbox_url) -> None:
+    assert _chat(sandbox_url, model="gpt-4o-mini", max_tokens=5, temperature=0).status_code == 200
+    assert _chat(sandbox_url, model="gpt-4o-mini", max_completion_tokens=5).status_code == 200
+
+
+def test_sandbox_unknown_model_is_404_model_not_found(sandbox_url) -> None:
+    answer = _chat(sandbox_url, model="gpt-9-turbo")
+    assert answer.status_code == 404
+    error = answer.json()["error"]
+    assert set(error) == ERROR_KEYS and error["code"] == "model_not_found"
+    assert "gpt-9-turbo" in error["message"]
+
+
+def test_sandbox_errors_have_openais_shape(sandbox_url) -> None:
+    bad = httpx.post(f"{sandbox_url}/openai/v1/chat/completions", content=b"not json",
+                     headers=AUTH, timeout=5)
+    unauthorized = httpx.get(f"{sandbox_url}/openai/v1/models",
+                             headers={"Authorization": "Bearer nope"}, timeout=5)
+    for answer in (bad, unauthorized):
+        assert set(answer.json()["error"]) == ERROR_KEYS
+
+
+def test_sandbox_lists_models(sandbox_url) -> None:
+    answer = httpx.get(f"{sandbox_url}/openai/v1/models", headers=AUTH, timeout=5)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["object"] == "list"
+    ids = {m["id"] for m in body["data"]}
+    assert {"gpt-4o-mini", "o3-mini", "gpt-5"} <= ids
+    assert all(m["object"] == "model" and "owned_by" in m for m in body["data"])
+
+
+async def test_adapter_sends_reasoning_parameters(make_providers) -> None:
+    client = make_providers().client("openai")
+    for model in ("o3-mini", "gpt-5-mini"):
+        result = await openai_compat.complete(client, prompt="Say hi", model=model, max_tokens=50)
+        assert result.outcome is Outcome.FOUND, result.message
+
+
+async def test_adapter_request_bodies() -> None:
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, json={"choices": [{"index": 0, "message": {
+            "role": "assistant", "content": "hi"}, "finish_reason": "stop"}], "usage": {}})
+
+    settings = ProviderSettings(name="openai", mode="live", base_url="https://api.openai.com",
+                                api_key_env="")
+    client = ProviderClient(settings, "https://api.openai.com", api_key="k",
+                            transport=httpx.MockTransport(handler))
+    await openai_compat.complete(client, prompt="x", model="o4-mini", max_tokens=50)
+    await openai_compat.complete(client, prompt="x", model="gpt-4o-mini", max_tokens=50)
+    reasoning, classic = seen
+    assert reasoning["max_completion_tokens"] == 50
+    assert "max_tokens" not in reasoning and "temperature" not in reasoning
+    assert classic["max_tokens"] == 50 and classic["temperature"] == 0
+    await client.aclose()
+
+
+async def test_unknown_model_stops_the_provider_naming_the_model(make_providers) -> None:
+    client = make_providers().client("openai")
+    result = await openai_compat.complete(client, prompt="Say hi", model="gpt-9-turbo")
+    assert result.outcome is Outcome.ERROR and result.stop_provider
+    assert result.error_id == "model_not_found" and "gpt-9-turbo" in result.message
+    assert result.message.count(".") <= 2 and "\n" not in result.message
+    again = await openai_compat.complete(client, prompt="Say hi", model="gpt-9-turbo")
+    assert again.stop_provider and client.calls == 1
+
+
+@pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
+async def test_base_url_with_or_without_v1(sandbox_url, suffix) -> None:
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    settings = ProviderSettings(name="openai", mode="live", base_url="x", api_key_env="")
+    client = ProviderClient(settings, f"{sandbox_url}/openai{suffix}", api_key="sandbox-key")
+    client._http.event_hooks["request"].append(hook)
+    result = await openai_compat.complete(client, prompt="Say hi", model="gpt-4o-mini")
+    models = await openai_compat.list_models(client)
+    assert result.outcome is Outcome.FOUND, result.message
+    assert seen[0] == "/openai/v1/chat/completions" and "/v1/v1" not in "".join(seen)
+    assert models.outcome is Outcome.FOUND and "gpt-4o-mini" in models.data["models"]
+    assert not models.billable
+    await client.aclose()
