@@ -30,6 +30,9 @@ AUTH_HEADERS = {
 DISPLAY_NAMES = {"hunter": "Hunter", "prospeo": "Prospeo", "openai": "OpenAI"}
 # Error ids meaning "the account has no quota left": stop, do not retry.
 QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS"}
+# This many answers in a row that are not the API (HTML, not JSON, a 404 page) stop the
+# provider for the run: a moved endpoint or a wrong base_url, not a per-row problem.
+OFF_API_LIMIT = 3
 
 
 def display_name(provider: str) -> str:
@@ -155,6 +158,7 @@ class ProviderClient:
         self._resume_at = 0.0  # loop time before which nobody may call (provider throttled)
         self.stopped: ProviderResult | None = None  # set once the key is bad or quota is used up
         self.calls = 0  # HTTP requests actually sent (retries included)
+        self._off_api = 0  # answers in a row that were not the API (see OFF_API_LIMIT)
         self.throttled = 0  # throttling answers seen
 
     # ------------------------------------------------------------ results
@@ -337,7 +341,7 @@ class ProviderClient:
             if response is not None:
                 kind = self._retry_kind(response)
                 if kind is None:
-                    return response
+                    return self._check_api(action, response)
                 if kind == "throttle":
                     # Every throttle pauses the whole provider, even on our last try.
                     self.throttled += 1
@@ -370,6 +374,26 @@ class ProviderClient:
                 delay = self._backoff(attempt)
             attempt += 1
             await asyncio.sleep(delay)
+
+    def _check_api(self, action: str, response: httpx.Response) -> httpx.Response | ProviderResult:
+        """Count answers that are not the API; the OFF_API_LIMIT-th in a row stops the provider."""
+        body = parse_json(response)
+        off = body is None or (response.status_code == 404
+                               and error_id_of(body) != "model_not_found")
+        if not off:
+            self._off_api = 0
+            return response
+        self._off_api += 1
+        if self._off_api < OFF_API_LIMIT:
+            return response
+        name = display_name(self.name)
+        html = "html" in response.headers.get("content-type", "").lower()
+        what = ("an HTML page" if html else "something that is not JSON" if body is None
+                else "a JSON 'not found'") + f" (HTTP {response.status_code})"
+        return self.error(action, "not_the_api",
+                          f"{name} answered {self._off_api} calls in a row with {what} "
+                          f"instead of its API: check its base_url ({self.base_url}); no more "
+                          f"{name} calls this run.", stop_provider=True)
 
     async def aclose(self) -> None:
         await self._http.aclose()
