@@ -8,6 +8,7 @@ unknown model is 404 ``model_not_found``; reasoning models (o-series, gpt-5 fami
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -93,24 +94,64 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
                        if isinstance(m, dict) and m.get("role") == "user")
     system = "\n".join(str(m.get("content") or "") for m in messages
                        if isinstance(m, dict) and m.get("role") in ("system", "developer"))
-    answer = data.chat_answer(prompt, model)
-    words = answer.split()
+    n = body.get("n", 1)
+    if not isinstance(n, int) or not 1 <= n <= 8:
+        return error(400, "n must be an integer from 1 to 8.", "invalid_request_error",
+                     "invalid_value", param="n")
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
-    finish = "stop"
-    if isinstance(limit, int) and 0 < limit < len(words):
-        words, finish = words[:limit], "length"
-    content = " ".join(words)
+    choices, completion_tokens = [], 0
+    for i in range(n):
+        words = data.chat_answer(prompt, model if i == 0 else f"{model}#{i}").split()
+        finish = "stop"
+        if isinstance(limit, int) and 0 < limit < len(words):
+            words, finish = words[:limit], "length"
+        completion_tokens += len(words)
+        choices.append({"index": i, "message": {"role": "assistant",
+                                                 "content": " ".join(words)},
+                        "finish_reason": finish})
     prompt_tokens = len((system + " " + prompt).split()) + 4 * len(messages)
+    completion_id = f"chatcmpl-sandbox{data.h('id', model, prompt) % 16**10:010x}"
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+             "total_tokens": prompt_tokens + completion_tokens}
+    if body.get("stream") is True:
+        options = body.get("stream_options")
+        with_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+        return _stream(completion_id, model, choices, usage if with_usage else None)
     return json_response(200, {
-        "id": f"chatcmpl-sandbox{data.h('id', model, prompt) % 16**10:010x}",
+        "id": completion_id,
         "object": "chat.completion",
         "created": CREATED,
         "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                     "finish_reason": finish}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(words),
-                  "total_tokens": prompt_tokens + len(words)},
+        "choices": choices,
+        "usage": usage,
     })
+
+
+def _stream(completion_id: str, model: str, choices: list[dict[str, Any]],
+            usage: dict[str, int] | None) -> Response:
+    """Server-sent events as OpenAI streams them: a role delta, a content delta per word, a
+    finish chunk per choice, the usage chunk if asked for, then ``data: [DONE]``."""
+    head = {"id": completion_id, "object": "chat.completion.chunk", "created": CREATED,
+            "model": model}
+    events: list[dict[str, Any]] = []
+    for c in choices:
+        i = c["index"]
+        events.append({**head, "choices": [{"index": i, "delta": {"role": "assistant",
+                                                                  "content": ""},
+                                            "finish_reason": None}]})
+        words = c["message"]["content"].split(" ") if c["message"]["content"] else []
+        for k, word in enumerate(words):
+            piece = word if k == 0 else " " + word
+            events.append({**head, "choices": [{"index": i, "delta": {"content": piece},
+                                                "finish_reason": None}]})
+        events.append({**head, "choices": [{"index": i, "delta": {},
+                                            "finish_reason": c["finish_reason"]}]})
+    if usage is not None:
+        events.append({**head, "choices": [], "usage": usage})
+    body = "".join(f"data: {json.dumps(e, separators=(',', ':'))}\n\n" for e in events)
+    body += "data: [DONE]\n\n"
+    return Response(200, body.encode("utf-8"), {"Content-Type": "text/event-stream",
+                                                "Cache-Control": "no-cache"})
 
 
 def models(req: Request, state: SandboxState) -> Response:

@@ -135,3 +135,56 @@ async def test_base_url_with_or_without_v1(sandbox_url, suffix) -> None:
     assert models.outcome is Outcome.FOUND and "gpt-4o-mini" in models.data["models"]
     assert not models.billable
     await client.aclose()
+
+
+def test_sandbox_streams_server_sent_events(sandbox_url) -> None:
+    answer = _chat(sandbox_url, model="gpt-4o-mini", stream=True,
+                   stream_options={"include_usage": True})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    events = [line[6:] for line in answer.text.split("\n") if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    whole = _chat(sandbox_url, model="gpt-4o-mini").json()["choices"][0]["message"]["content"]
+    assert text == whole
+    finishes = [c["choices"][0]["finish_reason"] for c in chunks if c["choices"]]
+    assert finishes[-1] == "stop" and chunks[-1]["usage"]["total_tokens"] > 0
+
+
+def test_sandbox_answers_n_choices(sandbox_url) -> None:
+    body = _chat(sandbox_url, model="gpt-4o-mini", n=3).json()
+    assert [c["index"] for c in body["choices"]] == [0, 1, 2]
+
+
+def test_the_official_openai_client_against_the_sandbox(sandbox_url) -> None:
+    """The openai package pointed at the sandbox: completion, streaming, model list, errors."""
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(api_key="sandbox-key", base_url=f"{sandbox_url}/openai/v1",
+                           max_retries=0)
+    done = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hi"}], max_tokens=20)
+    assert done.choices[0].message.content and done.usage.total_tokens > 0
+    streamed = "".join(chunk.choices[0].delta.content or "" for chunk in
+                       client.chat.completions.create(
+                           model="gpt-4o-mini", stream=True,
+                           messages=[{"role": "user", "content": "Say hi"}])
+                       if chunk.choices)
+    assert streamed == done.choices[0].message.content or streamed.startswith(
+        done.choices[0].message.content)
+    assert "o3-mini" in {m.id for m in client.models.list()}
+    with pytest.raises(openai.NotFoundError) as missing:
+        client.chat.completions.create(model="gpt-9-turbo",
+                                       messages=[{"role": "user", "content": "hi"}])
+    assert missing.value.code == "model_not_found"
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model="o3-mini", max_tokens=5,
+                                       messages=[{"role": "user", "content": "hi"}])
+    assert refused.value.code == "unsupported_parameter" and refused.value.param == "max_tokens"
+    ok = client.chat.completions.create(model="o3-mini", max_completion_tokens=5,
+                                        messages=[{"role": "user", "content": "hi"}])
+    assert ok.choices[0].finish_reason in ("stop", "length")
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(api_key="nope", base_url=f"{sandbox_url}/openai/v1",
+                      max_retries=0).models.list()
