@@ -61,8 +61,10 @@ async def complete(
     max_tokens: int = 256,
     temperature: float = 0.0,
     system: str | None = None,
+    response_format: dict[str, Any] | None = None,
 ) -> ProviderResult:
-    """POST /v1/chat/completions. data: text, usage, model, finish_reason."""
+    """POST /v1/chat/completions. data: text, usage, model, finish_reason. ``response_format``
+    (json_object / json_schema) is passed through: the text is then the model's JSON."""
     if not prompt or not str(prompt).strip():
         return client.error(CHAT, "missing_input", "The prompt is empty.")
     messages: list[dict[str, str]] = []
@@ -74,6 +76,8 @@ async def complete(
         payload["max_completion_tokens"] = max_tokens  # no temperature: only the default
     else:
         payload.update(max_tokens=max_tokens, temperature=temperature)
+    if response_format is not None:
+        payload["response_format"] = response_format
     response = await client.request("POST", _path(client, "chat/completions"), action=CHAT,
                                     json=payload, paid_post=True)
     if isinstance(response, ProviderResult):

@@ -100,8 +100,18 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
                      "invalid_value", param="n")
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
     choices, completion_tokens = [], 0
+    fmt = body.get("response_format")
     for i in range(n):
-        words = data.chat_answer(prompt, model if i == 0 else f"{model}#{i}").split()
+        salt = model if i == 0 else f"{model}#{i}"
+        structured = _structured(fmt, prompt, salt)
+        if isinstance(structured, Response):
+            return structured
+        if structured is not None:  # JSON output: never cut by the token limit here
+            completion_tokens += len(structured.split())
+            choices.append({"index": i, "message": {"role": "assistant", "content": structured},
+                            "finish_reason": "stop"})
+            continue
+        words = data.chat_answer(prompt, salt).split()
         finish = "stop"
         if isinstance(limit, int) and 0 < limit < len(words):
             words, finish = words[:limit], "length"
@@ -125,6 +135,49 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
         "choices": choices,
         "usage": usage,
     })
+
+
+def _structured(fmt: Any, prompt: str, salt: str) -> str | Response | None:
+    """The content for ``response_format`` json_object / json_schema (None: plain text)."""
+    if fmt is None or fmt == {"type": "text"}:
+        return None
+    kind = fmt.get("type") if isinstance(fmt, dict) else None
+    if kind == "json_object":
+        return json.dumps({"answer": data.chat_answer(prompt, salt)})
+    if kind == "json_schema":
+        spec = fmt.get("json_schema")
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        if isinstance(schema, dict):
+            return json.dumps(_fill(schema, prompt, salt, "$"))
+    return error(400, "Invalid response_format: expected type text, json_object or "
+                      "json_schema with a schema.", "invalid_request_error",
+                 "invalid_value", param="response_format")
+
+
+def _fill(schema: dict[str, Any], prompt: str, salt: str, where: str) -> Any:
+    """A deterministic value that satisfies ``schema`` (the subset structured outputs allow)."""
+    x = data.h("schema", salt, prompt, where)
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][x % len(schema["enum"])]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        return {k: _fill(v if isinstance(v, dict) else {}, prompt, salt, f"{where}.{k}")
+                for k, v in props.items()}
+    if kind == "array":
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        return [_fill(items, prompt, salt, f"{where}[{i}]") for i in range(1 + x % 3)]
+    if kind == "boolean":
+        return x % 2 == 0
+    if kind == "integer":
+        return int(schema.get("minimum", 0)) + x % 500
+    if kind == "number":
+        return round(float(schema.get("minimum", 0)) + (x % 1000) / 10, 1)
+    if kind == "null":
+        return None
+    return data.chat_answer(f"{prompt} {where}", salt)
 
 
 def _stream(completion_id: str, model: str, choices: list[dict[str, Any]],

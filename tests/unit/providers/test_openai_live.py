@@ -188,3 +188,36 @@ def test_the_official_openai_client_against_the_sandbox(sandbox_url) -> None:
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(api_key="nope", base_url=f"{sandbox_url}/openai/v1",
                       max_retries=0).models.list()
+
+
+SCHEMA = {"type": "json_schema", "json_schema": {"name": "qualify", "strict": True, "schema": {
+    "type": "object", "additionalProperties": False,
+    "required": ["qualified", "reason", "segment", "employees", "score", "tags"],
+    "properties": {"qualified": {"type": "boolean"}, "reason": {"type": "string"},
+                   "segment": {"type": "string", "enum": ["SMB", "Mid-market", "Enterprise"]},
+                   "employees": {"type": "integer"}, "score": {"type": "number"},
+                   "tags": {"type": "array", "items": {"type": "string"}}}}}}
+
+
+def test_sandbox_structured_output_follows_the_schema(sandbox_url) -> None:
+    one = _chat(sandbox_url, model="gpt-4o-mini", response_format=SCHEMA).json()
+    two = _chat(sandbox_url, model="gpt-4o-mini", response_format=SCHEMA).json()
+    content = one["choices"][0]["message"]["content"]
+    value = json.loads(content)
+    assert content == two["choices"][0]["message"]["content"]  # deterministic
+    assert set(value) == set(SCHEMA["json_schema"]["schema"]["required"])
+    assert isinstance(value["qualified"], bool) and isinstance(value["reason"], str)
+    assert value["segment"] in {"SMB", "Mid-market", "Enterprise"}
+    assert isinstance(value["employees"], int) and isinstance(value["score"], (int, float))
+    assert isinstance(value["tags"], list) and all(isinstance(t, str) for t in value["tags"])
+    as_object = _chat(sandbox_url, model="gpt-4o-mini",
+                      response_format={"type": "json_object"}).json()
+    assert isinstance(json.loads(as_object["choices"][0]["message"]["content"]), dict)
+
+
+async def test_adapter_passes_response_format(make_providers) -> None:
+    client = make_providers().client("openai")
+    result = await openai_compat.complete(client, prompt="Qualify Acme", model="gpt-4o-mini",
+                                          response_format=SCHEMA)
+    assert result.outcome is Outcome.FOUND
+    assert isinstance(json.loads(result.data["text"])["qualified"], bool)
