@@ -24,6 +24,7 @@ EMAIL = "email_finder"
 MOBILE = "mobile_finder"
 ENRICH = "enrich_person"
 ACCOUNT = "account"
+BULK_MAX = 50  # records per bulk-enrich-person request
 NO_DATA_IDS = {"NO_RESULT", "NO_MATCH"}
 
 
@@ -75,17 +76,9 @@ def _company_point(company: str) -> dict[str, str]:
     return {"company_name": company}
 
 
-async def find_email(
-    client: ProviderClient,
-    *,
-    first_name: str | None = None,
-    last_name: str | None = None,
-    full_name: str | None = None,
-    company: str | None = None,
-    only_verified_email: bool = False,
-) -> ProviderResult:
-    """POST /enrich-person for the email. data: email, email_status ("VERIFIED" or
-    "UNVERIFIED"), free (Prospeo's free_enrichment: their bill, not ours), domain."""
+def _email_points(client: ProviderClient, first_name: Any, last_name: Any, full_name: Any,
+                  company: Any) -> dict[str, Any] | ProviderResult:
+    """The enrich-person datapoints for an email lookup, or a missing_input error."""
     first, last, full, company = (_clean(first_name), _clean(last_name), _clean(full_name),
                                   _clean(company))
     if not company:
@@ -98,26 +91,100 @@ async def find_email(
         return client.error(EMAIL, "missing_input",
                             "Prospeo needs a first and last name, or a full name.")
     points.update(_company_point(company))
+    return points
+
+
+def _email_result(client: ProviderClient, match: dict[str, Any], raw: dict[str, Any]
+                  ) -> ProviderResult:
+    """An email lookup's result from one match (``person``, ``company``, ``free_enrichment``)."""
+    person = match.get("person")
+    if not isinstance(person, dict):
+        return client.error(EMAIL, "unexpected_answer",
+                            "Prospeo answered without a person.", raw=raw)
+    email = person.get("email") if isinstance(person.get("email"), dict) else {}
+    address = _clean(email.get("email"))
+    if not address or email.get("revealed") is False:
+        return client.result(Outcome.NO_DATA, EMAIL, error_id="no_email",
+                             message="Prospeo matched the person but has no email.", raw=raw)
+    company_obj = match.get("company") if isinstance(match.get("company"), dict) else {}
+    out = {"email": address, "email_status": str(email.get("status") or "UNVERIFIED").upper(),
+           "free": bool(match.get("free_enrichment")),
+           "domain": (address.rsplit("@", 1)[-1].lower() if "@" in address
+                      else company_obj.get("domain"))}
+    return client.result(Outcome.FOUND, EMAIL, out, billable=True, raw=raw)
+
+
+async def find_email(
+    client: ProviderClient,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    full_name: str | None = None,
+    company: str | None = None,
+    only_verified_email: bool = False,
+) -> ProviderResult:
+    """POST /enrich-person for the email. data: email, email_status ("VERIFIED" or
+    "UNVERIFIED"), free (Prospeo's free_enrichment: their bill, not ours), domain."""
+    points = _email_points(client, first_name, last_name, full_name, company)
+    if isinstance(points, ProviderResult):
+        return points
     payload = {"only_verified_email": only_verified_email, "data": points}
     body, failed = await _post(client, EMAIL, "/enrich-person", payload)
     if failed is not None:
         return failed
     assert body is not None
-    person = body.get("person")
-    if not isinstance(person, dict):
-        return client.error(EMAIL, "unexpected_answer",
-                            "Prospeo answered without a person.", raw=body)
-    email = person.get("email") if isinstance(person.get("email"), dict) else {}
-    address = _clean(email.get("email"))
-    if not address or email.get("revealed") is False:
-        return client.result(Outcome.NO_DATA, EMAIL, error_id="no_email",
-                             message="Prospeo matched the person but has no email.", raw=body)
-    company_obj = body.get("company") if isinstance(body.get("company"), dict) else {}
-    out = {"email": address, "email_status": str(email.get("status") or "UNVERIFIED").upper(),
-           "free": bool(body.get("free_enrichment")),
-           "domain": (address.rsplit("@", 1)[-1].lower() if "@" in address
-                      else company_obj.get("domain"))}
-    return client.result(Outcome.FOUND, EMAIL, out, billable=True, raw=body)
+    return _email_result(client, body, body)
+
+
+async def bulk_find_email(
+    client: ProviderClient,
+    records: dict[str, dict[str, Any]],
+    *,
+    only_verified_email: bool = False,
+) -> dict[str, ProviderResult]:
+    """POST /bulk-enrich-person: up to 50 email lookups in one request, keyed by the caller's
+    identifier (each record: first_name, last_name, full_name, company). One result per
+    identifier, as :func:`find_email` would give it; a record without enough to match on is
+    a missing_input error and is not sent."""
+    if len(records) > BULK_MAX:
+        raise ValueError(f"bulk-enrich-person takes at most {BULK_MAX} records")
+    results: dict[str, ProviderResult] = {}
+    data: list[dict[str, Any]] = []
+    for ident, record in records.items():
+        points = _email_points(client, record.get("first_name"), record.get("last_name"),
+                               record.get("full_name"), record.get("company"))
+        if isinstance(points, ProviderResult):
+            results[ident] = points
+        else:
+            data.append({"identifier": ident, **points})
+    if not data:
+        return results
+    payload = {"only_verified_email": only_verified_email, "data": data}
+    body, failed = await _post(client, EMAIL, "/bulk-enrich-person", payload)
+    if failed is not None:
+        return {**results, **{d["identifier"]: failed for d in data}}
+    assert body is not None
+    matched = body.get("matched") if isinstance(body.get("matched"), list) else []
+    for match in matched:
+        if isinstance(match, dict) and str(match.get("identifier")) in records:
+            results[str(match["identifier"])] = _email_result(client, match, match)
+
+    def idents(key: str) -> set[str]:
+        items = body.get(key) if isinstance(body.get(key), list) else []
+        return {str(i.get("identifier") if isinstance(i, dict) else i) for i in items}
+
+    invalid = idents("invalid_datapoints")
+    for d in data:
+        ident = d["identifier"]
+        if ident in results:
+            continue
+        if ident in invalid:
+            results[ident] = client.error(EMAIL, "INVALID_DATAPOINTS",
+                                          "Prospeo could not match on these datapoints.")
+        else:  # not_matched, or left out of the answer: no match, not billed
+            results[ident] = client.result(Outcome.NO_DATA, EMAIL, error_id="NO_MATCH",
+                                           message="Prospeo found no match.")
+    return results
 
 
 def _phone_fields(resp: dict[str, Any]) -> dict[str, Any]:

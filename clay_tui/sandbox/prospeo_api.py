@@ -17,6 +17,7 @@ from clay_tui.sandbox.state import SandboxState
 
 KEYS = {"sandbox-key"}
 PLAN_CREDITS = 100_000  # the sandbox plan's monthly credits
+BULK_MAX = 50  # records per bulk-enrich-person request
 RATE_HEADERS = {"x-second-rate-limit": "10", "x-minute-request-left": "299",
                 "x-minute-reset-seconds": "60", "x-daily-request-left": "9999",
                 "x-daily-reset-seconds": "86400"}
@@ -76,34 +77,33 @@ def _mobile(lkey: str) -> dict[str, Any]:
             "mobile_country_code": phone["country_code"]}
 
 
-def enrich_person(req: Request, state: SandboxState) -> Response:
-    body = req.json()
-    body = body if isinstance(body, dict) else {}
-    points = body.get("data")
+def _enrich_one(points: Any, body: dict[str, Any], key: str, state: SandboxState
+                ) -> tuple[str | None, dict[str, Any]]:
+    """(error code or None, the match: free_enrichment, person, company). Bills as documented."""
     if not isinstance(points, dict):
-        return error(400, "INVALID_DATAPOINTS")
+        return "INVALID_DATAPOINTS", {}
     p, li, by_linkedin = _person_from(points)
     if p is None:
-        return error(400, "INVALID_DATAPOINTS")
+        return "INVALID_DATAPOINTS", {}
     # A LinkedIn URL always finds the person; name + company finds Prospeo's share.
     if not by_linkedin and not data.provider_hit("prospeo", p):
-        return error(400, "NO_MATCH")
+        return "NO_MATCH", {}
     only_verified_mobile = bool(body.get("only_verified_mobile", False))
     want_mobile = bool(body.get("enrich_mobile", False)) or only_verified_mobile
     verified = not data.is_catch_all(p.domain)
     if bool(body.get("only_verified_email", False)) and not verified:
-        return error(400, "NO_MATCH")  # unverified results are not returned, not billed
+        return "NO_MATCH", {}  # unverified results are not returned, not billed
     linkedin = str(points.get("linkedin_url") or "") or data.linkedin_for(p)
     lkey = data.linkedin_key(linkedin)
     mobile = _mobile(lkey) if want_mobile else {"status": "UNAVAILABLE", "revealed": False,
                                                  "mobile": None}
     if only_verified_mobile and not mobile["revealed"]:
-        return error(400, "NO_MATCH")
+        return "NO_MATCH", {}
     person_id = f"{data.h('person', p.key) % 16**24:024x}"
-    key = req.headers.get("x-key", "")
     free = not state.first_time("enrich", f"{key}|{person_id}|{mobile['revealed']}")
     if not free:
         state.bump(f"prospeo-used:{key}", 10 if mobile["revealed"] else 1)
+    company_name = p.domain.split(".")[0].capitalize()
     person = {
         "person_id": person_id,
         "first_name": p.first, "last_name": p.last,
@@ -111,9 +111,8 @@ def enrich_person(req: Request, state: SandboxState) -> Response:
         "linkedin_url": linkedin,
         "current_job_title": data.title_for(p.key),
         "current_job_key": f"{data.h('job', p.key) % 16**24:024x}",
-        "headline": f"{data.title_for(p.key)} at {p.domain.split('.')[0].capitalize()}",
-        "job_history": [{"title": data.title_for(p.key),
-                         "company_name": p.domain.split(".")[0].capitalize(),
+        "headline": f"{data.title_for(p.key)} at {company_name}",
+        "job_history": [{"title": data.title_for(p.key), "company_name": company_name,
                          "current": True, "start_year": 2020 + data.h("start", p.key) % 6,
                          "start_month": 1 + data.h("month", p.key) % 12, "end_year": None,
                          "end_month": None, "duration_in_months": 1 + data.h("d", p.key) % 60,
@@ -124,12 +123,51 @@ def enrich_person(req: Request, state: SandboxState) -> Response:
                   "email": data.email_for(p)},
         "mobile": mobile,
     }
-    company = {"name": p.domain.split(".")[0].capitalize(), "website": f"https://{p.domain}",
-               "domain": p.domain,
+    company = {"name": company_name, "website": f"https://{p.domain}", "domain": p.domain,
                "industry": data.INDUSTRIES[data.h("industry", p.domain) % len(data.INDUSTRIES)],
                "employee_count": 10 + data.h("size", p.domain) % 5000}
-    return json_response(200, {"error": False, "free_enrichment": free, "person": person,
-                               "company": company}, RATE_HEADERS)
+    cost = 0 if free else (10 if mobile["revealed"] else 1)
+    return None, {"free_enrichment": free, "person": person, "company": company, "cost": cost}
+
+
+def enrich_person(req: Request, state: SandboxState) -> Response:
+    body = req.json()
+    body = body if isinstance(body, dict) else {}
+    code, match = _enrich_one(body.get("data"), body, req.headers.get("x-key", ""), state)
+    if code is not None:
+        return error(400, code)
+    match.pop("cost")
+    return json_response(200, {"error": False, **match}, RATE_HEADERS)
+
+
+def bulk_enrich_person(req: Request, state: SandboxState) -> Response:
+    """Up to 50 records, each with an ``identifier``; matches attributed by identifier."""
+    body = req.json()
+    body = body if isinstance(body, dict) else {}
+    records = body.get("data")
+    if not isinstance(records, list) or not records or len(records) > BULK_MAX:
+        return error(400, "INVALID_REQUEST")
+    key = req.headers.get("x-key", "")
+    matched: list[dict[str, Any]] = []
+    not_matched: list[str] = []
+    invalid: list[str] = []
+    total = 0
+    for record in records:
+        ident = str(record.get("identifier") or "") if isinstance(record, dict) else ""
+        if not ident:
+            return error(400, "INVALID_REQUEST")
+        points = {k: v for k, v in record.items() if k != "identifier"}
+        code, match = _enrich_one(points, body, key, state)
+        if code == "INVALID_DATAPOINTS":
+            invalid.append(ident)
+        elif code is not None:
+            not_matched.append(ident)
+        else:
+            total += match.pop("cost")
+            matched.append({"identifier": ident, **match})
+    return json_response(200, {"error": False, "total_cost": total, "matched": matched,
+                               "not_matched": not_matched, "invalid_datapoints": invalid},
+                         RATE_HEADERS)
 
 
 def account_information(req: Request, state: SandboxState) -> Response:
@@ -143,6 +181,7 @@ def account_information(req: Request, state: SandboxState) -> Response:
 
 ROUTES = {
     ("POST", "/enrich-person"): enrich_person,
+    ("POST", "/bulk-enrich-person"): bulk_enrich_person,
     ("POST", "/account-information"): account_information,
     ("GET", "/account-information"): account_information,
 }

@@ -203,3 +203,18 @@ async def test_malformed_and_500(make_providers) -> None:
     client = make_providers(headers=fault("server_error_500"), max_retries=1).client("prospeo")
     err = await prospeo.find_email(client, **_args(VALID))
     assert err.error_id == "INTERNAL_ERROR" and client.calls == 2
+
+
+async def test_bulk_gives_what_single_calls_give(make_providers) -> None:
+    client = make_providers().client("prospeo")
+    sample = people()[100:150]
+    records = {f"r{i}": {"first_name": f, "last_name": last, "company": d}
+               for i, (f, last, d) in enumerate(sample)}
+    bulk = await prospeo.bulk_find_email(client, records)
+    assert client.calls == 1 and set(bulk) == set(records)
+    for ident, record in records.items():
+        single = await prospeo.find_email(client, **record)
+        assert bulk[ident].outcome is single.outcome, ident
+        if single.ok:
+            assert bulk[ident].data["email"] == single.data["email"]
+            assert bulk[ident].data["email_status"] == single.data["email_status"]

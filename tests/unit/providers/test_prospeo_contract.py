@@ -184,3 +184,57 @@ def test_sandbox_has_no_legacy_endpoints(sandbox_url: str, path: str) -> None:
     answer = httpx.post(f"{sandbox_url}/prospeo{path}", json={},
                         headers={"X-KEY": "sandbox-key"}, timeout=5)
     assert answer.status_code == 404
+
+
+BULK = json.loads((CONTRACTS / "bulk_enrich_person.json").read_text())
+
+
+async def test_bulk_email_finder_sends_identifiers_and_attributes_answers() -> None:
+    seen: list[httpx.Request] = []
+    client = _mock_client(200, BULK["response"]["body"], seen)
+    results = await prospeo.bulk_find_email(client, {
+        "1": {"first_name": "Roger", "last_name": "Sterling", "company": "prospeo.io"},
+        "2": {"full_name": "Nobody Here", "company": "Prospeo Inc"},
+        "3": {"first_name": "Jane"}})  # no company: never sent
+    assert seen[0].url.path == BULK["endpoint"]["path"] and len(seen) == 1
+    body = json.loads(seen[0].content)
+    assert set(body) <= set(ENRICH["parameters"])
+    assert [r["identifier"] for r in body["data"]] == ["1", "2"]
+    assert all(set(r) - {"identifier"} <= set(ENRICH["datapoints"]) for r in body["data"])
+    assert results["1"].outcome is Outcome.FOUND and results["1"].billable
+    assert results["1"].data["email"] == "roger@prospeo.io"
+    assert results["2"].outcome is Outcome.NO_DATA and not results["2"].billable
+    assert results["3"].error_id == "missing_input"
+    await client.aclose()
+
+
+async def test_bulk_refuses_more_than_50_records() -> None:
+    client = _mock_client(200, BULK["response"]["body"], [])
+    with pytest.raises(ValueError):
+        await prospeo.bulk_find_email(client, {str(i): {"full_name": "A B", "company": "a.com"}
+                                               for i in range(51)})
+    await client.aclose()
+
+
+def test_sandbox_bulk_attributes_matches_by_identifier(sandbox_url: str) -> None:
+    from clay_tui.sandbox import data
+    from tests.unit.providers.conftest import people
+
+    records = [{"identifier": f"id{i}", "first_name": f, "last_name": last,
+                "company_website": d} for i, (f, last, d) in enumerate(people()[:50])]
+    records[3] = {"identifier": "id3", "last_name": "Only"}  # not enough to match on
+    answer = httpx.post(f"{sandbox_url}/prospeo/bulk-enrich-person",
+                        json={"data": records}, headers={"X-KEY": "sandbox-key"}, timeout=5)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(BULK["response"]["body"]) <= set(body)
+    matched = {m["identifier"] for m in body["matched"]}
+    expected = {r["identifier"] for r in records if "first_name" in r and data.provider_hit(
+        "prospeo", data.person(r["first_name"], r["last_name"], None, r["company_website"]))}
+    assert matched == expected
+    assert set(body["not_matched"]) == {r["identifier"] for r in records} - matched - {"id3"}
+    assert body["invalid_datapoints"] == ["id3"]
+    too_many = httpx.post(f"{sandbox_url}/prospeo/bulk-enrich-person",
+                          json={"data": records + [{"identifier": "x", "full_name": "A B"}]},
+                          headers={"X-KEY": "sandbox-key"}, timeout=5)
+    assert too_many.status_code == 400 and too_many.json()["error"] is True
