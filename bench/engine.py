@@ -11,6 +11,8 @@
     100 ms latency, against a sandbox that enforces Hunter's documented limits: run time
     against what the limits allow (the busiest provider's calls at its rate: a perfectly
     pipelined run takes that long), calls refused (403/429), cells in error.
+(d) Prospeo email lookups one per request against bulk-enrich-person (50 per request), both
+    at 10 requests/s with 100 ms latency.
 
     python bench/engine.py [--cells 10000] [--concurrency 64] [--dir PATH]
 """
@@ -223,6 +225,45 @@ async def part_c(root: Path, rows: list[list[str]], n: int = 300) -> None:
                  f"{refused} / {summary.counts.get('error', 0)}", "0 / 0", ""])
 
 
+async def part_d(root: Path, rows: list[list[str]], n: int = 100) -> None:
+    """Prospeo email lookups one per request vs bulk-enrich-person (50 per request), both at
+    10 requests/s (the sandbox's x-second-rate-limit; Prospeo's real limits depend on the
+    plan) with 100 ms latency."""
+    server = SandboxServer(SandboxSettings(latency_ms=100, jitter_ms=0))
+    url = server.start()
+    settings = settings_for(root / "d", concurrency=10, rates={"prospeo": 10.0},
+                            latency_ms=100)
+    with LEADS.open(newline="", encoding="utf-8") as fh:
+        source = list(csv.DictReader(fh))
+    records = {f"r{i}": {"first_name": r["first_name"], "last_name": f"{r['last_name']}{i}",
+                         "company": r["company_domain"] or r["company"]}
+               for i, r in enumerate(source[i % len(source)] for i in range(n))}
+    try:
+        async with Providers(settings, sandbox_url=url) as providers:
+            client = providers.client("prospeo")
+            t0 = time.perf_counter()
+            singles = await asyncio.gather(*[prospeo.find_email(client, **r)
+                                             for r in records.values()])
+            single_s = time.perf_counter() - t0
+            idents = list(records)
+            t0 = time.perf_counter()
+            bulk: dict = {}
+            for batch in await asyncio.gather(*[prospeo.bulk_find_email(
+                    client, {k: records[k] for k in idents[i:i + prospeo.BULK_MAX]})
+                    for i in range(0, n, prospeo.BULK_MAX)]):
+                bulk.update(batch)
+            bulk_s = time.perf_counter() - t0
+    finally:
+        server.stop()
+    same = sum(1 for k, s in zip(records, singles, strict=True)
+               if s.outcome is bulk[k].outcome)
+    rows.append([f"(d) Prospeo {n} email lookups at 10 req/s, one per request",
+                 f"{n / single_s:.1f} rows/s", f"{single_s:.2f} s", ""])
+    rows.append([f"(d) the same {n} through bulk-enrich-person (50 per request)",
+                 f"{n / bulk_s:.1f} rows/s", f"{bulk_s:.2f} s",
+                 f"{single_s / bulk_s:.1f}x faster; {same}/{n} same outcome"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=10_000)
@@ -239,6 +280,8 @@ def main() -> None:
             asyncio.run(part_b(root, rows))
         if "c" not in args.skip:
             asyncio.run(part_c(root, rows))
+        if "d" not in args.skip:
+            asyncio.run(part_d(root, rows))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     header = ["measure", "achieved", "limit / baseline", "ratio"]
