@@ -12,6 +12,7 @@ import asyncio
 import email.utils
 import json
 import random
+import re
 import time
 from typing import Any
 
@@ -392,7 +393,8 @@ class ProviderClient:
                 else "a JSON 'not found'") + f" (HTTP {response.status_code})"
         return self.error(action, "not_the_api",
                           f"{name} answered {self._off_api} calls in a row with {what} "
-                          f"instead of its API: check its base_url ({self.base_url}); no more "
+                          f"instead of its API: check its base_url "
+                          f"({re.sub(r'//[^/@]*@', '//', self.base_url)}); no more "
                           f"{name} calls this run.", stop_provider=True)
 
     async def aclose(self) -> None:

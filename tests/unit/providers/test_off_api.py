@@ -100,3 +100,17 @@ async def test_a_run_against_a_moved_endpoint_makes_a_few_calls_not_one_per_row(
         assert summary.counts.get("error") == 12 and summary.credits == 0
     finally:
         ws.close()
+
+
+async def test_the_stop_sentence_never_shows_credentials_in_the_base_url() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, content=HTML, headers={"Content-Type": "text/html"})
+
+    settings = ProviderSettings(name="hunter", mode="live", base_url="x", api_key_env="",
+                                max_retries=0)
+    client = ProviderClient(settings, "https://user:s3cret@api.example.com", api_key="k",
+                            transport=httpx.MockTransport(handler))
+    results = [await CALLS["hunter"](client, i) for i in range(OFF_API_LIMIT)]
+    assert results[-1].stop_provider and "s3cret" not in results[-1].message
+    assert "api.example.com" in results[-1].message
+    await client.aclose()
