@@ -18,7 +18,6 @@ import httpx
 
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import (
-    QUOTA_IDS,
     ProviderClient,
     error_id_of,
     parse_json,
@@ -69,7 +68,7 @@ def _error(client: ProviderClient, action: str, response: httpx.Response,
         return client.result(Outcome.NO_DATA, action, error_id="claimed_email",
                              message="The person asked Hunter not to share their email.",
                              raw=body if isinstance(body, dict) else None)
-    if response.status_code == 429 and (eid in QUOTA_IDS or eid != "too_many_requests"):
+    if response.status_code == 429 and eid != "too_many_requests":  # the plan is used up
         return client.out_of_quota(action, eid or "usage_limit", body)
     return client.http_error(action, response, body)
 
@@ -93,21 +92,21 @@ async def find_email(
     names = bool((first and last) or full)
     if handle and not (names and (domain or company)):
         params["linkedin_handle"] = handle
-    elif domain:
-        params["domain"] = domain
-    elif company:
-        params["company"] = company
     else:
-        return client.error(FINDER, "missing_input", "Hunter needs a domain or a company name.")
-    if "linkedin_handle" in params:
-        pass
-    elif first and last:
-        params["first_name"], params["last_name"] = first, last
-    elif full:
-        params["full_name"] = full
-    else:
-        return client.error(FINDER, "missing_input",
-                            "Hunter needs a first and last name, or a full name.")
+        if domain:
+            params["domain"] = domain
+        elif company:
+            params["company"] = company
+        else:
+            return client.error(FINDER, "missing_input",
+                                "Hunter needs a domain or a company name.")
+        if first and last:
+            params["first_name"], params["last_name"] = first, last
+        elif full:
+            params["full_name"] = full
+        else:
+            return client.error(FINDER, "missing_input",
+                                "Hunter needs a first and last name, or a full name.")
     response = await client.request("GET", "/v2/email-finder", action=FINDER, params=params)
     if isinstance(response, ProviderResult):
         return response
