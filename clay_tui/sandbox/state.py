@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 
 
 class SandboxState:
@@ -14,7 +14,7 @@ class SandboxState:
         self._lock = threading.Lock()
         self._seen: set[tuple[str, str]] = set()
         self._counts: Counter[str] = Counter()
-        self._windows: dict[str, deque[float]] = {}
+        self._buckets: dict[str, list[list[float]]] = {}  # key -> [tokens, at]
         self.requests = 0
 
     def first_time(self, kind: str, key: str) -> bool:
@@ -36,16 +36,18 @@ class SandboxState:
             return self._counts[key]
 
     def admit(self, key: str, limits: tuple[tuple[int, float], ...]) -> bool:
-        """Sliding-window rate limits: True (and counted) if one more request under ``key``
-        stays within every (requests, seconds) window, False (not counted) otherwise."""
+        """Rate limits as token buckets (``count`` requests per ``seconds``, a full bucket's
+        burst at most): True (and counted) if one more request under ``key`` fits every
+        bucket, False (not counted) otherwise. A client that keeps to the rate on average is
+        never refused for a few milliseconds of jitter; a burst above the limit is."""
         now = time.monotonic()
-        longest = max(seconds for _, seconds in limits)
         with self._lock:
-            seen = self._windows.setdefault(key, deque())
-            while seen and now - seen[0] >= longest:
-                seen.popleft()
-            for count, seconds in limits:
-                if sum(1 for t in seen if now - t < seconds) >= count:
-                    return False
-            seen.append(now)
+            buckets = self._buckets.setdefault(key, [[float(c), now] for c, _ in limits])
+            for bucket, (count, seconds) in zip(buckets, limits, strict=True):
+                bucket[0] = min(float(count), bucket[0] + (now - bucket[1]) * count / seconds)
+                bucket[1] = now
+            if any(bucket[0] < 1.0 for bucket in buckets):
+                return False
+            for bucket in buckets:
+                bucket[0] -= 1.0
             return True

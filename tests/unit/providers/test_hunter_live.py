@@ -74,6 +74,14 @@ def test_sandbox_finder_allows_15_a_second_then_403_without_retry_after(limited)
     assert v_statuses.count(200) == 10 and v_statuses.count(403) == 2, v_statuses
 
 
+def test_sandbox_limit_refills_with_time(limited) -> None:
+    first = asyncio.run(_burst(limited.url, "/v2/email-verifier", 10, {"email": "a@gmail.com"}))
+    time.sleep(0.5)  # half a second refills half the verifier's 10/s
+    second = asyncio.run(_burst(limited.url, "/v2/email-verifier", 8, {"email": "a@gmail.com"}))
+    assert all(a.status_code == 200 for a in first)
+    assert [a.status_code for a in second].count(200) in (5, 6)
+
+
 def test_sandbox_per_minute_limit(limited, monkeypatch) -> None:
     monkeypatch.setitem(hunter_api.LIMITS, "/v2/email-finder", (1000, 25))
     answers = asyncio.run(_burst(limited.url, "/v2/email-finder", 30, _finder_params()))
