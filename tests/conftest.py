@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,9 @@ from clay_tui.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_LEADS = REPO / "sample_tables" / "leads.csv"
+# The sandbox enforces Hunter's documented rate limits; most tests run with client limits off
+# for speed, so their sandboxes do not throttle. Tests of the limits turn them on per server.
+os.environ.setdefault("CLAY_TUI_SANDBOX_RATE_LIMITS", "off")
 
 
 @pytest.fixture(autouse=True)

@@ -30,9 +30,9 @@ def sandbox_cmd(ctx: click.Context, port: int | None, latency_ms: float | None) 
         raise ClayError(f"Cannot start the sandbox on port {port}: {exc.strerror or exc}.") \
             from None
     click.echo(f"Sandbox listening on {url}  (key: sandbox-key; Ctrl-C to stop)")
-    click.echo(f"  Hunter:  {url}/hunter/v2/email-finder, {url}/hunter/v2/email-verifier")
-    click.echo(f"  Prospeo: {url}/prospeo/email-finder, /mobile-finder, /enrich-person")
-    click.echo(f"  OpenAI:  {url}/openai/v1/chat/completions")
+    click.echo(f"  Hunter:  {url}/hunter/v2/email-finder, /v2/email-verifier, /v2/account")
+    click.echo(f"  Prospeo: {url}/prospeo/enrich-person, /account-information")
+    click.echo(f"  OpenAI:  {url}/openai/v1/chat/completions, /v1/models")
     try:
         server.wait()
     except KeyboardInterrupt:

@@ -164,7 +164,8 @@ def _finder(provider: str, inputs: dict[str, Any]
 
 def _is_catch_all(result: ProviderResult) -> bool:
     data = result.data
-    return (str(data.get("email_status") or "").upper() == "CATCH_ALL"
+    # Prospeo's UNVERIFIED (its current API) is not safe to send, like a catch-all.
+    return (str(data.get("email_status") or "").upper() in ("CATCH_ALL", "UNVERIFIED")
             or bool(data.get("accept_all")) or data.get("status") == "accept_all")
 
 

@@ -12,6 +12,7 @@ import asyncio
 import email.utils
 import json
 import random
+import re
 import time
 from typing import Any
 
@@ -30,6 +31,9 @@ AUTH_HEADERS = {
 DISPLAY_NAMES = {"hunter": "Hunter", "prospeo": "Prospeo", "openai": "OpenAI"}
 # Error ids meaning "the account has no quota left": stop, do not retry.
 QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS"}
+# This many answers in a row that are not the API (HTML, not JSON, a 404 page) stop the
+# provider for the run: a moved endpoint or a wrong base_url, not a per-row problem.
+OFF_API_LIMIT = 3
 
 
 def display_name(provider: str) -> str:
@@ -150,9 +154,12 @@ class ProviderClient:
         # Capacity 1 at 1/rps: a smooth rate, so any window of a second holds at most ~rps calls.
         self._per_second = AsyncLimiter(1, 1.0 / rps) if rps > 0 else None
         self._per_minute = AsyncLimiter(rpm, 60.0) if rpm > 0 else None
+        # Endpoints with limits of their own (Hunter's verifier): their own pair of limiters.
+        self._groups: dict[str, tuple[AsyncLimiter | None, AsyncLimiter | None]] = {}
         self._resume_at = 0.0  # loop time before which nobody may call (provider throttled)
         self.stopped: ProviderResult | None = None  # set once the key is bad or quota is used up
         self.calls = 0  # HTTP requests actually sent (retries included)
+        self._off_api = 0  # answers in a row that were not the API (see OFF_API_LIMIT)
         self.throttled = 0  # throttling answers seen
 
     # ------------------------------------------------------------ results
@@ -214,10 +221,26 @@ class ProviderClient:
 
     # ------------------------------------------------------------ calling
 
+    def limit_group(self, name: str, per_second: float, per_minute: float) -> str:
+        """Give the endpoints called with ``limit=name`` limiters of their own, at the
+        documented rates but never above this provider's configured ones (0: no limit)."""
+        if name not in self._groups:
+            rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
+            rps = min(rps, per_second) if rps > 0 else 0.0
+            rpm = min(rpm, per_minute) if rpm > 0 else 0.0
+            self._groups[name] = (AsyncLimiter(1, 1.0 / rps) if rps > 0 else None,
+                                  AsyncLimiter(rpm, 60.0) if rpm > 0 else None)
+        return name
+
     def _retry_kind(self, response: httpx.Response) -> str | None:
         status = response.status_code
         if status >= 500:
             return "server"
+        if status == 429 and self.name == "hunter":
+            # Hunter's 429 is "usage limit reached" (stop); only a burst's too_many_requests
+            # is throttling. Its rate limit proper is the 403 below.
+            eid = error_id_of(parse_json(response))
+            return "throttle" if eid == "too_many_requests" else None
         if status == 429:
             return None if error_id_of(parse_json(response)) in QUOTA_IDS else "throttle"
         if status == 403 and self.name == "hunter":  # Hunter's "rate limit reached"
@@ -254,6 +277,7 @@ class ProviderClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
         paid_post: bool = False,
+        limit: str | None = None,
     ) -> httpx.Response | ProviderResult:
         """Send one logical call; a final httpx.Response for the adapter to map, or an ERROR.
 
@@ -280,10 +304,12 @@ class ProviderClient:
                 if await self._wait_resume() > 0:
                     return self.error(action, "rate_limit_wait_exceeded",
                                       f"{name} asked us to wait longer than {self.max_wait_s:g} s.")
-                if self._per_minute is not None:
-                    await self._per_minute.acquire()
-                if self._per_second is not None:
-                    await self._per_second.acquire()
+                per_second, per_minute = (self._groups[limit] if limit in self._groups
+                                          else (self._per_second, self._per_minute))
+                if per_minute is not None:
+                    await per_minute.acquire()
+                if per_second is not None:
+                    await per_second.acquire()
                 if self.stopped is not None:  # another caller found a bad key meanwhile
                     return self.error(action, self.stopped.error_id or "stopped",
                                       self.stopped.message, stop_provider=True)
@@ -316,7 +342,7 @@ class ProviderClient:
             if response is not None:
                 kind = self._retry_kind(response)
                 if kind is None:
-                    return response
+                    return self._check_api(action, response)
                 if kind == "throttle":
                     # Every throttle pauses the whole provider, even on our last try.
                     self.throttled += 1
@@ -349,6 +375,27 @@ class ProviderClient:
                 delay = self._backoff(attempt)
             attempt += 1
             await asyncio.sleep(delay)
+
+    def _check_api(self, action: str, response: httpx.Response) -> httpx.Response | ProviderResult:
+        """Count answers that are not the API; the OFF_API_LIMIT-th in a row stops the provider."""
+        body = parse_json(response)
+        off = body is None or (response.status_code == 404
+                               and error_id_of(body) != "model_not_found")
+        if not off:
+            self._off_api = 0
+            return response
+        self._off_api += 1
+        if self._off_api < OFF_API_LIMIT:
+            return response
+        name = display_name(self.name)
+        html = "html" in response.headers.get("content-type", "").lower()
+        what = ("an HTML page" if html else "something that is not JSON" if body is None
+                else "a JSON 'not found'") + f" (HTTP {response.status_code})"
+        return self.error(action, "not_the_api",
+                          f"{name} answered {self._off_api} calls in a row with {what} "
+                          f"instead of its API: check its base_url "
+                          f"({re.sub(r'//[^/@]*@', '//', self.base_url)}); no more "
+                          f"{name} calls this run.", stop_provider=True)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,8 +1,12 @@
-"""Hunter.io Email Finder and Email Verifier.
+"""Hunter.io Email Finder, Email Verifier and Account.
 
-Hunter says "not found" with a 200 and ``data.email: null``, throttles with 403
-(and 429), and reports "out of quota" as 429 ``usage_limit``: the body decides,
-not the status alone.
+As https://hunter.io/api-documentation/v2 documents it: "not found" is a 200 with
+``data.email: null``; 403 is the rate limit (slow down and retry; no Retry-After);
+429 is the plan's usage limit (stop calling Hunter this run; a burst's
+``too_many_requests`` is throttling instead). The verifier has its own limits
+(10/s, 300/min) apart from the finder's (15/s, 500/min), and answers 202 while it is
+still verifying, with no Retry-After: it is asked again on a short, growing, bounded
+schedule. ``/v2/account`` is free: the call to check a key.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import httpx
 
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import (
-    QUOTA_IDS,
     ProviderClient,
     error_id_of,
     parse_json,
@@ -23,7 +26,11 @@ from clay_tui.providers.client import (
 
 FINDER = "email_finder"
 VERIFIER = "email_verifier"
-VERIFY_PENDING_RETRIES = 3  # 202 "still verifying": ask again this many times, then "unknown"
+ACCOUNT = "account"
+VERIFIER_LIMITS = (10.0, 300.0)  # documented per second, per minute (the finder: 15, 500)
+VERIFY_BUDGET_S = 20.0  # 202 "still verifying": keep asking this long at most, then "unknown"
+VERIFY_POLL_CAP_S = 3.0  # the longest single wait between two asks
+VERIFY_MAX_ASKS = 12  # and never more asks than this for one email
 
 
 def _clean(value: str | None) -> str | None:
@@ -31,6 +38,18 @@ def _clean(value: str | None) -> str | None:
         return None
     value = str(value).strip()
     return value or None
+
+
+def _handle(value: str | None) -> str | None:
+    """``jane-doe-1a2b`` from a handle or a linkedin.com/in/ URL."""
+    text = _clean(value)
+    if not text:
+        return None
+    if "linkedin.com/" in text.lower():
+        tail = text.split("linkedin.com/", 1)[1].split("?", 1)[0].strip("/")
+        parts = tail.split("/")
+        text = parts[1] if len(parts) > 1 and parts[0].lower() == "in" else parts[-1]
+    return text.strip("/") or None
 
 
 def _scrub(body: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +68,7 @@ def _error(client: ProviderClient, action: str, response: httpx.Response,
         return client.result(Outcome.NO_DATA, action, error_id="claimed_email",
                              message="The person asked Hunter not to share their email.",
                              raw=body if isinstance(body, dict) else None)
-    if response.status_code == 429 and eid in QUOTA_IDS:
+    if response.status_code == 429 and eid != "too_many_requests":  # the plan is used up
         return client.out_of_quota(action, eid or "usage_limit", body)
     return client.http_error(action, response, body)
 
@@ -62,25 +81,32 @@ async def find_email(
     full_name: str | None = None,
     domain: str | None = None,
     company: str | None = None,
+    linkedin_handle: str | None = None,
 ) -> ProviderResult:
     """GET /v2/email-finder. data: email, score, verification_status, accept_all, position,
-    linkedin_url, domain."""
+    linkedin_url, domain. A LinkedIn handle (or profile URL) works instead of name + company."""
     first, last, full = _clean(first_name), _clean(last_name), _clean(full_name)
     domain, company = _clean(domain), _clean(company)
+    handle = _handle(linkedin_handle)
     params: dict[str, str] = {}
-    if domain:
-        params["domain"] = domain
-    elif company:
-        params["company"] = company
+    names = bool((first and last) or full)
+    if handle and not (names and (domain or company)):
+        params["linkedin_handle"] = handle
     else:
-        return client.error(FINDER, "missing_input", "Hunter needs a domain or a company name.")
-    if first and last:
-        params["first_name"], params["last_name"] = first, last
-    elif full:
-        params["full_name"] = full
-    else:
-        return client.error(FINDER, "missing_input",
-                            "Hunter needs a first and last name, or a full name.")
+        if domain:
+            params["domain"] = domain
+        elif company:
+            params["company"] = company
+        else:
+            return client.error(FINDER, "missing_input",
+                                "Hunter needs a domain or a company name.")
+        if first and last:
+            params["first_name"], params["last_name"] = first, last
+        elif full:
+            params["full_name"] = full
+        else:
+            return client.error(FINDER, "missing_input",
+                                "Hunter needs a first and last name, or a full name.")
     response = await client.request("GET", "/v2/email-finder", action=FINDER, params=params)
     if isinstance(response, ProviderResult):
         return response
@@ -140,22 +166,26 @@ async def verify_email(client: ProviderClient, *, email: str) -> ProviderResult:
     email = (_clean(email) or "")
     if not email:
         return client.error(VERIFIER, "missing_input", "There is no email to verify.")
-    pending = 0
+    limit = client.limit_group(VERIFIER, *VERIFIER_LIMITS)
+    delay, waited, asks = client.backoff_s / 2, 0.0, 0
     while True:
         response = await client.request("GET", "/v2/email-verifier", action=VERIFIER,
-                                        params={"email": email})
+                                        params={"email": email}, limit=limit)
         if isinstance(response, ProviderResult):
             return response
-        if response.status_code == 202:
-            pending += 1
-            if pending > VERIFY_PENDING_RETRIES:
-                return _unknown(client, email, "verification_in_progress",
-                                "Hunter was still verifying the email; status unknown.",
-                                parse_json(response))
-            wait = retry_after_seconds(response)
-            await asyncio.sleep(wait if wait is not None else client.backoff_s * 2 ** pending)
-            continue
-        break
+        if response.status_code != 202:
+            break
+        asks += 1
+        # Still verifying (no Retry-After from Hunter): ask again soon, then less often.
+        wait = retry_after_seconds(response)
+        wait = min(VERIFY_POLL_CAP_S, delay if wait is None else wait)
+        if waited + wait > VERIFY_BUDGET_S or asks >= VERIFY_MAX_ASKS:
+            return _unknown(client, email, "verification_in_progress",
+                            "Hunter was still verifying the email; status unknown.",
+                            parse_json(response))
+        await asyncio.sleep(wait)
+        waited += wait
+        delay = min(VERIFY_POLL_CAP_S, delay * 2)
     body = parse_json(response)
     if response.status_code == 222:
         return _unknown(client, email, "verification_failed",
@@ -184,3 +214,32 @@ async def verify_email(client: ProviderClient, *, email: str) -> ProviderResult:
         outcome, "")
     return client.result(outcome, VERIFIER, out, billable=outcome is not Outcome.NO_DATA,
                          message=message, raw=_scrub(body))
+
+
+async def account(client: ProviderClient) -> ProviderResult:
+    """GET /v2/account (free): plan, searches and verifications used/available. Never billable."""
+    response = await client.request("GET", "/v2/account", action=ACCOUNT)
+    if isinstance(response, ProviderResult):
+        return response
+    body = parse_json(response)
+    if body is None:
+        return client.malformed(ACCOUNT)
+    if response.status_code != 200:
+        return _error(client, ACCOUNT, response, body)
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        return client.error(ACCOUNT, "unexpected_answer",
+                            "Hunter answered 200 without account data.",
+                            raw=body if isinstance(body, dict) else None)
+    requests = data.get("requests") if isinstance(data.get("requests"), dict) else {}
+
+    def meter(name: str, field: str) -> Any:
+        m = requests.get(name)
+        return m.get(field) if isinstance(m, dict) else None
+
+    out = {"plan": data.get("plan_name"), "reset_date": data.get("reset_date"),
+           "searches_used": meter("searches", "used"),
+           "searches_available": meter("searches", "available"),
+           "verifications_used": meter("verifications", "used"),
+           "verifications_available": meter("verifications", "available")}
+    return client.result(Outcome.FOUND, ACCOUNT, out, billable=False, raw=_scrub(body))

@@ -6,14 +6,19 @@ per request from headers, for tests:
 - ``X-Sandbox-Fault: NAME``, one of throttle_429, forbidden_403, server_error_500, timeout,
   malformed_json, quota_exhausted
 - ``X-Sandbox-Fault-Times: N`` + ``X-Sandbox-Fault-Id: ID``: only the first N requests with ID fail
-- ``X-Sandbox-Retry-After: S`` (seconds, may be fractional) on throttle answers (default 1)
+- ``X-Sandbox-Retry-After: S`` (seconds, may be fractional) on throttle answers (default 1;
+  Hunter sends none unless asked, as the real API)
 - ``X-Sandbox-Latency-Ms: MS`` replaces the configured latency and jitter
 
 ``/http/echo`` (any method, no key) answers with the request itself, for the HTTP action.
+
+Documented rate limits (Hunter's per endpoint and key) are enforced by the sandbox itself;
+``CLAY_TUI_SANDBOX_RATE_LIMITS=off`` turns that off (the test suite's fast fixtures do).
 """
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 
@@ -57,7 +62,7 @@ def fault_response(provider: str, fault: str, req: Request) -> Response:
     if provider == "prospeo":
         res = prospeo_api.fault(fault, req, retry_after)
     elif provider == "hunter":
-        res = hunter_api.FAULTS[fault](retry_after)
+        res = hunter_api.FAULTS[fault](req.headers.get("x-sandbox-retry-after"))
     else:
         res = openai_api.FAULTS[fault](retry_after)
     assert res is not None
@@ -85,6 +90,8 @@ class Router:
         self.settings = settings
         self.state = SandboxState()
         self._rng = random.Random(seed)
+        self.enforce_limits = os.environ.get("CLAY_TUI_SANDBOX_RATE_LIMITS", "on").strip(
+        ).lower() not in ("0", "off", "false", "no")
 
     def latency_s(self, req: Request) -> float:
         given = req.headers.get("x-sandbox-latency-ms")
@@ -130,6 +137,8 @@ class Router:
         routes = ROUTES.get(provider)
         sub = "/" + rest
         if routes is None or not any(path == sub for _, path in routes):
+            if provider == "openai":
+                return openai_api.not_found(req)
             return json_response(404, {"error": True, "message": "NOT_FOUND",
                                        "details": f"No sandbox route {req.path}"})
         handler = routes.get((req.method, sub))
@@ -137,8 +146,13 @@ class Router:
             return json_response(405, {"error": True, "message": "METHOD_NOT_ALLOWED",
                                        "details": f"{req.method} is not allowed on {req.path}"})
         inner = Request(req.method, sub, req.query, req.headers, req.body)
+        self.state.bump(f"path:{req.method} {req.path}")
         if not _authorized(provider, inner):
             return _unauthorized(provider, inner)
+        if self.enforce_limits and provider == "hunter":
+            limited = hunter_api.rate_limited(inner, self.state)
+            if limited is not None:
+                return limited
         fault = self._fault(provider, inner)
         if fault is not None:
             return fault_response(provider, fault, inner)

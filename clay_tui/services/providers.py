@@ -24,11 +24,10 @@ from clay_tui.workspace import Workspace
 
 # The one cheap call per provider that proves a key works (see check_key).
 CHECK_CALLS = {
-    "hunter": "an Email Finder lookup for a made-up person at example.com, which Hunter "
-              "charges only when an email is found",
-    "prospeo": "an Email Finder lookup for a made-up person at example.com, which Prospeo "
-               "charges only when an email is found",
-    "openai": "a one-token gpt-4o-mini chat completion",
+    "hunter": "GET /v2/account (plan and usage), which Hunter does not charge",
+    "prospeo": "POST /account-information (plan and credits left), which Prospeo does not "
+               "charge",
+    "openai": "GET /v1/models (the models the key may use), which OpenAI does not charge",
 }
 CHECK_MODEL = "gpt-4o-mini"
 
@@ -219,13 +218,10 @@ async def _check_call(ws: Workspace, ps: ProviderSettings) -> ProviderResult:
     async with Providers(settings, max_wait_s=5.0) as providers:
         client = providers.client(ps.name)
         if ps.name == "hunter":
-            return await hunter.find_email(client, first_name="Keycheck", last_name="Clay-Tui",
-                                           domain="example.com")
+            return await hunter.account(client)  # free: no paid lookup to check a key
         if ps.name == "prospeo":
-            return await prospeo.find_email(client, first_name="Keycheck",
-                                            last_name="Clay-Tui", company="example.com")
-        return await openai_compat.complete(client, prompt="Say OK.", model=CHECK_MODEL,
-                                            max_tokens=1)
+            return await prospeo.account(client)
+        return await openai_compat.list_models(client)
 
 
 def _scrub(text: str, ps: ProviderSettings) -> str:

@@ -161,3 +161,19 @@ def test_cli_overview(tmp_path: Path, monkeypatch) -> None:
     assert data[2]["key_set"] is True and SECRET not in out.output
     bad = runner.invoke(cli, [*ws, "providers", "check", "clearbit"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize(("provider", "free_path", "paid_path"), [
+    ("hunter", "GET /hunter/v2/account", "GET /hunter/v2/email-finder"),
+    ("prospeo", "POST /prospeo/account-information", "POST /prospeo/enrich-person"),
+    ("openai", "GET /openai/v1/models", "POST /openai/v1/chat/completions")])
+async def test_check_key_uses_the_free_account_call(live_ws, sandbox_server, provider,
+                                                    free_path, paid_path) -> None:
+    """A key check asks the provider's free account endpoint, never a paid lookup."""
+    state = sandbox_server.router.state
+    svc.connect_key(live_ws, provider, "sandbox-key")
+    free, paid = state.count(f"path:{free_path}"), state.count(f"path:{paid_path}")
+    assert "key accepted" in await svc.check_key_async(live_ws, provider)
+    assert state.count(f"path:{free_path}") == free + 1
+    assert state.count(f"path:{paid_path}") == paid
+    assert "charge" in svc.CHECK_CALLS[provider] and "not" in svc.CHECK_CALLS[provider]

@@ -1,10 +1,8 @@
-"""Prospeo adapters against the real sandbox: answers, NO_RESULT on 200 and 400, faults."""
+"""Prospeo adapters against the real sandbox (enrich-person): answers, NO_MATCH, billing, faults."""
 
 from __future__ import annotations
 
 import time
-
-import pytest
 
 from clay_tui.providers import Outcome, prospeo
 from clay_tui.sandbox import data
@@ -12,10 +10,7 @@ from tests.unit.providers.conftest import assert_no_key, fault, people, pick
 
 VALID = pick(lambda p: data.provider_hit("prospeo", p) and not data.is_catch_all(p.domain))
 CATCH_ALL = pick(lambda p: data.provider_hit("prospeo", p) and data.is_catch_all(p.domain))
-MISS_200 = pick(lambda p: not data.provider_hit("prospeo", p)
-                and data.pct("no-result-status", p.key) >= 50)
-MISS_400 = pick(lambda p: not data.provider_hit("prospeo", p)
-                and data.pct("no-result-status", p.key) < 50)
+MISS = pick(lambda p: not data.provider_hit("prospeo", p))
 
 
 def _args(person: tuple[str, str, str]) -> dict[str, str]:
@@ -31,27 +26,61 @@ def _linkedin(hit: bool) -> str:
     raise AssertionError
 
 
+async def _used(client) -> int:
+    result = await prospeo.account(client)
+    assert result.outcome is Outcome.FOUND and not result.billable
+    return result.data["used_credits"]
+
+
 async def test_valid_email_is_billable(make_providers) -> None:
     result = await prospeo.find_email(make_providers().client("prospeo"), **_args(VALID))
     assert result.outcome is Outcome.FOUND and result.billable and result.sandbox
-    assert result.data["email_status"] == "VALID" and result.data["free"] is False
+    assert result.data["email_status"] == "VERIFIED"
     first, last, domain = VALID
     assert result.data["email"] == data.email_for(data.person(first, last, None, domain))
     assert_no_key(result)
 
 
-async def test_catch_all_is_found_but_free(make_providers) -> None:
+async def test_catch_all_domain_is_unverified(make_providers) -> None:
     result = await prospeo.find_email(make_providers().client("prospeo"), **_args(CATCH_ALL))
-    assert result.outcome is Outcome.FOUND and result.data["email_status"] == "CATCH_ALL"
-    assert result.data["free"] is True and not result.billable
+    assert result.outcome is Outcome.FOUND and result.data["email_status"] == "UNVERIFIED"
 
 
-@pytest.mark.parametrize("person", [MISS_200, MISS_400], ids=["status200", "status400"])
-async def test_no_result_on_200_and_400_is_no_data(make_providers, person) -> None:
+async def test_only_verified_email_turns_unverified_into_no_match(make_providers) -> None:
     client = make_providers().client("prospeo")
-    result = await prospeo.find_email(client, **_args(person))
-    assert result.outcome is Outcome.NO_DATA and result.error_id == "NO_RESULT"
-    assert not result.billable and client.calls == 1
+    before = await _used(client)
+    result = await prospeo.find_email(client, **_args(CATCH_ALL), only_verified_email=True)
+    assert result.outcome is Outcome.NO_DATA and result.error_id == "NO_MATCH"
+    assert await _used(client) == before  # not returned, not billed
+
+
+async def test_no_match_is_400_no_data_and_not_billed_by_prospeo(make_providers) -> None:
+    client = make_providers().client("prospeo")
+    before = await _used(client)
+    result = await prospeo.find_email(client, **_args(MISS))
+    assert result.outcome is Outcome.NO_DATA and result.error_id == "NO_MATCH"
+    assert not result.billable and await _used(client) == before
+
+
+async def test_prospeo_bills_one_per_match_and_nothing_for_a_repeat(make_providers) -> None:
+    client = make_providers().client("prospeo")
+    person = pick(lambda p: data.provider_hit("prospeo", p) and p.first == "Ines")
+    before = await _used(client)
+    one = await prospeo.find_email(client, **_args(person))
+    middle = await _used(client)
+    two = await prospeo.find_email(client, **_args(person))
+    assert one.ok and two.ok and two.data["free"] is True
+    assert middle - before == (0 if one.data["free"] else 1)
+    assert await _used(client) == middle  # already enriched: free_enrichment
+
+
+async def test_mobile_is_billed_ten_by_prospeo(make_providers) -> None:
+    client = make_providers().client("prospeo")
+    url = _linkedin(True)
+    before = await _used(client)
+    result = await prospeo.find_mobile(client, linkedin_url=url)
+    assert result.outcome is Outcome.FOUND
+    assert await _used(client) - before == (0 if result.data["free"] else 10)
 
 
 async def test_full_name_variant(make_providers) -> None:
@@ -61,10 +90,10 @@ async def test_full_name_variant(make_providers) -> None:
     assert result.outcome is Outcome.FOUND
 
 
-async def test_invalid_param_is_an_error_without_retry(make_providers) -> None:
+async def test_invalid_datapoints_is_an_error_without_retry(make_providers) -> None:
     client = make_providers().client("prospeo")
     result = await prospeo.find_email(client, first_name="123", last_name="456", company="x.com")
-    assert result.outcome is Outcome.ERROR and result.error_id == "INVALID_PARAM"
+    assert result.outcome is Outcome.ERROR and result.error_id == "INVALID_DATAPOINTS"
     assert client.calls == 1
     missing = await prospeo.find_email(client, first_name="Jane", last_name="Doe")
     assert missing.error_id == "missing_input" and client.calls == 1
@@ -78,17 +107,17 @@ async def test_mobile_found_is_e164(make_providers) -> None:
     assert result.data["country_code"] and result.data["international_format"]
 
 
-async def test_mobile_no_result_and_bad_url(make_providers) -> None:
+async def test_mobile_no_match_and_bad_url(make_providers) -> None:
     client = make_providers().client("prospeo")
     miss = await prospeo.find_mobile(client, linkedin_url=_linkedin(False))
     bad = await prospeo.find_mobile(client, linkedin_url="https://example.com/jane")
-    assert miss.outcome is Outcome.NO_DATA and miss.error_id == "NO_RESULT"
-    assert bad.outcome is Outcome.ERROR and bad.error_id == "INVALID_PARAM"
+    assert miss.outcome is Outcome.NO_DATA and miss.error_id == "NO_MATCH"
+    assert bad.outcome is Outcome.ERROR and bad.error_id == "INVALID_DATAPOINTS"
 
 
 async def test_enrich_person_match_then_repeat_is_free(make_providers) -> None:
     client = make_providers().client("prospeo")
-    first, last, domain = pick(lambda p: data.pct("hit", "enrich", p.key) < 60
+    first, last, domain = pick(lambda p: data.provider_hit("prospeo", p)
                                and not data.is_catch_all(p.domain)
                                and p.first == "Olga")
     points = {"first_name": first, "last_name": last, "company_website": domain}
@@ -101,7 +130,7 @@ async def test_enrich_person_match_then_repeat_is_free(make_providers) -> None:
 
 
 async def test_enrich_person_no_match_is_400_no_data(make_providers) -> None:
-    first, last, domain = pick(lambda p: data.pct("hit", "enrich", p.key) >= 60)
+    first, last, domain = pick(lambda p: not data.provider_hit("prospeo", p))
     result = await prospeo.enrich_person(
         make_providers().client("prospeo"),
         data={"first_name": first, "last_name": last, "company_website": domain})
@@ -174,3 +203,18 @@ async def test_malformed_and_500(make_providers) -> None:
     client = make_providers(headers=fault("server_error_500"), max_retries=1).client("prospeo")
     err = await prospeo.find_email(client, **_args(VALID))
     assert err.error_id == "INTERNAL_ERROR" and client.calls == 2
+
+
+async def test_bulk_gives_what_single_calls_give(make_providers) -> None:
+    client = make_providers().client("prospeo")
+    sample = people()[100:150]
+    records = {f"r{i}": {"first_name": f, "last_name": last, "company": d}
+               for i, (f, last, d) in enumerate(sample)}
+    bulk = await prospeo.bulk_find_email(client, records)
+    assert client.calls == 1 and set(bulk) == set(records)
+    for ident, record in records.items():
+        single = await prospeo.find_email(client, **record)
+        assert bulk[ident].outcome is single.outcome, ident
+        if single.ok:
+            assert bulk[ident].data["email"] == single.data["email"]
+            assert bulk[ident].data["email_status"] == single.data["email_status"]

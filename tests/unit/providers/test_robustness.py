@@ -30,7 +30,7 @@ def _calls():
         lambda p: prospeo.find_email(p.client("prospeo"), full_name="A B", company="a.com"),
         lambda p: prospeo.find_mobile(p.client("prospeo"), linkedin_url="linkedin.com/in/a"),
         lambda p: prospeo.enrich_person(p.client("prospeo"), data={"full_name": "A B"}),
-        lambda p: openai_compat.complete(p.client("openai"), prompt="x", model="m"),
+        lambda p: openai_compat.complete(p.client("openai"), prompt="x", model="gpt-4o-mini"),
     ]
 
 

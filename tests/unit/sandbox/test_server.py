@@ -43,8 +43,8 @@ def _raw(url: str, *requests: bytes) -> list[bytes]:
 def test_keep_alive_serves_many_requests_on_one_connection(sandbox_url) -> None:
     get = (b"GET /hunter/v2/email-verifier?email=jane%40gmail.com HTTP/1.1\r\nHost: x\r\n"
            b"X-API-KEY: sandbox-key\r\n\r\n")
-    body = b'{"first_name": "Jane", "last_name": "Doe", "company": "acme.com"}'
-    post = (b"POST /prospeo/email-finder HTTP/1.1\r\nHost: x\r\nX-KEY: sandbox-key\r\n"
+    body = b'{"data": {"first_name": "Jane", "last_name": "Doe", "company_website": "acme.com"}}'
+    post = (b"POST /prospeo/enrich-person HTTP/1.1\r\nHost: x\r\nX-KEY: sandbox-key\r\n"
             b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
             + b"\r\n\r\n" + body)
     answers = _raw(sandbox_url, get, post, get)
@@ -58,10 +58,11 @@ def test_keep_alive_serves_many_requests_on_one_connection(sandbox_url) -> None:
 def test_routes_methods_and_key_shapes(sandbox_url) -> None:
     with httpx.Client(base_url=sandbox_url) as http:
         assert http.get("/nowhere").status_code == 404
-        assert http.get("/prospeo/email-finder").status_code == 405
+        assert http.get("/prospeo/enrich-person").status_code == 405
+        assert http.post("/prospeo/email-finder", json={}).status_code == 404  # legacy: gone
         hunter_401 = http.get("/hunter/v2/email-finder",
                               params={"domain": "a.com", "full_name": "A B", "api_key": "x"})
-        prospeo_401 = http.post("/prospeo/email-finder", json={}, headers={"X-KEY": "x"})
+        prospeo_401 = http.post("/prospeo/account-information", headers={"X-KEY": "x"})
         enrich_401 = http.post("/prospeo/enrich-person", json={}, headers={"X-KEY": "x"})
         openai_401 = http.post("/openai/v1/chat/completions", json={},
                                headers={"Authorization": "Bearer x"})
@@ -69,7 +70,7 @@ def test_routes_methods_and_key_shapes(sandbox_url) -> None:
             "domain": "a.com", "full_name": "A B", "api_key": "test-api-key"})
     assert hunter_401.status_code == 401
     assert hunter_401.json()["errors"][0]["id"] == "authentication_failed"
-    assert prospeo_401.status_code == 401 and prospeo_401.json()["message"] == "INVALID_API_KEY"
+    assert prospeo_401.status_code == 401 and prospeo_401.json()["error_code"] == "INVALID_API_KEY"
     assert enrich_401.json()["error_code"] == "INVALID_API_KEY"
     assert openai_401.json()["error"]["code"] == "invalid_api_key"
     assert test_key.status_code == 200 and "api_key" not in test_key.json()["meta"]["params"]
@@ -86,7 +87,7 @@ def test_faults_in_each_providers_shape(sandbox_url) -> None:
         quota = hunter_get("quota_exhausted")
         forbidden = hunter_get("forbidden_403")
         malformed = hunter_get("malformed_json")
-        prospeo_quota = http.post("/prospeo/email-finder", json={}, headers={
+        prospeo_quota = http.post("/prospeo/enrich-person", json={}, headers={
             "X-KEY": "sandbox-key", "X-Sandbox-Fault": "quota_exhausted"})
         openai_500 = http.post("/openai/v1/chat/completions", json={}, headers={
             "Authorization": "Bearer sandbox-key", "X-Sandbox-Fault": "server_error_500"})
@@ -96,7 +97,7 @@ def test_faults_in_each_providers_shape(sandbox_url) -> None:
     with pytest.raises(ValueError):
         malformed.json()
     assert prospeo_quota.status_code == 400
-    assert prospeo_quota.json()["message"] == "INSUFFICIENT_CREDITS"
+    assert prospeo_quota.json() == {"error": True, "error_code": "INSUFFICIENT_CREDITS"}
     assert openai_500.status_code == 500 and openai_500.json()["error"]["type"] == "server_error"
 
 
@@ -111,7 +112,9 @@ def test_configured_fault_rates_and_latency(tmp_path) -> None:
                              headers={"X-API-KEY": "sandbox-key"})
         slow = time.monotonic() - start
         fast_start = time.monotonic()
-        fine = http.post("/prospeo/mobile-finder", json={"url": "linkedin.com/in/a-b"},
+        fine = http.post("/prospeo/enrich-person",
+                         json={"enrich_mobile": True,
+                               "data": {"linkedin_url": "linkedin.com/in/a-b"}},
                          headers={"X-KEY": "sandbox-key", "X-Sandbox-Latency-Ms": "0"})
         fast = time.monotonic() - fast_start
     assert throttled.status_code == 429 and fine.status_code in (200, 400)
@@ -159,7 +162,8 @@ def test_cli_serves_until_interrupted(tmp_path) -> None:
         url = line.split()[3]
         answer = httpx.post(url + "/openai/v1/chat/completions", timeout=5,
                             headers={"Authorization": "Bearer sandbox-key"},
-                            json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+                            json={"model": "gpt-4o-mini",
+                                  "messages": [{"role": "user", "content": "hi"}]})
         assert answer.status_code == 200 and answer.json()["object"] == "chat.completion"
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=5) == 0
