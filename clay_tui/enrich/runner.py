@@ -454,7 +454,8 @@ class Runner:
             result = await fn(client)
         except Exception as exc:  # noqa: BLE001 - an adapter bug is an error cell, not a crash
             result = error_result(provider, op, "internal_error",
-                                  f"{type(exc).__name__}: {exc}", sandbox=client.sandbox)
+                                  client.redact_text(f"{type(exc).__name__}: {exc}"),
+                                  sandbox=client.sandbox)
         finally:
             self.running -= 1
         step.result = result

@@ -19,7 +19,14 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from clay_tui.config import ProviderSettings
-from clay_tui.providers.base import Outcome, ProviderResult, error_result
+from clay_tui.providers.base import (
+    Outcome,
+    ProviderResult,
+    Redactor,
+    error_result,
+    register_secret,
+    secrets_version,
+)
 
 # How each provider wants its key: (header, value template).
 AUTH_HEADERS = {
@@ -28,6 +35,15 @@ AUTH_HEADERS = {
     "openai": ("Authorization", "Bearer {key}"),
 }
 DISPLAY_NAMES = {"hunter": "Hunter", "prospeo": "Prospeo", "openai": "OpenAI"}
+# Header names whose values are secrets (their values are redacted from every answer).
+SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "password", "session")
+
+
+def is_secret_header(name: str) -> bool:
+    low = name.lower()
+    return any(word in low for word in SECRET_HEADER_WORDS)
+
+
 # Error ids meaning "the account has no quota left": stop, do not retry.
 QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS"}
 
@@ -137,6 +153,13 @@ class ProviderClient:
             header, template = AUTH_HEADERS[self.name]
             default_headers[header] = template.format(key=api_key)
         default_headers.update(headers or {})  # extra headers win (tests send a wrong key)
+        # Every key and secret header value sent: removed from whatever comes back.
+        self._secrets = tuple(v for k, v in default_headers.items() if is_secret_header(k))
+        if api_key and not sandbox:
+            self._secrets += (api_key,)
+            register_secret(api_key)
+        self._redactor_for = -1
+        self._redactor = Redactor((), known=False)
         conc = max(1, settings.concurrency)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -157,17 +180,33 @@ class ProviderClient:
 
     # ------------------------------------------------------------ results
 
+    @property
+    def redactor(self) -> Redactor:
+        """The keys this client sends plus every key the process knows (rebuilt as it learns)."""
+        version = secrets_version()
+        if version != self._redactor_for:
+            self._redactor = Redactor(self._secrets)
+            self._redactor_for = version
+        return self._redactor
+
+    def redact(self, res: ProviderResult) -> ProviderResult:
+        return self.redactor.result(res)
+
+    def redact_text(self, text: str) -> str:
+        return self.redactor.text(text)
+
     def result(self, outcome: Outcome, action: str, data: dict[str, Any] | None = None,
                **fields: Any) -> ProviderResult:
         """A result stamped with this provider's name and sandbox flag."""
-        res = ProviderResult(outcome=outcome, provider=self.name, action=action,
-                             data=data or {}, sandbox=self.sandbox, **fields)
+        res = self.redact(ProviderResult(outcome=outcome, provider=self.name, action=action,
+                                         data=data or {}, sandbox=self.sandbox, **fields))
         if res.stop_provider and self.stopped is None:
             self.stopped = res
         return res
 
     def error(self, action: str, error_id: str, message: str, **fields: Any) -> ProviderResult:
-        res = error_result(self.name, action, error_id, message, sandbox=self.sandbox, **fields)
+        res = self.redact(error_result(self.name, action, error_id, message,
+                                       sandbox=self.sandbox, **fields))
         if res.stop_provider and self.stopped is None:
             self.stopped = res
         return res

@@ -17,8 +17,9 @@ from typing import Any
 
 from clay_tui.config import KNOWN_PROVIDERS, ProviderSettings, Settings
 from clay_tui.errors import ClayError
-from clay_tui.providers.base import Outcome, ProviderResult
+from clay_tui.providers.base import Outcome, ProviderResult, redact
 from clay_tui.providers.client import display_name
+from clay_tui.providers.registry import register_configured_keys
 from clay_tui.sandbox.server import running_sandbox_url
 from clay_tui.workspace import Workspace
 
@@ -125,8 +126,8 @@ def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
         "WHERE status IN ('error', 'found') AND provider IS NOT NULL "
         "GROUP BY provider, status"):
         item = out.setdefault(row["provider"], {})
-        if row["status"] == "error":
-            item["last_error"], item["last_error_at"] = row["error"], row["at"]
+        if row["status"] == "error":  # redacted again: cells stored by older versions
+            item["last_error"], item["last_error_at"] = redact(row["error"]), row["at"]
         else:
             item["last_found_at"] = row["at"]
     return out
@@ -136,6 +137,7 @@ def provider_overview(ws: Workspace) -> list[ProviderStatus]:
     """Every configured provider: mode, endpoint, key env var (set or not), billing, limits."""
     settings = ws.settings
     sandbox_url = running_sandbox_url(settings.sandbox) if settings.any_sandbox else None
+    register_configured_keys(settings)
     health = _health(ws)
     connected = _CONNECTIONS.get(ws, {})
     names = [n for n in KNOWN_PROVIDERS if n in settings.providers]
@@ -231,9 +233,7 @@ async def _check_call(ws: Workspace, ps: ProviderSettings) -> ProviderResult:
 def _scrub(text: str, ps: ProviderSettings) -> str:
     """Belt and braces: a message never shows the key, even if a provider echoed it."""
     key = os.environ.get(ps.api_key_env) if ps.api_key_env else None
-    if key and len(key) >= 4 and key in text:
-        text = text.replace(key, "…")
-    return text
+    return redact(text, key)
 
 
 async def check_key_async(ws: Workspace, provider: str) -> str:
