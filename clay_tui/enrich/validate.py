@@ -90,6 +90,12 @@ def normalize(spec: ColumnSpec, table: LeadTable, settings: Settings,
         raise ColumnSpecError("An AI prompt column needs params.prompt (a {{column}} template).")
     if spec.action == "http_call" and not str(spec.params.get("url") or "").strip():
         raise ColumnSpecError("An HTTP column needs params.url (a {{column}} template).")
+    if spec.action == "http_call":
+        from clay_tui.providers.http_action import TemplateError, check_url_template
+        try:
+            check_url_template(str(spec.params["url"]))
+        except TemplateError as exc:
+            raise ColumnSpecError(str(exc)) from None
     if spec.action == "formula" and not str(spec.params.get("expression") or "").strip():
         raise ColumnSpecError("A formula column needs params.expression (Polars SQL).")
 

@@ -2,7 +2,9 @@
 
 Every answer is a 400 in both Hunter's and Prospeo's error shapes whose text repeats the
 request's headers and query string: the key exactly, URL-encoded and inside a Python repr.
-``/found`` paths answer 200 with the echo as data instead (an HTTP action's value).
+``/found`` paths answer 200 with the echo as data instead (an HTTP action's value);
+``/redirect?to=URL`` answers 302 to URL; with ``redirect_to`` set, every request is
+redirected there (path kept).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -22,6 +24,17 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         sent = {k: v for k, v in self.headers.items()}
         self.server.seen.append({"path": self.path, "headers": sent, "body": body})  # type: ignore[attr-defined]
+        target = None
+        if self.path.startswith("/redirect?to="):
+            target = unquote(self.path.split("=", 1)[1])
+        elif self.server.redirect_to:  # type: ignore[attr-defined]
+            target = self.server.redirect_to + self.path  # type: ignore[attr-defined]
+        if target is not None:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         keys = [v for k, v in sent.items() if k.lower() in ("x-api-key", "x-key", "authorization")]
         key = keys[0] if keys else ""
         text = (f"Invalid key {{'X-API-KEY': '{key}'}} (encoded {quote(key, safe='')}, "
@@ -46,6 +59,7 @@ class EchoServer:
     def __init__(self) -> None:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.seen = []  # type: ignore[attr-defined]
+        self.httpd.redirect_to = None  # type: ignore[attr-defined]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
@@ -55,6 +69,9 @@ class EchoServer:
     @property
     def seen(self) -> list[dict]:
         return self.httpd.seen  # type: ignore[attr-defined]
+
+    def redirect_all(self, url: str | None) -> None:
+        self.httpd.redirect_to = url  # type: ignore[attr-defined]
 
     def __enter__(self) -> EchoServer:
         self.thread.start()
