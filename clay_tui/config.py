@@ -8,6 +8,7 @@ type is a ``ConfigError`` naming the key and the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -225,6 +226,19 @@ def _one_of(value: str, allowed: tuple[str, ...], key: str, src: str) -> str:
 def _non_negative(value: float, key: str, src: str) -> None:
     if value < 0:
         raise ConfigError(f"{src}: {key} must not be negative, not {value!r}.")
+    _in_range(value, 0, MAX_CREDITS, key, src)
+
+
+MAX_CREDITS = 10**12  # any credit amount in the config (a plan, a trial, a price, a threshold)
+
+
+def _in_range(value: float, low: float, high: float, key: str, src: str, *,
+              above: bool = False) -> None:
+    """ConfigError unless ``low <= value <= high`` (``low < value`` with ``above``), finite."""
+    ok = math.isfinite(value) and (value > low if above else value >= low) and value <= high
+    if not ok:
+        lower = f"above {low:,}" if above else f"at least {low:,}"
+        raise ConfigError(f"{src}: {key} must be {lower} and at most {high:,}, not {value!r}.")
 
 
 _TOP = {"workspace", "plan", "providers", "run", "sandbox"}
@@ -257,7 +271,14 @@ def parse_settings(
     run = _section(raw, "run", _RUN, src)
     for k, v in run.items():
         _non_negative(v, f"run.{k}", src)
+    if "test_rows" in run:
+        _in_range(run["test_rows"], 1, 10**9, "run.test_rows", src)
     sandbox = _section(raw, "sandbox", _SANDBOX, src)
+    if "port" in sandbox:
+        _in_range(sandbox["port"], 0, 65535, "sandbox.port", src)
+    for k in ("latency_ms", "jitter_ms"):
+        if k in sandbox:
+            _in_range(sandbox[k], 0, 3_600_000, f"sandbox.{k}", src)
     faults: dict[str, dict[str, float]] = {}
     for prov, table in sandbox.pop("faults", {}).items():
         if prov not in KNOWN_PROVIDERS:
@@ -274,6 +295,10 @@ def parse_settings(
             if not 0.0 <= rate <= 1.0:
                 raise ConfigError(f"{src}: {key} must be between 0 and 1, not {rate!r}.")
             faults[prov][fault] = rate
+        total = sum(faults[prov].values())
+        if total > 1.0 + 1e-9:
+            raise ConfigError(f"{src}: the fault rates in sandbox.faults.{prov} add up to "
+                              f"{total:g}; together they must be at most 1.")
 
     providers_raw = raw.get("providers", {})
     if not isinstance(providers_raw, dict):
@@ -291,11 +316,12 @@ def parse_settings(
             cost = _check(cost, int, f"providers.{name}.credits.{action}", src)
             _non_negative(cost, f"providers.{name}.credits.{action}", src)
             credits[action] = cost
-        for k in ("rate_per_second", "rate_per_minute", "timeout_s", "max_retries"):
+        limits = {"rate_per_second": (0, 100_000, False), "rate_per_minute": (0, 6_000_000, False),
+                  "timeout_s": (0, 3600, True), "max_retries": (0, 20, False),
+                  "concurrency": (1, 1000, False)}
+        for k, (low, high, above) in limits.items():
             if k in values:
-                _non_negative(values[k], f"providers.{name}.{k}", src)
-        if values.get("concurrency", 1) < 1:
-            raise ConfigError(f"{src}: providers.{name}.concurrency must be at least 1.")
+                _in_range(values[k], low, high, f"providers.{name}.{k}", src, above=above)
         providers[name] = ProviderSettings(name=name, credits=credits, **values)
     for name in KNOWN_PROVIDERS:
         providers.setdefault(name, ProviderSettings(name=name))
