@@ -6,7 +6,9 @@ any verb becomes one line on stderr and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -37,6 +39,89 @@ class ClayGroup(click.Group):
         except ClayError as exc:
             click.echo(f"clay-tui: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except (sqlite3.DatabaseError, OSError, RecursionError) as exc:
+            sentence = failure_sentence(exc, _workspace_dir(ctx))
+            if sentence is None:
+                raise
+            click.echo(f"clay-tui: {sentence}", err=True)
+            ctx.exit(2)
+
+    def main(self, args=None, prog_name=None, complete_var=None,  # noqa: ANN001, ANN201
+             standalone_mode=True, **extra):  # noqa: ANN001, ANN003
+        """click's own main, except that a usage error is one line, not three."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "clay-tui"
+            message = exc.format_message().strip().rstrip(".")
+            click.echo(f"clay-tui: {message} (see `{where} --help`).", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"clay-tui: {exc.format_message().strip()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("clay-tui: stopped.", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
+
+
+def _workspace_dir(ctx: click.Context) -> Path | None:
+    obj = ctx.find_object(CliContext)
+    if obj is None:
+        return None
+    ws = obj._workspace
+    if ws is not None:
+        return Path(ws.root)
+    if obj._settings is not None:
+        return Path(obj._settings.workspace)
+    return obj.workspace_path
+
+
+def _size_mb(folder: Path | None) -> float:
+    if folder is None or not folder.is_dir():
+        return 0.0
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:
+            pass
+    return total / 1e6
+
+
+def failure_sentence(exc: BaseException, workspace: Path | None) -> str | None:
+    """One sentence for a failure of the machine rather than of the user (a damaged
+    database, a full disk, a folder that cannot be written); None for a bug."""
+    where = f" {workspace}" if workspace is not None else ""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    low = text.lower()
+    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        "disk is full" in low or "no space left" in low)
+    if full:
+        need = max(1.0, _size_mb(workspace))
+        return (f"The disk is full, so the workspace{where} could not be written ({text}): "
+                f"free at least {need:,.0f} MB and run it again; what was stored is kept and "
+                f"nothing is charged twice.")
+    if isinstance(exc, RecursionError):
+        return "The input is nested too deep to read."
+    if isinstance(exc, sqlite3.DatabaseError):
+        if any(w in low for w in ("malformed", "not a database", "corrupt", "disk i/o")):
+            return (f"The workspace database{where} is damaged ({text}): restore "
+                    f"workspace.db from a backup, or move the workspace folder aside to start "
+                    f"a new one.")
+        if "locked" in low or "busy" in low:
+            return (f"The workspace{where} is busy in another clay-tui process ({text}); "
+                    f"try again when it finishes.")
+        if "readonly" in low or "read-only" in low:
+            return f"The workspace{where} cannot be written ({text}): check its permissions."
+        return f"The workspace database{where} failed: {text}."
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS,
+                                                    errno.EISDIR, errno.ENOTDIR):
+        name = f" {exc.filename}" if exc.filename else where
+        return f"Cannot write{name}: {exc.strerror or text}."
+    return None
 
 
 _VALUE_OPTIONS = {"--config", "--workspace"}
@@ -94,6 +179,12 @@ def main(argv: list[str] | None = None) -> None:
     except ClayError as exc:  # raised while building the context, before a verb ran
         click.echo(f"clay-tui: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except (sqlite3.DatabaseError, OSError, RecursionError) as exc:
+        sentence = failure_sentence(exc, None)
+        if sentence is None:
+            raise
+        click.echo(f"clay-tui: {sentence}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

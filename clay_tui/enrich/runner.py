@@ -191,8 +191,10 @@ class Runner:
                 status = "cancelled"
             elif self.no_credits:
                 status = "out of credits"
-            self._finish_run(status)
-            LIVE_RUNS.discard(self.run_id)
+            try:
+                self._finish_run(status)
+            finally:  # a full disk can fail the last write: the run is still over
+                LIVE_RUNS.discard(self.run_id)
             if not completed:  # cancelled task or a bug: settle what this run left open
                 reconcile(self.ws, self.ledger)
             self._emit(finished=True)

@@ -128,16 +128,22 @@ def plan_overview(ws: Workspace) -> PlanOverview:
     )
 
 
+MAX_PURCHASE = 10**12
+
+
 def parse_amount(text: str | int) -> int:
     """A purchase amount from user input: a positive whole number."""
     value: int | None
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
-        try:
-            value = int(str(text).strip().replace(",", "").replace("_", ""))
-        except ValueError:
-            value = None
+        digits = str(text).strip().replace(",", "").replace("_", "")
+        # ASCII digits only: int() also reads '٣' (Arabic-Indic) and '３' (full-width) as 3.
+        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 13 \
+            else None
+    if value is not None and value > MAX_PURCHASE:
+        raise ClayError(f"Credits to buy must be at most {MAX_PURCHASE:,} at a time, "
+                        f"not {value:,}.")
     if value is None or value <= 0:
         raise ClayError(f"Credits to buy must be a positive whole number, not {str(text)!r}.")
     return value

@@ -53,7 +53,9 @@ class Workspace:
             raise WorkspaceError(f"No permission to use the workspace folder {root}.") from None
         except sqlite3.DatabaseError as exc:
             raise WorkspaceError(
-                f"The workspace database in {root} cannot be opened: {exc}."
+                f"The workspace database in {root} cannot be opened ({exc}): it may be "
+                f"damaged; restore workspace.db from a backup, or move the folder aside to "
+                f"start a new workspace."
             ) from None
         db.row_factory = sqlite3.Row
         return cls(root, settings, clock or SystemClock(), db)

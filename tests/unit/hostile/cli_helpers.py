@@ -40,11 +40,18 @@ def spawn(*args: str, input: str | None = None, timeout: float = 60) -> Outcome:
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
 
-def assert_one_sentence(out: Outcome, code: int = 2, *, contains: str | None = None) -> str:
-    """Exit ``code``, one line on stderr starting ``clay-tui:``, no traceback, no crash."""
+def assert_one_sentence(out: Outcome, code: int = 2, *, contains: str | None = None,
+                        progress: bool = False) -> str:
+    """Exit ``code``, one line on stderr starting ``clay-tui:``, no traceback, no crash.
+
+    ``progress``: a run's estimate and progress lines may come before that line."""
     assert out.exception is None, f"crashed: {out.exception!r}"
     assert out.code == code, (out.code, out.stderr[-2000:])
     lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
+    if progress and lines:
+        assert all("rows to run" in ln or ln.startswith(("[", "  then")) for ln in lines[:-1]), \
+            out.stderr[-2000:]
+        lines = lines[-1:]
     assert len(lines) == 1, out.stderr[-2000:]
     assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
     line = lines[0]
