@@ -19,6 +19,8 @@ from clay_tui.table.lead_table import LeadTable
 
 VALIDATIONS = ("hunter.email_verifier", "mobile_only", "none")
 
+MAX_TEMPLATE_CHARS = 100_000  # a prompt, URL or body template
+
 
 def check_expression(frame: pl.DataFrame, text: str, *, what: str, boolean: bool) -> None:
     """Compile ``text`` against the frame's schema (on an empty slice: cheap)."""
@@ -88,6 +90,14 @@ def normalize(spec: ColumnSpec, table: LeadTable, settings: Settings,
                                   f"not {spec.params[key]!r}.")
     if spec.action == "ai_prompt" and not str(spec.params.get("prompt") or "").strip():
         raise ColumnSpecError("An AI prompt column needs params.prompt (a {{column}} template).")
+    if spec.action == "ai_prompt" and "max_tokens" in spec.params and not (
+            1 <= spec.params["max_tokens"] <= 100_000):
+        raise ColumnSpecError(f"params.max_tokens must be between 1 and 100,000, "
+                              f"not {spec.params['max_tokens']!r}.")
+    for key, value in spec.params.items():  # templates and bodies: bounded like expressions
+        if isinstance(value, str) and len(value) > MAX_TEMPLATE_CHARS:
+            raise ColumnSpecError(f"params.{key} is too long ({len(value):,} characters; at "
+                                  f"most {MAX_TEMPLATE_CHARS:,}).")
     if spec.action == "http_call" and not str(spec.params.get("url") or "").strip():
         raise ColumnSpecError("An HTTP column needs params.url (a {{column}} template).")
     if spec.action == "http_call":

@@ -226,3 +226,18 @@ def test_a_cancelled_run_exits_130(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (proc.returncode, err[-1500:])
     assert "cancelled" in out and "Traceback" not in err
+
+
+@pytest.mark.parametrize("params, word", [
+    ({"max_tokens": -5}, "max_tokens"), ({"max_tokens": 0}, "max_tokens"),
+    ({"max_tokens": 10**9}, "max_tokens"), ({"prompt": "x" * 100_001}, "prompt"),
+])
+def test_ai_column_numbers_and_sizes(tmp_path: Path, params: dict, word: str) -> None:
+    args = ["--workspace", str(tmp_path / "ws")]
+    assert invoke(*args, "import", str(SAMPLE_LEADS), "--name", "leads").code == 0
+    recipe = tmp_path / "ai.toml"
+    column = {"name": "Pitch", "action": "ai_prompt",
+              "params": {"prompt": "Hi {{company}}", "model": "gpt-4o-mini", **params}}
+    recipe.write_text(tomli_w.dumps({"column": [column]}), encoding="utf-8")
+    assert_one_sentence(invoke(*args, "add-column", "leads", "--recipe", str(recipe)), 2,
+                        contains=word)
