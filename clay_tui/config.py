@@ -66,10 +66,15 @@ class ProviderSettings:
 
     @property
     def api_key(self) -> str | None:
-        """The key to send: the sandbox's own key in sandbox mode, else the named env var."""
+        """The key to send: the sandbox's own key in sandbox mode, else the named env var,
+        else a key saved from Providers & keys (OS keyring or the 0600 key file)."""
         if self.mode == "sandbox":
             return SANDBOX_KEY
-        return os.environ.get(self.api_key_env) if self.api_key_env else None
+        if not self.api_key_env:
+            return None
+        from clay_tui import keystore
+
+        return keystore.resolve(self.api_key_env)[0]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     for var in ("HUNTER_API_KEY", "PROSPEO_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(var, raising=False)
+    # Never the real OS keyring: saved keys go to the key file under XDG_CONFIG_HOME above.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 
 @pytest.fixture

@@ -77,8 +77,8 @@ class Providers:
 def register_configured_keys(settings: Settings) -> None:
     """Every key the config points at (env var, keyring, key file) becomes a known secret,
     so no answer from any provider (or HTTP action) can carry one into a cell."""
-    import os
+    from clay_tui import keystore
 
     for ps in settings.providers.values():
         if ps.api_key_env:
-            register_secret(os.environ.get(ps.api_key_env))
+            register_secret(keystore.resolve(ps.api_key_env)[0])
