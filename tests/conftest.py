@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,11 @@ import pytest
 from clay_tui.clock import FixedClock
 from clay_tui.config import DEFAULT_CONFIG, Settings, parse_settings
 from clay_tui.workspace import Workspace
+
+# Never the real OS keyring, in any test, fixture of any scope or subprocess: keyring picks its
+# backend once per process, so this must hold before anything asks it (saved keys then go to
+# the key file under the temporary XDG_CONFIG_HOME set below).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_LEADS = REPO / "sample_tables" / "leads.csv"

@@ -39,7 +39,7 @@ class ClayGroup(click.Group):
         except ClayError as exc:
             click.echo(f"clay-tui: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (sqlite3.DatabaseError, OSError, RecursionError) as exc:
+        except (sqlite3.DatabaseError, OSError, RecursionError, UnicodeError) as exc:
             sentence = failure_sentence(exc, _workspace_dir(ctx))
             if sentence is None:
                 raise
@@ -106,6 +106,9 @@ def failure_sentence(exc: BaseException, workspace: Path | None) -> str | None:
                 f"nothing is charged twice.")
     if isinstance(exc, RecursionError):
         return "The input is nested too deep to read."
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"The file is not valid {exc.encoding} text ({exc.reason} at byte "
+                f"{exc.start:,}): save it as UTF-8 and try again.")
     if isinstance(exc, sqlite3.DatabaseError):
         if any(w in low for w in ("malformed", "not a database", "corrupt", "disk i/o")):
             return (f"The workspace database{where} is damaged ({text}): restore "

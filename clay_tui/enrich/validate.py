@@ -20,6 +20,7 @@ from clay_tui.table.lead_table import LeadTable
 VALIDATIONS = ("hunter.email_verifier", "mobile_only", "none")
 
 MAX_TEMPLATE_CHARS = 100_000  # a prompt, URL or body template
+MAX_NAME_CHARS = 200  # a column name
 
 
 def check_expression(frame: pl.DataFrame, text: str, *, what: str, boolean: bool) -> None:
@@ -46,6 +47,9 @@ def normalize(spec: ColumnSpec, table: LeadTable, settings: Settings,
         raise ColumnSpecError(f"Unknown action {spec.action!r} (known: {', '.join(ACTIONS)}).")
     if not spec.name:
         raise ColumnSpecError("The column needs a name.")
+    if len(spec.name) > MAX_NAME_CHARS:
+        raise ColumnSpecError(f"The column name is too long ({len(spec.name):,} characters; "
+                              f"at most {MAX_NAME_CHARS}).")
     spec.kind = spec.kind or info.kind
     if spec.kind not in KINDS:
         raise ColumnSpecError(f"Unknown column kind {spec.kind!r} (known: {', '.join(KINDS)}).")

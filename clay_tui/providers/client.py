@@ -56,7 +56,9 @@ def parse_json(response: httpx.Response) -> Any | None:
     """The decoded JSON body, or None if the body is not JSON (never raises)."""
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[... 100k deep
+        return None
+    except httpx.HTTPError:  # a body that cannot be decoded (a broken gzip stream)
         return None
 
 
@@ -75,8 +77,17 @@ def error_id_of(body: Any) -> str | None:
     return None
 
 
+MAX_DETAIL_CHARS = 300  # how much of a provider's own error text a message quotes
+
+
 def error_detail_of(body: Any) -> str:
-    """A human-readable detail from an error body ('' if none)."""
+    """A human-readable detail from an error body ('' if none), one line, cut short."""
+    text = _error_detail_of(body)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_DETAIL_CHARS else text[:MAX_DETAIL_CHARS] + "..."
+
+
+def _error_detail_of(body: Any) -> str:
     if not isinstance(body, dict):
         return ""
     errors = body.get("errors")
@@ -121,6 +132,15 @@ def rate_window_reset(response: httpx.Response) -> float | None:
             except ValueError:
                 return None
     return None
+
+
+MAX_ANSWER_BYTES = 10_000_000  # a bigger answer is an error, never parsed or stored
+
+
+class _TooBig(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 class ProviderClient:
@@ -329,12 +349,27 @@ class ProviderClient:
                 self.calls += 1
                 failure: str | None = None
                 try:
-                    response = await self._http.request(method, path, params=params, json=json,
-                                                        headers=headers)
+                    # timeout_s bounds the whole call, not each read: a server that drips
+                    # one byte at a time must not hold a worker (and its hold) forever.
+                    async with asyncio.timeout(self.settings.timeout_s):
+                        response = await self._http.request(method, path, params=params,
+                                                            json=json, headers=headers)
+                        await response.aread()
+                        if len(response.content) > MAX_ANSWER_BYTES:
+                            raise _TooBig(len(response.content))
+                except _TooBig as exc:
+                    return self.error(action, "answer_too_big",
+                                      f"{name} answered with {exc.size / 1e6:.1f} MB, more "
+                                      f"than the {MAX_ANSWER_BYTES / 1e6:g} MB an answer may "
+                                      f"be; it was not used.", unknown_outcome=paid_post)
+                except httpx.DecodingError:
+                    return self.error(action, "malformed_answer",
+                                      f"{name} answered with a body that cannot be decoded.",
+                                      unknown_outcome=paid_post)
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                     failure = f"network: {type(exc).__name__}"  # never sent: safe to retry
                     response = None
-                except httpx.TimeoutException:
+                except (httpx.TimeoutException, TimeoutError):
                     if paid_post:
                         return self.error(action, "timeout",
                                           f"{name} did not answer within "

@@ -25,10 +25,10 @@ _UNARY_AFTER = {"(", ",", "and", "or", "not", "-", "+", "*", "/", "%", "=", "<",
 
 def shown(text: str) -> str:
     """``text`` quoted for a message, cut to a readable length."""
-    text = text.replace("\n", " ")
+    text = inert(text.replace("\n", " "))
     if len(text) <= SHOWN_CHARS:
-        return repr(text)
-    return repr(text[:SHOWN_CHARS]) + f"... ({len(text):,} characters)"
+        return f"'{text}'"
+    return f"'{text[:SHOWN_CHARS]}'... ({len(text):,} characters)"
 
 
 def check_limits(text: str, what: str = "expression") -> None:
@@ -63,9 +63,19 @@ def check_limits(text: str, what: str = "expression") -> None:
                               f"{MAX_TERMS:,}): for many values use IN (...).")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """``text`` with control characters (escape codes, NUL, bidi overrides) made visible."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256
+                        else f"\\u{ord(m.group(0)):04x}", text)
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     line = text[0].rstrip(".") if text else type(exc).__name__
+    line = inert(line)
     return line if len(line) <= 200 else line[:200] + "..."
 
 
@@ -87,14 +97,16 @@ def explain(text: str, exc: Exception) -> ExpressionError:
         msg = _first_line(exc)
         name = msg.split('"')[1] if msg.count('"') >= 2 else msg
         hint = " (text goes in single quotes: 'like this')" if f'"{name}"' in text else ""
-        return ExpressionError(f"{text!r} names a column the table does not have: {name}{hint}.")
+        return ExpressionError(f"{shown(text)} names a column the table does not have: "
+                               f"{inert(name)}{hint}.")
     if isinstance(exc, pl.exceptions.InvalidOperationError) and "Boolean" in str(exc):
-        return ExpressionError(f"{text!r} is not a condition (it should be true or false per row).")
+        return ExpressionError(f"{shown(text)} is not a condition (it should be true or "
+                               f"false per row).")
     if "date/datetime/time" in str(exc):
         return ExpressionError(
-            f"{text!r} compares a date with text: write dates as DATE 'YYYY-MM-DD'."
+            f"{shown(text)} compares a date with text: write dates as DATE 'YYYY-MM-DD'."
         )
-    return ExpressionError(f"{text!r} does not fit the table: {_first_line(exc)}.")
+    return ExpressionError(f"{shown(text)} does not fit the table: {_first_line(exc)}.")
 
 
 def matching_positions(

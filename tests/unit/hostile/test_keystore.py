@@ -58,6 +58,9 @@ def _status(ws: Workspace, name: str) -> svc.ProviderStatus:
 
 
 def test_tests_never_see_the_real_keyring_or_config_dir(tmp_path: Path) -> None:
+    from keyring.backends import fail
+
+    assert isinstance(keyring.get_keyring(), fail.Keyring)
     assert not keystore.keyring_available()
     assert str(keystore.key_file()).startswith(str(tmp_path))
 
