@@ -241,3 +241,18 @@ def test_ai_column_numbers_and_sizes(tmp_path: Path, params: dict, word: str) ->
     recipe.write_text(tomli_w.dumps({"column": [column]}), encoding="utf-8")
     assert_one_sentence(invoke(*args, "add-column", "leads", "--recipe", str(recipe)), 2,
                         contains=word)
+
+
+def test_run_info_screen_says_local_for_cleaning_columns(sbx_ws, leads) -> None:
+    from rich.console import Console
+
+    from clay_tui.services import enrich
+    from clay_tui.ui.screens.run_info_screen import run_info_table
+
+    for spec in enrich.load_recipe(RECIPES / "cleaning.toml"):
+        enrich.add_column(sbx_ws, leads, spec)
+    spec = enrich.get_column(sbx_ws, leads, "Domain")
+    console = Console(width=120, record=True)
+    console.print(run_info_table(enrich.run_info(sbx_ws, leads, "Domain"), spec))
+    mode = next(ln for ln in console.export_text().splitlines() if ln.startswith("Mode"))
+    assert "local" in mode and "sandbox" not in mode and "live" not in mode
