@@ -97,3 +97,44 @@ def test_echoed_key_is_nowhere(tmp_path: Path, echo: EchoServer, monkeypatch) ->
     assert any(p.name == "workspace.db" for p in files)
     for path in files:
         _assert_clean(path.read_bytes(), key, str(path))
+
+
+async def test_echoed_key_is_on_no_screen(tmp_path: Path, echo: EchoServer, monkeypatch,
+                                          clock) -> None:
+    """The same planted key through the TUI: Run Info, the keys screen and the table."""
+    from clay_tui.config import parse_settings
+    from clay_tui.services import enrich, tables
+    from clay_tui.ui.app import ClayApp
+    from clay_tui.ui.screens.providers_screen import ProvidersScreen
+    from clay_tui.ui.screens.run_info_screen import RunInfoScreen
+    from clay_tui.workspace import Workspace
+
+    key = f"ck-screen+key/{uuid.uuid4().hex}"
+    monkeypatch.setenv("HUNTER_API_KEY", key)
+    monkeypatch.setenv("PROSPEO_API_KEY", key)
+    raw = sandbox_raw_config(max_retries=0)
+    for name in ("hunter", "prospeo"):
+        raw["providers"][name].update(mode="live", base_url=echo.url)
+    ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
+    table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
+    for spec in enrich.load_recipe(RECIPE):
+        enrich.add_column(ws, table, spec)
+    await enrich.run_column(ws, table, "Work Email", enrich.RowSelection("first", limit=8))
+    assert any(key in str(s["headers"].values()) for s in echo.seen)
+    app = ClayApp(ws, table)
+    screens = []
+    async with app.run_test(size=(140, 50)) as pilot:
+        await pilot.pause(0.3)
+        screens.append(app.export_screenshot())
+        app.push_screen(RunInfoScreen(ws, table, "Work Email"))
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, RunInfoScreen)
+        screens.append(app.export_screenshot())
+        app.pop_screen()
+        app.push_screen(ProvidersScreen(ws))
+        await pilot.pause(0.3)
+        screens.append(app.export_screenshot())
+    ws.close()
+    for shot in screens:
+        _assert_clean(shot.replace("&#160;", " "), key, "a screen")
+    assert "refused" in "".join(screens) or "wrong_params" in "".join(screens)
