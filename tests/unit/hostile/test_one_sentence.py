@@ -3,6 +3,7 @@ numbers, a config folder, bad ports, usage errors, a cancelled run, non-ASCII di
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -256,3 +257,23 @@ def test_run_info_screen_says_local_for_cleaning_columns(sbx_ws, leads) -> None:
     console.print(run_info_table(enrich.run_info(sbx_ws, leads, "Domain"), spec))
     mode = next(ln for ln in console.export_text().splitlines() if ln.startswith("Mode"))
     assert "local" in mode and "sandbox" not in mode and "live" not in mode
+
+
+def test_disk_full_while_saving_the_table(base, monkeypatch) -> None:
+    """ENOSPC from the Parquet snapshot at the end of a run: one sentence; the cells and
+    charges are already in workspace.db, so verify holds and a re-run charges nothing."""
+    import errno
+
+    from clay_tui.table.lead_table import LeadTable
+
+    def full(self, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        raise OSError(errno.ENOSPC, "No space left on device", "tables/1.parquet")
+
+    monkeypatch.setattr(LeadTable, "save", full)
+    out = invoke(*base, "run", "leads", "Work Email", "--limit", "12", "--yes")
+    line = assert_one_sentence(out, 2, progress=True)
+    assert "disk is full" in line and "MB" in line
+    monkeypatch.undo()
+    assert invoke(*base, "credits", "verify").code == 0
+    again = invoke(*base, "run", "leads", "Work Email", "--limit", "12", "--yes", "--json")
+    assert again.code == 0 and json.loads(again.stdout)["credits"] == 0
