@@ -8,6 +8,7 @@ type is a ``ConfigError`` naming the key and the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -65,10 +66,15 @@ class ProviderSettings:
 
     @property
     def api_key(self) -> str | None:
-        """The key to send: the sandbox's own key in sandbox mode, else the named env var."""
+        """The key to send: the sandbox's own key in sandbox mode, else the named env var,
+        else a key saved from Providers & keys (OS keyring or the 0600 key file)."""
         if self.mode == "sandbox":
             return SANDBOX_KEY
-        return os.environ.get(self.api_key_env) if self.api_key_env else None
+        if not self.api_key_env:
+            return None
+        from clay_tui import keystore
+
+        return keystore.resolve(self.api_key_env)[0]
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,80 @@ class Settings:
     @property
     def any_sandbox(self) -> bool:
         return any(p.mode == "sandbox" for p in self.providers.values())
+
+
+# ---------------------------------------------------------------- reading TOML safely
+
+MAX_TOML_BYTES = 1_000_000  # a config file or a recipe
+MAX_TOML_DEPTH = 50  # nested tables and arrays
+
+
+def _toml_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside strings and comments (a linear scan)."""
+    depth = deepest = 0
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote in ('"', '"""'):
+                i += 2
+                continue
+            if text.startswith(quote, i):
+                i += len(quote)
+                quote = ""
+                continue
+        elif ch == "#":
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        elif ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            i += len(quote)
+            continue
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest
+
+
+def read_toml(path: Path, what: str, error: type[Exception] = ConfigError) -> dict[str, Any]:
+    """A TOML file as a dict, size- and depth-checked before parsing; ``error`` (one sentence
+    naming ``what`` and the file) for anything wrong: missing, a folder, too big, too deep,
+    not UTF-8, not TOML."""
+    path = Path(path)
+    if path.is_dir():
+        raise error(f"{what} {path} is a folder, not a file.")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise error(f"{what} {path} does not exist.") from None
+    except OSError as exc:
+        raise error(f"{what} {path} cannot be read: {exc.strerror or exc}.") from None
+    if size > MAX_TOML_BYTES:
+        raise error(f"{what} {path} is too big ({size:,} bytes; at most "
+                    f"{MAX_TOML_BYTES:,}).")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{what} {path} is not UTF-8 text.") from None
+    except OSError as exc:
+        raise error(f"{what} {path} cannot be read: {exc.strerror or exc}.") from None
+    if "\x00" in text:
+        raise error(f"{what} {path} is not a text file (it contains NUL bytes).")
+    depth = _toml_depth(text)
+    if depth > MAX_TOML_DEPTH:
+        raise error(f"{what} {path} is nested too deep ({depth} levels of tables or arrays; "
+                    f"at most {MAX_TOML_DEPTH}).")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{what} {path} is not valid TOML: {exc}.") from None
+    except RecursionError:
+        raise error(f"{what} {path} is nested too deep to read.") from None
 
 
 # ---------------------------------------------------------------- validation
@@ -152,6 +232,19 @@ def _one_of(value: str, allowed: tuple[str, ...], key: str, src: str) -> str:
 def _non_negative(value: float, key: str, src: str) -> None:
     if value < 0:
         raise ConfigError(f"{src}: {key} must not be negative, not {value!r}.")
+    _in_range(value, 0, MAX_CREDITS, key, src)
+
+
+MAX_CREDITS = 10**12  # any credit amount in the config (a plan, a trial, a price, a threshold)
+
+
+def _in_range(value: float, low: float, high: float, key: str, src: str, *,
+              above: bool = False) -> None:
+    """ConfigError unless ``low <= value <= high`` (``low < value`` with ``above``), finite."""
+    ok = math.isfinite(value) and (value > low if above else value >= low) and value <= high
+    if not ok:
+        lower = f"above {low:,}" if above else f"at least {low:,}"
+        raise ConfigError(f"{src}: {key} must be {lower} and at most {high:,}, not {value!r}.")
 
 
 _TOP = {"workspace", "plan", "providers", "run", "sandbox"}
@@ -185,7 +278,14 @@ def parse_settings(
     run = _section(raw, "run", _RUN, src)
     for k, v in run.items():
         _non_negative(v, f"run.{k}", src)
+    if "test_rows" in run:
+        _in_range(run["test_rows"], 1, 10**9, "run.test_rows", src)
     sandbox = _section(raw, "sandbox", _SANDBOX, src)
+    if "port" in sandbox:
+        _in_range(sandbox["port"], 0, 65535, "sandbox.port", src)
+    for k in ("latency_ms", "jitter_ms"):
+        if k in sandbox:
+            _in_range(sandbox[k], 0, 3_600_000, f"sandbox.{k}", src)
     faults: dict[str, dict[str, float]] = {}
     for prov, table in sandbox.pop("faults", {}).items():
         if prov not in KNOWN_PROVIDERS:
@@ -202,6 +302,10 @@ def parse_settings(
             if not 0.0 <= rate <= 1.0:
                 raise ConfigError(f"{src}: {key} must be between 0 and 1, not {rate!r}.")
             faults[prov][fault] = rate
+        total = sum(faults[prov].values())
+        if total > 1.0 + 1e-9:
+            raise ConfigError(f"{src}: the fault rates in sandbox.faults.{prov} add up to "
+                              f"{total:g}; together they must be at most 1.")
 
     providers_raw = raw.get("providers", {})
     if not isinstance(providers_raw, dict):
@@ -219,11 +323,12 @@ def parse_settings(
             cost = _check(cost, int, f"providers.{name}.credits.{action}", src)
             _non_negative(cost, f"providers.{name}.credits.{action}", src)
             credits[action] = cost
-        for k in ("rate_per_second", "rate_per_minute", "timeout_s", "max_retries"):
+        limits = {"rate_per_second": (0, 100_000, False), "rate_per_minute": (0, 6_000_000, False),
+                  "timeout_s": (0, 3600, True), "max_retries": (0, 20, False),
+                  "concurrency": (1, 1000, False)}
+        for k, (low, high, above) in limits.items():
             if k in values:
-                _non_negative(values[k], f"providers.{name}.{k}", src)
-        if values.get("concurrency", 1) < 1:
-            raise ConfigError(f"{src}: providers.{name}.concurrency must be at least 1.")
+                _in_range(values[k], low, high, f"providers.{name}.{k}", src, above=above)
         providers[name] = ProviderSettings(name=name, credits=credits, **values)
     for name in KNOWN_PROVIDERS:
         providers.setdefault(name, ProviderSettings(name=name))
@@ -250,6 +355,8 @@ def parse_settings(
 def find_config(explicit: Path | None = None) -> Path:
     """The config file to read: explicit, ./config.toml, user config dir, built-in defaults."""
     if explicit is not None:
+        if explicit.is_dir():
+            raise ConfigError(f"Config file {explicit} is a folder, not a file.")
         if not explicit.is_file():
             raise ConfigError(f"Config file {explicit} does not exist.")
         return explicit
@@ -264,10 +371,5 @@ def load_settings(path: Path | None = None, workspace: Path | None = None) -> Se
     """Read and validate settings; ``workspace`` overrides every other workspace source."""
     found = find_config(path)
     src = str(found)
-    try:
-        raw = tomllib.loads(found.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{src} is not valid TOML: {exc}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read config file {src}: {exc}.") from None
+    raw = read_toml(found, "Config file")
     return parse_settings(raw, src, workspace)

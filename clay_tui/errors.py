@@ -7,6 +7,10 @@ The TUI shows it as a notification; the CLI prints it on stderr and exits 2.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+from pathlib import Path
+
 
 class ClayError(Exception):
     """A user-facing problem, explained in one sentence."""
@@ -48,3 +52,51 @@ class InsufficientCredits(ClayError):
 
 class ProviderError(ClayError):
     """A provider could not be reached or answered in a way we cannot use."""
+
+
+def _size_mb(folder: Path | None) -> float:
+    if folder is None or not folder.is_dir():
+        return 0.0
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:
+            pass
+    return total / 1e6
+
+
+def failure_sentence(exc: BaseException, workspace: Path | None) -> str | None:
+    """One sentence for a failure of the machine rather than of the user (a damaged
+    database, a full disk, a folder that cannot be written); None for a bug."""
+    where = f" {workspace}" if workspace is not None else ""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    low = text.lower()
+    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        "disk is full" in low or "no space left" in low)
+    if full:
+        need = max(1.0, _size_mb(workspace))
+        return (f"The disk is full, so the workspace{where} could not be written ({text}): "
+                f"free at least {need:,.0f} MB and run it again; what was stored is kept and "
+                f"nothing is charged twice.")
+    if isinstance(exc, RecursionError):
+        return "The input is nested too deep to read."
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"The file is not valid {exc.encoding} text ({exc.reason} at byte "
+                f"{exc.start:,}): save it as UTF-8 and try again.")
+    if isinstance(exc, sqlite3.DatabaseError):
+        if any(w in low for w in ("malformed", "not a database", "corrupt", "disk i/o")):
+            return (f"The workspace database{where} is damaged ({text}): restore "
+                    f"workspace.db from a backup, or move the workspace folder aside to start "
+                    f"a new one.")
+        if "locked" in low or "busy" in low:
+            return (f"The workspace{where} is busy in another clay-tui process ({text}); "
+                    f"try again when it finishes.")
+        if "readonly" in low or "read-only" in low:
+            return f"The workspace{where} cannot be written ({text}): check its permissions."
+        return f"The workspace database{where} failed: {text}."
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS,
+                                                    errno.EISDIR, errno.ENOTDIR):
+        name = f" {exc.filename}" if exc.filename else where
+        return f"Cannot write{name}: {exc.strerror or text}."
+    return None

@@ -13,6 +13,11 @@ from clay_tui.clock import FixedClock
 from clay_tui.config import DEFAULT_CONFIG, Settings, parse_settings
 from clay_tui.workspace import Workspace
 
+# Never the real OS keyring, in any test, fixture of any scope or subprocess: keyring picks its
+# backend once per process, so this must hold before anything asks it (saved keys then go to
+# the key file under the temporary XDG_CONFIG_HOME set below).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_LEADS = REPO / "sample_tables" / "leads.csv"
 # The sandbox enforces Hunter's documented rate limits; most tests run with client limits off
@@ -28,6 +33,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     for var in ("HUNTER_API_KEY", "PROSPEO_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(var, raising=False)
+    # Never the real OS keyring: saved keys go to the key file under XDG_CONFIG_HOME above.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 
 @pytest.fixture

@@ -233,7 +233,7 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
         tbl.save()
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2))
-        return
+        ctx.exit(130 if summary.status == "cancelled" else 0)
     counts = ", ".join(f"{SAY.get(k, k)} {summary.counts[k]}" for k in STATE_ORDER
                        if summary.counts.get(k))
     spec = svc.get_column(ws, tbl, column)
@@ -251,6 +251,8 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
             buy="Buy credits with `clay-tui credits buy N`, then run --failed."), err=True)
     elif summary.message:
         click.echo(summary.message, err=True)
+    if summary.status == "cancelled":
+        ctx.exit(130)  # stopped by Ctrl-C / SIGTERM: not a success
 
 
 @cli.command("run-info")
@@ -268,7 +270,7 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
     per = ", ".join(f"{p} {c}" for p, c in info.per_provider.items()) or "-"
     lines = [
         f"Column      {info.column} ({info.action}; {', '.join(info.providers) or 'free'}; "
-        f"{'sandbox' if info.sandbox else 'live'})",
+        f"{('sandbox' if info.sandbox else 'live') if info.providers else 'local'})",
         f"Credits     {info.credits_spent} spent ({info.credits_charged} charged, "
         f"{info.refunds} refunded); per provider: {per}",
         f"Results     found {info.hits}, no data {info.misses}, invalid {info.invalid}, "

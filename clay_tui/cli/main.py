@@ -7,6 +7,7 @@ any verb becomes one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 import click
 
 from clay_tui.cli.context import CliContext
-from clay_tui.errors import ClayError
+from clay_tui.errors import ClayError, failure_sentence
 
 
 class ClayGroup(click.Group):
@@ -37,6 +38,44 @@ class ClayGroup(click.Group):
         except ClayError as exc:
             click.echo(f"clay-tui: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except (sqlite3.DatabaseError, OSError, RecursionError, UnicodeError) as exc:
+            sentence = failure_sentence(exc, _workspace_dir(ctx))
+            if sentence is None:
+                raise
+            click.echo(f"clay-tui: {sentence}", err=True)
+            ctx.exit(2)
+
+    def main(self, args=None, prog_name=None, complete_var=None,  # noqa: ANN001, ANN201
+             standalone_mode=True, **extra):  # noqa: ANN001, ANN003
+        """click's own main, except that a usage error is one line, not three."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "clay-tui"
+            message = exc.format_message().strip().rstrip(".")
+            click.echo(f"clay-tui: {message} (see `{where} --help`).", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"clay-tui: {exc.format_message().strip()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("clay-tui: stopped.", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
+
+
+def _workspace_dir(ctx: click.Context) -> Path | None:
+    obj = ctx.find_object(CliContext)
+    if obj is None:
+        return None
+    ws = obj._workspace
+    if ws is not None:
+        return Path(ws.root)
+    if obj._settings is not None:
+        return Path(obj._settings.workspace)
+    return obj.workspace_path
 
 
 _VALUE_OPTIONS = {"--config", "--workspace"}
@@ -95,6 +134,12 @@ def main(argv: list[str] | None = None) -> None:
     except ClayError as exc:  # raised while building the context, before a verb ran
         click.echo(f"clay-tui: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except (sqlite3.DatabaseError, OSError, RecursionError) as exc:
+        sentence = failure_sentence(exc, None)
+        if sentence is None:
+            raise
+        click.echo(f"clay-tui: {sentence}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ def open_cmd(obj: CliContext, target: str | None) -> None:
     try:
         app.run()
     finally:
-        app.save_all()  # also saves on exit paths that skipped action_quit (ctrl+c, errors)
+        if app.fatal_error is None:
+            app.save_all()  # also saves on exit paths that skipped action_quit (ctrl+c, errors)
+    if app.fatal_error:
+        raise ClayError(app.fatal_error)
     if app.load_error:
         raise ClayError(app.load_error)

@@ -1,8 +1,9 @@
 """CLI verbs for providers: ``providers [--json]`` and ``providers check NAME``.
 
-The CLI has no "connect": a key given to one command would be gone when it exits. Keys
-come from the environment variable named in config.toml; ``providers`` says whether each
-one is set (never its value) and ``providers check`` tries it with one cheap call.
+The CLI has no "connect" (a key typed on a command line lands in the shell's history). Keys
+come from the environment variable named in config.toml, or from a key saved in Providers &
+keys (OS keyring or the 0600 key file); ``providers`` says whether each one is set and where
+it comes from (never its value) and ``providers check`` tries it with one cheap call.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from clay_tui.table.inert import inert
 
 
 def _overview_text(statuses: list[svc.ProviderStatus]) -> str:
-    header = ("provider", "mode", "billing", "key env var", "endpoint", "credits",
+    header = ("provider", "mode", "billing", "key", "endpoint", "credits",
               "rate", "conc.")
     rows = [header]
     for s in statuses:
-        env = f"{s.api_key_env} ({'set' if s.key_set else 'not set'})" if s.api_key_env \
-            else "(none)"
+        env = s.key_label if s.api_key_env else "(none)"
         endpoint = s.base_url or ("bundled sandbox" if s.mode == "sandbox" else "(no base_url)")
         rows.append((s.name, s.mode, s.billing, env, endpoint, s.credits_label, s.rate_label,
                      str(s.concurrency)))

@@ -11,9 +11,9 @@ from clay_tui.errors import ClayError
 
 
 @cli.command("sandbox")
-@click.option("--port", type=int, default=None,
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port on 127.0.0.1 (default: sandbox.port from config; 0 = any free port).")
-@click.option("--latency-ms", type=float, default=None,
+@click.option("--latency-ms", type=click.FloatRange(0, 3_600_000), default=None,
               help="Simulated latency per call (default: sandbox.latency_ms).")
 @click.pass_context
 def sandbox_cmd(ctx: click.Context, port: int | None, latency_ms: float | None) -> None:
@@ -26,9 +26,9 @@ def sandbox_cmd(ctx: click.Context, port: int | None, latency_ms: float | None) 
     server = SandboxServer(settings, port=port)
     try:
         url = server.start()
-    except OSError as exc:
-        raise ClayError(f"Cannot start the sandbox on port {port}: {exc.strerror or exc}.") \
-            from None
+    except (OSError, OverflowError) as exc:
+        text = getattr(exc, "strerror", None) or str(exc)
+        raise ClayError(f"Cannot start the sandbox on port {port}: {text}.") from None
     click.echo(f"Sandbox listening on {url}  (key: sandbox-key; Ctrl-C to stop)")
     click.echo(f"  Hunter:  {url}/hunter/v2/email-finder, /v2/email-verifier, /v2/account")
     click.echo(f"  Prospeo: {url}/prospeo/enrich-person, /account-information")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import polars as pl
 import tomli_w
 
 from clay_tui.clock import iso
+from clay_tui.config import read_toml
 from clay_tui.enrich import graph, store
 from clay_tui.enrich.actions import ACTIONS
 from clay_tui.enrich.reconcile import _run_alive
@@ -250,14 +250,7 @@ def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any 
 
 def load_recipe(path: Path) -> list[ColumnSpec]:
     """Column specs from a TOML recipe: ``[[column]]`` tables (or one top-level column)."""
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ColumnSpecError(f"Recipe {path} does not exist.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ColumnSpecError(f"Recipe {path} is not valid TOML: {exc}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ColumnSpecError(f"Recipe {path} cannot be read: {exc}.") from None
+    raw = read_toml(Path(path), "Recipe", ColumnSpecError)  # size and depth checked first
     items = raw.get("column", [raw] if "action" in raw else [])
     if isinstance(items, dict):
         items = [items]

@@ -61,7 +61,8 @@ class RunInfo:
         order = [s for s in store.STORED_STATES if s in self.last_run_counts]
         order += [s for s in self.last_run_counts if s not in order]
         said = {store.CANCELLED: "stopped"}  # one word for a stop: cells and Run Info agree
-        text = ", ".join(f"{self.last_run_counts[s]:,} {said.get(s, s)}" for s in order) or "no cells"
+        text = ", ".join(f"{self.last_run_counts[s]:,} {said.get(s, s)}" for s in order) \
+            or "no cells"
         return text + f" · {self.last_run_credits or 0:,} credits"
 
 

@@ -210,8 +210,10 @@ class Runner:
             elif self.no_credits:
                 status = "spend limit" if self.halt_state == store.SPEND_LIMIT \
                     else "out of credits"
-            self._finish_run(status)
-            LIVE_RUNS.discard(self.run_id)
+            try:
+                self._finish_run(status)
+            finally:  # a full disk can fail the last write: the run is still over
+                LIVE_RUNS.discard(self.run_id)
             if not completed:  # cancelled task or a bug: settle what this run left open
                 reconcile(self.ws, self.ledger)
             self._emit(finished=True)
@@ -540,7 +542,8 @@ class Runner:
             result = await fn(client)
         except Exception as exc:  # noqa: BLE001 - an adapter bug is an error cell, not a crash
             result = error_result(provider, op, "internal_error",
-                                  f"{type(exc).__name__}: {exc}", sandbox=client.sandbox)
+                                  client.redact_text(f"{type(exc).__name__}: {exc}"),
+                                  sandbox=client.sandbox)
         finally:
             self.running -= 1
         step.result = result

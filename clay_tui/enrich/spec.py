@@ -112,10 +112,10 @@ def referenced_columns(spec: ColumnSpec) -> list[str]:
 
 def formula_columns(expression: str) -> list[str]:
     """The columns a Polars SQL expression reads ([] if it does not parse)."""
-    import polars as pl
+    from clay_tui.table import expressions
 
-    try:
-        return list(pl.sql_expr(expression).meta.root_names())
+    try:  # parse() checks size and depth first: a huge formula must not reach the parser
+        return list(expressions.parse(expression).meta.root_names())
     except Exception:  # noqa: BLE001 - a bad expression is reported by validation
         return []
 

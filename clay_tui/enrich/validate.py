@@ -20,6 +20,9 @@ from clay_tui.table.lead_table import ROW_ID, LeadTable
 
 VALIDATIONS = ("hunter.email_verifier", "mobile_only", "none")
 
+MAX_TEMPLATE_CHARS = 100_000  # a prompt, URL or body template
+MAX_NAME_CHARS = 200  # a column name
+
 
 def check_expression(frame: pl.DataFrame, text: str, *, what: str, boolean: bool) -> None:
     """Compile ``text`` against the frame's schema (on an empty slice: cheap)."""
@@ -45,6 +48,9 @@ def normalize(spec: ColumnSpec, table: LeadTable, settings: Settings,
         raise ColumnSpecError(f"Unknown action {spec.action!r} (known: {', '.join(ACTIONS)}).")
     if not spec.name:
         raise ColumnSpecError("The column needs a name.")
+    if len(spec.name) > MAX_NAME_CHARS:
+        raise ColumnSpecError(f"The column name is too long ({len(spec.name):,} characters; "
+                              f"at most {MAX_NAME_CHARS}).")
     spec.kind = spec.kind or info.kind
     if spec.kind not in KINDS:
         raise ColumnSpecError(f"Unknown column kind {spec.kind!r} (known: {', '.join(KINDS)}).")
@@ -89,8 +95,22 @@ def normalize(spec: ColumnSpec, table: LeadTable, settings: Settings,
                                   f"not {spec.params[key]!r}.")
     if spec.action == "ai_prompt" and not str(spec.params.get("prompt") or "").strip():
         raise ColumnSpecError("An AI prompt column needs params.prompt (a {{column}} template).")
+    if spec.action == "ai_prompt" and "max_tokens" in spec.params and not (
+            1 <= spec.params["max_tokens"] <= 100_000):
+        raise ColumnSpecError(f"params.max_tokens must be between 1 and 100,000, "
+                              f"not {spec.params['max_tokens']!r}.")
+    for key, value in spec.params.items():  # templates and bodies: bounded like expressions
+        if isinstance(value, str) and len(value) > MAX_TEMPLATE_CHARS:
+            raise ColumnSpecError(f"params.{key} is too long ({len(value):,} characters; at "
+                                  f"most {MAX_TEMPLATE_CHARS:,}).")
     if spec.action == "http_call" and not str(spec.params.get("url") or "").strip():
         raise ColumnSpecError("An HTTP column needs params.url (a {{column}} template).")
+    if spec.action == "http_call":
+        from clay_tui.providers.http_action import TemplateError, check_url_template
+        try:
+            check_url_template(str(spec.params["url"]))
+        except TemplateError as exc:
+            raise ColumnSpecError(str(exc)) from None
     if spec.action == "formula" and not str(spec.params.get("expression") or "").strip():
         raise ColumnSpecError("A formula column needs params.expression (Polars SQL).")
 

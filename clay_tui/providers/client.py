@@ -20,7 +20,14 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from clay_tui.config import ProviderSettings
-from clay_tui.providers.base import Outcome, ProviderResult, error_result
+from clay_tui.providers.base import (
+    Outcome,
+    ProviderResult,
+    Redactor,
+    error_result,
+    register_secret,
+    secrets_version,
+)
 
 # How each provider wants its key: (header, value template).
 AUTH_HEADERS = {
@@ -29,6 +36,15 @@ AUTH_HEADERS = {
     "openai": ("Authorization", "Bearer {key}"),
 }
 DISPLAY_NAMES = {"hunter": "Hunter", "prospeo": "Prospeo", "openai": "OpenAI"}
+# Header names whose values are secrets (their values are redacted from every answer).
+SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "password", "session")
+
+
+def is_secret_header(name: str) -> bool:
+    low = name.lower()
+    return any(word in low for word in SECRET_HEADER_WORDS)
+
+
 # Error ids meaning "the account has no quota left": stop, do not retry.
 QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS"}
 # This many answers in a row that are not the API (HTML, not JSON, a 404 page) stop the
@@ -44,7 +60,9 @@ def parse_json(response: httpx.Response) -> Any | None:
     """The decoded JSON body, or None if the body is not JSON (never raises)."""
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[... 100k deep
+        return None
+    except httpx.HTTPError:  # a body that cannot be decoded (a broken gzip stream)
         return None
 
 
@@ -63,8 +81,17 @@ def error_id_of(body: Any) -> str | None:
     return None
 
 
+MAX_DETAIL_CHARS = 300  # how much of a provider's own error text a message quotes
+
+
 def error_detail_of(body: Any) -> str:
-    """A human-readable detail from an error body ('' if none)."""
+    """A human-readable detail from an error body ('' if none), one line, cut short."""
+    text = _error_detail_of(body)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_DETAIL_CHARS else text[:MAX_DETAIL_CHARS] + "..."
+
+
+def _error_detail_of(body: Any) -> str:
     if not isinstance(body, dict):
         return ""
     errors = body.get("errors")
@@ -111,6 +138,15 @@ def rate_window_reset(response: httpx.Response) -> float | None:
     return None
 
 
+MAX_ANSWER_BYTES = 10_000_000  # a bigger answer is an error, never parsed or stored
+
+
+class _TooBig(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
 class ProviderClient:
     """httpx.AsyncClient + per-second/per-minute limiter + semaphore + retries for one provider."""
 
@@ -141,6 +177,13 @@ class ProviderClient:
             header, template = AUTH_HEADERS[self.name]
             default_headers[header] = template.format(key=api_key)
         default_headers.update(headers or {})  # extra headers win (tests send a wrong key)
+        # Every key and secret header value sent: removed from whatever comes back.
+        self._secrets = tuple(v for k, v in default_headers.items() if is_secret_header(k))
+        if api_key and not sandbox:
+            self._secrets += (api_key,)
+            register_secret(api_key)
+        self._redactor_for = -1
+        self._redactor = Redactor((), known=False)
         conc = max(1, settings.concurrency)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -164,17 +207,33 @@ class ProviderClient:
 
     # ------------------------------------------------------------ results
 
+    @property
+    def redactor(self) -> Redactor:
+        """The keys this client sends plus every key the process knows (rebuilt as it learns)."""
+        version = secrets_version()
+        if version != self._redactor_for:
+            self._redactor = Redactor(self._secrets)
+            self._redactor_for = version
+        return self._redactor
+
+    def redact(self, res: ProviderResult) -> ProviderResult:
+        return self.redactor.result(res)
+
+    def redact_text(self, text: str) -> str:
+        return self.redactor.text(text)
+
     def result(self, outcome: Outcome, action: str, data: dict[str, Any] | None = None,
                **fields: Any) -> ProviderResult:
         """A result stamped with this provider's name and sandbox flag."""
-        res = ProviderResult(outcome=outcome, provider=self.name, action=action,
-                             data=data or {}, sandbox=self.sandbox, **fields)
+        res = self.redact(ProviderResult(outcome=outcome, provider=self.name, action=action,
+                                         data=data or {}, sandbox=self.sandbox, **fields))
         if res.stop_provider and self.stopped is None:
             self.stopped = res
         return res
 
     def error(self, action: str, error_id: str, message: str, **fields: Any) -> ProviderResult:
-        res = error_result(self.name, action, error_id, message, sandbox=self.sandbox, **fields)
+        res = self.redact(error_result(self.name, action, error_id, message,
+                                       sandbox=self.sandbox, **fields))
         if res.stop_provider and self.stopped is None:
             self.stopped = res
         return res
@@ -316,12 +375,27 @@ class ProviderClient:
                 self.calls += 1
                 failure: str | None = None
                 try:
-                    response = await self._http.request(method, path, params=params, json=json,
-                                                        headers=headers)
+                    # timeout_s bounds the whole call, not each read: a server that drips
+                    # one byte at a time must not hold a worker (and its hold) forever.
+                    async with asyncio.timeout(self.settings.timeout_s):
+                        response = await self._http.request(method, path, params=params,
+                                                            json=json, headers=headers)
+                        await response.aread()
+                        if len(response.content) > MAX_ANSWER_BYTES:
+                            raise _TooBig(len(response.content))
+                except _TooBig as exc:
+                    return self.error(action, "answer_too_big",
+                                      f"{name} answered with {exc.size / 1e6:.1f} MB, more "
+                                      f"than the {MAX_ANSWER_BYTES / 1e6:g} MB an answer may "
+                                      f"be; it was not used.", unknown_outcome=paid_post)
+                except httpx.DecodingError:
+                    return self.error(action, "malformed_answer",
+                                      f"{name} answered with a body that cannot be decoded.",
+                                      unknown_outcome=paid_post)
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                     failure = f"network: {type(exc).__name__}"  # never sent: safe to retry
                     response = None
-                except httpx.TimeoutException:
+                except (httpx.TimeoutException, TimeoutError):
                     if paid_post:
                         return self.error(action, "timeout",
                                           f"{name} did not answer within "

@@ -1,7 +1,10 @@
 """The free HTTP/API action: any URL, ``{{column}}`` templates, a path into the answer.
 
 Values are URL-encoded into the URL and JSON-encoded into the body, so a name
-like ``O'Brien & Sons`` can neither break the request nor inject into it.
+like ``O'Brien & Sons`` can neither break the request nor inject into it. Cells are
+text from strangers, so they never choose where a request goes: placeholders are
+refused in the scheme and host, a value is one path segment (``..`` stays a literal
+``%2E%2E``), and a redirect to another host is not followed.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from urllib.parse import quote
 
 import httpx
 
-from clay_tui.providers.base import Outcome, ProviderResult, error_result
+from clay_tui.providers.base import Outcome, ProviderResult, Redactor, error_result
+from clay_tui.providers.client import is_secret_header
 
 PROVIDER = "http"
 ACTION = "http_action"
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _QUOTED = re.compile(r'"\{\{\s*([^{}]+?)\s*\}\}"')
+_ORIGIN = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+MAX_REDIRECTS = 5
 _PATH_TOKEN = re.compile(r"\[(-?\d+)\]|\[\"([^\"]*)\"\]|\['([^']*)'\]|([^.\[\]]+)")
 
 
@@ -52,9 +58,43 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+HOST_PLACEHOLDER = ("The URL's scheme and host cannot contain a {{column}} placeholder (a cell "
+                    "must not choose where the request goes): put placeholders in the path or "
+                    "the query.")
+
+
+def check_url_template(template: str) -> None:
+    """TemplateError if a placeholder could change the scheme, the host, the port or the user."""
+    origin = _ORIGIN.match(template)
+    fixed = origin.group(0) if origin else ""
+    if not origin or PLACEHOLDER.search(fixed) or "{{" in fixed:
+        if PLACEHOLDER.search(template):
+            raise TemplateError(HOST_PLACEHOLDER)
+        return
+    rest = template[origin.end():]
+    # "https://h.io{{x}}": the value would continue the host (h.io.evil.com, h.io@evil.com).
+    if rest.startswith("{{"):
+        raise TemplateError(HOST_PLACEHOLDER)
+
+
+def _segment(seg: str, row: Mapping[str, Any]) -> str:
+    out = PLACEHOLDER.sub(lambda m: quote(_text(_value(row, m.group(1))), safe=""), seg)
+    if PLACEHOLDER.search(seg) and out in (".", ".."):  # a dot segment would climb the path
+        out = out.replace(".", "%2E")
+    return out
+
+
 def render_url(template: str, row: Mapping[str, Any]) -> str:
-    """Substitute URL-encoded values (every reserved character escaped)."""
-    return PLACEHOLDER.sub(lambda m: quote(_text(_value(row, m.group(1))), safe=""), template)
+    """Substitute URL-encoded values (every reserved character escaped), one path segment
+    each: a value of ``..`` stays a literal segment (``%2E%2E``), never climbs the path."""
+    check_url_template(template)
+    origin = _ORIGIN.match(template)
+    head, rest = (origin.group(0), template[origin.end():]) if origin else ("", template)
+    cut = min([i for i in (rest.find("?"), rest.find("#")) if i >= 0], default=len(rest))
+    path, tail = rest[:cut], rest[cut:]
+    path = "/".join(_segment(seg, row) for seg in path.split("/"))
+    tail = PLACEHOLDER.sub(lambda m: quote(_text(_value(row, m.group(1))), safe=""), tail)
+    return head + path + tail
 
 
 def render_text(template: str, row: Mapping[str, Any]) -> str:
@@ -164,21 +204,52 @@ async def call(
     json_path: str | None,
     row: Mapping[str, Any],
 ) -> ProviderResult:
-    """One free HTTP call for one row. data: value (at ``json_path``), status."""
+    """One free HTTP call for one row. data: value (at ``json_path``), status.
+
+    Whatever comes back passes the redactor: the secret header values sent (and every
+    key the process knows) never reach a cell, a message or Run Info."""
+    secrets = [render_text(str(v), row) for k, v in (headers or {}).items()
+               if is_secret_header(str(k))] if headers else []
+    try:
+        redactor = Redactor(secrets)
+    except TemplateError:
+        redactor = Redactor(())
+    return redactor.result(await _call(http, method=method, url_template=url_template,
+                                       headers=headers, body_template=body_template,
+                                       json_path=json_path, row=row))
+
+
+async def _call(
+    http: httpx.AsyncClient,
+    *,
+    method: str,
+    url_template: str,
+    headers: Mapping[str, str] | None,
+    body_template: Any,
+    json_path: str | None,
+    row: Mapping[str, Any],
+) -> ProviderResult:
     try:
         url = render_url(url_template, row)
         sent_headers = {render_text(k, row): render_text(str(v), row)
                         for k, v in (headers or {}).items()}
         body = render_body(body_template, row)
     except TemplateError as exc:
-        return _error("bad_template", str(exc))
+        return _error("bad_url" if str(exc) == HOST_PLACEHOLDER else "bad_template", str(exc))
     content = None
     if body is not None:
         content = _dumps(body).encode("utf-8")
         if not any(k.lower() == "content-type" for k in sent_headers):
             sent_headers["Content-Type"] = "application/json"
     try:
-        response = await http.request(method.upper(), url, headers=sent_headers, content=content)
+        response = await _send(http, method.upper(), url, sent_headers, content)
+    except _CrossHost as exc:
+        return _error("cross_host_redirect",
+                      f"The API redirected to another host ({exc}); the redirect was not "
+                      f"followed, so nothing (no header, no key) went there.")
+    except httpx.TooManyRedirects:
+        return _error("too_many_redirects",
+                      f"The API redirected more than {MAX_REDIRECTS} times; gave up.")
     except httpx.TimeoutException:
         return _error("timeout", f"{url_template.split('?')[0]} did not answer in time.")
     except httpx.InvalidURL as exc:
@@ -211,3 +282,29 @@ async def call(
                               message="The answer has no value there.", raw=raw)
     return ProviderResult(Outcome.FOUND, PROVIDER, ACTION,
                           {"value": value, "status": response.status_code}, raw=raw)
+
+
+class _CrossHost(Exception):
+    """A redirect to another origin (the message names the host)."""
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
+
+
+async def _send(http: httpx.AsyncClient, method: str, url: str, headers: dict[str, str],
+                content: bytes | None) -> httpx.Response:
+    """Send, following redirects only within the same scheme, host and port (headers kept)."""
+    request = http.build_request(method, url, headers=headers, content=content)
+    start = _origin(request.url)
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await http.send(request, follow_redirects=False)
+        nxt = response.next_request
+        if not response.is_redirect or nxt is None:
+            return response
+        await response.aclose()
+        if _origin(nxt.url) != start:
+            raise _CrossHost(nxt.url.host or str(nxt.url))
+        request = nxt
+    raise httpx.TooManyRedirects("too many redirects", request=request)

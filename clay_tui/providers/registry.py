@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from clay_tui.config import ProviderSettings, Settings
+from clay_tui.providers.base import register_secret
 from clay_tui.providers.client import ProviderClient
 from clay_tui.providers.loopback import LoopbackTransport
 
@@ -35,6 +36,7 @@ class Providers:
         self._loopback = loopback  # sandbox clients use the lean LoopbackTransport
         self._options = client_options
         self._clients: dict[str, ProviderClient] = {}
+        register_configured_keys(settings)
 
     @property
     def sandbox_url(self) -> str | None:
@@ -79,3 +81,13 @@ class Providers:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def register_configured_keys(settings: Settings) -> None:
+    """Every key the config points at (env var, keyring, key file) becomes a known secret,
+    so no answer from any provider (or HTTP action) can carry one into a cell."""
+    from clay_tui import keystore
+
+    for ps in settings.providers.values():
+        if ps.api_key_env:
+            register_secret(keystore.resolve(ps.api_key_env)[0])

@@ -135,10 +135,10 @@ def parse_amount(text: str | int) -> int:
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
-        try:
-            value = int(str(text).strip().replace(",", "").replace("_", ""))
-        except ValueError:
-            value = None
+        digits = str(text).strip().replace(",", "").replace("_", "")
+        # ASCII digits only: int() also reads '٣' (Arabic-Indic) and '３' (full-width) as 3.
+        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 13 \
+            else None
     if value is None or value <= 0:
         raise ClayError(f"Credits to buy must be a positive whole number, not {str(text)!r}.")
     if value > MAX_PURCHASE:  # said before any confirmation, not after it

@@ -1,10 +1,13 @@
-"""Providers & keys: what each provider is set to, and connecting a key for this session.
+"""Providers & keys: what each provider is set to, and connecting a key.
 
-Keys only ever live in this process's environment (``os.environ[api_key_env]``), which
-is where :attr:`ProviderSettings.api_key` already reads them from. Connecting swaps the
-provider's entry in ``ws.settings`` (mode live, own key or not); the runner builds its
-provider clients from ``ws.settings`` at the start of every run, so the next run uses it.
-Nothing is written to disk, and no key is ever put into a status, a message or an error.
+A connected key goes into this process's environment (``os.environ[api_key_env]``, where
+:attr:`ProviderSettings.api_key` reads it first) and is saved for later sessions by
+:mod:`clay_tui.keystore`: the OS keyring, or a 0600 file in the user config dir where no
+keyring exists. Connecting also swaps the provider's entry in ``ws.settings`` (mode live,
+own key or not) for this session; the runner builds its provider clients from
+``ws.settings`` at the start of every run, so the next run uses it. No key is ever written
+to a workspace or put into a status, a message or an error: a status says only whether a
+key is set and where it comes from (env, keyring, file).
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from clay_tui import keystore
 from clay_tui.config import KNOWN_PROVIDERS, ProviderSettings, Settings
 from clay_tui.errors import ClayError
-from clay_tui.providers.base import Outcome, ProviderResult
+from clay_tui.providers.base import Outcome, ProviderResult, redact, register_secret
 from clay_tui.providers.client import display_name
+from clay_tui.providers.registry import register_configured_keys
 from clay_tui.sandbox.server import running_sandbox_url
 from clay_tui.workspace import Workspace
 
@@ -41,7 +46,7 @@ class ProviderStatus:
     mode: str  # "sandbox" | "live"
     base_url: str | None  # what calls go to: the live API, or the sandbox's URL if it runs
     api_key_env: str
-    key_set: bool  # the env var is set (in sandbox mode the sandbox key is sent instead)
+    key_set: bool  # a key is set: env var, keyring or key file (sandbox mode sends its own)
     own_key: bool  # calls cost no clay-tui credits
     connected: bool  # a key was connected on the keys screen in this session
     credits: dict[str, int] = field(default_factory=dict)  # per action, from config
@@ -53,6 +58,17 @@ class ProviderStatus:
     last_error: str | None = None  # the latest stored cell error that names this provider
     last_error_at: str | None = None
     last_found_at: str | None = None
+    key_source: str | None = None  # "env" | "keyring" | "file" | None (never the key)
+
+    @property
+    def key_label(self) -> str:
+        """``HUNTER_API_KEY: set (keyring)`` / ``not set``: never the key itself."""
+        if not self.api_key_env:
+            return "none needed"
+        where = {"env": "env var", "keyring": "OS keyring", "file": "key file"}.get(
+            self.key_source or "", "")
+        state = f"set ({where})" if self.key_set else "not set"
+        return f"{self.api_key_env}: {state}"
 
     @property
     def billing(self) -> str:
@@ -74,7 +90,8 @@ class ProviderStatus:
         return {
             "name": self.name, "display_name": self.display_name, "mode": self.mode,
             "base_url": self.base_url, "api_key_env": self.api_key_env,
-            "key_set": self.key_set, "own_key": self.own_key, "billing": self.billing,
+            "key_set": self.key_set, "key_source": self.key_source,
+            "own_key": self.own_key, "billing": self.billing,
             "connected": self.connected, "credits": dict(self.credits),
             "charge_on_no_data": self.charge_on_no_data,
             "rate_per_second": self.rate_per_second, "rate_per_minute": self.rate_per_minute,
@@ -91,11 +108,24 @@ class _Connection:
     original: ProviderSettings  # the provider as config.toml set it
     env: str
     previous_env: str | None  # the env var's value before we set it (None: unset)
+    stored: str | None = None  # where the key was saved: "keyring" | "file" | None
 
 
 # Per open workspace: provider name -> what was changed. Memory only, gone with the process.
 _CONNECTIONS: weakref.WeakKeyDictionary[Workspace, dict[str, _Connection]] = (
     weakref.WeakKeyDictionary())
+
+
+def key_store_short() -> str:
+    return "OS keyring" if keystore.keyring_available() else "key file (no OS keyring)"
+
+
+def key_store_label() -> str:
+    """Where a connected key is saved on this machine, for the keys screen to say."""
+    if keystore.keyring_available():
+        return "OS keyring"
+    return f"key file {keystore.KEY_FILE} in your config folder (readable only by you; no OS " \
+        f"keyring here)"
 
 
 def _provider(settings: Settings, name: str) -> ProviderSettings:
@@ -124,8 +154,8 @@ def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
         "WHERE status IN ('error', 'found') AND provider IS NOT NULL "
         "GROUP BY provider, status"):
         item = out.setdefault(row["provider"], {})
-        if row["status"] == "error":
-            item["last_error"], item["last_error_at"] = row["error"], row["at"]
+        if row["status"] == "error":  # redacted again: cells stored by older versions
+            item["last_error"], item["last_error_at"] = redact(row["error"]), row["at"]
         else:
             item["last_found_at"] = row["at"]
     return out
@@ -135,6 +165,7 @@ def provider_overview(ws: Workspace) -> list[ProviderStatus]:
     """Every configured provider: mode, endpoint, key env var (set or not), billing, limits."""
     settings = ws.settings
     sandbox_url = running_sandbox_url(settings.sandbox) if settings.any_sandbox else None
+    register_configured_keys(settings)
     health = _health(ws)
     connected = _CONNECTIONS.get(ws, {})
     names = [n for n in KNOWN_PROVIDERS if n in settings.providers]
@@ -147,10 +178,12 @@ def provider_overview(ws: Workspace) -> list[ProviderStatus]:
         else:
             base = ps.base_url or None
         seen = health.get(name, {})
+        key, source = keystore.resolve(ps.api_key_env) if ps.api_key_env else (None, None)
+        if name in connected and connected[name].stored:
+            source = connected[name].stored  # we put it in the env for this session
         out.append(ProviderStatus(
             name=name, display_name=display_name(name), mode=ps.mode, base_url=base,
-            api_key_env=ps.api_key_env, key_set=bool(ps.api_key_env and
-                                                     os.environ.get(ps.api_key_env)),
+            api_key_env=ps.api_key_env, key_set=bool(key), key_source=source if key else None,
             own_key=ps.own_key, connected=name in connected, credits=dict(ps.credits),
             charge_on_no_data=ps.charge_on_no_data, rate_per_second=ps.rate_per_second,
             rate_per_minute=ps.rate_per_minute, concurrency=ps.concurrency,
@@ -164,8 +197,9 @@ def _set_provider(ws: Workspace, ps: ProviderSettings) -> None:
 
 
 def connect_key(ws: Workspace, provider: str, key: str, *, own_key: bool = True,
-                live: bool = True) -> ProviderStatus:
-    """Use ``key`` for ``provider`` in this process only (env var + ``ws.settings``).
+                live: bool = True, remember: bool = True) -> ProviderStatus:
+    """Use ``key`` for ``provider`` (env var + ``ws.settings`` for this process) and, with
+    ``remember``, save it for later sessions (OS keyring, else the 0600 key file).
 
     ``live``: calls go to the provider's real API (``base_url``) instead of the sandbox.
     ``own_key``: the calls run on the user's account, so they cost no clay-tui credits.
@@ -184,6 +218,13 @@ def connect_key(ws: Workspace, provider: str, key: str, *, own_key: bool = True,
     env = _env_name(ps)
     if ps.name not in conns:
         conns[ps.name] = _Connection(original=ps, env=env, previous_env=os.environ.get(env))
+    if remember:
+        try:
+            conns[ps.name].stored = keystore.save(env, key)
+        except OSError as exc:
+            raise ClayError(f"Could not save the {display_name(ps.name)} key "
+                            f"({exc.strerror or exc}); it was not connected.") from None
+    register_secret(key)
     os.environ[env] = key
     _set_provider(ws, replace(ps, api_key_env=env, own_key=own_key,
                               mode="live" if live else ps.mode))
@@ -191,11 +232,17 @@ def connect_key(ws: Workspace, provider: str, key: str, *, own_key: bool = True,
 
 
 def disconnect(ws: Workspace, provider: str) -> ProviderStatus:
-    """Back to the config's settings for ``provider`` and its env var as it was before."""
+    """Back to the config's settings for ``provider`` and its env var as it was before;
+    a key saved in the keyring or key file is forgotten too."""
     ps = _provider(ws.settings, provider)
     conn = _CONNECTIONS.get(ws, {}).pop(ps.name, None)
     if conn is None:
+        env = _env_name(ps)
+        if keystore.load(env)[0] is not None:
+            keystore.forget(env)
+            return next(s for s in provider_overview(ws) if s.name == ps.name)
         raise ClayError(f"No key was connected for {display_name(ps.name)} in this session.")
+    keystore.forget(conn.env)
     if conn.previous_env is None:
         os.environ.pop(conn.env, None)
     else:
@@ -226,10 +273,8 @@ async def _check_call(ws: Workspace, ps: ProviderSettings) -> ProviderResult:
 
 def _scrub(text: str, ps: ProviderSettings) -> str:
     """Belt and braces: a message never shows the key, even if a provider echoed it."""
-    key = os.environ.get(ps.api_key_env) if ps.api_key_env else None
-    if key and len(key) >= 4 and key in text:
-        text = text.replace(key, "…")
-    return text
+    key = keystore.resolve(ps.api_key_env)[0] if ps.api_key_env else None
+    return redact(text, key)
 
 
 async def check_key_async(ws: Workspace, provider: str) -> str:

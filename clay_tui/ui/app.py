@@ -16,7 +16,7 @@ from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Static, TextArea
 
-from clay_tui.errors import ClayError
+from clay_tui.errors import ClayError, failure_sentence
 from clay_tui.table.inert import inert, inert_lines
 from clay_tui.ui.commands import ClayCommands
 from clay_tui.ui.keymap import bindings_for
@@ -66,6 +66,17 @@ class ClayApp(App[None]):
         self._initial = (table, target)
         self._table_screen: TableScreen | None = None
         self._quitting = False  # keys typed after q must not open screens on a closing app
+        self.fatal_error: str | None = None  # a damaged workspace / full disk: said on exit
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A damaged workspace.db or a full disk ends the app with one sentence (printed by
+        ``clay-tui open`` after the terminal is restored), never a traceback."""
+        sentence = failure_sentence(error, getattr(self.ws, "root", None))
+        if sentence is None:
+            super()._handle_exception(error)
+            return
+        self.fatal_error = sentence
+        self.exit(return_code=2)
 
     def on_mount(self) -> None:
         table, target = self._initial

@@ -63,7 +63,7 @@ async def test_k_opens_the_screen_with_every_provider(make_app) -> None:
         assert table.row_count == 3
         first = [str(c) for c in table.get_row_at(0)]
         assert first[:4] == ["Hunter", "sandbox", "clay-tui credits", "HUNTER_API_KEY: not set"]
-        assert "session only" in str(screen.query_one("#pk-notes", Static).content)
+        assert "saved in the key file" in str(screen.query_one("#pk-notes", Static).content)
         assert screen.query_one("#pk-do-disconnect", Button).disabled
         await pilot.press("escape")
         await settle(pilot)
@@ -87,9 +87,12 @@ async def test_connect_test_and_disconnect(live_app, live_ws) -> None:
         await pilot.press(*"sandbox-key", "enter")
         await settle(pilot)
         assert key.value == ""
-        assert "connected for this session" in _result(app)
+        assert "connected" in _result(app) and "key saved in the key file" in _result(app)
         row = [str(c) for c in screen.query_one("#pk-table", DataTable).get_row_at(1)]
-        assert row[1:4] == ["live", "own key (free)", "PROSPEO_API_KEY: connected (this session)"]
+        assert row[1:4] == ["live", "own key (free)",
+                            "PROSPEO_API_KEY: set (key file), connected"]
+        from clay_tui import keystore
+        assert keystore.load("PROSPEO_API_KEY") == ("sandbox-key", "file")
         assert live_ws.settings.providers["prospeo"].credits_for("email_finder") == 0
 
         await pilot.press("ctrl+t")
@@ -101,6 +104,7 @@ async def test_connect_test_and_disconnect(live_app, live_ws) -> None:
         assert "back to config.toml" in _result(app)
         assert live_ws.settings.providers["prospeo"].mode == "sandbox"
         assert "PROSPEO_API_KEY" not in os.environ
+        assert keystore.load("PROSPEO_API_KEY") == (None, None)  # disconnect forgets it
 
 
 async def test_a_rejected_key_is_one_sentence_and_never_shown(live_app, live_ws) -> None:

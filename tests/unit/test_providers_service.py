@@ -153,7 +153,8 @@ def test_cli_overview(tmp_path: Path, monkeypatch) -> None:
     ws = ["--workspace", str(tmp_path / "cli-ws")]
     text = runner.invoke(cli, [*ws, "providers"])
     assert text.exit_code == 0, text.output
-    assert "HUNTER_API_KEY (not set)" in text.output and "OPENAI_API_KEY (set)" in text.output
+    assert "HUNTER_API_KEY: not set" in text.output
+    assert "OPENAI_API_KEY: set (env var)" in text.output
     assert "bundled sandbox" in text.output and SECRET not in text.output
     out = runner.invoke(cli, [*ws, "providers", "--json"])
     data = json.loads(out.output)

@@ -1,7 +1,8 @@
-"""Providers & keys: see each provider's mode and billing, connect your own key for this session.
+"""Providers & keys: see each provider's mode and billing, connect your own key.
 
-A key pasted here goes into this process's environment only (``services.providers``); the
-Input is cleared as soon as it is used, and nothing is written to the workspace. The next
+A key pasted here goes into this process's environment and is saved in the OS keyring, or
+a 0600 key file where there is none (``services.providers``); the Input is cleared as soon
+as it is used, and nothing is written to the workspace. The next
 run reads the new settings. "Test key" makes one real call, so it lives in a worker that
 posts its one-sentence answer back.
 """
@@ -38,11 +39,9 @@ def _billing_cell(s: svc.ProviderStatus) -> Text:
 def _key_cell(s: svc.ProviderStatus) -> Text:
     if not s.api_key_env:
         return Text("none needed", style="dim")
-    if s.connected:
-        return Text(f"{s.api_key_env}: connected (this session)", style="green")
     if s.key_set:
-        return Text(f"{s.api_key_env}: set", style="green")
-    return Text(f"{s.api_key_env}: not set", style="dim")
+        return Text(s.key_label + (", connected" if s.connected else ""), style="green")
+    return Text(s.key_label, style="dim")
 
 
 def _endpoint(s: svc.ProviderStatus) -> str:
@@ -114,8 +113,8 @@ class ProvidersScreen(Screen[None]):
                 yield Static("", id="pk-result")
             yield Static("", id="pk-notes")
         yield Static(
-            "Esc close · ↑↓ provider · Enter connect · ctrl+t test key · keys last for this "
-            "session only",
+            "Esc close · ↑↓ provider · Enter connect · ctrl+t test key · keys are saved in the "
+            f"{svc.key_store_short()}",
             id="pk-hint",
         )
 
@@ -179,9 +178,10 @@ class ProvidersScreen(Screen[None]):
         check = svc.CHECK_CALLS.get(s.name, "one small call")
         return (
             f"Calls on your own key cost no clay-tui credits; the provider bills your account.\n"
-            f"A key connected here lasts for this session only: it is kept in memory, never "
-            f"written to the workspace, an export or a log.\n"
-            f"To make it permanent: export {env}=… in your shell, and in config.toml set "
+            f"A key connected here is saved in the {svc.key_store_label()} for later "
+            f"sessions (an exported {env} wins over it); it is never written to the "
+            f"workspace, an export or a log. Disconnect forgets it.\n"
+            f"Live and own key apply to this session; to keep them, in config.toml set "
             f"[providers.{s.name}] mode = \"live\" and own_key = true.\n"
             f"Test key makes one real call: {check}. It costs no clay-tui credits but may use "
             f"a little of your {s.display_name} quota."
@@ -234,7 +234,9 @@ class ProvidersScreen(Screen[None]):
             key_input.value = ""  # the key never stays in a widget
         where = "live" if s.mode == "live" else "sandbox mode"
         billing = "own key, no clay-tui credits" if s.own_key else "charged in clay-tui credits"
-        self._say(f"{s.display_name} connected for this session ({where}, {billing}); the next "
+        saved = {"keyring": "saved in the OS keyring", "file": "saved in the key file "
+                 "(no OS keyring here)"}.get(s.key_source or "", "not saved")
+        self._say(f"{s.display_name} connected ({where}, {billing}; key {saved}); the next "
                   f"run uses it.")
         self.reload()
 

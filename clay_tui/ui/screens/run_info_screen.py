@@ -68,6 +68,8 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     t.add_column()
     mode = Text("sandbox (simulated answers, not real providers)", style="bold yellow") \
         if info.sandbox else Text("live providers", style="bold")
+    if not info.providers:  # a cleaning or formula column runs here, on no provider at all
+        mode = Text("local (no provider is called)", style="bold")
     t.add_row("Mode", mode)
     t.add_row("Action",
               _text(f"{info.action} · providers {' → '.join(info.providers) or 'none'}"))
