@@ -47,7 +47,7 @@ def is_secret_header(name: str) -> bool:
 
 # Error ids meaning "the account has no quota left": stop, do not retry.
 QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS"}
-# This many answers in a row that are not the API (HTML, not JSON, a 404 page) stop the
+# This many answers in a row that are not the API (an HTML page, a 404) stop the
 # provider for the run: a moved endpoint or a wrong base_url, not a per-row problem.
 OFF_API_LIMIT = 3
 
@@ -453,8 +453,10 @@ class ProviderClient:
     def _check_api(self, action: str, response: httpx.Response) -> httpx.Response | ProviderResult:
         """Count answers that are not the API; the OFF_API_LIMIT-th in a row stops the provider."""
         body = parse_json(response)
-        off = body is None or (response.status_code == 404
-                               and error_id_of(body) != "model_not_found")
+        html = "html" in response.headers.get("content-type", "").lower()
+        # an HTML page, or a 404 that is not the API's own "no such model", is not the API; a
+        # garbled answer that says it is JSON is a fault of that call (the row retries later)
+        off = html or (response.status_code == 404 and error_id_of(body) != "model_not_found")
         if not off:
             self._off_api = 0
             return response
@@ -462,7 +464,6 @@ class ProviderClient:
         if self._off_api < OFF_API_LIMIT:
             return response
         name = display_name(self.name)
-        html = "html" in response.headers.get("content-type", "").lower()
         what = ("an HTML page" if html else "something that is not JSON" if body is None
                 else "a JSON 'not found'") + f" (HTTP {response.status_code})"
         return self.error(action, "not_the_api",

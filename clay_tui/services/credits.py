@@ -137,8 +137,11 @@ def parse_amount(text: str | int) -> int:
     else:
         digits = str(text).strip().replace(",", "").replace("_", "")
         # ASCII digits only: int() also reads '٣' (Arabic-Indic) and '３' (full-width) as 3.
-        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 13 \
-            else None
+        value = None
+        if digits.isascii() and digits.isdigit():
+            if len(digits) > len(str(MAX_PURCHASE)):  # said before any confirmation
+                raise ClayError(f"Buy at most {MAX_PURCHASE:,} credits at a time.")
+            value = int(digits)
     if value is None or value <= 0:
         raise ClayError(f"Credits to buy must be a positive whole number, not {str(text)!r}.")
     if value > MAX_PURCHASE:  # said before any confirmation, not after it

@@ -70,3 +70,25 @@ async def test_column_menu_says_what_a_column_will_do_when_turned_on(sb_ws, sb_t
         assert any("Auto-update of Work Email on (the table's switch is off" in n
                    and "runs on new rows and when first_name, last_name, company; condition "
                    "country change; up to 6 credits a row." in n for n in notes), notes
+
+
+async def test_the_header_shows_each_enrichment_columns_own_switch(sb_ws, sb_table,
+                                                                   email_column) -> None:
+    """Issue 8: the header shows each enrichment column's auto-update state (the status bar
+    says the table's): 'auto off' under its name, 'auto on' once the column menu turns it on."""
+    enrich_service.set_column_auto_update(sb_ws, sb_table, email_column.name, False)
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = grid_of(app)
+        grid.move_to_column(email_column.name)
+        await settle(pilot)
+        type_line = grid.render_line(1).text
+        assert "text · auto off" in type_line, type_line
+        assert type_line.count("auto") == 1  # data columns have no switch
+        await press(pilot, "m")
+        menu = app.screen.query_one(OptionList)
+        menu.highlighted = menu.get_option_index("auto_update")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert "text · auto on" in grid.render_line(1).text

@@ -178,7 +178,7 @@ class TableScreen(Screen[None]):
         self.query_one(TableHeader).set_name(table.name)
         self.runs = EnrichRuns(self, self.ws, table)
         self._refresh_status()
-        self.status.show_auto_update(self._auto_update())
+        self._show_auto_state()
         self._reload_notes()
         # Everything built so far lives as long as the app: keep it out of the cyclic GC, whose
         # full passes over it otherwise cost a keypress ~70 ms now and then.
@@ -713,6 +713,7 @@ class TableScreen(Screen[None]):
                              f"{'s' if plan.per_row_max != 1 else ''} a row")
                 self.notify(f"Auto-update of {spec.name} {'on' if on else 'off'}{note}.",
                             timeout=8 if on else 4)
+                self._show_auto_state()
 
         enrichment = spec.auto_update if spec is not None else None
         self.app.push_screen(ColumnMenu(column, x, y, enrichment=enrichment),
@@ -875,8 +876,18 @@ class TableScreen(Screen[None]):
                 self._show_auto_state()
 
     def _show_auto_state(self) -> None:
+        """The table's switch in the status bar; each enrichment column's own switch in the
+        header's type line ("text · auto on")."""
         pending = self.runs.pending_cells() if self.runs is not None else 0
         self.status.show_auto_update(self._auto_update(), pending)
+        if self.table is None:
+            return
+        try:
+            specs = enrich_service.list_columns(self.ws, self.table)
+        except ClayError:
+            return
+        self.grid.set_type_notes({s.name: "auto on" if s.auto_update else "auto off"
+                                  for s in specs})
 
     def _schedule_notes(self) -> None:
         # Reading every cell's state costs ~0.5 s at a million rows: while a big run writes

@@ -112,6 +112,7 @@ class LeadGrid(ScrollView, can_focus=True):
         self.cursor_col = 0
         self.selected: set[int] = set()  # row ids
         self.header_marks: dict[str, str] = {}  # column -> a note after its name ("42%")
+        self.type_notes: dict[str, str] = {}  # column -> a note after its type ("auto on")
         self.busy = False  # a worker is changing the view: do not read it
         self._columns: list[str] = []
         self._labels: list[str] = []
@@ -233,6 +234,8 @@ class LeadGrid(ScrollView, can_focus=True):
                     sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
         for col in columns:
             label = self.table.dtype_label(col)
+            if col in self.type_notes:
+                label += f" · {self.type_notes[col]}"
             width = max(cell_len(inert(col)) + 2, len(label), sample.get(col, 0), MIN_WIDTH)
             self._widths[col] = min(width, MAX_WIDTH)
 
@@ -351,6 +354,24 @@ class LeadGrid(ScrollView, can_focus=True):
             self.header_marks[column] = mark
         self.refresh()
 
+    def set_type_notes(self, notes: dict[str, str]) -> None:
+        """Short notes after columns' types in the header's second line (an enrichment
+        column's auto-update switch); columns not named have none."""
+        if notes == self.type_notes:
+            return
+        self.type_notes = dict(notes)
+        widened = False
+        for col, note in notes.items():  # a column measured before its note: make room
+            if col in self._widths and self.table is not None:
+                need = min(len(self.table.dtype_label(col)) + 3 + len(note), MAX_WIDTH)
+                if self._widths[col] < need:
+                    self._widths[col] = need
+                    widened = True
+        if widened:
+            self.reload()
+        else:
+            self.refresh()
+
     def action_toggle_select(self) -> None:
         row_id = self.current_row_id()
         if row_id is None:
@@ -443,7 +464,9 @@ class LeadGrid(ScrollView, can_focus=True):
                     style = sorted_style
                 text = _fit(title, w - len(mark)) + mark if w > len(mark) + 1 else _fit(title, w)
             else:
-                text, style = _fit(self._labels[index], w), head
+                note = self.type_notes.get(col)
+                label = f"{self._labels[index]} · {note}" if note else self._labels[index]
+                text, style = _fit(label, w), head
             if index == self.cursor_col:
                 style = style + self._style("lead-grid--cursor-column")
             cells.append((index, text + " ", style))

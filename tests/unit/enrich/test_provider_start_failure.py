@@ -63,6 +63,7 @@ def test_a_sandbox_that_cannot_start_ends_the_run_in_one_sentence(
     assert last.startswith("clay-tui: ") and "sandbox" in last and "Traceback" not in run.stderr
     assert last.endswith(".")
 
+    raw["sandbox"]["port"] = 0  # (70000 is now refused when the config is read, in one sentence)
     with Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws")) as ws:
         balance = credits_svc.balance(ws)
         assert balance.reserved == 0 and balance.available == before

@@ -49,7 +49,8 @@ def assert_one_sentence(out: Outcome, code: int = 2, *, contains: str | None = N
     assert out.code == code, (out.code, out.stderr[-2000:])
     lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
     if progress and lines:
-        assert all("rows to run" in ln or ln.startswith(("[", "  then")) for ln in lines[:-1]), \
+        estimate = ("[", "  then", "  rows ", "  capped ")  # the estimate and progress lines
+        assert all("rows to run" in ln or ln.startswith(estimate) for ln in lines[:-1]), \
             out.stderr[-2000:]
         lines = lines[-1:]
     assert len(lines) == 1, out.stderr[-2000:]

@@ -114,3 +114,18 @@ async def test_the_stop_sentence_never_shows_credentials_in_the_base_url() -> No
     assert results[-1].stop_provider and "s3cret" not in results[-1].message
     assert "api.example.com" in results[-1].message
     await client.aclose()
+
+
+async def test_garbled_json_is_a_fault_of_the_call_not_a_moved_endpoint() -> None:
+    """A 200 that says it is JSON but is garbled (a flaky server, the sandbox's
+    malformed_json fault) fails that row, which a re-run of failed rows retries; stopping the
+    provider for it made a waterfall pass over it, so a faulty run ended with other providers'
+    results than a fault-free one (the money fault suite caught it)."""
+    seen: list[httpx.Request] = []
+    garbled = httpx.Response(200, content=b'{"data": {"email": ',
+                             headers={"Content-Type": "application/json"})
+    client = _client("hunter", [garbled], seen)
+    results = [await CALLS["hunter"](client, i) for i in range(6)]
+    assert len(seen) == 6
+    assert all(r.outcome is Outcome.ERROR and not r.stop_provider for r in results)
+    await client.aclose()
