@@ -29,8 +29,9 @@ def repair_cmd(ctx: click.Context, yes: bool) -> None:
         click.confirm("Move the damaged workspace.db aside and rebuild it?", abort=True)
     out = svc.repair_workspace(settings)
     r = out.report
-    click.echo(f"Kept the damaged file as {r.damaged_path}.")
-    click.echo(f"Recovered with {r.method}:")
+    click.echo(f"Kept the damaged file as {r.damaged_path}." if r.damaged_path
+               else "There was no workspace.db to keep.")
+    click.echo(f"Recovered ({r.method}):")
     labels = (("tables", "tables"), ("enrich_columns", "columns"), ("cells", "cells"),
               ("runs", "runs"), ("table_journal", "edits"), ("attempts", "attempts"))
     click.echo("  " + ", ".join(f"{r.tables.get(t, 0):,} {label}" for t, label in labels))

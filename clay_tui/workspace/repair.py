@@ -40,7 +40,7 @@ def sqlite3_cli() -> str | None:
 
 @dataclass
 class RepairReport:
-    damaged_path: Path
+    damaged_path: Path | None  # None: there was no workspace.db to keep
     method: str  # "sqlite3 .recover" | "row ranges" | "none (empty file)"
     tables: dict[str, int] = field(default_factory=dict)  # app table -> rows recovered
     registered: list[str] = field(default_factory=list)  # tables re-registered from Parquet
@@ -88,7 +88,7 @@ def app_schemas() -> list[tuple[str, str]]:
 
 
 def repair(root: Path, *, now: datetime | None = None, plan: object | None = None,
-           cli: Callable[[], str | None] = sqlite3_cli) -> RepairReport:
+           cli: Callable[[], str | None] | None = None) -> RepairReport:
     """Move the damaged database aside and build a new one from what can be read.
 
     ``plan`` is the configured plan (settings.plan), used only if the plan state was lost.
@@ -106,7 +106,7 @@ def repair(root: Path, *, now: datetime | None = None, plan: object | None = Non
         aside = root / f"{DB_NAME}.damaged-{stamp}-{n}"
     with tempfile.TemporaryDirectory(prefix="clay-repair-") as tmp:
         scratch = Path(tmp) / "salvage.db"
-        method = "none (no database)"
+        method = "nothing to read: there was no workspace.db"
         if path.exists():
             # the database and its WAL move together (SQLite finds "<name>-wal" by name);
             # salvage reads a copy, so nothing ever writes to the damaged file
@@ -118,8 +118,8 @@ def repair(root: Path, *, now: datetime | None = None, plan: object | None = Non
             shutil.copyfile(aside, copy)
             if Path(str(aside) + "-wal").exists():
                 shutil.copyfile(Path(str(aside) + "-wal"), Path(str(copy) + "-wal"))
-            method = _salvage(copy, scratch, cli)
-        report = RepairReport(aside if aside.exists() else path, method)
+            method = _salvage(copy, scratch, cli or sqlite3_cli)
+        report = RepairReport(aside if aside.exists() else None, method)
         new = root / DB_NAME
         tmp_new = root / f".{DB_NAME}.repair-{stamp}.tmp"
         tmp_new.unlink(missing_ok=True)
@@ -150,7 +150,7 @@ def repair(root: Path, *, now: datetime | None = None, plan: object | None = Non
 
 def _salvage(copy: Path, scratch: Path, cli: Callable[[], str | None]) -> str:
     if copy.stat().st_size == 0:
-        return "none (empty file)"
+        return "nothing to read: the file was empty"
     program = cli()
     if program:
         try:
@@ -360,32 +360,56 @@ def _rebuild_holds(db: sqlite3.Connection, report: RepairReport, at: str) -> Non
                    else base + CAPTURE)
             put(None, "capture", row["amount"], row["bucket"], row["part"], row["id"], ctx,
                 key, "capture rewritten by repair (the hold was settled by a capture)")
-        # 4. a cell stores its charge, its holds are open: the capture and its release were
-        # lost together (they commit together); settle the holds as that capture did
+        # 4. a cell stores its charge and holds of its run are open: the captures and
+        # releases were lost (they commit together); settle as captures the holds whose sum
+        # is the charge still missing, as the engine did (the others go back, by verify)
         for cell in db.execute(
-                "SELECT c.table_id, c.column_id, c.row_id, c.run_id, c.credits FROM cells c"
-                " WHERE c.credits > 0 AND c.status IN ('found','no data','invalid')"
-                " AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = 'capture' AND"
+                "SELECT c.table_id, c.column_id, c.row_id, c.run_id, c.credits - COALESCE("
+                "(SELECT -SUM(l.amount) FROM ledger l WHERE l.kind IN ('capture','refund') AND"
                 " l.table_id = c.table_id AND l.column_id = c.column_id AND"
-                " l.row_id = c.row_id AND l.run_id IS c.run_id)").fetchall():
-            holds = db.execute(
-                "SELECT r.* FROM ledger r WHERE r.kind = 'reserve' AND r.table_id = ? AND"
-                " r.column_id = ? AND r.row_id = ? AND r.run_id IS ? AND NOT EXISTS"
-                " (SELECT 1 FROM ledger s WHERE s.key = r.key || ':settle') ORDER BY r.id",
-                tuple(cell)[:4]).fetchall()
-            if not holds or -sum(h["amount"] for h in holds) != cell["credits"]:
+                " l.row_id = c.row_id AND l.run_id IS c.run_id), 0) AS missing FROM cells c"
+                " WHERE c.credits > 0 AND c.status IN ('found','no data','invalid')"
+                ).fetchall():
+            if cell["missing"] <= 0:
                 continue
-            for row in holds:
-                ctx = tuple(row[c] for c in _CTX.split(", "))
-                base = row["key"]
-                put(None, "release", -row["amount"], row["bucket"], row["part"], row["id"],
-                    ctx, base + SETTLE, "hold settled by capture (rewritten by repair)")
-                key = (base[: -len(PURCHASED)] + CAPTURE + PURCHASED if row["part"]
-                       else base + CAPTURE)
-                put(None, "capture", row["amount"], row["bucket"], row["part"], row["id"],
-                    ctx, key, "capture rewritten by repair (its cell stores the charge)")
+            holds = db.execute(
+                "SELECT r.* FROM ledger r WHERE r.kind = 'reserve' AND r.part = 0 AND"
+                " r.table_id = ? AND r.column_id = ? AND r.row_id = ? AND r.run_id IS ? AND"
+                " NOT EXISTS (SELECT 1 FROM ledger s WHERE s.key = r.key || ':settle')"
+                " ORDER BY r.id", tuple(cell)[:4]).fetchall()
+            chosen = _subset(holds, cell["missing"], db)
+            for hold in chosen:
+                parts = db.execute("SELECT * FROM ledger WHERE kind = 'reserve' AND key IN"
+                                   " (?, ?) ORDER BY part",
+                                   (hold["key"], hold["key"] + PURCHASED)).fetchall()
+                for row in parts:
+                    ctx = tuple(row[c] for c in _CTX.split(", "))
+                    base = row["key"]
+                    put(None, "release", -row["amount"], row["bucket"], row["part"],
+                        row["id"], ctx, base + SETTLE,
+                        "hold settled by capture (rewritten by repair)")
+                    key = (base[: -len(PURCHASED)] + CAPTURE + PURCHASED if row["part"]
+                           else base + CAPTURE)
+                    put(None, "capture", row["amount"], row["bucket"], row["part"], row["id"],
+                        ctx, key, "capture rewritten by repair (its cell stores the charge)")
     finally:
         db.row_factory = None
+
+
+def _subset(holds: list[sqlite3.Row], amount: int, db: sqlite3.Connection) -> list:
+    """The first few open holds (by id) whose whole amounts (all parts) add up to ``amount``."""
+    from itertools import combinations
+
+    def held(hold: sqlite3.Row) -> int:
+        return -db.execute("SELECT SUM(amount) FROM ledger WHERE kind = 'reserve' AND key IN"
+                           " (?, ?)", (hold["key"], hold["key"] + PURCHASED)).fetchone()[0]
+
+    sizes = [(h, held(h)) for h in holds[:12]]
+    for n in range(1, len(sizes) + 1):
+        for combo in combinations(sizes, n):
+            if sum(size for _, size in combo) == amount:
+                return [h for h, _ in combo]
+    return []
 
 
 def _fix_ledger(db: sqlite3.Connection, report: RepairReport, now: datetime,
@@ -461,8 +485,8 @@ def _fix_ledger(db: sqlite3.Connection, report: RepairReport, now: datetime,
             " forfeited, expired, applied_at) VALUES (?,?,?,?,?,0,0,0,?)",
             (start.isoformat(), nxt.isoformat(), plan.name,  # type: ignore[attr-defined]
              plan.monthly_credits, billing, at))  # type: ignore[attr-defined]
-        report.notes.append("The plan state was lost: rebuilt from config.toml, with no grant "
-                            "for the current period (it was granted before).")
+        report.notes.append("The plan state was lost: rebuilt from config.toml with no grant "
+                            "for this period (a repaired workspace is not a new one).")
     # the marker: this workspace is repaired, not new (no trial, no first grant again)
     insert("adjustment", 0, "plan", f"{REPAIR_KEY}{stamp}",
            f"workspace repaired: {report.ledger_recovered} entries recovered, "
