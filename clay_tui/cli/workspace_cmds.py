@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from clay_tui.cli.main import cli
@@ -23,6 +25,9 @@ def repair_cmd(ctx: click.Context, yes: bool) -> None:
     settings = ctx.obj.settings  # never ctx.obj.workspace: that refuses a damaged database
     why = svc.damage(settings)
     if why is None:
+        root = Path(settings.workspace).expanduser()
+        if not (root / "workspace.db").exists():
+            raise WorkspaceError(f"There is no workspace in {root}; nothing to repair.")
         raise WorkspaceError("workspace.db is healthy; nothing to repair.")
     click.echo(f"Damage: {why}")
     if not yes:

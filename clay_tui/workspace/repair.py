@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clay_tui.errors import WorkspaceError
-from clay_tui.workspace.workspace import DB_NAME, _refuse_damaged
+from clay_tui.workspace.workspace import DB_NAME, RESTORE, _refuse_damaged
 
 CHUNK = 256
 REPAIR_KEY = "repair:"  # ledger keys of repair entries start with this
@@ -57,7 +57,7 @@ def needs_repair(root: Path) -> str | None:
     try:
         _refuse_damaged(root)
     except WorkspaceError as exc:
-        return str(exc)
+        return str(exc).replace(f": {RESTORE}.", ".")
     path = root / DB_NAME
     if not path.exists():
         return None
@@ -108,19 +108,13 @@ def repair(root: Path, *, now: datetime | None = None, plan: object | None = Non
         scratch = Path(tmp) / "salvage.db"
         method = "nothing to read: there was no workspace.db"
         if path.exists():
-            # the database and its WAL move together (SQLite finds "<name>-wal" by name);
-            # salvage reads a copy, so nothing ever writes to the damaged file
-            for suffix in ("", "-wal", "-shm"):
-                src = root / (DB_NAME + suffix)
-                if src.exists():
-                    os.replace(src, Path(str(aside) + suffix))
+            # salvage reads a copy (with its WAL), so nothing ever writes to the damaged file
             copy = Path(tmp) / "damaged.db"
-            shutil.copyfile(aside, copy)
-            if Path(str(aside) + "-wal").exists():
-                shutil.copyfile(Path(str(aside) + "-wal"), Path(str(copy) + "-wal"))
+            shutil.copyfile(path, copy)
+            if Path(str(path) + "-wal").exists():
+                shutil.copyfile(Path(str(path) + "-wal"), Path(str(copy) + "-wal"))
             method = _salvage(copy, scratch, cli or sqlite3_cli)
-        report = RepairReport(aside if aside.exists() else None, method)
-        new = root / DB_NAME
+        report = RepairReport(aside if path.exists() else None, method)
         tmp_new = root / f".{DB_NAME}.repair-{stamp}.tmp"
         tmp_new.unlink(missing_ok=True)
         db = sqlite3.connect(tmp_new, isolation_level=None)
@@ -139,9 +133,18 @@ def repair(root: Path, *, now: datetime | None = None, plan: object | None = Non
             if scratch.exists():
                 db.execute("DETACH DATABASE salvage")
             db.execute("PRAGMA journal_mode=WAL")
-        finally:
+        except BaseException:
             db.close()
-        os.replace(tmp_new, new)
+            tmp_new.unlink(missing_ok=True)
+            raise
+        db.close()
+        # only now, with the new database complete: the damaged one and its WAL move aside
+        # together (SQLite finds "<name>-wal" by name), the new one takes its place
+        for suffix in ("", "-wal", "-shm"):
+            src = root / (DB_NAME + suffix)
+            if src.exists():
+                os.replace(src, Path(str(aside) + suffix))
+        os.replace(tmp_new, path)
     return report
 
 
