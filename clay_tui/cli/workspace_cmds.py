@@ -42,7 +42,11 @@ def repair_cmd(ctx: click.Context, yes: bool) -> None:
     click.echo("  " + ", ".join(f"{r.tables.get(t, 0):,} {label}" for t, label in labels))
     if r.registered:
         click.echo(f"  re-registered from tables/*.parquet: {', '.join(r.registered)}")
-    click.echo(f"  ledger: {r.ledger_recovered:,} entries recovered, {r.ledger_lost:,} lost"
+    unreadable = not r.ledger_recovered and r.damaged_path is not None and not r.method.startswith(
+        "nothing")
+    click.echo("  ledger: no entry could be read (how many were lost is not known)"
+               if unreadable else
+               f"  ledger: {r.ledger_recovered:,} entries recovered, {r.ledger_lost:,} lost"
                + (f"; {len(r.ledger_rewritten)} lost entr(y/ies) written again from what the"
                   " surviving entries, cells and periods pin down" if r.ledger_rewritten
                   else ""))

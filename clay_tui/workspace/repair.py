@@ -30,6 +30,8 @@ from clay_tui.errors import WorkspaceError
 from clay_tui.workspace.workspace import DB_NAME, RESTORE, _refuse_damaged
 
 CHUNK = 256
+PROBE = 200_000  # rowids tried when a table's first and last ids cannot be read
+MAX_FAILURES = 5_000  # unreadable ranges per table before giving the table up
 REPAIR_KEY = "repair:"  # ledger keys of repair entries start with this
 
 
@@ -69,8 +71,9 @@ def needs_repair(root: Path) -> str | None:
             db.close()
     except sqlite3.DatabaseError as exc:
         return f"{path} cannot be read ({exc})."
-    problems = [r[0] for r in result if r[0] != "ok"]
-    return f"{path}: {problems[0]}" if problems else None
+    problems = [line.strip() for r in result if r[0] != "ok" for line in str(r[0]).splitlines()
+                if line.strip() and not line.startswith("***")]
+    return f"{path} is damaged ({problems[0]})." if problems else None
 
 
 def app_schemas() -> list[tuple[str, str]]:
@@ -217,16 +220,20 @@ def _read_ranges(src: sqlite3.Connection, name: str, width: int):  # noqa: ANN20
     try:
         lo, hi = src.execute(f'SELECT MIN(rowid), MAX(rowid) FROM "{name}"').fetchone()
     except sqlite3.DatabaseError:
-        lo, hi = 1, 1_000_000  # the b-tree's edges are unreadable: probe a wide range
+        lo, hi = 1, PROBE  # the b-tree's edges are unreadable: probe the usual ids
     if lo is None:
         return
     stack = [(start, min(start + CHUNK - 1, hi)) for start in range(lo, hi + 1, CHUNK)]
     stack.reverse()
+    failures = 0
     while stack:
         a, b = stack.pop()
         try:
             rows = src.execute(select, (a, b)).fetchall()
         except sqlite3.DatabaseError:
+            failures += 1
+            if failures > MAX_FAILURES:  # the table's own root is gone: nothing to find
+                return
             if a < b:
                 mid = (a + b) // 2
                 stack.extend([(mid + 1, b), (a, mid)])

@@ -187,3 +187,22 @@ def test_a_healthy_workspace_has_nothing_to_repair(used: tuple[list[str], Path])
     assert_one_sentence(out, 2, contains="workspace.db is healthy; nothing to repair.")
     assert (root / "workspace.db").read_bytes() == before
     assert not list(root.glob("workspace.db.damaged-*"))
+
+
+def test_a_ledger_whose_root_page_is_gone_is_not_re_granted(used: tuple[list[str], Path]) -> None:
+    base, root = used
+    db = root / "workspace.db"
+    before = _facts(db)
+    con = sqlite3.connect(db)
+    (page,) = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ledger'").fetchone()
+    con.close()
+    with db.open("r+b") as fh:
+        fh.seek((page - 1) * 4096)
+        fh.write(b"\xde\xad\xbe\xef" * 1024)
+    out = invoke(*base, "workspace", "repair", "--yes")
+    assert out.code == 0, out.stderr
+    assert "no entry could be read (how many were lost is not known)" in out.stdout
+    after = _facts(db)
+    assert after["cells"] == before["cells"]
+    assert (after["balance"] or 0) <= 0 < before["balance"]  # nothing invented, nothing granted
+    assert invoke(*base, "tables").code == 0
