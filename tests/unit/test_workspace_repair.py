@@ -146,7 +146,6 @@ def test_an_empty_database_with_snapshots_re_registers_them_and_grants_nothing(
     used: tuple[list[str], Path]
 ) -> None:
     base, root = used
-    rows_before = invoke(*base, "tables", "--json")
     db = root / "workspace.db"
     db.write_bytes(b"")
     for extra in ("workspace.db-wal", "workspace.db-shm"):
@@ -158,7 +157,6 @@ def test_an_empty_database_with_snapshots_re_registers_them_and_grants_nothing(
     listed = invoke(*base, "tables")
     assert listed.code == 0 and "recovered-1" in listed.stdout
     assert "200" in listed.stdout  # every row of the snapshot
-    del rows_before
     bal = json.loads(invoke(*base, "credits", "--json").stdout)["balance"]["available"]
     assert bal == 0  # no fresh plan grant, no trial: the lost grants are not given again
     assert invoke(*base, "credits", "verify").code == 0
