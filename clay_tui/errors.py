@@ -87,8 +87,8 @@ def failure_sentence(exc: BaseException, workspace: Path | None) -> str | None:
     if isinstance(exc, sqlite3.DatabaseError):
         if any(w in low for w in ("malformed", "not a database", "corrupt", "disk i/o")):
             return (f"The workspace database{where} is damaged ({text}): restore "
-                    f"workspace.db from a backup, or move the workspace folder aside to start "
-                    f"a new one.")
+                    f"workspace.db from a backup, or run `clay-tui workspace repair`, which "
+                    f"rebuilds what it can and keeps the damaged file beside it.")
         if "locked" in low or "busy" in low:
             return (f"The workspace{where} is busy in another clay-tui process ({text}); "
                     f"try again when it finishes.")

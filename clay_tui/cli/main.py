@@ -124,6 +124,7 @@ def _register() -> None:
         provider_cmds,
         sandbox_cmds,
         table_cmds,
+        workspace_cmds,
     )
 
 

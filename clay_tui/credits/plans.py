@@ -135,6 +135,12 @@ def _create(ledger: Ledger) -> PlanState:
         ),
     )
     granted = grant_for(state.monthly, state.billing)
+    # a repaired workspace (`workspace repair` leaves a "repair:" entry) is not a new one:
+    # whatever it was granted before is not granted again
+    repaired = ledger.db.execute(
+        "SELECT 1 FROM ledger WHERE key LIKE 'repair:%' LIMIT 1").fetchone() is not None
+    if repaired:
+        granted = 0
     if granted:
         ledger.insert(
             "grant",
@@ -143,7 +149,7 @@ def _create(ledger: Ledger) -> PlanState:
             f"grant:{start.isoformat()}",
             note=f"{state.name} plan, period from {start.isoformat()}",
         )
-    if plan.trial_credits:
+    if plan.trial_credits and not repaired:
         ledger.insert("grant", plan.trial_credits, "plan", "grant:trial", note="trial credits")
     _record_period(ledger, state, granted, 0, 0)
     return state

@@ -21,8 +21,8 @@ from clay_tui.errors import WorkspaceError
 DB_NAME = "workspace.db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 RESTORE = (
-    "restore it from a backup (to start a new workspace instead, use another folder; "
-    "its tables, results and credit history are not in a new one)"
+    "restore it from a backup, or run `clay-tui workspace repair`, which rebuilds what it "
+    "can and keeps the damaged file beside it"
 )
 
 

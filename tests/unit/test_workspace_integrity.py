@@ -45,6 +45,7 @@ def _refused(settings: Settings, clock: FixedClock, what: str) -> str:
     message = str(info.value)
     assert what in message
     assert "backup" in message
+    assert "`clay-tui workspace repair`" in message  # the alternative to a backup
     assert "\n" not in message
     return message
 
@@ -123,7 +124,7 @@ def test_the_cli_says_one_sentence_and_exits_2(used: Path) -> None:
         env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
-    assert "backup" in proc.stderr
+    assert "backup" in proc.stderr and "workspace repair" in proc.stderr
     assert db.stat().st_size == 0
     with pytest.raises(sqlite3.DatabaseError):  # (an empty file: still no tables in it)
         sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(

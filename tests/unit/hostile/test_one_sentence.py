@@ -72,7 +72,7 @@ def test_damaged_workspace_is_one_sentence(base, tmp_path: Path, verb: list[str]
         assert out.exception is None and "Traceback" not in out.stderr
         return
     line = assert_one_sentence(out, 2, progress=verb[0] == "run")
-    assert "damaged" in line and "backup" in line
+    assert "damaged" in line and "backup" in line and "workspace repair" in line
     assert db.read_bytes() == before
 
 

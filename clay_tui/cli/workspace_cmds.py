@@ -1,0 +1,66 @@
+"""``clay-tui workspace repair``: rebuild a damaged workspace.db, keeping the damaged file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from clay_tui.cli.main import cli
+from clay_tui.errors import WorkspaceError
+from clay_tui.services import workspace as svc
+
+
+@cli.group("workspace")
+def workspace_group() -> None:
+    """Look after the workspace folder (workspace.db and tables/)."""
+
+
+@workspace_group.command("repair")
+@click.option("--yes", is_flag=True, help="Do not ask before repairing.")
+@click.pass_context
+def repair_cmd(ctx: click.Context, yes: bool) -> None:
+    """Rebuild a damaged workspace.db from what can be read; the damaged file is kept beside
+    it as workspace.db.damaged-<UTC time>, and no credits are granted again."""
+    settings = ctx.obj.settings  # never ctx.obj.workspace: that refuses a damaged database
+    why = svc.damage(settings)
+    if why is None:
+        root = Path(settings.workspace).expanduser()
+        if not (root / "workspace.db").exists():
+            raise WorkspaceError(f"There is no workspace in {root}; nothing to repair.")
+        raise WorkspaceError("workspace.db is healthy; nothing to repair.")
+    click.echo(f"Damage: {why}")
+    if not yes:
+        click.confirm("Move the damaged workspace.db aside and rebuild it?", abort=True)
+    out = svc.repair_workspace(settings)
+    r = out.report
+    click.echo(f"Kept the damaged file as {r.damaged_path}." if r.damaged_path
+               else "There was no workspace.db to keep.")
+    click.echo(f"Recovered ({r.method}):")
+    labels = (("tables", "tables"), ("enrich_columns", "columns"), ("cells", "cells"),
+              ("runs", "runs"), ("table_journal", "edits"), ("attempts", "attempts"))
+    click.echo("  " + ", ".join(f"{r.tables.get(t, 0):,} {label}" for t, label in labels))
+    if r.registered:
+        click.echo(f"  re-registered from tables/*.parquet: {', '.join(r.registered)}")
+    unreadable = not r.ledger_recovered and r.damaged_path is not None and not r.method.startswith(
+        "nothing")
+    click.echo("  ledger: no entry could be read (how many were lost is not known)"
+               if unreadable else
+               f"  ledger: {r.ledger_recovered:,} entries recovered, {r.ledger_lost:,} lost"
+               + (f"; {len(r.ledger_rewritten)} lost entr(y/ies) written again from what the"
+                  " surviving entries, cells and periods pin down" if r.ledger_rewritten
+                  else ""))
+    if r.unplaced:
+        click.echo(f"  {r.unplaced:,} row fragment(s) could not be placed in a table")
+    for note in r.notes:
+        click.echo(f"  {note}")
+    click.echo(f"Available credits: {out.available_after:,} (lost grants are not granted again).")
+    click.echo("credits verify:")
+    for action in out.verify.actions:
+        click.echo(f"  {action}")
+    for check in out.verify.checks:
+        click.echo(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        for problem in check.problems:
+            click.echo(f"        {problem}")
+    click.echo("  All credit invariants hold." if out.verify.ok
+               else "  Some credit invariants do not hold (the lost entries above).")
