@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from clay_tui.enrich import store
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.errors import ClayError
+from clay_tui.providers.base import Outcome
+from clay_tui.states import CellState
 
 if TYPE_CHECKING:
     from clay_tui.providers.base import ProviderResult
@@ -188,7 +190,7 @@ def _call_order(attempts: list[Attempt], validation: tuple[str, str] | None) -> 
             if (a.provider, a.op) == validation:
                 continue
             out.append(a)
-            if a.outcome == "found" and used:
+            if a.outcome == Outcome.FOUND and used:
                 out.append(used.pop(0))
         out += used + unused
     return out
@@ -198,15 +200,15 @@ def _why(state: str, cell: Any, spec: ColumnSpec, provider: str | None) -> str:
     error = (cell["error"] if cell is not None else None) or ""
     if state == NOT_RUN:
         return "No run has reached this cell yet."
-    if state == store.FOUND:
+    if state == CellState.FOUND:
         return f"Found by {provider}." if provider else "Found."
-    if state == store.SKIPPED:
+    if state == CellState.SKIPPED:
         return f"Run condition not met: {spec.condition}." if spec.condition else \
             "Run condition not met."
-    if state == store.NO_DATA:
+    if state == CellState.NO_DATA:
         who = f" ({provider} was the last asked)" if provider else ""
         return (error or "No provider had data for this row").rstrip(".") + f"{who}."
-    if state == store.CANCELLED:
+    if state == CellState.CANCELLED:
         return error or "The run was stopped before this cell was called."
     return error or state.capitalize() + "."
 
