@@ -20,6 +20,7 @@ from clay_tui.errors import ClayError
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import display_name
 from clay_tui.sandbox.server import running_sandbox_url
+from clay_tui.states import CellState
 from clay_tui.workspace import Workspace
 
 # The one cheap call per provider that proves a key works (see check_key).
@@ -122,10 +123,10 @@ def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
     # SQLite's bare-column rule: `error` comes from the row holding MAX(updated_at).
     for row in ws.db.execute(
         "SELECT provider, status, error, MAX(updated_at) AS at FROM cells "
-        "WHERE status IN ('error', 'found') AND provider IS NOT NULL "
-        "GROUP BY provider, status"):
+        "WHERE status IN (?, ?) AND provider IS NOT NULL "
+        "GROUP BY provider, status", (CellState.ERROR, CellState.FOUND)):
         item = out.setdefault(row["provider"], {})
-        if row["status"] == "error":
+        if row["status"] == CellState.ERROR:
             item["last_error"], item["last_error_at"] = row["error"], row["at"]
         else:
             item["last_found_at"] = row["at"]
