@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from clay_tui.services import enrich as enrich_service
+from clay_tui.states import CellState
 
 if TYPE_CHECKING:
     from clay_tui.services.enrich import CellDetails
@@ -38,8 +39,9 @@ def _when(iso_text: str | None) -> str:
     return (iso_text or "")[:19].replace("T", " ")
 
 
-STATE_STYLE = {"found": "bold green", "no data": "yellow", "invalid": "yellow",
-               "error": "bold red", "not enough credits": "bold red"}
+STATE_STYLE = {CellState.FOUND: "bold green", CellState.NO_DATA: "yellow",
+               CellState.INVALID: "yellow", CellState.ERROR: "bold red",
+               CellState.NO_CREDITS: "bold red"}
 
 
 def details_body(d: CellDetails) -> Group:
