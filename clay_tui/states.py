@@ -1,9 +1,9 @@
 """The words the engine stores for a cell and for a run, and how they read to people.
 
 One vocabulary for every layer: the engine writes these values into SQLite
-(``cells.status``, ``runs.status``), the credit verifier reads them, and the CLI and
-the TUI show them. The values are the stored strings, so a ``CellState`` compares
-equal to what a row holds (``StrEnum``) and nothing needs migrating.
+(``cells.status``, ``runs.status``, ``attempts.state``), the credit verifier reads them,
+and the CLI and the TUI show them. The values are the stored strings, so a ``CellState``
+compares equal to what a row holds (``StrEnum``) and nothing needs migrating.
 
 It lives at the package root, like ``errors``, and imports nothing of the package:
 ``credits`` sits below ``enrich`` (the verifier must not import the engine), yet both
@@ -57,6 +57,15 @@ class RunStatus(StrEnum):
     OUT_OF_CREDITS = "out of credits"
     SPEND_LIMIT = "spend limit"  # a cap stopped it
     INTERRUPTED = "interrupted"  # its process died; the next run (or verify) closed it
+
+
+class AttemptState(StrEnum):
+    """A paid call's row in ``attempts.state``: committed before the call, settled with the
+    cell (the partial index ``attempts_open`` holds the started ones)."""
+
+    STARTED = "started"  # the call is in flight (or its run died: reconcile settles it)
+    SETTLED = "settled"  # the cell's transaction captured or released its hold
+    INTERRUPTED = "interrupted"  # its run died before the outcome; the hold was released
 
 
 # One word for a stop, for cells and runs alike: the grid, Run Info and the CLI agree.

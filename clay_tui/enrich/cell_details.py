@@ -18,7 +18,7 @@ from clay_tui.enrich import store
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.errors import ClayError
 from clay_tui.providers.base import Outcome
-from clay_tui.states import CellState
+from clay_tui.states import AttemptState, CellState
 
 if TYPE_CHECKING:
     from clay_tui.providers.base import ProviderResult
@@ -82,7 +82,7 @@ class Attempt:
         """The outcome in words ("no data", "in flight" while the call runs)."""
         if self.outcome:
             return self.outcome.replace("_", " ")
-        return "in flight" if self.state == "started" else self.state
+        return "in flight" if self.state == AttemptState.STARTED else self.state
 
 
 @dataclass
@@ -260,7 +260,7 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
             run_id=a["run_id"], trigger=triggers.get(a["run_id"]), step=a["step"],
             provider=a["provider"], op=a["op"], state=a["state"],
             # a hold taken with an earlier step (the verifier's) that no call needed
-            outcome=a["outcome"] or ("not called" if a["state"] == "settled" else None),
+            outcome=a["outcome"] or ("not called" if a["state"] == AttemptState.SETTLED else None),
             reserved=sums["reserved"], charged=sums["charged"], refunded=sums["refunded"],
             verifier_status=detail.get("status"), verifier_score=detail.get("score"),
             message=detail.get("message"), rejected=bool(detail.get("rejected")),
@@ -287,7 +287,7 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
         paid_with = "credits"
     run_id = cell["run_id"] if cell is not None else None
     why = _why(state, cell, spec, provider)
-    flying = [a for a in attempts if a.state == "started"]
+    flying = [a for a in attempts if a.state == AttemptState.STARTED]
     if flying:  # a run is calling for this cell right now
         state = RUNNING
         a = flying[-1]

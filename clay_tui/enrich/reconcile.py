@@ -14,7 +14,7 @@ from clay_tui.clock import iso
 from clay_tui.credits import Ledger
 from clay_tui.enrich import store
 from clay_tui.processes import pid_alive
-from clay_tui.states import RESULT, CellState, RunStatus
+from clay_tui.states import RESULT, AttemptState, CellState, RunStatus
 from clay_tui.workspace import Workspace
 
 LIVE_RUNS: set[int] = set()  # run ids being executed by this process
@@ -36,8 +36,10 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
     dead = [r["id"] for r in runs if not _run_alive(r["pid"], r["id"])]
     live = {r["id"] for r in runs} - set(dead)
     # open attempts of any run that is not live (a dead one, or one that ended without
-    # settling them), found through the partial index on state = 'started'
-    attempts = [a for a in ws.db.execute("SELECT * FROM attempts WHERE state = 'started'")
+    # settling them), found through the partial index on state = 'started' (SQLite plans
+    # with the bound value: the index is used)
+    attempts = [a for a in ws.db.execute("SELECT * FROM attempts WHERE state = ?",
+                                         (AttemptState.STARTED,))
                 if a["run_id"] not in live]
     if not dead and not attempts:
         return 0
@@ -48,8 +50,8 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
             res = ledger.find_reservation(a["key"])
             if res is not None:
                 ledger.release(res, "interrupted: the run ended before the call's outcome")
-            ws.db.execute("UPDATE attempts SET state = 'interrupted', finished_at = ? WHERE id = ?",
-                          (now, a["id"]))
+            ws.db.execute("UPDATE attempts SET state = ?, finished_at = ? WHERE id = ?",
+                          (AttemptState.INTERRUPTED, now, a["id"]))
             cell = ws.db.execute(
                 "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
                 (a["table_id"], a["column_id"], a["row_id"])).fetchone()

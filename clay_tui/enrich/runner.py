@@ -38,7 +38,7 @@ from clay_tui.providers import http_action
 from clay_tui.providers.base import Outcome, ProviderResult, error_result
 from clay_tui.providers.client import ProviderClient
 from clay_tui.providers.registry import Providers
-from clay_tui.states import RESULT, CellState, RunStatus
+from clay_tui.states import RESULT, AttemptState, CellState, RunStatus
 from clay_tui.table import expressions
 from clay_tui.table.lead_table import ROW_ID, LeadTable
 from clay_tui.workspace import Workspace
@@ -413,9 +413,9 @@ class Runner:
                     cell.halt or (final.status if not kept else None)
                     or (res.outcome.value if res is not None else "not called")))
             self.ws.db.execute(
-                "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ?, detail = ?"
+                "UPDATE attempts SET state = ?, outcome = ?, finished_at = ?, detail = ?"
                 " WHERE id = ?",
-                (res.outcome.value if res is not None else cell.halt, now,
+                (AttemptState.SETTLED, res.outcome.value if res is not None else cell.halt, now,
                  attempt_detail(res, step.rejected), step.attempt_id))
         values = {k: v for k, v in final.values.items() if k in self.spec.outputs}
         if halted and self._has_result(cell.row_id):
@@ -570,7 +570,7 @@ class Runner:
             " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (step.key, self.table.id, self.spec.id, cell.row_id, self.run_id,
              int(step.key.split(":s")[1].split(":")[0]),
-             step.provider, step.op, step.cost, "started", iso(self.ws.clock.now())))
+             step.provider, step.op, step.cost, AttemptState.STARTED, iso(self.ws.clock.now())))
         step.attempt_id = cur.lastrowid
 
     async def _stop_workers(self, hard: bool = False) -> None:

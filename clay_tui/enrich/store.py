@@ -12,11 +12,11 @@ import sqlite3
 import weakref
 from typing import Any
 
-from clay_tui.states import CellState
+from clay_tui.states import AttemptState, CellState
 from clay_tui.workspace import Workspace
 
 SCHEMA_NAME = "enrich"
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS enrich_columns (
     id INTEGER PRIMARY KEY,
     table_id INTEGER NOT NULL,
@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     finished_at TEXT,
     detail TEXT
 );
-CREATE INDEX IF NOT EXISTS attempts_open ON attempts(state) WHERE state = 'started';
+CREATE INDEX IF NOT EXISTS attempts_open ON attempts(state) WHERE state = '{AttemptState.STARTED}';
 CREATE INDEX IF NOT EXISTS attempts_cell ON attempts(table_id, column_id, row_id);
 """
 

@@ -1,10 +1,12 @@
-"""No module but ``clay_tui/states.py`` spells a cell state or run status as a string.
+"""No module but ``clay_tui/states.py`` spells a cell state, run status or attempt state as
+a string.
 
 Reads the source (AST, so docstrings and comments are free to use the words) and flags:
 a comparison with a state literal (``== "found"``, ``in ("error", ...)``); a tuple, list,
 set or dict that holds two or more state literals (a private copy of a state set or an
 order); and SQL over ``cells`` or ``runs`` that names a status literally
-(``status = 'running'``, ``status IN ('found', ...)``).
+(``status = 'running'``, ``status IN ('found', ...)``), or over ``attempts`` that names
+an attempt's state (``state = 'started'``).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import re
 from pathlib import Path
 
 import clay_tui
-from clay_tui.states import CellState, RunStatus
+from clay_tui.states import AttemptState, CellState, RunStatus
 
 PACKAGE = Path(clay_tui.__file__).parent
-WORDS = {s.value for s in CellState} | {s.value for s in RunStatus}
+WORDS = {s.value for vocabulary in (CellState, RunStatus, AttemptState) for s in vocabulary}
 # Providers and the sandbox speak the providers' own JSON ("error": true ...) and outcomes
 # (providers.base.Outcome), below the engine: cell states are not theirs to know.
 SKIP = {PACKAGE / "states.py"} | {p for d in ("sandbox", "providers")
@@ -29,6 +31,9 @@ _SQL_TABLE = re.compile(r"\b(cells|runs)\b")
 _QUOTED = "|".join(re.escape(w) for w in sorted(WORDS))
 _SQL_STATUS = re.compile(
     rf"\bstatus\s*(?:=|!=|<>|\bIN\b|\bNOT\s+IN\b)\s*\(?[^)]*'(?:{_QUOTED})'", re.IGNORECASE)
+_SQL_ATTEMPTS = re.compile(r"\battempts\b")
+_SQL_ATTEMPT_STATE = re.compile(
+    rf"\bstate\s*(?:=|!=|<>|\bIN\b|\bNOT\s+IN\b)\s*\(?[^)]*'(?:{_QUOTED})'", re.IGNORECASE)
 
 
 def _word(node: ast.AST) -> bool:
@@ -82,6 +87,8 @@ def loose_states(source: str) -> list[tuple[int, str]]:
             text = _text(node)
             if text and _SQL_TABLE.search(text) and _SQL_STATUS.search(text):
                 found.append((node.lineno, "SQL names a status literally"))
+            elif text and _SQL_ATTEMPTS.search(text) and _SQL_ATTEMPT_STATE.search(text):
+                found.append((node.lineno, "SQL names an attempt's state literally"))
     return sorted(set(found))
 
 
@@ -93,6 +100,8 @@ def test_the_check_catches_loose_states() -> None:
     assert loose_states("""q = ("SELECT id FROM runs WHERE table_id = ?"
                                 " AND status = 'running'")""")
     assert loose_states("""q = f"SELECT 1 FROM cells WHERE status IN ('found', 'no data')" """)
+    assert loose_states("""q = "UPDATE attempts SET state = 'settled' WHERE id = ?" """)
+    assert loose_states('if a.state == "started": pass')
     # and leaves the unrelated alone
     assert not loose_states('notify(x, severity="error")')
     assert not loose_states('x = body.get("error")')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clay_tui import states
-from clay_tui.states import CellState, RunStatus
+from clay_tui.states import AttemptState, CellState, RunStatus
 
 # state -> (result: keeps a charge and counts as done, tried: a provider answered,
 #           failed: "failed rows" re-runs it, free: decided before any call,
@@ -57,6 +57,7 @@ def test_values_are_the_stored_strings() -> None:
         "not enough credits", "spend limit", "cancelled", "interrupted"]
     assert {s.value for s in RunStatus} == {
         "running", "finished", "cancelled", "out of credits", "spend limit", "interrupted"}
+    assert {s.value for s in AttemptState} == {"started", "settled", "interrupted"}
 
 
 def test_run_status_labels() -> None:
