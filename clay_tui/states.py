@@ -79,6 +79,13 @@ def label(state: str) -> str:
     return _SAID.get(state, state)
 
 
+def state_notes(cells: Mapping[int, str]) -> dict[int, str]:
+    """row -> how its state reads, for every cell but a found one (which shows its value):
+    what an enrichment cell without a value says. One tight pass (a million rows)."""
+    said, found = _SAID, CellState.FOUND.value
+    return {rid: said.get(s, s) for rid, s in cells.items() if s != found}
+
+
 def in_order(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """``counts`` (state -> cells) in reading order; unknown states after, as they came."""
     known = [(s.value, counts[s]) for s in CellState if s in counts]

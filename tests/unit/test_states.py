@@ -71,3 +71,9 @@ def test_in_order_reads_in_declared_order_unknown_last() -> None:
     counts = {"cancelled": 2, "from a newer version": 1, "found": 3, "spend limit": 4}
     assert states.in_order(counts) == [("found", 3), ("spend limit", 4), ("cancelled", 2),
                                        ("from a newer version", 1)]
+
+
+def test_notes_say_why_a_cell_has_no_value() -> None:
+    cells = {1: "found", 2: "no data", 3: "cancelled", 4: "skipped", 5: "something newer"}
+    assert states.state_notes(cells) == {2: "no data", 3: "stopped", 4: "skipped",
+                                   5: "something newer"}

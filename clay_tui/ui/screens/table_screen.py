@@ -22,7 +22,7 @@ from textual.screen import Screen
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
-from clay_tui.states import CellState, RunStatus, in_order, label
+from clay_tui.states import RunStatus, in_order, label, state_notes
 from clay_tui.table.inert import inert
 from clay_tui.ui.enrich_runs import EnrichRuns, RunRequest
 from clay_tui.ui.keymap import bindings_for
@@ -901,7 +901,7 @@ class TableScreen(Screen[None]):
                 if spec.name not in self.table.columns:
                     continue
                 states = enrich_service.cell_statuses(self.ws, self.table, spec.name)
-                column = {rid: label(s) for rid, s in states.items() if s != CellState.FOUND}
+                column = state_notes(states)
                 if self.runs is not None:
                     for rid in self.runs.running_ids(spec.name):
                         column[rid] = RUNNING
