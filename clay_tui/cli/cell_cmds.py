@@ -8,6 +8,7 @@ import click
 
 from clay_tui.cli.main import cli
 from clay_tui.errors import ClayError
+from clay_tui.states import label
 
 
 def _row_id(text: str) -> int:
@@ -22,7 +23,7 @@ def details_lines(d) -> list[str]:  # noqa: ANN001 - a CellDetails
              f" · {d.mode} · paid with {d.paid_with}"]
     for col, value in d.values.items():
         lines.append(f"  {col}: {'' if value is None else value}")
-    lines.append(f"State     {d.state}: {d.why}")
+    lines.append(f"State     {label(d.state)}: {d.why}")
     if d.condition:
         lines.append(f"Only if   {d.condition}")
     if d.run_id is not None:

@@ -17,12 +17,8 @@ from clay_tui.cli.main import cli
 from clay_tui.errors import ClayError, ColumnSpecError
 from clay_tui.services import enrich as svc
 from clay_tui.services import tables
+from clay_tui.states import RunStatus, in_order, label
 from clay_tui.table.inert import inert, inert_lines
-
-STATE_ORDER = ("found", "no data", "invalid", "error", "skipped", "missing input",
-               "not enough credits", "spend limit", "cancelled", "interrupted")
-# how a stored state or run status reads (one word for a stop: cells and Run Info agree)
-SAY = {"cancelled": "stopped"}
 
 
 def _open(ctx: click.Context, target: str, *, existing: bool = False):  # noqa: ANN202
@@ -157,8 +153,7 @@ class _Bar:
         self.last = now
         width = 30
         filled = int(width * p.done / p.total) if p.total else width
-        counts = " ".join(f"{SAY.get(k, k)} {p.counts[k]}" for k in STATE_ORDER
-                          if p.counts.get(k))
+        counts = " ".join(f"{label(k)} {n}" for k, n in in_order(p.counts) if n)
         line = (f"[{'#' * filled}{'.' * (width - filled)}] "
                 f"{svc.progress_text(p, now - self.started)}  {counts}")
         if self.tty:
@@ -233,12 +228,11 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
         tbl.save()
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2))
-        ctx.exit(130 if summary.status == "cancelled" else 0)
-    counts = ", ".join(f"{SAY.get(k, k)} {summary.counts[k]}" for k in STATE_ORDER
-                       if summary.counts.get(k))
+        ctx.exit(130 if summary.status == RunStatus.CANCELLED else 0)
+    counts = ", ".join(f"{label(k)} {n}" for k, n in in_order(summary.counts) if n)
     spec = svc.get_column(ws, tbl, column)
     where_ = ("sandbox" if summary.sandbox else "live") if spec.providers else "local"
-    click.echo(f"{summary.column}: {SAY.get(summary.status, summary.status)} ({where_}): "
+    click.echo(f"{summary.column}: {label(summary.status)} ({where_}): "
                f"{counts or 'nothing to run'}; {summary.credits} credits"
                + (f" ({summary.refunded} refunded)" if summary.refunded else "") + ".")
     if summary.stopped_by is not None:
@@ -251,7 +245,7 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
             buy="Buy credits with `clay-tui credits buy N`, then run --failed."), err=True)
     elif summary.message:
         click.echo(summary.message, err=True)
-    if summary.status == "cancelled":
+    if summary.status == RunStatus.CANCELLED:
         ctx.exit(130)  # stopped by Ctrl-C / SIGTERM: not a success
 
 
@@ -284,7 +278,7 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
                           f"{info.spend_limit_used} of {info.spend_limit} used, "
                           f"{info.spend_limit_left} left"),
         f"Last run    {info.last_run_at or 'never'}"
-        + (f" ({SAY.get(info.last_run_status, info.last_run_status)})"
+        + (f" ({label(info.last_run_status)})"
            if info.last_run_status else "")
         + (f", started by {info.last_run_trigger}" if info.last_run_trigger else "")
         + (f", {info.last_run_rows}" if info.last_run_rows else "")

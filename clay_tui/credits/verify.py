@@ -16,6 +16,7 @@ from clay_tui.credits.ledger import Ledger, balance_from_sums
 from clay_tui.credits.reports import has_table, table_columns
 from clay_tui.credits.types import Reservation
 from clay_tui.processes import pid_alive
+from clay_tui.states import RESULT, RunStatus
 
 
 @dataclass
@@ -27,7 +28,6 @@ class Check:
 
 
 PROBLEMS_SHOWN = 20
-RESULT_STATES = ("found", "no data", "invalid")  # the only cell states that keep a charge
 # a cell's or a run's net charge: captures less refunds (reserve/release cancel out)
 _NET = "kind IN ('capture', 'refund')"
 
@@ -139,7 +139,7 @@ def _is_live(ledger: Ledger, hold, alive: Callable[[int | None], bool]) -> bool:
     ):
         run = db.execute("SELECT status, pid FROM runs WHERE id = ?", (hold["run_id"],)).fetchone()
         if run is not None:
-            return run["status"] == "running" and alive(run["pid"])
+            return run["status"] == RunStatus.RUNNING and alive(run["pid"])
     return alive(hold["pid"])
 
 
@@ -310,10 +310,10 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
         " which was not a forced re-run"
         for t, c, r, run, n, kept in rows[:PROBLEMS_SHOWN]], len(rows)))
     # 3. only a result keeps a charge: error, stopped, skipped... cells cost nothing
-    marks = ",".join("?" * len(RESULT_STATES))
+    marks = ",".join("?" * len(RESULT))  # the only cell states that keep a charge
     rows = db.execute(
         "SELECT table_id, column_id, row_id, status, credits FROM cells"
-        f" WHERE credits != 0 AND status NOT IN ({marks})", RESULT_STATES
+        f" WHERE credits != 0 AND status NOT IN ({marks})", tuple(RESULT)
     ).fetchall()
     checks.append(_check(names[2], "no cell without a result keeps a charge", [
         f"{_cell_name(t, c, r)}: {status!r} keeps {cr} credits"
@@ -330,7 +330,7 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
         " GROUP BY run_id) l ON l.run_id = r.id WHERE COALESCE(r.credits, 0) != COALESCE(l.n, 0)"
         " ORDER BY r.id"
     ).fetchall()
-    rows = [r for r in rows if not (r[1] == "running" and alive(r[2]))]
+    rows = [r for r in rows if not (r[1] == RunStatus.RUNNING and alive(r[2]))]
     checks.append(_check(names[3], "every run's credits equal its ledger charges", [
         f"run {run} ({status}): records {cr} credits, the ledger charged {n}"
         for run, status, _pid, cr, n in rows[:PROBLEMS_SHOWN]], len(rows)))

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from clay_tui.config import Settings
-from clay_tui.enrich import store
 from clay_tui.providers import cleaning, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
+from clay_tui.states import CellState
 
 if TYPE_CHECKING:
     from clay_tui.enrich.spec import ColumnSpec
@@ -40,7 +40,7 @@ class InputInfo:
 class Final:
     """How one cell ended: a stored state, its output values, who answered, why not."""
 
-    status: str
+    status: CellState
     values: dict[str, Any] = field(default_factory=dict)
     provider: str | None = None
     error: str | None = None
@@ -172,16 +172,17 @@ def _is_catch_all(result: ProviderResult) -> bool:
 def _failure(errors: list[ProviderResult], invalid: ProviderResult | None,
              last_provider: str | None) -> Final:
     if errors and all(e.error_id == "missing_input" for e in errors) and invalid is None:
-        return Final(store.MISSING, error=errors[-1].message)  # e.g. a first name, no last
+        # e.g. a first name, no last
+        return Final(CellState.MISSING_INPUT, error=errors[-1].message)
     errors = [e for e in errors if e.error_id != "missing_input"]
     if errors:
         e = errors[-1]
-        return Final(store.ERROR, provider=e.provider,
+        return Final(CellState.ERROR, provider=e.provider,
                      error=f"{e.provider}: {e.message or e.error_id}")
     if invalid is not None:
-        return Final(store.INVALID, provider=invalid.provider,
+        return Final(CellState.INVALID, provider=invalid.provider,
                      error=invalid.message or "The result did not pass validation.")
-    return Final(store.NO_DATA, provider=last_provider)
+    return Final(CellState.NO_DATA, provider=last_provider)
 
 
 async def _waterfall_email(ctx: CellContext) -> Final:
@@ -196,7 +197,7 @@ async def _waterfall_email(ctx: CellContext) -> Final:
         then = VERIFIER if validation == "hunter.email_verifier" else None
         found = await ctx.call(provider, "email_finder", _finder(provider, ctx.inputs), then=then)
         if found is None:
-            return Final(store.NO_DATA)  # halted: the runner decides the state
+            return Final(CellState.NO_DATA)  # halted: the runner decides the state
         if found.outcome is Outcome.ERROR:
             errors.append(found)
             continue
@@ -209,7 +210,7 @@ async def _waterfall_email(ctx: CellContext) -> Final:
             checked = await ctx.call("hunter", "email_verifier",
                                      lambda c, e=email: hunter.verify_email(c, email=e))
             if checked is None:
-                return Final(store.NO_DATA)
+                return Final(CellState.NO_DATA)
             ok = checked.outcome is Outcome.FOUND and (
                 spec.accept_catch_all or checked.data.get("status") != "accept_all")
             if not ok:
@@ -227,7 +228,7 @@ async def _waterfall_email(ctx: CellContext) -> Final:
             ctx.reject(found)
             invalid = found.with_(message=f"{email} is catch-all; the column does not accept it.")
             continue
-        return Final(store.FOUND, {"email": email, "score": score, "provider": provider,
+        return Final(CellState.FOUND, {"email": email, "score": score, "provider": provider,
                                    "status": status}, provider=provider)
     return _failure(errors, invalid, last)
 
@@ -241,21 +242,21 @@ async def _verify_email(ctx: CellContext) -> Final:
     email = _text(ctx.inputs.get("email"))
     r = await ctx.call("hunter", "email_verifier", lambda c: hunter.verify_email(c, email=email))
     if r is None:
-        return Final(store.NO_DATA)
+        return Final(CellState.NO_DATA)
     if r.outcome in (Outcome.FOUND, Outcome.INVALID):
         values = {"status": r.data.get("status"), "score": r.data.get("score")}
-        return Final(store.FOUND, values, "hunter")
+        return Final(CellState.FOUND, values, "hunter")
     return _single(r)
 
 
 def _single(r: ProviderResult) -> Final:
     if r.outcome is Outcome.ERROR and r.error_id == "missing_input":
-        return Final(store.MISSING, provider=r.provider, error=r.message)
+        return Final(CellState.MISSING_INPUT, provider=r.provider, error=r.message)
     if r.outcome is Outcome.ERROR:
-        return Final(store.ERROR, provider=r.provider, error=r.message or r.error_id)
+        return Final(CellState.ERROR, provider=r.provider, error=r.message or r.error_id)
     if r.outcome is Outcome.INVALID:
-        return Final(store.INVALID, provider=r.provider, error=r.message or r.error_id)
-    return Final(store.NO_DATA, provider=r.provider, error=r.message or None)
+        return Final(CellState.INVALID, provider=r.provider, error=r.message or r.error_id)
+    return Final(CellState.NO_DATA, provider=r.provider, error=r.message or None)
 
 
 async def _find_mobile(ctx: CellContext) -> Final:
@@ -263,7 +264,7 @@ async def _find_mobile(ctx: CellContext) -> Final:
     r = await ctx.call("prospeo", "mobile_finder",
                        lambda c: prospeo.find_mobile(c, linkedin_url=url))
     if r is None:
-        return Final(store.NO_DATA)
+        return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
     mobile_only = ctx.spec.validation == "mobile_only" or bool(ctx.spec.params.get("mobile_only"))
@@ -272,9 +273,9 @@ async def _find_mobile(ctx: CellContext) -> Final:
                                          r.data.get("country_code") or "US", mobile_only=True)
         if check.outcome is not Outcome.FOUND:
             ctx.reject(r)
-            return Final(store.INVALID, provider="prospeo", error=check.message)
-    return Final(store.FOUND, {"phone": r.data.get("phone"), "country": r.data.get("country_code")},
-                 "prospeo")
+            return Final(CellState.INVALID, provider="prospeo", error=check.message)
+    return Final(CellState.FOUND,
+                 {"phone": r.data.get("phone"), "country": r.data.get("country_code")}, "prospeo")
 
 
 PERSON_FIELDS = ("first_name", "last_name", "full_name", "linkedin_url", "email",
@@ -287,11 +288,11 @@ async def _enrich_person(ctx: CellContext) -> Final:
     r = await ctx.call("prospeo", "enrich_person",
                        lambda c: prospeo.enrich_person(c, data=data, enrich_mobile=mobile))
     if r is None:
-        return Final(store.NO_DATA)
+        return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
     d = r.data
-    return Final(store.FOUND, {"job_title": d.get("job_title"), "full_name": d.get("full_name"),
+    return Final(CellState.FOUND, {"job_title": d.get("job_title"), "full_name": d.get("full_name"),
                                "linkedin_url": d.get("linkedin_url"), "email": d.get("email"),
                                "phone": d.get("phone"), "company": d.get("company_name")},
                  "prospeo")
@@ -307,10 +308,10 @@ async def _ai_prompt(ctx: CellContext) -> Final:
     r = await ctx.call("openai", model, lambda c: openai_compat.complete(
         c, prompt=prompt, model=model, max_tokens=max_tokens, system=system))
     if r is None:
-        return Final(store.NO_DATA)
+        return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
-    return Final(store.FOUND, {"text": r.data.get("text")}, "openai")
+    return Final(CellState.FOUND, {"text": r.data.get("text")}, "openai")
 
 
 async def _http_call(ctx: CellContext) -> Final:
@@ -320,7 +321,7 @@ async def _http_call(ctx: CellContext) -> Final:
                        json_path=p.get("json_path") or None, row=ctx.row)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
-    return Final(store.FOUND, {"value": r.data.get("value")}, "http")
+    return Final(CellState.FOUND, {"value": r.data.get("value")}, "http")
 
 
 def _cleaning(fn: Callable[[CellContext], ProviderResult], out: str) -> Execute:
@@ -330,7 +331,7 @@ def _cleaning(fn: Callable[[CellContext], ProviderResult], out: str) -> Execute:
         r = fn(ctx)
         if r.outcome is not Outcome.FOUND:
             return _single(r)
-        return Final(store.FOUND, {out: r.data.get(out)}, "cleaning")
+        return Final(CellState.FOUND, {out: r.data.get(out)}, "cleaning")
 
     return run
 

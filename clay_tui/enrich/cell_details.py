@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from clay_tui.enrich import store
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.errors import ClayError
+from clay_tui.providers.base import Outcome
+from clay_tui.states import AttemptState, CellState
 
 if TYPE_CHECKING:
     from clay_tui.providers.base import ProviderResult
@@ -80,7 +82,7 @@ class Attempt:
         """The outcome in words ("no data", "in flight" while the call runs)."""
         if self.outcome:
             return self.outcome.replace("_", " ")
-        return "in flight" if self.state == "started" else self.state
+        return "in flight" if self.state == AttemptState.STARTED else self.state
 
 
 @dataclass
@@ -188,7 +190,7 @@ def _call_order(attempts: list[Attempt], validation: tuple[str, str] | None) -> 
             if (a.provider, a.op) == validation:
                 continue
             out.append(a)
-            if a.outcome == "found" and used:
+            if a.outcome == Outcome.FOUND and used:
                 out.append(used.pop(0))
         out += used + unused
     return out
@@ -198,15 +200,15 @@ def _why(state: str, cell: Any, spec: ColumnSpec, provider: str | None) -> str:
     error = (cell["error"] if cell is not None else None) or ""
     if state == NOT_RUN:
         return "No run has reached this cell yet."
-    if state == store.FOUND:
+    if state == CellState.FOUND:
         return f"Found by {provider}." if provider else "Found."
-    if state == store.SKIPPED:
+    if state == CellState.SKIPPED:
         return f"Run condition not met: {spec.condition}." if spec.condition else \
             "Run condition not met."
-    if state == store.NO_DATA:
+    if state == CellState.NO_DATA:
         who = f" ({provider} was the last asked)" if provider else ""
         return (error or "No provider had data for this row").rstrip(".") + f"{who}."
-    if state == store.CANCELLED:
+    if state == CellState.CANCELLED:
         return error or "The run was stopped before this cell was called."
     return error or state.capitalize() + "."
 
@@ -258,7 +260,7 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
             run_id=a["run_id"], trigger=triggers.get(a["run_id"]), step=a["step"],
             provider=a["provider"], op=a["op"], state=a["state"],
             # a hold taken with an earlier step (the verifier's) that no call needed
-            outcome=a["outcome"] or ("not called" if a["state"] == "settled" else None),
+            outcome=a["outcome"] or ("not called" if a["state"] == AttemptState.SETTLED else None),
             reserved=sums["reserved"], charged=sums["charged"], refunded=sums["refunded"],
             verifier_status=detail.get("status"), verifier_score=detail.get("score"),
             message=detail.get("message"), rejected=bool(detail.get("rejected")),
@@ -285,7 +287,7 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
         paid_with = "credits"
     run_id = cell["run_id"] if cell is not None else None
     why = _why(state, cell, spec, provider)
-    flying = [a for a in attempts if a.state == "started"]
+    flying = [a for a in attempts if a.state == AttemptState.STARTED]
     if flying:  # a run is calling for this cell right now
         state = RUNNING
         a = flying[-1]

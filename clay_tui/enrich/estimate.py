@@ -10,6 +10,7 @@ from clay_tui.enrich.actions import ACTIONS, TYPICAL_HIT_RATE, TYPICAL_VALID_RAT
 from clay_tui.enrich.columns import list_columns
 from clay_tui.enrich.rows import RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec, referenced_columns
+from clay_tui.states import RESULT
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
 
@@ -64,9 +65,9 @@ def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple
         return 0.0, "free"
     row = ws.db.execute(
         "SELECT COUNT(*), COALESCE(SUM(credits), 0) FROM cells WHERE table_id = ? AND"
-        " column_id = ? AND status IN ('found', 'no data', 'invalid')",  # errors say nothing
-        # about hit rates (a missing key, an outage): they would drag the estimate to 0
-        (table.id, spec.id or -1)).fetchone()
+        f" column_id = ? AND status IN ({', '.join('?' * len(RESULT))})",  # errors say
+        # nothing about hit rates (a missing key, an outage): they would drag the estimate to 0
+        (table.id, spec.id or -1, *RESULT)).fetchone()
     if row[0] >= HISTORY_MIN_CELLS:
         return row[1] / row[0], "history"
     costs = info.step_costs(ws.settings, spec)
@@ -135,7 +136,7 @@ def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelecti
                    row_ids=plan.to_run[:SHOWN_IDS], **caps)
     if rows.force and n:
         charged = {r for r, (status, credits) in _charged(ws, table, spec).items()
-                   if credits and status in (store.FOUND, store.NO_DATA, store.INVALID)}
+                   if credits and status in RESULT}
         est.paid_again = sum(1 for r in plan.to_run if r in charged)
     seen = (_seen or set()) | {spec.name}
     outputs = set(spec.outputs.values())

@@ -15,12 +15,12 @@ from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS
 from clay_tui.enrich.spec import ColumnSpec, is_template, referenced_columns, render_template
 from clay_tui.errors import ClayError, ExpressionError
+from clay_tui.states import FAILED, RESULT, TRIED
 from clay_tui.table import expressions
 from clay_tui.table.lead_table import ROW_ID, LeadTable
 from clay_tui.workspace import Workspace
 
 MODES = ("all", "first", "where", "ids", "not_run", "failed")
-RESULT_STATES = (store.FOUND, store.NO_DATA, store.INVALID)  # never re-run unless forced
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,21 @@ def select_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelec
         wanted = pl.Series(list(sel.ids), dtype=pl.Int64)
         return table.frame.filter(pl.col(ROW_ID).is_in(wanted.implode())).get_column(
             ROW_ID).to_list()
-    states = store.cell_states(ws, table.id, spec.id or -1)
-    if sel.mode == "not_run":
-        return [i for i in ids if states.get(i) not in (*RESULT_STATES, store.ERROR)]
-    if sel.mode == "failed":
-        return [i for i in ids if states.get(i) in store.FAILED_STATES]
+    return by_state(ids, store.cell_states(ws, table.id, spec.id or -1), sel.mode)
+
+
+def by_state(ids: list[int], states: dict[int, str], mode: str) -> list[int]:
+    """Of ``ids``, the rows "not yet run" or "failed" asks for, by their stored state."""
+    if mode == "not_run":  # never answered: a result or an error was (a stop was not)
+        return [i for i in ids if states.get(i) not in TRIED]
+    if mode == "failed":
+        return [i for i in ids if states.get(i) in FAILED]
     return ids
+
+
+def not_done(ids: list[int], states: dict[int, str]) -> list[int]:
+    """Of ``ids``, those without a result (a run passes over results unless forced)."""
+    return [i for i in ids if states.get(i) not in RESULT]
 
 
 def _empty(value: Any) -> bool:
@@ -112,7 +121,7 @@ def plan_rows(ws: Workspace, table: LeadTable, spec: ColumnSpec, sel: RowSelecti
     selected = select_rows(ws, table, spec, sel)
     test_run = sel.mode == "first"
     states = store.cell_states(ws, table.id, spec.id or -1)
-    done = [] if sel.force else [r for r in selected if states.get(r) in RESULT_STATES]
+    done = [] if sel.force else [r for r in selected if states.get(r) in RESULT]
     done_set = set(done)
     candidates = [r for r in selected if r not in done_set]
     frame = table.frame

@@ -9,6 +9,7 @@ from typing import Any
 from clay_tui.enrich import store
 from clay_tui.enrich.estimate import spend_limit_used
 from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.states import STOPPED, TRIED, CellState, in_order, label
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
 
@@ -58,10 +59,7 @@ class RunInfo:
         """What the last run recorded: "2 found, 1 no data, 3 cancelled · 6 credits"."""
         if self.last_run_counts is None:
             return ""
-        order = [s for s in store.STORED_STATES if s in self.last_run_counts]
-        order += [s for s in self.last_run_counts if s not in order]
-        said = {store.CANCELLED: "stopped"}  # one word for a stop: cells and Run Info agree
-        text = ", ".join(f"{self.last_run_counts[s]:,} {said.get(s, s)}" for s in order) \
+        text = ", ".join(f"{n:,} {label(s)}" for s, n in in_order(self.last_run_counts)) \
             or "no cells"
         return text + f" · {self.last_run_credits or 0:,} credits"
 
@@ -77,9 +75,9 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         if rid in present:
             counts[status] = counts.get(status, 0) + 1
     errors = [r[0] for r in ws.db.execute(
-        "SELECT error FROM cells WHERE table_id = ? AND column_id = ? AND status = 'error'"
+        "SELECT error FROM cells WHERE table_id = ? AND column_id = ? AND status = ?"
         " AND error IS NOT NULL ORDER BY updated_at DESC, row_id DESC LIMIT 5",
-        (table.id, spec.id)).fetchall()]
+        (table.id, spec.id, CellState.ERROR)).fetchall()]
     last = ws.db.execute(
         "SELECT started_at, status, sandbox, trigger, row_set, counts, credits FROM runs"
         " WHERE table_id = ? AND column_id = ? ORDER BY id DESC LIMIT 1",
@@ -87,10 +85,8 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
     nruns = ws.db.execute("SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?",
                           (table.id, spec.id)).fetchone()[0]
     # cells a run reached but never ran (stopped, out of credits, crashed) are not "run"
-    not_run = (store.CANCELLED, store.NO_CREDITS, store.INTERRUPTED, store.SPEND_LIMIT)
-    rows_run = sum(n for status, n in counts.items() if status not in not_run)
-    tried = sum(counts.get(s, 0) for s in (store.FOUND, store.NO_DATA, store.INVALID,
-                                           store.ERROR))
+    rows_run = sum(n for status, n in counts.items() if status not in STOPPED)
+    tried = sum(counts.get(s, 0) for s in TRIED)
     used = spend_limit_used(ws, table, spec) if spec.spend_limit is not None else 0
     sandbox = all(ws.settings.providers[p].mode == "sandbox" for p in spec.providers
                   if p in ws.settings.providers)
@@ -98,9 +94,10 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         column=spec.name, action=spec.action, providers=list(spec.providers),
         credits_spent=numbers.net, credits_charged=numbers.spent, refunds=numbers.refunded,
         per_provider={p.provider: p.spent - p.refunded for p in numbers.providers},
-        counts=counts, hits=counts.get(store.FOUND, 0), misses=counts.get(store.NO_DATA, 0),
-        invalid=counts.get(store.INVALID, 0), errors=counts.get(store.ERROR, 0),
-        skipped=counts.get(store.SKIPPED, 0), missing_input=counts.get(store.MISSING, 0),
+        counts=counts, hits=counts.get(CellState.FOUND, 0),
+        misses=counts.get(CellState.NO_DATA, 0), invalid=counts.get(CellState.INVALID, 0),
+        errors=counts.get(CellState.ERROR, 0), skipped=counts.get(CellState.SKIPPED, 0),
+        missing_input=counts.get(CellState.MISSING_INPUT, 0),
         rows=table.row_count, rows_run=rows_run,
         percent_run=round(100.0 * rows_run / table.row_count, 1) if table.row_count else 0.0,
         runs=nruns, last_run_at=last["started_at"] if last else None,

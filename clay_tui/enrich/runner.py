@@ -38,6 +38,7 @@ from clay_tui.providers import http_action
 from clay_tui.providers.base import Outcome, ProviderResult, error_result
 from clay_tui.providers.client import ProviderClient
 from clay_tui.providers.registry import Providers
+from clay_tui.states import RESULT, AttemptState, CellState, RunStatus
 from clay_tui.table import expressions
 from clay_tui.table.lead_table import ROW_ID, LeadTable
 from clay_tui.workspace import Workspace
@@ -45,7 +46,6 @@ from clay_tui.workspace import Workspace
 CELL_WINDOW = 1_000  # cells alive at once; more starves the TUI loop on free actions at 1M rows
 DISPLAY_EVERY_S = 0.25
 PROGRESS_EVERY_S = 0.1
-RESULT_STATES = (store.FOUND, store.NO_DATA, store.INVALID)  # the states a charge is kept for
 CLAIM_POLL_S = 0.25  # how often a waiting run looks whether the column is free
 
 
@@ -68,7 +68,7 @@ class RunSummary:
     counts: dict[str, int]
     credits: int  # net of refunds
     refunded: int
-    status: str  # "finished" | "cancelled" | "out of credits" | "spend limit"
+    status: RunStatus  # finished | cancelled | out of credits | spend limit | interrupted
     message: str = ""
     stopped_by: str | None = None  # "balance" | "run" | "column" | "table": what halted cells
     elapsed_s: float = 0.0
@@ -100,7 +100,7 @@ class _Cell:
     row: dict[str, Any]
     spec: ColumnSpec
     steps: list[_Step] = field(default_factory=list)
-    halt: str | None = None
+    halt: CellState | None = None
     failed: ProviderResult | None = None  # the call whose error ended the cell (halt = error)
     prepaid: dict[tuple[str, str], _Step] = field(default_factory=dict)  # held for a later step
 
@@ -160,7 +160,7 @@ class Runner:
         self.running = 0
         self.no_credits: str | None = None
         self.stopped_by: str | None = None  # the cap (or "balance") behind no_credits
-        self.halt_state = store.NO_CREDITS  # store.SPEND_LIMIT when a cap stopped the run
+        self.halt_state = CellState.NO_CREDITS  # SPEND_LIMIT when a cap stopped the run
         self.run_id = 0
         self.total = 0
         self._display: dict[int, dict[str, Any]] = {}
@@ -190,7 +190,7 @@ class Runner:
         self.committer = Committer(self.ws, interval=self.commit_interval,
                                    after_commit=self._after_commit)
         self.committer.start()
-        status = "finished"
+        status = RunStatus.FINISHED
         completed = False
         try:
             self._write_free_states(plan)
@@ -204,12 +204,12 @@ class Runner:
             await self._stop_workers(hard=not completed)
             self._flush_display(force=True)
             if not completed:
-                status = "interrupted"
+                status = RunStatus.INTERRUPTED
             elif self.cancel.is_set():
-                status = "cancelled"
+                status = RunStatus.CANCELLED
             elif self.no_credits:
-                status = "spend limit" if self.halt_state == store.SPEND_LIMIT \
-                    else "out of credits"
+                status = RunStatus.SPEND_LIMIT if self.halt_state is CellState.SPEND_LIMIT \
+                    else RunStatus.OUT_OF_CREDITS
             try:
                 self._finish_run(status)
             finally:  # a full disk can fail the last write: the run is still over
@@ -257,13 +257,13 @@ class Runner:
         with self.ws.transaction():
             for holder in self.ws.db.execute(
                     "SELECT id, pid, started_at FROM runs WHERE table_id = ? AND column_id = ?"
-                    " AND status = 'running'", (self.table.id, self.spec.id)).fetchall():
+                    " AND status = ?", (self.table.id, self.spec.id, RunStatus.RUNNING)).fetchall():
                 if _run_alive(holder["pid"], holder["id"]):
                     return holder
             cur = self.ws.db.execute(
                 "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
                 " pid, rows, credits, sandbox, trigger, forced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (self.table.id, self.spec.id, iso(self.ws.clock.now()), "running",
+                (self.table.id, self.spec.id, iso(self.ws.clock.now()), RunStatus.RUNNING,
                  self.selection.describe(), self.max_credits, os.getpid(), 0, 0,
                  int(self.sandbox), self.trigger.value, int(self.selection.force)))
             run_id = int(cur.lastrowid)
@@ -284,7 +284,7 @@ class Runner:
                  if self.trigger is Trigger.AUTO_UPDATE else self.selection.describe(),
                  self.run_id))
 
-    def _finish_run(self, status: str) -> None:
+    def _finish_run(self, status: RunStatus) -> None:
         with self.ws.transaction():  # the record says what the ledger holds for the run
             self.ws.db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, credits = ?, counts = ? WHERE id = ?",
@@ -297,13 +297,13 @@ class Runner:
         now = iso(self.ws.clock.now())
         with self.ws.transaction():
             for rid in plan.skipped:
-                self._store(rid, store.SKIPPED, None, None, 0, now, "Run condition not met.")
+                self._store(rid, CellState.SKIPPED, None, None, 0, now, "Run condition not met.")
             for rid, why in plan.missing.items():
-                self._store(rid, store.MISSING, None, None, 0, now, why)
+                self._store(rid, CellState.MISSING_INPUT, None, None, 0, now, why)
         self._after_commit()
 
-    def _store(self, rid: int, status: str, values: dict[str, Any] | None, provider: str | None,
-               credits: int, now: str, error: str | None) -> None:
+    def _store(self, rid: int, status: CellState, values: dict[str, Any] | None,
+               provider: str | None, credits: int, now: str, error: str | None) -> None:
         store.write_cell(self.ws, table_id=self.table.id, column_id=self.spec.id or 0,
                          row_id=rid, status=status, value=values, provider=provider,
                          credits=credits, run_id=self.run_id, at=now, error=error,
@@ -325,11 +325,11 @@ class Runner:
         with self.ws.transaction():
             for rid, value in out.iter_rows():
                 if self.cancel.is_set():
-                    self._store(rid, store.CANCELLED, None, None, 0, now, None)
+                    self._store(rid, CellState.CANCELLED, None, None, 0, now, None)
                 elif value is None or value == "":
-                    self._store(rid, store.NO_DATA, None, "formula", 0, now, None)
+                    self._store(rid, CellState.NO_DATA, None, "formula", 0, now, None)
                 else:
-                    self._store(rid, store.FOUND, {"value": value}, "formula", 0, now, None)
+                    self._store(rid, CellState.FOUND, {"value": value}, "formula", 0, now, None)
         self._after_commit()
 
     # ------------------------------------------------------------ cells
@@ -367,7 +367,7 @@ class Runner:
     async def _cell(self, cell: _Cell) -> None:
         final: Final
         if self.cancel.is_set():
-            cell.halt = store.CANCELLED
+            cell.halt = CellState.CANCELLED
         elif self.no_credits and not self.info.free:
             cell.halt = self.halt_state
         if cell.halt is None:
@@ -375,14 +375,14 @@ class Runner:
                 assert self.info.execute is not None
                 final = await self.info.execute(cell)
             except Exception as exc:  # noqa: BLE001 - a bug must not lose the other cells
-                final = Final(store.ERROR, error=f"Internal error: {type(exc).__name__}: {exc}")
+                final = Final(CellState.ERROR, error=f"Internal error: {type(exc).__name__}: {exc}")
         self.queued -= 1
         if cell.failed is not None:  # a call failed: the cell is an error, all holds released
             e = cell.failed
-            final = Final(store.ERROR, provider=e.provider,
+            final = Final(CellState.ERROR, provider=e.provider,
                           error=f"{e.provider}: {e.message or e.error_id}")
         elif cell.halt is not None:
-            why = self.no_credits if cell.halt in (store.NO_CREDITS, store.SPEND_LIMIT) \
+            why = self.no_credits if cell.halt in (CellState.NO_CREDITS, CellState.SPEND_LIMIT) \
                 else "The run was stopped."
             found = next((s for s in cell.steps if s.result is not None and s.result.ok), None)
             if found is not None:  # data came back, but the cell stopped before its check
@@ -395,7 +395,7 @@ class Runner:
         """Inside the group transaction: settle every hold of the cell, then store it."""
         halted = cell.halt is not None
         # only a result is paid for: a cell that ends in error keeps no charge of any step
-        kept = not halted and final.status in RESULT_STATES
+        kept = not halted and final.status in RESULT
         credits = refunded = 0
         now = iso(self.ws.clock.now())
         for step in [*cell.steps, *cell.prepaid.values()]:
@@ -415,9 +415,9 @@ class Runner:
                     cell.halt or (final.status if not kept else None)
                     or (res.outcome.value if res is not None else "not called")))
             self.ws.db.execute(
-                "UPDATE attempts SET state = 'settled', outcome = ?, finished_at = ?, detail = ?"
+                "UPDATE attempts SET state = ?, outcome = ?, finished_at = ?, detail = ?"
                 " WHERE id = ?",
-                (res.outcome.value if res is not None else cell.halt, now,
+                (AttemptState.SETTLED, res.outcome.value if res is not None else cell.halt, now,
                  attempt_detail(res, step.rejected), step.attempt_id))
         values = {k: v for k, v in final.values.items() if k in self.spec.outputs}
         if halted and self._has_result(cell.row_id):
@@ -441,7 +441,7 @@ class Runner:
         row = self.ws.db.execute(
             "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
             (self.table.id, self.spec.id, rid)).fetchone()
-        return row is not None and row["status"] in RESULT_STATES
+        return row is not None and row["status"] in RESULT
 
     # ------------------------------------------------------------ provider pools
     def _queue(self, provider: str) -> asyncio.Queue[Any]:
@@ -461,7 +461,7 @@ class Runner:
         if cell.halt is not None:  # an ended cell makes no more calls
             return None
         if self.cancel.is_set():
-            cell.halt = store.CANCELLED
+            cell.halt = CellState.CANCELLED
             return None
         assert self.providers is not None
         if cost is None:
@@ -498,7 +498,7 @@ class Runner:
                     fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
                     then: tuple[str, str] | None = None) -> ProviderResult | None:
         if self.cancel.is_set():
-            cell.halt = store.CANCELLED
+            cell.halt = CellState.CANCELLED
             return None
         step = cell.prepaid.pop((provider, op), None)
         if cost > 0 and self.no_credits and step is None:
@@ -527,14 +527,14 @@ class Runner:
                 except InsufficientCredits as exc:
                     if self.no_credits is None:  # a cap is a spend limit, not an empty balance
                         self.no_credits, self.stopped_by = str(exc), exc.cap or "balance"
-                        self.halt_state = store.SPEND_LIMIT if exc.cap else store.NO_CREDITS
+                        self.halt_state = CellState.SPEND_LIMIT if exc.cap else CellState.NO_CREDITS
                     cell.halt = self.halt_state
                     return None
                 for extra in steps[1:]:
                     cell.prepaid[(extra.provider, extra.op)] = extra
             if self.cancel.is_set() and cost > 0:  # stopped while the hold was being written
                 cell.steps.append(step)
-                cell.halt = store.CANCELLED
+                cell.halt = CellState.CANCELLED
                 return None
         cell.steps.append(step)
         self.running += 1
@@ -552,7 +552,7 @@ class Runner:
             # released, also what earlier steps found (a later provider is not asked either,
             # so a re-run of failed cells ends as a fault-free run would, paying once)
             cell.failed = result
-            cell.halt = store.ERROR
+            cell.halt = CellState.ERROR
         return result
 
     def _reserve_all(self, cell: _Cell, steps: list[_Step]) -> None:
@@ -573,7 +573,7 @@ class Runner:
             " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (step.key, self.table.id, self.spec.id, cell.row_id, self.run_id,
              int(step.key.split(":s")[1].split(":")[0]),
-             step.provider, step.op, step.cost, "started", iso(self.ws.clock.now())))
+             step.provider, step.op, step.cost, AttemptState.STARTED, iso(self.ws.clock.now())))
         step.attempt_id = cur.lastrowid
 
     async def _stop_workers(self, hard: bool = False) -> None:
@@ -584,7 +584,7 @@ class Runner:
             while not q.empty():  # jobs nobody will take (the run is ending): answer "halted"
                 job = q.get_nowait()
                 if job is not None and not job[4].done():
-                    job[0].halt = job[0].halt or store.CANCELLED
+                    job[0].halt = job[0].halt or CellState.CANCELLED
                     job[4].set_result(None)
         for q in self._queues.values():
             for _ in range(len(self._workers)):
@@ -598,7 +598,7 @@ class Runner:
             self._http = httpx.AsyncClient(timeout=20.0, follow_redirects=True)
         async with self._http_sem:
             if self.cancel.is_set():
-                cell.halt = store.CANCELLED
+                cell.halt = CellState.CANCELLED
                 return error_result("http", "http_call", "cancelled", "The run was stopped.")
             self.running += 1
             try:

@@ -12,10 +12,11 @@ import sqlite3
 import weakref
 from typing import Any
 
+from clay_tui.states import AttemptState, CellState
 from clay_tui.workspace import Workspace
 
 SCHEMA_NAME = "enrich"
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS enrich_columns (
     id INTEGER PRIMARY KEY,
     table_id INTEGER NOT NULL,
@@ -74,28 +75,9 @@ CREATE TABLE IF NOT EXISTS attempts (
     finished_at TEXT,
     detail TEXT
 );
-CREATE INDEX IF NOT EXISTS attempts_open ON attempts(state) WHERE state = 'started';
+CREATE INDEX IF NOT EXISTS attempts_open ON attempts(state) WHERE state = '{AttemptState.STARTED}';
 CREATE INDEX IF NOT EXISTS attempts_cell ON attempts(table_id, column_id, row_id);
 """
-
-# Final cell states (stored); the in-memory states pending/queued/running are never stored.
-FOUND = "found"
-NO_DATA = "no data"
-INVALID = "invalid"
-ERROR = "error"
-SKIPPED = "skipped"
-MISSING = "missing input"
-NO_CREDITS = "not enough credits"
-SPEND_LIMIT = "spend limit"  # a cap stopped it (the column's spend limit, the run's maximum)
-CANCELLED = "cancelled"
-INTERRUPTED = "interrupted"
-STORED_STATES = (FOUND, NO_DATA, INVALID, ERROR, SKIPPED, MISSING, NO_CREDITS, CANCELLED,
-                 INTERRUPTED, SPEND_LIMIT)
-# A cell in one of these has its result: "not yet run" skips it.
-DONE_STATES = (FOUND, NO_DATA, INVALID, SKIPPED)
-# "failed" re-runs these.
-FAILED_STATES = (ERROR, NO_CREDITS, CANCELLED, INTERRUPTED, MISSING, SPEND_LIMIT)
-
 
 _MIGRATED: weakref.WeakSet[Workspace] = weakref.WeakSet()
 # A removed column keeps its row (reports name its spend by it), so a name is unique
@@ -158,13 +140,13 @@ def cell_states(ws: Workspace, table_id: int, column_id: int) -> dict[int, str]:
     ).fetchall())
 
 
-def write_cell(ws: Workspace, *, table_id: int, column_id: int, row_id: int, status: str,
+def write_cell(ws: Workspace, *, table_id: int, column_id: int, row_id: int, status: CellState,
                value: dict[str, Any] | None, provider: str | None, credits: int,
                run_id: int | None, at: str, error: str | None, sandbox: bool | None) -> None:
     ws.db.execute(
         "INSERT OR REPLACE INTO cells (table_id, column_id, row_id, status, value, provider,"
         " credits, run_id, updated_at, error, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (table_id, column_id, row_id, status,
+        (table_id, column_id, row_id, CellState(status).value,  # only a known state is stored
          json.dumps(value, default=str) if value is not None else None, provider, credits,
          run_id, at, error, None if sandbox is None else int(sandbox)),
     )

@@ -19,6 +19,8 @@ from clay_tui.enrich.estimate import Estimate, estimate
 from clay_tui.enrich.progress_text import progress_text, share
 from clay_tui.enrich.reconcile import reconcile
 from clay_tui.enrich.rows import RowSelection, plan_rows
+from clay_tui.enrich.rows import by_state as rows_by_state
+from clay_tui.enrich.rows import not_done as rows_not_done
 from clay_tui.enrich.run_info import RunInfo, stop_message
 from clay_tui.enrich.run_info import run_info as _run_info
 from clay_tui.enrich.runner import Progress, Runner, RunSummary
@@ -35,7 +37,8 @@ __all__ = [
     "estimate_run", "export_recipes", "get_column", "list_actions", "list_columns",
     "load_recipe", "reconcile_runs", "remove_column", "rename_data_column",
     "auto_update_state", "run_auto_update", "set_auto_update",
-    "has_run", "progress_text", "rows_to_run", "share", "stop_message",
+    "has_run", "progress_text", "rows_by_state", "rows_not_done", "rows_to_run", "share",
+    "stop_message",
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
     "CellDetails", "Trigger", "cell_details",
 ]

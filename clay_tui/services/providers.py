@@ -25,6 +25,7 @@ from clay_tui.providers.base import Outcome, ProviderResult, redact, register_se
 from clay_tui.providers.client import display_name
 from clay_tui.providers.registry import register_configured_keys
 from clay_tui.sandbox.server import running_sandbox_url
+from clay_tui.states import CellState
 from clay_tui.workspace import Workspace
 
 # The one cheap call per provider that proves a key works (see check_key).
@@ -151,10 +152,10 @@ def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
     # SQLite's bare-column rule: `error` comes from the row holding MAX(updated_at).
     for row in ws.db.execute(
         "SELECT provider, status, error, MAX(updated_at) AS at FROM cells "
-        "WHERE status IN ('error', 'found') AND provider IS NOT NULL "
-        "GROUP BY provider, status"):
+        "WHERE status IN (?, ?) AND provider IS NOT NULL "
+        "GROUP BY provider, status", (CellState.ERROR, CellState.FOUND)):
         item = out.setdefault(row["provider"], {})
-        if row["status"] == "error":  # redacted again: cells stored by older versions
+        if row["status"] == CellState.ERROR:  # redacted again: cells stored by older versions
             item["last_error"], item["last_error_at"] = redact(row["error"]), row["at"]
         else:
             item["last_found_at"] = row["at"]

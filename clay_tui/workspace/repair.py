@@ -27,7 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clay_tui.errors import WorkspaceError
+from clay_tui.states import RESULT
 from clay_tui.workspace.workspace import DB_NAME, RESTORE, _refuse_damaged
+
+
+def _marks(values: object) -> str:
+    """SQL placeholders for ``values`` (states are bound, never spelled in SQL)."""
+    return ",".join("?" * len(values))  # type: ignore[arg-type]
 
 CHUNK = 256
 PROBE = 200_000  # rowids tried when a table's first and last ids cannot be read
@@ -378,7 +384,7 @@ def _rebuild_holds(db: sqlite3.Connection, report: RepairReport, at: str) -> Non
                 "(SELECT -SUM(l.amount) FROM ledger l WHERE l.kind IN ('capture','refund') AND"
                 " l.table_id = c.table_id AND l.column_id = c.column_id AND"
                 " l.row_id = c.row_id AND l.run_id IS c.run_id), 0) AS missing FROM cells c"
-                " WHERE c.credits > 0 AND c.status IN ('found','no data','invalid')"
+                f" WHERE c.credits > 0 AND c.status IN ({_marks(RESULT)})", tuple(RESULT)
                 ).fetchall():
             if cell["missing"] <= 0:
                 continue
@@ -461,7 +467,7 @@ def _fix_ledger(db: sqlite3.Connection, report: RepairReport, now: datetime,
         "  AND l.table_id = c.table_id AND l.column_id = c.column_id AND l.row_id = c.row_id"
         "  AND l.run_id IS c.run_id),"
         "  0) AS charged"
-        " FROM cells c WHERE c.credits > 0 AND c.status IN ('found','no data','invalid')"
+        f" FROM cells c WHERE c.credits > 0 AND c.status IN ({_marks(RESULT)})", tuple(RESULT)
     ).fetchall()
     for table_id, column_id, row_id, run_id, credits, charged in rows:
         missing = credits - max(0, charged)

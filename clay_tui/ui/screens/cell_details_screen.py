@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from clay_tui.services import enrich as enrich_service
+from clay_tui.states import CellState, label
 
 if TYPE_CHECKING:
     from clay_tui.services.enrich import CellDetails
@@ -38,8 +39,9 @@ def _when(iso_text: str | None) -> str:
     return (iso_text or "")[:19].replace("T", " ")
 
 
-STATE_STYLE = {"found": "bold green", "no data": "yellow", "invalid": "yellow",
-               "error": "bold red", "not enough credits": "bold red"}
+STATE_STYLE = {CellState.FOUND: "bold green", CellState.NO_DATA: "yellow",
+               CellState.INVALID: "yellow", CellState.ERROR: "bold red",
+               CellState.NO_CREDITS: "bold red"}
 
 
 def details_body(d: CellDetails) -> Group:
@@ -50,7 +52,7 @@ def details_body(d: CellDetails) -> Group:
         t.add_row(Text(plain(col)), Text(plain(value)) if value not in (None, "")
                   else Text("(empty)", style="dim"))
     t.add_row("", "")
-    state = Text(d.state, style=STATE_STYLE.get(d.state, "bold"))
+    state = Text(label(d.state), style=STATE_STYLE.get(d.state, "bold"))
     state.append(" · ", style="dim").append(plain(d.why), style="")
     t.add_row("State", state)
     if d.condition:

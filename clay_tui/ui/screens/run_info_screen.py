@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from clay_tui.services import enrich as enrich_service
+from clay_tui.states import CellState, label
 from clay_tui.table.inert import inert
 from clay_tui.ui.plain import plain
 
@@ -26,19 +27,22 @@ if TYPE_CHECKING:
     from clay_tui.table.lead_table import LeadTable
     from clay_tui.workspace import Workspace
 
-# (RunInfo.counts key, label) in the order a person reads them
-STATES = (
-    ("found", "Found (hits)"),
-    ("no data", "No data (misses)"),
-    ("invalid", "Invalid (did not pass validation)"),
-    ("error", "Errors"),
-    ("skipped", "Skipped: condition not met"),
-    ("missing input", "Missing input"),
-    ("not enough credits", "Not enough credits"),
-    ("spend limit", "Stopped by a spend limit"),
-    ("cancelled", "Stopped"),  # the word the cells use
-    ("interrupted", "Interrupted"),
-)
+# Each state's row in the numbers, in the order a person reads them
+STATES = {
+    CellState.FOUND: "Found (hits)",
+    CellState.NO_DATA: "No data (misses)",
+    CellState.INVALID: "Invalid (did not pass validation)",
+    CellState.ERROR: "Errors",
+    CellState.SKIPPED: "Skipped: condition not met",
+    CellState.MISSING_INPUT: "Missing input",
+    CellState.NO_CREDITS: "Not enough credits",
+    CellState.SPEND_LIMIT: "Stopped by a spend limit",
+    CellState.CANCELLED: "Stopped",  # the word the cells use
+    CellState.INTERRUPTED: "Interrupted",
+}
+# shown even at 0; the states a run only leaves when stopped are shown when they occur
+ALWAYS_SHOWN = frozenset(STATES) - {CellState.SPEND_LIMIT, CellState.CANCELLED,
+                                    CellState.INTERRUPTED}
 
 
 def owning_spec(ws: Workspace, table: LeadTable, column: str) -> ColumnSpec | None:
@@ -92,16 +96,15 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     t.add_row("Rows tried", f"{info.rows_tried:,} of {info.rows:,} (a provider or the action "
                             "was asked)")
     t.add_row("Rows done", f"{info.rows_run:,} of {info.rows:,} ({info.percent_run:g} %)")
-    for key, label in STATES:
-        n = info.counts.get(key, 0)
-        if n or key in ("found", "no data", "invalid", "error", "skipped", "missing input",
-                        "not enough credits"):
-            t.add_row(f"  {label}", f"{n:,}")
+    for state, name in STATES.items():
+        n = info.counts.get(state, 0)
+        if n or state in ALWAYS_SHOWN:
+            t.add_row(f"  {name}", f"{n:,}")
     t.add_row("Hit rate", f"{info.hit_rate:.0%} of rows tried")
     t.add_row("", "")
     last = _when(info.last_run_at)
     if info.last_run_status:
-        last += f" ({'stopped' if info.last_run_status == 'cancelled' else info.last_run_status})"
+        last += f" ({label(info.last_run_status)})"
     if info.last_run_trigger:
         last += f", started by {info.last_run_trigger}"
     t.add_row("Runs", _text(f"{info.runs:,} · last {last}"))

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
+from clay_tui.states import RunStatus, in_order, label, state_notes
 from clay_tui.table.inert import inert
 from clay_tui.ui.enrich_runs import EnrichRuns, RunRequest
 from clay_tui.ui.keymap import bindings_for
@@ -62,12 +63,8 @@ if TYPE_CHECKING:
 
 
 _BUSY = {"sort": "sorting…", "filter": "filtering…"}
-# How a stored cell state reads, dimmed, in an enrichment cell that has no value.
-NOTE = {"skipped": "skipped", "cancelled": "stopped"}
+# An enrichment cell without a value says why, dimmed: its state's label, or this.
 RUNNING = "running…"
-RESULT_STATES = ("found", "no data", "invalid")  # not run again unless forced
-FAILED_STATES = ("error", "not enough credits", "cancelled", "interrupted", "missing input",
-                 "spend limit")
 OVERLAY_MAX_ROWS = 200_000  # above this, "running…" is left to the status bar
 
 
@@ -915,7 +912,7 @@ class TableScreen(Screen[None]):
                 if spec.name not in self.table.columns:
                     continue
                 states = enrich_service.cell_statuses(self.ws, self.table, spec.name)
-                column = {rid: NOTE.get(s, s) for rid, s in states.items() if s != "found"}
+                column = state_notes(states)
                 if self.runs is not None:
                     for rid in self.runs.running_ids(spec.name):
                         column[rid] = RUNNING
@@ -1002,13 +999,8 @@ class TableScreen(Screen[None]):
         if len(ids) > OVERLAY_MAX_ROWS:
             return set()
         states = enrich_service.cell_statuses(self.ws, table, spec.name)
-        if rows.mode == "not_run":
-            ids = [i for i in ids if states.get(i) not in (*RESULT_STATES, "error")]
-        elif rows.mode == "failed":
-            ids = [i for i in ids if states.get(i) in FAILED_STATES]
-        if not rows.force:
-            ids = [i for i in ids if states.get(i) not in RESULT_STATES]
-        return set(ids)
+        ids = enrich_service.rows_by_state(ids, states, rows.mode)  # as the run will select
+        return set(ids if rows.force else enrich_service.rows_not_done(ids, states))
 
     def action_stop_runs(self) -> None:
         runs = self.runs
@@ -1051,16 +1043,13 @@ class TableScreen(Screen[None]):
         self._reload_notes()
 
     def _announce(self, summary: RunSummary, auto: bool) -> None:
-        order = ("found", "no data", "invalid", "error", "skipped", "missing input",
-                 "not enough credits", "spend limit", "cancelled", "interrupted")
-        counts = ", ".join(f"{summary.counts[k]:,} {NOTE.get(k, k)}" for k in order
-                           if summary.counts.get(k))
+        counts = ", ".join(f"{n:,} {label(k)}" for k, n in in_order(summary.counts) if n)
         credits = f"{summary.credits:,} credits"
         if summary.refunded:
             credits += f" ({summary.refunded:,} refunded)"
         where = " · sandbox" if summary.sandbox else ""
         head = "Auto-update ran" if auto else "Ran"
-        if summary.status == "cancelled":
+        if summary.status == RunStatus.CANCELLED:
             head = "Stopped"
         rows = f"{summary.total:,} row{'s' if summary.total != 1 else ''}"
         text = f"{head} {summary.column} on {rows}: {counts or 'nothing to do'}" \

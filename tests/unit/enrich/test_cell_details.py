@@ -208,3 +208,26 @@ def test_a_cell_at_a_million_rows_is_explained_quickly(sbx_ws, tmp_path):
     d = enrich.cell_details(sbx_ws, big, "Checked", n // 2)
     assert d.state == "not run" and "up to" in d.why
     assert time.perf_counter() - started < 0.5
+
+
+def test_a_stopped_cell_reads_stopped_as_everywhere_else(sbx_ws, leads) -> None:
+    """The grid, Run Info and `run` say "stopped" for a stop; the details said "cancelled"."""
+    from rich.console import Console
+
+    from clay_tui.cli.cell_cmds import details_lines
+    from clay_tui.enrich import store
+    from clay_tui.states import CellState
+    from clay_tui.ui.screens.cell_details_screen import details_body
+
+    (spec,) = enrich.load_recipe(RECIPE)
+    spec = enrich.add_column(sbx_ws, leads, spec)
+    with sbx_ws.transaction():
+        store.write_cell(sbx_ws, table_id=leads.id, column_id=spec.id, row_id=1,
+                         status=CellState.CANCELLED, value=None, provider=None, credits=0,
+                         run_id=None, at="2026-01-01T00:00:00+00:00", error=None, sandbox=None)
+    d = enrich.cell_details(sbx_ws, leads, "Work Email", 1)
+    assert d.as_dict()["state"] == "cancelled"  # the JSON keeps the stored word
+    assert any(line.startswith("State     stopped: ") for line in details_lines(d))
+    console = Console(width=100, record=True)
+    console.print(details_body(d))
+    assert "stopped" in console.export_text() and "cancelled" not in console.export_text()
