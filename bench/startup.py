@@ -1,0 +1,219 @@
+"""Start-up: from the command to the first row on screen in a real terminal, beside VisiData.
+
+    python bench/startup.py [--rows 1000000] [--repeat 5] [--data-dir DIR] [--no-visidata]
+
+Each run spawns the program in a fresh pseudo-terminal (160x45, ``TERM=xterm-256color``), as
+a user's shell would, and reads what it writes to the terminal until the first row's first
+cell appears (escape sequences stripped); the time is from just before the spawn to that
+read. Then the program is killed (its whole process group). Nothing is warm but the page
+cache (and Python's bytecode cache, as after any install).
+
+* ``clay-tui --workspace TMP FILE``: a fresh temporary workspace per run, so every run
+  imports the file as a user's first ``clay-tui leads.csv`` does ("reopen": the same
+  command again on a workspace that already holds the table).
+* ``vd FILE``: VisiData (``pip install visidata``, a bench-only tool, not a project
+  dependency), which streams the file in a thread and paints the first rows at once.
+* floor: ``python -c "import textual.app, polars"``, to exit: the interpreter and the two
+  libraries every first paint needs, below which no lazy import can go.
+
+The files: ``sample_tables/leads.csv`` (the sample table) and a generated lead list of
+``--rows`` rows in ``bench/data/`` (``leads_<rows>.csv``, the file ``open_table.py`` uses).
+Targets (issue 10, item 7): the 1M-row CSV <= 0.8 s, the sample table <= 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fcntl
+import os
+import re
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(REPO))
+
+from _common import fmt_ms, fmt_ratio, format_table, median  # noqa: E402
+from open_table import lead_file  # noqa: E402
+
+SIZE = (160, 45)  # columns, lines
+TIMEOUT_S = 60.0
+TARGETS = {"sample": 0.5, "big": 0.8}
+BIN = Path(sys.executable).parent
+ESCAPES = re.compile(
+    rb"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (cursor moves, colours, modes)
+    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC (title, clipboard)
+    rb"|\x1b[PX^_][^\x1b]*\x1b\\"  # DCS and friends
+    rb"|\x1b[()*+][0-9A-Za-z]"  # character sets
+    rb"|\x1b[=>78MDEc]"  # keypad modes, save/restore cursor
+    rb"|[\x00-\x08\x0e-\x1f]"  # other control characters
+)
+
+
+def first_cell(path: Path) -> str:
+    """The first data row's first cell: the text whose arrival on screen is the first row."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        value = next(reader)[0].strip()
+    if not value or any(a == b for a, b in zip(value, value[1:], strict=False)):
+        # curses may send a doubled letter as one letter plus "repeat" (REP); say so
+        print(f"note: first cell {value!r} may not match as sent; results may time out")
+    return value
+
+
+def time_to_text(argv: list[str], needle: str, env: dict[str, str]) -> float:
+    """Seconds from spawning ``argv`` in a new pty until ``needle`` is on its screen."""
+    master, slave = os.openpty()
+    cols, lines = SIZE
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, cols, 0, 0))
+    target = needle.encode()
+    seen = b""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=REPO,
+        start_new_session=True,  # its own session: the pty is its controlling terminal
+        close_fds=True,
+    )
+    os.close(slave)
+    found = None
+    try:
+        while found is None:
+            elapsed = time.perf_counter() - start
+            if elapsed > TIMEOUT_S:
+                raise RuntimeError(f"{argv[0]}: {needle!r} not on screen after {TIMEOUT_S:.0f} s")
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                if proc.poll() is not None:
+                    tail = ESCAPES.sub(b"", seen)[-400:].decode(errors="replace")
+                    raise RuntimeError(f"{argv[0]} exited ({proc.returncode}) first: {tail}")
+                continue
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:  # EIO: the child closed the terminal
+                chunk = b""
+            now = time.perf_counter()
+            if not chunk:
+                raise RuntimeError(f"{argv[0]} closed its terminal before {needle!r} appeared")
+            seen += chunk
+            if target in ESCAPES.sub(b"", seen):
+                found = now - start
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        os.close(master)
+    return found
+
+
+def time_to_exit(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, cwd=REPO, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the big CSV")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per program and file")
+    parser.add_argument("--data-dir", type=Path, default=HERE / "data")
+    parser.add_argument("--no-visidata", action="store_true", help="measure clay-tui only")
+    args = parser.parse_args(argv)
+
+    clay = BIN / "clay-tui"
+    vd = shutil.which("vd", path=str(BIN)) or shutil.which("vd")
+    if args.no_visidata:
+        vd = None
+    elif vd is None:
+        print("VisiData is not installed (`.venv/bin/pip install visidata`): measuring without it")
+
+    files = {
+        "sample": REPO / "sample_tables" / "leads.csv",
+        "big": lead_file(args.data_dir, args.rows),
+    }
+    needles = {key: first_cell(path) for key, path in files.items()}
+    home = Path(tempfile.mkdtemp(prefix="clay-startup-home-"))
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "HOME": str(home),  # neither program reads or writes the user's own settings
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+    }
+    for var in ("COLUMNS", "LINES", "CLAY_TUI_WORKSPACE", "TEXTUAL"):
+        env.pop(var, None)
+
+    times: dict[tuple[str, str], list[float]] = {}
+
+    def record(key: tuple[str, str], seconds: float) -> None:
+        times.setdefault(key, []).append(seconds)
+
+    floor = [str(sys.executable), "-c", "import textual.app, polars"]
+    try:
+        for run in range(args.repeat):
+            record(("floor", "-"), time_to_exit(floor, env))
+            for key, path in files.items():
+                ws = home / f"ws-{key}-{run}"
+                cmd = [str(clay), "--workspace", str(ws), str(path)]
+                record(("clay-tui", key), time_to_text(cmd, needles[key], env))
+                record(("clay-tui reopen", key), time_to_text(cmd, needles[key], env))
+                if vd is not None:
+                    record(("visidata", key), time_to_text([vd, str(path)], needles[key], env))
+            print(f"run {run + 1}/{args.repeat} done", flush=True)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+    labels = {"sample": "sample table (200 rows)", "big": f"{args.rows:,}-row CSV"}
+    rows = []
+    for key in files:
+        base = median(times[("visidata", key)]) if vd else None
+        target = TARGETS[key]
+        for who in ("clay-tui", "clay-tui reopen", "visidata"):
+            got = times.get((who, key))
+            if not got:
+                continue
+            mid = median(got)
+            rows.append(
+                [
+                    f"{labels[key]}: {who}",
+                    fmt_ms(mid, 0),
+                    fmt_ms(min(got), 0),
+                    fmt_ms(max(got), 0),
+                    fmt_ratio(mid, base) if who != "visidata" else "1.00x",
+                    f"<= {target:.1f} s {'PASS' if mid <= target else 'MISS'}"
+                    if who == "clay-tui"
+                    else "",
+                ]
+            )
+    got = times[("floor", "-")]
+    rows.append(
+        ["floor: python -c 'import textual.app, polars'", fmt_ms(median(got), 0),
+         fmt_ms(min(got), 0), fmt_ms(max(got), 0), "", ""]
+    )
+    print()
+    print(f"first row on screen, {args.repeat} runs each, pty {SIZE[0]}x{SIZE[1]}:")
+    print(format_table(["", "median", "min", "max", "vs VisiData", "target"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
