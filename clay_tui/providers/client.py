@@ -13,13 +13,13 @@ import email.utils
 import json
 import random
 import time
-from typing import Any
-
-import httpx
-from aiolimiter import AsyncLimiter
+from typing import TYPE_CHECKING, Any
 
 from clay_tui.config import ProviderSettings
 from clay_tui.providers.base import Outcome, ProviderResult, error_result
+
+if TYPE_CHECKING:
+    import httpx
 
 # How each provider wants its key: (header, value template).
 AUTH_HEADERS = {
@@ -123,6 +123,10 @@ class ProviderClient:
         max_wait_s: float = 60.0,
         headers: dict[str, str] | None = None,
     ) -> None:
+        # imported when first needed: start-up (the first screen loads no HTTP client)
+        import httpx
+        from aiolimiter import AsyncLimiter
+
         self.settings = settings
         self.name = settings.name
         self.base_url = base_url.rstrip("/")
@@ -261,6 +265,8 @@ class ProviderClient:
         (honouring Retry-After); other 4xx come straight back. A paid POST whose
         answer never arrived is an unknown outcome: not retried, not charged.
         """
+        import httpx  # imported when first needed: start-up (loaded by __init__ already)
+
         if self.stopped is not None:
             return self.error(action, self.stopped.error_id or "stopped",
                               self.stopped.message, stop_provider=True)

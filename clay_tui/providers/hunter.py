@@ -8,9 +8,7 @@ not the status alone.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import (
@@ -20,6 +18,9 @@ from clay_tui.providers.client import (
     parse_json,
     retry_after_seconds,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 FINDER = "email_finder"
 VERIFIER = "email_verifier"
