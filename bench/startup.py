@@ -1,16 +1,21 @@
 """Start-up: from the command to the first row on screen in a real terminal, beside VisiData.
 
     python bench/startup.py [--rows 1000000] [--repeat 5] [--data-dir DIR] [--no-visidata]
+                            [--src DIR]
 
 Each run spawns the program in a fresh pseudo-terminal (160x45, ``TERM=xterm-256color``), as
 a user's shell would, and reads what it writes to the terminal until the first row's first
 cell appears (escape sequences stripped); the time is from just before the spawn to that
 read. Then the program is killed (its whole process group). Nothing is warm but the page
-cache (and Python's bytecode cache, as after any install).
+cache and Python's bytecode cache, as after any install: the measured processes run without
+``PYTHONDONTWRITEBYTECODE`` and one unmeasured run of each program comes first, so no run
+compiles sources (with the variable set, every start compiles clay_tui anew: ~0.3 s more).
 
 * ``clay-tui --workspace TMP FILE``: a fresh temporary workspace per run, so every run
-  imports the file as a user's first ``clay-tui leads.csv`` does ("reopen": the same
-  command again on a workspace that already holds the table).
+  imports the file as a user's first ``clay-tui leads.csv`` does. "reopen": the same
+  command on a workspace that already holds the table (made once by ``clay-tui import``),
+  which reads the table's Parquet snapshot. ``--src DIR`` runs clay-tui from another
+  source tree (e.g. ``git archive`` of an older commit) for before/after figures.
 * ``vd FILE``: VisiData (``pip install visidata``, a bench-only tool, not a project
   dependency), which streams the file in a thread and paints the first rows at once.
 * floor: ``python -c "import textual.app, polars"``, to exit: the interpreter and the two
@@ -136,9 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per program and file")
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     parser.add_argument("--no-visidata", action="store_true", help="measure clay-tui only")
+    parser.add_argument("--src", type=Path, default=None,
+                        help="run clay-tui from this source tree (before/after figures)")
     args = parser.parse_args(argv)
 
-    clay = BIN / "clay-tui"
+    clay = [str(BIN / "clay-tui")]
+    if args.src is not None:
+        src = str(args.src.resolve())
+        clay = [sys.executable, "-c",
+                f"import sys; sys.path.insert(0, {src!r}); "
+                "from clay_tui.cli.main import main; main()"]
     vd = shutil.which("vd", path=str(BIN)) or shutil.which("vd")
     if args.no_visidata:
         vd = None
@@ -159,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         "XDG_CACHE_HOME": str(home / ".cache"),
         "XDG_DATA_HOME": str(home / ".local" / "share"),
     }
-    for var in ("COLUMNS", "LINES", "CLAY_TUI_WORKSPACE", "TEXTUAL"):
+    for var in ("COLUMNS", "LINES", "CLAY_TUI_WORKSPACE", "TEXTUAL", "PYTHONDONTWRITEBYTECODE"):
         env.pop(var, None)
 
     times: dict[tuple[str, str], list[float]] = {}
@@ -169,13 +181,23 @@ def main(argv: list[str] | None = None) -> int:
 
     floor = [str(sys.executable), "-c", "import textual.app, polars"]
     try:
+        for key, path in files.items():  # warm-up (bytecode, page cache) and reopen workspaces
+            reopen = ["--workspace", str(home / f"ws-reopen-{key}")]
+            subprocess.run([*clay, *reopen, "import", str(path)], env=env, cwd=REPO, check=True,
+                           capture_output=True)
+            time_to_text([*clay, *reopen, str(path)], needles[key], env)
+            if vd is not None:
+                time_to_text([vd, str(path)], needles[key], env)
+        time_to_exit(floor, env)
         for run in range(args.repeat):
             record(("floor", "-"), time_to_exit(floor, env))
             for key, path in files.items():
-                ws = home / f"ws-{key}-{run}"
-                cmd = [str(clay), "--workspace", str(ws), str(path)]
-                record(("clay-tui", key), time_to_text(cmd, needles[key], env))
-                record(("clay-tui reopen", key), time_to_text(cmd, needles[key], env))
+                fresh = ["--workspace", str(home / f"ws-{key}-{run}")]
+                reopen = ["--workspace", str(home / f"ws-reopen-{key}")]
+                record(("clay-tui", key),
+                       time_to_text([*clay, *fresh, str(path)], needles[key], env))
+                record(("clay-tui reopen", key),
+                       time_to_text([*clay, *reopen, str(path)], needles[key], env))
                 if vd is not None:
                     record(("visidata", key), time_to_text([vd, str(path)], needles[key], env))
             print(f"run {run + 1}/{args.repeat} done", flush=True)
