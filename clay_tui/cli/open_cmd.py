@@ -14,12 +14,19 @@ from clay_tui.errors import ClayError
 @click.pass_obj
 def open_cmd(obj: CliContext, target: str | None) -> None:
     """Open FILE or TABLE in the TUI (no argument: the sample leads table)."""
-    from clay_tui.ui.app import ClayApp  # Textual only loads for the TUI
+    from clay_tui.services import tables
 
-    app = ClayApp(obj.workspace, target=target)
+    ws = obj.workspace
+    tables.prefetch_table(ws, target)  # start-up: the file is read while Textual loads
     try:
-        app.run()
+        from clay_tui.ui.app import ClayApp  # Textual only loads for the TUI
+
+        app = ClayApp(ws, target=target)
+        try:
+            app.run()
+        finally:
+            app.save_all()  # also saves on exit paths that skipped action_quit (ctrl+c, errors)
     finally:
-        app.save_all()  # also saves on exit paths that skipped action_quit (ctrl+c, errors)
+        tables.settle_prefetch()  # never close the workspace under a table still opening
     if app.load_error:
         raise ClayError(app.load_error)
