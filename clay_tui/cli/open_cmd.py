@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from clay_tui.cli.context import CliContext
@@ -21,6 +23,7 @@ def open_cmd(obj: CliContext, target: str | None) -> None:
     try:
         from clay_tui.ui.app import ClayApp  # Textual only loads for the TUI
 
+        gc.enable()  # off while the modules loaded (see main)
         app = ClayApp(ws, target=target)
         try:
             app.run()

@@ -42,7 +42,7 @@ NOT_AT_START = [
 # Runs `clay-tui` as the console script does, but the app runs headless (run_test) and
 # stops once the first screen shows the table's rows; prints what was imported then.
 CHILD = """
-import asyncio, json, sys
+import asyncio, gc, json, sys
 from clay_tui.cli import main as cli
 from clay_tui.ui.app import ClayApp
 
@@ -58,6 +58,7 @@ async def _first_screen(app):
         await pilot.pause()
         seen["rows"] = app.table_screen.grid.row_count if app.table_screen else 0
         seen["modules"] = sorted(sys.modules)
+        seen["gc"] = gc.isenabled()  # off only while the modules loaded
         app.exit()
 
 ClayApp.run = lambda self, *a, **k: asyncio.run(_first_screen(self))
@@ -88,6 +89,7 @@ def test_first_screen_imports_only_what_it_needs(tmp_path: Path) -> None:
     seen = _first_screen_imports(tmp_path)
     assert seen.get("exit") in (0, None)
     assert seen["rows"] == 200  # the first screen did show the table
+    assert seen["gc"] is True
     modules = seen["modules"]
     assert "polars" in modules and "textual.app" in modules  # the probe sees real imports
     assert [n for n in NOT_AT_START if _loaded(modules, n)] == []

@@ -53,3 +53,19 @@ def test_a_verb_runs_and_help_lists_all(tmp_path) -> None:
         assert verb in result.output
     result = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws"), "tables"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_cyclic_gc_is_off_only_while_modules_load(tmp_path, monkeypatch) -> None:
+    # main() turns the GC off for start-up; a verb must run with it on, and it stays on after.
+    import gc
+
+    from clay_tui.cli.main import main
+    from clay_tui.services import tables
+
+    during: list[bool] = []
+    real = tables.list_tables
+    monkeypatch.setattr(tables, "list_tables", lambda ws: during.append(gc.isenabled()) or real(ws))
+    with pytest.raises(SystemExit) as done:
+        main(["--workspace", str(tmp_path / "ws"), "tables"])
+    assert done.value.code == 0
+    assert during == [True] and gc.isenabled()
