@@ -18,6 +18,7 @@ compiles sources (with the variable set, every start compiles clay_tui anew: ~0.
   source tree (e.g. ``git archive`` of an older commit) for before/after figures.
 * ``vd FILE``: VisiData (``pip install visidata``, a bench-only tool, not a project
   dependency), which streams the file in a thread and paints the first rows at once.
+* headless verbs, to exit: ``clay-tui --help`` (loads every verb) and ``clay-tui tables``.
 * floor: ``python -c "import textual.app, polars"``, to exit: the interpreter and the two
   libraries every first paint needs, below which no lazy import can go.
 
@@ -204,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         time_to_exit(floor, env)
         for run in range(args.repeat):
             record(("floor", "-"), time_to_exit(floor, env))
+            for verb in (["--help"], ["--workspace", str(home / "ws-reopen-sample"), "tables"]):
+                record(("verb", verb[-1]), time_to_exit([*clay, *verb], env))
             for key, path in files.items():
                 fresh = ["--workspace", str(home / f"ws-{key}-{run}")]
                 reopen = ["--workspace", str(home / f"ws-reopen-{key}")]
@@ -246,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
          fmt_ms(min(got), 0), fmt_ms(max(got), 0), fmt_ms(median(cpus[("floor", "-")]), 0), "",
          ""]
     )
+    for verb in ("--help", "tables"):
+        got = times[("verb", verb)]
+        rows.append([f"headless: clay-tui {verb} (to exit)", fmt_ms(median(got), 0),
+                     fmt_ms(min(got), 0), fmt_ms(max(got), 0),
+                     fmt_ms(median(cpus[("verb", verb)]), 0), "", ""])
     print()
     print(f"first row on screen, {args.repeat} runs each, pty {SIZE[0]}x{SIZE[1]}:")
     load = os.getloadavg()[0]
