@@ -1,7 +1,7 @@
 """Start-up: from the command to the first row on screen in a real terminal, beside VisiData.
 
     python bench/startup.py [--rows 1000000] [--repeat 5] [--data-dir DIR] [--no-visidata]
-                            [--src DIR]
+                            [--before DIR]
 
 Each run spawns the program in a fresh pseudo-terminal (160x45, ``TERM=xterm-256color``), as
 a user's shell would, and reads what it writes to the terminal until the first row's first
@@ -14,8 +14,9 @@ compiles sources (with the variable set, every start compiles clay_tui anew: ~0.
 * ``clay-tui --workspace TMP FILE``: a fresh temporary workspace per run, so every run
   imports the file as a user's first ``clay-tui leads.csv`` does. "reopen": the same
   command on a workspace that already holds the table (made once by ``clay-tui import``),
-  which reads the table's Parquet snapshot. ``--src DIR`` runs clay-tui from another
-  source tree (e.g. ``git archive`` of an older commit) for before/after figures.
+  which reads the table's Parquet snapshot. ``--before DIR`` also runs clay-tui from
+  another source tree (``git archive COMMIT clay_tui | tar -x -C DIR``), each of its runs
+  right after the same run of this tree, so both see the same load ("before" rows).
 * ``vd FILE``: VisiData (``pip install visidata``, a bench-only tool, not a project
   dependency), which streams the file in a thread and paints the first rows at once.
 * headless verbs, to exit: ``clay-tui --help`` (loads every verb) and ``clay-tui tables``.
@@ -152,16 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per program and file")
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     parser.add_argument("--no-visidata", action="store_true", help="measure clay-tui only")
-    parser.add_argument("--src", type=Path, default=None,
-                        help="run clay-tui from this source tree (before/after figures)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="also run clay-tui from this source tree (before/after figures)")
     args = parser.parse_args(argv)
 
-    clay = [str(BIN / "clay-tui")]
-    if args.src is not None:
-        src = str(args.src.resolve())
-        clay = [sys.executable, "-c",
-                f"import sys; sys.path.insert(0, {src!r}); "
-                "from clay_tui.cli.main import main; main()"]
+    programs = {"clay-tui": [str(BIN / "clay-tui")]}
+    if args.before is not None:
+        src = str(args.before.resolve())
+        programs["clay-tui before"] = [
+            sys.executable, "-c",
+            f"import sys; sys.path.insert(0, {src!r}); from clay_tui.cli.main import main; main()",
+        ]
     vd = shutil.which("vd", path=str(BIN)) or shutil.which("vd")
     if args.no_visidata:
         vd = None
@@ -194,26 +196,32 @@ def main(argv: list[str] | None = None) -> int:
         cpus.setdefault(key, []).append(cpu)
 
     floor = [str(sys.executable), "-c", "import textual.app, polars"]
+    def ws(who: str, name: str) -> list[str]:
+        return ["--workspace", str(home / f"ws-{who.replace(' ', '-')}-{name}")]
+
     try:
         for key, path in files.items():  # warm-up (bytecode, page cache) and reopen workspaces
-            reopen = ["--workspace", str(home / f"ws-reopen-{key}")]
-            subprocess.run([*clay, *reopen, "import", str(path)], env=env, cwd=REPO, check=True,
-                           capture_output=True)
-            time_to_text([*clay, *reopen, str(path)], needles[key], env)
+            for who, clay in programs.items():
+                subprocess.run([*clay, *ws(who, f"reopen-{key}"), "import", str(path)], env=env,
+                               cwd=REPO, check=True, capture_output=True)
+                time_to_text([*clay, *ws(who, f"reopen-{key}"), str(path)], needles[key], env)
             if vd is not None:
                 time_to_text([vd, str(path)], needles[key], env)
         time_to_exit(floor, env)
         for run in range(args.repeat):
             record(("floor", "-"), time_to_exit(floor, env))
-            for verb in (["--help"], ["--workspace", str(home / "ws-reopen-sample"), "tables"]):
-                record(("verb", verb[-1]), time_to_exit([*clay, *verb], env))
+            for verb in ("--help", "tables"):
+                for who, clay in programs.items():
+                    record((f"verb {who}", verb),
+                           time_to_exit([*clay, *ws(who, "reopen-sample"), verb], env))
             for key, path in files.items():
-                fresh = ["--workspace", str(home / f"ws-{key}-{run}")]
-                reopen = ["--workspace", str(home / f"ws-reopen-{key}")]
-                record(("clay-tui", key),
-                       time_to_text([*clay, *fresh, str(path)], needles[key], env))
-                record(("clay-tui reopen", key),
-                       time_to_text([*clay, *reopen, str(path)], needles[key], env))
+                for who, clay in programs.items():
+                    record((who, key), time_to_text([*clay, *ws(who, f"{key}-{run}"), str(path)],
+                                                    needles[key], env))
+                for who, clay in programs.items():
+                    record((f"{who} reopen", key),
+                           time_to_text([*clay, *ws(who, f"reopen-{key}"), str(path)],
+                                        needles[key], env))
                 if vd is not None:
                     record(("visidata", key), time_to_text([vd, str(path)], needles[key], env))
             print(f"run {run + 1}/{args.repeat} done", flush=True)
@@ -225,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     for key in files:
         base = median(times[("visidata", key)]) if vd else None
         target = TARGETS[key]
-        for who in ("clay-tui", "clay-tui reopen", "visidata"):
+        for who in ("clay-tui", "clay-tui before", "clay-tui reopen", "clay-tui before reopen",
+                    "visidata"):
             got = times.get((who, key))
             if not got:
                 continue
@@ -250,10 +259,11 @@ def main(argv: list[str] | None = None) -> int:
          ""]
     )
     for verb in ("--help", "tables"):
-        got = times[("verb", verb)]
-        rows.append([f"headless: clay-tui {verb} (to exit)", fmt_ms(median(got), 0),
-                     fmt_ms(min(got), 0), fmt_ms(max(got), 0),
-                     fmt_ms(median(cpus[("verb", verb)]), 0), "", ""])
+        for who in programs:
+            got = times[(f"verb {who}", verb)]
+            rows.append([f"headless, to exit: {who} {verb}", fmt_ms(median(got), 0),
+                         fmt_ms(min(got), 0), fmt_ms(max(got), 0),
+                         fmt_ms(median(cpus[(f"verb {who}", verb)]), 0), "", ""])
     print()
     print(f"first row on screen, {args.repeat} runs each, pty {SIZE[0]}x{SIZE[1]}:")
     load = os.getloadavg()[0]
