@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from clay_tui.cli.context import CliContext
@@ -14,14 +16,22 @@ from clay_tui.errors import ClayError
 @click.pass_obj
 def open_cmd(obj: CliContext, target: str | None) -> None:
     """Open FILE or TABLE in the TUI (no argument: the sample leads table)."""
-    from clay_tui.ui.app import ClayApp  # Textual only loads for the TUI
+    from clay_tui.services import tables
 
-    app = ClayApp(obj.workspace, target=target)
+    ws = obj.workspace
+    tables.prefetch_table(ws, target)  # start-up: the file is read while Textual loads
     try:
-        app.run()
+        from clay_tui.ui.app import ClayApp  # Textual only loads for the TUI
+
+        gc.enable()  # off while the modules loaded (see main)
+        app = ClayApp(ws, target=target)
+        try:
+            app.run()
+        finally:
+            if app.fatal_error is None:  # (a damaged database or a full disk: nothing to save)
+                app.save_all()  # also on exit paths that skipped action_quit (ctrl+c, errors)
     finally:
-        if app.fatal_error is None:
-            app.save_all()  # also saves on exit paths that skipped action_quit (ctrl+c, errors)
+        tables.settle_prefetch()  # never close the workspace under a table still opening
     if app.fatal_error:
         raise ClayError(app.fatal_error)
     if app.load_error:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -27,12 +27,14 @@ from clay_tui.enrich import graph
 from clay_tui.enrich.actions import ACTIONS
 from clay_tui.enrich.columns import list_columns
 from clay_tui.enrich.rows import RowSelection
-from clay_tui.enrich.runner import RunSummary, run_column
 from clay_tui.enrich.spec import ColumnSpec, formula_columns
 from clay_tui.enrich.trigger import Trigger
 from clay_tui.errors import ClayError
 from clay_tui.table.lead_table import ROW_ID, LeadTable, TableChange
 from clay_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from clay_tui.enrich.runner import RunSummary
 
 SCHEMA_NAME = "auto_update"
 SCHEMA = """
@@ -110,6 +112,8 @@ async def run_batch(ws: Workspace, table: LeadTable, spec: ColumnSpec, ids: tupl
     if paid:
         max_credits = left if max_credits is None else min(left, max_credits)
     kwargs.setdefault("trigger", Trigger.AUTO_UPDATE)
+    from clay_tui.enrich.runner import run_column  # imported when first needed: start-up
+
     runner = run or (lambda *a, **k: run_column(*a, **k))
     summary: RunSummary = await runner(ws, table, spec, RowSelection("ids", ids=ids, force=True),
                                        max_credits=max_credits, **kwargs)

@@ -7,17 +7,23 @@ so a bad number never lands in the table looking like a good one.
 from __future__ import annotations
 
 import re
-
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from functools import cache
 
 from clay_tui.providers.base import Outcome, ProviderResult
 
 PROVIDER = "cleaning"
-_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE,
-                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-_TYPE_NAMES = {v: k.lower() for k, v in vars(phonenumbers.PhoneNumberType).items()
-               if k.isupper() and isinstance(v, int)}
+
+
+@cache
+def _phone_types() -> tuple[set[int], dict[int, str]]:
+    """The mobile number types and every type's name (phonenumbers' own constants)."""
+    import phonenumbers  # imported when first needed: start-up
+
+    mobile = {phonenumbers.PhoneNumberType.MOBILE,
+              phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+    names = {v: k.lower() for k, v in vars(phonenumbers.PhoneNumberType).items()
+             if k.isupper() and isinstance(v, int)}
+    return mobile, names
 
 
 def _result(action: str, outcome: Outcome, data: dict | None = None,
@@ -36,6 +42,8 @@ def normalize_phone(value: str | None, default_region: str = "US", *,
 
     data: phone, country_code (region), type, extension (or None).
     """
+    import phonenumbers  # imported when first needed: start-up
+
     action = "normalize_phone"
     if _empty(value):
         return _result(action, Outcome.NO_DATA, message="The phone is empty.")
@@ -50,14 +58,15 @@ def normalize_phone(value: str | None, default_region: str = "US", *,
         return _result(action, Outcome.INVALID, {"input": text},
                        "Not a valid phone number.", "invalid_phone")
     kind = phonenumbers.number_type(number)
-    if mobile_only and kind not in _MOBILE_TYPES:
-        return _result(action, Outcome.INVALID, {"input": text, "type": _TYPE_NAMES.get(kind)},
-                       f"Not a mobile number ({_TYPE_NAMES.get(kind, 'unknown')}).",
+    mobile_types, type_names = _phone_types()
+    if mobile_only and kind not in mobile_types:
+        return _result(action, Outcome.INVALID, {"input": text, "type": type_names.get(kind)},
+                       f"Not a mobile number ({type_names.get(kind, 'unknown')}).",
                        "not_mobile")
     data = {
         "phone": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
         "country_code": phonenumbers.region_code_for_number(number),
-        "type": _TYPE_NAMES.get(kind, "unknown"),
+        "type": type_names.get(kind, "unknown"),
         "extension": number.extension or None,
     }
     return _result(action, Outcome.FOUND, data)
@@ -65,6 +74,9 @@ def normalize_phone(value: str | None, default_region: str = "US", *,
 
 def validate_email_syntax(value: str | None) -> ProviderResult:
     """Syntax only (no DNS). data: email (normalized: domain lowercased), domain."""
+    # imported when first needed: start-up
+    from email_validator import EmailNotValidError, validate_email
+
     action = "validate_email"
     if _empty(value):
         return _result(action, Outcome.NO_DATA, message="The email is empty.")

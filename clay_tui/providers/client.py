@@ -14,10 +14,7 @@ import json
 import random
 import re
 import time
-from typing import Any
-
-import httpx
-from aiolimiter import AsyncLimiter
+from typing import TYPE_CHECKING, Any
 
 from clay_tui.config import ProviderSettings
 from clay_tui.providers.base import (
@@ -28,6 +25,9 @@ from clay_tui.providers.base import (
     register_secret,
     secrets_version,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 # How each provider wants its key: (header, value template).
 AUTH_HEADERS = {
@@ -163,6 +163,10 @@ class ProviderClient:
         max_wait_s: float = 60.0,
         headers: dict[str, str] | None = None,
     ) -> None:
+        # imported when first needed: start-up (the first screen loads no HTTP client)
+        import httpx
+        from aiolimiter import AsyncLimiter
+
         self.settings = settings
         self.name = settings.name
         self.base_url = base_url.rstrip("/")
@@ -284,6 +288,8 @@ class ProviderClient:
         """Give the endpoints called with ``limit=name`` limiters of their own, at the
         documented rates but never above this provider's configured ones (0: no limit)."""
         if name not in self._groups:
+            from aiolimiter import AsyncLimiter  # imported when first needed: start-up
+
             rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
             rps = min(rps, per_second) if rps > 0 else 0.0
             rpm = min(rpm, per_minute) if rpm > 0 else 0.0
@@ -344,6 +350,8 @@ class ProviderClient:
         (honouring Retry-After); other 4xx come straight back. A paid POST whose
         answer never arrived is an unknown outcome: not retried, not charged.
         """
+        import httpx  # imported when first needed: start-up (loaded by __init__ already)
+
         if self.stopped is not None:
             return self.error(action, self.stopped.error_id or "stopped",
                               self.stopped.message, stop_provider=True)

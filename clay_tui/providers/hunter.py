@@ -12,9 +12,7 @@ schedule. ``/v2/account`` is free: the call to check a key.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import (
@@ -23,6 +21,9 @@ from clay_tui.providers.client import (
     parse_json,
     retry_after_seconds,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 FINDER = "email_finder"
 VERIFIER = "email_verifier"

@@ -11,14 +11,14 @@ to a found result. Every paid call is a POST: a timeout is an unknown outcome.
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-import phonenumbers
+from typing import TYPE_CHECKING, Any
 
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.cleaning import domain_of
 from clay_tui.providers.client import QUOTA_IDS, ProviderClient, error_id_of, parse_json
+
+if TYPE_CHECKING:
+    import httpx
 
 EMAIL = "email_finder"
 MOBILE = "mobile_finder"
@@ -188,6 +188,8 @@ async def bulk_find_email(
 
 
 def _phone_fields(resp: dict[str, Any]) -> dict[str, Any]:
+    import phonenumbers  # imported when first needed: start-up
+
     raw = str(resp.get("raw_format") or resp.get("international_format") or "")
     region = resp.get("country_code") or None
     phone = raw

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clay_tui.enrich import auto_update as _auto
 from clay_tui.enrich import columns as _columns
@@ -23,12 +23,14 @@ from clay_tui.enrich.rows import by_state as rows_by_state
 from clay_tui.enrich.rows import not_done as rows_not_done
 from clay_tui.enrich.run_info import RunInfo, stop_message
 from clay_tui.enrich.run_info import run_info as _run_info
-from clay_tui.enrich.runner import Progress, Runner, RunSummary
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.enrich.trigger import Trigger
 from clay_tui.errors import ClayError
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from clay_tui.enrich.runner import Progress, RunSummary
 
 __all__ = [
     "ActionInfo", "AutoUpdatePaused", "AutoUpdateState", "AutoUpdater", "ColumnSpec",
@@ -42,6 +44,16 @@ __all__ = [
     "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
     "CellDetails", "Trigger", "cell_details",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # imported when first needed: start-up (the engine and its HTTP client load with the
+    # first run, not with the first screen)
+    if name in ("Progress", "RunSummary"):
+        from clay_tui.enrich import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def list_actions() -> list[ActionInfo]:
@@ -151,6 +163,8 @@ async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSele
             f"{spec.name} cannot run: set {' and '.join(missing)} (or mode = \"sandbox\" for "
             "that provider in config.toml); nothing was called."
         )
+    from clay_tui.enrich.runner import Runner  # imported when first needed: start-up
+
     return await Runner(ws, table, spec, rows, max_credits=max_credits, on_progress=on_progress,
                         cancel=cancel, trigger=trigger, **kwargs).run()  # type: ignore[arg-type]
 

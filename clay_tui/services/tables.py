@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,8 +177,49 @@ def _free_name(ws: Workspace, stem: str) -> str:
     return name
 
 
+# Start-up: `clay-tui FILE` starts opening FILE before it imports the TUI (Polars reads while
+# Textual loads); the app's own open_table of that target then takes the result.
+_prefetch: tuple[Workspace, str | Path | None, Future[LeadTable]] | None = None
+_prefetched: list[Future[LeadTable]] = []
+
+
+def prefetch_table(ws: Workspace, target: str | Path | None) -> None:
+    """Start ``open_table(ws, target)`` in a thread; the next ``open_table`` of that target on
+    ``ws`` returns its table (or raises its error) instead of opening it again."""
+    global _prefetch
+    future: Future[LeadTable] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(_open_table(ws, target))
+        except BaseException as exc:  # handed to whoever takes the result
+            future.set_exception(exc)
+
+    _prefetch = (ws, target, future)
+    _prefetched.append(future)
+    threading.Thread(target=run, name="clay-tui open", daemon=True).start()
+
+
+def settle_prefetch() -> None:
+    """Wait until every prefetch has finished (before the workspace closes) and forget them;
+    an error nobody took is dropped (the app reported it, or never got to ask)."""
+    global _prefetch
+    _prefetch = None
+    while _prefetched:
+        _prefetched.pop().exception()
+
+
 def open_table(ws: Workspace, target: str | Path | None) -> LeadTable:
     """A table by name, numeric id or file path (imported on first use); None = the sample leads."""
+    global _prefetch
+    pending = _prefetch
+    if pending is not None and pending[0] is ws and pending[1] == target:
+        _prefetch = None
+        return pending[2].result()
+    return _open_table(ws, target)
+
+
+def _open_table(ws: Workspace, target: str | Path | None) -> LeadTable:
     if target is None:
         return import_table(ws, sample_table_path(), name=None)
     if isinstance(target, str):
@@ -320,6 +363,8 @@ __all__ = [
     "sample_table_path",
     "import_table",
     "open_table",
+    "prefetch_table",
+    "settle_prefetch",
     "find_table",
     "get_table",
     "list_tables",

@@ -20,7 +20,6 @@ from clay_tui.errors import ClayError, failure_sentence
 from clay_tui.table.inert import inert, inert_lines
 from clay_tui.ui.commands import ClayCommands
 from clay_tui.ui.keymap import bindings_for
-from clay_tui.ui.screens.help_screen import HelpScreen
 from clay_tui.ui.screens.table_screen import TableScreen
 
 if TYPE_CHECKING:
@@ -120,6 +119,9 @@ class ClayApp(App[None]):
 
     # ------------------------------------------------------------ app-wide actions
     def action_help(self) -> None:
+        # imported when first needed: start-up
+        from clay_tui.ui.screens.help_screen import HelpScreen
+
         if not self._quitting and not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

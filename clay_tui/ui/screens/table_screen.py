@@ -37,16 +37,8 @@ from clay_tui.ui.messages import (
     ViewFailed,
     ViewUpdated,
 )
-from clay_tui.ui.screens.add_column_screen import AddColumnScreen
-from clay_tui.ui.screens.cell_details_screen import EDIT as CELL_EDIT
-from clay_tui.ui.screens.cell_details_screen import CellDetailsScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
-from clay_tui.ui.screens.columns_screen import ColumnsScreen
-from clay_tui.ui.screens.edit_column_screen import EditColumnScreen
-from clay_tui.ui.screens.import_rows_screen import ImportRowsScreen
 from clay_tui.ui.screens.popup_menu import PopupMenu
-from clay_tui.ui.screens.run_dialog import RunDialog
-from clay_tui.ui.screens.run_info_screen import RunInfoScreen, owning_spec
 from clay_tui.ui.screens.table_menu import TableMenu
 from clay_tui.ui.widgets.lead_grid import LeadGrid
 from clay_tui.ui.widgets.prompt_bar import PromptBar
@@ -66,6 +58,14 @@ _BUSY = {"sort": "sorting…", "filter": "filtering…"}
 # An enrichment cell without a value says why, dimmed: its state's label, or this.
 RUNNING = "running…"
 OVERLAY_MAX_ROWS = 200_000  # above this, "running…" is left to the status bar
+
+
+def owning_spec(ws: Workspace, table: LeadTable, column: str) -> ColumnSpec | None:
+    """Run Info's ``owning_spec``, imported when first needed: start-up (the screens this one
+    opens load when first opened)."""
+    from clay_tui.ui.screens.run_info_screen import owning_spec as find
+
+    return find(ws, table, column)
 
 
 class TableScreen(Screen[None]):
@@ -461,6 +461,10 @@ class TableScreen(Screen[None]):
         if owning_spec(self.ws, self.table, column) is None:
             self.action_edit_cell()
             return
+        # imported when first needed: start-up (so are the other screens this one opens)
+        from clay_tui.ui.screens.cell_details_screen import EDIT as CELL_EDIT
+        from clay_tui.ui.screens.cell_details_screen import CellDetailsScreen
+
         try:
             screen = CellDetailsScreen(self.ws, self.table, column, row_id)
         except ClayError as exc:
@@ -563,6 +567,8 @@ class TableScreen(Screen[None]):
         self.grid.move_cursor()
 
     def action_choose_columns(self) -> None:
+        from clay_tui.ui.screens.columns_screen import ColumnsScreen  # start-up: see open_cell
+
         if not self._ready():
             return
         assert self.table is not None and self.view is not None
@@ -650,6 +656,8 @@ class TableScreen(Screen[None]):
         spec = self._current_spec("edit")
         if spec is None:
             return
+        from clay_tui.ui.screens.edit_column_screen import EditColumnScreen  # start-up
+
         self.app.push_screen(EditColumnScreen(self.ws, self.table, spec),
                              self._guarded(self._column_edited))
 
@@ -740,6 +748,8 @@ class TableScreen(Screen[None]):
         elif choice == "add_enrichment":
             self.action_add_enrichment()
         elif choice == "import_rows" and self.table is not None:
+            from clay_tui.ui.screens.import_rows_screen import ImportRowsScreen  # start-up
+
             self.app.push_screen(ImportRowsScreen(self.ws, self.table),
                                  self._guarded(self._rows_imported))
         elif choice == "auto_update" and self.table is not None:
@@ -937,11 +947,15 @@ class TableScreen(Screen[None]):
         column = self.grid.current_column
         if self.table is None or column is None:
             return
+        from clay_tui.ui.screens.run_info_screen import RunInfoScreen  # start-up
+
         self.app.push_screen(RunInfoScreen(self.ws, self.table, column))
 
     def action_add_enrichment(self) -> None:
         if self.table is None:
             return
+        from clay_tui.ui.screens.add_column_screen import AddColumnScreen  # start-up
+
         self.app.push_screen(AddColumnScreen(self.ws, self.table),
                              self._guarded(self._columns_added))
 
@@ -963,6 +977,8 @@ class TableScreen(Screen[None]):
         if spec is None:
             return
         assert self.table is not None and self.view is not None
+        from clay_tui.ui.screens.run_dialog import RunDialog  # start-up
+
         self.app.push_screen(
             RunDialog(self.ws, self.table, spec.name, filter_text=self.view.filter_text,
                       view_rows=self.grid.row_count, selected=tuple(sorted(self.grid.selected)),
