@@ -360,7 +360,12 @@ class LeadTable:
         return self._dirty or self._seq != self._snapshot_seq
 
     def dtype_label(self, column: str) -> str:
-        return label_of(self.frame.schema[column])
+        # one column's dtype, not ``frame.schema[column]``: the schema is built afresh per
+        # call, so labelling every column of a wide table was quadratic
+        try:
+            return label_of(self.frame.get_column(column).dtype)
+        except pl.exceptions.ColumnNotFoundError:
+            raise KeyError(column) from None
 
     def position_of(self, row_id: int) -> int:
         pos, _ = ops.positions(self.frame, [row_id])
