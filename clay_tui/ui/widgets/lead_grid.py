@@ -227,8 +227,9 @@ class LeadGrid(ScrollView, can_focus=True):
         sample: dict[str, int] = {}
         if columns and self._row_count:
             frame = self.view.slice(0, min(SAMPLE_ROWS, self._row_count))
+            present = set(frame.columns)  # frame.columns is a new list per call
             for col in columns:
-                if col in frame.columns:
+                if col in present:
                     values = frame.get_column(col).to_list()
                     sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
         for col in columns:
