@@ -8,6 +8,7 @@ to scroll as a hundred. Column widths come from a sample of the first rows.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
@@ -122,7 +123,8 @@ class LeadGrid(ScrollView, can_focus=True):
         self._row_count = 0
         self._gutter = 4
         self._win_start = 0
-        self._win_rows: list[tuple[int, list[str]]] = []  # (row_id, formatted cells)
+        # (row_id, values): raw, formatted when drawn, so a wide row costs only what shows
+        self._win_rows: list[tuple[int, tuple[Any, ...]]] = []
         self._style_cache: dict[str, Style] = {}
         # Enrichment cells without a value show why, dimmed: column -> row id -> "no data"...
         self.notes: dict[str, dict[int, str]] = {}
@@ -177,7 +179,7 @@ class LeadGrid(ScrollView, can_focus=True):
         row = self._row(self.cursor_row)
         if row is None or not self._columns:
             return ""
-        return row[1][self.cursor_col]
+        return format_value(row[1][self.cursor_col])
 
     def current_edit_text(self) -> str:
         """The current cell for the edit prompt: a text cell exactly as stored (the prompt draws
@@ -237,8 +239,8 @@ class LeadGrid(ScrollView, can_focus=True):
             width = max(cell_len(inert(col)) + 2, len(label), sample.get(col, 0), MIN_WIDTH)
             self._widths[col] = min(width, MAX_WIDTH)
 
-    def _row(self, index: int) -> tuple[int, list[str]] | None:
-        """One formatted row by view index, fetching a new window on a miss."""
+    def _row(self, index: int) -> tuple[int, tuple[Any, ...]] | None:
+        """(row id, raw values) of one row by view index, fetching a new window on a miss."""
         start = self._win_start
         if start <= index < start + len(self._win_rows):
             return self._win_rows[index - start]
@@ -248,9 +250,7 @@ class LeadGrid(ScrollView, can_focus=True):
         start = max(0, index - margin)
         stop = min(self._row_count, index + 2 * margin)
         frame = self.view.slice(start, stop)
-        rows: list[tuple[int, list[str]]] = []
-        for values in frame.iter_rows():
-            rows.append((values[0], [format_value(v) for v in values[1:]]))
+        rows = [(values[0], values[1:]) for values in frame.iter_rows()]
         self._win_start = start
         self._win_rows = rows
         if start <= index < start + len(rows):
@@ -366,12 +366,12 @@ class LeadGrid(ScrollView, can_focus=True):
     def _hit(self, x: int, y: int) -> tuple[int | None, int | None]:
         """(view row or None for the header, column index or None) at a widget offset."""
         column = None
-        if x >= self._gutter:
+        if x >= self._gutter and self._offsets:
             data_x = x - self._gutter + int(self.scroll_x)
-            for index, start in enumerate(self._offsets):
-                if start <= data_x < start + self._widths[self._columns[index]] + 1:
-                    column = index
-                    break
+            index = bisect_right(self._offsets, data_x) - 1  # offsets ascend: no scan
+            end = self._offsets[index] + self._widths[self._columns[index]] + 1
+            if index >= 0 and data_x < end:
+                column = index
         if y < HEADER_HEIGHT:
             return None, column
         return int(self.scroll_y) + y - HEADER_HEIGHT, column
@@ -401,15 +401,18 @@ class LeadGrid(ScrollView, can_focus=True):
         return self._row_line(index, width)
 
     def _visible_columns(self, data_width: int) -> list[int]:
+        """Indexes of the columns in the viewport: found by bisection, not a scan from the first
+        (per drawn line, on thousands of columns)."""
         left = int(self.scroll_x)
         right = left + data_width
         out = []
-        for index, start in enumerate(self._offsets):
-            end = start + self._widths[self._columns[index]] + 1
-            if end > left and start < right:
-                out.append(index)
-            elif start >= right:
+        offsets = self._offsets
+        for index in range(max(0, bisect_right(offsets, left) - 1), len(offsets)):
+            start = offsets[index]
+            if start >= right:
                 break
+            if start + self._widths[self._columns[index]] + 1 > left:
+                out.append(index)
         return out
 
     def _data_strip(
@@ -476,7 +479,7 @@ class LeadGrid(ScrollView, can_focus=True):
         for col_index in self._visible_columns(data_width):
             name = self._columns[col_index]
             w = self._widths[name]
-            value = values[col_index]
+            value = format_value(values[col_index])
             style = row_style
             note = notes[name].get(row_id) if not value and name in notes else None
             if note:
