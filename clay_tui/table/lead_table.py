@@ -367,6 +367,19 @@ class LeadTable:
         except pl.exceptions.ColumnNotFoundError:
             raise KeyError(column) from None
 
+    def dtype_labels(self) -> dict[str, str]:
+        """Every column's type label (one pass over the dtypes, one label per distinct dtype)."""
+        frame = self.frame
+        by_dtype: dict[pl.DataType, str] = {}
+        labels = {}
+        for column, dtype in zip(frame.columns, frame.dtypes, strict=True):
+            label = by_dtype.get(dtype)
+            if label is None:
+                label = by_dtype[dtype] = label_of(dtype)
+            labels[column] = label
+        labels.pop(ROW_ID, None)
+        return labels
+
     def position_of(self, row_id: int) -> int:
         pos, _ = ops.positions(self.frame, [row_id])
         if not pos:

@@ -199,13 +199,14 @@ class LeadGrid(ScrollView, can_focus=True):
             return
         self._columns = list(self.view.visible_columns)
         self._row_count = self.view.row_count
-        labels = [self.table.dtype_label(c) for c in self._columns]
+        by_column = self.table.dtype_labels()
+        labels = [by_column[c] for c in self._columns]
         self._labels = labels
         self._titles = [inert(c) for c in self._columns]
         self._numeric = [label in NUMERIC for label in labels]
         missing = [c for c in self._columns if c not in self._widths]
         if widths or missing:
-            self._measure(self._columns if widths else missing)
+            self._measure(self._columns if widths else missing, by_column)
         self._gutter = max(4, len(str(self._row_count)) + 2)
         x = 0
         self._offsets = []
@@ -223,7 +224,7 @@ class LeadGrid(ScrollView, can_focus=True):
             self._widths.pop(col, None)
         self.reload()
 
-    def _measure(self, columns: list[str]) -> None:
+    def _measure(self, columns: list[str], labels: dict[str, str]) -> None:
         """Column widths from the header and a sample of rows, never the whole frame."""
         assert self.view is not None and self.table is not None
         sample: dict[str, int] = {}
@@ -235,7 +236,7 @@ class LeadGrid(ScrollView, can_focus=True):
                     values = frame.get_column(col).to_list()
                     sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
         for col in columns:
-            label = self.table.dtype_label(col)
+            label = labels[col]
             width = max(cell_len(inert(col)) + 2, len(label), sample.get(col, 0), MIN_WIDTH)
             self._widths[col] = min(width, MAX_WIDTH)
 

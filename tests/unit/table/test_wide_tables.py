@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from clay_tui.services import tables as ts
@@ -47,3 +48,28 @@ def test_a_20000_column_file_imports_with_its_types(workspace: Workspace, tmp_pa
     view = TableView(table)
     assert view.visible_columns == table.columns
     assert view.slice(0, 1).row(0)[1:4] == (0, "text 1", 2.5)
+
+
+def test_a_wide_view_slices_without_naming_every_column(
+    workspace: Workspace, tmp_path: Path, monkeypatch
+) -> None:
+    """The grid slices the view per window and per width sample: selecting 20,000 columns by
+    name built 20,000 Polars expressions each time."""
+    table = ts.import_table(workspace, wide_csv(tmp_path / "wide.csv", columns=2000))
+    view = TableView(table)
+    named: list[int] = []
+    select = pl.DataFrame.select
+
+    def spy(frame: pl.DataFrame, *exprs: object, **named_exprs: object) -> pl.DataFrame:
+        for e in exprs:
+            named.append(len(e) if isinstance(e, list) else 1)
+        return select(frame, *exprs, **named_exprs)
+
+    monkeypatch.setattr(pl.DataFrame, "select", spy)
+    whole = view.slice(0, 1)
+    assert whole.columns == ["_row_id", *table.columns]
+    view.hide("col_1")
+    assert view.slice(0, 1).columns == ["_row_id", "col_0", *table.columns[2:]]
+    view.set_sort("col_0", descending=True)
+    assert view.slice(0, 1).row(0)[:3] == (1, 0, 2.5)
+    assert sum(named) < 10  # no expression per column
