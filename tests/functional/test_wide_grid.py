@@ -67,3 +67,29 @@ async def test_visible_columns_and_clicks_follow_the_scroll(workspace, tmp_path:
             for i in expected[1:]:
                 x = grid._gutter + grid._offsets[i] - left
                 assert grid._hit(x, 3) == (int(grid.scroll_y) + 3 - lead_grid.HEADER_HEIGHT, i)
+
+
+async def test_a_sideways_move_without_scrolling_repaints_the_header_and_cursor_row_only(
+    make_app, monkeypatch
+) -> None:
+    """The cursor column is marked in the header only: a sideways key that does not scroll
+    redraws the two header lines and the cursor row, not every line of the grid."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = grid_of(app)
+        regions: list[object] = []
+        refresh = type(grid).refresh
+
+        def spy(widget, *args, **kwargs):
+            if widget is grid:
+                regions.extend(args or [None])
+            return refresh(widget, *args, **kwargs)
+
+        monkeypatch.setattr(type(grid), "refresh", spy)
+        await press(pilot, "down", "right")
+        assert cell(app) == (1, "last_name") and grid.scroll_x == 0
+        assert None not in regions  # no whole-grid repaint
+        lines = {y for r in regions for y in range(r.y, r.y + r.height)}
+        top = lead_grid.HEADER_HEIGHT
+        assert lines == {0, 1, top, top + 1}  # header, the old and the new cursor row

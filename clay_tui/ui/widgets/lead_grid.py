@@ -270,9 +270,11 @@ class LeadGrid(ScrollView, can_focus=True):
             self.cursor_row = max(0, min(row, self._row_count - 1))
         if column is not None:
             self.cursor_col = max(0, min(column, len(self._columns) - 1))
-        if self._scroll_to_cursor() or old_col != self.cursor_col:
+        if self._scroll_to_cursor():
             self.refresh()
-        else:  # only the two rows whose look changed
+        else:  # only the two rows whose look changed, and the header if the column moved
+            if old_col != self.cursor_col:  # (the cursor column is marked in the header only)
+                self.refresh(Region(0, 0, self.size.width, HEADER_HEIGHT))
             self._refresh_row(old_row)
             self._refresh_row(self.cursor_row)
         self.post_message(self.CursorMoved(self.cursor_row, self.current_column))
