@@ -368,17 +368,10 @@ class LeadTable:
             raise KeyError(column) from None
 
     def dtype_labels(self) -> dict[str, str]:
-        """Every column's type label (one pass over the dtypes, one label per distinct dtype)."""
-        frame = self.frame
-        by_dtype: dict[pl.DataType, str] = {}
-        labels = {}
-        for column, dtype in zip(frame.columns, frame.dtypes, strict=True):
-            label = by_dtype.get(dtype)
-            if label is None:
-                label = by_dtype[dtype] = label_of(dtype)
-            labels[column] = label
-        labels.pop(ROW_ID, None)
-        return labels
+        """Every column's type label in one pass (one ``label_of`` per distinct dtype)."""
+        names, dtypes = self.frame.columns[1:], self.frame.dtypes[1:]  # after ROW_ID
+        labels = {d: label_of(d) for d in set(dtypes)}
+        return {c: labels[d] for c, d in zip(names, dtypes, strict=True)}
 
     def position_of(self, row_id: int) -> int:
         pos, _ = ops.positions(self.frame, [row_id])

@@ -123,8 +123,7 @@ class LeadGrid(ScrollView, can_focus=True):
         self._row_count = 0
         self._gutter = 4
         self._win_start = 0
-        # (row_id, values): raw, formatted when drawn, so a wide row costs only what shows
-        self._win_rows: list[tuple[int, tuple[Any, ...]]] = []
+        self._win_rows: list[tuple[int, tuple[Any, ...]]] = []  # (row_id, raw values)
         self._style_cache: dict[str, Style] = {}
         # Enrichment cells without a value show why, dimmed: column -> row id -> "no data"...
         self.notes: dict[str, dict[int, str]] = {}
@@ -200,8 +199,7 @@ class LeadGrid(ScrollView, can_focus=True):
         self._columns = list(self.view.visible_columns)
         self._row_count = self.view.row_count
         by_column = self.table.dtype_labels()
-        labels = [by_column[c] for c in self._columns]
-        self._labels = labels
+        self._labels = labels = [by_column[c] for c in self._columns]
         self._titles = [inert(c) for c in self._columns]
         self._numeric = [label in NUMERIC for label in labels]
         missing = [c for c in self._columns if c not in self._widths]
@@ -230,18 +228,16 @@ class LeadGrid(ScrollView, can_focus=True):
         sample: dict[str, int] = {}
         if columns and self._row_count:
             frame = self.view.slice(0, min(SAMPLE_ROWS, self._row_count))
-            present = set(frame.columns)  # frame.columns is a new list per call
-            for col in columns:
-                if col in present:
-                    values = frame.get_column(col).to_list()
-                    sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
+            for col in set(columns) & set(frame.columns):  # sets: frame.columns is a new list
+                values = frame.get_column(col).to_list()
+                sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
         for col in columns:
             label = labels[col]
             width = max(cell_len(inert(col)) + 2, len(label), sample.get(col, 0), MIN_WIDTH)
             self._widths[col] = min(width, MAX_WIDTH)
 
     def _row(self, index: int) -> tuple[int, tuple[Any, ...]] | None:
-        """(row id, raw values) of one row by view index, fetching a new window on a miss."""
+        """(row id, raw values: formatted only as drawn) by view index; new window on a miss."""
         start = self._win_start
         if start <= index < start + len(self._win_rows):
             return self._win_rows[index - start]
@@ -272,8 +268,8 @@ class LeadGrid(ScrollView, can_focus=True):
             self.cursor_col = max(0, min(column, len(self._columns) - 1))
         if self._scroll_to_cursor():
             self.refresh()
-        else:  # only the two rows whose look changed, and the header if the column moved
-            if old_col != self.cursor_col:  # (the cursor column is marked in the header only)
+        else:  # the two rows whose look changed, and the header (the cursor column's mark)
+            if old_col != self.cursor_col:
                 self.refresh(Region(0, 0, self.size.width, HEADER_HEIGHT))
             self._refresh_row(old_row)
             self._refresh_row(self.cursor_row)
@@ -371,10 +367,9 @@ class LeadGrid(ScrollView, can_focus=True):
         column = None
         if x >= self._gutter and self._offsets:
             data_x = x - self._gutter + int(self.scroll_x)
-            index = bisect_right(self._offsets, data_x) - 1  # offsets ascend: no scan
-            end = self._offsets[index] + self._widths[self._columns[index]] + 1
-            if index >= 0 and data_x < end:
-                column = index
+            i = bisect_right(self._offsets, data_x) - 1  # offsets ascend: no scan
+            if i >= 0 and data_x < self._offsets[i] + self._widths[self._columns[i]] + 1:
+                column = i
         if y < HEADER_HEIGHT:
             return None, column
         return int(self.scroll_y) + y - HEADER_HEIGHT, column
@@ -404,12 +399,10 @@ class LeadGrid(ScrollView, can_focus=True):
         return self._row_line(index, width)
 
     def _visible_columns(self, data_width: int) -> list[int]:
-        """Indexes of the columns in the viewport: found by bisection, not a scan from the first
-        (per drawn line, on thousands of columns)."""
         left = int(self.scroll_x)
         right = left + data_width
         out = []
-        offsets = self._offsets
+        offsets = self._offsets  # ascending: start at the first visible one, not at column 0
         for index in range(max(0, bisect_right(offsets, left) - 1), len(offsets)):
             start = offsets[index]
             if start >= right:
