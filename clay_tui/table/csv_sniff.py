@@ -55,14 +55,20 @@ def is_utf8(data: bytes) -> bool:
 
 
 def sample_text(data: bytes) -> str:
-    """The first ~64 KB as text, cut at the last line break so no record is half-read."""
+    """The first ~64 KB as text, cut at the last line break so no record is half-read.
+
+    A first line longer than that (the header of a very wide table) is taken whole.
+    """
     chunk = data[:SAMPLE_BYTES]
-    if chunk.startswith(UTF8_BOM):
-        chunk = chunk[len(UTF8_BOM) :]
     if len(data) > SAMPLE_BYTES:
         cut = chunk.rfind(b"\n")
         if cut > 0:
             chunk = chunk[:cut]
+        else:
+            end = data.find(b"\n", SAMPLE_BYTES)
+            chunk = data if end < 0 else data[:end]
+    if chunk.startswith(UTF8_BOM):
+        chunk = chunk[len(UTF8_BOM) :]
     try:
         return chunk.decode("utf-8")
     except UnicodeDecodeError as exc:

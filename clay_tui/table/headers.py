@@ -13,6 +13,7 @@ def clean_names(raw: list[str | None]) -> tuple[list[str], list[str]]:
     names: list[str] = []
     notices: list[str] = []
     taken: set[str] = set()
+    next_suffix: dict[str, int] = {}  # per base, the first k not yet tried: one pass, not k^2
     stripped = [(r or "").strip() for r in raw]
     wanted = {s for s in stripped if s}
     for i, name in enumerate(stripped, start=1):
@@ -21,9 +22,14 @@ def clean_names(raw: list[str | None]) -> tuple[list[str], list[str]]:
         else:
             base = name or f"column_{i}"
         generated = base != name
-        candidate, k = base, 2
-        while candidate in taken or (generated and candidate in wanted):
-            candidate, k = f"{base}_{k}", k + 1
+        candidate = base
+        if candidate in taken or (generated and candidate in wanted):
+            k = next_suffix.get(base, 2)
+            candidate = f"{base}_{k}"
+            while candidate in taken or (generated and candidate in wanted):
+                k += 1
+                candidate = f"{base}_{k}"
+            next_suffix[base] = k + 1
         if name == RESERVED:
             notices.append(f"Column {RESERVED} was renamed to {candidate}: that name is reserved.")
         taken.add(candidate)

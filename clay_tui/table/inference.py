@@ -13,6 +13,11 @@ whitespace-only cells are empty and do not count):
 
 Everything is vectorised in Polars: a quick test on the first rows picks the
 candidate types, then one ``select`` checks every candidate over the whole column.
+A wide table (more than ``WIDE_COLUMNS`` text columns) is checked the long way round
+instead: its cells are stacked into one (column, value) frame, in chunks of about
+``CHUNK_CELLS`` cells, and one ``group_by`` judges every column of a chunk at once, so
+the Polars expressions built do not grow with the number of columns (20,000 columns
+of per-column expressions took minutes).
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ INT_RE = r"^(?:0|-?[1-9][0-9]{0,17})$"  # at most 18 digits: always fits Int64
 DATE_FMT = "%Y-%m-%d"
 PROBE_ROWS = 2000
 ORDER = ("int", "float", "bool", "date")
+WIDE_COLUMNS = 200  # more text columns than this: judged in long form (see above)
+CHUNK_CELLS = 2_000_000  # cells stacked per group_by in long form
+_COL, _VAL = "column", "value"  # the long form's two columns
 
 
 def _ok(kind: str, t: pl.Expr) -> pl.Expr:
@@ -48,14 +56,20 @@ def _all_ok(kind: str, column: str) -> pl.Expr:
 
     Works on already-stripped text (see :func:`infer_types`).
     """
-    t = pl.col(column)
+    return _all_ok_expr(kind, pl.col(column))
+
+
+def _all_ok_expr(kind: str, t: pl.Expr) -> pl.Expr:
     empty = t.is_null() | (t.str.len_bytes() == 0)
     return (empty | _ok(kind, t)).all() & (~empty).any()
 
 
 def _bool_casing_ok(column: str) -> pl.Expr:
     """One casing per column, so ``true`` next to ``FALSE`` stays text (a mixed export)."""
-    t = pl.col(column)
+    return _bool_casing_ok_expr(pl.col(column))
+
+
+def _bool_casing_ok_expr(t: pl.Expr) -> pl.Expr:
     rest = t.is_null() | (t.str.len_bytes() == 0)
     return pl.any_horizontal(
         [
@@ -65,16 +79,25 @@ def _bool_casing_ok(column: str) -> pl.Expr:
     )
 
 
-def _convert(kind: str, column: str) -> pl.Expr:
-    t = pl.col(column)
-    t = pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
+def _convert(kind: str, columns: list[str]) -> pl.Expr:
+    """One expression converting every column in ``columns`` (text) to ``kind``.
+
+    Only for columns every non-empty stripped value of which round-trips as ``kind``: the
+    non-strict casts then turn exactly the empty cells into nulls (and stay fast on
+    thousands of columns, where ``when/then`` per column does not).
+    """
+    t = pl.col(columns).str.strip_chars()
     if kind == "int":
-        return t.cast(pl.Int64).alias(column)
-    if kind == "float":
-        return t.cast(pl.Float64).alias(column)
-    if kind == "bool":
-        return (t.str.to_lowercase() == "true").alias(column)
-    return t.str.to_date(DATE_FMT).alias(column)
+        t = t.cast(pl.Int64, strict=False)
+    elif kind == "float":
+        t = t.cast(pl.Float64, strict=False)
+    elif kind == "bool":
+        t = t.str.to_lowercase().replace_strict(
+            ["true", "false"], [True, False], default=None, return_dtype=pl.Boolean
+        )
+    else:
+        t = t.str.to_date(DATE_FMT, strict=False)
+    return t.name.keep()
 
 
 def _verdicts(frame: pl.DataFrame, candidates: dict[str, list[str]]) -> dict[str, str]:
@@ -108,16 +131,45 @@ def infer_types(frame: pl.DataFrame) -> pl.DataFrame:
     text_cols = [c for c, d in frame.schema.items() if d == pl.String]
     if not text_cols or frame.height == 0:
         return frame
+    if len(text_cols) > WIDE_COLUMNS:
+        return _converted(frame, _verdicts_long(frame, text_cols))
     stripped = [pl.col(c).str.strip_chars() for c in text_cols]
     first = _candidates(frame.head(PROBE_ROWS).select(stripped), text_cols)
     if not first:
         return frame
     # the probe only rules types out; the whole (stripped) column must still agree
     work = frame.select([pl.col(c).str.strip_chars() for c in first])
-    chosen = _verdicts(work, first)
+    return _converted(frame, _verdicts(work, first))
+
+
+def _converted(frame: pl.DataFrame, chosen: dict[str, str]) -> pl.DataFrame:
+    """``frame`` with each chosen column converted to its type (one expression per type)."""
     if not chosen:
         return frame
-    return frame.with_columns(work.select([_convert(kind, col) for col, kind in chosen.items()]))
+    by_kind: dict[str, list[str]] = {}
+    for col, kind in chosen.items():
+        by_kind.setdefault(kind, []).append(col)
+    return frame.with_columns([_convert(kind, cols) for kind, cols in by_kind.items()])
+
+
+def _verdicts_long(frame: pl.DataFrame, text_cols: list[str]) -> dict[str, str]:
+    """The first type each column fully passes, judged on stacked (column, value) cells."""
+    v = pl.col(_VAL)
+    checks = [_all_ok_expr(kind, v).alias(kind) for kind in ORDER]
+    checks.append(_bool_casing_ok_expr(v).alias("bool_casing"))
+    step = max(1, CHUNK_CELLS // frame.height)
+    chosen: dict[str, str] = {}
+    for start in range(0, len(text_cols), step):
+        chunk = text_cols[start : start + step]
+        long = frame.select(chunk).unpivot(variable_name=_COL, value_name=_VAL)
+        long = long.with_columns(v.str.strip_chars())
+        judged = long.group_by(_COL).agg(checks)
+        for row in judged.iter_rows(named=True):
+            for kind in ORDER:
+                if row[kind] and (kind != "bool" or row["bool_casing"]):
+                    chosen[row[_COL]] = kind
+                    break
+    return {col: chosen[col] for col in text_cols if col in chosen}  # in column order
 
 
 def _candidates(probe: pl.DataFrame, cols: list[str]) -> dict[str, list[str]]:

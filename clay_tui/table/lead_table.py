@@ -360,7 +360,18 @@ class LeadTable:
         return self._dirty or self._seq != self._snapshot_seq
 
     def dtype_label(self, column: str) -> str:
-        return label_of(self.frame.schema[column])
+        # one column's dtype, not ``frame.schema[column]``: the schema is built afresh per
+        # call, so labelling every column of a wide table was quadratic
+        try:
+            return label_of(self.frame.get_column(column).dtype)
+        except pl.exceptions.ColumnNotFoundError:
+            raise KeyError(column) from None
+
+    def dtype_labels(self) -> dict[str, str]:
+        """Every column's type label in one pass (one ``label_of`` per distinct dtype)."""
+        names, dtypes = self.frame.columns[1:], self.frame.dtypes[1:]  # after ROW_ID
+        labels = {d: label_of(d) for d in set(dtypes)}
+        return {c: labels[d] for c, d in zip(names, dtypes, strict=True)}
 
     def position_of(self, row_id: int) -> int:
         pos, _ = ops.positions(self.frame, [row_id])

@@ -132,13 +132,20 @@ class TableView:
 
     def slice(self, start: int, stop: int) -> pl.DataFrame:
         """ROW_ID + visible columns for view rows ``start:stop``, in view order."""
-        return self._ordered([ROW_ID, *self.visible_columns], start, stop)
+        return self._ordered(None, start, stop)
 
-    def _ordered(self, columns: list[str], start: int, stop: int | None) -> pl.DataFrame:
+    def _ordered(self, columns: list[str] | None, start: int, stop: int | None) -> pl.DataFrame:
+        """Rows ``start:stop`` in view order of ``columns`` (None: ROW_ID + visible columns,
+        without naming each one: an expression per column is slow on a wide table)."""
         n = self.row_count
         start = max(0, min(start, n))
         stop = n if stop is None else max(start, min(stop, n))
-        frame = self._frame.select(columns)
+        if columns is not None:
+            frame = self._frame.select(columns)
+        elif self.hidden:
+            frame = self._frame.drop(list(self.hidden), strict=False)
+        else:
+            frame = self._frame
         if self._positions is None:
             return frame.slice(start, stop - start)
         return frame.select(pl.all().gather(self._positions.slice(start, stop - start)))

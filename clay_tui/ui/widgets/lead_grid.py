@@ -8,6 +8,7 @@ to scroll as a hundred. Column widths come from a sample of the first rows.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
@@ -123,7 +124,7 @@ class LeadGrid(ScrollView, can_focus=True):
         self._row_count = 0
         self._gutter = 4
         self._win_start = 0
-        self._win_rows: list[tuple[int, list[str]]] = []  # (row_id, formatted cells)
+        self._win_rows: list[tuple[int, tuple[Any, ...]]] = []  # (row_id, raw values)
         self._style_cache: dict[str, Style] = {}
         # Enrichment cells without a value show why, dimmed: column -> row id -> "no data"...
         self.notes: dict[str, dict[int, str]] = {}
@@ -178,7 +179,7 @@ class LeadGrid(ScrollView, can_focus=True):
         row = self._row(self.cursor_row)
         if row is None or not self._columns:
             return ""
-        return row[1][self.cursor_col]
+        return format_value(row[1][self.cursor_col])
 
     def current_edit_text(self) -> str:
         """The current cell for the edit prompt: a text cell exactly as stored (the prompt draws
@@ -198,13 +199,13 @@ class LeadGrid(ScrollView, can_focus=True):
             return
         self._columns = list(self.view.visible_columns)
         self._row_count = self.view.row_count
-        labels = [self.table.dtype_label(c) for c in self._columns]
-        self._labels = labels
+        by_column = self.table.dtype_labels()
+        self._labels = labels = [by_column[c] for c in self._columns]
         self._titles = [inert(c) for c in self._columns]
         self._numeric = [label in NUMERIC for label in labels]
         missing = [c for c in self._columns if c not in self._widths]
         if widths or missing:
-            self._measure(self._columns if widths else missing)
+            self._measure(self._columns if widths else missing, by_column)
         self._gutter = max(4, len(str(self._row_count)) + 2)
         x = 0
         self._offsets = []
@@ -222,25 +223,24 @@ class LeadGrid(ScrollView, can_focus=True):
             self._widths.pop(col, None)
         self.reload()
 
-    def _measure(self, columns: list[str]) -> None:
+    def _measure(self, columns: list[str], labels: dict[str, str]) -> None:
         """Column widths from the header and a sample of rows, never the whole frame."""
         assert self.view is not None and self.table is not None
         sample: dict[str, int] = {}
         if columns and self._row_count:
             frame = self.view.slice(0, min(SAMPLE_ROWS, self._row_count))
-            for col in columns:
-                if col in frame.columns:
-                    values = frame.get_column(col).to_list()
-                    sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
+            for col in set(columns) & set(frame.columns):  # sets: frame.columns is a new list
+                values = frame.get_column(col).to_list()
+                sample[col] = max((cell_len(format_value(v)) for v in values), default=0)
         for col in columns:
-            label = self.table.dtype_label(col)
+            label = labels[col]
             if col in self.type_notes:
                 label += f" · {self.type_notes[col]}"
             width = max(cell_len(inert(col)) + 2, len(label), sample.get(col, 0), MIN_WIDTH)
             self._widths[col] = min(width, MAX_WIDTH)
 
-    def _row(self, index: int) -> tuple[int, list[str]] | None:
-        """One formatted row by view index, fetching a new window on a miss."""
+    def _row(self, index: int) -> tuple[int, tuple[Any, ...]] | None:
+        """(row id, raw values: formatted only as drawn) by view index; new window on a miss."""
         start = self._win_start
         if start <= index < start + len(self._win_rows):
             return self._win_rows[index - start]
@@ -250,9 +250,7 @@ class LeadGrid(ScrollView, can_focus=True):
         start = max(0, index - margin)
         stop = min(self._row_count, index + 2 * margin)
         frame = self.view.slice(start, stop)
-        rows: list[tuple[int, list[str]]] = []
-        for values in frame.iter_rows():
-            rows.append((values[0], [format_value(v) for v in values[1:]]))
+        rows = [(values[0], values[1:]) for values in frame.iter_rows()]
         self._win_start = start
         self._win_rows = rows
         if start <= index < start + len(rows):
@@ -271,9 +269,11 @@ class LeadGrid(ScrollView, can_focus=True):
             self.cursor_row = max(0, min(row, self._row_count - 1))
         if column is not None:
             self.cursor_col = max(0, min(column, len(self._columns) - 1))
-        if self._scroll_to_cursor() or old_col != self.cursor_col:
+        if self._scroll_to_cursor():
             self.refresh()
-        else:  # only the two rows whose look changed
+        else:  # the two rows whose look changed, and the header (the cursor column's mark)
+            if old_col != self.cursor_col:
+                self.refresh(Region(0, 0, self.size.width, HEADER_HEIGHT))
             self._refresh_row(old_row)
             self._refresh_row(self.cursor_row)
         self.post_message(self.CursorMoved(self.cursor_row, self.current_column))
@@ -386,12 +386,11 @@ class LeadGrid(ScrollView, can_focus=True):
     def _hit(self, x: int, y: int) -> tuple[int | None, int | None]:
         """(view row or None for the header, column index or None) at a widget offset."""
         column = None
-        if x >= self._gutter:
+        if x >= self._gutter and self._offsets:
             data_x = x - self._gutter + int(self.scroll_x)
-            for index, start in enumerate(self._offsets):
-                if start <= data_x < start + self._widths[self._columns[index]] + 1:
-                    column = index
-                    break
+            i = bisect_right(self._offsets, data_x) - 1  # offsets ascend: no scan
+            if i >= 0 and data_x < self._offsets[i] + self._widths[self._columns[i]] + 1:
+                column = i
         if y < HEADER_HEIGHT:
             return None, column
         return int(self.scroll_y) + y - HEADER_HEIGHT, column
@@ -424,12 +423,13 @@ class LeadGrid(ScrollView, can_focus=True):
         left = int(self.scroll_x)
         right = left + data_width
         out = []
-        for index, start in enumerate(self._offsets):
-            end = start + self._widths[self._columns[index]] + 1
-            if end > left and start < right:
-                out.append(index)
-            elif start >= right:
+        offsets = self._offsets  # ascending: start at the first visible one, not at column 0
+        for index in range(max(0, bisect_right(offsets, left) - 1), len(offsets)):
+            start = offsets[index]
+            if start >= right:
                 break
+            if start + self._widths[self._columns[index]] + 1 > left:
+                out.append(index)
         return out
 
     def _data_strip(
@@ -498,7 +498,7 @@ class LeadGrid(ScrollView, can_focus=True):
         for col_index in self._visible_columns(data_width):
             name = self._columns[col_index]
             w = self._widths[name]
-            value = values[col_index]
+            value = format_value(values[col_index])
             style = row_style
             note = notes[name].get(row_id) if not value and name in notes else None
             if note:

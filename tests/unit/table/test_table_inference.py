@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clay_tui.table import inference
 from clay_tui.table.inference import PROBE_ROWS, infer_types
 
 
@@ -107,3 +108,81 @@ def test_whatever_converts_prints_back_as_the_same_text(texts: list[str]) -> Non
             assert str(value) == stripped
         else:
             assert repr(value) == stripped or str(int(value)) == stripped
+
+
+# ---------------------------------------------------------------- wide tables (issue 10, item 8)
+WIDE_CASES: list[list[str | None]] = [
+    ["1", "-7", None, "42"],
+    ["1.5", "2", "-0.25"],
+    ["true", "false", None],
+    ["TRUE", "FALSE"],
+    ["2024-01-02", "1999-12-31"],
+    [" 12 ", "7", "   "],
+    ["08123", "94107"],
+    ["1.50", "2.5"],
+    ["NaN", "1.0"],
+    ["12", "twelve"],
+    ["true", "FALSE"],
+    ["2024-02-30", "2024-01-01"],
+    ["12345678901234567890", "1"],
+    [None, None],
+    ["", "  "],
+    ["x", None, "", "y"],
+]
+
+
+def _wide_frame(copies: int) -> pl.DataFrame:
+    height = max(len(v) for v in WIDE_CASES)
+    columns = {
+        f"c{k}_{i}": values + [None] * (height - len(values))
+        for k in range(copies)
+        for i, values in enumerate(WIDE_CASES)
+    }
+    return pl.DataFrame(columns, schema={name: pl.String for name in columns})
+
+
+def test_a_wide_table_decides_each_column_as_a_narrow_one_would() -> None:
+    frame = _wide_frame(copies=40)  # 640 columns: the wide way
+    assert frame.width > inference.WIDE_COLUMNS
+    wide = infer_types(frame)
+    assert wide.columns == frame.columns
+    for name in frame.columns:
+        alone = infer_types(frame.select(name)).get_column(name)
+        assert wide.get_column(name).dtype == alone.dtype, name
+        assert wide.get_column(name).to_list() == alone.to_list(), name
+
+
+def test_a_wide_and_tall_table_is_checked_in_column_chunks(monkeypatch) -> None:
+    monkeypatch.setattr(inference, "CHUNK_CELLS", 500)  # 16 columns x 40 rows per chunk
+    frame = pl.concat([_wide_frame(copies=20)] * 10)  # 320 columns, 40 rows
+    out = infer_types(frame)
+    for name in frame.columns:
+        alone = infer_types(frame.select(name)).get_column(name)
+        assert out.get_column(name).dtype == alone.dtype, name
+        assert out.get_column(name).to_list() == alone.to_list(), name
+
+
+def test_the_work_of_inference_does_not_grow_with_the_column_count(monkeypatch) -> None:
+    """A 20,000-column import took minutes: inference built Polars expressions per column.
+
+    Counted, not timed: the expressions built must not depend on how many columns there are.
+    """
+    built: list[str] = []
+    ok, convert = inference._ok, inference._convert
+    monkeypatch.setattr(inference, "_ok", lambda kind, t: built.append(kind) or ok(kind, t))
+    monkeypatch.setattr(
+        inference, "_convert", lambda kind, cols: built.append(kind) or convert(kind, cols)
+    )
+
+    def expressions(width: int) -> int:
+        built.clear()
+        kinds = ["1", "2.5", "true", "2024-01-02", "text"]
+        frame = pl.DataFrame(
+            {f"c{i}": [kinds[i % len(kinds)]] for i in range(width)},
+            schema={f"c{i}": pl.String for i in range(width)},
+        )
+        out = infer_types(frame)
+        assert out.schema["c0"] == pl.Int64 and out.schema[f"c{width - 1}"] == pl.String
+        return len(built)
+
+    assert expressions(3000) == expressions(300)

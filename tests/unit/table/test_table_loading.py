@@ -11,6 +11,7 @@ import pytest
 
 from clay_tui.errors import TableLoadError
 from clay_tui.table import loading
+from clay_tui.table.headers import clean_names
 from clay_tui.table.inference import infer_types
 from clay_tui.table.loading import load_file
 
@@ -278,3 +279,44 @@ def test_blank_lines_are_skipped_with_a_notice(tmp_path: Path) -> None:
     assert "Skipped 4 blank row(s)." in loaded.notices
     careful = load_file(write(tmp_path, "gaps2.csv", "a,b\n1,2\n\n,\n3,4,5\n")).frame
     assert careful.rows() == [(1, 2, None), (3, 4, 5)]
+
+
+# ---------------------------------------------------------------- wide tables (issue 10, item 8)
+def _wide_csv(tmp_path: Path, columns: int, rows: int = 1, header: str = "column") -> Path:
+    names = ",".join(f"{header}_{i}" for i in range(columns))
+    body = "".join(
+        ",".join(str(i * r) if i % 2 else f"text {i}" for i in range(columns)) + "\n"
+        for r in range(1, rows + 1)
+    )
+    return write(tmp_path, "wide.csv", names + "\n" + body)
+
+
+def test_a_header_longer_than_the_sample_takes_the_fast_path(tmp_path: Path, monkeypatch) -> None:
+    """A 5,000-column header is longer than the 64 KB sample: it must still be read whole."""
+    path = _wide_csv(tmp_path, 5000, rows=3, header="a_rather_long_column_name")
+    assert path.read_bytes().index(b"\n") > loading.SAMPLE_BYTES
+
+    def careful(*args: object) -> None:
+        raise AssertionError("the csv-module path was taken")
+
+    monkeypatch.setattr(loading, "_python_csv", careful)
+    loaded = load_file(path)
+    assert loaded.frame.shape == (3, 5000) and loaded.notices == []
+    assert loaded.frame.columns[-1] == "a_rather_long_column_name_4999"
+    assert loaded.frame.schema["a_rather_long_column_name_1"] == pl.Int64
+    assert loaded.frame.row(2)[:2] == ("text 0", 3)
+
+
+@pytest.mark.timeout(20)  # a linear pass takes milliseconds; the quadratic one, minutes
+def test_many_repeated_header_names_are_numbered_in_one_pass() -> None:
+    """20,000 columns all named ``x``: each repeat used to count up from ``x_2`` (quadratic)."""
+    names, notices = clean_names(["x"] * 20_000 + ["", "x_3"])
+    assert names[:4] == ["x", "x_2", "x_3", "x_4"]
+    assert names[19_999] == "x_20000"
+    assert names[20_000] == "column_20001"
+    assert names[20_001] == "x_3_2"  # x_3 was taken by a repeat before this header came
+    assert len(set(names)) == len(names)
+    assert notices == [
+        "1 column(s) had no header and were named by position (column_N).",
+        "20000 repeated column name(s) got a suffix (name_2, name_3...).",
+    ]
