@@ -269,17 +269,25 @@ def export_recipes(ws: Workspace, table: LeadTable, out: Path) -> None:
     Path(out).write_text(tomli_w.dumps(doc), encoding="utf-8")
 
 
-def sync_results(ws: Workspace, table: LeadTable) -> int:
-    """Fold the stored cell values (the source of truth) into the table's output columns.
+def sync_results(ws: Workspace, table: LeadTable, columns: set[str] | None = None, *,
+                 remote: bool = False) -> int:
+    """Fold the stored cell values (``cells``, the source of truth) into the table's output
+    columns (only those in ``columns``, if given); only cells that differ are written.
 
-    The frame's copy of results is only saved with the next snapshot, so after a crash
-    or kill the snapshot may lag behind ``cells``; this brings it level. Returns the
-    number of cells written.
+    The frame's copy of results is only saved with the next snapshot, so after a crash or
+    kill the snapshot may lag behind ``cells``; this brings it level. ``remote``: the
+    results came with another process's change (auto-update leaves them alone). Returns
+    the number of cells written.
     """
+    specs = list_columns(ws, table)
+    if columns is not None:
+        specs = [s for s in specs if columns & set(s.outputs.values())]
+    if not specs:
+        return 0
     store.ensure(ws)
     written = 0
     present = set(table.frame.get_column("_row_id").to_list())
-    for spec in list_columns(ws, table):
+    for spec in specs:
         per_col: dict[str, dict[int, object]] = {c: {} for c in spec.outputs.values()}
         for row in ws.db.execute("SELECT row_id, value FROM cells WHERE table_id = ? AND"
                                  " column_id = ?", (table.id, spec.id)):
@@ -290,6 +298,7 @@ def sync_results(ws: Workspace, table: LeadTable) -> int:
                 per_col[col][row["row_id"]] = values.get(fld)
         for col, values in per_col.items():
             if col in table.columns and values:
-                table.write_results(col, values)
-                written += len(values)
+                before = table.version
+                table.write_results(col, values, changed_only=True, remote=remote)
+                written += len(values) if table.version != before else 0
     return written

@@ -18,6 +18,7 @@ from clay_tui.enrich.spec import (
     ColumnSpec,
     formula_columns,
     is_template,
+    strings_in,
     template_columns,
 )
 from clay_tui.errors import ColumnSpecError
@@ -46,7 +47,7 @@ def reads(spec: ColumnSpec) -> list[Read]:
             add(template_columns(source), "template")
         else:
             add([source], "input")
-    for value in _strings(spec.params):
+    for value in strings_in(spec.params):
         add(template_columns(value), "template")
     if spec.action == "formula" and spec.params.get("expression"):
         add(formula_columns(str(spec.params["expression"])), "formula")
@@ -65,16 +66,6 @@ def trigger_columns(spec: ColumnSpec) -> list[str]:
     columns, never its own outputs."""
     own = set(spec.outputs.values())
     return [c for c in read_columns(spec) if c not in own]
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in _strings(k) + _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 class ColumnGraph:

@@ -99,7 +99,7 @@ def referenced_columns(spec: ColumnSpec) -> list[str]:
     cols: list[str] = []
     for source in spec.inputs.values():
         cols.extend(template_columns(source) if is_template(source) else [source])
-    for value in _strings(spec.params):
+    for value in strings_in(spec.params):
         cols.extend(template_columns(value))
     cols.extend(spec.required)
     if spec.action == "formula" and spec.params.get("expression"):
@@ -120,11 +120,12 @@ def formula_columns(expression: str) -> list[str]:
         return []
 
 
-def _strings(value: Any) -> list[str]:
+def strings_in(value: Any) -> list[str]:
+    """Every string in a nested params value (dict keys too): where templates hide."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [s for k, v in value.items() for s in _strings(k) + _strings(v)]
+        return [s for k, v in value.items() for s in strings_in(k) + strings_in(v)]
     if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
+        return [s for v in value for s in strings_in(v)]
     return []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from concurrent.futures import Future
@@ -103,34 +102,9 @@ def apply_stored_results(
     """Put every stored enrichment result (``cells`` in workspace.db, the source of truth)
     into the table's output columns (only those in ``columns``, if given); only cells that
     differ are written. Returns how many."""
-    from clay_tui.enrich import store
-    from clay_tui.enrich.columns import list_columns
+    from clay_tui.enrich.columns import sync_results
 
-    specs = list_columns(ws, table)
-    if columns is not None:
-        specs = [s for s in specs if columns & set(s.outputs.values())]
-    if not specs:
-        return 0
-    store.ensure(ws)
-    written = 0
-    present = set(table.frame.get_column(ROW_ID).to_list())
-    for spec in specs:
-        per_col: dict[str, dict[int, object]] = {c: {} for c in spec.outputs.values()}
-        for row in ws.db.execute(
-            "SELECT row_id, value FROM cells WHERE table_id = ? AND column_id = ?",
-            (table.id, spec.id),
-        ):
-            if row["row_id"] not in present:
-                continue
-            values = json.loads(row["value"]) if row["value"] else {}
-            for fld, col in spec.outputs.items():
-                per_col[col][row["row_id"]] = values.get(fld)
-        for col, values in per_col.items():
-            if col in table.columns and values:
-                before = table.version
-                table.write_results(col, values, changed_only=True, remote=remote)
-                written += len(values) if table.version != before else 0
-    return written
+    return sync_results(ws, table, columns, remote=remote)
 
 
 def import_table(
