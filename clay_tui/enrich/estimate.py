@@ -85,7 +85,7 @@ def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple
 
 def spend_limit_used(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> int:
     """Credits the column's spend limit counts as used: spent net of refunds, plus holds."""
-    from clay_tui.services.credits import ledger_for
+    from clay_tui.credits.ledger import ledger_for
 
     return ledger_for(ws).committed("column", (table.id, spec.id or -1))
 
@@ -93,7 +93,7 @@ def spend_limit_used(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> int:
 def _caps(ws: Workspace, table: LeadTable, spec: ColumnSpec, uncapped: int,
           max_credits: int | None) -> dict[str, Any]:
     """The estimate's maximum, bound by what the run can spend, and what binds it."""
-    from clay_tui.services.credits import ledger_for
+    from clay_tui.credits.ledger import ledger_for
 
     out: dict[str, Any] = {"uncapped_max_credits": uncapped, "capped_by": None}
     if uncapped == 0:

@@ -65,10 +65,12 @@ class RunInfo:
 
 
 def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
-    from clay_tui.services.credits import run_info_numbers
+    from clay_tui.credits.ledger import ledger_for
+    from clay_tui.credits.reports import run_info_numbers
 
     store.ensure(ws)
-    numbers = run_info_numbers(ws, table.id, spec.id or -1)
+    ledger_for(ws)  # the ledger's tables, and any renewal due
+    numbers = run_info_numbers(ws.db, table.id, spec.id or -1)
     present = set(table.frame.get_column("_row_id").to_list())
     counts: dict[str, int] = {}
     for rid, status in store.cell_states(ws, table.id, spec.id or -1).items():

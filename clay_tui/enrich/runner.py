@@ -139,7 +139,7 @@ class Runner:
                  trigger: Trigger = Trigger.CLI) -> None:
         if spec.id is None:
             raise ClayError(f"Column {spec.name} is not stored yet.")
-        from clay_tui.services.credits import ledger_for
+        from clay_tui.credits.ledger import ledger_for
 
         self.ws, self.table, self.spec, self.selection = ws, table, spec, rows
         self.info = ACTIONS[spec.action]

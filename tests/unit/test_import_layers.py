@@ -16,3 +16,20 @@ def test_import_contracts_are_kept() -> None:
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
+
+
+def test_the_workspace_keeps_one_ledger_and_one_table_cache(workspace) -> None:
+    """The per-workspace objects live in the workspace (made once), not stuck on by setattr."""
+    from clay_tui.credits.ledger import ledger_for
+    from clay_tui.services import credits as credits_svc
+    from clay_tui.services import tables as table_svc
+
+    before = set(vars(workspace))
+    ledger = ledger_for(workspace)
+    assert credits_svc.ledger_for(workspace) is ledger is ledger_for(workspace)
+    assert table_svc._cache(workspace) is table_svc._cache(workspace)
+    assert set(vars(workspace)) == before
+    made = []
+    assert workspace.shared("x", lambda: made.append(1) or "one") == "one"
+    assert workspace.shared("x", lambda: made.append(1) or "two") == "one"
+    assert made == [1]
