@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,3 +35,22 @@ def test_the_workspace_keeps_one_ledger_and_one_table_cache(workspace) -> None:
     assert workspace.shared("x", lambda: made.append(1) or "one") == "one"
     assert workspace.shared("x", lambda: made.append(1) or "two") == "one"
     assert made == [1]
+
+
+def test_services_hand_the_sandbox_address_to_the_providers(sandbox_settings) -> None:
+    """Providers in sandbox mode ask the starter services installed; they never import it."""
+    import clay_tui.services as services
+    from clay_tui.errors import ProviderError
+    from clay_tui.providers import sandbox_link
+    from clay_tui.providers.registry import Providers
+
+    asked = []
+    try:
+        sandbox_link.use_sandbox(lambda settings: asked.append(settings) or "http://sb.invalid")
+        assert Providers(sandbox_settings).sandbox_url == "http://sb.invalid"
+        assert asked == [sandbox_settings]
+        sandbox_link.use_sandbox(None)
+        with pytest.raises(ProviderError, match="sandbox"):
+            Providers(sandbox_settings).sandbox_url  # noqa: B018
+    finally:
+        sandbox_link.use_sandbox(services._start_sandbox)
