@@ -81,6 +81,7 @@ def sandbox_raw_config(**provider_overrides: object) -> dict:
 def sandbox_server():
     """One zero-latency sandbox for the whole session; ensure_sandbox() returns it for settings
     with a zero-latency [sandbox] section (as ``sandbox_settings`` has)."""
+    import clay_tui.services  # noqa: F401  installs the sandbox into the providers, as the app does
     from clay_tui.config import SandboxSettings
     from clay_tui.sandbox.server import SandboxServer, set_shared
 

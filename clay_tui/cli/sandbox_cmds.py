@@ -7,7 +7,6 @@ import dataclasses
 import click
 
 from clay_tui.cli.main import cli
-from clay_tui.errors import ClayError
 
 
 @cli.command("sandbox")
@@ -18,17 +17,13 @@ from clay_tui.errors import ClayError
 @click.pass_context
 def sandbox_cmd(ctx: click.Context, port: int | None, latency_ms: float | None) -> None:
     """Serve the provider sandbox (Hunter, Prospeo, OpenAI shapes) until Ctrl-C."""
-    from clay_tui.sandbox.server import SandboxServer
+    from clay_tui.services.sandbox import start_sandbox
 
     settings = ctx.obj.settings.sandbox
     if latency_ms is not None:
         settings = dataclasses.replace(settings, latency_ms=latency_ms)
-    server = SandboxServer(settings, port=port)
-    try:
-        url = server.start()
-    except (OSError, OverflowError) as exc:
-        text = getattr(exc, "strerror", None) or str(exc)
-        raise ClayError(f"Cannot start the sandbox on port {port}: {text}.") from None
+    server = start_sandbox(settings, port)
+    url = server.url
     click.echo(f"Sandbox listening on {url}  (key: sandbox-key; Ctrl-C to stop)")
     click.echo(f"  Hunter:  {url}/hunter/v2/email-finder, /v2/email-verifier, /v2/account")
     click.echo(f"  Prospeo: {url}/prospeo/enrich-person, /account-information")

@@ -74,6 +74,11 @@ def context_of(row: sqlite3.Row) -> SpendContext:
     )
 
 
+def ledger_for(ws: Workspace) -> Ledger:
+    """The workspace's ledger: one per open workspace, kept by the workspace itself."""
+    return ws.shared("ledger", lambda: Ledger(ws))
+
+
 class Ledger:
     """Reserve, capture, release and refund credits; grants, renewals and purchases."""
 

@@ -30,6 +30,7 @@ from clay_tui.enrich.rows import RowSelection
 from clay_tui.enrich.spec import ColumnSpec, formula_columns
 from clay_tui.enrich.trigger import Trigger
 from clay_tui.errors import ClayError
+from clay_tui.table import registry
 from clay_tui.table.lead_table import ROW_ID, LeadTable, TableChange
 from clay_tui.workspace import Workspace
 
@@ -196,9 +197,7 @@ class AutoUpdateState:
 
 
 def describe(ws: Workspace, table: LeadTable) -> AutoUpdateState:
-    from clay_tui.services.tables import table_auto_update
-
-    state = AutoUpdateState(table.name, table_auto_update(ws, table),
+    state = AutoUpdateState(table.name, registry.auto_update(ws, table.id),
                             daily_cap=daily_cap(ws), spent_today=spent_today(ws, table))
     specs = list_columns(ws, table)
     by_name = {s.name: s for s in specs}
@@ -250,9 +249,7 @@ class AutoUpdater:
             self._unsubscribe = None
 
     def _enabled(self) -> bool:
-        from clay_tui.services.tables import table_auto_update
-
-        return table_auto_update(self.ws, self.table)
+        return registry.auto_update(self.ws, self.table.id)
 
     # ---------------------------------------------------------- change detection
     def _values(self, frame: pl.DataFrame, column: str, ids: list[int]) -> dict[int, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from clay_tui.credits.ledger import ledger_for
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, TYPICAL_HIT_RATE, TYPICAL_VALID_RATE
 from clay_tui.enrich.columns import list_columns
@@ -85,16 +86,12 @@ def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple
 
 def spend_limit_used(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> int:
     """Credits the column's spend limit counts as used: spent net of refunds, plus holds."""
-    from clay_tui.services.credits import ledger_for
-
     return ledger_for(ws).committed("column", (table.id, spec.id or -1))
 
 
 def _caps(ws: Workspace, table: LeadTable, spec: ColumnSpec, uncapped: int,
           max_credits: int | None) -> dict[str, Any]:
     """The estimate's maximum, bound by what the run can spend, and what binds it."""
-    from clay_tui.services.credits import ledger_for
-
     out: dict[str, Any] = {"uncapped_max_credits": uncapped, "capped_by": None}
     if uncapped == 0:
         return out

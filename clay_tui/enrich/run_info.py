@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from clay_tui.credits.ledger import ledger_for
+from clay_tui.credits.reports import run_info_numbers
 from clay_tui.enrich import store
 from clay_tui.enrich.estimate import spend_limit_used
 from clay_tui.enrich.spec import ColumnSpec
@@ -65,10 +67,9 @@ class RunInfo:
 
 
 def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
-    from clay_tui.services.credits import run_info_numbers
-
     store.ensure(ws)
-    numbers = run_info_numbers(ws, table.id, spec.id or -1)
+    ledger_for(ws)  # the ledger's tables, and any renewal due
+    numbers = run_info_numbers(ws.db, table.id, spec.id or -1)
     present = set(table.frame.get_column("_row_id").to_list())
     counts: dict[str, int] = {}
     for rid, status in store.cell_states(ws, table.id, spec.id or -1).items():

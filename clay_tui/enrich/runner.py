@@ -25,6 +25,7 @@ import polars as pl
 
 from clay_tui.clock import iso
 from clay_tui.credits import Caps, Ledger, Reservation, SpendContext
+from clay_tui.credits.ledger import ledger_for
 from clay_tui.enrich import store
 from clay_tui.enrich.actions import ACTIONS, REFUND_ON_INVALID, Final
 from clay_tui.enrich.cell_details import attempt_detail
@@ -139,8 +140,6 @@ class Runner:
                  trigger: Trigger = Trigger.CLI) -> None:
         if spec.id is None:
             raise ClayError(f"Column {spec.name} is not stored yet.")
-        from clay_tui.services.credits import ledger_for
-
         self.ws, self.table, self.spec, self.selection = ws, table, spec, rows
         self.info = ACTIONS[spec.action]
         self.max_credits = max_credits

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from clay_tui.domains import domain_of
 from clay_tui.providers.base import Outcome, ProviderResult
-from clay_tui.providers.cleaning import domain_of
 from clay_tui.providers.client import QUOTA_IDS, ProviderClient, error_id_of, parse_json
 
 if TYPE_CHECKING:

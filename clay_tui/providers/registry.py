@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from clay_tui.config import ProviderSettings, Settings
+from clay_tui.providers import sandbox_link
 from clay_tui.providers.base import register_secret
 from clay_tui.providers.client import ProviderClient
 from clay_tui.providers.loopback import LoopbackTransport
@@ -41,9 +42,7 @@ class Providers:
     @property
     def sandbox_url(self) -> str | None:
         if self._sandbox_url is None and self.settings.any_sandbox:
-            from clay_tui.sandbox.server import ensure_sandbox
-
-            self._sandbox_url = ensure_sandbox(self.settings)
+            self._sandbox_url = sandbox_link.sandbox_url(self.settings)
         return self._sandbox_url
 
     def provider_settings(self, name: str) -> ProviderSettings:

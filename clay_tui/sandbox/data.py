@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from clay_tui.providers.cleaning import domain_of
+from clay_tui.domains import domain_of
 
 HIT_RATES = {"hunter": 65, "prospeo": 55, "mobile": 40, "enrich": 60}  # percent
 CATCH_ALL_RATE = 15  # percent of domains that accept every address

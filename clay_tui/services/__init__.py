@@ -3,3 +3,19 @@
 Grouped by subsystem: ``services.tables``, ``services.credits``, ``services.enrich``.
 Nothing here imports Textual.
 """
+
+from __future__ import annotations
+
+from clay_tui.config import Settings
+from clay_tui.providers.sandbox_link import use_sandbox
+
+
+def _start_sandbox(settings: Settings) -> str | None:
+    """The bundled sandbox's address (started on first use): what providers in sandbox mode
+    call. Installed here, so the providers never import the sandbox."""
+    from clay_tui.sandbox.server import ensure_sandbox
+
+    return ensure_sandbox(settings)
+
+
+use_sandbox(_start_sandbox)

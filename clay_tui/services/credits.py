@@ -12,15 +12,13 @@ from datetime import date
 from pathlib import Path
 
 from clay_tui.credits import plans, reports
-from clay_tui.credits.ledger import MAX_PURCHASE, Ledger
+from clay_tui.credits.ledger import MAX_PURCHASE, ledger_for
 from clay_tui.credits.reports import GROUPINGS, RunInfoNumbers, UsageReport
 from clay_tui.credits.types import Balance, Entry
 from clay_tui.credits.verify import VerifyReport, verify
 from clay_tui.errors import ClayError
 from clay_tui.table.csv_guard import guard_text
 from clay_tui.workspace import Workspace
-
-_ATTR = "_credits_ledger"
 
 
 @dataclass(frozen=True)
@@ -80,19 +78,6 @@ class PlanOverview:
                 "billing": self.pending_change.billing,
             },
         }
-
-
-def ledger_for(ws: Workspace) -> Ledger:
-    """The workspace's ledger (created once per open workspace).
-
-    Kept on the workspace object itself: a weak-keyed map would never let go, since the
-    ledger refers to its workspace.
-    """
-    ledger = getattr(ws, _ATTR, None)
-    if ledger is None:
-        ledger = Ledger(ws)
-        setattr(ws, _ATTR, ledger)
-    return ledger
 
 
 def credits_summary(ws: Workspace) -> CreditsSummary:

@@ -196,7 +196,7 @@ def sync_results(ws: Workspace, table: LeadTable) -> int:
 
 def reconcile_runs(ws: Workspace) -> int:
     """Release holds of crashed runs and mark their cells "interrupted"."""
-    from clay_tui.services.credits import ledger_for
+    from clay_tui.credits.ledger import ledger_for
 
     store.ensure(ws)
     return reconcile(ws, ledger_for(ws))

@@ -25,7 +25,6 @@ from clay_tui.table.lead_table import (
 from clay_tui.table.loading import load_file
 from clay_tui.workspace import Workspace
 
-_CACHE_ATTR = "_clay_lead_tables"
 SAMPLE_NAME = "leads"
 
 
@@ -62,11 +61,7 @@ def sample_table_path() -> Path:
 
 
 def _cache(ws: Workspace) -> dict[int, LeadTable]:
-    cache = getattr(ws, _CACHE_ATTR, None)
-    if cache is None:
-        cache = {}
-        setattr(ws, _CACHE_ATTR, cache)
-    return cache
+    return ws.shared("tables", dict)
 
 
 def get_table(ws: Workspace, table_id: int) -> LeadTable:
@@ -322,13 +317,11 @@ def save_all(ws: Workspace) -> None:
 
 
 def set_table_auto_update(ws: Workspace, table: LeadTable, on: bool) -> None:
-    registry.ensure(ws)
-    ws.db.execute("UPDATE tables SET auto_update = ? WHERE id = ?", (1 if on else 0, table.id))
+    registry.set_auto_update(ws, table.id, on)
 
 
 def table_auto_update(ws: Workspace, table: LeadTable) -> bool:
-    row = registry.table_row(ws, table.id)
-    return bool(row["auto_update"]) if row is not None else False
+    return registry.auto_update(ws, table.id)
 
 
 __all__ = [

@@ -9,8 +9,8 @@ from clay_tui.clock import Clock, SystemClock
 from clay_tui.config import Settings
 from clay_tui.credits.verify import VerifyReport
 from clay_tui.errors import WorkspaceError
+from clay_tui.services import repair as core
 from clay_tui.workspace import Workspace
-from clay_tui.workspace import repair as core
 
 
 @dataclass
@@ -26,7 +26,7 @@ def damage(settings: Settings) -> str | None:
 
 
 def repair_workspace(settings: Settings, clock: Clock | None = None) -> RepairOutcome:
-    """Rebuild the workspace database (see :mod:`clay_tui.workspace.repair`), then open it,
+    """Rebuild the workspace database (see :mod:`clay_tui.services.repair`), then open it,
     check the ledger as ``credits verify`` does (releasing holds of dead processes) and read
     the balance."""
     from clay_tui.services import credits as credits_svc

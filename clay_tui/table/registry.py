@@ -40,6 +40,17 @@ def table_row(ws: Workspace, table_id: int) -> sqlite3.Row | None:
     return ws.db.execute("SELECT * FROM tables WHERE id = ?", (table_id,)).fetchone()
 
 
+def auto_update(ws: Workspace, table_id: int) -> bool:
+    """Whether the table runs its auto-update columns on new and edited rows."""
+    row = table_row(ws, table_id)
+    return bool(row["auto_update"]) if row is not None else False
+
+
+def set_auto_update(ws: Workspace, table_id: int, on: bool) -> None:
+    ensure(ws)
+    ws.db.execute("UPDATE tables SET auto_update = ? WHERE id = ?", (1 if on else 0, table_id))
+
+
 def find_by_name(ws: Workspace, name: str) -> sqlite3.Row | None:
     ensure(ws)
     return ws.db.execute("SELECT * FROM tables WHERE name = ?", (name,)).fetchone()

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from clay_tui.clock import Clock, SystemClock
 from clay_tui.config import Settings
@@ -24,6 +25,8 @@ RESTORE = (
     "restore it from a backup, or run `clay-tui workspace repair`, which rebuilds what it "
     "can and keeps the damaged file beside it"
 )
+
+T = TypeVar("T")
 
 
 def _refuse_damaged(root: Path) -> None:
@@ -76,6 +79,7 @@ class Workspace:
         self._lock = threading.RLock()
         self._depth = 0
         self._schemas: set[str] = set()
+        self._shared: dict[str, object] = {}
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -121,6 +125,19 @@ class Workspace:
     @property
     def db_path(self) -> Path:
         return self.root / DB_NAME
+
+    # ------------------------------------------------------------ shared objects
+    def shared(self, key: str, make: Callable[[], T]) -> T:
+        """The one object under ``key`` for this open workspace (its ledger, its table cache),
+        made by ``make`` on first use. The layers above keep their per-workspace objects here,
+        so the workspace owns them without importing them."""
+        obj = self._shared.get(key)
+        if obj is None:
+            with self._lock:  # made once, even by two threads at once
+                obj = self._shared.get(key)
+                if obj is None:
+                    obj = self._shared[key] = make()
+        return obj  # type: ignore[return-value]
 
     # ------------------------------------------------------------ database
     def ensure_schema(self, name: str, script: str) -> None:

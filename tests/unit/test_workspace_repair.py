@@ -12,8 +12,8 @@ import tomli_w
 
 from clay_tui.clock import FixedClock
 from clay_tui.services import credits as credits_svc
+from clay_tui.services import repair as core
 from clay_tui.workspace import Workspace
-from clay_tui.workspace import repair as core
 from tests.conftest import SAMPLE_LEADS, make_settings, sandbox_raw_config
 from tests.unit.hostile.cli_helpers import REPO, assert_one_sentence, invoke, spawn
 
