@@ -74,6 +74,21 @@ def _error(client: ProviderClient, action: str, response: httpx.Response,
     return client.http_error(action, response, body)
 
 
+def _data(client: ProviderClient, action: str, response: httpx.Response, body: Any,
+          missing: str) -> dict[str, Any] | ProviderResult:
+    """The ``data`` object of a 200 answer, or the result that says why there is none
+    (garbled, an error status, or a 200 without it: ``missing`` says what was missing)."""
+    if body is None:
+        return client.malformed(action)
+    if response.status_code != 200:
+        return _error(client, action, response, body)
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        return client.error(action, "unexpected_answer", f"Hunter answered 200 without {missing}.",
+                            raw=body if isinstance(body, dict) else None)
+    return data
+
+
 async def find_email(
     client: ProviderClient,
     *,
@@ -112,15 +127,9 @@ async def find_email(
     if isinstance(response, ProviderResult):
         return response
     body = parse_json(response)
-    if body is None:
-        return client.malformed(FINDER)
-    if response.status_code != 200:
-        return _error(client, FINDER, response, body)
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict):
-        return client.error(FINDER, "unexpected_answer",
-                            "Hunter answered 200 without a data object.", raw=body
-                            if isinstance(body, dict) else None)
+    data = _data(client, FINDER, response, body, "a data object")
+    if isinstance(data, ProviderResult):
+        return data
     body = _scrub(body)
     email = data.get("email")
     if not email:
@@ -192,15 +201,12 @@ async def verify_email(client: ProviderClient, *, email: str) -> ProviderResult:
         return _unknown(client, email, "verification_failed",
                         "Hunter could not verify the email (the mail server did not answer).",
                         body)
-    if body is None:
-        return client.malformed(VERIFIER)
-    if response.status_code != 200:
-        return _error(client, VERIFIER, response, body)
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict) or not data.get("status"):
+    data = _data(client, VERIFIER, response, body, "a verification status")
+    if isinstance(data, ProviderResult):
+        return data
+    if not data.get("status"):
         return client.error(VERIFIER, "unexpected_answer",
-                            "Hunter answered 200 without a verification status.",
-                            raw=body if isinstance(body, dict) else None)
+                            "Hunter answered 200 without a verification status.", raw=body)
     status = str(data["status"])
     out = {
         "status": status,
@@ -223,15 +229,9 @@ async def account(client: ProviderClient) -> ProviderResult:
     if isinstance(response, ProviderResult):
         return response
     body = parse_json(response)
-    if body is None:
-        return client.malformed(ACCOUNT)
-    if response.status_code != 200:
-        return _error(client, ACCOUNT, response, body)
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict):
-        return client.error(ACCOUNT, "unexpected_answer",
-                            "Hunter answered 200 without account data.",
-                            raw=body if isinstance(body, dict) else None)
+    data = _data(client, ACCOUNT, response, body, "account data")
+    if isinstance(data, ProviderResult):
+        return data
     requests = data.get("requests") if isinstance(data.get("requests"), dict) else {}
 
     def meter(name: str, field: str) -> Any:
