@@ -63,8 +63,7 @@ def cell_cmd(ctx: click.Context, table: str, column: str, row_id: str, as_json: 
     from clay_tui.services import enrich, tables
 
     ws = ctx.obj.workspace
-    tbl = tables.open_table(ws, table)
-    enrich.sync_results(ws, tbl)
+    tbl = tables.open_table(ws, table)  # with its stored results (get_table)
     details = enrich.cell_details(ws, tbl, column, _row_id(row_id))
     if as_json:
         click.echo(json.dumps(details.as_dict(), indent=2, default=str))

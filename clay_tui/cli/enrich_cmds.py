@@ -25,8 +25,7 @@ def _open(ctx: click.Context, target: str, *, existing: bool = False):  # noqa: 
     """The table (``existing``: never import a file, so a verb that fails changed nothing)."""
     ws = ctx.obj.workspace
     table = tables.find_table(ws, target) if existing else tables.open_table(ws, target)
-    svc.sync_results(ws, table)
-    return ws, table
+    return ws, table  # (stored results are back in it: services.tables.get_table)
 
 
 @cli.command("actions")

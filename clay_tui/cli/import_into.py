@@ -20,8 +20,7 @@ def import_into_cmd(ws: Workspace, file: Path, into: str | None, key: str | None
         raise ClayError("Adding rows to a table needs both --into TABLE and --key COLUMN.")
     if name is not None:
         raise ClayError("--name names a new table; leave it out with --into.")
-    table = tables.find_table(ws, into)
-    enrich.sync_results(ws, table)
+    table = tables.find_table(ws, into)  # with its stored results (get_table)
     # auto-update sees the import's changes as the TUI's would: attached before, run after
     updater = enrich.AutoUpdater(ws, table).attach()
     try:

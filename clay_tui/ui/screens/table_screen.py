@@ -140,10 +140,9 @@ class TableScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load")
     def _load(self, target: str | None) -> None:
         try:
+            # (results stored after the last snapshot, a kill mid-run, come back as the
+            # table first loads: services.tables.get_table)
             table = table_service.open_table(self.ws, target)
-            if enrich_service.list_columns(self.ws, table):
-                # Results stored after the last snapshot (a kill mid-run) come back first.
-                enrich_service.sync_results(self.ws, table)
         except ClayError as exc:
             self.post_message(LoadFailed(str(exc)))
         except OSError as exc:  # the core should have said it; never show a traceback for it
