@@ -45,15 +45,26 @@ from clay_tui.workspace import Workspace
 LEADS = Path(__file__).resolve().parent.parent / "sample_tables" / "leads.csv"
 
 
-def settings_for(folder: Path, *, concurrency: int, rates: dict[str, float] | None = None,
-                 latency_ms: float = 0.0):
+def settings_for(
+    folder: Path,
+    *,
+    concurrency: int,
+    rates: dict[str, float] | None = None,
+    latency_ms: float = 0.0,
+):
     raw = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     raw["plan"]["monthly_credits"] = 10_000_000
     raw["sandbox"].update(latency_ms=latency_ms, jitter_ms=0)
     for name, table in raw["providers"].items():
         rate = (rates or {}).get(name, 0.0)
-        table.update(mode="sandbox", rate_per_second=rate, rate_per_minute=0,
-                     concurrency=concurrency, timeout_s=30, max_retries=2)
+        table.update(
+            mode="sandbox",
+            rate_per_second=rate,
+            rate_per_minute=0,
+            concurrency=concurrency,
+            timeout_s=30,
+            max_retries=2,
+        )
     return parse_settings(raw, "<bench>", folder)
 
 
@@ -71,17 +82,18 @@ def big_csv(path: Path, rows: int) -> Path:
     return path
 
 
-async def engine_run(ws: Workspace, table, spec: ColumnSpec, url: str
-                     ) -> tuple[float, object, dict[str, int]]:
+async def engine_run(
+    ws: Workspace, table, spec: ColumnSpec, url: str
+) -> tuple[float, object, dict[str, int]]:
     """(seconds, run summary, throttling answers seen per provider)."""
     enrich.add_column(ws, table, spec)
     providers = Providers(ws.settings, sandbox_url=url)
     t0 = time.perf_counter()
-    summary = await enrich.run_column(ws, table, spec.name, enrich.RowSelection("all"),
-                                      providers=providers)
+    summary = await enrich.run_column(
+        ws, table, spec.name, enrich.RowSelection("all"), providers=providers
+    )
     elapsed = time.perf_counter() - t0
-    throttled = {name: providers.client(name).throttled for name in ("hunter", "prospeo",
-                                                                     "openai")}
+    throttled = {name: providers.client(name).throttled for name in ("hunter", "prospeo", "openai")}
     await providers.aclose()
     return elapsed, summary, throttled
 
@@ -124,13 +136,23 @@ async def part_a(root: Path, cells: int, concurrency: int, rows: list[list[str]]
     try:
         ws = fresh_ws(root, "a-free", settings)
         table = tables.import_table(ws, csv_path, name="big")
-        free_s, free, _ = await engine_run(ws, table, ColumnSpec(
-            name="Domain", action="normalize_domain", inputs={"value": "company_domain"}), url)
+        free_s, free, _ = await engine_run(
+            ws,
+            table,
+            ColumnSpec(
+                name="Domain", action="normalize_domain", inputs={"value": "company_domain"}
+            ),
+            url,
+        )
         ws.close()
         ws = fresh_ws(root, "a-paid", settings)
         table = tables.import_table(ws, csv_path, name="big")
-        paid_s, paid, _ = await engine_run(ws, table, ColumnSpec(
-            name="Verified", action="verify_email", inputs={"email": "email"}), url)
+        paid_s, paid, _ = await engine_run(
+            ws,
+            table,
+            ColumnSpec(name="Verified", action="verify_email", inputs={"email": "email"}),
+            url,
+        )
         spent = 10_000_000 - credits_svc.balance(ws).available
         stored = ws.db.execute("SELECT SUM(credits) FROM cells").fetchone()[0]
         assert spent == stored == paid.credits, (spent, stored, paid.credits)
@@ -139,12 +161,30 @@ async def part_a(root: Path, cells: int, concurrency: int, rows: list[list[str]]
     finally:
         server.stop()
     n_free, n_paid = sum(free.counts.values()), sum(paid.counts.values())
-    rows.append(["(a) free action, cells/s", f"{n_free / free_s:,.0f}", "1,000 (paid target)",
-                 f"{n_free / free_s / 1000:.2f}x"])
-    rows.append(["(a) paid action, cells/s (durable)", f"{n_paid / paid_s:,.0f}",
-                 "1,000 target", f"{n_paid / paid_s / 1000:.2f}x"])
-    rows.append(["(a) raw adapter calls/s (no engine)", f"{len(emails) / raw_s:,.0f}",
-                 "baseline", f"engine = {raw_s / paid_s:.0%} of it"])
+    rows.append(
+        [
+            "(a) free action, cells/s",
+            f"{n_free / free_s:,.0f}",
+            "1,000 (paid target)",
+            f"{n_free / free_s / 1000:.2f}x",
+        ]
+    )
+    rows.append(
+        [
+            "(a) paid action, cells/s (durable)",
+            f"{n_paid / paid_s:,.0f}",
+            "1,000 target",
+            f"{n_paid / paid_s / 1000:.2f}x",
+        ]
+    )
+    rows.append(
+        [
+            "(a) raw adapter calls/s (no engine)",
+            f"{len(emails) / raw_s:,.0f}",
+            "baseline",
+            f"engine = {raw_s / paid_s:.0%} of it",
+        ]
+    )
     rows.append(["(a) paid credits stored = ledger", f"{paid.credits:,}", "", "exact"])
 
 
@@ -155,16 +195,26 @@ async def part_b(root: Path, rows: list[list[str]], calls: int = 150) -> None:
     try:
         ws = fresh_ws(root, "b", settings)
         table = tables.import_table(ws, big_csv(root / "b.csv", calls), name="b")
-        elapsed, summary, throttled = await engine_run(ws, table, ColumnSpec(
-            name="Verified", action="verify_email", inputs={"email": "email"}), url)
+        elapsed, summary, throttled = await engine_run(
+            ws,
+            table,
+            ColumnSpec(name="Verified", action="verify_email", inputs={"email": "email"}),
+            url,
+        )
         ws.close()
     finally:
         server.stop()
     n = sum(summary.counts.values())
     rate = (n - 1) / elapsed  # n calls span n-1 intervals of the limiter
     refused = throttled["hunter"]
-    rows.append(["(b) Hunter verifier (documented 10/s; configured 15/s), 100 ms latency: "
-                 "calls/s", f"{rate:.2f}", "10.00", f"{rate / 10:.1%}"])
+    rows.append(
+        [
+            "(b) Hunter verifier (documented 10/s; configured 15/s), 100 ms latency: calls/s",
+            f"{rate:.2f}",
+            "10.00",
+            f"{rate / 10:.1%}",
+        ]
+    )
     rows.append(["(b) calls the sandbox refused (403 rate limit)", f"{refused}", "0", ""])
 
 
@@ -175,23 +225,38 @@ def _three_way() -> ActionInfo:
         steps = [
             ("prospeo", "email_finder", lambda c: prospeo.find_email(c, company=domain, **names)),
             ("hunter", "email_finder", lambda c: hunter.find_email(c, domain=domain, **names)),
-            ("openai", "gpt-4o-mini", lambda c: openai_compat.complete(
-                c, prompt=f"Guess the email of {names} at {domain}", model="gpt-4o-mini",
-                max_tokens=20)),
+            (
+                "openai",
+                "gpt-4o-mini",
+                lambda c: openai_compat.complete(
+                    c,
+                    prompt=f"Guess the email of {names} at {domain}",
+                    model="gpt-4o-mini",
+                    max_tokens=20,
+                ),
+            ),
         ]
         for provider, op, fn in steps:
             r = await ctx.call(provider, op, fn)
             if r is None:
                 return Final(store.NO_DATA)
             if r.outcome is Outcome.FOUND:
-                return Final(store.FOUND, {"email": r.data.get("email") or r.data.get("text")},
-                             provider)
+                return Final(
+                    store.FOUND, {"email": r.data.get("email") or r.data.get("text")}, provider
+                )
         return Final(store.NO_DATA)
 
-    return ActionInfo("bench_three_way", "Bench: three-provider waterfall", "waterfall", "",
-                      (InputInfo("first_name"), InputInfo("last_name"), InputInfo("domain")),
-                      {"email": "text"}, providers=("prospeo", "hunter", "openai"),
-                      allowed_providers=("prospeo", "hunter", "openai"), execute=execute)
+    return ActionInfo(
+        "bench_three_way",
+        "Bench: three-provider waterfall",
+        "waterfall",
+        "",
+        (InputInfo("first_name"), InputInfo("last_name"), InputInfo("domain")),
+        {"email": "text"},
+        providers=("prospeo", "hunter", "openai"),
+        allowed_providers=("prospeo", "hunter", "openai"),
+        execute=execute,
+    )
 
 
 async def part_c(root: Path, rows: list[list[str]], n: int = 300) -> None:
@@ -204,12 +269,23 @@ async def part_c(root: Path, rows: list[list[str]], n: int = 300) -> None:
     try:
         ws = fresh_ws(root, "c", settings)
         table = tables.import_table(ws, big_csv(root / "c.csv", n), name="c")
-        elapsed, summary, throttled = await engine_run(ws, table, ColumnSpec(
-            name="Email", action=info.slug, inputs={"first_name": "first_name",
-                                                    "last_name": "last_name",
-                                                    "domain": "company_domain"}), url)
-        calls = dict(ws.db.execute("SELECT provider, COUNT(*) FROM attempts GROUP BY provider"
-                                   ).fetchall())
+        elapsed, summary, throttled = await engine_run(
+            ws,
+            table,
+            ColumnSpec(
+                name="Email",
+                action=info.slug,
+                inputs={
+                    "first_name": "first_name",
+                    "last_name": "last_name",
+                    "domain": "company_domain",
+                },
+            ),
+            url,
+        )
+        calls = dict(
+            ws.db.execute("SELECT provider, COUNT(*) FROM attempts GROUP BY provider").fetchall()
+        )
         refused = sum(throttled.values())
         ws.close()
     finally:
@@ -218,11 +294,23 @@ async def part_c(root: Path, rows: list[list[str]], n: int = 300) -> None:
     allowed = max(calls.get(p, 0) / r for p, r in rates.items())
     busiest = max(rates, key=lambda p: calls.get(p, 0) / rates[p])
     detail = ", ".join(f"{p} {calls.get(p, 0)} calls @ {r:.0f}/s" for p, r in rates.items())
-    rows.append([f"(c) waterfall {n} rows ({detail})", f"{elapsed:.2f} s",
-                 f"{allowed:.2f} s ({busiest} bound)", f"{allowed / elapsed:.1%} of allowed"])
+    rows.append(
+        [
+            f"(c) waterfall {n} rows ({detail})",
+            f"{elapsed:.2f} s",
+            f"{allowed:.2f} s ({busiest} bound)",
+            f"{allowed / elapsed:.1%} of allowed",
+        ]
+    )
     rows.append(["(c) waterfall found", f"{summary.counts.get('found', 0)}/{n}", "", ""])
-    rows.append(["(c) calls refused (403/429) / cells in error",
-                 f"{refused} / {summary.counts.get('error', 0)}", "0 / 0", ""])
+    rows.append(
+        [
+            "(c) calls refused (403/429) / cells in error",
+            f"{refused} / {summary.counts.get('error', 0)}",
+            "0 / 0",
+            "",
+        ]
+    )
 
 
 async def part_d(root: Path, rows: list[list[str]], n: int = 100) -> None:
@@ -231,37 +319,57 @@ async def part_d(root: Path, rows: list[list[str]], n: int = 100) -> None:
     plan) with 100 ms latency."""
     server = SandboxServer(SandboxSettings(latency_ms=100, jitter_ms=0))
     url = server.start()
-    settings = settings_for(root / "d", concurrency=10, rates={"prospeo": 10.0},
-                            latency_ms=100)
+    settings = settings_for(root / "d", concurrency=10, rates={"prospeo": 10.0}, latency_ms=100)
     with LEADS.open(newline="", encoding="utf-8") as fh:
         source = list(csv.DictReader(fh))
-    records = {f"r{i}": {"first_name": r["first_name"], "last_name": f"{r['last_name']}{i}",
-                         "company": r["company_domain"] or r["company"]}
-               for i, r in enumerate(source[i % len(source)] for i in range(n))}
+    records = {
+        f"r{i}": {
+            "first_name": r["first_name"],
+            "last_name": f"{r['last_name']}{i}",
+            "company": r["company_domain"] or r["company"],
+        }
+        for i, r in enumerate(source[i % len(source)] for i in range(n))
+    }
     try:
         async with Providers(settings, sandbox_url=url) as providers:
             client = providers.client("prospeo")
             t0 = time.perf_counter()
-            singles = await asyncio.gather(*[prospeo.find_email(client, **r)
-                                             for r in records.values()])
+            singles = await asyncio.gather(
+                *[prospeo.find_email(client, **r) for r in records.values()]
+            )
             single_s = time.perf_counter() - t0
             idents = list(records)
             t0 = time.perf_counter()
             bulk: dict = {}
-            for batch in await asyncio.gather(*[prospeo.bulk_find_email(
-                    client, {k: records[k] for k in idents[i:i + prospeo.BULK_MAX]})
-                    for i in range(0, n, prospeo.BULK_MAX)]):
+            for batch in await asyncio.gather(
+                *[
+                    prospeo.bulk_find_email(
+                        client, {k: records[k] for k in idents[i : i + prospeo.BULK_MAX]}
+                    )
+                    for i in range(0, n, prospeo.BULK_MAX)
+                ]
+            ):
                 bulk.update(batch)
             bulk_s = time.perf_counter() - t0
     finally:
         server.stop()
-    same = sum(1 for k, s in zip(records, singles, strict=True)
-               if s.outcome is bulk[k].outcome)
-    rows.append([f"(d) Prospeo {n} email lookups at 10 req/s, one per request",
-                 f"{n / single_s:.1f} rows/s", f"{single_s:.2f} s", ""])
-    rows.append([f"(d) the same {n} through bulk-enrich-person (50 per request)",
-                 f"{n / bulk_s:.1f} rows/s", f"{bulk_s:.2f} s",
-                 f"{single_s / bulk_s:.1f}x faster; {same}/{n} same outcome"])
+    same = sum(1 for k, s in zip(records, singles, strict=True) if s.outcome is bulk[k].outcome)
+    rows.append(
+        [
+            f"(d) Prospeo {n} email lookups at 10 req/s, one per request",
+            f"{n / single_s:.1f} rows/s",
+            f"{single_s:.2f} s",
+            "",
+        ]
+    )
+    rows.append(
+        [
+            f"(d) the same {n} through bulk-enrich-person (50 per request)",
+            f"{n / bulk_s:.1f} rows/s",
+            f"{bulk_s:.2f} s",
+            f"{single_s / bulk_s:.1f}x faster; {same}/{n} same outcome",
+        ]
+    )
 
 
 def main() -> None:

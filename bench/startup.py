@@ -153,15 +153,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per program and file")
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     parser.add_argument("--no-visidata", action="store_true", help="measure clay-tui only")
-    parser.add_argument("--before", type=Path, default=None,
-                        help="also run clay-tui from this source tree (before/after figures)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="also run clay-tui from this source tree (before/after figures)",
+    )
     args = parser.parse_args(argv)
 
     programs = {"clay-tui": [str(BIN / "clay-tui")]}
     if args.before is not None:
         src = str(args.before.resolve())
         programs["clay-tui before"] = [
-            sys.executable, "-c",
+            sys.executable,
+            "-c",
             f"import sys; sys.path.insert(0, {src!r}); from clay_tui.cli.main import main; main()",
         ]
     vd = shutil.which("vd", path=str(BIN)) or shutil.which("vd")
@@ -196,14 +201,20 @@ def main(argv: list[str] | None = None) -> int:
         cpus.setdefault(key, []).append(cpu)
 
     floor = [str(sys.executable), "-c", "import textual.app, polars"]
+
     def ws(who: str, name: str) -> list[str]:
         return ["--workspace", str(home / f"ws-{who.replace(' ', '-')}-{name}")]
 
     try:
         for key, path in files.items():  # warm-up (bytecode, page cache) and reopen workspaces
             for who, clay in programs.items():
-                subprocess.run([*clay, *ws(who, f"reopen-{key}"), "import", str(path)], env=env,
-                               cwd=REPO, check=True, capture_output=True)
+                subprocess.run(
+                    [*clay, *ws(who, f"reopen-{key}"), "import", str(path)],
+                    env=env,
+                    cwd=REPO,
+                    check=True,
+                    capture_output=True,
+                )
                 time_to_text([*clay, *ws(who, f"reopen-{key}"), str(path)], needles[key], env)
             if vd is not None:
                 time_to_text([vd, str(path)], needles[key], env)
@@ -212,16 +223,25 @@ def main(argv: list[str] | None = None) -> int:
             record(("floor", "-"), time_to_exit(floor, env))
             for verb in ("--help", "tables"):
                 for who, clay in programs.items():
-                    record((f"verb {who}", verb),
-                           time_to_exit([*clay, *ws(who, "reopen-sample"), verb], env))
+                    record(
+                        (f"verb {who}", verb),
+                        time_to_exit([*clay, *ws(who, "reopen-sample"), verb], env),
+                    )
             for key, path in files.items():
                 for who, clay in programs.items():
-                    record((who, key), time_to_text([*clay, *ws(who, f"{key}-{run}"), str(path)],
-                                                    needles[key], env))
+                    record(
+                        (who, key),
+                        time_to_text(
+                            [*clay, *ws(who, f"{key}-{run}"), str(path)], needles[key], env
+                        ),
+                    )
                 for who, clay in programs.items():
-                    record((f"{who} reopen", key),
-                           time_to_text([*clay, *ws(who, f"reopen-{key}"), str(path)],
-                                        needles[key], env))
+                    record(
+                        (f"{who} reopen", key),
+                        time_to_text(
+                            [*clay, *ws(who, f"reopen-{key}"), str(path)], needles[key], env
+                        ),
+                    )
                 if vd is not None:
                     record(("visidata", key), time_to_text([vd, str(path)], needles[key], env))
             print(f"run {run + 1}/{args.repeat} done", flush=True)
@@ -233,8 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     for key in files:
         base = median(times[("visidata", key)]) if vd else None
         target = TARGETS[key]
-        for who in ("clay-tui", "clay-tui before", "clay-tui reopen", "clay-tui before reopen",
-                    "visidata"):
+        for who in (
+            "clay-tui",
+            "clay-tui before",
+            "clay-tui reopen",
+            "clay-tui before reopen",
+            "visidata",
+        ):
             got = times.get((who, key))
             if not got:
                 continue
@@ -254,21 +279,37 @@ def main(argv: list[str] | None = None) -> int:
             )
     got = times[("floor", "-")]
     rows.append(
-        ["floor: python -c 'import textual.app, polars'", fmt_ms(median(got), 0),
-         fmt_ms(min(got), 0), fmt_ms(max(got), 0), fmt_ms(median(cpus[("floor", "-")]), 0), "",
-         ""]
+        [
+            "floor: python -c 'import textual.app, polars'",
+            fmt_ms(median(got), 0),
+            fmt_ms(min(got), 0),
+            fmt_ms(max(got), 0),
+            fmt_ms(median(cpus[("floor", "-")]), 0),
+            "",
+            "",
+        ]
     )
     for verb in ("--help", "tables"):
         for who in programs:
             got = times[(f"verb {who}", verb)]
-            rows.append([f"headless, to exit: {who} {verb}", fmt_ms(median(got), 0),
-                         fmt_ms(min(got), 0), fmt_ms(max(got), 0),
-                         fmt_ms(median(cpus[(f"verb {who}", verb)]), 0), "", ""])
+            rows.append(
+                [
+                    f"headless, to exit: {who} {verb}",
+                    fmt_ms(median(got), 0),
+                    fmt_ms(min(got), 0),
+                    fmt_ms(max(got), 0),
+                    fmt_ms(median(cpus[(f"verb {who}", verb)]), 0),
+                    "",
+                    "",
+                ]
+            )
     print()
     print(f"first row on screen, {args.repeat} runs each, pty {SIZE[0]}x{SIZE[1]}:")
     load = os.getloadavg()[0]
-    print(f"(load average {load:.1f} on {os.cpu_count()} cores at the end; cpu: median CPU time "
-          "of the program, all threads, until it was killed)")
+    print(
+        f"(load average {load:.1f} on {os.cpu_count()} cores at the end; cpu: median CPU time "
+        "of the program, all threads, until it was killed)"
+    )
     print(format_table(["", "median", "min", "max", "cpu", "vs VisiData", "target"], rows))
     return 0
 

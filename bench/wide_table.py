@@ -197,9 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                          verdict])  # fmt: skip
         k = args.key_columns
         print(f"{k} columns x {KEY_ROWS} rows: sideways keys ...", flush=True)
-        keyed = _child(
-            "paint", wide_file(args.data_dir, k, KEY_ROWS), root / "keys", "--interact"
-        )
+        keyed = _child("paint", wide_file(args.data_dir, k, KEY_ROWS), root / "keys", "--interact")
         narrow = _child(
             "paint",
             wide_file(args.data_dir, NARROW_COLUMNS, KEY_ROWS),

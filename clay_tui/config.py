@@ -159,8 +159,7 @@ def read_toml(path: Path, what: str, error: type[Exception] = ConfigError) -> di
     except OSError as exc:
         raise error(f"{what} {path} cannot be read: {exc.strerror or exc}.") from None
     if size > MAX_TOML_BYTES:
-        raise error(f"{what} {path} is too big ({size:,} bytes; at most "
-                    f"{MAX_TOML_BYTES:,}).")
+        raise error(f"{what} {path} is too big ({size:,} bytes; at most {MAX_TOML_BYTES:,}).")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -171,8 +170,10 @@ def read_toml(path: Path, what: str, error: type[Exception] = ConfigError) -> di
         raise error(f"{what} {path} is not a text file (it contains NUL bytes).")
     depth = _toml_depth(text)
     if depth > MAX_TOML_DEPTH:
-        raise error(f"{what} {path} is nested too deep ({depth} levels of tables or arrays; "
-                    f"at most {MAX_TOML_DEPTH}).")
+        raise error(
+            f"{what} {path} is nested too deep ({depth} levels of tables or arrays; "
+            f"at most {MAX_TOML_DEPTH})."
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -185,8 +186,14 @@ def read_toml(path: Path, what: str, error: type[Exception] = ConfigError) -> di
 
 
 def _type_name(expected: Any) -> str:
-    names = {int: "a whole number", float: "a number", str: "text", bool: "true or false",
-             date: "a date (YYYY-MM-DD)", dict: "a table"}
+    names = {
+        int: "a whole number",
+        float: "a number",
+        str: "text",
+        bool: "true or false",
+        date: "a date (YYYY-MM-DD)",
+        dict: "a table",
+    }
     return names.get(expected, str(expected))
 
 
@@ -238,8 +245,9 @@ def _non_negative(value: float, key: str, src: str) -> None:
 MAX_CREDITS = 10**12  # any credit amount in the config (a plan, a trial, a price, a threshold)
 
 
-def _in_range(value: float, low: float, high: float, key: str, src: str, *,
-              above: bool = False) -> None:
+def _in_range(
+    value: float, low: float, high: float, key: str, src: str, *, above: bool = False
+) -> None:
     """ConfigError unless ``low <= value <= high`` (``low < value`` with ``above``), finite."""
     ok = math.isfinite(value) and (value > low if above else value >= low) and value <= high
     if not ok:
@@ -249,14 +257,32 @@ def _in_range(value: float, low: float, high: float, key: str, src: str, *,
 
 _TOP = {"workspace", "plan", "providers", "run", "sandbox"}
 _WORKSPACE = {"path": str}
-_PLAN = {"name": str, "monthly_credits": int, "billing": str, "cycle_start": date,
-         "trial_credits": int}
-_PROVIDER = {"mode": str, "base_url": str, "api_key_env": str, "own_key": bool,
-             "credits": dict, "charge_on_no_data": bool, "rate_per_second": float,
-             "rate_per_minute": float, "concurrency": int, "timeout_s": float,
-             "max_retries": int}
-_RUN = {"test_rows": int, "confirm_above_credits": int, "low_credit_warning": int,
-        "auto_update_daily_cap": int}
+_PLAN = {
+    "name": str,
+    "monthly_credits": int,
+    "billing": str,
+    "cycle_start": date,
+    "trial_credits": int,
+}
+_PROVIDER = {
+    "mode": str,
+    "base_url": str,
+    "api_key_env": str,
+    "own_key": bool,
+    "credits": dict,
+    "charge_on_no_data": bool,
+    "rate_per_second": float,
+    "rate_per_minute": float,
+    "concurrency": int,
+    "timeout_s": float,
+    "max_retries": int,
+}
+_RUN = {
+    "test_rows": int,
+    "confirm_above_credits": int,
+    "low_credit_warning": int,
+    "auto_update_daily_cap": int,
+}
 _SANDBOX = {"port": int, "latency_ms": float, "jitter_ms": float, "faults": dict}
 
 
@@ -289,8 +315,10 @@ def parse_settings(
     faults: dict[str, dict[str, float]] = {}
     for prov, table in sandbox.pop("faults", {}).items():
         if prov not in KNOWN_PROVIDERS:
-            raise ConfigError(f"{src}: unknown provider sandbox.faults.{prov} "
-                              f"(known: {', '.join(KNOWN_PROVIDERS)}).")
+            raise ConfigError(
+                f"{src}: unknown provider sandbox.faults.{prov} "
+                f"(known: {', '.join(KNOWN_PROVIDERS)})."
+            )
         if not isinstance(table, dict):
             raise ConfigError(f"{src}: sandbox.faults.{prov} must be a table.")
         faults[prov] = {}
@@ -304,8 +332,10 @@ def parse_settings(
             faults[prov][fault] = rate
         total = sum(faults[prov].values())
         if total > 1.0 + 1e-9:
-            raise ConfigError(f"{src}: the fault rates in sandbox.faults.{prov} add up to "
-                              f"{total:g}; together they must be at most 1.")
+            raise ConfigError(
+                f"{src}: the fault rates in sandbox.faults.{prov} add up to "
+                f"{total:g}; together they must be at most 1."
+            )
 
     providers_raw = raw.get("providers", {})
     if not isinstance(providers_raw, dict):
@@ -313,8 +343,9 @@ def parse_settings(
     providers: dict[str, ProviderSettings] = {}
     for name in providers_raw:
         if name not in KNOWN_PROVIDERS:
-            raise ConfigError(f"{src}: unknown provider [providers.{name}] "
-                              f"(known: {', '.join(KNOWN_PROVIDERS)}).")
+            raise ConfigError(
+                f"{src}: unknown provider [providers.{name}] (known: {', '.join(KNOWN_PROVIDERS)})."
+            )
         values = _section(providers_raw, name, _PROVIDER, src, prefix="providers.")
         if "mode" in values:
             _one_of(values["mode"], ("sandbox", "live"), f"providers.{name}.mode", src)
@@ -323,9 +354,13 @@ def parse_settings(
             cost = _check(cost, int, f"providers.{name}.credits.{action}", src)
             _non_negative(cost, f"providers.{name}.credits.{action}", src)
             credits[action] = cost
-        limits = {"rate_per_second": (0, 100_000, False), "rate_per_minute": (0, 6_000_000, False),
-                  "timeout_s": (0, 3600, True), "max_retries": (0, 20, False),
-                  "concurrency": (1, 1000, False)}
+        limits = {
+            "rate_per_second": (0, 100_000, False),
+            "rate_per_minute": (0, 6_000_000, False),
+            "timeout_s": (0, 3600, True),
+            "max_retries": (0, 20, False),
+            "concurrency": (1, 1000, False),
+        }
         for k, (low, high, above) in limits.items():
             if k in values:
                 _in_range(values[k], low, high, f"providers.{name}.{k}", src, above=above)
@@ -360,8 +395,10 @@ def find_config(explicit: Path | None = None) -> Path:
         if not explicit.is_file():
             raise ConfigError(f"Config file {explicit} does not exist.")
         return explicit
-    for candidate in (Path.cwd() / "config.toml",
-                      Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"):
+    for candidate in (
+        Path.cwd() / "config.toml",
+        Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml",
+    ):
         if candidate.is_file():
             return candidate
     return DEFAULT_CONFIG

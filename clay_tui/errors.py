@@ -73,30 +73,44 @@ def failure_sentence(exc: BaseException, workspace: Path | None) -> str | None:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     low = text.lower()
     full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
-        "disk is full" in low or "no space left" in low)
+        "disk is full" in low or "no space left" in low
+    )
     if full:
         need = max(1.0, _size_mb(workspace))
-        return (f"The disk is full, so the workspace{where} could not be written ({text}): "
-                f"free at least {need:,.0f} MB and run it again; what was stored is kept and "
-                f"nothing is charged twice.")
+        return (
+            f"The disk is full, so the workspace{where} could not be written ({text}): "
+            f"free at least {need:,.0f} MB and run it again; what was stored is kept and "
+            f"nothing is charged twice."
+        )
     if isinstance(exc, RecursionError):
         return "The input is nested too deep to read."
     if isinstance(exc, UnicodeDecodeError):
-        return (f"The file is not valid {exc.encoding} text ({exc.reason} at byte "
-                f"{exc.start:,}): save it as UTF-8 and try again.")
+        return (
+            f"The file is not valid {exc.encoding} text ({exc.reason} at byte "
+            f"{exc.start:,}): save it as UTF-8 and try again."
+        )
     if isinstance(exc, sqlite3.DatabaseError):
         if any(w in low for w in ("malformed", "not a database", "corrupt", "disk i/o")):
-            return (f"The workspace database{where} is damaged ({text}): restore "
-                    f"workspace.db from a backup, or run `clay-tui workspace repair`, which "
-                    f"rebuilds what it can and keeps the damaged file beside it.")
+            return (
+                f"The workspace database{where} is damaged ({text}): restore "
+                f"workspace.db from a backup, or run `clay-tui workspace repair`, which "
+                f"rebuilds what it can and keeps the damaged file beside it."
+            )
         if "locked" in low or "busy" in low:
-            return (f"The workspace{where} is busy in another clay-tui process ({text}); "
-                    f"try again when it finishes.")
+            return (
+                f"The workspace{where} is busy in another clay-tui process ({text}); "
+                f"try again when it finishes."
+            )
         if "readonly" in low or "read-only" in low:
             return f"The workspace{where} cannot be written ({text}): check its permissions."
         return f"The workspace database{where} failed: {text}."
-    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS,
-                                                    errno.EISDIR, errno.ENOTDIR):
+    if isinstance(exc, OSError) and exc.errno in (
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.EISDIR,
+        errno.ENOTDIR,
+    ):
         name = f" {exc.filename}" if exc.filename else where
         return f"Cannot write{name}: {exc.strerror or text}."
     return None

@@ -40,8 +40,9 @@ RESULT = frozenset({CellState.FOUND, CellState.NO_DATA, CellState.INVALID})
 # A provider (or the action) was asked and answered. "Rows not yet run" are the others.
 TRIED = RESULT | {CellState.ERROR}
 # A run reached the cell but never ran it: stopped, out of credits, capped, crashed.
-STOPPED = frozenset({CellState.CANCELLED, CellState.NO_CREDITS, CellState.SPEND_LIMIT,
-                     CellState.INTERRUPTED})
+STOPPED = frozenset(
+    {CellState.CANCELLED, CellState.NO_CREDITS, CellState.SPEND_LIMIT, CellState.INTERRUPTED}
+)
 # What "failed rows" re-runs.
 FAILED = STOPPED | {CellState.ERROR, CellState.MISSING_INPUT}
 # Decided before any call (condition not met, an empty input): stored at once, never charged.

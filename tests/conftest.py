@@ -71,8 +71,14 @@ def sandbox_raw_config(**provider_overrides: object) -> dict:
     raw = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     raw["sandbox"].update(latency_ms=0, jitter_ms=0)
     for table in raw["providers"].values():
-        table.update(mode="sandbox", rate_per_second=0, rate_per_minute=0, concurrency=10,
-                     timeout_s=5, max_retries=2)
+        table.update(
+            mode="sandbox",
+            rate_per_second=0,
+            rate_per_minute=0,
+            concurrency=10,
+            timeout_s=5,
+            max_retries=2,
+        )
         table.update(provider_overrides)
     return raw
 

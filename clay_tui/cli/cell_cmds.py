@@ -19,18 +19,22 @@ def _row_id(text: str) -> int:
 
 def details_lines(d) -> list[str]:  # noqa: ANN001 - a CellDetails
     """The details as lines of plain text."""
-    lines = [f"{d.table} / {d.column} · row {d.row_id} · {d.action}"
-             f" · {d.mode} · paid with {d.paid_with}"]
+    lines = [
+        f"{d.table} / {d.column} · row {d.row_id} · {d.action} · {d.mode} · paid with {d.paid_with}"
+    ]
     for col, value in d.values.items():
         lines.append(f"  {col}: {'' if value is None else value}")
     lines.append(f"State     {label(d.state)}: {d.why}")
     if d.condition:
         lines.append(f"Only if   {d.condition}")
     if d.run_id is not None:
-        lines.append(f"Stored    by run {d.run_id} ({d.trigger or 'before triggers'})"
-                     f" at {d.updated_at or '?'}, {d.credits} credits")
-    lines.append(f"Credits   {d.ledger_net} net ({d.ledger_charged} charged,"
-                 f" {d.ledger_refunded} refunded)")
+        lines.append(
+            f"Stored    by run {d.run_id} ({d.trigger or 'before triggers'})"
+            f" at {d.updated_at or '?'}, {d.credits} credits"
+        )
+    lines.append(
+        f"Credits   {d.ledger_net} net ({d.ledger_charged} charged, {d.ledger_refunded} refunded)"
+    )
     if not d.attempts:
         lines.append("Attempts  none (no paid call was made for this cell)")
     for i, a in enumerate(d.attempts):
@@ -45,7 +49,8 @@ def details_lines(d) -> list[str]:  # noqa: ANN001 - a CellDetails
             f"  run {a.run_id} ({a.trigger or '?'}) call {call}: {a.provider}.{a.op}"
             f" -> {a.outcome_text}{verdict}{extra}; reserved {a.reserved}, charged"
             f" {a.charged}, refunded {a.refunded}{' (own key)' if a.own_key else ''}"
-            f" at {a.finished_at or a.started_at or '?'}")
+            f" at {a.finished_at or a.started_at or '?'}"
+        )
         if a.message:
             lines.append(f"      {a.message}")
     return lines

@@ -66,9 +66,17 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 @click.option("--param", "params", multiple=True, help="Action setting key=value.")
 @click.option("--where", "condition", help="Only run if this Polars SQL expression is true.")
 @click.pass_context
-def add_column_cmd(ctx: click.Context, table: str, recipe: Path | None, name: str | None,
-                   action: str | None, inputs: tuple[str, ...], providers: tuple[str, ...],
-                   params: tuple[str, ...], condition: str | None) -> None:
+def add_column_cmd(
+    ctx: click.Context,
+    table: str,
+    recipe: Path | None,
+    name: str | None,
+    action: str | None,
+    inputs: tuple[str, ...],
+    providers: tuple[str, ...],
+    params: tuple[str, ...],
+    condition: str | None,
+) -> None:
     """Add enrichment columns to TABLE from a recipe, or one simple column from options."""
     ws, tbl = _open(ctx, table)
     if recipe is not None:
@@ -84,19 +92,36 @@ def add_column_cmd(ctx: click.Context, table: str, recipe: Path | None, name: st
                 raw_params[k] = json.loads(v)
             except ValueError:
                 raw_params[k] = v
-        specs = [svc.ColumnSpec(name=name, action=action, inputs=_pairs(inputs, "--input"),
-                                providers=list(providers), condition=condition,
-                                params=raw_params)]
+        specs = [
+            svc.ColumnSpec(
+                name=name,
+                action=action,
+                inputs=_pairs(inputs, "--input"),
+                providers=list(providers),
+                condition=condition,
+                params=raw_params,
+            )
+        ]
     for added in svc.add_columns(ws, tbl, specs):  # all checked before the first is added
         outs = ", ".join(added.outputs.values())
         click.echo(f"Added column {added.name} ({added.action}) to {tbl.name}: outputs {outs}.")
     tbl.save()
 
 
-def _selection(limit: int | None, where: str | None, not_run: bool, failed: bool, all_: bool,
-               force: bool) -> svc.RowSelection:
-    chosen = [n for n, on in (("--limit", limit is not None), ("--where", where is not None),
-                              ("--not-run", not_run), ("--failed", failed), ("--all", all_)) if on]
+def _selection(
+    limit: int | None, where: str | None, not_run: bool, failed: bool, all_: bool, force: bool
+) -> svc.RowSelection:
+    chosen = [
+        n
+        for n, on in (
+            ("--limit", limit is not None),
+            ("--where", where is not None),
+            ("--not-run", not_run),
+            ("--failed", failed),
+            ("--all", all_),
+        )
+        if on
+    ]
     if len(chosen) > 1:
         raise ClayError(f"Choose one row set, not {' and '.join(chosen)}.")
     if limit is not None:
@@ -111,22 +136,31 @@ def _selection(limit: int | None, where: str | None, not_run: bool, failed: bool
 
 
 def _estimate_text(est: svc.Estimate) -> str:
-    lines = [f"{est.column}: {est.rows_to_run} rows to run, {est.skipped_condition} skipped by "
-             f"the condition, {est.already_done} already done, {est.missing_input} missing "
-             f"input; up to {est.max_credits} credits (expected ~{est.expected_credits}, "
-             f"{est.basis})."
-             + (f" Forced: {est.paid_again} row(s) already paid for will be paid again."
-                if est.paid_again else "")]
+    lines = [
+        f"{est.column}: {est.rows_to_run} rows to run, {est.skipped_condition} skipped by "
+        f"the condition, {est.already_done} already done, {est.missing_input} missing "
+        f"input; up to {est.max_credits} credits (expected ~{est.expected_credits}, "
+        f"{est.basis})."
+        + (
+            f" Forced: {est.paid_again} row(s) already paid for will be paid again."
+            if est.paid_again
+            else ""
+        )
+    ]
     if est.capped_by == "spend limit":
-        lines.append(f"  capped by the column's spend limit: {est.spend_limit_left} of "
-                     f"{est.spend_limit} credits left (a run needs up to "
-                     f"{est.uncapped_max_credits}); rows past it will say \"spend limit\"")
+        lines.append(
+            f"  capped by the column's spend limit: {est.spend_limit_left} of "
+            f"{est.spend_limit} credits left (a run needs up to "
+            f'{est.uncapped_max_credits}); rows past it will say "spend limit"'
+        )
     elif est.capped_by == "max credits":
         lines.append(f"  capped by --max-credits (a run needs up to {est.uncapped_max_credits})")
     elif est.capped_by == "balance":
-        lines.append(f"  capped by the {est.available} credits available (a run needs up to "
-                     f"{est.uncapped_max_credits}); rows past it will say "
-                     "\"not enough credits\"")
+        lines.append(
+            f"  capped by the {est.available} credits available (a run needs up to "
+            f"{est.uncapped_max_credits}); rows past it will say "
+            '"not enough credits"'
+        )
     if est.row_ids:
         more = ", …" if est.rows_to_run > len(est.row_ids) else ""
         lines.append(f"  rows {', '.join(map(str, est.row_ids))}{more}")
@@ -153,8 +187,10 @@ class _Bar:
         width = 30
         filled = int(width * p.done / p.total) if p.total else width
         counts = " ".join(f"{label(k)} {n}" for k, n in in_order(p.counts) if n)
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] "
-                f"{svc.progress_text(p, now - self.started)}  {counts}")
+        line = (
+            f"[{'#' * filled}{'.' * (width - filled)}] "
+            f"{svc.progress_text(p, now - self.started)}  {counts}"
+        )
         if self.tty:
             sys.stderr.write("\r" + line[:200] + "\033[K" + ("\n" if p.finished else ""))
         else:
@@ -162,8 +198,14 @@ class _Bar:
         sys.stderr.flush()
 
 
-async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN001
-                     max_credits: int | None, wait: bool = False) -> svc.RunSummary:
+async def _run_async(
+    ws,
+    tbl,
+    column: str,
+    sel: svc.RowSelection,  # noqa: ANN001
+    max_credits: int | None,
+    wait: bool = False,
+) -> svc.RunSummary:
     cancel = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
@@ -172,9 +214,17 @@ async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN00
     except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
         pass
     try:
-        return await svc.run_column(ws, tbl, column, sel, max_credits=max_credits,
-                                    on_progress=_Bar(), cancel=cancel, wait=wait,
-                                    on_wait=lambda msg: click.echo(msg, err=True))
+        return await svc.run_column(
+            ws,
+            tbl,
+            column,
+            sel,
+            max_credits=max_credits,
+            on_progress=_Bar(),
+            cancel=cancel,
+            wait=wait,
+            on_wait=lambda msg: click.echo(msg, err=True),
+        )
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -186,9 +236,12 @@ async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN00
 @cli.command("run")
 @click.argument("table")
 @click.argument("column")
-@click.option("--limit", type=int,
-              help="A test run: the first N rows (table order) that would call a provider "
-                   "(condition met, inputs present, not done).")
+@click.option(
+    "--limit",
+    type=int,
+    help="A test run: the first N rows (table order) that would call a provider "
+    "(condition met, inputs present, not done).",
+)
 @click.option("--where", help="Only rows where this Polars SQL expression is true.")
 @click.option("--not-run", is_flag=True, help="Only rows this column has not run on yet.")
 @click.option("--failed", is_flag=True, help="Only rows that failed (error, credits, stop).")
@@ -198,12 +251,28 @@ async def _run_async(ws, tbl, column: str, sel: svc.RowSelection,  # noqa: ANN00
 @click.option("--yes", is_flag=True, help="Do not ask before an expensive run.")
 @click.option("--max-credits", type=click.IntRange(min=0), help="Stop paid calls at this spend.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--wait", is_flag=True,
-              help="If the column is already running elsewhere, wait for that run to end.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If the column is already running elsewhere, wait for that run to end.",
+)
 @click.pass_context
-def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, where: str | None,
-            not_run: bool, failed: bool, all_: bool, force: bool, dry_run: bool, yes: bool,
-            max_credits: int | None, as_json: bool, wait: bool) -> None:
+def run_cmd(
+    ctx: click.Context,
+    table: str,
+    column: str,
+    limit: int | None,
+    where: str | None,
+    not_run: bool,
+    failed: bool,
+    all_: bool,
+    force: bool,
+    dry_run: bool,
+    yes: bool,
+    max_credits: int | None,
+    as_json: bool,
+    wait: bool,
+) -> None:
     """Run enrichment COLUMN of TABLE over a set of rows."""
     ws, tbl = _open(ctx, table)
     sel = _selection(limit, where, not_run, failed, all_, force)
@@ -217,8 +286,10 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
     worst = est.max_credits  # already bound by --max-credits, the spend limit, the balance
     if worst > threshold and not yes:
         if not sys.stdin.isatty():
-            raise ClayError(f"This run may cost up to {worst} credits, above the confirm "
-                            f"threshold of {threshold}; pass --yes to run it.")
+            raise ClayError(
+                f"This run may cost up to {worst} credits, above the confirm "
+                f"threshold of {threshold}; pass --yes to run it."
+            )
         if not click.confirm(f"Run it (up to {worst} credits)?", err=True):
             raise ClayError("Not run.")
     try:
@@ -231,17 +302,28 @@ def run_cmd(ctx: click.Context, table: str, column: str, limit: int | None, wher
     counts = ", ".join(f"{label(k)} {n}" for k, n in in_order(summary.counts) if n)
     spec = svc.get_column(ws, tbl, column)
     where_ = ("sandbox" if summary.sandbox else "live") if spec.providers else "local"
-    click.echo(f"{summary.column}: {label(summary.status)} ({where_}): "
-               f"{counts or 'nothing to run'}; {summary.credits} credits"
-               + (f" ({summary.refunded} refunded)" if summary.refunded else "") + ".")
+    click.echo(
+        f"{summary.column}: {label(summary.status)} ({where_}): "
+        f"{counts or 'nothing to run'}; {summary.credits} credits"
+        + (f" ({summary.refunded} refunded)" if summary.refunded else "")
+        + "."
+    )
     if summary.stopped_by is not None:
         name = shlex.quote(spec.name)
-        click.echo(svc.stop_message(
-            ws, tbl, spec, summary.stopped_by, summary.run_id,
-            raise_limit=f"Raise it with `clay-tui edit-column {shlex.quote(tbl.name)} {name} "
-                        "--spend-limit N` (or --no-spend-limit), then run --failed.",
-            raise_run="Run --failed with a higher --max-credits to go on.",
-            buy="Buy credits with `clay-tui credits buy N`, then run --failed."), err=True)
+        click.echo(
+            svc.stop_message(
+                ws,
+                tbl,
+                spec,
+                summary.stopped_by,
+                summary.run_id,
+                raise_limit=f"Raise it with `clay-tui edit-column {shlex.quote(tbl.name)} {name} "
+                "--spend-limit N` (or --no-spend-limit), then run --failed.",
+                raise_run="Run --failed with a higher --max-credits to go on.",
+                buy="Buy credits with `clay-tui credits buy N`, then run --failed.",
+            ),
+            err=True,
+        )
     elif summary.message:
         click.echo(summary.message, err=True)
     if summary.status == RunStatus.CANCELLED:
@@ -272,13 +354,14 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
         f"Rows tried  {info.rows_tried} of {info.rows}"
         + (f", {info.skipped} skipped by the condition" if info.skipped else "")
         + f"; {info.rows_run} of {info.rows} done ({info.percent_run}%) in {info.runs} run(s)",
-        "Spend limit " + ("none (set one: edit-column --spend-limit N)"
-                          if info.spend_limit is None else
-                          f"{info.spend_limit_used} of {info.spend_limit} used, "
-                          f"{info.spend_limit_left} left"),
+        "Spend limit "
+        + (
+            "none (set one: edit-column --spend-limit N)"
+            if info.spend_limit is None
+            else f"{info.spend_limit_used} of {info.spend_limit} used, {info.spend_limit_left} left"
+        ),
         f"Last run    {info.last_run_at or 'never'}"
-        + (f" ({label(info.last_run_status)})"
-           if info.last_run_status else "")
+        + (f" ({label(info.last_run_status)})" if info.last_run_status else "")
         + (f", started by {info.last_run_trigger}" if info.last_run_trigger else "")
         + (f", {info.last_run_rows}" if info.last_run_rows else "")
         + (f": {info.last_run_text()}" if info.last_run_text() else ""),
@@ -321,8 +404,10 @@ def remove_column_cmd(ctx: click.Context, table: str, column: str, yes: bool) ->
     outputs = ", ".join(spec.outputs.values())
     if not yes:
         if not sys.stdin.isatty():
-            raise ClayError(f"Removing {spec.name} deletes its output columns ({outputs}) and "
-                            "results; pass --yes to remove it.")
+            raise ClayError(
+                f"Removing {spec.name} deletes its output columns ({outputs}) and "
+                "results; pass --yes to remove it."
+            )
         if not click.confirm(f"Remove {spec.name} and its output columns ({outputs})?", err=True):
             raise ClayError("Not removed.")
     svc.remove_column(ws, tbl, spec.name)
@@ -334,15 +419,24 @@ def remove_column_cmd(ctx: click.Context, table: str, column: str, yes: bool) ->
 @click.argument("column")
 @click.option("--where", "where", metavar="EXPR", help="Only run if (Polars SQL condition).")
 @click.option("--no-where", is_flag=True, help="Remove the only-run-if condition.")
-@click.option("--auto-update/--no-auto-update", default=None,
-              help="Run on new or changed rows automatically.")
+@click.option(
+    "--auto-update/--no-auto-update", default=None, help="Run on new or changed rows automatically."
+)
 @click.option("--spend-limit", type=int, metavar="N", help="Credits for all runs together.")
 @click.option("--no-spend-limit", is_flag=True, help="Remove the spend limit.")
 @click.option("--rename", "new_name", metavar="NEW", help="New name (renames its output too).")
 @click.pass_context
-def edit_column_cmd(ctx: click.Context, table: str, column: str, where: str | None,
-                    no_where: bool, auto_update: bool | None, spend_limit: int | None,
-                    no_spend_limit: bool, new_name: str | None) -> None:
+def edit_column_cmd(
+    ctx: click.Context,
+    table: str,
+    column: str,
+    where: str | None,
+    no_where: bool,
+    auto_update: bool | None,
+    spend_limit: int | None,
+    no_spend_limit: bool,
+    new_name: str | None,
+) -> None:
     """Change enrichment COLUMN of TABLE: condition, auto-update, spend limit, name."""
     if where is not None and no_where:
         raise ColumnSpecError("Give --where or --no-where, not both.")
@@ -358,13 +452,17 @@ def edit_column_cmd(ctx: click.Context, table: str, column: str, where: str | No
     if new_name is not None:
         changes["new_name"] = new_name
     if not changes:
-        raise ColumnSpecError("Nothing to change: give --where, --no-where, --auto-update, "
-                              "--no-auto-update, --spend-limit, --no-spend-limit or --rename.")
+        raise ColumnSpecError(
+            "Nothing to change: give --where, --no-where, --auto-update, "
+            "--no-auto-update, --spend-limit, --no-spend-limit or --rename."
+        )
     ws, tbl = _open(ctx, table, existing=True)
     spec = svc.update_column(ws, tbl, column, **changes)  # type: ignore[arg-type]
     limit = "none" if spec.spend_limit is None else f"{spec.spend_limit} credits"
-    click.echo(f"Updated column {spec.name}: only run if {spec.condition or '(always)'}; "
-               f"auto-update {'on' if spec.auto_update else 'off'}; spend limit {limit}.")
+    click.echo(
+        f"Updated column {spec.name}: only run if {spec.condition or '(always)'}; "
+        f"auto-update {'on' if spec.auto_update else 'off'}; spend limit {limit}."
+    )
 
 
 @cli.command("auto-update")
@@ -373,8 +471,9 @@ def edit_column_cmd(ctx: click.Context, table: str, column: str, where: str | No
 @click.option("--column", help="Switch one enrichment column instead of the whole table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
 @click.pass_context
-def auto_update_cmd(ctx: click.Context, table: str, state: str | None, column: str | None,
-                    as_json: bool) -> None:
+def auto_update_cmd(
+    ctx: click.Context, table: str, state: str | None, column: str | None, as_json: bool
+) -> None:
     """Show or switch auto-update of TABLE (on|off); without STATE, print what it does.
 
     Turning it on prints what it will do: which columns run, which input and condition
@@ -393,8 +492,14 @@ def auto_update_cmd(ctx: click.Context, table: str, state: str | None, column: s
     lines = info.lines()
     if column is not None:
         name = svc.get_column(ws, tbl, column).name
-        lines.insert(0, f"Auto-update of column {name} is {state}"
-                     + ("" if info.on or state == "off" else
-                        f" (the table's switch is off: clay-tui auto-update {tbl.name} on)")
-                     + ".")
+        lines.insert(
+            0,
+            f"Auto-update of column {name} is {state}"
+            + (
+                ""
+                if info.on or state == "off"
+                else f" (the table's switch is off: clay-tui auto-update {tbl.name} on)"
+            )
+            + ".",
+        )
     click.echo("\n".join(lines))

@@ -12,8 +12,16 @@ from clay_tui.errors import ClayError
 from clay_tui.workspace import Workspace
 
 
-def import_into_cmd(ws: Workspace, file: Path, into: str | None, key: str | None, *,
-                    name: str | None, sheet: str | None, as_json: bool) -> None:
+def import_into_cmd(
+    ws: Workspace,
+    file: Path,
+    into: str | None,
+    key: str | None,
+    *,
+    name: str | None,
+    sheet: str | None,
+    as_json: bool,
+) -> None:
     from clay_tui.services import enrich, imports, tables
 
     if into is None or not (key or "").strip():
@@ -39,7 +47,8 @@ def import_into_cmd(ws: Workspace, file: Path, into: str | None, key: str | None
         click.echo(line)
     for r in runs:
         counts = ", ".join(f"{k} {v}" for k, v in r.counts.items()) or "nothing to do"
-        click.echo(f"Auto-update ran {r.column} on {r.total:,} row(s): {counts}; "
-                   f"{r.credits:,} credits.")
+        click.echo(
+            f"Auto-update ran {r.column} on {r.total:,} row(s): {counts}; {r.credits:,} credits."
+        )
     for exc in updater.errors:
         click.echo(f"Auto-update could not run: {exc}", err=True)

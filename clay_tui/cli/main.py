@@ -58,8 +58,14 @@ class ClayGroup(click.Group):
             click.echo(f"clay-tui: {sentence}", err=True)
             ctx.exit(2)
 
-    def main(self, args=None, prog_name=None, complete_var=None,  # noqa: ANN001, ANN201
-             standalone_mode=True, **extra):  # noqa: ANN001, ANN003
+    def main(
+        self,
+        args=None,
+        prog_name=None,
+        complete_var=None,  # noqa: ANN001, ANN201
+        standalone_mode=True,
+        **extra,
+    ):  # noqa: ANN001, ANN003
         """click's own main, except that a usage error is one line, not three."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -133,10 +139,21 @@ def _first_positional(args: list[str]) -> int | None:
 
 
 @click.group(cls=ClayGroup, invoke_without_command=True)
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="config.toml to read (default: ./config.toml, then the user config dir).")
-@click.option("--workspace", "workspace", type=click.Path(path_type=Path), default=None,
-              envvar="CLAY_TUI_WORKSPACE", help="Workspace folder (env: CLAY_TUI_WORKSPACE).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="config.toml to read (default: ./config.toml, then the user config dir).",
+)
+@click.option(
+    "--workspace",
+    "workspace",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar="CLAY_TUI_WORKSPACE",
+    help="Workspace folder (env: CLAY_TUI_WORKSPACE).",
+)
 @click.version_option(package_name="clay-tui")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, workspace: Path | None) -> None:

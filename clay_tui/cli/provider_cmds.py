@@ -18,17 +18,25 @@ from clay_tui.table.inert import inert
 
 
 def _overview_text(statuses: list[svc.ProviderStatus]) -> str:
-    header = ("provider", "mode", "billing", "key", "endpoint", "credits",
-              "rate", "conc.")
+    header = ("provider", "mode", "billing", "key", "endpoint", "credits", "rate", "conc.")
     rows = [header]
     for s in statuses:
         env = s.key_label if s.api_key_env else "(none)"
         endpoint = s.base_url or ("bundled sandbox" if s.mode == "sandbox" else "(no base_url)")
-        rows.append((s.name, s.mode, s.billing, env, endpoint, s.credits_label, s.rate_label,
-                     str(s.concurrency)))
+        rows.append(
+            (
+                s.name,
+                s.mode,
+                s.billing,
+                env,
+                endpoint,
+                s.credits_label,
+                s.rate_label,
+                str(s.concurrency),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-             for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     for s in statuses:
         if s.last_error:
             lines.append(f"{s.name}: last error {s.last_error_at or ''}: {inert(s.last_error)}")

@@ -10,10 +10,18 @@ from clay_tui.cli.main import cli
 
 
 @cli.command("sandbox")
-@click.option("--port", type=click.IntRange(0, 65535), default=None,
-              help="Port on 127.0.0.1 (default: sandbox.port from config; 0 = any free port).")
-@click.option("--latency-ms", type=click.FloatRange(0, 3_600_000), default=None,
-              help="Simulated latency per call (default: sandbox.latency_ms).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port on 127.0.0.1 (default: sandbox.port from config; 0 = any free port).",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0, 3_600_000),
+    default=None,
+    help="Simulated latency per call (default: sandbox.latency_ms).",
+)
 @click.pass_context
 def sandbox_cmd(ctx: click.Context, port: int | None, latency_ms: float | None) -> None:
     """Serve the provider sandbox (Hunter, Prospeo, OpenAI shapes) until Ctrl-C."""

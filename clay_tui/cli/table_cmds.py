@@ -15,14 +15,26 @@ from clay_tui.table.inert import inert
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--name", default=None, help="Table name (default: the file name without extension).")
 @click.option("--sheet", default=None, help="Spreadsheet sheet to read (default: the first).")
-@click.option("--into", "into", default=None,
-              help="Add FILE's rows to this existing table (with --key).")
-@click.option("--key", "key", default=None,
-              help="With --into: the column that matches FILE's rows to the table's.")
+@click.option(
+    "--into", "into", default=None, help="Add FILE's rows to this existing table (with --key)."
+)
+@click.option(
+    "--key",
+    "key",
+    default=None,
+    help="With --into: the column that matches FILE's rows to the table's.",
+)
 @click.option("--json", "as_json", is_flag=True, help="With --into: print the summary as JSON.")
 @click.pass_obj
-def import_cmd(obj: CliContext, file: Path, name: str | None, sheet: str | None,
-               into: str | None, key: str | None, as_json: bool) -> None:
+def import_cmd(
+    obj: CliContext,
+    file: Path,
+    name: str | None,
+    sheet: str | None,
+    into: str | None,
+    key: str | None,
+    as_json: bool,
+) -> None:
     """Import FILE (CSV/TSV, Parquet, XLSX) as a table; the same file again opens that table.
 
     With --into TABLE --key COLUMN: append FILE's new rows to TABLE and update changed cells

@@ -34,22 +34,37 @@ def repair_cmd(ctx: click.Context, yes: bool) -> None:
         click.confirm("Move the damaged workspace.db aside and rebuild it?", abort=True)
     out = svc.repair_workspace(settings)
     r = out.report
-    click.echo(f"Kept the damaged file as {r.damaged_path}." if r.damaged_path
-               else "There was no workspace.db to keep.")
+    click.echo(
+        f"Kept the damaged file as {r.damaged_path}."
+        if r.damaged_path
+        else "There was no workspace.db to keep."
+    )
     click.echo(f"Recovered ({r.method}):")
-    labels = (("tables", "tables"), ("enrich_columns", "columns"), ("cells", "cells"),
-              ("runs", "runs"), ("table_journal", "edits"), ("attempts", "attempts"))
+    labels = (
+        ("tables", "tables"),
+        ("enrich_columns", "columns"),
+        ("cells", "cells"),
+        ("runs", "runs"),
+        ("table_journal", "edits"),
+        ("attempts", "attempts"),
+    )
     click.echo("  " + ", ".join(f"{r.tables.get(t, 0):,} {label}" for t, label in labels))
     if r.registered:
         click.echo(f"  re-registered from tables/*.parquet: {', '.join(r.registered)}")
-    unreadable = not r.ledger_recovered and r.damaged_path is not None and not r.method.startswith(
-        "nothing")
-    click.echo("  ledger: no entry could be read (how many were lost is not known)"
-               if unreadable else
-               f"  ledger: {r.ledger_recovered:,} entries recovered, {r.ledger_lost:,} lost"
-               + (f"; {len(r.ledger_rewritten)} lost entr(y/ies) written again from what the"
-                  " surviving entries, cells and periods pin down" if r.ledger_rewritten
-                  else ""))
+    unreadable = (
+        not r.ledger_recovered and r.damaged_path is not None and not r.method.startswith("nothing")
+    )
+    click.echo(
+        "  ledger: no entry could be read (how many were lost is not known)"
+        if unreadable
+        else f"  ledger: {r.ledger_recovered:,} entries recovered, {r.ledger_lost:,} lost"
+        + (
+            f"; {len(r.ledger_rewritten)} lost entr(y/ies) written again from what the"
+            " surviving entries, cells and periods pin down"
+            if r.ledger_rewritten
+            else ""
+        )
+    )
     if r.unplaced:
         click.echo(f"  {r.unplaced:,} row fragment(s) could not be placed in a table")
     for note in r.notes:
@@ -62,5 +77,8 @@ def repair_cmd(ctx: click.Context, yes: bool) -> None:
         click.echo(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
         for problem in check.problems:
             click.echo(f"        {problem}")
-    click.echo("  All credit invariants hold." if out.verify.ok
-               else "  Some credit invariants do not hold (the lost entries above).")
+    click.echo(
+        "  All credit invariants hold."
+        if out.verify.ok
+        else "  Some credit invariants do not hold (the lost entries above)."
+    )

@@ -137,8 +137,10 @@ def _create(ledger: Ledger) -> PlanState:
     granted = grant_for(state.monthly, state.billing)
     # a repaired workspace (`workspace repair` leaves a "repair:" entry) is not a new one:
     # whatever it was granted before is not granted again
-    repaired = ledger.db.execute(
-        "SELECT 1 FROM ledger WHERE key LIKE 'repair:%' LIMIT 1").fetchone() is not None
+    repaired = (
+        ledger.db.execute("SELECT 1 FROM ledger WHERE key LIKE 'repair:%' LIMIT 1").fetchone()
+        is not None
+    )
     if repaired:
         granted = 0
     if granted:

@@ -225,8 +225,10 @@ def _run_starts(db: sqlite3.Connection) -> dict[int, tuple[str, str]]:
     """run id -> (what started it, the rows it ran on), where the engine's ``runs`` has them."""
     if not has_table(db, "runs") or not {"id", "trigger", "row_set"} <= table_columns(db, "runs"):
         return {}
-    return {int(r[0]): (r[1] or "", r[2] or "")
-            for r in db.execute("SELECT id, trigger, row_set FROM runs")}
+    return {
+        int(r[0]): (r[1] or "", r[2] or "")
+        for r in db.execute("SELECT id, trigger, row_set FROM runs")
+    }
 
 
 def _label(by: str, ident: tuple[Any, ...], tables: dict[int, str], columns: dict[int, str]) -> str:
@@ -252,8 +254,9 @@ def run_text(row: UsageRow) -> str:
 
 
 def label_runs_with_trigger(report: UsageReport) -> UsageReport:
-    rows = [replace(r, label=f"{r.label} · {run_text(r)}") if run_text(r) else r
-            for r in report.rows]
+    rows = [
+        replace(r, label=f"{r.label} · {run_text(r)}") if run_text(r) else r for r in report.rows
+    ]
     return replace(report, rows=rows)
 
 

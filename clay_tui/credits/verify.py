@@ -45,8 +45,6 @@ class VerifyReport:
         return {"ok": self.ok, "actions": self.actions, "checks": [c.__dict__ for c in self.checks]}
 
 
-
-
 def verify(
     ledger: Ledger, *, repair: bool = True, alive: Callable[[int | None], bool] = pid_alive
 ) -> VerifyReport:
@@ -221,8 +219,7 @@ def _results_check(ledger: Ledger) -> Check:
     missing = db.execute(
         "SELECT c.key FROM ledger c WHERE c.kind = 'capture' AND c.part = 0 AND c.amount < 0"
         " AND c.table_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cells x WHERE"
-        " x.table_id = c.table_id AND x.column_id = c.column_id AND x.row_id = c.row_id)"
-        + removed
+        " x.table_id = c.table_id AND x.column_id = c.column_id AND x.row_id = c.row_id)" + removed
     ).fetchall()
     uncharged: list = []
     if "credits" in table_columns(db, "cells"):
@@ -286,9 +283,17 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
         " n.column_id = x.column_id AND n.row_id = x.row_id AND n.run_id IS x.run_id"
         " WHERE x.credits != COALESCE(n.n, 0)"
     ).fetchall()
-    checks.append(_check(names[0], "each stored cell's credits equal its run's ledger charges", [
-        f"{_cell_name(t, c, r)}: stores {cr} credits, the ledger charged {n} in run {run}"
-        for t, c, r, run, cr, n in rows[:PROBLEMS_SHOWN]], len(rows)))
+    checks.append(
+        _check(
+            names[0],
+            "each stored cell's credits equal its run's ledger charges",
+            [
+                f"{_cell_name(t, c, r)}: stores {cr} credits, the ledger charged {n} in run {run}"
+                for t, c, r, run, cr, n in rows[:PROBLEMS_SHOWN]
+            ],
+            len(rows),
+        )
+    )
     # 2. a step paid for a cell is not paid again unless a forced run re-ran it (invariant 7):
     # charges of another run than the one whose result is stored are double charges
     forced = "0"
@@ -297,27 +302,46 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
         # a run says it re-runs stored cells (auto-update after an input changed, --force);
         # runs from before that flag said so in their row set's words
         said = "r.forced = 1 OR " if "forced" in run_columns else ""
-        forced = ("x.run_id > n.run_id AND EXISTS (SELECT 1 FROM runs r WHERE r.id = x.run_id"
-                  f" AND ({said}r.row_set LIKE '%(forced)'))")
+        forced = (
+            "x.run_id > n.run_id AND EXISTS (SELECT 1 FROM runs r WHERE r.id = x.run_id"
+            f" AND ({said}r.row_set LIKE '%(forced)'))"
+        )
     rows = db.execute(
         f"WITH net AS ({net}) SELECT n.table_id, n.column_id, n.row_id, n.run_id, n.n, x.run_id"
         " FROM net n JOIN cells x ON n.table_id = x.table_id AND n.column_id = x.column_id"
         " AND n.row_id = x.row_id WHERE n.n != 0 AND n.run_id IS NOT x.run_id"
         f" AND NOT ({forced}) ORDER BY n.table_id, n.column_id, n.row_id, n.run_id"
     ).fetchall()
-    checks.append(_check(names[1], "no cell was paid for twice", [
-        f"{_cell_name(t, c, r)}: charged {n} in run {run} and its result stored by run {kept},"
-        " which was not a forced re-run"
-        for t, c, r, run, n, kept in rows[:PROBLEMS_SHOWN]], len(rows)))
+    checks.append(
+        _check(
+            names[1],
+            "no cell was paid for twice",
+            [
+                f"{_cell_name(t, c, r)}: charged {n} in run {run} and its result"
+                f" stored by run {kept}, which was not a forced re-run"
+                for t, c, r, run, n, kept in rows[:PROBLEMS_SHOWN]
+            ],
+            len(rows),
+        )
+    )
     # 3. only a result keeps a charge: error, stopped, skipped... cells cost nothing
     marks = ",".join("?" * len(RESULT))  # the only cell states that keep a charge
     rows = db.execute(
         "SELECT table_id, column_id, row_id, status, credits FROM cells"
-        f" WHERE credits != 0 AND status NOT IN ({marks})", tuple(RESULT)
+        f" WHERE credits != 0 AND status NOT IN ({marks})",
+        tuple(RESULT),
     ).fetchall()
-    checks.append(_check(names[2], "no cell without a result keeps a charge", [
-        f"{_cell_name(t, c, r)}: {status!r} keeps {cr} credits"
-        for t, c, r, status, cr in rows[:PROBLEMS_SHOWN]], len(rows)))
+    checks.append(
+        _check(
+            names[2],
+            "no cell without a result keeps a charge",
+            [
+                f"{_cell_name(t, c, r)}: {status!r} keeps {cr} credits"
+                for t, c, r, status, cr in rows[:PROBLEMS_SHOWN]
+            ],
+            len(rows),
+        )
+    )
     # 4. a run's record says what the ledger charged in it (a live run is still counting)
     if not has_table(db, "runs") or not {"id", "status", "pid", "credits"} <= table_columns(
         db, "runs"
@@ -331,7 +355,15 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
         " ORDER BY r.id"
     ).fetchall()
     rows = [r for r in rows if not (r[1] == RunStatus.RUNNING and alive(r[2]))]
-    checks.append(_check(names[3], "every run's credits equal its ledger charges", [
-        f"run {run} ({status}): records {cr} credits, the ledger charged {n}"
-        for run, status, _pid, cr, n in rows[:PROBLEMS_SHOWN]], len(rows)))
+    checks.append(
+        _check(
+            names[3],
+            "every run's credits equal its ledger charges",
+            [
+                f"run {run} ({status}): records {cr} credits, the ledger charged {n}"
+                for run, status, _pid, cr, n in rows[:PROBLEMS_SHOWN]
+            ],
+            len(rows),
+        )
+    )
     return checks

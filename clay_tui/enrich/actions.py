@@ -52,10 +52,14 @@ class CellContext(Protocol):
     row: dict[str, Any]
     settings: Settings
 
-    async def call(self, provider: str, op: str,
-                   fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
-                   cost: int | None = None, then: tuple[str, str] | None = None
-                   ) -> ProviderResult | None: ...
+    async def call(
+        self,
+        provider: str,
+        op: str,
+        fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
+        cost: int | None = None,
+        then: tuple[str, str] | None = None,
+    ) -> ProviderResult | None: ...
 
     def reject(self, result: ProviderResult) -> None: ...
 
@@ -121,13 +125,19 @@ class ActionInfo:
 
     def as_dict(self, settings: Settings) -> dict[str, Any]:
         return {
-            "slug": self.slug, "name": self.name, "kind": self.kind,
+            "slug": self.slug,
+            "name": self.name,
+            "kind": self.kind,
             "description": self.description,
-            "inputs": [{"name": i.name, "required": i.required, "help": i.help}
-                       for i in self.inputs],
-            "outputs": list(self.outputs), "providers": list(self.providers),
-            "credits": self.step_costs(settings), "free": self.free,
-            "validation": self.validation, "params": self.params,
+            "inputs": [
+                {"name": i.name, "required": i.required, "help": i.help} for i in self.inputs
+            ],
+            "outputs": list(self.outputs),
+            "providers": list(self.providers),
+            "credits": self.step_costs(settings),
+            "free": self.free,
+            "validation": self.validation,
+            "params": self.params,
         }
 
 
@@ -147,13 +157,16 @@ def _text(value: Any) -> str | None:
 
 
 def _name_args(inputs: dict[str, Any]) -> dict[str, str | None]:
-    return {"first_name": _text(inputs.get("first_name")),
-            "last_name": _text(inputs.get("last_name")),
-            "full_name": _text(inputs.get("full_name"))}
+    return {
+        "first_name": _text(inputs.get("first_name")),
+        "last_name": _text(inputs.get("last_name")),
+        "full_name": _text(inputs.get("full_name")),
+    }
 
 
-def _finder(provider: str, inputs: dict[str, Any]
-            ) -> Callable[[ProviderClient], Awaitable[ProviderResult]]:
+def _finder(
+    provider: str, inputs: dict[str, Any]
+) -> Callable[[ProviderClient], Awaitable[ProviderResult]]:
     names = _name_args(inputs)
     domain = cleaning.domain_of(_text(inputs.get("domain")))
     company = _text(inputs.get("company"))
@@ -165,23 +178,31 @@ def _finder(provider: str, inputs: dict[str, Any]
 def _is_catch_all(result: ProviderResult) -> bool:
     data = result.data
     # Prospeo's UNVERIFIED (its current API) is not safe to send, like a catch-all.
-    return (str(data.get("email_status") or "").upper() in ("CATCH_ALL", "UNVERIFIED")
-            or bool(data.get("accept_all")) or data.get("status") == "accept_all")
+    return (
+        str(data.get("email_status") or "").upper() in ("CATCH_ALL", "UNVERIFIED")
+        or bool(data.get("accept_all"))
+        or data.get("status") == "accept_all"
+    )
 
 
-def _failure(errors: list[ProviderResult], invalid: ProviderResult | None,
-             last_provider: str | None) -> Final:
+def _failure(
+    errors: list[ProviderResult], invalid: ProviderResult | None, last_provider: str | None
+) -> Final:
     if errors and all(e.error_id == "missing_input" for e in errors) and invalid is None:
         # e.g. a first name, no last
         return Final(CellState.MISSING_INPUT, error=errors[-1].message)
     errors = [e for e in errors if e.error_id != "missing_input"]
     if errors:
         e = errors[-1]
-        return Final(CellState.ERROR, provider=e.provider,
-                     error=f"{e.provider}: {e.message or e.error_id}")
+        return Final(
+            CellState.ERROR, provider=e.provider, error=f"{e.provider}: {e.message or e.error_id}"
+        )
     if invalid is not None:
-        return Final(CellState.INVALID, provider=invalid.provider,
-                     error=invalid.message or "The result did not pass validation.")
+        return Final(
+            CellState.INVALID,
+            provider=invalid.provider,
+            error=invalid.message or "The result did not pass validation.",
+        )
     return Final(CellState.NO_DATA, provider=last_provider)
 
 
@@ -204,32 +225,43 @@ async def _waterfall_email(ctx: CellContext) -> Final:
         if found.outcome is not Outcome.FOUND:
             continue
         email = found.data["email"]
-        status, score = found.data.get("verification_status") or found.data.get(
-            "email_status"), found.data.get("score")
+        status, score = (
+            found.data.get("verification_status") or found.data.get("email_status"),
+            found.data.get("score"),
+        )
         if validation == "hunter.email_verifier":
-            checked = await ctx.call("hunter", "email_verifier",
-                                     lambda c, e=email: hunter.verify_email(c, email=e))
+            checked = await ctx.call(
+                "hunter", "email_verifier", lambda c, e=email: hunter.verify_email(c, email=e)
+            )
             if checked is None:
                 return Final(CellState.NO_DATA)
             ok = checked.outcome is Outcome.FOUND and (
-                spec.accept_catch_all or checked.data.get("status") != "accept_all")
+                spec.accept_catch_all or checked.data.get("status") != "accept_all"
+            )
             if not ok:
                 ctx.reject(found)
                 if checked.outcome is Outcome.ERROR:
                     errors.append(checked)
                 else:
-                    invalid = checked.with_(message=checked.message or (
-                        f"{email} is catch-all; the column does not accept catch-all."
-                        if checked.data.get("status") == "accept_all"
-                        else f"Hunter could not confirm {email}."))
+                    invalid = checked.with_(
+                        message=checked.message
+                        or (
+                            f"{email} is catch-all; the column does not accept catch-all."
+                            if checked.data.get("status") == "accept_all"
+                            else f"Hunter could not confirm {email}."
+                        )
+                    )
                 continue
             status, score = checked.data.get("status"), checked.data.get("score", score)
         elif not spec.accept_catch_all and _is_catch_all(found):
             ctx.reject(found)
             invalid = found.with_(message=f"{email} is catch-all; the column does not accept it.")
             continue
-        return Final(CellState.FOUND, {"email": email, "score": score, "provider": provider,
-                                   "status": status}, provider=provider)
+        return Final(
+            CellState.FOUND,
+            {"email": email, "score": score, "provider": provider, "status": status},
+            provider=provider,
+        )
     return _failure(errors, invalid, last)
 
 
@@ -261,41 +293,64 @@ def _single(r: ProviderResult) -> Final:
 
 async def _find_mobile(ctx: CellContext) -> Final:
     url = _text(ctx.inputs.get("linkedin_url")) or ""
-    r = await ctx.call("prospeo", "mobile_finder",
-                       lambda c: prospeo.find_mobile(c, linkedin_url=url))
+    r = await ctx.call(
+        "prospeo", "mobile_finder", lambda c: prospeo.find_mobile(c, linkedin_url=url)
+    )
     if r is None:
         return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
     mobile_only = ctx.spec.validation == "mobile_only" or bool(ctx.spec.params.get("mobile_only"))
     if mobile_only:
-        check = cleaning.normalize_phone(r.data.get("phone"),
-                                         r.data.get("country_code") or "US", mobile_only=True)
+        check = cleaning.normalize_phone(
+            r.data.get("phone"), r.data.get("country_code") or "US", mobile_only=True
+        )
         if check.outcome is not Outcome.FOUND:
             ctx.reject(r)
             return Final(CellState.INVALID, provider="prospeo", error=check.message)
-    return Final(CellState.FOUND,
-                 {"phone": r.data.get("phone"), "country": r.data.get("country_code")}, "prospeo")
+    return Final(
+        CellState.FOUND,
+        {"phone": r.data.get("phone"), "country": r.data.get("country_code")},
+        "prospeo",
+    )
 
 
-PERSON_FIELDS = ("first_name", "last_name", "full_name", "linkedin_url", "email",
-                 "company_name", "company_website")
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "linkedin_url",
+    "email",
+    "company_name",
+    "company_website",
+)
 
 
 async def _enrich_person(ctx: CellContext) -> Final:
     data = {k: _text(ctx.inputs.get(k)) for k in PERSON_FIELDS if _text(ctx.inputs.get(k))}
     mobile = bool(ctx.spec.params.get("enrich_mobile", False))
-    r = await ctx.call("prospeo", "enrich_person",
-                       lambda c: prospeo.enrich_person(c, data=data, enrich_mobile=mobile))
+    r = await ctx.call(
+        "prospeo",
+        "enrich_person",
+        lambda c: prospeo.enrich_person(c, data=data, enrich_mobile=mobile),
+    )
     if r is None:
         return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
     d = r.data
-    return Final(CellState.FOUND, {"job_title": d.get("job_title"), "full_name": d.get("full_name"),
-                               "linkedin_url": d.get("linkedin_url"), "email": d.get("email"),
-                               "phone": d.get("phone"), "company": d.get("company_name")},
-                 "prospeo")
+    return Final(
+        CellState.FOUND,
+        {
+            "job_title": d.get("job_title"),
+            "full_name": d.get("full_name"),
+            "linkedin_url": d.get("linkedin_url"),
+            "email": d.get("email"),
+            "phone": d.get("phone"),
+            "company": d.get("company_name"),
+        },
+        "prospeo",
+    )
 
 
 async def _ai_prompt(ctx: CellContext) -> Final:
@@ -305,8 +360,13 @@ async def _ai_prompt(ctx: CellContext) -> Final:
     prompt = render_template(str(p["prompt"]), ctx.row)
     model, max_tokens = str(p["model"]), int(p["max_tokens"])
     system = p.get("system") or None
-    r = await ctx.call("openai", model, lambda c: openai_compat.complete(
-        c, prompt=prompt, model=model, max_tokens=max_tokens, system=system))
+    r = await ctx.call(
+        "openai",
+        model,
+        lambda c: openai_compat.complete(
+            c, prompt=prompt, model=model, max_tokens=max_tokens, system=system
+        ),
+    )
     if r is None:
         return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
@@ -316,9 +376,14 @@ async def _ai_prompt(ctx: CellContext) -> Final:
 
 async def _http_call(ctx: CellContext) -> Final:
     p = {**ACTIONS["http_call"].params, **ctx.spec.params}
-    r = await ctx.http(method=str(p["method"]), url_template=str(p["url"]),
-                       headers=dict(p.get("headers") or {}), body_template=p.get("body"),
-                       json_path=p.get("json_path") or None, row=ctx.row)
+    r = await ctx.http(
+        method=str(p["method"]),
+        url_template=str(p["url"]),
+        headers=dict(p.get("headers") or {}),
+        body_template=p.get("body"),
+        json_path=p.get("json_path") or None,
+        row=ctx.row,
+    )
     if r.outcome is not Outcome.FOUND:
         return _single(r)
     return Final(CellState.FOUND, {"value": r.data.get("value")}, "http")
@@ -337,9 +402,11 @@ def _cleaning(fn: Callable[[CellContext], ProviderResult], out: str) -> Execute:
 
 
 def _phone(ctx: CellContext) -> ProviderResult:
-    return cleaning.normalize_phone(ctx.inputs.get("value"),
-                                    str(ctx.spec.params.get("default_region") or "US"),
-                                    mobile_only=bool(ctx.spec.params.get("mobile_only", False)))
+    return cleaning.normalize_phone(
+        ctx.inputs.get("value"),
+        str(ctx.spec.params.get("default_region") or "US"),
+        mobile_only=bool(ctx.spec.params.get("mobile_only", False)),
+    )
 
 
 def _email(ctx: CellContext) -> ProviderResult:
@@ -352,75 +419,145 @@ def _domain(ctx: CellContext) -> ProviderResult:
 
 # ------------------------------------------------------------------ registry
 
-_NAME_INPUTS = (InputInfo("first_name", help="first name column"),
-                InputInfo("last_name", help="last name column"),
-                InputInfo("full_name", help="full name (instead of first + last)"))
+_NAME_INPUTS = (
+    InputInfo("first_name", help="first name column"),
+    InputInfo("last_name", help="last name column"),
+    InputInfo("full_name", help="full name (instead of first + last)"),
+)
 
-ACTIONS: dict[str, ActionInfo] = {a.slug: a for a in (
-    ActionInfo(
-        "find_work_email", "Find work email", "waterfall",
-        "Waterfall of email finders; each email is checked by Hunter's verifier.",
-        (*_NAME_INPUTS, InputInfo("domain", help="company domain or website"),
-         InputInfo("company", help="company name (if no domain)")),
-        {"email": "text", "score": "int", "provider": "text", "status": "text"},
-        providers=("prospeo", "hunter"), allowed_providers=("prospeo", "hunter"),
-        ops={"prospeo": "email_finder", "hunter": "email_finder"},
-        validation="hunter.email_verifier",
-        needs_any=(("first_name", "full_name"), ("domain", "company")),
-        execute=_waterfall_email),
-    ActionInfo(
-        "verify_email", "Verify email", "enrichment", "Hunter's email verifier.",
-        (InputInfo("email", True),), {"status": "text", "score": "int"},
-        providers=("hunter",), allowed_providers=("hunter",), ops={"hunter": "email_verifier"},
-        execute=_verify_email),
-    ActionInfo(
-        "find_mobile", "Find mobile number", "enrichment",
-        "Prospeo mobile finder; optionally keep mobile numbers only (validation mobile_only).",
-        (InputInfo("linkedin_url", True),), {"phone": "text", "country": "text"},
-        providers=("prospeo",), allowed_providers=("prospeo",), ops={"prospeo": "mobile_finder"},
-        params={"mobile_only": False}, execute=_find_mobile),
-    ActionInfo(
-        "enrich_person", "Enrich person", "enrichment", "Prospeo enrich-person.",
-        tuple(InputInfo(n) for n in PERSON_FIELDS),
-        {"job_title": "text", "full_name": "text", "linkedin_url": "text", "email": "text",
-         "phone": "text", "company": "text"},
-        providers=("prospeo",), allowed_providers=("prospeo",), ops={"prospeo": "enrich_person"},
-        params={"enrich_mobile": False},
-        needs_any=(("linkedin_url", "email", "full_name", "first_name"),),
-        execute=_enrich_person),
-    ActionInfo(
-        "ai_prompt", "AI prompt", "ai",
-        "OpenAI-compatible chat completion of a {{column}} prompt template.",
-        (), {"text": "text"}, providers=("openai",), allowed_providers=("openai",),
-        params={"prompt": "", "model": "gpt-4o-mini", "max_tokens": 256, "system": ""},
-        execute=_ai_prompt),
-    ActionInfo(
-        "http_call", "HTTP/API call", "http",
-        "Free HTTP call: URL/body templates with {{column}}, a path into the JSON answer.",
-        (), {"value": "text"}, free=True,
-        params={"method": "GET", "url": "", "headers": {}, "body": None, "json_path": ""},
-        execute=_http_call),
-    ActionInfo(
-        "normalize_phone", "Normalize phone", "cleaning",
-        "E.164 via phonenumbers (default region); an invalid number is status invalid.",
-        (InputInfo("value", True),), {"phone": "text"}, free=True,
-        params={"default_region": "US", "mobile_only": False},
-        execute=_cleaning(_phone, "phone")),
-    ActionInfo(
-        "validate_email", "Validate email syntax", "cleaning",
-        "Email syntax check without DNS; the normalized email.",
-        (InputInfo("value", True),), {"email": "text"}, free=True,
-        execute=_cleaning(_email, "email")),
-    ActionInfo(
-        "normalize_domain", "Normalize domain", "cleaning",
-        "The bare domain of a URL, email or domain.",
-        (InputInfo("value", True),), {"domain": "text"}, free=True,
-        execute=_cleaning(_domain, "domain")),
-    ActionInfo(
-        "formula", "Formula", "formula",
-        "A Polars SQL expression over the row, evaluated for all rows at once.",
-        (), {"value": "text"}, free=True, params={"expression": ""}),
-)}
+ACTIONS: dict[str, ActionInfo] = {
+    a.slug: a
+    for a in (
+        ActionInfo(
+            "find_work_email",
+            "Find work email",
+            "waterfall",
+            "Waterfall of email finders; each email is checked by Hunter's verifier.",
+            (
+                *_NAME_INPUTS,
+                InputInfo("domain", help="company domain or website"),
+                InputInfo("company", help="company name (if no domain)"),
+            ),
+            {"email": "text", "score": "int", "provider": "text", "status": "text"},
+            providers=("prospeo", "hunter"),
+            allowed_providers=("prospeo", "hunter"),
+            ops={"prospeo": "email_finder", "hunter": "email_finder"},
+            validation="hunter.email_verifier",
+            needs_any=(("first_name", "full_name"), ("domain", "company")),
+            execute=_waterfall_email,
+        ),
+        ActionInfo(
+            "verify_email",
+            "Verify email",
+            "enrichment",
+            "Hunter's email verifier.",
+            (InputInfo("email", True),),
+            {"status": "text", "score": "int"},
+            providers=("hunter",),
+            allowed_providers=("hunter",),
+            ops={"hunter": "email_verifier"},
+            execute=_verify_email,
+        ),
+        ActionInfo(
+            "find_mobile",
+            "Find mobile number",
+            "enrichment",
+            "Prospeo mobile finder; optionally keep mobile numbers only (validation mobile_only).",
+            (InputInfo("linkedin_url", True),),
+            {"phone": "text", "country": "text"},
+            providers=("prospeo",),
+            allowed_providers=("prospeo",),
+            ops={"prospeo": "mobile_finder"},
+            params={"mobile_only": False},
+            execute=_find_mobile,
+        ),
+        ActionInfo(
+            "enrich_person",
+            "Enrich person",
+            "enrichment",
+            "Prospeo enrich-person.",
+            tuple(InputInfo(n) for n in PERSON_FIELDS),
+            {
+                "job_title": "text",
+                "full_name": "text",
+                "linkedin_url": "text",
+                "email": "text",
+                "phone": "text",
+                "company": "text",
+            },
+            providers=("prospeo",),
+            allowed_providers=("prospeo",),
+            ops={"prospeo": "enrich_person"},
+            params={"enrich_mobile": False},
+            needs_any=(("linkedin_url", "email", "full_name", "first_name"),),
+            execute=_enrich_person,
+        ),
+        ActionInfo(
+            "ai_prompt",
+            "AI prompt",
+            "ai",
+            "OpenAI-compatible chat completion of a {{column}} prompt template.",
+            (),
+            {"text": "text"},
+            providers=("openai",),
+            allowed_providers=("openai",),
+            params={"prompt": "", "model": "gpt-4o-mini", "max_tokens": 256, "system": ""},
+            execute=_ai_prompt,
+        ),
+        ActionInfo(
+            "http_call",
+            "HTTP/API call",
+            "http",
+            "Free HTTP call: URL/body templates with {{column}}, a path into the JSON answer.",
+            (),
+            {"value": "text"},
+            free=True,
+            params={"method": "GET", "url": "", "headers": {}, "body": None, "json_path": ""},
+            execute=_http_call,
+        ),
+        ActionInfo(
+            "normalize_phone",
+            "Normalize phone",
+            "cleaning",
+            "E.164 via phonenumbers (default region); an invalid number is status invalid.",
+            (InputInfo("value", True),),
+            {"phone": "text"},
+            free=True,
+            params={"default_region": "US", "mobile_only": False},
+            execute=_cleaning(_phone, "phone"),
+        ),
+        ActionInfo(
+            "validate_email",
+            "Validate email syntax",
+            "cleaning",
+            "Email syntax check without DNS; the normalized email.",
+            (InputInfo("value", True),),
+            {"email": "text"},
+            free=True,
+            execute=_cleaning(_email, "email"),
+        ),
+        ActionInfo(
+            "normalize_domain",
+            "Normalize domain",
+            "cleaning",
+            "The bare domain of a URL, email or domain.",
+            (InputInfo("value", True),),
+            {"domain": "text"},
+            free=True,
+            execute=_cleaning(_domain, "domain"),
+        ),
+        ActionInfo(
+            "formula",
+            "Formula",
+            "formula",
+            "A Polars SQL expression over the row, evaluated for all rows at once.",
+            (),
+            {"value": "text"},
+            free=True,
+            params={"expression": ""},
+        ),
+    )
+}
 
 
 def get_action(slug: str) -> ActionInfo | None:

@@ -72,8 +72,10 @@ def daily_cap(ws: Workspace) -> int:
 
 def spent_today(ws: Workspace, table: LeadTable) -> int:
     _ensure(ws)
-    row = ws.db.execute("SELECT COALESCE(SUM(credits), 0) FROM auto_update_spend WHERE"
-                        " table_id = ? AND day = ?", (table.id, _today(ws))).fetchone()
+    row = ws.db.execute(
+        "SELECT COALESCE(SUM(credits), 0) FROM auto_update_spend WHERE table_id = ? AND day = ?",
+        (table.id, _today(ws)),
+    ).fetchone()
     return int(row[0])
 
 
@@ -84,15 +86,19 @@ def cap_left(ws: Workspace, table: LeadTable) -> int:
 def record_spend(ws: Workspace, table: LeadTable, summary: RunSummary) -> None:
     _ensure(ws)
     with ws.transaction():
-        ws.db.execute("INSERT OR REPLACE INTO auto_update_spend (run_id, table_id, day, credits)"
-                      " VALUES (?,?,?,?)", (summary.run_id, table.id, _today(ws),
-                                            int(summary.credits)))
+        ws.db.execute(
+            "INSERT OR REPLACE INTO auto_update_spend (run_id, table_id, day, credits)"
+            " VALUES (?,?,?,?)",
+            (summary.run_id, table.id, _today(ws), int(summary.credits)),
+        )
 
 
 def paused_notice(ws: Workspace, table: LeadTable) -> str:
-    return (f"Auto-update of {table.name} is paused until tomorrow (UTC): it spent its daily cap "
-            f"of {daily_cap(ws)} credits (run.auto_update_daily_cap in config.toml); free "
-            "columns still update.")
+    return (
+        f"Auto-update of {table.name} is paused until tomorrow (UTC): it spent its daily cap "
+        f"of {daily_cap(ws)} credits (run.auto_update_daily_cap in config.toml); free "
+        "columns still update."
+    )
 
 
 def per_row_max(ws: Workspace, spec: ColumnSpec) -> int:
@@ -100,8 +106,15 @@ def per_row_max(ws: Workspace, spec: ColumnSpec) -> int:
     return int(ACTIONS[spec.action].max_cost(ws.settings, spec))
 
 
-async def run_batch(ws: Workspace, table: LeadTable, spec: ColumnSpec, ids: tuple[int, ...],
-                    *, run: Callable[..., Any] | None = None, **kwargs: Any) -> RunSummary:
+async def run_batch(
+    ws: Workspace,
+    table: LeadTable,
+    spec: ColumnSpec,
+    ids: tuple[int, ...],
+    *,
+    run: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> RunSummary:
     """One auto-update run of ``spec`` on ``ids``: within what is left of the daily cap,
     its spend recorded against the cap. ``AutoUpdatePaused`` if a paid column finds the
     cap spent (nothing is called)."""
@@ -116,8 +129,9 @@ async def run_batch(ws: Workspace, table: LeadTable, spec: ColumnSpec, ids: tupl
     from clay_tui.enrich.runner import run_column  # imported when first needed: start-up
 
     runner = run or (lambda *a, **k: run_column(*a, **k))
-    summary: RunSummary = await runner(ws, table, spec, RowSelection("ids", ids=ids, force=True),
-                                       max_credits=max_credits, **kwargs)
+    summary: RunSummary = await runner(
+        ws, table, spec, RowSelection("ids", ids=ids, force=True), max_credits=max_credits, **kwargs
+    )
     if paid:
         record_spend(ws, table, summary)
         if cap_left(ws, table) <= 0:
@@ -160,55 +174,82 @@ class AutoUpdateState:
         return self.on and self.spent_today >= self.daily_cap
 
     def as_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "on": self.on, "paused": self.paused,
-                "columns": [c.as_dict() for c in self.columns],
-                "per_row_max_credits": self.per_row_max, "daily_cap": self.daily_cap,
-                "spent_today": self.spent_today}
+        return {
+            "table": self.table,
+            "on": self.on,
+            "paused": self.paused,
+            "columns": [c.as_dict() for c in self.columns],
+            "per_row_max_credits": self.per_row_max,
+            "daily_cap": self.daily_cap,
+            "spent_today": self.spent_today,
+        }
 
     def lines(self) -> list[str]:
         """What auto-update does on this table, for people (CLI and the confirm screen)."""
         if self.on:
-            head = (f"Auto-update of {self.table} is on: these columns run by themselves on new "
-                    "rows and on rows where a column they read changes.")
+            head = (
+                f"Auto-update of {self.table} is on: these columns run by themselves on new "
+                "rows and on rows where a column they read changes."
+            )
         else:
-            head = (f"Auto-update of {self.table} is off: nothing runs by itself. Turned on, "
-                    "these columns would run on new rows and on rows where a column they read "
-                    "changes.")
+            head = (
+                f"Auto-update of {self.table} is off: nothing runs by itself. Turned on, "
+                "these columns would run on new rows and on rows where a column they read "
+                "changes."
+            )
         if not self.columns:
-            return [f"Auto-update of {self.table} is {'on' if self.on else 'off'}; the table "
-                    "has no enrichment columns, so nothing would run."]
+            return [
+                f"Auto-update of {self.table} is {'on' if self.on else 'off'}; the table "
+                "has no enrichment columns, so nothing would run."
+            ]
         out = [head]
         for c in self.columns:
             what = f"inputs {', '.join(c.inputs) or '(none)'}"
             if c.condition:
                 what += f"; condition {', '.join(c.condition)}"
-            cost = (f"up to {c.per_row_max} credit{'s' if c.per_row_max != 1 else ''} a row"
-                    if c.per_row_max else "free")
+            cost = (
+                f"up to {c.per_row_max} credit{'s' if c.per_row_max != 1 else ''} a row"
+                if c.per_row_max
+                else "free"
+            )
             off = "" if c.on else " [its own switch is off: it does not run]"
             out.append(f"  {c.column}{off}: {what}; {cost}.")
         active = [c for c in self.columns if c.on]
         total = self.per_row_max
-        out.append(f"At most {total} credit{'s' if total != 1 else ''} per new or edited row "
-                   f"({len(active)} column"
-                   f"{'s' if len(active) != 1 else ''} on); daily cap {self.daily_cap} credits "
-                   f"for this table, {self.spent_today} spent today"
-                   + (": paused until tomorrow (UTC)." if self.paused else "."))
+        out.append(
+            f"At most {total} credit{'s' if total != 1 else ''} per new or edited row "
+            f"({len(active)} column"
+            f"{'s' if len(active) != 1 else ''} on); daily cap {self.daily_cap} credits "
+            f"for this table, {self.spent_today} spent today"
+            + (": paused until tomorrow (UTC)." if self.paused else ".")
+        )
         return out
 
 
 def describe(ws: Workspace, table: LeadTable) -> AutoUpdateState:
-    state = AutoUpdateState(table.name, registry.auto_update(ws, table.id),
-                            daily_cap=daily_cap(ws), spent_today=spent_today(ws, table))
+    state = AutoUpdateState(
+        table.name,
+        registry.auto_update(ws, table.id),
+        daily_cap=daily_cap(ws),
+        spent_today=spent_today(ws, table),
+    )
     specs = list_columns(ws, table)
     by_name = {s.name: s for s in specs}
     for name in graph.ColumnGraph(specs).order():
         spec = by_name[name]
-        cond = [c for c in (formula_columns(spec.condition) if spec.condition else [])
-                if c not in spec.outputs.values()]
-        inputs = [r.column for r in graph.reads(spec)
-                  if r.how != "condition" and r.column not in spec.outputs.values()]
-        state.columns.append(ColumnPlan(spec.name, spec.auto_update, inputs, cond,
-                                        per_row_max(ws, spec)))
+        cond = [
+            c
+            for c in (formula_columns(spec.condition) if spec.condition else [])
+            if c not in spec.outputs.values()
+        ]
+        inputs = [
+            r.column
+            for r in graph.reads(spec)
+            if r.how != "condition" and r.column not in spec.outputs.values()
+        ]
+        state.columns.append(
+            ColumnPlan(spec.name, spec.auto_update, inputs, cond, per_row_max(ws, spec))
+        )
     return state
 
 
@@ -216,9 +257,15 @@ def describe(ws: Workspace, table: LeadTable) -> AutoUpdateState:
 
 
 class AutoUpdater:
-    def __init__(self, ws: Workspace, table: LeadTable, *, delay_s: float = 0.3,
-                 on_summary: Callable[[RunSummary], None] | None = None,
-                 run_kwargs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        table: LeadTable,
+        *,
+        delay_s: float = 0.3,
+        on_summary: Callable[[RunSummary], None] | None = None,
+        run_kwargs: dict[str, Any] | None = None,
+    ) -> None:
         self.ws, self.table = ws, table
         self.delay_s = delay_s
         self.on_summary = on_summary
@@ -256,8 +303,9 @@ class AutoUpdater:
         if column not in frame.columns or not ids:
             return {}
         part = frame.filter(pl.col(ROW_ID).is_in(ids)).select(ROW_ID, column)
-        return dict(zip(part.get_column(ROW_ID).to_list(), part.get_column(column).to_list(),
-                        strict=True))
+        return dict(
+            zip(part.get_column(ROW_ID).to_list(), part.get_column(column).to_list(), strict=True)
+        )
 
     def _changed(self, column: str, ids: list[int]) -> set[int]:
         """The rows among ``ids`` whose ``column`` differs from when it was last seen."""
@@ -374,8 +422,9 @@ class AutoUpdater:
             if spec is None:
                 continue
             try:
-                summary = await run_batch(self.ws, self.table, spec, tuple(sorted(rows)),
-                                          **self.run_kwargs)
+                summary = await run_batch(
+                    self.ws, self.table, spec, tuple(sorted(rows)), **self.run_kwargs
+                )
             except AutoUpdatePaused as exc:
                 if str(exc) not in self.notices:
                     self.notices.append(str(exc))

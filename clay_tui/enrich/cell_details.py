@@ -137,8 +137,9 @@ def _base_key(key: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _ledger(ws: Workspace, table_id: int, column_id: int, row_id: int
-            ) -> dict[str | None, dict[str, int]]:
+def _ledger(
+    ws: Workspace, table_id: int, column_id: int, row_id: int
+) -> dict[str | None, dict[str, int]]:
     """attempt key -> {reserved, charged, refunded}, from the cell's spend entries."""
     out: dict[str | None, dict[str, int]] = {}
     if not ws.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledger'").fetchone():
@@ -150,7 +151,8 @@ def _ledger(ws: Workspace, table_id: int, column_id: int, row_id: int
         "SELECT kind, amount, key FROM ledger WHERE key >= ? AND key < ?"
         " AND +table_id = ? AND +column_id = ? AND +row_id = ?"  # +: not by the column index
         " AND +kind IN ('reserve', 'capture', 'refund')",
-        (prefix, prefix[:-1] + ";", table_id, column_id, row_id))
+        (prefix, prefix[:-1] + ";", table_id, column_id, row_id),
+    )
     for kind, amount, key in rows:
         sums = out.setdefault(_base_key(key), {"reserved": 0, "charged": 0, "refunded": 0})
         if kind == "reserve":
@@ -203,8 +205,11 @@ def _why(state: str, cell: Any, spec: ColumnSpec, provider: str | None) -> str:
     if state == CellState.FOUND:
         return f"Found by {provider}." if provider else "Found."
     if state == CellState.SKIPPED:
-        return f"Run condition not met: {spec.condition}." if spec.condition else \
-            "Run condition not met."
+        return (
+            f"Run condition not met: {spec.condition}."
+            if spec.condition
+            else "Run condition not met."
+        )
     if state == CellState.NO_DATA:
         who = f" ({provider} was the last asked)" if provider else ""
         return (error or "No provider had data for this row").rstrip(".") + f"{who}."
@@ -223,49 +228,77 @@ def _not_run_why(ws: Workspace, table: LeadTable, spec: ColumnSpec, row_id: int)
     except ClayError:
         return "No run has reached this cell yet."
     if row_id in plan.skipped:
-        return (f"Not run yet; its condition is not met ({spec.condition}), so a run would "
-                "skip it for free.")
+        return (
+            f"Not run yet; its condition is not met ({spec.condition}), so a run would "
+            "skip it for free."
+        )
     if row_id in plan.missing:
         return f"Not run yet; a run would skip it for free. {plan.missing[row_id]}"
     info = ACTIONS.get(spec.action)
     cost = info.max_cost(ws.settings, spec) if info is not None else 0
-    return ("Not run yet; a run would call for it" + (f" (up to {cost} credits)." if cost
-                                                       else " (free)."))
+    return "Not run yet; a run would call for it" + (
+        f" (up to {cost} credits)." if cost else " (free)."
+    )
 
 
-def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], column: str,
-                 row_id: int) -> CellDetails:
+def cell_details(
+    ws: Workspace, table: LeadTable, specs: list[ColumnSpec], column: str, row_id: int
+) -> CellDetails:
     spec = owning_spec(specs, column)
     if spec is None or spec.id is None:
-        raise ClayError(f"{column} is not an enrichment column of {table.name}: it holds input "
-                        "data, never runs and costs nothing.")
+        raise ClayError(
+            f"{column} is not an enrichment column of {table.name}: it holds input "
+            "data, never runs and costs nothing."
+        )
     if not table.has_row(row_id):
-        raise ClayError(f"{table.name} has no row id {row_id} (row ids are the stable ids the "
-                        "status bar shows).")
+        raise ClayError(
+            f"{table.name} has no row id {row_id} (row ids are the stable ids the "
+            "status bar shows)."
+        )
     store.ensure(ws)
-    cell = ws.db.execute("SELECT * FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
-                         (table.id, spec.id, row_id)).fetchone()
-    triggers = {r[0]: r[1] for r in ws.db.execute(
-        "SELECT id, trigger FROM runs WHERE table_id = ? AND column_id = ?",
-        (table.id, spec.id))}
+    cell = ws.db.execute(
+        "SELECT * FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
+        (table.id, spec.id, row_id),
+    ).fetchone()
+    triggers = {
+        r[0]: r[1]
+        for r in ws.db.execute(
+            "SELECT id, trigger FROM runs WHERE table_id = ? AND column_id = ?", (table.id, spec.id)
+        )
+    }
     spend = _ledger(ws, table.id, spec.id, row_id)
     providers = ws.settings.providers
     attempts = []
     for a in ws.db.execute(
-            "SELECT * FROM attempts WHERE table_id = ? AND column_id = ? AND row_id = ?"
-            " ORDER BY run_id, step, id", (table.id, spec.id, row_id)):
+        "SELECT * FROM attempts WHERE table_id = ? AND column_id = ? AND row_id = ?"
+        " ORDER BY run_id, step, id",
+        (table.id, spec.id, row_id),
+    ):
         sums = spend.pop(a["key"], {"reserved": 0, "charged": 0, "refunded": 0})
         detail = json.loads(a["detail"]) if a["detail"] else {}
-        attempts.append(Attempt(
-            run_id=a["run_id"], trigger=triggers.get(a["run_id"]), step=a["step"],
-            provider=a["provider"], op=a["op"], state=a["state"],
-            # a hold taken with an earlier step (the verifier's) that no call needed
-            outcome=a["outcome"] or ("not called" if a["state"] == AttemptState.SETTLED else None),
-            reserved=sums["reserved"], charged=sums["charged"], refunded=sums["refunded"],
-            verifier_status=detail.get("status"), verifier_score=detail.get("score"),
-            message=detail.get("message"), rejected=bool(detail.get("rejected")),
-            started_at=a["started_at"], finished_at=a["finished_at"],
-            own_key=bool(providers.get(a["provider"]) and providers[a["provider"]].own_key)))
+        attempts.append(
+            Attempt(
+                run_id=a["run_id"],
+                trigger=triggers.get(a["run_id"]),
+                step=a["step"],
+                provider=a["provider"],
+                op=a["op"],
+                state=a["state"],
+                # a hold taken with an earlier step (the verifier's) that no call needed
+                outcome=a["outcome"]
+                or ("not called" if a["state"] == AttemptState.SETTLED else None),
+                reserved=sums["reserved"],
+                charged=sums["charged"],
+                refunded=sums["refunded"],
+                verifier_status=detail.get("status"),
+                verifier_score=detail.get("score"),
+                message=detail.get("message"),
+                rejected=bool(detail.get("rejected")),
+                started_at=a["started_at"],
+                finished_at=a["finished_at"],
+                own_key=bool(providers.get(a["provider"]) and providers[a["provider"]].own_key),
+            )
+        )
     attempts = _call_order(attempts, _validation(spec))
     charged = sum(a.charged for a in attempts) + sum(s["charged"] for s in spend.values())
     refunded = sum(a.refunded for a in attempts) + sum(s["refunded"] for s in spend.values())
@@ -280,8 +313,9 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
         sandbox = bool(used) and all(providers[p].mode == "sandbox" for p in used)
     if not used:
         paid_with = "free"
-    elif any(a.own_key for a in attempts) or (not attempts and all(providers[p].own_key
-                                                                   for p in used)):
+    elif any(a.own_key for a in attempts) or (
+        not attempts and all(providers[p].own_key for p in used)
+    ):
         paid_with = "own key"
     else:
         paid_with = "credits"
@@ -291,15 +325,29 @@ def cell_details(ws: Workspace, table: LeadTable, specs: list[ColumnSpec], colum
     if flying:  # a run is calling for this cell right now
         state = RUNNING
         a = flying[-1]
-        why = (f"{a.provider}.{a.op} was called by run {a.run_id} and has not answered yet; "
-               f"{a.reserved} credits are held until it does.")
+        why = (
+            f"{a.provider}.{a.op} was called by run {a.run_id} and has not answered yet; "
+            f"{a.reserved} credits are held until it does."
+        )
     elif state == NOT_RUN:
         why = _not_run_why(ws, table, spec, row_id)
     return CellDetails(
-        table=table.name, column=spec.name, row_id=row_id, action=spec.action, values=values,
-        state=state, why=why, provider=provider,
-        credits=cell["credits"] if cell is not None else 0, run_id=run_id,
+        table=table.name,
+        column=spec.name,
+        row_id=row_id,
+        action=spec.action,
+        values=values,
+        state=state,
+        why=why,
+        provider=provider,
+        credits=cell["credits"] if cell is not None else 0,
+        run_id=run_id,
         trigger=triggers.get(run_id) if run_id is not None else None,
-        updated_at=cell["updated_at"] if cell is not None else None, condition=spec.condition,
-        sandbox=sandbox, paid_with=paid_with, attempts=attempts,
-        ledger_charged=charged, ledger_refunded=refunded)
+        updated_at=cell["updated_at"] if cell is not None else None,
+        condition=spec.condition,
+        sandbox=sandbox,
+        paid_with=paid_with,
+        attempts=attempts,
+        ledger_charged=charged,
+        ledger_refunded=refunded,
+    )

@@ -32,19 +32,26 @@ def _from_row(row) -> ColumnSpec:
 
 def list_columns(ws: Workspace, table: LeadTable) -> list[ColumnSpec]:
     store.ensure(ws)
-    rows = ws.db.execute("SELECT * FROM enrich_columns WHERE table_id = ? AND removed_at IS NULL"
-                         " ORDER BY id", (table.id,)).fetchall()
+    rows = ws.db.execute(
+        "SELECT * FROM enrich_columns WHERE table_id = ? AND removed_at IS NULL ORDER BY id",
+        (table.id,),
+    ).fetchall()
     return [_from_row(r) for r in rows]
 
 
 def get_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
     store.ensure(ws)
-    row = ws.db.execute("SELECT * FROM enrich_columns WHERE table_id = ? AND name = ? AND"
-                        " removed_at IS NULL", (table.id, name)).fetchone()
+    row = ws.db.execute(
+        "SELECT * FROM enrich_columns WHERE table_id = ? AND name = ? AND removed_at IS NULL",
+        (table.id, name),
+    ).fetchone()
     if row is None:
         names = [c.name for c in list_columns(ws, table)]
-        hint = f" (enrichment columns: {', '.join(names)})" if names else \
-            " (it has no enrichment columns yet; add one with add-column)"
+        hint = (
+            f" (enrichment columns: {', '.join(names)})"
+            if names
+            else " (it has no enrichment columns yet; add one with add-column)"
+        )
         raise ColumnSpecError(f"Table {table.name} has no enrichment column {name!r}{hint}.")
     return _from_row(row)
 
@@ -65,7 +72,8 @@ class _Preview:
         info = ACTIONS[spec.action]
         self.frame = self.frame.with_columns(
             pl.lit(None, dtype=dtype_of(info.outputs.get(fld, "text"))).alias(col)
-            for fld, col in spec.outputs.items())
+            for fld, col in spec.outputs.items()
+        )
 
 
 def check_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> list[ColumnSpec]:
@@ -80,8 +88,7 @@ def check_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> l
             raise ColumnSpecError(f"Two columns are named {name!r}; each needs its own name.")
         seen.add(name)
         if any(o.name == name for o in others):
-            raise ColumnSpecError(f"Table {table.name} already has an enrichment column "
-                                  f"{name!r}.")
+            raise ColumnSpecError(f"Table {table.name} already has an enrichment column {name!r}.")
     preview = _Preview(table)
     checked: list[ColumnSpec] = []
     for spec in specs:
@@ -105,8 +112,14 @@ def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> lis
             cur = ws.db.execute(
                 "INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update,"
                 " created_at) VALUES (?,?,?,?,?,?)",
-                (table.id, spec.name, spec.kind, json.dumps(spec.to_dict()),
-                 int(spec.auto_update), iso(ws.clock.now())),
+                (
+                    table.id,
+                    spec.name,
+                    spec.kind,
+                    json.dumps(spec.to_dict()),
+                    int(spec.auto_update),
+                    iso(ws.clock.now()),
+                ),
             )
             spec.id = cur.lastrowid
     return checked
@@ -122,8 +135,10 @@ def set_auto_update(ws: Workspace, table: LeadTable, name: str, on: bool) -> Non
     spec = get_column(ws, table, name)
     spec.auto_update = on
     with ws.transaction():
-        ws.db.execute("UPDATE enrich_columns SET auto_update = ?, spec = ? WHERE id = ?",
-                      (int(on), json.dumps(spec.to_dict()), spec.id))
+        ws.db.execute(
+            "UPDATE enrich_columns SET auto_update = ?, spec = ? WHERE id = ?",
+            (int(on), json.dumps(spec.to_dict()), spec.id),
+        )
 
 
 class _Unset:
@@ -135,8 +150,10 @@ UNSET: Any = _Unset()  # "leave as it is" (None is a real value: no condition, n
 
 
 def _refuse_if_running(ws: Workspace, table: LeadTable, spec: ColumnSpec, verb: str) -> None:
-    runs = ws.db.execute("SELECT id, pid FROM runs WHERE table_id = ? AND column_id = ? AND"
-                         " status = ?", (table.id, spec.id, RunStatus.RUNNING)).fetchall()
+    runs = ws.db.execute(
+        "SELECT id, pid FROM runs WHERE table_id = ? AND column_id = ? AND status = ?",
+        (table.id, spec.id, RunStatus.RUNNING),
+    ).fetchall()
     if any(_run_alive(r["pid"], r["id"]) for r in runs):
         raise ColumnSpecError(f"Column {spec.name} is running; stop its run before you {verb} it.")
 
@@ -175,8 +192,10 @@ def rename_data_column(ws: Workspace, table: LeadTable, old: str, new: str) -> N
         check_data_column_change(ws, table, old, "rename")
         readers = graph.ColumnGraph(list_columns(ws, table)).readers(new.strip())
         if new.strip() and readers:
-            raise ColumnSpecError(f"Cannot rename {old} to {new.strip()}: {readers[0][0]} reads "
-                                  f"a column of that name; edit {readers[0][0]} first.")
+            raise ColumnSpecError(
+                f"Cannot rename {old} to {new.strip()}: {readers[0][0]} reads "
+                f"a column of that name; edit {readers[0][0]} first."
+            )
     table.rename_column(old, new)
 
 
@@ -189,25 +208,35 @@ def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
     _refuse_if_running(ws, table, spec, "remove")
     g = graph.ColumnGraph(list_columns(ws, table))
     # a column in a cycle with this one (an older version's) never blocks breaking the cycle
-    readers = [r for r in _readers(ws, table, spec) if r[0] not in g.downstream(spec.name)
-               or spec.name not in g.downstream(r[0])]
+    readers = [
+        r
+        for r in _readers(ws, table, spec)
+        if r[0] not in g.downstream(spec.name) or spec.name not in g.downstream(r[0])
+    ]
     if readers:
         other, col = readers[0]
         raise ColumnSpecError(f"Column {other} reads {col!r}; remove or edit {other} first.")
     with ws.transaction():
-        ws.db.execute("UPDATE enrich_columns SET removed_at = ? WHERE id = ?",
-                      (iso(ws.clock.now()), spec.id))
-        ws.db.execute("DELETE FROM cells WHERE table_id = ? AND column_id = ?",
-                      (table.id, spec.id))
+        ws.db.execute(
+            "UPDATE enrich_columns SET removed_at = ? WHERE id = ?", (iso(ws.clock.now()), spec.id)
+        )
+        ws.db.execute("DELETE FROM cells WHERE table_id = ? AND column_id = ?", (table.id, spec.id))
         for col in spec.outputs.values():
             if col in table.columns:
                 table.delete_column(col, undoable=False)
     return spec
 
 
-def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any = UNSET,
-                  auto_update: Any = UNSET, spend_limit: Any = UNSET,
-                  new_name: Any = UNSET) -> ColumnSpec:
+def update_column(
+    ws: Workspace,
+    table: LeadTable,
+    name: str,
+    *,
+    condition: Any = UNSET,
+    auto_update: Any = UNSET,
+    spend_limit: Any = UNSET,
+    new_name: Any = UNSET,
+) -> ColumnSpec:
     """Change a column's condition, auto-update switch, spend limit or name (validated
     like ``add_column``); a new name also renames the output column that carries it."""
     spec = get_column(ws, table, name)
@@ -229,8 +258,9 @@ def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any 
             raise ColumnSpecError(f"Table {table.name} already has a column named {new!r}.")
         readers = [r for r in _readers(ws, table, spec) if r[1] == spec.name]
         if readers:
-            raise ColumnSpecError(f"Column {readers[0][0]} reads {spec.name!r}; edit it before "
-                                  f"renaming {spec.name}.")
+            raise ColumnSpecError(
+                f"Column {readers[0][0]} reads {spec.name!r}; edit it before renaming {spec.name}."
+            )
         edited.name = new
         edited.outputs = {f: (new if c == spec.name else c) for f, c in spec.outputs.items()}
         renames = {spec.name: new}
@@ -240,9 +270,10 @@ def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any 
     if condition is not UNSET or renames:  # what can change the graph (a switch or a limit
         graph.check(others + [edited], edited)  # stays editable on an old cycle)
     with ws.transaction():
-        ws.db.execute("UPDATE enrich_columns SET name = ?, spec = ?, auto_update = ? WHERE id = ?",
-                      (edited.name, json.dumps(edited.to_dict()), int(edited.auto_update),
-                       spec.id))
+        ws.db.execute(
+            "UPDATE enrich_columns SET name = ?, spec = ?, auto_update = ? WHERE id = ?",
+            (edited.name, json.dumps(edited.to_dict()), int(edited.auto_update), spec.id),
+        )
         for old, new in renames.items():
             if old in table.columns:
                 table.rename_column(old, new, undoable=False)
@@ -257,8 +288,10 @@ def load_recipe(path: Path) -> list[ColumnSpec]:
         items = [items]
     if not items:
         raise ColumnSpecError(f"Recipe {path} has no [[column]] table.")
-    return [ColumnSpec.from_dict(item, where=f"Recipe {path.name} column {i + 1}")
-            for i, item in enumerate(items)]
+    return [
+        ColumnSpec.from_dict(item, where=f"Recipe {path.name} column {i + 1}")
+        for i, item in enumerate(items)
+    ]
 
 
 def export_recipes(ws: Workspace, table: LeadTable, out: Path) -> None:
@@ -269,8 +302,9 @@ def export_recipes(ws: Workspace, table: LeadTable, out: Path) -> None:
     Path(out).write_text(tomli_w.dumps(doc), encoding="utf-8")
 
 
-def sync_results(ws: Workspace, table: LeadTable, columns: set[str] | None = None, *,
-                 remote: bool = False) -> int:
+def sync_results(
+    ws: Workspace, table: LeadTable, columns: set[str] | None = None, *, remote: bool = False
+) -> int:
     """Fold the stored cell values (``cells``, the source of truth) into the table's output
     columns (only those in ``columns``, if given); only cells that differ are written.
 
@@ -289,8 +323,10 @@ def sync_results(ws: Workspace, table: LeadTable, columns: set[str] | None = Non
     present = set(table.frame.get_column("_row_id").to_list())
     for spec in specs:
         per_col: dict[str, dict[int, object]] = {c: {} for c in spec.outputs.values()}
-        for row in ws.db.execute("SELECT row_id, value FROM cells WHERE table_id = ? AND"
-                                 " column_id = ?", (table.id, spec.id)):
+        for row in ws.db.execute(
+            "SELECT row_id, value FROM cells WHERE table_id = ? AND column_id = ?",
+            (table.id, spec.id),
+        ):
             if row["row_id"] not in present:
                 continue
             values = json.loads(row["value"]) if row["value"] else {}

@@ -19,8 +19,14 @@ Op = Callable[[], Any]
 
 
 class Committer:
-    def __init__(self, ws: Workspace, *, interval: float = 0.002, max_batch: int = 2000,
-                 after_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        interval: float = 0.002,
+        max_batch: int = 2000,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.ws = ws
         self.interval = interval  # wait this long after the first op to gather more
         self.max_batch = max_batch

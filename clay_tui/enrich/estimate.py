@@ -68,7 +68,8 @@ def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple
         "SELECT COUNT(*), COALESCE(SUM(credits), 0) FROM cells WHERE table_id = ? AND"
         f" column_id = ? AND status IN ({', '.join('?' * len(RESULT))})",  # errors say
         # nothing about hit rates (a missing key, an outage): they would drag the estimate to 0
-        (table.id, spec.id or -1, *RESULT)).fetchone()
+        (table.id, spec.id or -1, *RESULT),
+    ).fetchone()
     if row[0] >= HISTORY_MIN_CELLS:
         return row[1] / row[0], "history"
     costs = info.step_costs(ws.settings, spec)
@@ -89,8 +90,9 @@ def spend_limit_used(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> int:
     return ledger_for(ws).committed("column", (table.id, spec.id or -1))
 
 
-def _caps(ws: Workspace, table: LeadTable, spec: ColumnSpec, uncapped: int,
-          max_credits: int | None) -> dict[str, Any]:
+def _caps(
+    ws: Workspace, table: LeadTable, spec: ColumnSpec, uncapped: int, max_credits: int | None
+) -> dict[str, Any]:
     """The estimate's maximum, bound by what the run can spend, and what binds it."""
     out: dict[str, Any] = {"uncapped_max_credits": uncapped, "capped_by": None}
     if uncapped == 0:
@@ -113,13 +115,25 @@ def _caps(ws: Workspace, table: LeadTable, spec: ColumnSpec, uncapped: int,
 
 
 def _charged(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> dict[int, tuple[str, int]]:
-    return {r[0]: (r[1], r[2]) for r in ws.db.execute(
-        "SELECT row_id, status, credits FROM cells WHERE table_id = ? AND column_id = ?"
-        " AND credits > 0", (table.id, spec.id or -1))}
+    return {
+        r[0]: (r[1], r[2])
+        for r in ws.db.execute(
+            "SELECT row_id, status, credits FROM cells WHERE table_id = ? AND column_id = ?"
+            " AND credits > 0",
+            (table.id, spec.id or -1),
+        )
+    }
 
 
-def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,
-             *, max_credits: int | None = None, _seen: set[str] | None = None) -> Estimate:
+def estimate(
+    ws: Workspace,
+    table: LeadTable,
+    spec: ColumnSpec,
+    rows: RowSelection,
+    *,
+    max_credits: int | None = None,
+    _seen: set[str] | None = None,
+) -> Estimate:
     store.ensure(ws)
     plan = plan_rows(ws, table, spec, rows)
     info = ACTIONS[spec.action]
@@ -128,12 +142,26 @@ def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelecti
     n = len(plan.to_run)
     caps = _caps(ws, table, spec, per_row_max * n, max_credits)
     most = caps.pop("max_credits", per_row_max * n)
-    est = Estimate(spec.name, len(plan.selected), n, len(plan.skipped), len(plan.done),
-                   len(plan.missing), most, min(most, round(per_row * n)), basis, per_row_max,
-                   row_ids=plan.to_run[:SHOWN_IDS], **caps)
+    est = Estimate(
+        spec.name,
+        len(plan.selected),
+        n,
+        len(plan.skipped),
+        len(plan.done),
+        len(plan.missing),
+        most,
+        min(most, round(per_row * n)),
+        basis,
+        per_row_max,
+        row_ids=plan.to_run[:SHOWN_IDS],
+        **caps,
+    )
     if rows.force and n:
-        charged = {r for r, (status, credits) in _charged(ws, table, spec).items()
-                   if credits and status in RESULT}
+        charged = {
+            r
+            for r, (status, credits) in _charged(ws, table, spec).items()
+            if credits and status in RESULT
+        }
         est.paid_again = sum(1 for r in plan.to_run if r in charged)
     seen = (_seen or set()) | {spec.name}
     outputs = set(spec.outputs.values())
@@ -141,7 +169,7 @@ def estimate(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelecti
         if other.name in seen or not outputs & set(referenced_columns(other)):
             continue
         ids = tuple(plan.to_run)
-        est.dependents.append(estimate(ws, table, other, RowSelection("ids", ids=ids,
-                                                                      force=rows.force),
-                                       _seen=seen))
+        est.dependents.append(
+            estimate(ws, table, other, RowSelection("ids", ids=ids, force=rows.force), _seen=seen)
+        )
     return est

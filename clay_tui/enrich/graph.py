@@ -30,8 +30,13 @@ class Read:
     how: str  # "input" | "template" | "formula" | "required" | "condition"
 
     def describe(self) -> str:
-        return {"input": "an input", "template": "a template", "formula": "its formula",
-                "required": "a required column", "condition": "its condition"}[self.how]
+        return {
+            "input": "an input",
+            "template": "a template",
+            "formula": "its formula",
+            "required": "a required column",
+            "condition": "its condition",
+        }[self.how]
 
 
 def reads(spec: ColumnSpec) -> list[Read]:
@@ -105,7 +110,7 @@ class ColumnGraph:
                     stack.append((node, i + 1))
                     nxt = deps[i]
                     if nxt in on_path:
-                        return path[path.index(nxt):] + [nxt]
+                        return path[path.index(nxt) :] + [nxt]
                     if nxt not in done:
                         stack.append((nxt, 0))
                 else:
@@ -121,8 +126,9 @@ class ColumnGraph:
         placed: set[str] = set()
         pending = list(self.specs)
         while pending:
-            ready = [n for n in pending
-                     if all(d in placed or d == n for d in self.edges.get(n, []))]
+            ready = [
+                n for n in pending if all(d in placed or d == n for d in self.edges.get(n, []))
+            ]
             if not ready:  # a cycle left by an old version: keep the stored order
                 out += pending
                 break
@@ -163,8 +169,10 @@ def self_read(spec: ColumnSpec) -> Read | None:
 def check_self(spec: ColumnSpec) -> None:
     own = self_read(spec)
     if own is not None:
-        raise ColumnSpecError(f"Column {spec.name} cannot read its own output {own.column!r}"
-                              f" ({own.describe()}): it would run itself forever.")
+        raise ColumnSpecError(
+            f"Column {spec.name} cannot read its own output {own.column!r}"
+            f" ({own.describe()}): it would run itself forever."
+        )
 
 
 def check(specs: Iterable[ColumnSpec], changed: ColumnSpec) -> None:
@@ -186,16 +194,30 @@ def cycle_sentence(graph: ColumnGraph, cycle: list[str]) -> str:
         outs = set(graph.specs[b].outputs.values())
         hit = next((r for r in reads(graph.specs[a]) if r.column in outs), None)
         links.append(f"{a} reads {hit.column!r}" if hit and hit.column != b else f"{a} reads {b}")
-    return (f"This would make a cycle, {' -> '.join(cycle)} ({', '.join(links)}): a column "
-            "cannot depend on its own result, so nothing was changed.")
+    return (
+        f"This would make a cycle, {' -> '.join(cycle)} ({', '.join(links)}): a column "
+        "cannot depend on its own result, so nothing was changed."
+    )
 
 
 def readers_sentence(column: str, readers: list[tuple[str, Read]], verb: str) -> str:
     names = ", ".join(f"{name} ({how.describe()})" for name, how in readers)
     them = "it" if len(readers) == 1 else "them"
-    return (f"Cannot {verb} column {column}: {names} read{'s' if len(readers) == 1 else ''} "
-            f"it; remove or edit {them} first.")
+    return (
+        f"Cannot {verb} column {column}: {names} read{'s' if len(readers) == 1 else ''} "
+        f"it; remove or edit {them} first."
+    )
 
 
-__all__ = ["ColumnGraph", "Read", "check", "check_self", "cycle_sentence", "read_columns", "reads",
-           "readers_sentence", "self_read", "trigger_columns"]
+__all__ = [
+    "ColumnGraph",
+    "Read",
+    "check",
+    "check_self",
+    "cycle_sentence",
+    "read_columns",
+    "reads",
+    "readers_sentence",
+    "self_read",
+    "trigger_columns",
+]

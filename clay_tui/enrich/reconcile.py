@@ -31,16 +31,19 @@ def _run_alive(pid: int | None, run_id: int) -> bool:
 def reconcile(ws: Workspace, ledger: Ledger) -> int:
     """Release and mark what dead runs left behind; returns the number of cells interrupted."""
     store.ensure(ws)
-    runs = ws.db.execute("SELECT id, pid FROM runs WHERE status = ?",
-                         (RunStatus.RUNNING,)).fetchall()
+    runs = ws.db.execute(
+        "SELECT id, pid FROM runs WHERE status = ?", (RunStatus.RUNNING,)
+    ).fetchall()
     dead = [r["id"] for r in runs if not _run_alive(r["pid"], r["id"])]
     live = {r["id"] for r in runs} - set(dead)
     # open attempts of any run that is not live (a dead one, or one that ended without
     # settling them), found through the partial index on state = 'started' (SQLite plans
     # with the bound value: the index is used)
-    attempts = [a for a in ws.db.execute("SELECT * FROM attempts WHERE state = ?",
-                                         (AttemptState.STARTED,))
-                if a["run_id"] not in live]
+    attempts = [
+        a
+        for a in ws.db.execute("SELECT * FROM attempts WHERE state = ?", (AttemptState.STARTED,))
+        if a["run_id"] not in live
+    ]
     if not dead and not attempts:
         return 0
     now = iso(ws.clock.now())
@@ -50,19 +53,33 @@ def reconcile(ws: Workspace, ledger: Ledger) -> int:
             res = ledger.find_reservation(a["key"])
             if res is not None:
                 ledger.release(res, "interrupted: the run ended before the call's outcome")
-            ws.db.execute("UPDATE attempts SET state = ?, finished_at = ? WHERE id = ?",
-                          (AttemptState.INTERRUPTED, now, a["id"]))
+            ws.db.execute(
+                "UPDATE attempts SET state = ?, finished_at = ? WHERE id = ?",
+                (AttemptState.INTERRUPTED, now, a["id"]),
+            )
             cell = ws.db.execute(
                 "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
-                (a["table_id"], a["column_id"], a["row_id"])).fetchone()
+                (a["table_id"], a["column_id"], a["row_id"]),
+            ).fetchone()
             if cell is None or cell["status"] not in RESULT:
-                store.write_cell(ws, table_id=a["table_id"], column_id=a["column_id"],
-                                 row_id=a["row_id"], status=CellState.INTERRUPTED, value=None,
-                                 provider=a["provider"], credits=0, run_id=a["run_id"], at=now,
-                                 error="The run stopped (crash or kill) during this call; "
-                                       "nothing was charged.", sandbox=None)
+                store.write_cell(
+                    ws,
+                    table_id=a["table_id"],
+                    column_id=a["column_id"],
+                    row_id=a["row_id"],
+                    status=CellState.INTERRUPTED,
+                    value=None,
+                    provider=a["provider"],
+                    credits=0,
+                    run_id=a["run_id"],
+                    at=now,
+                    error="The run stopped (crash or kill) during this call; nothing was charged.",
+                    sandbox=None,
+                )
                 interrupted += 1
         for run_id in dead:  # a killed run never wrote its total: take it from the ledger
-            ws.db.execute("UPDATE runs SET status = ?, finished_at = ?, credits = ? WHERE id = ?",
-                          (RunStatus.INTERRUPTED, now, store.run_credits(ws, run_id), run_id))
+            ws.db.execute(
+                "UPDATE runs SET status = ?, finished_at = ?, credits = ? WHERE id = ?",
+                (RunStatus.INTERRUPTED, now, store.run_credits(ws, run_id), run_id),
+            )
     return interrupted

@@ -61,8 +61,9 @@ class RunInfo:
         """What the last run recorded: "2 found, 1 no data, 3 cancelled · 6 credits"."""
         if self.last_run_counts is None:
             return ""
-        text = ", ".join(f"{n:,} {label(s)}" for s, n in in_order(self.last_run_counts)) \
-            or "no cells"
+        text = (
+            ", ".join(f"{n:,} {label(s)}" for s, n in in_order(self.last_run_counts)) or "no cells"
+        )
         return text + f" · {self.last_run_credits or 0:,} credits"
 
 
@@ -75,33 +76,51 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
     for rid, status in store.cell_states(ws, table.id, spec.id or -1).items():
         if rid in present:
             counts[status] = counts.get(status, 0) + 1
-    errors = [r[0] for r in ws.db.execute(
-        "SELECT error FROM cells WHERE table_id = ? AND column_id = ? AND status = ?"
-        " AND error IS NOT NULL ORDER BY updated_at DESC, row_id DESC LIMIT 5",
-        (table.id, spec.id, CellState.ERROR)).fetchall()]
+    errors = [
+        r[0]
+        for r in ws.db.execute(
+            "SELECT error FROM cells WHERE table_id = ? AND column_id = ? AND status = ?"
+            " AND error IS NOT NULL ORDER BY updated_at DESC, row_id DESC LIMIT 5",
+            (table.id, spec.id, CellState.ERROR),
+        ).fetchall()
+    ]
     last = ws.db.execute(
         "SELECT started_at, status, sandbox, trigger, row_set, counts, credits FROM runs"
         " WHERE table_id = ? AND column_id = ? ORDER BY id DESC LIMIT 1",
-        (table.id, spec.id)).fetchone()
-    nruns = ws.db.execute("SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?",
-                          (table.id, spec.id)).fetchone()[0]
+        (table.id, spec.id),
+    ).fetchone()
+    nruns = ws.db.execute(
+        "SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?", (table.id, spec.id)
+    ).fetchone()[0]
     # cells a run reached but never ran (stopped, out of credits, crashed) are not "run"
     rows_run = sum(n for status, n in counts.items() if status not in STOPPED)
     tried = sum(counts.get(s, 0) for s in TRIED)
     used = spend_limit_used(ws, table, spec) if spec.spend_limit is not None else 0
-    sandbox = all(ws.settings.providers[p].mode == "sandbox" for p in spec.providers
-                  if p in ws.settings.providers)
+    sandbox = all(
+        ws.settings.providers[p].mode == "sandbox"
+        for p in spec.providers
+        if p in ws.settings.providers
+    )
     return RunInfo(
-        column=spec.name, action=spec.action, providers=list(spec.providers),
-        credits_spent=numbers.net, credits_charged=numbers.spent, refunds=numbers.refunded,
+        column=spec.name,
+        action=spec.action,
+        providers=list(spec.providers),
+        credits_spent=numbers.net,
+        credits_charged=numbers.spent,
+        refunds=numbers.refunded,
         per_provider={p.provider: p.spent - p.refunded for p in numbers.providers},
-        counts=counts, hits=counts.get(CellState.FOUND, 0),
-        misses=counts.get(CellState.NO_DATA, 0), invalid=counts.get(CellState.INVALID, 0),
-        errors=counts.get(CellState.ERROR, 0), skipped=counts.get(CellState.SKIPPED, 0),
+        counts=counts,
+        hits=counts.get(CellState.FOUND, 0),
+        misses=counts.get(CellState.NO_DATA, 0),
+        invalid=counts.get(CellState.INVALID, 0),
+        errors=counts.get(CellState.ERROR, 0),
+        skipped=counts.get(CellState.SKIPPED, 0),
         missing_input=counts.get(CellState.MISSING_INPUT, 0),
-        rows=table.row_count, rows_run=rows_run,
+        rows=table.row_count,
+        rows_run=rows_run,
         percent_run=round(100.0 * rows_run / table.row_count, 1) if table.row_count else 0.0,
-        runs=nruns, last_run_at=last["started_at"] if last else None,
+        runs=nruns,
+        last_run_at=last["started_at"] if last else None,
         last_run_status=last["status"] if last else None,
         sandbox=bool(last["sandbox"]) if last and last["sandbox"] is not None else sandbox,
         recent_errors=errors,
@@ -109,26 +128,41 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         last_run_rows=last["row_set"] if last else None,
         last_run_counts=json.loads(last["counts"]) if last and last["counts"] else None,
         last_run_credits=last["credits"] if last else None,
-        spend_limit=spec.spend_limit, spend_limit_used=used,
+        spend_limit=spec.spend_limit,
+        spend_limit_used=used,
         spend_limit_left=None if spec.spend_limit is None else max(0, spec.spend_limit - used),
-        rows_tried=tried)
+        rows_tried=tried,
+    )
 
 
-def stop_message(ws: Workspace, table: LeadTable, spec: ColumnSpec, stopped_by: str | None,
-                 run_id: int, *, raise_limit: str, raise_run: str, buy: str) -> str:
+def stop_message(
+    ws: Workspace,
+    table: LeadTable,
+    spec: ColumnSpec,
+    stopped_by: str | None,
+    run_id: int,
+    *,
+    raise_limit: str,
+    raise_run: str,
+    buy: str,
+) -> str:
     """Why a run left cells unrun for want of credits, and what to do: the limit it hit,
     by name and size, or the balance. ``raise_limit`` / ``raise_run`` / ``buy`` say how,
     in the front end's words (a CLI verb, a TUI key)."""
     if stopped_by == "column":
         used = spend_limit_used(ws, table, spec)
-        return (f"{spec.name}'s spend limit stopped this run: {used:,} of "
-                f"{spec.spend_limit or 0:,} credits used (all its runs), too few left for the "
-                f"next call; the cells left say \"spend limit\". {raise_limit}")
+        return (
+            f"{spec.name}'s spend limit stopped this run: {used:,} of "
+            f"{spec.spend_limit or 0:,} credits used (all its runs), too few left for the "
+            f'next call; the cells left say "spend limit". {raise_limit}'
+        )
     if stopped_by == "run":
         row = ws.db.execute("SELECT max_credits FROM runs WHERE id = ?", (run_id,)).fetchone()
         max_credits = row[0] if row is not None else None
-        return (f"This run's maximum of {max_credits or 0:,} credits stopped it (too few "
-                f"left for the next call); the cells left say \"spend limit\". {raise_run}")
+        return (
+            f"This run's maximum of {max_credits or 0:,} credits stopped it (too few "
+            f'left for the next call); the cells left say "spend limit". {raise_run}'
+        )
     if stopped_by == "table":
-        return "The table's spend limit is reached: the cells left say \"spend limit\"."
-    return f"Out of credits: the cells left say \"not enough credits\". {buy}"
+        return 'The table\'s spend limit is reached: the cells left say "spend limit".'
+    return f'Out of credits: the cells left say "not enough credits". {buy}'

@@ -109,10 +109,14 @@ class _Cell:
     def settings(self):  # noqa: ANN201 - the CellContext protocol's Settings
         return self.runner.ws.settings
 
-    async def call(self, provider: str, op: str,
-                   fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
-                   cost: int | None = None, then: tuple[str, str] | None = None
-                   ) -> ProviderResult | None:
+    async def call(
+        self,
+        provider: str,
+        op: str,
+        fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
+        cost: int | None = None,
+        then: tuple[str, str] | None = None,
+    ) -> ProviderResult | None:
         """One provider call; ``then`` = (provider, op) of the validation that will follow a
         result, reserved together with this step so a found value can always be checked."""
         return await self.runner.submit(self, provider, op, fn, cost, then)
@@ -128,16 +132,23 @@ class _Cell:
 
 
 class Runner:
-    def __init__(self, ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection, *,
-                 max_credits: int | None = None,
-                 on_progress: Callable[[Progress], None] | None = None,
-                 cancel: asyncio.Event | None = None,
-                 providers: Providers | None = None,
-                 ledger: Ledger | None = None,
-                 commit_interval: float = 0.002,
-                 wait: bool = False,
-                 on_wait: Callable[[str], None] | None = None,
-                 trigger: Trigger = Trigger.CLI) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        table: LeadTable,
+        spec: ColumnSpec,
+        rows: RowSelection,
+        *,
+        max_credits: int | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        cancel: asyncio.Event | None = None,
+        providers: Providers | None = None,
+        ledger: Ledger | None = None,
+        commit_interval: float = 0.002,
+        wait: bool = False,
+        on_wait: Callable[[str], None] | None = None,
+        trigger: Trigger = Trigger.CLI,
+    ) -> None:
         if spec.id is None:
             raise ClayError(f"Column {spec.name} is not stored yet.")
         self.ws, self.table, self.spec, self.selection = ws, table, spec, rows
@@ -171,8 +182,7 @@ class Runner:
         self._http_sem = asyncio.Semaphore(10)
         used = [p for p in spec.providers if p in ws.settings.providers]
         # offline/free actions touch no provider: "sandbox" only when a sandbox answered
-        self.sandbox = bool(used) and all(ws.settings.providers[p].mode == "sandbox"
-                                          for p in used)
+        self.sandbox = bool(used) and all(ws.settings.providers[p].mode == "sandbox" for p in used)
 
     # ------------------------------------------------------------ the run
     async def run(self) -> RunSummary:
@@ -186,8 +196,9 @@ class Runner:
             raise
         self.total = len(plan.to_run) + len(plan.skipped) + len(plan.missing)
         self._start_run(plan)
-        self.committer = Committer(self.ws, interval=self.commit_interval,
-                                   after_commit=self._after_commit)
+        self.committer = Committer(
+            self.ws, interval=self.commit_interval, after_commit=self._after_commit
+        )
         self.committer.start()
         status = RunStatus.FINISHED
         completed = False
@@ -207,8 +218,11 @@ class Runner:
             elif self.cancel.is_set():
                 status = RunStatus.CANCELLED
             elif self.no_credits:
-                status = RunStatus.SPEND_LIMIT if self.halt_state is CellState.SPEND_LIMIT \
+                status = (
+                    RunStatus.SPEND_LIMIT
+                    if self.halt_state is CellState.SPEND_LIMIT
                     else RunStatus.OUT_OF_CREDITS
+                )
             try:
                 self._finish_run(status)
             finally:  # a full disk can fail the last write: the run is still over
@@ -219,11 +233,20 @@ class Runner:
         if self.committer.errors:
             raise ClayError(f"Storing results failed: {self.committer.errors[0]}")
         return RunSummary(
-            run_id=self.run_id, column=self.spec.name, total=self.total,
-            counts=dict(self.counts), credits=self.credits, refunded=self.refunded,
-            status=status, message=self.no_credits or "", stopped_by=self.stopped_by,
-            elapsed_s=time.perf_counter() - started, sandbox=self.sandbox,
-            rows_selected=len(plan.selected), already_done=len(plan.done))
+            run_id=self.run_id,
+            column=self.spec.name,
+            total=self.total,
+            counts=dict(self.counts),
+            credits=self.credits,
+            refunded=self.refunded,
+            status=status,
+            message=self.no_credits or "",
+            stopped_by=self.stopped_by,
+            elapsed_s=time.perf_counter() - started,
+            sandbox=self.sandbox,
+            rows_selected=len(plan.selected),
+            already_done=len(plan.done),
+        )
 
     async def _claim(self) -> int:
         """Claim the column and create the run in one write transaction (BEGIN IMMEDIATE):
@@ -234,11 +257,12 @@ class Runner:
             holder = self._try_claim()
             if isinstance(holder, int):
                 return holder
-            why = (f"Column {self.spec.name} is already running in run {holder['id']} "
-                   f"(process {holder['pid']}, started {_when(holder['started_at'])})")
+            why = (
+                f"Column {self.spec.name} is already running in run {holder['id']} "
+                f"(process {holder['pid']}, started {_when(holder['started_at'])})"
+            )
             if not self.wait:
-                raise ClayError(f"{why}; wait for it to finish (run --wait does) or stop it "
-                                "first.")
+                raise ClayError(f"{why}; wait for it to finish (run --wait does) or stop it first.")
             if self.cancel.is_set():
                 raise ClayError(f"{why}; stopped while waiting for it, nothing was run.")
             if not announced and self.on_wait is not None:
@@ -255,16 +279,30 @@ class Runner:
         """The new run's id, or the row of the live run that holds the column."""
         with self.ws.transaction():
             for holder in self.ws.db.execute(
-                    "SELECT id, pid, started_at FROM runs WHERE table_id = ? AND column_id = ?"
-                    " AND status = ?", (self.table.id, self.spec.id, RunStatus.RUNNING)).fetchall():
+                "SELECT id, pid, started_at FROM runs WHERE table_id = ? AND column_id = ?"
+                " AND status = ?",
+                (self.table.id, self.spec.id, RunStatus.RUNNING),
+            ).fetchall():
                 if _run_alive(holder["pid"], holder["id"]):
                     return holder
             cur = self.ws.db.execute(
                 "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
                 " pid, rows, credits, sandbox, trigger, forced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (self.table.id, self.spec.id, iso(self.ws.clock.now()), RunStatus.RUNNING,
-                 self.selection.describe(), self.max_credits, os.getpid(), 0, 0,
-                 int(self.sandbox), self.trigger.value, int(self.selection.force)))
+                (
+                    self.table.id,
+                    self.spec.id,
+                    iso(self.ws.clock.now()),
+                    RunStatus.RUNNING,
+                    self.selection.describe(),
+                    self.max_credits,
+                    os.getpid(),
+                    0,
+                    0,
+                    int(self.sandbox),
+                    self.trigger.value,
+                    int(self.selection.force),
+                ),
+            )
             run_id = int(cur.lastrowid)
             LIVE_RUNS.add(run_id)  # live for this process before the claim commits
         return run_id
@@ -279,17 +317,27 @@ class Runner:
         with self.ws.transaction():
             self.ws.db.execute(  # an auto-update run says how many rows changed
                 "UPDATE runs SET rows = ?, row_set = ? WHERE id = ?",
-                (self.total, auto_rows(len(plan.selected))
-                 if self.trigger is Trigger.AUTO_UPDATE else self.selection.describe(),
-                 self.run_id))
+                (
+                    self.total,
+                    auto_rows(len(plan.selected))
+                    if self.trigger is Trigger.AUTO_UPDATE
+                    else self.selection.describe(),
+                    self.run_id,
+                ),
+            )
 
     def _finish_run(self, status: RunStatus) -> None:
         with self.ws.transaction():  # the record says what the ledger holds for the run
             self.ws.db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, credits = ?, counts = ? WHERE id = ?",
-                (iso(self.ws.clock.now()), status, store.run_credits(self.ws, self.run_id),
-                 json.dumps(dict(self.counts)),
-                 self.run_id))
+                (
+                    iso(self.ws.clock.now()),
+                    status,
+                    store.run_credits(self.ws, self.run_id),
+                    json.dumps(dict(self.counts)),
+                    self.run_id,
+                ),
+            )
 
     def _write_free_states(self, plan: RowPlan) -> None:
         """Condition not met / missing input: stored at once, never charged."""
@@ -301,12 +349,30 @@ class Runner:
                 self._store(rid, CellState.MISSING_INPUT, None, None, 0, now, why)
         self._after_commit()
 
-    def _store(self, rid: int, status: CellState, values: dict[str, Any] | None,
-               provider: str | None, credits: int, now: str, error: str | None) -> None:
-        store.write_cell(self.ws, table_id=self.table.id, column_id=self.spec.id or 0,
-                         row_id=rid, status=status, value=values, provider=provider,
-                         credits=credits, run_id=self.run_id, at=now, error=error,
-                         sandbox=self.sandbox)
+    def _store(
+        self,
+        rid: int,
+        status: CellState,
+        values: dict[str, Any] | None,
+        provider: str | None,
+        credits: int,
+        now: str,
+        error: str | None,
+    ) -> None:
+        store.write_cell(
+            self.ws,
+            table_id=self.table.id,
+            column_id=self.spec.id or 0,
+            row_id=rid,
+            status=status,
+            value=values,
+            provider=provider,
+            credits=credits,
+            run_id=self.run_id,
+            at=now,
+            error=error,
+            sandbox=self.sandbox,
+        )
         self.counts[status] += 1
         self._display[rid] = values or {}
 
@@ -378,15 +444,23 @@ class Runner:
         self.queued -= 1
         if cell.failed is not None:  # a call failed: the cell is an error, all holds released
             e = cell.failed
-            final = Final(CellState.ERROR, provider=e.provider,
-                          error=f"{e.provider}: {e.message or e.error_id}")
+            final = Final(
+                CellState.ERROR,
+                provider=e.provider,
+                error=f"{e.provider}: {e.message or e.error_id}",
+            )
         elif cell.halt is not None:
-            why = self.no_credits if cell.halt in (CellState.NO_CREDITS, CellState.SPEND_LIMIT) \
+            why = (
+                self.no_credits
+                if cell.halt in (CellState.NO_CREDITS, CellState.SPEND_LIMIT)
                 else "The run was stopped."
+            )
             found = next((s for s in cell.steps if s.result is not None and s.result.ok), None)
             if found is not None:  # data came back, but the cell stopped before its check
-                why = (f"{why} {found.provider} had found data, but the cell stopped before "
-                       "finishing; nothing was charged.")
+                why = (
+                    f"{why} {found.provider} had found data, but the cell stopped before "
+                    "finishing; nothing was charged."
+                )
             final = Final(cell.halt, error=why)
         self.committer.post(lambda: self._finalize(cell, final))
 
@@ -410,22 +484,35 @@ class Runner:
                     credits -= step.cost
                     refunded += step.cost
             else:
-                self.ledger.release(step.reservation, "no charge: " + (
-                    cell.halt or (final.status if not kept else None)
-                    or (res.outcome.value if res is not None else "not called")))
+                self.ledger.release(
+                    step.reservation,
+                    "no charge: "
+                    + (
+                        cell.halt
+                        or (final.status if not kept else None)
+                        or (res.outcome.value if res is not None else "not called")
+                    ),
+                )
             self.ws.db.execute(
                 "UPDATE attempts SET state = ?, outcome = ?, finished_at = ?, detail = ?"
                 " WHERE id = ?",
-                (AttemptState.SETTLED, res.outcome.value if res is not None else cell.halt, now,
-                 attempt_detail(res, step.rejected), step.attempt_id))
+                (
+                    AttemptState.SETTLED,
+                    res.outcome.value if res is not None else cell.halt,
+                    now,
+                    attempt_detail(res, step.rejected),
+                    step.attempt_id,
+                ),
+            )
         values = {k: v for k, v in final.values.items() if k in self.spec.outputs}
         if halted and self._has_result(cell.row_id):
             # a forced re-run that made no call (stopped, out of credits) keeps the result the
             # user already paid for, as reconcile does for an interrupted one
             self.counts[final.status] += 1
         else:
-            self._store(cell.row_id, final.status, values or None, final.provider, credits, now,
-                        final.error)
+            self._store(
+                cell.row_id, final.status, values or None, final.provider, credits, now, final.error
+            )
         self.credits += credits
         self.refunded += refunded
 
@@ -439,7 +526,8 @@ class Runner:
     def _has_result(self, rid: int) -> bool:
         row = self.ws.db.execute(
             "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
-            (self.table.id, self.spec.id, rid)).fetchone()
+            (self.table.id, self.spec.id, rid),
+        ).fetchone()
         return row is not None and row["status"] in RESULT
 
     # ------------------------------------------------------------ provider pools
@@ -453,10 +541,15 @@ class Runner:
             self._workers += [loop.create_task(self._worker(provider, q)) for _ in range(n)]
         return q
 
-    async def submit(self, cell: _Cell, provider: str, op: str,
-                     fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
-                     cost: int | None, then: tuple[str, str] | None = None
-                     ) -> ProviderResult | None:
+    async def submit(
+        self,
+        cell: _Cell,
+        provider: str,
+        op: str,
+        fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
+        cost: int | None,
+        then: tuple[str, str] | None = None,
+    ) -> ProviderResult | None:
         if cell.halt is not None:  # an ended cell makes no more calls
             return None
         if self.cancel.is_set():
@@ -493,9 +586,16 @@ class Runner:
                 if not fut.done():
                     fut.set_exception(exc)
 
-    async def _step(self, client: ProviderClient, cell: _Cell, provider: str, op: str, cost: int,
-                    fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
-                    then: tuple[str, str] | None = None) -> ProviderResult | None:
+    async def _step(
+        self,
+        client: ProviderClient,
+        cell: _Cell,
+        provider: str,
+        op: str,
+        cost: int,
+        fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
+        then: tuple[str, str] | None = None,
+    ) -> ProviderResult | None:
         if self.cancel.is_set():
             cell.halt = CellState.CANCELLED
             return None
@@ -505,8 +605,14 @@ class Runner:
             return None
         if client.stopped is not None:  # bad key / quota: no more calls this run
             s = client.stopped
-            stopped = error_result(provider, op, s.error_id or "stopped", s.message,
-                                   sandbox=client.sandbox, stop_provider=True)
+            stopped = error_result(
+                provider,
+                op,
+                s.error_id or "stopped",
+                s.message,
+                sandbox=client.sandbox,
+                stop_provider=True,
+            )
             if step is not None:  # a hold reserved with an earlier step: the cell settles it
                 step.result = stopped
                 cell.steps.append(step)
@@ -516,8 +622,9 @@ class Runner:
             steps = [step]
             if then is not None and cost > 0 and then not in cell.prepaid:
                 assert self.providers is not None
-                later = _Step(then[0], then[1],
-                              self.providers.provider_settings(then[0]).credits_for(then[1]))
+                later = _Step(
+                    then[0], then[1], self.providers.provider_settings(then[0]).credits_for(then[1])
+                )
                 if later.cost > 0:
                     steps.append(later)
             if cost > 0:
@@ -540,9 +647,13 @@ class Runner:
         try:
             result = await fn(client)
         except Exception as exc:  # noqa: BLE001 - an adapter bug is an error cell, not a crash
-            result = error_result(provider, op, "internal_error",
-                                  client.redact_text(f"{type(exc).__name__}: {exc}"),
-                                  sandbox=client.sandbox)
+            result = error_result(
+                provider,
+                op,
+                "internal_error",
+                client.redact_text(f"{type(exc).__name__}: {exc}"),
+                sandbox=client.sandbox,
+            )
         finally:
             self.running -= 1
         step.result = result
@@ -557,22 +668,41 @@ class Runner:
     def _reserve_all(self, cell: _Cell, steps: list[_Step]) -> None:
         """Inside the group transaction: holds and attempt rows, durable before the call."""
         for i, step in enumerate(steps):
-            step.key = (f"enrich:t{self.table.id}:c{self.spec.id}:r{cell.row_id}"
-                        f":s{len(cell.steps) + len(cell.prepaid) + i}:{step.provider}:{step.op}"
-                        f":run{self.run_id}")
+            step.key = (
+                f"enrich:t{self.table.id}:c{self.spec.id}:r{cell.row_id}"
+                f":s{len(cell.steps) + len(cell.prepaid) + i}:{step.provider}:{step.op}"
+                f":run{self.run_id}"
+            )
             self._reserve(cell, step)
 
     def _reserve(self, cell: _Cell, step: _Step) -> None:
         assert step.key is not None
-        ctx = SpendContext(table_id=self.table.id, column_id=self.spec.id, row_id=cell.row_id,
-                           provider=step.provider, run_id=self.run_id, action=step.op)
+        ctx = SpendContext(
+            table_id=self.table.id,
+            column_id=self.spec.id,
+            row_id=cell.row_id,
+            provider=step.provider,
+            run_id=self.run_id,
+            action=step.op,
+        )
         step.reservation = self.ledger.reserve(step.cost, step.key, context=ctx, caps=self.caps)
         cur = self.ws.db.execute(
             "INSERT INTO attempts (key, table_id, column_id, row_id, run_id, step, provider, op,"
             " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (step.key, self.table.id, self.spec.id, cell.row_id, self.run_id,
-             int(step.key.split(":s")[1].split(":")[0]),
-             step.provider, step.op, step.cost, AttemptState.STARTED, iso(self.ws.clock.now())))
+            (
+                step.key,
+                self.table.id,
+                self.spec.id,
+                cell.row_id,
+                self.run_id,
+                int(step.key.split(":s")[1].split(":")[0]),
+                step.provider,
+                step.op,
+                step.cost,
+                AttemptState.STARTED,
+                iso(self.ws.clock.now()),
+            ),
+        )
         step.attempt_id = cur.lastrowid
 
     async def _stop_workers(self, hard: bool = False) -> None:
@@ -627,8 +757,17 @@ class Runner:
         if not finished and now - self._last_progress < PROGRESS_EVERY_S:
             return
         self._last_progress = now
-        self.on_progress(Progress(self.total, sum(self.counts.values()), dict(self.counts),
-                                  self.credits, self.queued, self.running, finished))
+        self.on_progress(
+            Progress(
+                self.total,
+                sum(self.counts.values()),
+                dict(self.counts),
+                self.credits,
+                self.queued,
+                self.running,
+                finished,
+            )
+        )
 
 
 def _when(stamp: str | None) -> str:
@@ -643,10 +782,14 @@ def _ends_cell(result: ProviderResult) -> bool:
     """A call that failed for now (timeout, server error, throttled, bad answer): retry the
     cell later. A provider out for the run (bad key, quota) is passed over like "no data",
     and an input the provider refuses is the action's business (missing input)."""
-    return (result.outcome is Outcome.ERROR and not result.stop_provider
-            and result.error_id != "missing_input")
+    return (
+        result.outcome is Outcome.ERROR
+        and not result.stop_provider
+        and result.error_id != "missing_input"
+    )
 
 
-async def run_column(ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection,
-                     **kwargs: Any) -> RunSummary:
+async def run_column(
+    ws: Workspace, table: LeadTable, spec: ColumnSpec, rows: RowSelection, **kwargs: Any
+) -> RunSummary:
     return await Runner(ws, table, spec, rows, **kwargs).run()

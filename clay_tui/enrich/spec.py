@@ -51,18 +51,32 @@ class ColumnSpec:
             )
         for key in ("name", "action"):
             if not isinstance(raw.get(key), str) or not raw[key].strip():
-                raise ColumnSpecError(f"{where} needs {key} = \"...\" (text).")
+                raise ColumnSpecError(f'{where} needs {key} = "..." (text).')
         checks: dict[str, tuple[type, ...]] = {
-            "kind": (str,), "inputs": (dict,), "providers": (list,),
-            "validation": (str, type(None)), "accept_catch_all": (bool,), "outputs": (dict,),
-            "condition": (str, type(None)), "required": (list,), "auto_update": (bool,),
-            "spend_limit": (int, type(None)), "params": (dict,), "id": (int, type(None)),
+            "kind": (str,),
+            "inputs": (dict,),
+            "providers": (list,),
+            "validation": (str, type(None)),
+            "accept_catch_all": (bool,),
+            "outputs": (dict,),
+            "condition": (str, type(None)),
+            "required": (list,),
+            "auto_update": (bool,),
+            "spend_limit": (int, type(None)),
+            "params": (dict,),
+            "id": (int, type(None)),
         }
         for key, types in checks.items():
-            if key in raw and (not isinstance(raw[key], types) or isinstance(raw[key], bool)
-                               and bool not in types):
-                kind = {dict: "a table", list: "a list", bool: "true or false",
-                        int: "a whole number", str: "text"}[types[0]]
+            if key in raw and (
+                not isinstance(raw[key], types) or isinstance(raw[key], bool) and bool not in types
+            ):
+                kind = {
+                    dict: "a table",
+                    list: "a list",
+                    bool: "true or false",
+                    int: "a whole number",
+                    str: "text",
+                }[types[0]]
                 raise ColumnSpecError(f"{where}: {key} must be {kind}, not {raw[key]!r}.")
         for key in ("inputs", "outputs"):
             for k, v in raw.get(key, {}).items():

@@ -82,8 +82,10 @@ CREATE INDEX IF NOT EXISTS attempts_cell ON attempts(table_id, column_id, row_id
 _MIGRATED: weakref.WeakSet[Workspace] = weakref.WeakSet()
 # A removed column keeps its row (reports name its spend by it), so a name is unique
 # only among the columns still in use.
-LIVE_NAMES = ("CREATE UNIQUE INDEX IF NOT EXISTS enrich_columns_live ON enrich_columns"
-              "(table_id, name) WHERE removed_at IS NULL")
+LIVE_NAMES = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS enrich_columns_live ON enrich_columns"
+    "(table_id, name) WHERE removed_at IS NULL"
+)
 SPEC_COLUMNS = ("id", "table_id", "name", "kind", "spec", "auto_update", "created_at")
 
 
@@ -103,8 +105,9 @@ def _migrate(ws: Workspace) -> None:
         if "removed_at" not in have and "spec" in have:
             keep = ", ".join(c for c in SPEC_COLUMNS if c in have)
             db.execute("DROP TABLE IF EXISTS enrich_columns_new")
-            db.execute(SCHEMA.split(";")[0].replace("IF NOT EXISTS enrich_columns",
-                                                    "enrich_columns_new"))
+            db.execute(
+                SCHEMA.split(";")[0].replace("IF NOT EXISTS enrich_columns", "enrich_columns_new")
+            )
             db.execute(f"INSERT INTO enrich_columns_new ({keep}) SELECT {keep} FROM enrich_columns")
             db.execute("DROP TABLE enrich_columns")
             db.execute("ALTER TABLE enrich_columns_new RENAME TO enrich_columns")
@@ -134,26 +137,54 @@ def cell_rows(ws: Workspace, table_id: int, column_id: int) -> dict[int, sqlite3
 
 def cell_states(ws: Workspace, table_id: int, column_id: int) -> dict[int, str]:
     ensure(ws)
-    return dict(ws.db.execute(
-        "SELECT row_id, status FROM cells WHERE table_id = ? AND column_id = ?",
-        (table_id, column_id),
-    ).fetchall())
+    return dict(
+        ws.db.execute(
+            "SELECT row_id, status FROM cells WHERE table_id = ? AND column_id = ?",
+            (table_id, column_id),
+        ).fetchall()
+    )
 
 
-def write_cell(ws: Workspace, *, table_id: int, column_id: int, row_id: int, status: CellState,
-               value: dict[str, Any] | None, provider: str | None, credits: int,
-               run_id: int | None, at: str, error: str | None, sandbox: bool | None) -> None:
+def write_cell(
+    ws: Workspace,
+    *,
+    table_id: int,
+    column_id: int,
+    row_id: int,
+    status: CellState,
+    value: dict[str, Any] | None,
+    provider: str | None,
+    credits: int,
+    run_id: int | None,
+    at: str,
+    error: str | None,
+    sandbox: bool | None,
+) -> None:
     ws.db.execute(
         "INSERT OR REPLACE INTO cells (table_id, column_id, row_id, status, value, provider,"
         " credits, run_id, updated_at, error, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (table_id, column_id, row_id, CellState(status).value,  # only a known state is stored
-         json.dumps(value, default=str) if value is not None else None, provider, credits,
-         run_id, at, error, None if sandbox is None else int(sandbox)),
+        (
+            table_id,
+            column_id,
+            row_id,
+            CellState(status).value,  # only a known state is stored
+            json.dumps(value, default=str) if value is not None else None,
+            provider,
+            credits,
+            run_id,
+            at,
+            error,
+            None if sandbox is None else int(sandbox),
+        ),
     )
 
 
 def run_credits(ws: Workspace, run_id: int) -> int:
     """A run's net charge as the ledger holds it (captures less refunds)."""
-    return int(ws.db.execute(
-        "SELECT COALESCE(-SUM(amount), 0) FROM ledger WHERE run_id = ?"
-        " AND kind IN ('capture', 'refund')", (run_id,)).fetchone()[0])
+    return int(
+        ws.db.execute(
+            "SELECT COALESCE(-SUM(amount), 0) FROM ledger WHERE run_id = ?"
+            " AND kind IN ('capture', 'refund')",
+            (run_id,),
+        ).fetchone()[0]
+    )

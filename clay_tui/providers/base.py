@@ -120,10 +120,11 @@ class Redactor:
         for v in values:
             forms |= {v, quote(v, safe=""), quote_plus(v), json.dumps(v)[1:-1], repr(v)[1:-1]}
             if len(v) >= 16:
-                windows |= {v[i:i + PARTIAL_LEN].lower() for i in range(len(v) - PARTIAL_LEN + 1)}
+                windows |= {v[i : i + PARTIAL_LEN].lower() for i in range(len(v) - PARTIAL_LEN + 1)}
         ordered = sorted((f for f in forms if len(f) >= MIN_SECRET_LEN), key=len, reverse=True)
-        self._pattern = (re.compile("|".join(re.escape(f) for f in ordered), re.IGNORECASE)
-                         if ordered else None)
+        self._pattern = (
+            re.compile("|".join(re.escape(f) for f in ordered), re.IGNORECASE) if ordered else None
+        )
         self._windows = sorted(windows)
         # A quick "nothing secret here" (the common case) before walking an answer: every
         # form and piece, lowercased, as plain substrings (far faster than one big regex).
@@ -182,8 +183,9 @@ class Redactor:
         if self._pattern is None:
             return res
         try:
-            blob = json.dumps([res.message, res.error_id, res.data, res.raw], default=str,
-                              ensure_ascii=False)
+            blob = json.dumps(
+                [res.message, res.error_id, res.data, res.raw], default=str, ensure_ascii=False
+            )
         except (TypeError, ValueError, RecursionError):
             blob = None  # cannot look at it in one piece: walk it below
         if blob is not None and self._clean(blob):

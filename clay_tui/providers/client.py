@@ -226,18 +226,28 @@ class ProviderClient:
     def redact_text(self, text: str) -> str:
         return self.redactor.text(text)
 
-    def result(self, outcome: Outcome, action: str, data: dict[str, Any] | None = None,
-               **fields: Any) -> ProviderResult:
+    def result(
+        self, outcome: Outcome, action: str, data: dict[str, Any] | None = None, **fields: Any
+    ) -> ProviderResult:
         """A result stamped with this provider's name and sandbox flag."""
-        res = self.redact(ProviderResult(outcome=outcome, provider=self.name, action=action,
-                                         data=data or {}, sandbox=self.sandbox, **fields))
+        res = self.redact(
+            ProviderResult(
+                outcome=outcome,
+                provider=self.name,
+                action=action,
+                data=data or {},
+                sandbox=self.sandbox,
+                **fields,
+            )
+        )
         if res.stop_provider and self.stopped is None:
             self.stopped = res
         return res
 
     def error(self, action: str, error_id: str, message: str, **fields: Any) -> ProviderResult:
-        res = self.redact(error_result(self.name, action, error_id, message,
-                                       sandbox=self.sandbox, **fields))
+        res = self.redact(
+            error_result(self.name, action, error_id, message, sandbox=self.sandbox, **fields)
+        )
         if res.stop_provider and self.stopped is None:
             self.stopped = res
         return res
@@ -247,21 +257,29 @@ class ProviderClient:
         env = self.settings.api_key_env or f"{self.name.upper()}_API_KEY"
         where = "The sandbox" if self.sandbox else display_name(self.name)
         # raw is dropped: some providers echo a masked form of the key in their 401 message.
-        return self.error(action, error_id,
-                          f"{where} rejected the API key: set {env} to a valid "
-                          f"{display_name(self.name)} key.",
-                          stop_provider=True)
+        return self.error(
+            action,
+            error_id,
+            f"{where} rejected the API key: set {env} to a valid {display_name(self.name)} key.",
+            stop_provider=True,
+        )
 
     def out_of_quota(self, action: str, error_id: str, raw: Any = None) -> ProviderResult:
-        return self.error(action, error_id,
-                          f"The {display_name(self.name)} account has no quota left; "
-                          f"no more {display_name(self.name)} calls this run.",
-                          stop_provider=True, raw=raw if isinstance(raw, dict) else None)
+        return self.error(
+            action,
+            error_id,
+            f"The {display_name(self.name)} account has no quota left; "
+            f"no more {display_name(self.name)} calls this run.",
+            stop_provider=True,
+            raw=raw if isinstance(raw, dict) else None,
+        )
 
     def malformed(self, action: str) -> ProviderResult:
-        return self.error(action, "malformed_json",
-                          f"{display_name(self.name)} answered with something that is not "
-                          f"valid JSON.")
+        return self.error(
+            action,
+            "malformed_json",
+            f"{display_name(self.name)} answered with something that is not valid JSON.",
+        )
 
     def http_error(self, action: str, response: httpx.Response, body: Any) -> ProviderResult:
         """Any non-success answer the adapter has no special meaning for."""
@@ -279,7 +297,8 @@ class ProviderClient:
             msg = f"{name} had a server error (HTTP {status}) after all retries."
         else:
             msg = f"{name} refused the call (HTTP {status}, {eid})" + (
-                f": {detail.rstrip('.')}." if detail else ".")
+                f": {detail.rstrip('.')}." if detail else "."
+            )
         return self.error(action, eid, msg, raw=body if isinstance(body, dict) else None)
 
     # ------------------------------------------------------------ calling
@@ -293,8 +312,10 @@ class ProviderClient:
             rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
             rps = min(rps, per_second) if rps > 0 else 0.0
             rpm = min(rpm, per_minute) if rpm > 0 else 0.0
-            self._groups[name] = (AsyncLimiter(1, 1.0 / rps) if rps > 0 else None,
-                                  AsyncLimiter(rpm, 60.0) if rpm > 0 else None)
+            self._groups[name] = (
+                AsyncLimiter(1, 1.0 / rps) if rps > 0 else None,
+                AsyncLimiter(rpm, 60.0) if rpm > 0 else None,
+            )
         return name
 
     def _retry_kind(self, response: httpx.Response) -> str | None:
@@ -313,7 +334,7 @@ class ProviderClient:
         return None
 
     def _backoff(self, attempt: int) -> float:
-        base = min(self.max_backoff_s, self.backoff_s * (2 ** attempt))
+        base = min(self.max_backoff_s, self.backoff_s * (2**attempt))
         return base + random.uniform(0, base)  # full jitter on top of the exponential step
 
     async def _wait_resume(self) -> float:
@@ -353,71 +374,102 @@ class ProviderClient:
         import httpx  # imported when first needed: start-up (loaded by __init__ already)
 
         if self.stopped is not None:
-            return self.error(action, self.stopped.error_id or "stopped",
-                              self.stopped.message, stop_provider=True)
+            return self.error(
+                action, self.stopped.error_id or "stopped", self.stopped.message, stop_provider=True
+            )
         if not self._has_key:
             env = self.settings.api_key_env or f"{self.name.upper()}_API_KEY"
-            return self.error(action, "missing_api_key",
-                              f"Set {env} to your {display_name(self.name)} API key "
-                              f"(or set providers.{self.name}.mode = \"sandbox\").",
-                              stop_provider=True)
+            return self.error(
+                action,
+                "missing_api_key",
+                f"Set {env} to your {display_name(self.name)} API key "
+                f'(or set providers.{self.name}.mode = "sandbox").',
+                stop_provider=True,
+            )
         name = display_name(self.name)
         attempt = 0
         while True:
             if await self._wait_resume() > 0:
-                return self.error(action, "rate_limit_wait_exceeded",
-                                  f"{name} asked us to wait longer than {self.max_wait_s:g} s.")
+                return self.error(
+                    action,
+                    "rate_limit_wait_exceeded",
+                    f"{name} asked us to wait longer than {self.max_wait_s:g} s.",
+                )
             async with self._sem:
                 if await self._wait_resume() > 0:
-                    return self.error(action, "rate_limit_wait_exceeded",
-                                      f"{name} asked us to wait longer than {self.max_wait_s:g} s.")
-                per_second, per_minute = (self._groups[limit] if limit in self._groups
-                                          else (self._per_second, self._per_minute))
+                    return self.error(
+                        action,
+                        "rate_limit_wait_exceeded",
+                        f"{name} asked us to wait longer than {self.max_wait_s:g} s.",
+                    )
+                per_second, per_minute = (
+                    self._groups[limit]
+                    if limit in self._groups
+                    else (self._per_second, self._per_minute)
+                )
                 if per_minute is not None:
                     await per_minute.acquire()
                 if per_second is not None:
                     await per_second.acquire()
                 if self.stopped is not None:  # another caller found a bad key meanwhile
-                    return self.error(action, self.stopped.error_id or "stopped",
-                                      self.stopped.message, stop_provider=True)
+                    return self.error(
+                        action,
+                        self.stopped.error_id or "stopped",
+                        self.stopped.message,
+                        stop_provider=True,
+                    )
                 self.calls += 1
                 failure: str | None = None
                 try:
                     # timeout_s bounds the whole call, not each read: a server that drips
                     # one byte at a time must not hold a worker (and its hold) forever.
                     async with asyncio.timeout(self.settings.timeout_s):
-                        response = await self._http.request(method, path, params=params,
-                                                            json=json, headers=headers)
+                        response = await self._http.request(
+                            method, path, params=params, json=json, headers=headers
+                        )
                         await response.aread()
                         if len(response.content) > MAX_ANSWER_BYTES:
                             raise _TooBig(len(response.content))
                 except _TooBig as exc:
-                    return self.error(action, "answer_too_big",
-                                      f"{name} answered with {exc.size / 1e6:.1f} MB, more "
-                                      f"than the {MAX_ANSWER_BYTES / 1e6:g} MB an answer may "
-                                      f"be; it was not used.", unknown_outcome=paid_post)
+                    return self.error(
+                        action,
+                        "answer_too_big",
+                        f"{name} answered with {exc.size / 1e6:.1f} MB, more "
+                        f"than the {MAX_ANSWER_BYTES / 1e6:g} MB an answer may "
+                        f"be; it was not used.",
+                        unknown_outcome=paid_post,
+                    )
                 except httpx.DecodingError:
-                    return self.error(action, "malformed_answer",
-                                      f"{name} answered with a body that cannot be decoded.",
-                                      unknown_outcome=paid_post)
+                    return self.error(
+                        action,
+                        "malformed_answer",
+                        f"{name} answered with a body that cannot be decoded.",
+                        unknown_outcome=paid_post,
+                    )
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                     failure = f"network: {type(exc).__name__}"  # never sent: safe to retry
                     response = None
                 except (httpx.TimeoutException, TimeoutError):
                     if paid_post:
-                        return self.error(action, "timeout",
-                                          f"{name} did not answer within "
-                                          f"{self.settings.timeout_s:g} s; the call may have "
-                                          f"been charged on their side, so it is not retried.",
-                                          unknown_outcome=True)
+                        return self.error(
+                            action,
+                            "timeout",
+                            f"{name} did not answer within "
+                            f"{self.settings.timeout_s:g} s; the call may have "
+                            f"been charged on their side, so it is not retried.",
+                            unknown_outcome=True,
+                        )
                     failure = "timeout"
                     response = None
                 except httpx.TransportError as exc:
                     if paid_post:
-                        return self.error(action, "network_error",
-                                          f"The connection to {name} broke after the call was "
-                                          f"sent ({type(exc).__name__}); not retried.",
-                                          unknown_outcome=True)
+                        return self.error(
+                            action,
+                            "network_error",
+                            f"The connection to {name} broke after the call was "
+                            f"sent ({type(exc).__name__}); not retried.",
+                            unknown_outcome=True,
+                        )
                     failure = f"network: {type(exc).__name__}"
                     response = None
             delay: float
@@ -436,9 +488,12 @@ class ProviderClient:
                     if attempt >= self.settings.max_retries:
                         return response
                     if delay > self.max_wait_s:
-                        return self.error(action, "rate_limit_wait_exceeded",
-                                          f"{name} asked us to wait {delay:g} s, longer than "
-                                          f"{self.max_wait_s:g} s.")
+                        return self.error(
+                            action,
+                            "rate_limit_wait_exceeded",
+                            f"{name} asked us to wait {delay:g} s, longer than "
+                            f"{self.max_wait_s:g} s.",
+                        )
                 elif attempt >= self.settings.max_retries:
                     return response
                 else:
@@ -447,13 +502,19 @@ class ProviderClient:
             else:
                 if attempt >= self.settings.max_retries:
                     if failure == "timeout":
-                        return self.error(action, "timeout",
-                                          f"{name} did not answer within "
-                                          f"{self.settings.timeout_s:g} s "
-                                          f"({attempt + 1} tries).")
-                    return self.error(action, "network_error",
-                                      f"Could not reach {name} at {self.base_url} "
-                                      f"({failure}, {attempt + 1} tries).")
+                        return self.error(
+                            action,
+                            "timeout",
+                            f"{name} did not answer within "
+                            f"{self.settings.timeout_s:g} s "
+                            f"({attempt + 1} tries).",
+                        )
+                    return self.error(
+                        action,
+                        "network_error",
+                        f"Could not reach {name} at {self.base_url} "
+                        f"({failure}, {attempt + 1} tries).",
+                    )
                 delay = self._backoff(attempt)
             attempt += 1
             await asyncio.sleep(delay)
@@ -472,13 +533,22 @@ class ProviderClient:
         if self._off_api < OFF_API_LIMIT:
             return response
         name = display_name(self.name)
-        what = ("an HTML page" if html else "something that is not JSON" if body is None
-                else "a JSON 'not found'") + f" (HTTP {response.status_code})"
-        return self.error(action, "not_the_api",
-                          f"{name} answered {self._off_api} calls in a row with {what} "
-                          f"instead of its API: check its base_url "
-                          f"({re.sub(r'//[^/@]*@', '//', self.base_url)}); no more "
-                          f"{name} calls this run.", stop_provider=True)
+        what = (
+            "an HTML page"
+            if html
+            else "something that is not JSON"
+            if body is None
+            else "a JSON 'not found'"
+        ) + f" (HTTP {response.status_code})"
+        return self.error(
+            action,
+            "not_the_api",
+            f"{name} answered {self._off_api} calls in a row with {what} "
+            f"instead of its API: check its base_url "
+            f"({re.sub(r'//[^/@]*@', '//', self.base_url)}); no more "
+            f"{name} calls this run.",
+            stop_provider=True,
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()

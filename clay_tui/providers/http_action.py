@@ -58,9 +58,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-HOST_PLACEHOLDER = ("The URL's scheme and host cannot contain a {{column}} placeholder (a cell "
-                    "must not choose where the request goes): put placeholders in the path or "
-                    "the query.")
+HOST_PLACEHOLDER = (
+    "The URL's scheme and host cannot contain a {{column}} placeholder (a cell "
+    "must not choose where the request goes): put placeholders in the path or "
+    "the query."
+)
 
 
 def check_url_template(template: str) -> None:
@@ -71,7 +73,7 @@ def check_url_template(template: str) -> None:
         if PLACEHOLDER.search(template):
             raise TemplateError(HOST_PLACEHOLDER)
         return
-    rest = template[origin.end():]
+    rest = template[origin.end() :]
     # "https://h.io{{x}}": the value would continue the host (h.io.evil.com, h.io@evil.com).
     if rest.startswith("{{"):
         raise TemplateError(HOST_PLACEHOLDER)
@@ -89,7 +91,7 @@ def render_url(template: str, row: Mapping[str, Any]) -> str:
     each: a value of ``..`` stays a literal segment (``%2E%2E``), never climbs the path."""
     check_url_template(template)
     origin = _ORIGIN.match(template)
-    head, rest = (origin.group(0), template[origin.end():]) if origin else ("", template)
+    head, rest = (origin.group(0), template[origin.end() :]) if origin else ("", template)
     cut = min([i for i in (rest.find("?"), rest.find("#")) if i >= 0], default=len(rest))
     path, tail = rest[:cut], rest[cut:]
     path = "/".join(_segment(seg, row) for seg in path.split("/"))
@@ -127,8 +129,9 @@ def render_body(template: Any, row: Mapping[str, Any]) -> Any:
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise TemplateError(f"The body template is not valid JSON once filled in: {exc}.") \
-                from None
+            raise TemplateError(
+                f"The body template is not valid JSON once filled in: {exc}."
+            ) from None
     if isinstance(template, Mapping):
         return {render_text(str(k), row): render_body_value(v, row) for k, v in template.items()}
     if isinstance(template, list | tuple):
@@ -190,8 +193,9 @@ def extract(document: Any, path: str) -> Any:
 
 
 def _error(error_id: str, message: str, raw: Any = None) -> ProviderResult:
-    return error_result(PROVIDER, ACTION, error_id, message,
-                        raw=raw if isinstance(raw, dict) else None)
+    return error_result(
+        PROVIDER, ACTION, error_id, message, raw=raw if isinstance(raw, dict) else None
+    )
 
 
 async def call(
@@ -208,15 +212,26 @@ async def call(
 
     Whatever comes back passes the redactor: the secret header values sent (and every
     key the process knows) never reach a cell, a message or Run Info."""
-    secrets = [render_text(str(v), row) for k, v in (headers or {}).items()
-               if is_secret_header(str(k))] if headers else []
+    secrets = (
+        [render_text(str(v), row) for k, v in (headers or {}).items() if is_secret_header(str(k))]
+        if headers
+        else []
+    )
     try:
         redactor = Redactor(secrets)
     except TemplateError:
         redactor = Redactor(())
-    return redactor.result(await _call(http, method=method, url_template=url_template,
-                                       headers=headers, body_template=body_template,
-                                       json_path=json_path, row=row))
+    return redactor.result(
+        await _call(
+            http,
+            method=method,
+            url_template=url_template,
+            headers=headers,
+            body_template=body_template,
+            json_path=json_path,
+            row=row,
+        )
+    )
 
 
 async def _call(
@@ -231,8 +246,9 @@ async def _call(
 ) -> ProviderResult:
     try:
         url = render_url(url_template, row)
-        sent_headers = {render_text(k, row): render_text(str(v), row)
-                        for k, v in (headers or {}).items()}
+        sent_headers = {
+            render_text(k, row): render_text(str(v), row) for k, v in (headers or {}).items()
+        }
         body = render_body(body_template, row)
     except TemplateError as exc:
         return _error("bad_url" if str(exc) == HOST_PLACEHOLDER else "bad_template", str(exc))
@@ -244,12 +260,15 @@ async def _call(
     try:
         response = await _send(http, method.upper(), url, sent_headers, content)
     except _CrossHost as exc:
-        return _error("cross_host_redirect",
-                      f"The API redirected to another host ({exc}); the redirect was not "
-                      f"followed, so nothing (no header, no key) went there.")
+        return _error(
+            "cross_host_redirect",
+            f"The API redirected to another host ({exc}); the redirect was not "
+            f"followed, so nothing (no header, no key) went there.",
+        )
     except httpx.TooManyRedirects:
-        return _error("too_many_redirects",
-                      f"The API redirected more than {MAX_REDIRECTS} times; gave up.")
+        return _error(
+            "too_many_redirects", f"The API redirected more than {MAX_REDIRECTS} times; gave up."
+        )
     except httpx.TimeoutException:
         return _error("timeout", f"{url_template.split('?')[0]} did not answer in time.")
     except httpx.InvalidURL as exc:
@@ -264,8 +283,11 @@ async def _call(
     except (ValueError, UnicodeDecodeError):
         document, is_json = None, False
     if response.status_code >= 400:
-        return _error(f"http_{response.status_code}",
-                      f"The API answered HTTP {response.status_code}.", document)
+        return _error(
+            f"http_{response.status_code}",
+            f"The API answered HTTP {response.status_code}.",
+            document,
+        )
     raw = document if isinstance(document, dict) else None
     if not json_path:
         value = document if is_json else response.text
@@ -275,13 +297,28 @@ async def _call(
         try:
             value = extract(document, json_path)
         except PathError as exc:
-            return ProviderResult(Outcome.NO_DATA, PROVIDER, ACTION, {}, error_id="path_not_found",
-                                  message=f"No value at {json_path}: {exc}.", raw=raw)
+            return ProviderResult(
+                Outcome.NO_DATA,
+                PROVIDER,
+                ACTION,
+                {},
+                error_id="path_not_found",
+                message=f"No value at {json_path}: {exc}.",
+                raw=raw,
+            )
     if value is None or value == "":
-        return ProviderResult(Outcome.NO_DATA, PROVIDER, ACTION, {}, error_id="empty",
-                              message="The answer has no value there.", raw=raw)
-    return ProviderResult(Outcome.FOUND, PROVIDER, ACTION,
-                          {"value": value, "status": response.status_code}, raw=raw)
+        return ProviderResult(
+            Outcome.NO_DATA,
+            PROVIDER,
+            ACTION,
+            {},
+            error_id="empty",
+            message="The answer has no value there.",
+            raw=raw,
+        )
+    return ProviderResult(
+        Outcome.FOUND, PROVIDER, ACTION, {"value": value, "status": response.status_code}, raw=raw
+    )
 
 
 class _CrossHost(Exception):
@@ -293,8 +330,9 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port or default
 
 
-async def _send(http: httpx.AsyncClient, method: str, url: str, headers: dict[str, str],
-                content: bytes | None) -> httpx.Response:
+async def _send(
+    http: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], content: bytes | None
+) -> httpx.Response:
     """Send, following redirects only within the same scheme, host and port (headers kept)."""
     request = http.build_request(method, url, headers=headers, content=content)
     start = _origin(request.url)

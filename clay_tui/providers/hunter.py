@@ -57,25 +57,33 @@ def _scrub(body: dict[str, Any]) -> dict[str, Any]:
     """Hunter echoes the query in meta.params; make sure no key ever lands in ``raw``."""
     params = body.get("meta", {}).get("params") if isinstance(body.get("meta"), dict) else None
     if isinstance(params, dict) and "api_key" in params:
-        body = {**body, "meta": {**body["meta"], "params": {
-            k: v for k, v in params.items() if k != "api_key"}}}
+        body = {
+            **body,
+            "meta": {**body["meta"], "params": {k: v for k, v in params.items() if k != "api_key"}},
+        }
     return body
 
 
-def _error(client: ProviderClient, action: str, response: httpx.Response,
-           body: Any) -> ProviderResult:
+def _error(
+    client: ProviderClient, action: str, response: httpx.Response, body: Any
+) -> ProviderResult:
     eid = error_id_of(body)
     if response.status_code == 451 or eid == "claimed_email":
-        return client.result(Outcome.NO_DATA, action, error_id="claimed_email",
-                             message="The person asked Hunter not to share their email.",
-                             raw=body if isinstance(body, dict) else None)
+        return client.result(
+            Outcome.NO_DATA,
+            action,
+            error_id="claimed_email",
+            message="The person asked Hunter not to share their email.",
+            raw=body if isinstance(body, dict) else None,
+        )
     if response.status_code == 429 and eid != "too_many_requests":  # the plan is used up
         return client.out_of_quota(action, eid or "usage_limit", body)
     return client.http_error(action, response, body)
 
 
-def _data(client: ProviderClient, action: str, response: httpx.Response, body: Any,
-          missing: str) -> dict[str, Any] | ProviderResult:
+def _data(
+    client: ProviderClient, action: str, response: httpx.Response, body: Any, missing: str
+) -> dict[str, Any] | ProviderResult:
     """The ``data`` object of a 200 answer, or the result that says why there is none
     (garbled, an error status, or a 200 without it: ``missing`` says what was missing)."""
     if body is None:
@@ -84,8 +92,12 @@ def _data(client: ProviderClient, action: str, response: httpx.Response, body: A
         return _error(client, action, response, body)
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
-        return client.error(action, "unexpected_answer", f"Hunter answered 200 without {missing}.",
-                            raw=body if isinstance(body, dict) else None)
+        return client.error(
+            action,
+            "unexpected_answer",
+            f"Hunter answered 200 without {missing}.",
+            raw=body if isinstance(body, dict) else None,
+        )
     return data
 
 
@@ -114,15 +126,15 @@ async def find_email(
         elif company:
             params["company"] = company
         else:
-            return client.error(FINDER, "missing_input",
-                                "Hunter needs a domain or a company name.")
+            return client.error(FINDER, "missing_input", "Hunter needs a domain or a company name.")
         if first and last:
             params["first_name"], params["last_name"] = first, last
         elif full:
             params["full_name"] = full
         else:
-            return client.error(FINDER, "missing_input",
-                                "Hunter needs a first and last name, or a full name.")
+            return client.error(
+                FINDER, "missing_input", "Hunter needs a first and last name, or a full name."
+            )
     response = await client.request("GET", "/v2/email-finder", action=FINDER, params=params)
     if isinstance(response, ProviderResult):
         return response
@@ -133,8 +145,7 @@ async def find_email(
     body = _scrub(body)
     email = data.get("email")
     if not email:
-        return client.result(Outcome.NO_DATA, FINDER, message="Hunter found no email.",
-                             raw=body)
+        return client.result(Outcome.NO_DATA, FINDER, message="Hunter found no email.", raw=body)
     verification = data.get("verification") if isinstance(data.get("verification"), dict) else {}
     out = {
         "email": email,
@@ -159,12 +170,17 @@ _VERIFY_OUTCOME = {
 }
 
 
-def _unknown(client: ProviderClient, email: str, error_id: str, message: str,
-             raw: Any = None) -> ProviderResult:
-    return client.result(Outcome.NO_DATA, VERIFIER,
-                         {"status": "unknown", "result": None, "score": None, "email": email},
-                         error_id=error_id, message=message,
-                         raw=raw if isinstance(raw, dict) else None)
+def _unknown(
+    client: ProviderClient, email: str, error_id: str, message: str, raw: Any = None
+) -> ProviderResult:
+    return client.result(
+        Outcome.NO_DATA,
+        VERIFIER,
+        {"status": "unknown", "result": None, "score": None, "email": email},
+        error_id=error_id,
+        message=message,
+        raw=raw if isinstance(raw, dict) else None,
+    )
 
 
 async def verify_email(client: ProviderClient, *, email: str) -> ProviderResult:
@@ -173,14 +189,15 @@ async def verify_email(client: ProviderClient, *, email: str) -> ProviderResult:
     FOUND: valid, webmail, accept_all; INVALID: invalid, disposable; NO_DATA: unknown
     (also 222 "verification failed" and a 202 that stays "in progress").
     """
-    email = (_clean(email) or "")
+    email = _clean(email) or ""
     if not email:
         return client.error(VERIFIER, "missing_input", "There is no email to verify.")
     limit = client.limit_group(VERIFIER, *VERIFIER_LIMITS)
     delay, waited, asks = client.backoff_s / 2, 0.0, 0
     while True:
-        response = await client.request("GET", "/v2/email-verifier", action=VERIFIER,
-                                        params={"email": email}, limit=limit)
+        response = await client.request(
+            "GET", "/v2/email-verifier", action=VERIFIER, params={"email": email}, limit=limit
+        )
         if isinstance(response, ProviderResult):
             return response
         if response.status_code != 202:
@@ -190,23 +207,35 @@ async def verify_email(client: ProviderClient, *, email: str) -> ProviderResult:
         wait = retry_after_seconds(response)
         wait = min(VERIFY_POLL_CAP_S, delay if wait is None else wait)
         if waited + wait > VERIFY_BUDGET_S or asks >= VERIFY_MAX_ASKS:
-            return _unknown(client, email, "verification_in_progress",
-                            "Hunter was still verifying the email; status unknown.",
-                            parse_json(response))
+            return _unknown(
+                client,
+                email,
+                "verification_in_progress",
+                "Hunter was still verifying the email; status unknown.",
+                parse_json(response),
+            )
         await asyncio.sleep(wait)
         waited += wait
         delay = min(VERIFY_POLL_CAP_S, delay * 2)
     body = parse_json(response)
     if response.status_code == 222:
-        return _unknown(client, email, "verification_failed",
-                        "Hunter could not verify the email (the mail server did not answer).",
-                        body)
+        return _unknown(
+            client,
+            email,
+            "verification_failed",
+            "Hunter could not verify the email (the mail server did not answer).",
+            body,
+        )
     data = _data(client, VERIFIER, response, body, "a verification status")
     if isinstance(data, ProviderResult):
         return data
     if not data.get("status"):
-        return client.error(VERIFIER, "unexpected_answer",
-                            "Hunter answered 200 without a verification status.", raw=body)
+        return client.error(
+            VERIFIER,
+            "unexpected_answer",
+            "Hunter answered 200 without a verification status.",
+            raw=body,
+        )
     status = str(data["status"])
     out = {
         "status": status,
@@ -216,11 +245,18 @@ async def verify_email(client: ProviderClient, *, email: str) -> ProviderResult:
         "accept_all": bool(data.get("accept_all")) or status == "accept_all",
     }
     outcome = _VERIFY_OUTCOME.get(status, Outcome.NO_DATA)
-    message = {Outcome.INVALID: f"Hunter says the email is {status}.",
-               Outcome.NO_DATA: "Hunter could not tell whether the email is deliverable."}.get(
-        outcome, "")
-    return client.result(outcome, VERIFIER, out, billable=outcome is not Outcome.NO_DATA,
-                         message=message, raw=_scrub(body))
+    message = {
+        Outcome.INVALID: f"Hunter says the email is {status}.",
+        Outcome.NO_DATA: "Hunter could not tell whether the email is deliverable.",
+    }.get(outcome, "")
+    return client.result(
+        outcome,
+        VERIFIER,
+        out,
+        billable=outcome is not Outcome.NO_DATA,
+        message=message,
+        raw=_scrub(body),
+    )
 
 
 async def account(client: ProviderClient) -> ProviderResult:
@@ -238,9 +274,12 @@ async def account(client: ProviderClient) -> ProviderResult:
         m = requests.get(name)
         return m.get(field) if isinstance(m, dict) else None
 
-    out = {"plan": data.get("plan_name"), "reset_date": data.get("reset_date"),
-           "searches_used": meter("searches", "used"),
-           "searches_available": meter("searches", "available"),
-           "verifications_used": meter("verifications", "used"),
-           "verifications_available": meter("verifications", "available")}
+    out = {
+        "plan": data.get("plan_name"),
+        "reset_date": data.get("reset_date"),
+        "searches_used": meter("searches", "used"),
+        "searches_available": meter("searches", "available"),
+        "verifications_used": meter("verifications", "used"),
+        "verifications_available": meter("verifications", "available"),
+    }
     return client.result(Outcome.FOUND, ACCOUNT, out, billable=False, raw=_scrub(body))

@@ -80,8 +80,7 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         except httpx.TransportError:
             writer.close()
             raise
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                ValueError) as exc:
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             writer.close()
             raise httpx.RemoteProtocolError(f"The connection broke: {exc!r}") from None
         except BaseException:  # cancelled mid-request: the connection state is unknown
@@ -91,8 +90,9 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
             self._idle[key].append((reader, writer))
         else:
             writer.close()
-        return httpx.Response(status, headers=headers, content=content,
-                              extensions={"http_version": b"HTTP/1.1"})
+        return httpx.Response(
+            status, headers=headers, content=content, extensions={"http_version": b"HTTP/1.1"}
+        )
 
     async def aclose(self) -> None:
         self._closed = True

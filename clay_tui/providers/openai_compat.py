@@ -37,8 +37,14 @@ def _path(client: ProviderClient, endpoint: str) -> str:
     return f"/{endpoint}" if client.base_url.rstrip("/").endswith("/v1") else f"/v1/{endpoint}"
 
 
-def _failure(client: ProviderClient, action: str, status: int, body: dict[str, Any],
-             model: str | None, response: Any) -> ProviderResult:
+def _failure(
+    client: ProviderClient,
+    action: str,
+    status: int,
+    body: dict[str, Any],
+    model: str | None,
+    response: Any,
+) -> ProviderResult:
     eid = error_id_of(body)
     if status == 401:
         return client.bad_key(action, eid or "invalid_api_key", body)
@@ -46,10 +52,14 @@ def _failure(client: ProviderClient, action: str, status: int, body: dict[str, A
         return client.out_of_quota(action, eid or "insufficient_quota", body)
     if eid == "model_not_found" and model:
         shown = model if len(model) <= 60 else model[:57] + "..."
-        return client.error(action, eid,
-                            f"{display_name(client.name)} has no model \"{shown}\" that this "
-                            f"key can use; no more {display_name(client.name)} calls this run.",
-                            stop_provider=True, raw=body)
+        return client.error(
+            action,
+            eid,
+            f'{display_name(client.name)} has no model "{shown}" that this '
+            f"key can use; no more {display_name(client.name)} calls this run.",
+            stop_provider=True,
+            raw=body,
+        )
     return client.http_error(action, response, body)
 
 
@@ -78,8 +88,9 @@ async def complete(
         payload.update(max_tokens=max_tokens, temperature=temperature)
     if response_format is not None:
         payload["response_format"] = response_format
-    response = await client.request("POST", _path(client, "chat/completions"), action=CHAT,
-                                    json=payload, paid_post=True)
+    response = await client.request(
+        "POST", _path(client, "chat/completions"), action=CHAT, json=payload, paid_post=True
+    )
     if isinstance(response, ProviderResult):
         return response
     body = parse_json(response)
@@ -89,16 +100,26 @@ async def complete(
         return _failure(client, CHAT, response.status_code, body, model, response)
     choices = body.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        return client.error(CHAT, "unexpected_answer", "The model answered without choices.",
-                            raw=body)
+        return client.error(
+            CHAT, "unexpected_answer", "The model answered without choices.", raw=body
+        )
     message = choices[0].get("message") if isinstance(choices[0].get("message"), dict) else {}
     text = message.get("content")
     usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
     if not isinstance(text, str) or not text.strip():
-        return client.result(Outcome.NO_DATA, CHAT, error_id="empty_answer",
-                             message="The model gave an empty answer.", raw=body)
-    out = {"text": text.strip(), "usage": usage, "model": body.get("model") or model,
-           "finish_reason": choices[0].get("finish_reason")}
+        return client.result(
+            Outcome.NO_DATA,
+            CHAT,
+            error_id="empty_answer",
+            message="The model gave an empty answer.",
+            raw=body,
+        )
+    out = {
+        "text": text.strip(),
+        "usage": usage,
+        "model": body.get("model") or model,
+        "finish_reason": choices[0].get("finish_reason"),
+    }
     return client.result(Outcome.FOUND, CHAT, out, billable=True, raw=body)
 
 

@@ -35,12 +35,14 @@ def _clean(value: Any) -> str | None:
     return text or None
 
 
-async def _post(client: ProviderClient, action: str, path: str, payload: dict[str, Any] | None
-                ) -> tuple[dict[str, Any] | None, ProviderResult | None]:
+async def _post(
+    client: ProviderClient, action: str, path: str, payload: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, ProviderResult | None]:
     """POST and map every non-success answer; (body, None) on success, (None, result) else.
     A call without a payload (account information) is free, so it is not a paid POST."""
-    response = await client.request("POST", path, action=action, json=payload,
-                                    paid_post=payload is not None)
+    response = await client.request(
+        "POST", path, action=action, json=payload, paid_post=payload is not None
+    )
     if isinstance(response, ProviderResult):
         return None, response
     body = parse_json(response)
@@ -51,20 +53,26 @@ async def _post(client: ProviderClient, action: str, path: str, payload: dict[st
     return None, _failure(client, action, response, body)
 
 
-def _failure(client: ProviderClient, action: str, response: httpx.Response,
-             body: dict[str, Any]) -> ProviderResult:
+def _failure(
+    client: ProviderClient, action: str, response: httpx.Response, body: dict[str, Any]
+) -> ProviderResult:
     eid = error_id_of(body)
     if eid in NO_DATA_IDS:
         what = "match" if eid == "NO_MATCH" else "result"
-        return client.result(Outcome.NO_DATA, action, error_id=eid,
-                             message=f"Prospeo found no {what}.", raw=body)
+        return client.result(
+            Outcome.NO_DATA, action, error_id=eid, message=f"Prospeo found no {what}.", raw=body
+        )
     if eid == "INVALID_API_KEY" or response.status_code == 401:
         return client.bad_key(action, eid or "INVALID_API_KEY", body)
     if eid in QUOTA_IDS:
         return client.out_of_quota(action, eid or "INSUFFICIENT_CREDITS", body)
     if response.status_code == 200 and body.get("error") is not True:
-        return client.error(action, "unexpected_answer",
-                            "Prospeo answered 200 without the expected fields.", raw=body)
+        return client.error(
+            action,
+            "unexpected_answer",
+            "Prospeo answered 200 without the expected fields.",
+            raw=body,
+        )
     return client.http_error(action, response, body)
 
 
@@ -76,11 +84,16 @@ def _company_point(company: str) -> dict[str, str]:
     return {"company_name": company}
 
 
-def _email_points(client: ProviderClient, first_name: Any, last_name: Any, full_name: Any,
-                  company: Any) -> dict[str, Any] | ProviderResult:
+def _email_points(
+    client: ProviderClient, first_name: Any, last_name: Any, full_name: Any, company: Any
+) -> dict[str, Any] | ProviderResult:
     """The enrich-person datapoints for an email lookup, or a missing_input error."""
-    first, last, full, company = (_clean(first_name), _clean(last_name), _clean(full_name),
-                                  _clean(company))
+    first, last, full, company = (
+        _clean(first_name),
+        _clean(last_name),
+        _clean(full_name),
+        _clean(company),
+    )
     if not company:
         return client.error(EMAIL, "missing_input", "Prospeo needs a company (a domain is best).")
     if first and last:
@@ -88,29 +101,41 @@ def _email_points(client: ProviderClient, first_name: Any, last_name: Any, full_
     elif full:
         points = {"full_name": full}
     else:
-        return client.error(EMAIL, "missing_input",
-                            "Prospeo needs a first and last name, or a full name.")
+        return client.error(
+            EMAIL, "missing_input", "Prospeo needs a first and last name, or a full name."
+        )
     points.update(_company_point(company))
     return points
 
 
-def _email_result(client: ProviderClient, match: dict[str, Any], raw: dict[str, Any]
-                  ) -> ProviderResult:
+def _email_result(
+    client: ProviderClient, match: dict[str, Any], raw: dict[str, Any]
+) -> ProviderResult:
     """An email lookup's result from one match (``person``, ``company``, ``free_enrichment``)."""
     person = match.get("person")
     if not isinstance(person, dict):
-        return client.error(EMAIL, "unexpected_answer",
-                            "Prospeo answered without a person.", raw=raw)
+        return client.error(
+            EMAIL, "unexpected_answer", "Prospeo answered without a person.", raw=raw
+        )
     email = person.get("email") if isinstance(person.get("email"), dict) else {}
     address = _clean(email.get("email"))
     if not address or email.get("revealed") is False:
-        return client.result(Outcome.NO_DATA, EMAIL, error_id="no_email",
-                             message="Prospeo matched the person but has no email.", raw=raw)
+        return client.result(
+            Outcome.NO_DATA,
+            EMAIL,
+            error_id="no_email",
+            message="Prospeo matched the person but has no email.",
+            raw=raw,
+        )
     company_obj = match.get("company") if isinstance(match.get("company"), dict) else {}
-    out = {"email": address, "email_status": str(email.get("status") or "UNVERIFIED").upper(),
-           "free": bool(match.get("free_enrichment")),
-           "domain": (address.rsplit("@", 1)[-1].lower() if "@" in address
-                      else company_obj.get("domain"))}
+    out = {
+        "email": address,
+        "email_status": str(email.get("status") or "UNVERIFIED").upper(),
+        "free": bool(match.get("free_enrichment")),
+        "domain": (
+            address.rsplit("@", 1)[-1].lower() if "@" in address else company_obj.get("domain")
+        ),
+    }
     return client.result(Outcome.FOUND, EMAIL, out, billable=True, raw=raw)
 
 
@@ -151,8 +176,13 @@ async def bulk_find_email(
     results: dict[str, ProviderResult] = {}
     data: list[dict[str, Any]] = []
     for ident, record in records.items():
-        points = _email_points(client, record.get("first_name"), record.get("last_name"),
-                               record.get("full_name"), record.get("company"))
+        points = _email_points(
+            client,
+            record.get("first_name"),
+            record.get("last_name"),
+            record.get("full_name"),
+            record.get("company"),
+        )
         if isinstance(points, ProviderResult):
             results[ident] = points
         else:
@@ -179,11 +209,13 @@ async def bulk_find_email(
         if ident in results:
             continue
         if ident in invalid:
-            results[ident] = client.error(EMAIL, "INVALID_DATAPOINTS",
-                                          "Prospeo could not match on these datapoints.")
+            results[ident] = client.error(
+                EMAIL, "INVALID_DATAPOINTS", "Prospeo could not match on these datapoints."
+            )
         else:  # not_matched, or left out of the answer: no match, not billed
-            results[ident] = client.result(Outcome.NO_DATA, EMAIL, error_id="NO_MATCH",
-                                           message="Prospeo found no match.")
+            results[ident] = client.result(
+                Outcome.NO_DATA, EMAIL, error_id="NO_MATCH", message="Prospeo found no match."
+            )
     return results
 
 
@@ -199,8 +231,12 @@ def _phone_fields(resp: dict[str, Any]) -> dict[str, Any]:
         region = region or phonenumbers.region_code_for_number(parsed)
     except phonenumbers.NumberParseException:
         pass
-    return {"phone": phone, "international_format": resp.get("international_format"),
-            "national_format": resp.get("national_format"), "country_code": region}
+    return {
+        "phone": phone,
+        "international_format": resp.get("international_format"),
+        "national_format": resp.get("national_format"),
+        "country_code": region,
+    }
 
 
 def _mobile_of(person: dict[str, Any]) -> dict[str, Any] | None:
@@ -209,10 +245,14 @@ def _mobile_of(person: dict[str, Any]) -> dict[str, Any] | None:
     number = mobile.get("mobile") or mobile.get("mobile_international")
     if not number or mobile.get("revealed") is False:
         return None
-    return _phone_fields({"raw_format": number,
-                          "international_format": mobile.get("mobile_international"),
-                          "national_format": mobile.get("mobile_national"),
-                          "country_code": mobile.get("mobile_country_code")})
+    return _phone_fields(
+        {
+            "raw_format": number,
+            "international_format": mobile.get("mobile_international"),
+            "national_format": mobile.get("mobile_national"),
+            "country_code": mobile.get("mobile_country_code"),
+        }
+    )
 
 
 async def find_mobile(client: ProviderClient, *, linkedin_url: str) -> ProviderResult:
@@ -221,8 +261,7 @@ async def find_mobile(client: ProviderClient, *, linkedin_url: str) -> ProviderR
     url = _clean(linkedin_url)
     if not url:
         return client.error(MOBILE, "missing_input", "Prospeo needs a LinkedIn profile URL.")
-    payload = {"enrich_mobile": True, "only_verified_mobile": True,
-               "data": {"linkedin_url": url}}
+    payload = {"enrich_mobile": True, "only_verified_mobile": True, "data": {"linkedin_url": url}}
     body, failed = await _post(client, MOBILE, "/enrich-person", payload)
     if failed is not None:
         return failed
@@ -230,8 +269,13 @@ async def find_mobile(client: ProviderClient, *, linkedin_url: str) -> ProviderR
     person = body.get("person") if isinstance(body.get("person"), dict) else {}
     fields = _mobile_of(person)
     if fields is None:
-        return client.result(Outcome.NO_DATA, MOBILE, error_id="no_mobile",
-                             message="Prospeo matched the person but has no mobile.", raw=body)
+        return client.result(
+            Outcome.NO_DATA,
+            MOBILE,
+            error_id="no_mobile",
+            message="Prospeo matched the person but has no mobile.",
+            raw=body,
+        )
     fields["free"] = bool(body.get("free_enrichment"))
     return client.result(Outcome.FOUND, MOBILE, fields, billable=True, raw=body)
 
@@ -244,10 +288,14 @@ async def account(client: ProviderClient) -> ProviderResult:
     assert body is not None
     resp = body.get("response") if isinstance(body.get("response"), dict) else None
     if resp is None:
-        return client.error(ACCOUNT, "unexpected_answer",
-                            "Prospeo answered without account information.", raw=body)
-    out = {"plan": resp.get("current_plan"), "remaining_credits": resp.get("remaining_credits"),
-           "used_credits": resp.get("used_credits")}
+        return client.error(
+            ACCOUNT, "unexpected_answer", "Prospeo answered without account information.", raw=body
+        )
+    out = {
+        "plan": resp.get("current_plan"),
+        "remaining_credits": resp.get("remaining_credits"),
+        "used_credits": resp.get("used_credits"),
+    }
     return client.result(Outcome.FOUND, ACCOUNT, out, billable=False, raw=body)
 
 
@@ -263,16 +311,20 @@ async def enrich_person(
     datapoints = {k: v for k, v in ((k, _clean(v)) for k, v in data.items()) if v}
     if not datapoints:
         return client.error(ENRICH, "missing_input", "Prospeo needs something to match on.")
-    payload = {"only_verified_email": only_verified_email, "enrich_mobile": enrich_mobile,
-               "data": datapoints}
+    payload = {
+        "only_verified_email": only_verified_email,
+        "enrich_mobile": enrich_mobile,
+        "data": datapoints,
+    }
     body, failed = await _post(client, ENRICH, "/enrich-person", payload)
     if failed is not None:
         return failed
     assert body is not None
     person = body.get("person")
     if not isinstance(person, dict):
-        return client.error(ENRICH, "unexpected_answer",
-                            "Prospeo answered without a person.", raw=body)
+        return client.error(
+            ENRICH, "unexpected_answer", "Prospeo answered without a person.", raw=body
+        )
     email = person.get("email") if isinstance(person.get("email"), dict) else {}
     company = body.get("company") if isinstance(body.get("company"), dict) else {}
     phone_fields = _mobile_of(person)

@@ -58,7 +58,11 @@ class Providers:
             if transport is None and sandbox and self._loopback:
                 transport = LoopbackTransport()
             self._clients[name] = ProviderClient(
-                ps, base, api_key=ps.api_key, sandbox=sandbox, transport=transport,
+                ps,
+                base,
+                api_key=ps.api_key,
+                sandbox=sandbox,
+                transport=transport,
                 **self._options,
             )
         return self._clients[name]

@@ -30,6 +30,8 @@ def sandbox_url(settings: Settings) -> str | None:
     """The sandbox's address for these settings, starting it if needed."""
     start = _starter[0]
     if start is None:
-        raise ProviderError("Cannot start the provider sandbox: none is installed in this "
-                            "process (clay_tui.services installs it).")
+        raise ProviderError(
+            "Cannot start the provider sandbox: none is installed in this "
+            "process (clay_tui.services installs it)."
+        )
     return start(settings)

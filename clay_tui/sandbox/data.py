@@ -20,13 +20,40 @@ from clay_tui.domains import domain_of
 HIT_RATES = {"hunter": 65, "prospeo": 55, "mobile": 40, "enrich": 60}  # percent
 CATCH_ALL_RATE = 15  # percent of domains that accept every address
 WEBMAIL = {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com"}
-PATTERNS = ("{first}.{last}", "{first}{last}", "{f}{last}", "{first}", "{first}_{last}",
-            "{f}.{last}", "{first}{l}", "{last}.{first}")
-TITLES = ("Head of Sales", "VP Marketing", "Software Engineer", "Account Executive",
-          "Chief Executive Officer", "Operations Manager", "Growth Lead", "Data Analyst",
-          "Product Manager", "Customer Success Manager", "CTO", "Founder")
-INDUSTRIES = ("Software", "Financial Services", "Retail", "Healthcare", "Manufacturing",
-              "Marketing and Advertising", "Logistics", "Education")
+PATTERNS = (
+    "{first}.{last}",
+    "{first}{last}",
+    "{f}{last}",
+    "{first}",
+    "{first}_{last}",
+    "{f}.{last}",
+    "{first}{l}",
+    "{last}.{first}",
+)
+TITLES = (
+    "Head of Sales",
+    "VP Marketing",
+    "Software Engineer",
+    "Account Executive",
+    "Chief Executive Officer",
+    "Operations Manager",
+    "Growth Lead",
+    "Data Analyst",
+    "Product Manager",
+    "Customer Success Manager",
+    "CTO",
+    "Founder",
+)
+INDUSTRIES = (
+    "Software",
+    "Financial Services",
+    "Retail",
+    "Healthcare",
+    "Manufacturing",
+    "Marketing and Advertising",
+    "Logistics",
+    "Education",
+)
 US_AREAS = (415, 212, 646, 312, 617, 206, 512, 303, 305, 404, 213, 718)
 
 
@@ -87,12 +114,14 @@ class Person:
         return bool(name_token(self.first)) and bool(self.domain)
 
 
-def person(first: str | None, last: str | None, full: str | None,
-           domain_or_company: str | None) -> Person:
+def person(
+    first: str | None, last: str | None, full: str | None, domain_or_company: str | None
+) -> Person:
     if not (first and first.strip()) and full:
         first, last = split_full_name(full)
-    return Person((first or "").strip(), (last or "").strip(),
-                  company_domain(domain_or_company) or "")
+    return Person(
+        (first or "").strip(), (last or "").strip(), company_domain(domain_or_company) or ""
+    )
 
 
 def is_catch_all(domain: str) -> bool:

@@ -6,10 +6,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-REASONS = {200: "OK", 202: "Accepted", 222: "Verification Failed", 400: "Bad Request",
-           401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           429: "Too Many Requests", 451: "Unavailable For Legal Reasons",
-           500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {
+    200: "OK",
+    202: "Accepted",
+    222: "Verification Failed",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 @dataclass

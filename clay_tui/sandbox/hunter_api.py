@@ -17,14 +17,17 @@ from clay_tui.sandbox.state import SandboxState
 
 KEYS = {"sandbox-key", "test-api-key"}
 # Documented per-key limits: (per second, per minute). /v2/account is not limited here.
-LIMITS: dict[str, tuple[int, int]] = {"/v2/email-finder": (15, 500),
-                                      "/v2/email-verifier": (10, 300)}
+LIMITS: dict[str, tuple[int, int]] = {
+    "/v2/email-finder": (15, 500),
+    "/v2/email-verifier": (10, 300),
+}
 PLAN = {"searches": 50_000, "verifications": 100_000}
 
 
 def errors(status: int, eid: str, details: str, headers: dict[str, str] | None = None) -> Response:
-    return json_response(status, {"errors": [{"id": eid, "code": status, "details": details}]},
-                         headers)
+    return json_response(
+        status, {"errors": [{"id": eid, "code": status, "details": details}]}, headers
+    )
 
 
 def key_of(req: Request) -> str | None:
@@ -50,9 +53,12 @@ def rate_limited(req: Request, state: SandboxState) -> Response | None:
     per_second, per_minute = limits
     if state.admit(f"hunter:{key_of(req)}:{req.path}", ((per_second, 1.0), (per_minute, 60.0))):
         return None
-    return errors(403, "too_many_requests",
-                  f"You have reached the rate limit for this endpoint ({per_second} requests "
-                  f"per second, {per_minute} per minute).")
+    return errors(
+        403,
+        "too_many_requests",
+        f"You have reached the rate limit for this endpoint ({per_second} requests "
+        f"per second, {per_minute} per minute).",
+    )
 
 
 def _retry_after(ra: str | None) -> dict[str, str] | None:
@@ -61,15 +67,18 @@ def _retry_after(ra: str | None) -> dict[str, str] | None:
 
 
 FAULTS = {
-    "throttle_429": lambda ra: errors(429, "too_many_requests",
-                                      "You have reached the rate limit for this key.",
-                                      _retry_after(ra)),
-    "forbidden_403": lambda ra: errors(403, "too_many_requests",
-                                       "You have reached the rate limit (requests per second)."),
-    "server_error_500": lambda ra: errors(500, "server_error",
-                                          "Something went wrong on Hunter's side."),
-    "quota_exhausted": lambda ra: errors(429, "usage_limit",
-                                         "You have reached your monthly usage limit."),
+    "throttle_429": lambda ra: errors(
+        429, "too_many_requests", "You have reached the rate limit for this key.", _retry_after(ra)
+    ),
+    "forbidden_403": lambda ra: errors(
+        403, "too_many_requests", "You have reached the rate limit (requests per second)."
+    ),
+    "server_error_500": lambda ra: errors(
+        500, "server_error", "Something went wrong on Hunter's side."
+    ),
+    "quota_exhausted": lambda ra: errors(
+        429, "usage_limit", "You have reached your monthly usage limit."
+    ),
 }
 
 
@@ -77,22 +86,33 @@ def _params(req: Request) -> dict[str, Any]:
     return {k: v for k, v in req.query.items() if k != "api_key"}
 
 
-HANDLE_DOMAINS = ("acme.com", "globex.com", "initech.com", "hooli.com", "umbrella.com",
-                  "vandelay.com", "stark.com", "wayne.com")
+HANDLE_DOMAINS = (
+    "acme.com",
+    "globex.com",
+    "initech.com",
+    "hooli.com",
+    "umbrella.com",
+    "vandelay.com",
+    "stark.com",
+    "wayne.com",
+)
 
 
 def person_from_handle(handle: str) -> data.Person | None:
     """A LinkedIn handle (``jane-doe-1a2b`` or a profile URL): the name from its words, the
     current company a stable pick from the handle (the sandbox has no profile database)."""
     text = handle.strip()
-    slug = data.linkedin_key(text if "linkedin.com" in text.lower()
-                             else f"linkedin.com/in/{text}") or text.lower()
+    slug = (
+        data.linkedin_key(text if "linkedin.com" in text.lower() else f"linkedin.com/in/{text}")
+        or text.lower()
+    )
     words = [w for w in slug.split("-") if w.isalpha()]
     if not words:
         return None
     first, last = words[0].capitalize(), (words[1].capitalize() if len(words) > 1 else "")
-    return data.person(first, last, None, HANDLE_DOMAINS[data.h("handle", slug)
-                                                          % len(HANDLE_DOMAINS)])
+    return data.person(
+        first, last, None, HANDLE_DOMAINS[data.h("handle", slug) % len(HANDLE_DOMAINS)]
+    )
 
 
 def email_finder(req: Request, state: SandboxState) -> Response:
@@ -100,8 +120,11 @@ def email_finder(req: Request, state: SandboxState) -> Response:
     meta = {"params": _params(req)}
     handle = q.get("linkedin_handle", "").strip()
     domain_param, company = q.get("domain", "").strip(), q.get("company", "").strip()
-    first, last, full = (q.get("first_name", "").strip(), q.get("last_name", "").strip(),
-                         q.get("full_name", "").strip())
+    first, last, full = (
+        q.get("first_name", "").strip(),
+        q.get("last_name", "").strip(),
+        q.get("full_name", "").strip(),
+    )
     if handle and not ((first and last) or full):
         p = person_from_handle(handle)
         if p is None:
@@ -110,8 +133,11 @@ def email_finder(req: Request, state: SandboxState) -> Response:
     if not domain_param and not company:
         return errors(400, "wrong_params", "You are missing the domain or the company parameter")
     if not ((first and last) or full):
-        return errors(400, "wrong_params",
-                      "You are missing the first_name and last_name, or the full_name parameter")
+        return errors(
+            400,
+            "wrong_params",
+            "You are missing the first_name and last_name, or the full_name parameter",
+        )
     if full and not first and len(full.split()) < 2:
         return errors(400, "invalid_full_name", "The full name must contain a first and last name")
     if "max_duration" in q:
@@ -129,20 +155,37 @@ def email_finder(req: Request, state: SandboxState) -> Response:
     return _found_or_not(p, meta, state, req)
 
 
-def _found_or_not(p: data.Person, meta: dict[str, Any], state: SandboxState,
-                  req: Request) -> Response:
-    base = {"first_name": p.first, "last_name": p.last, "domain": p.domain,
-            "company": p.domain.split(".")[0].capitalize()}
+def _found_or_not(
+    p: data.Person, meta: dict[str, Any], state: SandboxState, req: Request
+) -> Response:
+    base = {
+        "first_name": p.first,
+        "last_name": p.last,
+        "domain": p.domain,
+        "company": p.domain.split(".")[0].capitalize(),
+    }
     if not data.provider_hit("hunter", p):
-        empty = {**base, "email": None, "score": None, "accept_all": data.is_catch_all(p.domain),
-                 "position": None, "twitter": None, "linkedin_url": None, "phone_number": None,
-                 "sources": [], "verification": {"date": None, "status": None}}
+        empty = {
+            **base,
+            "email": None,
+            "score": None,
+            "accept_all": data.is_catch_all(p.domain),
+            "position": None,
+            "twitter": None,
+            "linkedin_url": None,
+            "phone_number": None,
+            "sources": [],
+            "verification": {"date": None, "status": None},
+        }
         return json_response(200, {"data": empty, "meta": meta})
     state.bump(f"hunter-searches:{key_of(req)}")  # 1 search per email found, none otherwise
     email = data.email_for(p)
     verdict = data.verify(email)
-    status = (verdict.status if verdict.http_status == 200
-              and verdict.status in {"valid", "accept_all", "unknown"} else None)
+    status = (
+        verdict.status
+        if verdict.http_status == 200 and verdict.status in {"valid", "accept_all", "unknown"}
+        else None
+    )
     found = {
         **base,
         "email": email,
@@ -152,9 +195,15 @@ def _found_or_not(p: data.Person, meta: dict[str, Any], state: SandboxState,
         "twitter": None,
         "linkedin_url": data.linkedin_for(p) if data.pct("li", p.key) < 70 else None,
         "phone_number": None,
-        "sources": [{"domain": p.domain, "uri": f"https://{p.domain}/team",
-                     "extracted_on": "2026-03-02", "last_seen_on": "2026-10-30",
-                     "still_on_page": True}],
+        "sources": [
+            {
+                "domain": p.domain,
+                "uri": f"https://{p.domain}/team",
+                "extracted_on": "2026-03-02",
+                "last_seen_on": "2026-10-30",
+                "still_on_page": True,
+            }
+        ],
         "verification": {"date": "2026-11-01", "status": status},
     }
     return json_response(200, {"data": found, "meta": meta})
@@ -167,11 +216,15 @@ def email_verifier(req: Request, state: SandboxState) -> Response:
     verdict = data.verify(email)
     if verdict.http_status == 202 and state.first_time("verify-pending", email.lower()):
         # Still verifying: ask again (no Retry-After, as Hunter); counted once when answered.
-        return json_response(202, {"data": {"email": email, "status": None},
-                                   "meta": {"params": {"email": email}}})
+        return json_response(
+            202, {"data": {"email": email, "status": None}, "meta": {"params": {"email": email}}}
+        )
     if verdict.http_status == 222:
-        return errors(222, "verification_failed",
-                      "The verification failed because of an unexpected SMTP response")
+        return errors(
+            222,
+            "verification_failed",
+            "The verification failed because of an unexpected SMTP response",
+        )
     if verdict.status not in {"webmail", "unknown", "disposable"}:
         state.bump(f"hunter-verifications:{key_of(req)}")
     domain = email.rsplit("@", 1)[-1].lower()
@@ -189,9 +242,17 @@ def email_verifier(req: Request, state: SandboxState) -> Response:
         "smtp_check": verdict.status == "valid",
         "accept_all": verdict.status == "accept_all",
         "block": False,
-        "sources": [{"domain": domain, "uri": f"https://{domain}/contact",
-                     "extracted_on": "2026-05-11", "last_seen_on": "2026-11-01",
-                     "still_on_page": True}] if verdict.status == "valid" else [],
+        "sources": [
+            {
+                "domain": domain,
+                "uri": f"https://{domain}/contact",
+                "extracted_on": "2026-05-11",
+                "last_seen_on": "2026-11-01",
+                "still_on_page": True,
+            }
+        ]
+        if verdict.status == "valid"
+        else [],
     }
     return json_response(200, {"data": body, "meta": {"params": {"email": email}}})
 
@@ -201,17 +262,29 @@ def account(req: Request, state: SandboxState) -> Response:
     key = key_of(req)
     searches = state.count(f"hunter-searches:{key}")
     verifications = state.count(f"hunter-verifications:{key}")
-    return json_response(200, {"data": {
-        "first_name": "Sandbox", "last_name": "User", "email": "sandbox@example.com",
-        "plan_name": "Sandbox", "plan_level": 1, "reset_date": "2027-01-01", "team_id": 1,
-        "calls": {"_deprecation_notice": "Sums the searches and the verifications.",
-                  "used": searches + verifications,
-                  "available": PLAN["searches"] + PLAN["verifications"]},
-        "requests": {
-            "searches": {"used": searches, "available": PLAN["searches"]},
-            "verifications": {"used": verifications, "available": PLAN["verifications"]},
+    return json_response(
+        200,
+        {
+            "data": {
+                "first_name": "Sandbox",
+                "last_name": "User",
+                "email": "sandbox@example.com",
+                "plan_name": "Sandbox",
+                "plan_level": 1,
+                "reset_date": "2027-01-01",
+                "team_id": 1,
+                "calls": {
+                    "_deprecation_notice": "Sums the searches and the verifications.",
+                    "used": searches + verifications,
+                    "available": PLAN["searches"] + PLAN["verifications"],
+                },
+                "requests": {
+                    "searches": {"used": searches, "available": PLAN["searches"]},
+                    "verifications": {"used": verifications, "available": PLAN["verifications"]},
+                },
+            }
         },
-    }})
+    )
 
 
 ROUTES = {

@@ -18,8 +18,22 @@ from clay_tui.sandbox.state import SandboxState
 
 KEYS = {"sandbox-key"}
 CREATED = 1795132800
-MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-3.5-turbo",
-          "o1", "o1-mini", "o3", "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-5-nano")
+MODELS = (
+    "gpt-4o-mini",
+    "gpt-4o",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "gpt-3.5-turbo",
+    "o1",
+    "o1-mini",
+    "o3",
+    "o3-mini",
+    "o4-mini",
+    "gpt-5",
+    "gpt-5-mini",
+    "gpt-5-nano",
+)
 _REASONING = re.compile(r"^(o\d+(-|$)|gpt-5)")
 
 
@@ -27,10 +41,19 @@ def is_reasoning(model: str) -> bool:
     return bool(_REASONING.match(model.lower()))
 
 
-def error(status: int, message: str, type_: str, code: str | None,
-          headers: dict[str, str] | None = None, param: str | None = None) -> Response:
-    return json_response(status, {"error": {"message": message, "type": type_, "param": param,
-                                            "code": code}}, headers)
+def error(
+    status: int,
+    message: str,
+    type_: str,
+    code: str | None,
+    headers: dict[str, str] | None = None,
+    param: str | None = None,
+) -> Response:
+    return json_response(
+        status,
+        {"error": {"message": message, "type": type_, "param": param, "code": code}},
+        headers,
+    )
 
 
 def authorized(req: Request) -> bool:
@@ -47,14 +70,22 @@ def not_found(req: Request) -> Response:
 
 
 FAULTS = {
-    "throttle_429": lambda ra: error(429, "Rate limit reached for requests.", "requests",
-                                     "rate_limit_exceeded", {"retry-after": ra}),
-    "forbidden_403": lambda ra: error(403, "You are not allowed to use this model.",
-                                      "permission_error", "model_not_allowed"),
-    "server_error_500": lambda ra: error(500, "The server had an error while processing your "
-                                              "request.", "server_error", None),
-    "quota_exhausted": lambda ra: error(429, "You exceeded your current quota.",
-                                        "insufficient_quota", "insufficient_quota"),
+    "throttle_429": lambda ra: error(
+        429,
+        "Rate limit reached for requests.",
+        "requests",
+        "rate_limit_exceeded",
+        {"retry-after": ra},
+    ),
+    "forbidden_403": lambda ra: error(
+        403, "You are not allowed to use this model.", "permission_error", "model_not_allowed"
+    ),
+    "server_error_500": lambda ra: error(
+        500, "The server had an error while processing your request.", "server_error", None
+    ),
+    "quota_exhausted": lambda ra: error(
+        429, "You exceeded your current quota.", "insufficient_quota", "insufficient_quota"
+    ),
 }
 
 
@@ -62,42 +93,73 @@ def _refuse_parameters(model: str, body: dict[str, Any]) -> Response | None:
     if not is_reasoning(model):
         return None
     if "max_tokens" in body:
-        return error(400, "Unsupported parameter: 'max_tokens' is not supported with this "
-                          "model. Use 'max_completion_tokens' instead.",
-                     "invalid_request_error", "unsupported_parameter", param="max_tokens")
+        return error(
+            400,
+            "Unsupported parameter: 'max_tokens' is not supported with this "
+            "model. Use 'max_completion_tokens' instead.",
+            "invalid_request_error",
+            "unsupported_parameter",
+            param="max_tokens",
+        )
     temperature = body.get("temperature")
     if temperature is not None and temperature != 1:
-        return error(400, f"Unsupported value: 'temperature' does not support {temperature} "
-                          f"with this model. Only the default (1) value is supported.",
-                     "invalid_request_error", "unsupported_value", param="temperature")
+        return error(
+            400,
+            f"Unsupported value: 'temperature' does not support {temperature} "
+            f"with this model. Only the default (1) value is supported.",
+            "invalid_request_error",
+            "unsupported_value",
+            param="temperature",
+        )
     return None
 
 
 def chat_completions(req: Request, state: SandboxState) -> Response:
     body = req.json()
     if not isinstance(body, dict):
-        return error(400, "We could not parse the JSON body of your request.",
-                     "invalid_request_error", None)
+        return error(
+            400, "We could not parse the JSON body of your request.", "invalid_request_error", None
+        )
     model = body.get("model")
     messages = body.get("messages")
     if not model or not isinstance(messages, list) or not messages:
-        return error(400, "model and messages are required.", "invalid_request_error", None,
-                     param="model" if not model else "messages")
+        return error(
+            400,
+            "model and messages are required.",
+            "invalid_request_error",
+            None,
+            param="model" if not model else "messages",
+        )
     model = str(model)
     if model not in MODELS:
-        return error(404, f"The model `{model}` does not exist or you do not have access to it.",
-                     "invalid_request_error", "model_not_found")
+        return error(
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            "invalid_request_error",
+            "model_not_found",
+        )
     refused = _refuse_parameters(model, body)
     if refused is not None:
         return refused
-    prompt = "\n".join(str(m.get("content") or "") for m in messages
-                       if isinstance(m, dict) and m.get("role") == "user")
-    system = "\n".join(str(m.get("content") or "") for m in messages
-                       if isinstance(m, dict) and m.get("role") in ("system", "developer"))
+    prompt = "\n".join(
+        str(m.get("content") or "")
+        for m in messages
+        if isinstance(m, dict) and m.get("role") == "user"
+    )
+    system = "\n".join(
+        str(m.get("content") or "")
+        for m in messages
+        if isinstance(m, dict) and m.get("role") in ("system", "developer")
+    )
     n = body.get("n", 1)
     if not isinstance(n, int) or not 1 <= n <= 8:
-        return error(400, "n must be an integer from 1 to 8.", "invalid_request_error",
-                     "invalid_value", param="n")
+        return error(
+            400,
+            "n must be an integer from 1 to 8.",
+            "invalid_request_error",
+            "invalid_value",
+            param="n",
+        )
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
     choices, completion_tokens = [], 0
     fmt = body.get("response_format")
@@ -108,33 +170,48 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
             return structured
         if structured is not None:  # JSON output: never cut by the token limit here
             completion_tokens += len(structured.split())
-            choices.append({"index": i, "message": {"role": "assistant", "content": structured},
-                            "finish_reason": "stop"})
+            choices.append(
+                {
+                    "index": i,
+                    "message": {"role": "assistant", "content": structured},
+                    "finish_reason": "stop",
+                }
+            )
             continue
         words = data.chat_answer(prompt, salt).split()
         finish = "stop"
         if isinstance(limit, int) and 0 < limit < len(words):
             words, finish = words[:limit], "length"
         completion_tokens += len(words)
-        choices.append({"index": i, "message": {"role": "assistant",
-                                                 "content": " ".join(words)},
-                        "finish_reason": finish})
+        choices.append(
+            {
+                "index": i,
+                "message": {"role": "assistant", "content": " ".join(words)},
+                "finish_reason": finish,
+            }
+        )
     prompt_tokens = len((system + " " + prompt).split()) + 4 * len(messages)
     completion_id = f"chatcmpl-sandbox{data.h('id', model, prompt) % 16**10:010x}"
-    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-             "total_tokens": prompt_tokens + completion_tokens}
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
     if body.get("stream") is True:
         options = body.get("stream_options")
         with_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         return _stream(completion_id, model, choices, usage if with_usage else None)
-    return json_response(200, {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": CREATED,
-        "model": model,
-        "choices": choices,
-        "usage": usage,
-    })
+    return json_response(
+        200,
+        {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": model,
+            "choices": choices,
+            "usage": usage,
+        },
+    )
 
 
 def _structured(fmt: Any, prompt: str, salt: str) -> str | Response | None:
@@ -149,9 +226,13 @@ def _structured(fmt: Any, prompt: str, salt: str) -> str | Response | None:
         schema = spec.get("schema") if isinstance(spec, dict) else None
         if isinstance(schema, dict):
             return json.dumps(_fill(schema, prompt, salt, "$"))
-    return error(400, "Invalid response_format: expected type text, json_object or "
-                      "json_schema with a schema.", "invalid_request_error",
-                 "invalid_value", param="response_format")
+    return error(
+        400,
+        "Invalid response_format: expected type text, json_object or json_schema with a schema.",
+        "invalid_request_error",
+        "invalid_value",
+        param="response_format",
+    )
 
 
 def _fill(schema: dict[str, Any], prompt: str, salt: str, where: str) -> Any:
@@ -164,8 +245,10 @@ def _fill(schema: dict[str, Any], prompt: str, salt: str, where: str) -> Any:
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object" or "properties" in schema:
         props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-        return {k: _fill(v if isinstance(v, dict) else {}, prompt, salt, f"{where}.{k}")
-                for k, v in props.items()}
+        return {
+            k: _fill(v if isinstance(v, dict) else {}, prompt, salt, f"{where}.{k}")
+            for k, v in props.items()
+        }
     if kind == "array":
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
         return [_fill(items, prompt, salt, f"{where}[{i}]") for i in range(1 + x % 3)]
@@ -180,39 +263,67 @@ def _fill(schema: dict[str, Any], prompt: str, salt: str, where: str) -> Any:
     return data.chat_answer(f"{prompt} {where}", salt)
 
 
-def _stream(completion_id: str, model: str, choices: list[dict[str, Any]],
-            usage: dict[str, int] | None) -> Response:
+def _stream(
+    completion_id: str, model: str, choices: list[dict[str, Any]], usage: dict[str, int] | None
+) -> Response:
     """Server-sent events as OpenAI streams them: a role delta, a content delta per word, a
     finish chunk per choice, the usage chunk if asked for, then ``data: [DONE]``."""
-    head = {"id": completion_id, "object": "chat.completion.chunk", "created": CREATED,
-            "model": model}
+    head = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": model,
+    }
     events: list[dict[str, Any]] = []
     for c in choices:
         i = c["index"]
-        events.append({**head, "choices": [{"index": i, "delta": {"role": "assistant",
-                                                                  "content": ""},
-                                            "finish_reason": None}]})
+        events.append(
+            {
+                **head,
+                "choices": [
+                    {
+                        "index": i,
+                        "delta": {"role": "assistant", "content": ""},
+                        "finish_reason": None,
+                    }
+                ],
+            }
+        )
         words = c["message"]["content"].split(" ") if c["message"]["content"] else []
         for k, word in enumerate(words):
             piece = word if k == 0 else " " + word
-            events.append({**head, "choices": [{"index": i, "delta": {"content": piece},
-                                                "finish_reason": None}]})
-        events.append({**head, "choices": [{"index": i, "delta": {},
-                                            "finish_reason": c["finish_reason"]}]})
+            events.append(
+                {
+                    **head,
+                    "choices": [{"index": i, "delta": {"content": piece}, "finish_reason": None}],
+                }
+            )
+        events.append(
+            {**head, "choices": [{"index": i, "delta": {}, "finish_reason": c["finish_reason"]}]}
+        )
     if usage is not None:
         events.append({**head, "choices": [], "usage": usage})
     body = "".join(f"data: {json.dumps(e, separators=(',', ':'))}\n\n" for e in events)
     body += "data: [DONE]\n\n"
-    return Response(200, body.encode("utf-8"), {"Content-Type": "text/event-stream",
-                                                "Cache-Control": "no-cache"})
+    return Response(
+        200,
+        body.encode("utf-8"),
+        {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
+    )
 
 
 def models(req: Request, state: SandboxState) -> Response:
     """GET /v1/models (free): the models this key may use."""
-    return json_response(200, {"object": "list", "data": [
-        {"id": m, "object": "model", "created": CREATED, "owned_by": "system"}
-        for m in MODELS]})
+    return json_response(
+        200,
+        {
+            "object": "list",
+            "data": [
+                {"id": m, "object": "model", "created": CREATED, "owned_by": "system"}
+                for m in MODELS
+            ],
+        },
+    )
 
 
-ROUTES = {("POST", "/v1/chat/completions"): chat_completions,
-          ("GET", "/v1/models"): models}
+ROUTES = {("POST", "/v1/chat/completions"): chat_completions, ("GET", "/v1/models"): models}

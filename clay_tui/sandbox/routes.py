@@ -76,11 +76,17 @@ def echo(req: Request) -> Response:
         status = int(req.query.get("status", "200"))
     except ValueError:
         status = 400
-    return json_response(status, {
-        "method": req.method, "path": req.path, "query": req.query,
-        "headers": {k: v for k, v in req.headers.items() if not k.startswith("x-sandbox")},
-        "json": req.json(), "body": req.body.decode("utf-8", "replace"),
-    })
+    return json_response(
+        status,
+        {
+            "method": req.method,
+            "path": req.path,
+            "query": req.query,
+            "headers": {k: v for k, v in req.headers.items() if not k.startswith("x-sandbox")},
+            "json": req.json(),
+            "body": req.body.decode("utf-8", "replace"),
+        },
+    )
 
 
 class Router:
@@ -90,8 +96,9 @@ class Router:
         self.settings = settings
         self.state = SandboxState()
         self._rng = random.Random(seed)
-        self.enforce_limits = os.environ.get("CLAY_TUI_SANDBOX_RATE_LIMITS", "on").strip(
-        ).lower() not in ("0", "off", "false", "no")
+        self.enforce_limits = os.environ.get(
+            "CLAY_TUI_SANDBOX_RATE_LIMITS", "on"
+        ).strip().lower() not in ("0", "off", "false", "no")
 
     def latency_s(self, req: Request) -> float:
         given = req.headers.get("x-sandbox-latency-ms")
@@ -139,12 +146,20 @@ class Router:
         if routes is None or not any(path == sub for _, path in routes):
             if provider == "openai":
                 return openai_api.not_found(req)
-            return json_response(404, {"error": True, "message": "NOT_FOUND",
-                                       "details": f"No sandbox route {req.path}"})
+            return json_response(
+                404,
+                {"error": True, "message": "NOT_FOUND", "details": f"No sandbox route {req.path}"},
+            )
         handler = routes.get((req.method, sub))
         if handler is None:
-            return json_response(405, {"error": True, "message": "METHOD_NOT_ALLOWED",
-                                       "details": f"{req.method} is not allowed on {req.path}"})
+            return json_response(
+                405,
+                {
+                    "error": True,
+                    "message": "METHOD_NOT_ALLOWED",
+                    "details": f"{req.method} is not allowed on {req.path}",
+                },
+            )
         inner = Request(req.method, sub, req.query, req.headers, req.body)
         self.state.bump(f"path:{req.method} {req.path}")
         if not _authorized(provider, inner):

@@ -74,14 +74,13 @@ class _Connection(asyncio.Protocol):
                 return
             if len(self.buffer) < end + 4 + length:
                 return
-            body = bytes(self.buffer[end + 4:end + 4 + length])
-            del self.buffer[:end + 4 + length]
+            body = bytes(self.buffer[end + 4 : end + 4 + length])
+            del self.buffer[: end + 4 + length]
             parts = urlsplit(target)
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             conn = headers.get("connection", "").lower()
             keep = conn != "close" and (version.strip() == "HTTP/1.1" or conn == "keep-alive")
-            self.queue.put_nowait((Request(method.upper(), parts.path, query, headers, body),
-                                   keep))
+            self.queue.put_nowait((Request(method.upper(), parts.path, query, headers, body), keep))
 
     def _fail(self, status: int) -> None:
         if self.transport is not None and not self.closed:
@@ -99,8 +98,14 @@ class _Connection(asyncio.Protocol):
             try:
                 response = self.router.handle(req)
             except Exception as exc:  # a sandbox bug must not kill the connection silently
-                response = json_response(500, {"error": True, "message": "SANDBOX_BUG",
-                                               "details": f"{type(exc).__name__}: {exc}"})
+                response = json_response(
+                    500,
+                    {
+                        "error": True,
+                        "message": "SANDBOX_BUG",
+                        "details": f"{type(exc).__name__}: {exc}",
+                    },
+                )
             if response.hang:
                 delay = HANG_S
             if delay > 0:
@@ -116,8 +121,9 @@ class _Connection(asyncio.Protocol):
 class SandboxServer:
     """The sandbox on 127.0.0.1 (ephemeral port by default), served from a background thread."""
 
-    def __init__(self, settings: SandboxSettings, *, host: str = "127.0.0.1",
-                 port: int | None = None) -> None:
+    def __init__(
+        self, settings: SandboxSettings, *, host: str = "127.0.0.1", port: int | None = None
+    ) -> None:
         self.settings = settings
         self.host = host
         self.port = settings.port if port is None else port
@@ -147,8 +153,11 @@ class SandboxServer:
         self._loop = loop
         asyncio.set_event_loop(loop)
         try:
-            self._server = loop.run_until_complete(loop.create_server(
-                lambda: _Connection(self.router), self.host, self.port, backlog=1024))
+            self._server = loop.run_until_complete(
+                loop.create_server(
+                    lambda: _Connection(self.router), self.host, self.port, backlog=1024
+                )
+            )
         except BaseException as exc:  # port in use: reported by start()
             self._error = exc
             self._ready.set()
@@ -229,8 +238,10 @@ def ensure_sandbox(settings: Settings) -> str | None:
     key = _key(settings.sandbox)
     port = settings.sandbox.port
     if not 0 <= port <= 65535:
-        raise ProviderError(f"Cannot start the provider sandbox: sandbox.port = {port} in "
-                            "config.toml is not a port (0-65535; 0 picks a free one).")
+        raise ProviderError(
+            f"Cannot start the provider sandbox: sandbox.port = {port} in "
+            "config.toml is not a port (0-65535; 0 picks a free one)."
+        )
     with _shared_lock:
         server = _shared.get(key)
         if server is None or server.url is None:
@@ -239,9 +250,11 @@ def ensure_sandbox(settings: Settings) -> str | None:
                 server.start()
             except (OSError, OverflowError, ValueError, TimeoutError) as exc:
                 why = getattr(exc, "strerror", None) or str(exc).rstrip(".")
-                raise ProviderError(f"Cannot start the provider sandbox on 127.0.0.1:"
-                                    f"{port}: {why} (set sandbox.port in config.toml to a free "
-                                    "port, or 0).") from None
+                raise ProviderError(
+                    f"Cannot start the provider sandbox on 127.0.0.1:"
+                    f"{port}: {why} (set sandbox.port in config.toml to a free "
+                    "port, or 0)."
+                ) from None
             atexit.register(server.stop)
             _shared[key] = server
         assert server.url is not None

@@ -33,16 +33,47 @@ if TYPE_CHECKING:
     from clay_tui.enrich.runner import Progress, RunSummary
 
 __all__ = [
-    "ActionInfo", "AutoUpdatePaused", "AutoUpdateState", "AutoUpdater", "ColumnSpec",
-    "Estimate", "Progress", "RowSelection", "RunInfo",
-    "RunSummary", "add_column", "add_columns", "cell_statuses", "delete_data_column",
-    "estimate_run", "export_recipes", "get_column", "list_actions", "list_columns",
-    "load_recipe", "reconcile_runs", "remove_column", "rename_data_column",
-    "auto_update_state", "run_auto_update", "set_auto_update",
-    "has_run", "progress_text", "rows_by_state", "rows_not_done", "rows_to_run", "share",
+    "ActionInfo",
+    "AutoUpdatePaused",
+    "AutoUpdateState",
+    "AutoUpdater",
+    "ColumnSpec",
+    "Estimate",
+    "Progress",
+    "RowSelection",
+    "RunInfo",
+    "RunSummary",
+    "add_column",
+    "add_columns",
+    "cell_statuses",
+    "delete_data_column",
+    "estimate_run",
+    "export_recipes",
+    "get_column",
+    "list_actions",
+    "list_columns",
+    "load_recipe",
+    "reconcile_runs",
+    "remove_column",
+    "rename_data_column",
+    "auto_update_state",
+    "run_auto_update",
+    "set_auto_update",
+    "has_run",
+    "progress_text",
+    "rows_by_state",
+    "rows_not_done",
+    "rows_to_run",
+    "share",
     "stop_message",
-    "run_column", "run_info", "set_column_auto_update", "sync_results", "update_column",
-    "CellDetails", "Trigger", "cell_details",
+    "run_column",
+    "run_info",
+    "set_column_auto_update",
+    "sync_results",
+    "update_column",
+    "CellDetails",
+    "Trigger",
+    "cell_details",
 ]
 
 
@@ -90,14 +121,28 @@ def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
     return _columns.remove_column(ws, table, name)
 
 
-def update_column(ws: Workspace, table: LeadTable, name: str, *, condition: Any = UNSET,
-                  auto_update: Any = UNSET, spend_limit: Any = UNSET,
-                  new_name: Any = UNSET) -> ColumnSpec:
+def update_column(
+    ws: Workspace,
+    table: LeadTable,
+    name: str,
+    *,
+    condition: Any = UNSET,
+    auto_update: Any = UNSET,
+    spend_limit: Any = UNSET,
+    new_name: Any = UNSET,
+) -> ColumnSpec:
     """Edit an enrichment column (omitted arguments stay; ``condition=None`` clears it,
     ``spend_limit=None`` lifts the limit); ``new_name`` renames it and its main output."""
     reconcile_runs(ws)
-    return _columns.update_column(ws, table, name, condition=condition, auto_update=auto_update,
-                                  spend_limit=spend_limit, new_name=new_name)
+    return _columns.update_column(
+        ws,
+        table,
+        name,
+        condition=condition,
+        auto_update=auto_update,
+        spend_limit=spend_limit,
+        new_name=new_name,
+    )
 
 
 def load_recipe(path: Path) -> list[ColumnSpec]:
@@ -116,8 +161,14 @@ def get_column(ws: Workspace, table: LeadTable, column: str) -> ColumnSpec:
     return _columns.get_column(ws, table, column)
 
 
-def estimate_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection, *,
-                 max_credits: int | None = None) -> Estimate:
+def estimate_run(
+    ws: Workspace,
+    table: LeadTable,
+    column: str,
+    rows: RowSelection,
+    *,
+    max_credits: int | None = None,
+) -> Estimate:
     """What a run would touch and may cost; its maximum is bound by the column's spend limit
     left, ``max_credits`` and the balance."""
     return estimate(ws, table, get_column(ws, table, column), rows, max_credits=max_credits)
@@ -127,8 +178,12 @@ def has_run(ws: Workspace, table: LeadTable, column: str) -> bool:
     """Whether the column has ever run (a run dialog offers a new column a test run)."""
     store.ensure(ws)
     spec = get_column(ws, table, column)
-    return ws.db.execute("SELECT 1 FROM runs WHERE table_id = ? AND column_id = ? LIMIT 1",
-                         (table.id, spec.id)).fetchone() is not None
+    return (
+        ws.db.execute(
+            "SELECT 1 FROM runs WHERE table_id = ? AND column_id = ? LIMIT 1", (table.id, spec.id)
+        ).fetchone()
+        is not None
+    )
 
 
 def rows_to_run(ws: Workspace, table: LeadTable, column: str, rows: RowSelection) -> list[int]:
@@ -148,11 +203,18 @@ def missing_keys(ws: Workspace, spec: ColumnSpec) -> list[str]:
     return missing
 
 
-async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSelection, *,
-                     max_credits: int | None = None,
-                     on_progress: Callable[[Progress], None] | None = None,
-                     cancel: asyncio.Event | None = None, trigger: Trigger = Trigger.CLI,
-                     **kwargs: object) -> RunSummary:
+async def run_column(
+    ws: Workspace,
+    table: LeadTable,
+    column: str,
+    rows: RowSelection,
+    *,
+    max_credits: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: asyncio.Event | None = None,
+    trigger: Trigger = Trigger.CLI,
+    **kwargs: object,
+) -> RunSummary:
     """Run a column over a row set; refuses before any call if a live provider has no key.
 
     ``trigger`` says what started it (stored on the run: manual, cli or auto-update)."""
@@ -160,13 +222,22 @@ async def run_column(ws: Workspace, table: LeadTable, column: str, rows: RowSele
     missing = missing_keys(ws, spec)
     if missing:
         raise ClayError(
-            f"{spec.name} cannot run: set {' and '.join(missing)} (or mode = \"sandbox\" for "
+            f'{spec.name} cannot run: set {" and ".join(missing)} (or mode = "sandbox" for '
             "that provider in config.toml); nothing was called."
         )
     from clay_tui.enrich.runner import Runner  # imported when first needed: start-up
 
-    return await Runner(ws, table, spec, rows, max_credits=max_credits, on_progress=on_progress,
-                        cancel=cancel, trigger=trigger, **kwargs).run()  # type: ignore[arg-type]
+    return await Runner(
+        ws,
+        table,
+        spec,
+        rows,
+        max_credits=max_credits,
+        on_progress=on_progress,
+        cancel=cancel,
+        trigger=trigger,
+        **kwargs,
+    ).run()  # type: ignore[arg-type]
 
 
 def run_info(ws: Workspace, table: LeadTable, column: str) -> RunInfo:
@@ -202,19 +273,28 @@ def reconcile_runs(ws: Workspace) -> int:
     return reconcile(ws, ledger_for(ws))
 
 
-async def run_auto_update(ws: Workspace, table: LeadTable, column: str, ids: tuple[int, ...],
-                          *, on_progress: Callable[[Progress], None] | None = None,
-                          cancel: asyncio.Event | None = None, **kwargs: object) -> RunSummary:
+async def run_auto_update(
+    ws: Workspace,
+    table: LeadTable,
+    column: str,
+    ids: tuple[int, ...],
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: asyncio.Event | None = None,
+    **kwargs: object,
+) -> RunSummary:
     """An auto-update run of ``column`` on rows ``ids``: within the table's daily cap
     (``AutoUpdatePaused`` once it is spent, before any call), its spend counted against it."""
     spec = get_column(ws, table, column)
 
-    async def run(ws_: Workspace, table_: LeadTable, spec_: ColumnSpec, rows: RowSelection,
-                  **kw: object) -> RunSummary:
+    async def run(
+        ws_: Workspace, table_: LeadTable, spec_: ColumnSpec, rows: RowSelection, **kw: object
+    ) -> RunSummary:
         return await run_column(ws_, table_, spec_.name, rows, **kw)  # type: ignore[arg-type]
 
-    return await _auto.run_batch(ws, table, spec, ids, run=run, on_progress=on_progress,
-                                 cancel=cancel, **kwargs)
+    return await _auto.run_batch(
+        ws, table, spec, ids, run=run, on_progress=on_progress, cancel=cancel, **kwargs
+    )
 
 
 def auto_update_state(ws: Workspace, table: LeadTable) -> AutoUpdateState:
@@ -223,8 +303,9 @@ def auto_update_state(ws: Workspace, table: LeadTable) -> AutoUpdateState:
     return _auto.describe(ws, table)
 
 
-def set_auto_update(ws: Workspace, table: LeadTable, on: bool,
-                    column: str | None = None) -> AutoUpdateState:
+def set_auto_update(
+    ws: Workspace, table: LeadTable, on: bool, column: str | None = None
+) -> AutoUpdateState:
     """Turn the table's auto-update switch (or one column's) on or off; returns the state."""
     from clay_tui.services.tables import set_table_auto_update
 

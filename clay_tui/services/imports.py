@@ -65,35 +65,50 @@ class ImportResult:
 
     def lines(self) -> list[str]:
         """The summary in sentences (CLI output, TUI notification)."""
-        out = [f"{self.table}: {len(self.added):,} new row(s) added, {self.updated_rows:,} "
-               f"row(s) updated ({self.cells_changed:,} cell(s) changed), "
-               f"{self.unchanged_rows:,} unchanged; matched on {self.key}."]
+        out = [
+            f"{self.table}: {len(self.added):,} new row(s) added, {self.updated_rows:,} "
+            f"row(s) updated ({self.cells_changed:,} cell(s) changed), "
+            f"{self.unchanged_rows:,} unchanged; matched on {self.key}."
+        ]
         if self.blank_keys or self.long_keys:
-            out.append(f"{self.blank_keys + self.long_keys:,} file row(s) with a blank key or "
-                       f"one over {KEY_MAX} characters never match: added as new rows.")
+            out.append(
+                f"{self.blank_keys + self.long_keys:,} file row(s) with a blank key or "
+                f"one over {KEY_MAX} characters never match: added as new rows."
+            )
         if self.file_duplicates:
-            out.append(f"{self.file_duplicates:,} file row(s) repeat a key seen earlier in the "
-                       "file: skipped.")
+            out.append(
+                f"{self.file_duplicates:,} file row(s) repeat a key seen earlier in the "
+                "file: skipped."
+            )
         if self.table_duplicate_keys:
-            out.append(f"{self.table_duplicate_keys:,} key(s) appear on several rows of "
-                       f"{self.table}: the oldest row of each was matched.")
+            out.append(
+                f"{self.table_duplicate_keys:,} key(s) appear on several rows of "
+                f"{self.table}: the oldest row of each was matched."
+            )
         if self.ignored_columns:
             out.append("Not in the table, ignored: " + ", ".join(self.ignored_columns) + ".")
         if self.protected_columns:
-            out.append("Enrichment results, left alone: " + ", ".join(self.protected_columns)
-                       + ".")
+            out.append("Enrichment results, left alone: " + ", ".join(self.protected_columns) + ".")
         if not self.auto_update and self.waiting:
-            parts = ", ".join(f"{w.column} {w.to_run:,} row(s) (up to {w.max_credits:,} "
-                              "credits)" for w in self.waiting)
-            out.append(f"Auto-update is off: nothing ran. Waiting: {parts}; up to "
-                       f"{self.max_credits:,} credits in all. Run them with `clay-tui run` "
-                       "or turn auto-update on.")
+            parts = ", ".join(
+                f"{w.column} {w.to_run:,} row(s) (up to {w.max_credits:,} credits)"
+                for w in self.waiting
+            )
+            out.append(
+                f"Auto-update is off: nothing ran. Waiting: {parts}; up to "
+                f"{self.max_credits:,} credits in all. Run them with `clay-tui run` "
+                "or turn auto-update on."
+            )
         elif not self.auto_update:
-            out.append("Auto-update is off: nothing ran, and no enrichment column needs "
-                       "to run on these rows.")
+            out.append(
+                "Auto-update is off: nothing ran, and no enrichment column needs "
+                "to run on these rows."
+            )
         elif self.waiting:
-            parts = ", ".join(f"{w.column} {w.to_run:,} row(s) (up to {w.max_credits:,} "
-                              "credits)" for w in self.waiting)
+            parts = ", ".join(
+                f"{w.column} {w.to_run:,} row(s) (up to {w.max_credits:,} credits)"
+                for w in self.waiting
+            )
             out.append(f"Auto-update runs them: {parts}.")
         return out
 
@@ -118,19 +133,22 @@ def rows_to_run(specs: list[ColumnSpec], changes: list[TableChange]) -> dict[str
     return out
 
 
-def plan_file(ws: Workspace, table: LeadTable, path: Path, key: str, *,
-              sheet: str | None = None) -> MergePlan:
+def plan_file(
+    ws: Workspace, table: LeadTable, path: Path, key: str, *, sheet: str | None = None
+) -> MergePlan:
     """What importing ``path`` into ``table`` on ``key`` would do (nothing is changed)."""
     loaded = load_file(Path(path).expanduser(), sheet=sheet)
     specs = list_columns(ws, table)
     protected = {c for s in specs for c in s.outputs.values()} | {s.name for s in specs}
     labels = {c: table.dtype_label(c) for c in table.columns}
-    return plan_merge(table.frame, labels, loaded.frame, key.strip(), protected=protected,
-                      table_name=table.name)
+    return plan_merge(
+        table.frame, labels, loaded.frame, key.strip(), protected=protected, table_name=table.name
+    )
 
 
-def import_into(ws: Workspace, table: LeadTable, path: Path, key: str, *,
-                sheet: str | None = None) -> ImportResult:
+def import_into(
+    ws: Workspace, table: LeadTable, path: Path, key: str, *, sheet: str | None = None
+) -> ImportResult:
     """Merge ``path`` (its ``sheet``, for a spreadsheet) into ``table`` on ``key`` (one
     journal entry)."""
     from clay_tui.services.tables import table_auto_update
@@ -150,9 +168,19 @@ def import_into(ws: Workspace, table: LeadTable, path: Path, key: str, *,
         est = estimate(ws, table, spec, RowSelection("ids", ids=tuple(sorted(ids)), force=True))
         waiting.append(Waiting(name, len(ids), est.rows_to_run, est.max_credits))
     return ImportResult(
-        table=table.name, key=plan.key, file_rows=plan.file_rows, added=added,
-        updated_rows=plan.updated_rows, cells_changed=len(plan.updates),
-        unchanged_rows=plan.unchanged, blank_keys=plan.blank_keys, long_keys=plan.long_keys,
-        file_duplicates=plan.file_duplicates, table_duplicate_keys=plan.table_duplicate_keys,
-        ignored_columns=plan.ignored_columns, protected_columns=plan.protected_columns,
-        auto_update=on, waiting=waiting)
+        table=table.name,
+        key=plan.key,
+        file_rows=plan.file_rows,
+        added=added,
+        updated_rows=plan.updated_rows,
+        cells_changed=len(plan.updates),
+        unchanged_rows=plan.unchanged,
+        blank_keys=plan.blank_keys,
+        long_keys=plan.long_keys,
+        file_duplicates=plan.file_duplicates,
+        table_duplicate_keys=plan.table_duplicate_keys,
+        ignored_columns=plan.ignored_columns,
+        protected_columns=plan.protected_columns,
+        auto_update=on,
+        waiting=waiting,
+    )

@@ -31,8 +31,7 @@ from clay_tui.workspace import Workspace
 # The one cheap call per provider that proves a key works (see check_key).
 CHECK_CALLS = {
     "hunter": "GET /v2/account (plan and usage), which Hunter does not charge",
-    "prospeo": "POST /account-information (plan and credits left), which Prospeo does not "
-               "charge",
+    "prospeo": "POST /account-information (plan and credits left), which Prospeo does not charge",
     "openai": "GET /v1/models (the models the key may use), which OpenAI does not charge",
 }
 CHECK_MODEL = "gpt-4o-mini"
@@ -67,7 +66,8 @@ class ProviderStatus:
         if not self.api_key_env:
             return "none needed"
         where = {"env": "env var", "keyring": "OS keyring", "file": "key file"}.get(
-            self.key_source or "", "")
+            self.key_source or "", ""
+        )
         state = f"set ({where})" if self.key_set else "not set"
         return f"{self.api_key_env}: {state}"
 
@@ -77,8 +77,10 @@ class ProviderStatus:
 
     @property
     def rate_label(self) -> str:
-        parts = [f"{self.rate_per_second:g}/s" if self.rate_per_second else "",
-                 f"{self.rate_per_minute:g}/min" if self.rate_per_minute else ""]
+        parts = [
+            f"{self.rate_per_second:g}/s" if self.rate_per_second else "",
+            f"{self.rate_per_minute:g}/min" if self.rate_per_minute else "",
+        ]
         return ", ".join(p for p in parts if p) or "no limit"
 
     @property
@@ -89,15 +91,24 @@ class ProviderStatus:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "display_name": self.display_name, "mode": self.mode,
-            "base_url": self.base_url, "api_key_env": self.api_key_env,
-            "key_set": self.key_set, "key_source": self.key_source,
-            "own_key": self.own_key, "billing": self.billing,
-            "connected": self.connected, "credits": dict(self.credits),
+            "name": self.name,
+            "display_name": self.display_name,
+            "mode": self.mode,
+            "base_url": self.base_url,
+            "api_key_env": self.api_key_env,
+            "key_set": self.key_set,
+            "key_source": self.key_source,
+            "own_key": self.own_key,
+            "billing": self.billing,
+            "connected": self.connected,
+            "credits": dict(self.credits),
             "charge_on_no_data": self.charge_on_no_data,
-            "rate_per_second": self.rate_per_second, "rate_per_minute": self.rate_per_minute,
-            "concurrency": self.concurrency, "timeout_s": self.timeout_s,
-            "last_error": self.last_error, "last_error_at": self.last_error_at,
+            "rate_per_second": self.rate_per_second,
+            "rate_per_minute": self.rate_per_minute,
+            "concurrency": self.concurrency,
+            "timeout_s": self.timeout_s,
+            "last_error": self.last_error,
+            "last_error_at": self.last_error_at,
             "last_found_at": self.last_found_at,
         }
 
@@ -114,7 +125,8 @@ class _Connection:
 
 # Per open workspace: provider name -> what was changed. Memory only, gone with the process.
 _CONNECTIONS: weakref.WeakKeyDictionary[Workspace, dict[str, _Connection]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 
 
 def key_store_short() -> str:
@@ -125,8 +137,10 @@ def key_store_label() -> str:
     """Where a connected key is saved on this machine, for the keys screen to say."""
     if keystore.keyring_available():
         return "OS keyring"
-    return f"key file {keystore.KEY_FILE} in your config folder (readable only by you; no OS " \
+    return (
+        f"key file {keystore.KEY_FILE} in your config folder (readable only by you; no OS "
         f"keyring here)"
+    )
 
 
 def _provider(settings: Settings, name: str) -> ProviderSettings:
@@ -145,7 +159,8 @@ def _env_name(ps: ProviderSettings) -> str:
 def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
     """Latest error and latest success per provider, from stored cells (one scan)."""
     exists = ws.db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cells'").fetchone()
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cells'"
+    ).fetchone()
     if exists is None:
         return {}
     out: dict[str, dict[str, str | None]] = {}
@@ -153,7 +168,9 @@ def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
     for row in ws.db.execute(
         "SELECT provider, status, error, MAX(updated_at) AS at FROM cells "
         "WHERE status IN (?, ?) AND provider IS NOT NULL "
-        "GROUP BY provider, status", (CellState.ERROR, CellState.FOUND)):
+        "GROUP BY provider, status",
+        (CellState.ERROR, CellState.FOUND),
+    ):
         item = out.setdefault(row["provider"], {})
         if row["status"] == CellState.ERROR:  # redacted again: cells stored by older versions
             item["last_error"], item["last_error_at"] = redact(row["error"]), row["at"]
@@ -182,14 +199,28 @@ def provider_overview(ws: Workspace) -> list[ProviderStatus]:
         key, source = keystore.resolve(ps.api_key_env) if ps.api_key_env else (None, None)
         if name in connected and connected[name].stored:
             source = connected[name].stored  # we put it in the env for this session
-        out.append(ProviderStatus(
-            name=name, display_name=display_name(name), mode=ps.mode, base_url=base,
-            api_key_env=ps.api_key_env, key_set=bool(key), key_source=source if key else None,
-            own_key=ps.own_key, connected=name in connected, credits=dict(ps.credits),
-            charge_on_no_data=ps.charge_on_no_data, rate_per_second=ps.rate_per_second,
-            rate_per_minute=ps.rate_per_minute, concurrency=ps.concurrency,
-            timeout_s=ps.timeout_s, last_error=seen.get("last_error"),
-            last_error_at=seen.get("last_error_at"), last_found_at=seen.get("last_found_at")))
+        out.append(
+            ProviderStatus(
+                name=name,
+                display_name=display_name(name),
+                mode=ps.mode,
+                base_url=base,
+                api_key_env=ps.api_key_env,
+                key_set=bool(key),
+                key_source=source if key else None,
+                own_key=ps.own_key,
+                connected=name in connected,
+                credits=dict(ps.credits),
+                charge_on_no_data=ps.charge_on_no_data,
+                rate_per_second=ps.rate_per_second,
+                rate_per_minute=ps.rate_per_minute,
+                concurrency=ps.concurrency,
+                timeout_s=ps.timeout_s,
+                last_error=seen.get("last_error"),
+                last_error_at=seen.get("last_error_at"),
+                last_found_at=seen.get("last_found_at"),
+            )
+        )
     return out
 
 
@@ -197,8 +228,15 @@ def _set_provider(ws: Workspace, ps: ProviderSettings) -> None:
     ws.settings = replace(ws.settings, providers={**ws.settings.providers, ps.name: ps})
 
 
-def connect_key(ws: Workspace, provider: str, key: str, *, own_key: bool = True,
-                live: bool = True, remember: bool = True) -> ProviderStatus:
+def connect_key(
+    ws: Workspace,
+    provider: str,
+    key: str,
+    *,
+    own_key: bool = True,
+    live: bool = True,
+    remember: bool = True,
+) -> ProviderStatus:
     """Use ``key`` for ``provider`` (env var + ``ws.settings`` for this process) and, with
     ``remember``, save it for later sessions (OS keyring, else the 0600 key file).
 
@@ -210,11 +248,15 @@ def connect_key(ws: Workspace, provider: str, key: str, *, own_key: bool = True,
     if not key:
         raise ClayError(f"Paste your {display_name(ps.name)} API key first.")
     if any(ch.isspace() for ch in key) or not key.isprintable():
-        raise ClayError(f"That does not look like a {display_name(ps.name)} API key "
-                        f"(it contains spaces or line breaks).")
+        raise ClayError(
+            f"That does not look like a {display_name(ps.name)} API key "
+            f"(it contains spaces or line breaks)."
+        )
     if live and not ps.base_url:
-        raise ClayError(f"providers.{ps.name}.base_url is empty in the config, so there is no "
-                        f"live {display_name(ps.name)} API to call.")
+        raise ClayError(
+            f"providers.{ps.name}.base_url is empty in the config, so there is no "
+            f"live {display_name(ps.name)} API to call."
+        )
     conns = _CONNECTIONS.setdefault(ws, {})
     env = _env_name(ps)
     if ps.name not in conns:
@@ -223,12 +265,15 @@ def connect_key(ws: Workspace, provider: str, key: str, *, own_key: bool = True,
         try:
             conns[ps.name].stored = keystore.save(env, key)
         except OSError as exc:
-            raise ClayError(f"Could not save the {display_name(ps.name)} key "
-                            f"({exc.strerror or exc}); it was not connected.") from None
+            raise ClayError(
+                f"Could not save the {display_name(ps.name)} key "
+                f"({exc.strerror or exc}); it was not connected."
+            ) from None
     register_secret(key)
     os.environ[env] = key
-    _set_provider(ws, replace(ps, api_key_env=env, own_key=own_key,
-                              mode="live" if live else ps.mode))
+    _set_provider(
+        ws, replace(ps, api_key_env=env, own_key=own_key, mode="live" if live else ps.mode)
+    )
     return next(s for s in provider_overview(ws) if s.name == ps.name)
 
 
@@ -301,8 +346,10 @@ async def check_key_result(ws: Workspace, provider: str) -> tuple[bool, str]:
         return False, f"Could not check the {name} key: {type(exc).__name__}."
     if result.outcome in (Outcome.FOUND, Outcome.NO_DATA, Outcome.INVALID):
         if ps.mode == "sandbox":
-            return True, (f"The sandbox accepted the call ({name} is in sandbox mode, which "
-                          f"sends the sandbox key, not yours).")
+            return True, (
+                f"The sandbox accepted the call ({name} is in sandbox mode, which "
+                f"sends the sandbox key, not yours)."
+            )
         return True, f"{name} key accepted (live, {ps.base_url})."
     message = result.message or f"{name} answered with an error ({result.error_id})."
     return False, _scrub(message, ps)

@@ -35,6 +35,7 @@ def _marks(values: object) -> str:
     """SQL placeholders for ``values`` (states are bound, never spelled in SQL)."""
     return ",".join("?" * len(values))  # type: ignore[arg-type]
 
+
 CHUNK = 256
 PROBE = 200_000  # rowids tried when a table's first and last ids cannot be read
 MAX_FAILURES = 5_000  # unreadable ranges per table before giving the table up
@@ -77,8 +78,13 @@ def needs_repair(root: Path) -> str | None:
             db.close()
     except sqlite3.DatabaseError as exc:
         return f"{path} cannot be read ({exc})."
-    problems = [line.strip() for r in result if r[0] != "ok" for line in str(r[0]).splitlines()
-                if line.strip() and not line.startswith("***")]
+    problems = [
+        line.strip()
+        for r in result
+        if r[0] != "ok"
+        for line in str(r[0]).splitlines()
+        if line.strip() and not line.startswith("***")
+    ]
     return f"{path} is damaged ({problems[0]})." if problems else None
 
 
@@ -96,8 +102,13 @@ def app_schemas() -> list[tuple[str, str]]:
     ]
 
 
-def repair(root: Path, *, now: datetime | None = None, plan: object | None = None,
-           cli: Callable[[], str | None] | None = None) -> RepairReport:
+def repair(
+    root: Path,
+    *,
+    now: datetime | None = None,
+    plan: object | None = None,
+    cli: Callable[[], str | None] | None = None,
+) -> RepairReport:
     """Move the damaged database aside and build a new one from what can be read.
 
     ``plan`` is the configured plan (settings.plan), used only if the plan state was lost.
@@ -166,10 +177,12 @@ def _salvage(copy: Path, scratch: Path, cli: Callable[[], str | None]) -> str:
     program = cli()
     if program:
         try:
-            dump = subprocess.run([program, str(copy), ".recover"], capture_output=True,
-                                  timeout=600, check=True).stdout
-            subprocess.run([program, str(scratch)], input=dump, capture_output=True,
-                           timeout=600, check=True)
+            dump = subprocess.run(
+                [program, str(copy), ".recover"], capture_output=True, timeout=600, check=True
+            ).stdout
+            subprocess.run(
+                [program, str(scratch)], input=dump, capture_output=True, timeout=600, check=True
+            )
             if _has_rows(scratch):
                 return "sqlite3 .recover"
         except (OSError, subprocess.SubprocessError):
@@ -200,7 +213,8 @@ def _salvage_by_ranges(copy: Path, scratch: Path) -> None:
         try:
             tables = src.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite_%'").fetchall()
+                " AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
         except sqlite3.DatabaseError:
             tables = []
         out.execute("BEGIN")
@@ -210,8 +224,7 @@ def _salvage_by_ranges(copy: Path, scratch: Path) -> None:
                 cols = [r[1] for r in src.execute(f'PRAGMA table_info("{name}")')]
             except sqlite3.DatabaseError:
                 continue
-            insert = (f'INSERT OR IGNORE INTO "{name}" VALUES '
-                      f'({",".join("?" * len(cols))})')
+            insert = f'INSERT OR IGNORE INTO "{name}" VALUES ({",".join("?" * len(cols))})'
             for rows in _read_ranges(src, name, len(cols)):
                 out.executemany(insert, rows)
         out.execute("COMMIT")
@@ -252,12 +265,15 @@ def _read_ranges(src: sqlite3.Connection, name: str, width: int):  # noqa: ANN20
 
 
 def _copy_rows(db: sqlite3.Connection, report: RepairReport) -> None:
-    have = {r[0] for r in db.execute(
-        "SELECT name FROM salvage.sqlite_master WHERE type = 'table'")}
+    have = {r[0] for r in db.execute("SELECT name FROM salvage.sqlite_master WHERE type = 'table'")}
     if "lost_and_found" in have:
         report.unplaced = db.execute("SELECT COUNT(*) FROM salvage.lost_and_found").fetchone()[0]
-    app = [r[0] for r in db.execute(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' ORDER BY name")]
+    app = [
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+    ]
     for name in app:
         count = 0
         if name in have:
@@ -267,14 +283,15 @@ def _copy_rows(db: sqlite3.Connection, report: RepairReport) -> None:
             if cols:
                 before = db.total_changes
                 # rows that break a NOT NULL/CHECK (garbage from a bad page) stay out
-                db.execute(f'INSERT OR IGNORE INTO main."{name}" ({cols}) '
-                           f'SELECT {cols} FROM salvage."{name}"')
+                db.execute(
+                    f'INSERT OR IGNORE INTO main."{name}" ({cols}) '
+                    f'SELECT {cols} FROM salvage."{name}"'
+                )
                 count = db.total_changes - before
         report.tables[name] = count
 
 
-def _reregister(db: sqlite3.Connection, root: Path, report: RepairReport,
-                now: datetime) -> None:
+def _reregister(db: sqlite3.Connection, root: Path, report: RepairReport, now: datetime) -> None:
     """A registry row for every ``tables/<id>.parquet`` whose row was lost."""
     import polars as pl
 
@@ -292,8 +309,7 @@ def _reregister(db: sqlite3.Connection, root: Path, report: RepairReport,
             meta = pl.read_parquet_metadata(snap)
             rows = pl.scan_parquet(snap, glob=False)
             names = rows.collect_schema().names()
-            top = (rows.select(pl.col(ROW_ID).max()).collect().item()
-                   if ROW_ID in names else None)
+            top = rows.select(pl.col(ROW_ID).max()).collect().item() if ROW_ID in names else None
         except Exception as exc:  # noqa: BLE001 - a damaged snapshot: say so, go on
             report.notes.append(f"tables/{snap.name} cannot be read ({exc}); left as it is.")
             continue
@@ -303,8 +319,15 @@ def _reregister(db: sqlite3.Connection, root: Path, report: RepairReport,
         db.execute(
             "INSERT INTO tables (id, name, source_path, sheet, created_at, next_row_id,"
             " auto_update, snapshot_seq) VALUES (?,?,?,?,?,?,0,?)",
-            (table_id, name, None, None, now.isoformat(), int(top or 0) + 1,
-             int(meta.get(SEQ_KEY, "0") or 0)),
+            (
+                table_id,
+                name,
+                None,
+                None,
+                now.isoformat(),
+                int(top or 0) + 1,
+                int(meta.get(SEQ_KEY, "0") or 0),
+            ),
         )
         report.registered.append(name)
     report.tables["tables"] = report.tables.get("tables", 0) + len(report.registered)
@@ -319,12 +342,23 @@ def _rebuild_holds(db: sqlite3.Connection, report: RepairReport, at: str) -> Non
     a release returns what its hold took, so a lost hold is ``-release``; a capture settles
     its hold with a release of the hold; a hold settled "by capture" whose capture is lost
     was charged in full (the engine captures what it reserved)."""
-    def put(row_id: int | None, kind: str, amount: int, bucket: str, part: int,
-            ref_id: int | None, ctx: tuple, key: str, note: str) -> None:
+
+    def put(
+        row_id: int | None,
+        kind: str,
+        amount: int,
+        bucket: str,
+        part: int,
+        ref_id: int | None,
+        ctx: tuple,
+        key: str,
+        note: str,
+    ) -> None:
         cur = db.execute(
             f"INSERT OR IGNORE INTO ledger (id, at, kind, amount, bucket, part, ref_id, {_CTX},"
             " key, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (row_id, at, kind, amount, bucket, part, ref_id, *ctx, key, note))
+            (row_id, at, kind, amount, bucket, part, ref_id, *ctx, key, note),
+        )
         if cur.rowcount:
             report.ledger_rewritten.append(f"{kind} {key} {amount:+d}")
 
@@ -344,70 +378,125 @@ def _rebuild_holds(db: sqlite3.Connection, report: RepairReport, at: str) -> Non
         orphans = db.execute(
             "SELECT * FROM ledger s WHERE s.kind IN ('release','capture') AND s.ref_id IS NOT"
             " NULL AND NOT EXISTS (SELECT 1 FROM ledger r WHERE r.id = s.ref_id)"
-            " ORDER BY s.ref_id, s.kind DESC").fetchall()
+            " ORDER BY s.ref_id, s.kind DESC"
+        ).fetchall()
         for row in orphans:
             key = hold_key(row)
-            if key is None or db.execute("SELECT 1 FROM ledger WHERE id = ?",
-                                         (row["ref_id"],)).fetchone():
+            if (
+                key is None
+                or db.execute("SELECT 1 FROM ledger WHERE id = ?", (row["ref_id"],)).fetchone()
+            ):
                 continue
             held = row["amount"] if row["kind"] == "release" else -row["amount"]
             ctx = tuple(row[c] for c in _CTX.split(", "))
-            put(row["ref_id"], "reserve", -held, row["bucket"], row["part"],
-                None if row["part"] == 0 else None, ctx, key, "hold rewritten by repair")
+            put(
+                row["ref_id"],
+                "reserve",
+                -held,
+                row["bucket"],
+                row["part"],
+                None if row["part"] == 0 else None,
+                ctx,
+                key,
+                "hold rewritten by repair",
+            )
         # 2. a capture kept, its settling release lost
         for row in db.execute(
-                "SELECT r.* FROM ledger r JOIN ledger c ON c.ref_id = r.id AND c.kind ="
-                " 'capture' WHERE r.kind = 'reserve' AND NOT EXISTS (SELECT 1 FROM ledger s"
-                " WHERE s.key = r.key || ':settle')").fetchall():
+            "SELECT r.* FROM ledger r JOIN ledger c ON c.ref_id = r.id AND c.kind ="
+            " 'capture' WHERE r.kind = 'reserve' AND NOT EXISTS (SELECT 1 FROM ledger s"
+            " WHERE s.key = r.key || ':settle')"
+        ).fetchall():
             ctx = tuple(row[c] for c in _CTX.split(", "))
-            put(None, "release", -row["amount"], row["bucket"], row["part"], row["id"], ctx,
-                row["key"] + SETTLE, "hold settled by capture (rewritten by repair)")
+            put(
+                None,
+                "release",
+                -row["amount"],
+                row["bucket"],
+                row["part"],
+                row["id"],
+                ctx,
+                row["key"] + SETTLE,
+                "hold settled by capture (rewritten by repair)",
+            )
         # 3. a hold settled by capture whose capture is lost: charged in full
         for row in db.execute(
-                "SELECT r.* FROM ledger r JOIN ledger s ON s.key = r.key || ':settle'"
-                " WHERE r.kind = 'reserve' AND s.note LIKE 'hold settled by capture%'"
-                " AND NOT EXISTS (SELECT 1 FROM ledger c WHERE c.ref_id = r.id"
-                " AND c.kind = 'capture')").fetchall():
+            "SELECT r.* FROM ledger r JOIN ledger s ON s.key = r.key || ':settle'"
+            " WHERE r.kind = 'reserve' AND s.note LIKE 'hold settled by capture%'"
+            " AND NOT EXISTS (SELECT 1 FROM ledger c WHERE c.ref_id = r.id"
+            " AND c.kind = 'capture')"
+        ).fetchall():
             if row["amount"] == 0:
                 continue
             ctx = tuple(row[c] for c in _CTX.split(", "))
             base = row["key"]
-            key = (base[: -len(PURCHASED)] + CAPTURE + PURCHASED if row["part"]
-                   else base + CAPTURE)
-            put(None, "capture", row["amount"], row["bucket"], row["part"], row["id"], ctx,
-                key, "capture rewritten by repair (the hold was settled by a capture)")
+            key = base[: -len(PURCHASED)] + CAPTURE + PURCHASED if row["part"] else base + CAPTURE
+            put(
+                None,
+                "capture",
+                row["amount"],
+                row["bucket"],
+                row["part"],
+                row["id"],
+                ctx,
+                key,
+                "capture rewritten by repair (the hold was settled by a capture)",
+            )
         # 4. a cell stores its charge and holds of its run are open: the captures and
         # releases were lost (they commit together); settle as captures the holds whose sum
         # is the charge still missing, as the engine did (the others go back, by verify)
         for cell in db.execute(
-                "SELECT c.table_id, c.column_id, c.row_id, c.run_id, c.credits - COALESCE("
-                "(SELECT -SUM(l.amount) FROM ledger l WHERE l.kind IN ('capture','refund') AND"
-                " l.table_id = c.table_id AND l.column_id = c.column_id AND"
-                " l.row_id = c.row_id AND l.run_id IS c.run_id), 0) AS missing FROM cells c"
-                f" WHERE c.credits > 0 AND c.status IN ({_marks(RESULT)})", tuple(RESULT)
-                ).fetchall():
+            "SELECT c.table_id, c.column_id, c.row_id, c.run_id, c.credits - COALESCE("
+            "(SELECT -SUM(l.amount) FROM ledger l WHERE l.kind IN ('capture','refund') AND"
+            " l.table_id = c.table_id AND l.column_id = c.column_id AND"
+            " l.row_id = c.row_id AND l.run_id IS c.run_id), 0) AS missing FROM cells c"
+            f" WHERE c.credits > 0 AND c.status IN ({_marks(RESULT)})",
+            tuple(RESULT),
+        ).fetchall():
             if cell["missing"] <= 0:
                 continue
             holds = db.execute(
                 "SELECT r.* FROM ledger r WHERE r.kind = 'reserve' AND r.part = 0 AND"
                 " r.table_id = ? AND r.column_id = ? AND r.row_id = ? AND r.run_id IS ? AND"
                 " NOT EXISTS (SELECT 1 FROM ledger s WHERE s.key = r.key || ':settle')"
-                " ORDER BY r.id", tuple(cell)[:4]).fetchall()
+                " ORDER BY r.id",
+                tuple(cell)[:4],
+            ).fetchall()
             chosen = _subset(holds, cell["missing"], db)
             for hold in chosen:
-                parts = db.execute("SELECT * FROM ledger WHERE kind = 'reserve' AND key IN"
-                                   " (?, ?) ORDER BY part",
-                                   (hold["key"], hold["key"] + PURCHASED)).fetchall()
+                parts = db.execute(
+                    "SELECT * FROM ledger WHERE kind = 'reserve' AND key IN (?, ?) ORDER BY part",
+                    (hold["key"], hold["key"] + PURCHASED),
+                ).fetchall()
                 for row in parts:
                     ctx = tuple(row[c] for c in _CTX.split(", "))
                     base = row["key"]
-                    put(None, "release", -row["amount"], row["bucket"], row["part"],
-                        row["id"], ctx, base + SETTLE,
-                        "hold settled by capture (rewritten by repair)")
-                    key = (base[: -len(PURCHASED)] + CAPTURE + PURCHASED if row["part"]
-                           else base + CAPTURE)
-                    put(None, "capture", row["amount"], row["bucket"], row["part"], row["id"],
-                        ctx, key, "capture rewritten by repair (its cell stores the charge)")
+                    put(
+                        None,
+                        "release",
+                        -row["amount"],
+                        row["bucket"],
+                        row["part"],
+                        row["id"],
+                        ctx,
+                        base + SETTLE,
+                        "hold settled by capture (rewritten by repair)",
+                    )
+                    key = (
+                        base[: -len(PURCHASED)] + CAPTURE + PURCHASED
+                        if row["part"]
+                        else base + CAPTURE
+                    )
+                    put(
+                        None,
+                        "capture",
+                        row["amount"],
+                        row["bucket"],
+                        row["part"],
+                        row["id"],
+                        ctx,
+                        key,
+                        "capture rewritten by repair (its cell stores the charge)",
+                    )
     finally:
         db.row_factory = None
 
@@ -417,8 +506,10 @@ def _subset(holds: list[sqlite3.Row], amount: int, db: sqlite3.Connection) -> li
     from itertools import combinations
 
     def held(hold: sqlite3.Row) -> int:
-        return -db.execute("SELECT SUM(amount) FROM ledger WHERE kind = 'reserve' AND key IN"
-                           " (?, ?)", (hold["key"], hold["key"] + PURCHASED)).fetchone()[0]
+        return -db.execute(
+            "SELECT SUM(amount) FROM ledger WHERE kind = 'reserve' AND key IN (?, ?)",
+            (hold["key"], hold["key"] + PURCHASED),
+        ).fetchone()[0]
 
     sizes = [(h, held(h)) for h in holds[:12]]
     for n in range(1, len(sizes) + 1):
@@ -428,8 +519,9 @@ def _subset(holds: list[sqlite3.Row], amount: int, db: sqlite3.Connection) -> li
     return []
 
 
-def _fix_ledger(db: sqlite3.Connection, report: RepairReport, now: datetime,
-                plan: object | None) -> None:
+def _fix_ledger(
+    db: sqlite3.Connection, report: RepairReport, now: datetime, plan: object | None
+) -> None:
     ids = [r[0] for r in db.execute("SELECT id FROM ledger ORDER BY id")]
     referenced = db.execute("SELECT MAX(ref_id) FROM ledger").fetchone()[0] or 0
     report.ledger_recovered = len(ids)
@@ -438,21 +530,30 @@ def _fix_ledger(db: sqlite3.Connection, report: RepairReport, now: datetime,
     at = now.isoformat()
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
 
-    def insert(kind: str, amount: int, bucket: str, key: str, note: str,
-               ctx: tuple = (None, None, None, None)) -> None:
+    def insert(
+        kind: str,
+        amount: int,
+        bucket: str,
+        key: str,
+        note: str,
+        ctx: tuple = (None, None, None, None),
+    ) -> None:
         db.execute(
             "INSERT OR IGNORE INTO ledger (at, kind, amount, bucket, table_id, column_id,"
             " row_id, run_id, key, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (at, kind, amount, bucket, *ctx, key, note))
+            (at, kind, amount, bucket, *ctx, key, note),
+        )
 
     def free(bucket: str) -> int:
-        return db.execute("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE bucket = ?",
-                          (bucket,)).fetchone()[0]
+        return db.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE bucket = ?", (bucket,)
+        ).fetchone()[0]
 
     _rebuild_holds(db, report, at)
     # lost forfeits and expiries: credit_periods says what each renewal took
     for start, forfeited, expired in db.execute(
-            "SELECT start, forfeited, expired FROM credit_periods ORDER BY start").fetchall():
+        "SELECT start, forfeited, expired FROM credit_periods ORDER BY start"
+    ).fetchall():
         for kind, amount in (("forfeit", forfeited), ("expire", expired)):
             key = f"{kind}:{start}"
             if amount and not db.execute("SELECT 1 FROM ledger WHERE key = ?", (key,)).fetchone():
@@ -467,7 +568,8 @@ def _fix_ledger(db: sqlite3.Connection, report: RepairReport, now: datetime,
         "  AND l.table_id = c.table_id AND l.column_id = c.column_id AND l.row_id = c.row_id"
         "  AND l.run_id IS c.run_id),"
         "  0) AS charged"
-        f" FROM cells c WHERE c.credits > 0 AND c.status IN ({_marks(RESULT)})", tuple(RESULT)
+        f" FROM cells c WHERE c.credits > 0 AND c.status IN ({_marks(RESULT)})",
+        tuple(RESULT),
     ).fetchall()
     for table_id, column_id, row_id, run_id, credits, charged in rows:
         missing = credits - max(0, charged)
@@ -476,34 +578,62 @@ def _fix_ledger(db: sqlite3.Connection, report: RepairReport, now: datetime,
             if take <= 0:
                 continue
             key = f"{REPAIR_KEY}{stamp}:cell:{table_id}:{column_id}:{row_id}:{bucket}"
-            insert("adjustment", -take, bucket, key,
-                   "charge of a stored result whose ledger entry was lost",
-                   (table_id, column_id, row_id, run_id))
+            insert(
+                "adjustment",
+                -take,
+                bucket,
+                key,
+                "charge of a stored result whose ledger entry was lost",
+                (table_id, column_id, row_id, run_id),
+            )
             report.ledger_rewritten.append(f"cell {table_id}/{column_id}/{row_id} -{take}")
             missing -= take
     # the plan state: rebuilt without a grant if it was lost
-    if plan is not None and db.execute(
-            "SELECT 1 FROM credit_plan_state WHERE id = 1").fetchone() is None:
+    if (
+        plan is not None
+        and db.execute("SELECT 1 FROM credit_plan_state WHERE id = 1").fetchone() is None
+    ):
         from clay_tui.credits.periods import period_index_at, period_start
 
         anchor = plan.cycle_start  # type: ignore[attr-defined]
         billing = plan.billing  # type: ignore[attr-defined]
         index = period_index_at(anchor, billing, now)
-        start, nxt = period_start(anchor, billing, index), period_start(anchor, billing,
-                                                                         index + 1)
+        start, nxt = period_start(anchor, billing, index), period_start(anchor, billing, index + 1)
         db.execute(
             "INSERT INTO credit_plan_state (id, name, monthly, billing, anchor, period_start,"
             " next_renewal, created_at) VALUES (1,?,?,?,?,?,?,?)",
-            (plan.name, plan.monthly_credits, billing, anchor.isoformat(),  # type: ignore[attr-defined]
-             start.isoformat(), nxt.isoformat(), at))
+            (
+                plan.name,
+                plan.monthly_credits,
+                billing,
+                anchor.isoformat(),  # type: ignore[attr-defined]
+                start.isoformat(),
+                nxt.isoformat(),
+                at,
+            ),
+        )
         db.execute(
             "INSERT OR IGNORE INTO credit_periods (start, end, name, monthly, billing, granted,"
             " forfeited, expired, applied_at) VALUES (?,?,?,?,?,0,0,0,?)",
-            (start.isoformat(), nxt.isoformat(), plan.name,  # type: ignore[attr-defined]
-             plan.monthly_credits, billing, at))  # type: ignore[attr-defined]
-        report.notes.append("The plan state was lost: rebuilt from config.toml with no grant "
-                            "for this period (a repaired workspace is not a new one).")
+            (
+                start.isoformat(),
+                nxt.isoformat(),
+                plan.name,  # type: ignore[attr-defined]
+                plan.monthly_credits,
+                billing,
+                at,
+            ),
+        )  # type: ignore[attr-defined]
+        report.notes.append(
+            "The plan state was lost: rebuilt from config.toml with no grant "
+            "for this period (a repaired workspace is not a new one)."
+        )
     # the marker: this workspace is repaired, not new (no trial, no first grant again)
-    insert("adjustment", 0, "plan", f"{REPAIR_KEY}{stamp}",
-           f"workspace repaired: {report.ledger_recovered} entries recovered, "
-           f"{report.ledger_lost} lost, {len(report.ledger_rewritten)} debits rewritten")
+    insert(
+        "adjustment",
+        0,
+        "plan",
+        f"{REPAIR_KEY}{stamp}",
+        f"workspace repaired: {report.ledger_recovered} entries recovered, "
+        f"{report.ledger_lost} lost, {len(report.ledger_rewritten)} debits rewritten",
+    )

@@ -19,8 +19,29 @@ MAX_TERMS = 1_000  # AND / OR operators
 SHOWN_CHARS = 80  # how much of a long expression a message quotes
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|[A-Za-z_][A-Za-z0-9_]*|\S", re.DOTALL)
-_UNARY_AFTER = {"(", ",", "and", "or", "not", "-", "+", "*", "/", "%", "=", "<", ">", "!",
-                "when", "then", "else", "case", "select", "||", ""}
+_UNARY_AFTER = {
+    "(",
+    ",",
+    "and",
+    "or",
+    "not",
+    "-",
+    "+",
+    "*",
+    "/",
+    "%",
+    "=",
+    "<",
+    ">",
+    "!",
+    "when",
+    "then",
+    "else",
+    "case",
+    "select",
+    "||",
+    "",
+}
 
 
 def shown(text: str) -> str:
@@ -36,8 +57,10 @@ def check_limits(text: str, what: str = "expression") -> None:
 
     Runs in linear time on the raw text, before any parser."""
     if len(text) > MAX_CHARS:
-        raise ExpressionError(f"The {what} is too long ({len(text):,} characters; at most "
-                              f"{MAX_CHARS:,}): for many values use IN (...) or a column.")
+        raise ExpressionError(
+            f"The {what} is too long ({len(text):,} characters; at most "
+            f"{MAX_CHARS:,}): for many values use IN (...) or a column."
+        )
     depth = max_depth = terms = chain = 0
     prev = ""
     for m in _TOKEN.finditer(text):
@@ -56,11 +79,15 @@ def check_limits(text: str, what: str = "expression") -> None:
         max_depth = max(max_depth, depth + chain)
         prev = low
     if max_depth > MAX_DEPTH:
-        raise ExpressionError(f"The {what} is nested too deep ({max_depth} levels of "
-                              f"parentheses or operators; at most {MAX_DEPTH}).")
+        raise ExpressionError(
+            f"The {what} is nested too deep ({max_depth} levels of "
+            f"parentheses or operators; at most {MAX_DEPTH})."
+        )
     if terms > MAX_TERMS:
-        raise ExpressionError(f"The {what} has too many terms ({terms:,} ANDs and ORs; at most "
-                              f"{MAX_TERMS:,}): for many values use IN (...).")
+        raise ExpressionError(
+            f"The {what} has too many terms ({terms:,} ANDs and ORs; at most "
+            f"{MAX_TERMS:,}): for many values use IN (...)."
+        )
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -68,8 +95,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u206
 
 def inert(text: str) -> str:
     """``text`` with control characters (escape codes, NUL, bidi overrides) made visible."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256
-                        else f"\\u{ord(m.group(0)):04x}", text)
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256 else f"\\u{ord(m.group(0)):04x}"
+        ),
+        text,
+    )
 
 
 def _first_line(exc: Exception) -> str:
@@ -87,8 +118,9 @@ def parse(text: str) -> pl.Expr:
     except RecursionError:
         raise ExpressionError(f"The expression is nested too deep: {shown(text)}.") from None
     except Exception as exc:  # noqa: BLE001 - polars raises several kinds here
-        raise ExpressionError(f"{shown(text)} is not a valid expression: "
-                              f"{_first_line(exc)[:200]}.") from None
+        raise ExpressionError(
+            f"{shown(text)} is not a valid expression: {_first_line(exc)[:200]}."
+        ) from None
 
 
 def explain(text: str, exc: Exception) -> ExpressionError:
@@ -97,11 +129,13 @@ def explain(text: str, exc: Exception) -> ExpressionError:
         msg = _first_line(exc)
         name = msg.split('"')[1] if msg.count('"') >= 2 else msg
         hint = " (text goes in single quotes: 'like this')" if f'"{name}"' in text else ""
-        return ExpressionError(f"{shown(text)} names a column the table does not have: "
-                               f"{inert(name)}{hint}.")
+        return ExpressionError(
+            f"{shown(text)} names a column the table does not have: {inert(name)}{hint}."
+        )
     if isinstance(exc, pl.exceptions.InvalidOperationError) and "Boolean" in str(exc):
-        return ExpressionError(f"{shown(text)} is not a condition (it should be true or "
-                               f"false per row).")
+        return ExpressionError(
+            f"{shown(text)} is not a condition (it should be true or false per row)."
+        )
     if "date/datetime/time" in str(exc):
         return ExpressionError(
             f"{shown(text)} compares a date with text: write dates as DATE 'YYYY-MM-DD'."

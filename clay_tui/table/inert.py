@@ -47,9 +47,7 @@ def _table(one_line: bool) -> dict[int, str]:
 
 _ONE_LINE = _table(one_line=True)
 _MULTI_LINE = _table(one_line=False)
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def is_inert(text: str) -> bool:

@@ -296,9 +296,7 @@ class LeadTable:
         if any(c.kind == "reload" for c in changes):
             self.results_loader(self, None)
             return
-        columns = {
-            c.columns[-1] for c in changes if c.kind in ("add_column", "rename_column")
-        }
+        columns = {c.columns[-1] for c in changes if c.kind in ("add_column", "rename_column")}
         if columns:
             self.results_loader(self, columns)
 
@@ -434,8 +432,9 @@ class LeadTable:
             rid = taken[0]
             return rid
 
-    def merge(self, updates: list[tuple[int, str, Any, Any]],
-              new_rows: list[dict[str, Any]]) -> list[int]:
+    def merge(
+        self, updates: list[tuple[int, str, Any, Any]], new_rows: list[dict[str, Any]]
+    ) -> list[int]:
         """Rows arriving from a file (see ``table.merge``): change cells of existing rows
         (typed values: row id, column, new, old) and append new rows, as ONE journal entry
         (one undo). Listeners hear one "add_rows" for the new rows and one "set" per set
@@ -458,8 +457,9 @@ class LeadTable:
                     "SELECT next_row_id FROM tables WHERE id = ?", (self.id,)
                 ).fetchone()[0]
                 taken.extend(range(first, first + len(rows)))
-                db.execute("UPDATE tables SET next_row_id = ? WHERE id = ?",
-                           (first + len(rows), self.id))
+                db.execute(
+                    "UPDATE tables SET next_row_id = ? WHERE id = ?", (first + len(rows), self.id)
+                )
                 payload = {"cells": cells, "ids": list(taken), "rows": rows}
                 return payload, TableChange("add_rows" if taken else "set", tuple(taken), ())
 
@@ -609,8 +609,10 @@ class LeadTable:
             n, m = len(p.get("ids", [])), len(p.get("cells", []))
             return (
                 "merge",
-                {"cells": [[r, c, old, new] for r, c, new, old in p.get("cells", [])],
-                 "delete": list(p.get("ids", []))},
+                {
+                    "cells": [[r, c, old, new] for r, c, new, old in p.get("cells", [])],
+                    "delete": list(p.get("ids", [])),
+                },
                 f"Undid the import: removed {_rows(n)} and restored {m:,} "
                 f"cell{'s' if m != 1 else ''}.",
             )
@@ -764,8 +766,9 @@ def _change_of(op: str, payload: dict[str, Any], *, remote: bool = False) -> Tab
     """The change a journal entry makes (an undo: the change its inverse makes)."""
     if op == "undo":
         op, payload = payload["op"], payload["payload"]
-    return TableChange(_CHANGE_KIND[op], tuple(_ids(op, payload)), tuple(_cols(op, payload)),
-                       remote=remote)
+    return TableChange(
+        _CHANGE_KIND[op], tuple(_ids(op, payload)), tuple(_cols(op, payload)), remote=remote
+    )
 
 
 def _rows(n: int) -> str:

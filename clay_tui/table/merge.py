@@ -61,23 +61,34 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def plan_merge(frame: pl.DataFrame, labels: dict[str, str], incoming: pl.DataFrame, key: str,
-               *, protected: set[str] | None = None, table_name: str = "the table") -> MergePlan:
+def plan_merge(
+    frame: pl.DataFrame,
+    labels: dict[str, str],
+    incoming: pl.DataFrame,
+    key: str,
+    *,
+    protected: set[str] | None = None,
+    table_name: str = "the table",
+) -> MergePlan:
     """What merging ``incoming`` into ``frame`` (sorted by row id) on ``key`` would do."""
     protected = protected or set()
     if key not in frame.columns or key == ROW_ID:
         raise ClayError(f"{table_name} has no column named {key!r} to match rows on.")
     if key not in incoming.columns:
-        raise ClayError(f"The file has no column named {key!r} to match rows on "
-                        f"(its columns: {', '.join(incoming.columns[:12])}).")
+        raise ClayError(
+            f"The file has no column named {key!r} to match rows on "
+            f"(its columns: {', '.join(incoming.columns[:12])})."
+        )
     if key in protected:
-        raise ClayError(f"{key} is filled by an enrichment column; match rows on an input "
-                        "column instead.")
+        raise ClayError(
+            f"{key} is filled by an enrichment column; match rows on an input column instead."
+        )
     plan = MergePlan(key=key, file_rows=incoming.height)
     plan.ignored_columns = [c for c in incoming.columns if c not in frame.columns or c == ROW_ID]
     plan.protected_columns = [c for c in incoming.columns if c in protected and c != key]
-    columns = [c for c in incoming.columns
-               if c in frame.columns and c != ROW_ID and c not in protected]
+    columns = [
+        c for c in incoming.columns if c in frame.columns and c != ROW_ID and c not in protected
+    ]
 
     owner: dict[str, int] = {}
     shared: set[str] = set()

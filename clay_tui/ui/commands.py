@@ -54,5 +54,4 @@ class ClayCommands(Provider):
         for text, help_text, runner in self._entries():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(escape(text)), runner, text=text,
-                          help=help_text)
+                yield Hit(score, matcher.highlight(escape(text)), runner, text=text, help=help_text)

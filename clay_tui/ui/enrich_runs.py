@@ -38,8 +38,9 @@ class RunRequest:
 
 
 class EnrichRuns:
-    def __init__(self, node: DOMNode, ws: Workspace, table: LeadTable, *,
-                 delay_s: float | None = None) -> None:
+    def __init__(
+        self, node: DOMNode, ws: Workspace, table: LeadTable, *, delay_s: float | None = None
+    ) -> None:
         self.node = node  # the screen: owns the workers, receives the messages
         self.ws, self.table = ws, table
         self.updater = AutoUpdater(ws, table)  # not attached: we only ask it rows_for()
@@ -80,8 +81,12 @@ class EnrichRuns:
         request = self.queue.popleft()
         self.active = request
         self.cancel = asyncio.Event()
-        self.node.run_worker(self._work(request, self.cancel), group="enrich",
-                             name=f"run {request.column}", exit_on_error=False)
+        self.node.run_worker(
+            self._work(request, self.cancel),
+            group="enrich",
+            name=f"run {request.column}",
+            exit_on_error=False,
+        )
 
     async def _work(self, request: RunRequest, cancel: asyncio.Event) -> None:
         """The worker: run the column and post what happens; never touches a widget."""
@@ -93,19 +98,36 @@ class EnrichRuns:
         try:
             if request.auto:  # within the table's daily auto-update cap, counted against it
                 summary = await enrich_service.run_auto_update(
-                    self.ws, self.table, request.column, request.rows.ids,
-                    max_credits=request.max_credits, on_progress=progress, cancel=cancel)
+                    self.ws,
+                    self.table,
+                    request.column,
+                    request.rows.ids,
+                    max_credits=request.max_credits,
+                    on_progress=progress,
+                    cancel=cancel,
+                )
             else:
                 summary = await enrich_service.run_column(
-                    self.ws, self.table, request.column, request.rows,
-                    max_credits=request.max_credits, on_progress=progress, cancel=cancel,
-                    trigger=Trigger.MANUAL)
+                    self.ws,
+                    self.table,
+                    request.column,
+                    request.rows,
+                    max_credits=request.max_credits,
+                    on_progress=progress,
+                    cancel=cancel,
+                    trigger=Trigger.MANUAL,
+                )
         except ClayError as exc:
             node.post_message(RunFinished(request.column, None, str(exc), auto=request.auto))
         except Exception as exc:  # noqa: BLE001 - one sentence, the app keeps running
-            node.post_message(RunFinished(request.column, None,
-                                          f"The run stopped on an internal error: {exc}.",
-                                          auto=request.auto))
+            node.post_message(
+                RunFinished(
+                    request.column,
+                    None,
+                    f"The run stopped on an internal error: {exc}.",
+                    auto=request.auto,
+                )
+            )
         else:
             node.post_message(RunFinished(request.column, summary, auto=request.auto))
 
@@ -155,8 +177,14 @@ class EnrichRuns:
         pending, self.auto_pending = self.auto_pending, {}
         for column in self.updater.order(list(pending)):  # upstream columns first
             ids = tuple(sorted(pending[column]))
-            self.submit(RunRequest(column, RowSelection("ids", ids=ids, force=True), auto=True,
-                                   running_ids=set(ids)))
+            self.submit(
+                RunRequest(
+                    column,
+                    RowSelection("ids", ids=ids, force=True),
+                    auto=True,
+                    running_ids=set(ids),
+                )
+            )
 
     def drop_pending(self) -> int:
         """Forget auto-update cells that have not started; returns how many."""

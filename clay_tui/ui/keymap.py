@@ -61,9 +61,13 @@ KEYMAP: list[KeyAction] = [
     KeyAction("end", "last_column", "Last column", "grid"),
     KeyAction("ctrl+home", "first_row", "First row", "grid"),
     KeyAction("ctrl+end", "last_row", "Last row", "grid"),
-    KeyAction("space", "toggle_select",
-              "Select / unselect the current row and move down (the status bar counts them; "
-              "r then offers \"Selected rows\", d deletes them)", "grid"),
+    KeyAction(
+        "space",
+        "toggle_select",
+        "Select / unselect the current row and move down (the status bar counts them; "
+        'r then offers "Selected rows", d deletes them)',
+        "grid",
+    ),
     # Table actions (TableScreen bindings)
     KeyAction("g", "goto_column", "Go to a column by name", "screen", True),
     KeyAction("s", "sort_asc", "Sort by the current column, ascending", "screen", True),
@@ -73,9 +77,13 @@ KEYMAP: list[KeyAction] = [
     KeyAction("F", "clear_filter", "Clear the filter", "screen"),
     KeyAction("slash", "search", "Search for text", "screen", True),
     KeyAction("n", "search_next", "Next search match", "screen"),
-    KeyAction("enter", "open_cell",
-              "Edit the current cell (an enrichment cell: its details, then e edits)", "screen",
-              True),
+    KeyAction(
+        "enter",
+        "open_cell",
+        "Edit the current cell (an enrichment cell: its details, then e edits)",
+        "screen",
+        True,
+    ),
     KeyAction("f2", "edit_cell", "Edit the current cell", "screen"),
     KeyAction("a", "add_row", "Add a row", "screen"),
     KeyAction("d,delete", "delete_rows", "Delete the selected rows (or the current row)", "screen"),
@@ -89,12 +97,19 @@ KEYMAP: list[KeyAction] = [
     KeyAction("t", "table_menu", "Table menu", "screen"),
     # Enrichment
     KeyAction("plus", "add_enrichment", "Add an enrichment column (action/recipe)", "screen", True),
-    KeyAction("r", "run_column", "Run the current enrichment column (choose rows, see the cost)",
-              "screen", True),
-    KeyAction("i", "run_info", "Run Info of the current column (credits, hits, errors)", "screen",
-              True),
-    KeyAction("e", "edit_column", "Edit the current enrichment column (name, condition, limit)",
-              "screen"),
+    KeyAction(
+        "r",
+        "run_column",
+        "Run the current enrichment column (choose rows, see the cost)",
+        "screen",
+        True,
+    ),
+    KeyAction(
+        "i", "run_info", "Run Info of the current column (credits, hits, errors)", "screen", True
+    ),
+    KeyAction(
+        "e", "edit_column", "Edit the current enrichment column (name, condition, limit)", "screen"
+    ),
     KeyAction("ctrl+x", "stop_runs", "Stop the running enrichment (no new call starts)", "screen"),
     KeyAction("x", "export_csv", "Export the table to CSV", "screen"),
     KeyAction("ctrl+s", "save", "Save the table", "screen", True),

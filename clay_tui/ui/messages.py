@@ -83,8 +83,9 @@ class RunProgress(Message):
 class RunFinished(Message):
     """An enrichment run ended: its summary, or the one sentence it failed with."""
 
-    def __init__(self, column: str, summary: RunSummary | None, error: str | None = None,
-                 auto: bool = False) -> None:
+    def __init__(
+        self, column: str, summary: RunSummary | None, error: str | None = None, auto: bool = False
+    ) -> None:
         self.column = column
         self.summary = summary
         self.error = error

@@ -40,9 +40,7 @@ def _refuse_damaged(root: Path) -> None:
     if not path.exists():
         tables = root / "tables"
         if tables.is_dir() and any(tables.glob("*.parquet")):
-            raise WorkspaceError(
-                f"The workspace {root} has tables but no {DB_NAME}: {RESTORE}."
-            )
+            raise WorkspaceError(f"The workspace {root} has tables but no {DB_NAME}: {RESTORE}.")
         return
     if not path.is_file():
         raise WorkspaceError(f"{path} is not a file: {RESTORE}.")

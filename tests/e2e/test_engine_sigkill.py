@@ -38,9 +38,20 @@ def _big_csv(path: Path) -> None:
 def _cli(tmp: Path, *args: str, **kw) -> subprocess.Popen:
     env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp / "ws"), "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-c", "from clay_tui.cli.main import main; main()",
-         "--config", str(tmp / "config.toml"), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+        [
+            sys.executable,
+            "-c",
+            "from clay_tui.cli.main import main; main()",
+            "--config",
+            str(tmp / "config.toml"),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def _ok(tmp: Path, *args: str) -> str:
@@ -80,8 +91,9 @@ def test_sigkill_mid_run_then_resume(tmp_path: Path) -> None:
 
     db = sqlite3.connect(db_path, timeout=10)
     before = dict(db.execute("SELECT row_id, status FROM cells").fetchall())
-    open_attempts = db.execute("SELECT COUNT(*) FROM attempts WHERE state = 'started'"
-                               ).fetchone()[0]
+    open_attempts = db.execute("SELECT COUNT(*) FROM attempts WHERE state = 'started'").fetchone()[
+        0
+    ]
     assert 150 <= len(before) < ROWS
     # the invariant holds even at the instant of the kill: every charge has its stored cell
     charged = db.execute("SELECT COALESCE(SUM(credits), 0) FROM cells").fetchone()[0]
@@ -107,24 +119,31 @@ def test_sigkill_mid_run_then_resume(tmp_path: Path) -> None:
     # rows stored before the kill were never called again
     stored_ids = [rid for rid, s in before.items() if s in results]
     marks = ",".join("?" * len(stored_ids))
-    again = db.execute(f"SELECT COUNT(*) FROM attempts WHERE run_id > 1 AND row_id IN ({marks})",
-                       stored_ids).fetchone()[0]
+    again = db.execute(
+        f"SELECT COUNT(*) FROM attempts WHERE run_id > 1 AND row_id IN ({marks})", stored_ids
+    ).fetchone()[0]
     assert again == 0
     # interrupted attempts were released and reconciled
     assert db.execute("SELECT COUNT(*) FROM attempts WHERE state = 'started'").fetchone()[0] == 0
-    assert db.execute("SELECT COUNT(*) FROM attempts WHERE state = 'interrupted'"
-                      ).fetchone()[0] == open_attempts
+    assert (
+        db.execute("SELECT COUNT(*) FROM attempts WHERE state = 'interrupted'").fetchone()[0]
+        == open_attempts
+    )
     # no double charge: every charge of a row belongs to the run that stored its cell, and
     # each row's net charge is exactly what its cell says
     stray = db.execute(
         "SELECT COUNT(*) FROM ledger l JOIN cells c ON c.table_id = l.table_id AND"
         " c.column_id = l.column_id AND c.row_id = l.row_id WHERE l.kind = 'capture' AND"
-        " l.amount < 0 AND l.run_id != c.run_id").fetchone()[0]
+        " l.amount < 0 AND l.run_id != c.run_id"
+    ).fetchone()[0]
     assert stray == 0
-    per_row = dict(db.execute(
-        "SELECT row_id, -SUM(CASE WHEN kind = 'capture' THEN amount ELSE 0 END)"
-        " - SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) FROM ledger"
-        " WHERE row_id IS NOT NULL GROUP BY row_id").fetchall())
+    per_row = dict(
+        db.execute(
+            "SELECT row_id, -SUM(CASE WHEN kind = 'capture' THEN amount ELSE 0 END)"
+            " - SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) FROM ledger"
+            " WHERE row_id IS NOT NULL GROUP BY row_id"
+        ).fetchall()
+    )
     for row in db.execute("SELECT row_id, credits FROM cells"):
         assert per_row.get(row["row_id"], 0) == row["credits"], row["row_id"]
     db.close()

@@ -25,9 +25,19 @@ ROWS = 200
 def _cli(tmp: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp / "ws"), "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-c", "from clay_tui.cli.main import main; main()",
-         "--config", str(tmp / "config.toml"), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "from clay_tui.cli.main import main; main()",
+            "--config",
+            str(tmp / "config.toml"),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _ok(tmp: Path, *args: str) -> str:
@@ -74,8 +84,12 @@ def test_export_after_sigkill_carries_every_paid_result(tmp_path: Path) -> None:
     proc.wait(timeout=10)
 
     db = sqlite3.connect(db_path, timeout=10)
-    paid = {rid: json.loads(value)["email"] for rid, value in db.execute(
-        "SELECT row_id, value FROM cells WHERE status = 'found' AND credits > 0")}
+    paid = {
+        rid: json.loads(value)["email"]
+        for rid, value in db.execute(
+            "SELECT row_id, value FROM cells WHERE status = 'found' AND credits > 0"
+        )
+    }
     db.close()
     assert len(paid) >= 20
 

@@ -66,13 +66,18 @@ def raw_config(faults: dict[str, float] | None = None, latency_ms: float = 0) ->
 
 def cell_book(db: sqlite3.Connection) -> dict[int, tuple]:
     """row -> (state, value, provider, credits) of the column's stored cells."""
-    return {r[0]: tuple(r[1:]) for r in db.execute(
-        "SELECT row_id, status, value, provider, credits FROM cells ORDER BY row_id")}
+    return {
+        r[0]: tuple(r[1:])
+        for r in db.execute(
+            "SELECT row_id, status, value, provider, credits FROM cells ORDER BY row_id"
+        )
+    }
 
 
 def spent(db: sqlite3.Connection) -> int:
-    return db.execute("SELECT COALESCE(-SUM(amount), 0) FROM ledger"
-                      " WHERE kind IN ('capture', 'refund')").fetchone()[0]
+    return db.execute(
+        "SELECT COALESCE(-SUM(amount), 0) FROM ledger WHERE kind IN ('capture', 'refund')"
+    ).fetchone()[0]
 
 
 def assert_verify_passes(ws: Workspace) -> None:
@@ -132,9 +137,14 @@ async def test_faults_then_failed_reruns_end_as_a_fault_free_run(tmp_path, clock
         assert spent(ws.db) == want_credits
         # and every run's record says what the ledger charged in it
         for run_id, credits in ws.db.execute("SELECT id, credits FROM runs"):
-            assert credits == ws.db.execute(
-                "SELECT COALESCE(-SUM(amount), 0) FROM ledger WHERE run_id = ?"
-                " AND kind IN ('capture', 'refund')", (run_id,)).fetchone()[0]
+            assert (
+                credits
+                == ws.db.execute(
+                    "SELECT COALESCE(-SUM(amount), 0) FROM ledger WHERE run_id = ?"
+                    " AND kind IN ('capture', 'refund')",
+                    (run_id,),
+                ).fetchone()[0]
+            )
     finally:
         ws.close()
 
@@ -145,14 +155,25 @@ async def test_faults_then_failed_reruns_end_as_a_fault_free_run(tmp_path, clock
 def _cli(tmp: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp / "ws"), "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
-        [sys.executable, "-c", "from clay_tui.cli.main import main; main()",
-         "--config", str(tmp / "config.toml"), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "from clay_tui.cli.main import main; main()",
+            "--config",
+            str(tmp / "config.toml"),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.parametrize(("processes", "wait"), [(2, False), (4, False), (4, True)])
-async def test_processes_racing_on_one_column_pay_once(tmp_path, clock, sandbox_url,
-                                                       processes, wait):
+async def test_processes_racing_on_one_column_pay_once(
+    tmp_path, clock, sandbox_url, processes, wait
+):
     csv_path = leads_csv(tmp_path / "big.csv")
     want_cells, want_credits = await reference_run(tmp_path, csv_path, clock)
     # calls slow enough that the run is still going when the other processes start
@@ -166,8 +187,9 @@ async def test_processes_racing_on_one_column_pay_once(tmp_path, clock, sandbox_
 
     args = ["run", "big", COLUMN, "--all", "--yes", "--json", *(["--wait"] if wait else [])]
     procs = [_cli(tmp_path, *args) for _ in range(processes)]
-    outcomes = [(p.returncode, out, err) for p in procs
-                for out, err in [p.communicate(timeout=300)]]
+    outcomes = [
+        (p.returncode, out, err) for p in procs for out, err in [p.communicate(timeout=300)]
+    ]
     codes = sorted(code for code, _, _ in outcomes)
     db = sqlite3.connect(tmp_path / "ws" / "workspace.db", timeout=10)
     try:

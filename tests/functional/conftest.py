@@ -60,8 +60,10 @@ def sb_table(sb_ws, small_csv: Path):
 @pytest.fixture
 def email_column(sb_ws, sb_table) -> ColumnSpec:
     """A find-work-email waterfall column that skips the row in Japan."""
-    spec = ColumnSpec(name=EMAIL, action="find_work_email",
-                      inputs={"first_name": "first_name", "last_name": "last_name",
-                              "company": "company"},
-                      condition="country <> 'JP'")
+    spec = ColumnSpec(
+        name=EMAIL,
+        action="find_work_email",
+        inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
+        condition="country <> 'JP'",
+    )
     return enrich_service.add_column(sb_ws, sb_table, spec)

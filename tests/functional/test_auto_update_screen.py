@@ -21,19 +21,26 @@ async def open_confirm(pilot) -> AutoUpdateScreen:
     return screen
 
 
-async def test_turning_auto_update_on_shows_what_it_will_do(sb_ws, sb_table,
-                                                            email_column) -> None:
-    enrich_service.add_column(sb_ws, sb_table, enrich_service.ColumnSpec(
-        name="Domain", action="normalize_domain", inputs={"value": "company"}))
+async def test_turning_auto_update_on_shows_what_it_will_do(sb_ws, sb_table, email_column) -> None:
+    enrich_service.add_column(
+        sb_ws,
+        sb_table,
+        enrich_service.ColumnSpec(
+            name="Domain", action="normalize_domain", inputs={"value": "company"}
+        ),
+    )
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_confirm(pilot)
         body = str(screen.query_one("#au-body", Static).render())
-        assert "Work Email: inputs first_name, last_name, company; condition country; " \
+        assert (
+            "Work Email: inputs first_name, last_name, company; condition country; "
             "up to 6 credits a row." in body
+        )
         assert "Domain: inputs company; free." in body
-        assert "At most 6 credits per new or edited row (2 columns on); daily cap 200 " \
-            "credits" in body
+        assert (
+            "At most 6 credits per new or edited row (2 columns on); daily cap 200 credits" in body
+        )
         await press(pilot, "enter")  # Cancel has the focus: Enter changes nothing
         assert not isinstance(app.screen, AutoUpdateScreen)
         assert not table_service.table_auto_update(sb_ws, sb_table)
@@ -42,8 +49,9 @@ async def test_turning_auto_update_on_shows_what_it_will_do(sb_ws, sb_table,
         await settle(pilot)
         assert table_service.table_auto_update(sb_ws, sb_table)
         assert "auto-update on" in screen_of(app).status.text
-        assert any("at most 6 credits per new or edited row" in str(n.message)
-                   for n in app._notifications)
+        assert any(
+            "at most 6 credits per new or edited row" in str(n.message) for n in app._notifications
+        )
 
 
 def test_auto_update_screen_snapshot(snap_compare, sb_ws, sb_table, email_column) -> None:
@@ -54,8 +62,9 @@ def test_auto_update_screen_snapshot(snap_compare, sb_ws, sb_table, email_column
     assert snap_compare(ClayApp(sb_ws, sb_table), terminal_size=SIZE, run_before=before)
 
 
-async def test_column_menu_says_what_a_column_will_do_when_turned_on(sb_ws, sb_table,
-                                                                     email_column) -> None:
+async def test_column_menu_says_what_a_column_will_do_when_turned_on(
+    sb_ws, sb_table, email_column
+) -> None:
     enrich_service.set_column_auto_update(sb_ws, sb_table, email_column.name, False)
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE) as pilot:
@@ -67,13 +76,18 @@ async def test_column_menu_says_what_a_column_will_do_when_turned_on(sb_ws, sb_t
         await press(pilot, "enter")
         assert enrich_service.get_column(sb_ws, sb_table, email_column.name).auto_update
         notes = [str(n.message) for n in app._notifications]
-        assert any("Auto-update of Work Email on (the table's switch is off" in n
-                   and "runs on new rows and when first_name, last_name, company; condition "
-                   "country change; up to 6 credits a row." in n for n in notes), notes
+        assert any(
+            "Auto-update of Work Email on (the table's switch is off" in n
+            and "runs on new rows and when first_name, last_name, company; condition "
+            "country change; up to 6 credits a row."
+            in n
+            for n in notes
+        ), notes
 
 
-async def test_the_header_shows_each_enrichment_columns_own_switch(sb_ws, sb_table,
-                                                                   email_column) -> None:
+async def test_the_header_shows_each_enrichment_columns_own_switch(
+    sb_ws, sb_table, email_column
+) -> None:
     """Issue 8: the header shows each enrichment column's auto-update state (the status bar
     says the table's): 'auto off' under its name, 'auto on' once the column menu turns it on."""
     enrich_service.set_column_auto_update(sb_ws, sb_table, email_column.name, False)

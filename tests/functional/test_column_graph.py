@@ -12,8 +12,9 @@ from clay_tui.ui.widgets.prompt_bar import PromptBar
 from tests.functional.driving import SIZE, grid_of, press, settle, type_text
 
 
-async def test_delete_and_rename_of_a_column_read_by_an_enrichment(sb_ws, sb_table,
-                                                                   email_column) -> None:
+async def test_delete_and_rename_of_a_column_read_by_an_enrichment(
+    sb_ws, sb_table, email_column
+) -> None:
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -21,8 +22,9 @@ async def test_delete_and_rename_of_a_column_read_by_an_enrichment(sb_ws, sb_tab
         await press(pilot, "D")
         assert "country" in sb_table.columns
         notes = [str(n.message) for n in app._notifications]
-        assert any("Cannot delete column country: Work Email (its condition) reads it" in n
-                   for n in notes), notes
+        assert any(
+            "Cannot delete column country: Work Email (its condition) reads it" in n for n in notes
+        ), notes
         grid_of(app).move_to_column("last_name")  # an input
         await press(pilot, "R")
         prompt = app.screen.query_one(PromptBar)
@@ -34,13 +36,17 @@ async def test_delete_and_rename_of_a_column_read_by_an_enrichment(sb_ws, sb_tab
         assert "Cannot rename column last_name: Work Email (an input) reads it" in error
 
 
-async def test_a_recipe_with_a_bad_second_column_adds_nothing_from_the_form(sb_ws, sb_table,
-                                                                          tmp_path) -> None:
+async def test_a_recipe_with_a_bad_second_column_adds_nothing_from_the_form(
+    sb_ws, sb_table, tmp_path
+) -> None:
     recipe = tmp_path / "two.toml"
-    recipe.write_text('[[column]]\nname = "Company clean"\naction = "formula"\n'
-                      '[column.params]\nexpression = "lower(company)"\n'
-                      '[[column]]\nname = "Loop"\naction = "formula"\n'
-                      '[column.params]\nexpression = "Loop || \'x\'"\n', encoding="utf-8")
+    recipe.write_text(
+        '[[column]]\nname = "Company clean"\naction = "formula"\n'
+        '[column.params]\nexpression = "lower(company)"\n'
+        '[[column]]\nname = "Loop"\naction = "formula"\n'
+        "[column.params]\nexpression = \"Loop || 'x'\"\n",
+        encoding="utf-8",
+    )
     before = list(sb_table.columns)
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE) as pilot:
@@ -56,8 +62,9 @@ async def test_a_recipe_with_a_bad_second_column_adds_nothing_from_the_form(sb_w
         assert enrich_service.list_columns(sb_ws, sb_table) == []
 
 
-async def test_a_cycle_left_by_an_old_version_runs_once_per_edit_in_the_tui(sb_ws,
-                                                                            sb_table) -> None:
+async def test_a_cycle_left_by_an_old_version_runs_once_per_edit_in_the_tui(
+    sb_ws, sb_table
+) -> None:
     """The runaway through the TUI's own run queue: an AI column and a formula reading each
     other, auto-update on, one edit. Each cell runs once; the chain back is stopped."""
     from clay_tui.services import credits as credits_service
@@ -66,10 +73,20 @@ async def test_a_cycle_left_by_an_old_version_runs_once_per_edit_in_the_tui(sb_w
     from tests.unit.enrich.test_graph import attempts, force_add
 
     table_service.set_table_auto_update(sb_ws, sb_table, True)
-    force_add(sb_ws, sb_table, enrich_service.ColumnSpec(
-        name="Pitch", action="ai_prompt", params={"prompt": "{{company}}: {{Note}}"}))
-    force_add(sb_ws, sb_table, enrich_service.ColumnSpec(
-        name="Note", action="formula", params={"expression": "Pitch || '!'"}))
+    force_add(
+        sb_ws,
+        sb_table,
+        enrich_service.ColumnSpec(
+            name="Pitch", action="ai_prompt", params={"prompt": "{{company}}: {{Note}}"}
+        ),
+    )
+    force_add(
+        sb_ws,
+        sb_table,
+        enrich_service.ColumnSpec(
+            name="Note", action="formula", params={"expression": "Pitch || '!'"}
+        ),
+    )
     start = credits_service.balance(sb_ws).available
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE) as pilot:

@@ -275,10 +275,11 @@ async def test_usage_by_run_says_what_started_each_run(seeded) -> None:
         app.screen.query_one("#cu-by").active = "by-run"
         await settle(pilot)
         table = app.screen.query_one("#cu-table", DataTable)
-        rows = {str(table.get_row_at(i)[0]).split(":")[0]: [str(c) for c in table.get_row_at(i)]
-                for i in range(table.row_count)}
-        assert [c.label.plain for c in table.columns.values()][:3] == [
-            "Run", "started by", "rows"]
+        rows = {
+            str(table.get_row_at(i)[0]).split(":")[0]: [str(c) for c in table.get_row_at(i)]
+            for i in range(table.row_count)
+        }
+        assert [c.label.plain for c in table.columns.values()][:3] == ["Run", "started by", "rows"]
         assert rows["run 2"][1:3] == ["auto-update", "3 rows added or edited"]
         assert rows["run 1"][1:3] == ["cli", "first 10 rows"]
         assert rows["run 3"][1:3] == ["manual", "all rows"]

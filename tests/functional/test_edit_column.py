@@ -89,8 +89,9 @@ async def test_escape_cancels_the_edit(sb_ws, sb_table, email_column) -> None:
         assert enrich_service.get_column(sb_ws, sb_table, EMAIL).name == EMAIL
 
 
-async def test_delete_removes_the_whole_enrichment_after_a_yes(sb_ws, sb_table,
-                                                               email_column) -> None:
+async def test_delete_removes_the_whole_enrichment_after_a_yes(
+    sb_ws, sb_table, email_column
+) -> None:
     await enrich_service.run_column(sb_ws, sb_table, EMAIL, enrich_service.RowSelection("all"))
     spent = credits_service.usage_report(sb_ws, "column").rows
     assert spent and spent[0].spent > 0

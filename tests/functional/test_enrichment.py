@@ -78,8 +78,9 @@ async def test_run_info_by_right_click_and_by_key(sb_app) -> None:
         assert "run_info" in ids and "run" not in ids
 
 
-async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(sb_app, sb_ws,
-                                                                      sb_table) -> None:
+async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(
+    sb_app, sb_ws, sb_table
+) -> None:
     app = sb_app()
     before = credits_summary(sb_ws).available
     async with app.run_test(size=SIZE) as pilot:
@@ -139,8 +140,9 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(sb_app, sb
         grid_of(app).move_to_column("country")
         await press(pilot, "r")
         assert not isinstance(app.screen, RunDialog)
-        assert any("country is not an enrichment column" in str(n.message)
-                   for n in app._notifications)
+        assert any(
+            "country is not an enrichment column" in str(n.message) for n in app._notifications
+        )
 
 
 async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeypatch) -> None:
@@ -216,8 +218,12 @@ async def test_a_spend_limit_says_so_and_how_to_raise_it(sb_ws, sb_table, email_
         await asyncio.sleep(0.05)
         await settle(pilot)
         messages = [str(n.message) for n in app._notifications]
-        assert any("Work Email's spend limit stopped this run" in m and "of 5 credits used" in m
-                   and "Press e" in m for m in messages), messages
+        assert any(
+            "Work Email's spend limit stopped this run" in m
+            and "of 5 credits used" in m
+            and "Press e" in m
+            for m in messages
+        ), messages
         assert not any("buy credits" in m.lower() for m in messages)
         grid_of(app).move_to_column(EMAIL)
         await press(pilot, "i")
@@ -245,14 +251,18 @@ async def test_add_column_from_an_action_and_from_a_recipe(sb_ws, sb_table, tmp_
         form.query_one("#condition", Input).value = "country = 'US'"
         await push(pilot, "#add-go")
         assert not isinstance(app.screen, AddColumnScreen), str(
-            app.screen.query_one("#add-error", Static).render())
+            app.screen.query_one("#add-error", Static).render()
+        )
         spec = enrich_service.get_column(sb_ws, sb_table, "Find work email")
         assert spec.condition == "country = 'US'" and spec.inputs["company"] == "company"
         assert "Find work email" in grid_of(app).columns
         # a recipe file
         recipe = tmp_path / "clean.toml"
-        recipe.write_text('[[column]]\nname = "Company clean"\naction = "formula"\n'
-                          '[column.params]\nexpression = "lower(company)"\n', encoding="utf-8")
+        recipe.write_text(
+            '[[column]]\nname = "Company clean"\naction = "formula"\n'
+            '[column.params]\nexpression = "lower(company)"\n',
+            encoding="utf-8",
+        )
         await press(pilot, "plus")
         app.screen.query_one("#recipe-path", Input).value = str(tmp_path / "missing.toml")
         await pilot.click("#recipe-add")
@@ -261,17 +271,22 @@ async def test_add_column_from_an_action_and_from_a_recipe(sb_ws, sb_table, tmp_
         app.screen.query_one("#recipe-path", Input).value = str(recipe)
         await push(pilot, "#recipe-add")
         assert "Company clean" in sb_table.columns, str(
-            app.screen.query_one("#add-error", Static).render())
+            app.screen.query_one("#add-error", Static).render()
+        )
         assert not isinstance(app.screen, AddColumnScreen)
 
 
 async def test_typing_a_recipe_path_as_the_form_opens_lands_in_the_recipe_field(
-        sb_ws, sb_table, tmp_path) -> None:
+    sb_ws, sb_table, tmp_path
+) -> None:
     """The form opens on the Action list; a path typed there went nowhere and Enter
     opened the list instead of adding the recipe."""
     recipe = tmp_path / "clean.toml"
-    recipe.write_text('[[column]]\nname = "Company clean"\naction = "formula"\n'
-                      '[column.params]\nexpression = "lower(company)"\n', encoding="utf-8")
+    recipe.write_text(
+        '[[column]]\nname = "Company clean"\naction = "formula"\n'
+        '[column.params]\nexpression = "lower(company)"\n',
+        encoding="utf-8",
+    )
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -363,8 +378,9 @@ async def test_turning_auto_update_off_with_pending_cells_asks(sb_app, sb_ws, sb
         assert not table_service.table_auto_update(sb_ws, sb_table)
 
 
-async def test_enrichment_outputs_are_not_renamed_or_deleted_by_plain_edits(sb_app,
-                                                                           sb_table) -> None:
+async def test_enrichment_outputs_are_not_renamed_or_deleted_by_plain_edits(
+    sb_app, sb_table
+) -> None:
     """D asks before removing the whole enrichment; R opens its edit form, never the
     plain rename prompt (tests/functional/test_edit_column.py covers both further)."""
     app = sb_app()

@@ -54,10 +54,17 @@ def test_run_dialog_test_selection(snap_compare, sb_ws, sb_table) -> None:
     from clay_tui.services import enrich as enrich_service
     from clay_tui.services.enrich import ColumnSpec
 
-    enrich_service.add_column(sb_ws, sb_table, ColumnSpec(
-        name=EMAIL, action="find_work_email",
-        inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
-        condition="country = 'US'", spend_limit=20))
+    enrich_service.add_column(
+        sb_ws,
+        sb_table,
+        ColumnSpec(
+            name=EMAIL,
+            action="find_work_email",
+            inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
+            condition="country = 'US'",
+            spend_limit=20,
+        ),
+    )
 
     async def before(pilot) -> None:
         await settle(pilot)

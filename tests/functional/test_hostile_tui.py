@@ -262,12 +262,15 @@ async def test_hostile_enrichment_column_through_its_screens(sb_ws, sb_table) ->
     lists it), credit usage, Plans & Billing and the credits summary all show it as text."""
     from clay_tui.ui.widgets.status_bar import StatusBar
 
-    spec = ColumnSpec(name=EVIL_COLUMN, action="find_work_email",
-                      inputs={"first_name": "first_name", "last_name": "last_name",
-                              "company": "company"})
+    spec = ColumnSpec(
+        name=EVIL_COLUMN,
+        action="find_work_email",
+        inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
+    )
     enrich_service.add_column(sb_ws, sb_table, spec)
-    await enrich_service.run_column(sb_ws, sb_table, EVIL_COLUMN,
-                                    enrich_service.RowSelection("first", limit=3))
+    await enrich_service.run_column(
+        sb_ws, sb_table, EVIL_COLUMN, enrich_service.RowSelection("first", limit=3)
+    )
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -328,7 +331,7 @@ async def test_hostile_file_name(workspace, tmp_path, stem: str) -> None:
 
 async def test_tui_export_is_guarded_and_says_so(workspace, tmp_path) -> None:
     """`x` writes the CSV through the same guarded export as the CLI."""
-    path = write_hostile(tmp_path / "f.parquet", "=HYPERLINK(\"x\")", ["=cmd|' /C calc'!A0", "-2"])
+    path = write_hostile(tmp_path / "f.parquet", '=HYPERLINK("x")', ["=cmd|' /C calc'!A0", "-2"])
     app = app_for(workspace, path)
     out = tmp_path / "out.csv"
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -336,8 +339,13 @@ async def test_tui_export_is_guarded_and_says_so(workspace, tmp_path) -> None:
         await press(pilot, "x")
         screen_of(app).prompt.query_one("#prompt-input", Input).value = str(out)
         await press(pilot, "enter")
-        assert any("2 cell(s) that would run as formulas got a leading '" in str(n.message)
-                   for n in app._notifications)
+        assert any(
+            "2 cell(s) that would run as formulas got a leading '" in str(n.message)
+            for n in app._notifications
+        )
     rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
-    assert rows == [["name", "'=HYPERLINK(\"x\")", "n"], ["row0", "'=cmd|' /C calc'!A0", "0"],
-                    ["row1", "-2", "1"]]
+    assert rows == [
+        ["name", '\'=HYPERLINK("x")', "n"],
+        ["row0", "'=cmd|' /C calc'!A0", "0"],
+        ["row1", "-2", "1"],
+    ]

@@ -26,14 +26,16 @@ async def open_form(pilot) -> ImportRowsScreen:
     menu = pilot.app.screen
     assert isinstance(menu, TableMenu)
     menu.query_one("OptionList").highlighted = menu.query_one("OptionList").get_option_index(
-        "import_rows")
+        "import_rows"
+    )
     await press(pilot, "enter")
     assert isinstance(pilot.app.screen, ImportRowsScreen)
     return pilot.app.screen
 
 
-async def test_add_rows_from_a_file_runs_auto_update_on_them(sb_ws, sb_table, email_column,
-                                                             tmp_path) -> None:
+async def test_add_rows_from_a_file_runs_auto_update_on_them(
+    sb_ws, sb_table, email_column, tmp_path
+) -> None:
     table_service.set_table_auto_update(sb_ws, sb_table, True)
     path = tmp_path / "more.csv"
     path.write_text(INCOMING, encoding="utf-8")
@@ -57,8 +59,9 @@ async def test_add_rows_from_a_file_runs_auto_update_on_them(sb_ws, sb_table, em
         for _ in range(40):
             await asyncio.sleep(0.05)
             await settle(pilot)
-            if sb_ws.db.execute("SELECT COUNT(*) FROM runs WHERE finished_at IS NOT NULL"
-                                ).fetchone()[0]:
+            if sb_ws.db.execute(
+                "SELECT COUNT(*) FROM runs WHERE finished_at IS NOT NULL"
+            ).fetchone()[0]:
                 break
         runs = sb_ws.db.execute("SELECT trigger, row_set FROM runs").fetchall()
         assert [tuple(r) for r in runs] == [("auto-update", "2 rows added or edited")]

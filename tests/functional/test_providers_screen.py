@@ -89,9 +89,9 @@ async def test_connect_test_and_disconnect(live_app, live_ws) -> None:
         assert key.value == ""
         assert "connected" in _result(app) and "key saved in the key file" in _result(app)
         row = [str(c) for c in screen.query_one("#pk-table", DataTable).get_row_at(1)]
-        assert row[1:4] == ["live", "own key (free)",
-                            "PROSPEO_API_KEY: set (key file), connected"]
+        assert row[1:4] == ["live", "own key (free)", "PROSPEO_API_KEY: set (key file), connected"]
         from clay_tui import keystore
+
         assert keystore.load("PROSPEO_API_KEY") == ("sandbox-key", "file")
         assert live_ws.settings.providers["prospeo"].credits_for("email_finder") == 0
 

@@ -16,14 +16,21 @@ from tests.functional.driving import EMAIL, SIZE, grid_of, press, screen_of, set
 
 
 def _column(ws, table, condition: str) -> None:
-    enrich_service.add_column(ws, table, ColumnSpec(
-        name=EMAIL, action="find_work_email",
-        inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
-        condition=condition))
+    enrich_service.add_column(
+        ws,
+        table,
+        ColumnSpec(
+            name=EMAIL,
+            action="find_work_email",
+            inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
+            condition=condition,
+        ),
+    )
 
 
 async def test_a_new_column_defaults_to_a_test_run_whatever_its_condition_leaves(
-        sb_ws, sb_table) -> None:
+    sb_ws, sb_table
+) -> None:
     # no row of the first 10 meets the condition; rows 11 and 12 do
     _column(sb_ws, sb_table, "country = 'SE' OR first_name = 'Lea'")
     app = ClayApp(sb_ws, sb_table)
@@ -79,8 +86,9 @@ async def test_selected_rows_are_counted_and_pre_picked(sb_ws, sb_table, email_c
         assert dialog.estimate is not None and dialog.estimate.row_ids == [1, 2]
 
 
-async def test_the_dialog_estimate_is_bound_by_the_spend_limit(sb_ws, sb_table,
-                                                               email_column) -> None:
+async def test_the_dialog_estimate_is_bound_by_the_spend_limit(
+    sb_ws, sb_table, email_column
+) -> None:
     enrich_service.update_column(sb_ws, sb_table, EMAIL, spend_limit=5)
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE) as pilot:
@@ -97,8 +105,9 @@ async def test_the_dialog_estimate_is_bound_by_the_spend_limit(sb_ws, sb_table,
         assert "spend limit" in warning and "5 of 5 credits left" in warning
 
 
-async def test_progress_shows_rate_eta_and_the_share_in_the_header(sb_ws, sb_table,
-                                                                  email_column) -> None:
+async def test_progress_shows_rate_eta_and_the_share_in_the_header(
+    sb_ws, sb_table, email_column
+) -> None:
     from clay_tui.services.enrich import Progress
     from clay_tui.ui.messages import RunProgress
 
@@ -106,11 +115,11 @@ async def test_progress_shows_rate_eta_and_the_share_in_the_header(sb_ws, sb_tab
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = screen_of(app)
-        screen.post_message(RunProgress(EMAIL, Progress(total=12, done=0, counts={},
-                                                        credits=0)))
+        screen.post_message(RunProgress(EMAIL, Progress(total=12, done=0, counts={}, credits=0)))
         await pilot.pause(0.2)
-        screen.post_message(RunProgress(EMAIL, Progress(total=12, done=5, counts={"found": 5},
-                                                        credits=15)))
+        screen.post_message(
+            RunProgress(EMAIL, Progress(total=12, done=5, counts={"found": 5}, credits=15))
+        )
         await pilot.pause()
         text = screen.status.text
         assert "5/12 (41%)" in text and "cells/s" in text and "15 credits" in text

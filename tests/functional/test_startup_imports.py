@@ -72,13 +72,18 @@ print("IMPORTED " + json.dumps(seen))
 
 def _first_screen_imports(tmp_path: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-c", CHILD, "--workspace", str(tmp_path / "ws"),
-            str(REPO / "sample_tables" / "leads.csv")]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env,
-                          cwd=tmp_path)
+    argv = [
+        sys.executable,
+        "-c",
+        CHILD,
+        "--workspace",
+        str(tmp_path / "ws"),
+        str(REPO / "sample_tables" / "leads.csv"),
+    ]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("IMPORTED ")]
     assert lines, proc.stderr[-2000:]
-    return json.loads(lines[-1][len("IMPORTED "):])
+    return json.loads(lines[-1][len("IMPORTED ") :])
 
 
 def _loaded(modules: list[str], name: str) -> bool:

@@ -31,6 +31,7 @@ RECIPES = Path(__file__).resolve().parents[2] / "sample_tables" / "recipes"
 
 # ---------------------------------------------------------------- a workspace to abuse
 
+
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory, sandbox_url) -> Path:
     """A workspace with a table, columns, a paid run and ledger entries (copied per test)."""
@@ -75,8 +76,7 @@ def rejected(ws: list[str], *args: str, contains: str | None = None) -> str:
     """A command that must be refused: exit 2, one sentence, the workspace unchanged."""
     db = Path(ws[-1]) / "workspace.db"
     before = _digest(db)
-    line = assert_one_sentence(invoke(*ws, *args), 2, contains=contains,
-                               progress=args[0] == "run")
+    line = assert_one_sentence(invoke(*ws, *args), 2, contains=contains, progress=args[0] == "run")
     assert _digest(db) == before, "a rejected command changed the workspace"
     assert KEY not in line
     _no_key_written(Path(ws[-1]))
@@ -84,6 +84,7 @@ def rejected(ws: list[str], *args: str, contains: str | None = None) -> str:
 
 
 # ---------------------------------------------------------------- files
+
 
 def _files(tmp: Path) -> dict[str, Path]:
     out: dict[str, bytes | None] = {
@@ -112,9 +113,20 @@ def _files(tmp: Path) -> dict[str, Path]:
     return paths
 
 
-FILE_CASES = ["empty.csv", "bom_only.csv", "newlines.csv", "binary.csv", "png.csv",
-              "gzip.csv", "garbage.parquet", "garbage.xlsx", "text.xlsx", "unknown.xyz",
-              "a_folder.csv", "missing.csv"]
+FILE_CASES = [
+    "empty.csv",
+    "bom_only.csv",
+    "newlines.csv",
+    "binary.csv",
+    "png.csv",
+    "gzip.csv",
+    "garbage.parquet",
+    "garbage.xlsx",
+    "text.xlsx",
+    "unknown.xyz",
+    "a_folder.csv",
+    "missing.csv",
+]
 
 
 @pytest.mark.parametrize("name", FILE_CASES)
@@ -143,12 +155,30 @@ def test_a_huge_single_line(ws, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- expressions
 
 EXPRESSIONS = [
-    "employees >", "((employees > 1)", "employees > 1)", "'unterminated", "\"unterminated",
-    "1 = 1; DROP TABLE cells", "nosuchcolumn = 1", "employees + 1",
-    "employees > 'abc' AND", "system('ls')", "SELECT * FROM leads", "[/] garbage",
-    "\x1b[2J employees > 1", "employees > 1\x00", "country = 'US' OR OR x", "x" * 10_001,
-    "(" * 500, "NOT " * 300 + "employees > 1", " OR ".join(["a=1"] * 1500), "",
-    "employees BETWEEN", "country IN (", "CASE WHEN", "\u202e employees > 1",
+    "employees >",
+    "((employees > 1)",
+    "employees > 1)",
+    "'unterminated",
+    '"unterminated',
+    "1 = 1; DROP TABLE cells",
+    "nosuchcolumn = 1",
+    "employees + 1",
+    "employees > 'abc' AND",
+    "system('ls')",
+    "SELECT * FROM leads",
+    "[/] garbage",
+    "\x1b[2J employees > 1",
+    "employees > 1\x00",
+    "country = 'US' OR OR x",
+    "x" * 10_001,
+    "(" * 500,
+    "NOT " * 300 + "employees > 1",
+    " OR ".join(["a=1"] * 1500),
+    "",
+    "employees BETWEEN",
+    "country IN (",
+    "CASE WHEN",
+    "\u202e employees > 1",
 ]
 
 
@@ -159,6 +189,7 @@ def test_hostile_where(ws, expr: str) -> None:
 
 
 # ---------------------------------------------------------------- recipes
+
 
 def _recipe(tmp: Path, body: str | bytes | dict) -> Path:
     path = tmp / "recipe.toml"
@@ -194,15 +225,20 @@ RECIPE_CASES = {
     "bad_condition": _col(condition="employees >"),
     "huge_condition": _col(condition="x" * 20_000),
     "missing_input_column": _col(inputs={"value": "nope"}),
-    "host_placeholder": _col(action="http_call", inputs={},
-                             params={"url": "https://{{company_domain}}/x"}),
+    "host_placeholder": _col(
+        action="http_call", inputs={}, params={"url": "https://{{company_domain}}/x"}
+    ),
     "http_no_url": _col(action="http_call", inputs={}, params={"method": "GET"}),
     "formula_bad": _col(action="formula", inputs={}, params={"expression": "1 +"}),
     "formula_deep": _col(action="formula", inputs={}, params={"expression": "(" * 400}),
-    "params_wrong_type": _col(action="ai_prompt", inputs={},
-                              params={"prompt": "hi", "max_tokens": "many"}),
-    "outputs_clash": _col(action="find_work_email", inputs={"first_name": "first_name"},
-                          outputs={"email": "X", "provider": "X"}),
+    "params_wrong_type": _col(
+        action="ai_prompt", inputs={}, params={"prompt": "hi", "max_tokens": "many"}
+    ),
+    "outputs_clash": _col(
+        action="find_work_email",
+        inputs={"first_name": "first_name"},
+        outputs={"email": "X", "provider": "X"},
+    ),
     "deep_arrays": "a = " + "[" * 2000 + "]" * 2000,
     "deep_tables": "a = " + "{b = " * 2000 + "}" * 2000,
     "too_big": "# " + "x" * 1_100_000,
@@ -257,14 +293,17 @@ def test_hostile_config(tmp_path: Path, case: str) -> None:
             raw[section] = values
     path = tmp_path / "config.toml"
     path.write_text(tomli_w.dumps(raw), encoding="utf-8")
-    line = assert_one_sentence(invoke("--config", str(path), "--workspace",
-                                      str(tmp_path / "ws"), "credits"), 2)
+    line = assert_one_sentence(
+        invoke("--config", str(path), "--workspace", str(tmp_path / "ws"), "credits"), 2
+    )
     assert str(path) in line
     assert not (tmp_path / "ws").exists()
 
 
-@pytest.mark.parametrize("data", [b"\x00\x01binary", "a = '\xe9'".encode("latin-1"),
-                                  b"[plan\nname=", b"# " + b"x" * 1_100_000])
+@pytest.mark.parametrize(
+    "data",
+    [b"\x00\x01binary", "a = '\xe9'".encode("latin-1"), b"[plan\nname=", b"# " + b"x" * 1_100_000],
+)
 def test_unreadable_config_files(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes(data)
@@ -274,20 +313,34 @@ def test_unreadable_config_files(tmp_path: Path, data: bytes) -> None:
 # ---------------------------------------------------------------- CLI arguments
 
 CLI_CASES = [
-    ["credits", "buy", "-5"], ["credits", "buy", "abc"], ["credits", "buy", "0"],
-    ["credits", "buy", "1.5"], ["credits", "buy", "1e9"], ["credits", "buy", "\u0663"],
-    ["credits", "buy", "99999999999999999999999"], ["credits", "buy"],
-    ["usage", "--since", "yesterday"], ["usage", "--by", "nope"],
-    ["usage", "--until", "2026-13-45"], ["run", "leads", "Domain", "--limit", "-3"],
-    ["run", "leads", "Domain", "--max-credits", "-1"], ["run", "nosuchtable", "Domain"],
-    ["run", "leads", "No Such Column"], ["run-info", "leads", "No Such Column"],
-    ["run-info", "nosuchtable", "Domain"], ["remove-column", "leads", "Nope", "--yes"],
+    ["credits", "buy", "-5"],
+    ["credits", "buy", "abc"],
+    ["credits", "buy", "0"],
+    ["credits", "buy", "1.5"],
+    ["credits", "buy", "1e9"],
+    ["credits", "buy", "\u0663"],
+    ["credits", "buy", "99999999999999999999999"],
+    ["credits", "buy"],
+    ["usage", "--since", "yesterday"],
+    ["usage", "--by", "nope"],
+    ["usage", "--until", "2026-13-45"],
+    ["run", "leads", "Domain", "--limit", "-3"],
+    ["run", "leads", "Domain", "--max-credits", "-1"],
+    ["run", "nosuchtable", "Domain"],
+    ["run", "leads", "No Such Column"],
+    ["run-info", "leads", "No Such Column"],
+    ["run-info", "nosuchtable", "Domain"],
+    ["remove-column", "leads", "Nope", "--yes"],
     ["edit-column", "leads", "Domain", "--spend-limit", "-1"],
     ["edit-column", "leads", "Domain", "--where", "employees >"],
     ["edit-column", "leads", "Nope", "--rename", "X"],
-    ["export", "nosuchtable", "out.csv"], ["recipes", "export", "nosuchtable", "r.toml"],
-    ["providers", "check", "evilcorp"], ["sandbox", "--port", "-1"],
-    ["sandbox", "--port", "99999"], ["run"], ["credits", "--bogus"],
+    ["export", "nosuchtable", "out.csv"],
+    ["recipes", "export", "nosuchtable", "r.toml"],
+    ["providers", "check", "evilcorp"],
+    ["sandbox", "--port", "-1"],
+    ["sandbox", "--port", "99999"],
+    ["run"],
+    ["credits", "--bogus"],
     ["add-column", "leads", "--name", "X", "--action", "rm_rf"],
     ["add-column", "leads", "--name", "X", "--action", "normalize_domain", "--input", "nokey"],
     ["add-column", "leads", "--recipe", "/nonexistent/recipe.toml"],
@@ -302,12 +355,16 @@ def test_hostile_cli_arguments(ws, args: list[str]) -> None:
 
 @pytest.mark.parametrize("target", ["dir", "ext", "nofolder"])
 def test_export_targets(ws, tmp_path: Path, target: str) -> None:
-    out = {"dir": tmp_path, "ext": tmp_path / "out.exe",
-           "nofolder": tmp_path / "no" / "such" / "out.csv"}[target]
+    out = {
+        "dir": tmp_path,
+        "ext": tmp_path / "out.exe",
+        "nofolder": tmp_path / "no" / "such" / "out.csv",
+    }[target]
     rejected(ws, "export", "leads", str(out))
 
 
 # ---------------------------------------------------------------- workspace damage
+
 
 def test_workspace_db_is_text(ws) -> None:
     db = Path(ws[-1]) / "workspace.db"
@@ -349,6 +406,7 @@ def test_table_snapshot_damaged(ws, damage: str) -> None:
 
 # ---------------------------------------------------------------- provider answers
 
+
 def _deep(n: int) -> bytes:
     return b"[" * n + b"]" * n
 
@@ -358,30 +416,68 @@ ANSWERS = {
     "html_200": (200, b"<html><body><h1>Welcome</h1></body></html>", {"Content-Type": "text/html"}),
     "html_500": (500, b"<html>502 Bad Gateway</html>", {"Content-Type": "text/html"}),
     "huge_json": (200, b'{"data": {"email": null, "pad": "' + b"x" * 6_000_000 + b'"}}', {}),
-    "huge_error": (400, json.dumps({"errors": [{"id": "x", "details": "y" * 3_000_000}],
-                                    "error": True, "message": "z" * 1000}).encode(), {}),
-    "echo_key_400": (400, json.dumps({"errors": [{"id": "wrong_params", "details":
-                     f"Invalid key {{'X-API-KEY': '{KEY}'}}"}], "error": True,
-                     "error_code": "INVALID_DATAPOINTS", "message": KEY}).encode(), {}),
-    "echo_key_200": (200, json.dumps({"data": {"email": f"{KEY}@x.com", "score": 1},
-                                      "meta": {"params": {"api_key": KEY}}, "error": False,
-                                      "choices": [{"message": {"content": KEY}}]}).encode(), {}),
+    "huge_error": (
+        400,
+        json.dumps(
+            {
+                "errors": [{"id": "x", "details": "y" * 3_000_000}],
+                "error": True,
+                "message": "z" * 1000,
+            }
+        ).encode(),
+        {},
+    ),
+    "echo_key_400": (
+        400,
+        json.dumps(
+            {
+                "errors": [
+                    {"id": "wrong_params", "details": f"Invalid key {{'X-API-KEY': '{KEY}'}}"}
+                ],
+                "error": True,
+                "error_code": "INVALID_DATAPOINTS",
+                "message": KEY,
+            }
+        ).encode(),
+        {},
+    ),
+    "echo_key_200": (
+        200,
+        json.dumps(
+            {
+                "data": {"email": f"{KEY}@x.com", "score": 1},
+                "meta": {"params": {"api_key": KEY}},
+                "error": False,
+                "choices": [{"message": {"content": KEY}}],
+            }
+        ).encode(),
+        {},
+    ),
     "deep_json": (200, _deep(100_000), {}),
     "deep_error_json": (400, _deep(100_000), {}),
     "bad_utf8": (200, b'{"data": "\xff\xfe\xfd"}', {}),
     "array": (200, b"[1, 2, 3]", {}),
     "null": (200, b"null", {}),
     "bad_gzip": (200, b"not gzip at all", {"Content-Encoding": "gzip"}),
-    "markup_error": (400, json.dumps({"errors": [{"id": "[/]", "details": "[bold]x[/] \x1b[2J"}],
-                                      "error": True, "error_code": "[/]"}).encode(), {}),
+    "markup_error": (
+        400,
+        json.dumps(
+            {
+                "errors": [{"id": "[/]", "details": "[bold]x[/] \x1b[2J"}],
+                "error": True,
+                "error_code": "[/]",
+            }
+        ).encode(),
+        {},
+    ),
     "redirect": (302, b"", {"Location": "http://127.0.0.1:9/steal"}),
 }
 
 CALLS = {
-    "hunter_find": lambda p: hunter.find_email(p.client("hunter"), full_name="A B",
-                                                domain="a.com"),
-    "prospeo_find": lambda p: prospeo.find_email(p.client("prospeo"), full_name="A B",
-                                                  company="a.com"),
+    "hunter_find": lambda p: hunter.find_email(p.client("hunter"), full_name="A B", domain="a.com"),
+    "prospeo_find": lambda p: prospeo.find_email(
+        p.client("prospeo"), full_name="A B", company="a.com"
+    ),
     "openai": lambda p: openai_compat.complete(p.client("openai"), prompt="x", model="m"),
 }
 
@@ -395,15 +491,18 @@ def _live_settings(tmp_path: Path):
 
 @pytest.mark.parametrize("call", sorted(CALLS))
 @pytest.mark.parametrize("answer", sorted(ANSWERS))
-async def test_hostile_provider_answers(tmp_path: Path, monkeypatch, answer: str,
-                                        call: str) -> None:
+async def test_hostile_provider_answers(
+    tmp_path: Path, monkeypatch, answer: str, call: str
+) -> None:
     for env in ("HUNTER_API_KEY", "PROSPEO_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.setenv(env, KEY)
     status, body, headers = ANSWERS[answer]
-    transport = httpx.MockTransport(lambda request: httpx.Response(status, content=body,
-                                                                   headers=headers))
-    async with Providers(_live_settings(tmp_path), transport=transport, backoff_s=0.0,
-                         max_wait_s=0.1) as providers:
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(status, content=body, headers=headers)
+    )
+    async with Providers(
+        _live_settings(tmp_path), transport=transport, backoff_s=0.0, max_wait_s=0.1
+    ) as providers:
         result = await CALLS[call](providers)
     assert result.outcome in set(Outcome)
     text = json.dumps([result.message, result.error_id, result.data, result.raw], default=str)
@@ -420,8 +519,9 @@ async def test_slow_drip_is_a_timeout(tmp_path: Path, monkeypatch) -> None:
 
     async def drip(reader, writer):  # noqa: ANN001
         await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 1000\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        )
         try:
             for _ in range(1000):
                 writer.write(b" ")
@@ -439,8 +539,9 @@ async def test_slow_drip_is_a_timeout(tmp_path: Path, monkeypatch) -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     async with Providers(settings) as providers:
-        result = await hunter.find_email(providers.client("hunter"), full_name="A B",
-                                         domain="a.com")
+        result = await hunter.find_email(
+            providers.client("hunter"), full_name="A B", domain="a.com"
+        )
     server.close()
     assert result.outcome is Outcome.ERROR and result.error_id == "timeout"
     assert loop.time() - started < 5

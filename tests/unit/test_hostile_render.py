@@ -51,10 +51,30 @@ CORPUS = [
     ("tab", "a\tb", "a b"),
     ("many_escapes", "\x1b" * 1000, "␛" * 1000),
 ]
-MARKUP = ["[/]", "[/bold]", "[bold red]x", "[link=http://e.x]x[/link]", "[@click=app.quit]q[/]",
-          "zz[/]zz", "$accent [b]", "[[/]]", "\\[/]", "[on red]"]
-FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "@SUM(1)", "-2+3", "\t=1", "\r=1+1",
-            '=HYPERLINK("http://e.x","x")', "=1+1\x1b[31m", "＝1+1", "@\x1b[2J"]
+MARKUP = [
+    "[/]",
+    "[/bold]",
+    "[bold red]x",
+    "[link=http://e.x]x[/link]",
+    "[@click=app.quit]q[/]",
+    "zz[/]zz",
+    "$accent [b]",
+    "[[/]]",
+    "\\[/]",
+    "[on red]",
+]
+FORMULAS = [
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "@SUM(1)",
+    "-2+3",
+    "\t=1",
+    "\r=1+1",
+    '=HYPERLINK("http://e.x","x")',
+    "=1+1\x1b[31m",
+    "＝1+1",
+    "@\x1b[2J",
+]
 
 
 @pytest.mark.parametrize(("text", "shown"), [c[1:] for c in CORPUS], ids=[c[0] for c in CORPUS])
@@ -160,9 +180,15 @@ def test_cli_run_info_and_providers_print_provider_errors_inert(workspace, tmp_p
     src.write_text("first_name,last_name,company\nAna,Ng,Acme\n", encoding="utf-8")
     table = table_service.import_table(workspace, src)
     table.save()
-    spec = enrich_service.add_column(workspace, table, ColumnSpec(
-        name="Work Email", action="find_work_email",
-        inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"}))
+    spec = enrich_service.add_column(
+        workspace,
+        table,
+        ColumnSpec(
+            name="Work Email",
+            action="find_work_email",
+            inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
+        ),
+    )
     with workspace.transaction() as db:
         db.execute(
             "INSERT INTO cells (table_id, column_id, row_id, status, error, provider, updated_at)"

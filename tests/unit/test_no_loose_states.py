@@ -22,18 +22,21 @@ PACKAGE = Path(clay_tui.__file__).parent
 WORDS = {s.value for vocabulary in (CellState, RunStatus, AttemptState) for s in vocabulary}
 # Providers and the sandbox speak the providers' own JSON ("error": true ...) and outcomes
 # (providers.base.Outcome), below the engine: cell states are not theirs to know.
-SKIP = {PACKAGE / "states.py"} | {p for d in ("sandbox", "providers")
-                                  for p in (PACKAGE / d).rglob("*.py")}
+SKIP = {PACKAGE / "states.py"} | {
+    p for d in ("sandbox", "providers") for p in (PACKAGE / d).rglob("*.py")
+}
 # Operands that hold another vocabulary with a word in common ("spend limit" binds an
 # estimate's maximum: capped_by is "spend limit" | "max credits" | "balance").
 OTHER_VOCABULARIES = {"capped_by"}
 _SQL_TABLE = re.compile(r"\b(cells|runs)\b")
 _QUOTED = "|".join(re.escape(w) for w in sorted(WORDS))
 _SQL_STATUS = re.compile(
-    rf"\bstatus\s*(?:=|!=|<>|\bIN\b|\bNOT\s+IN\b)\s*\(?[^)]*'(?:{_QUOTED})'", re.IGNORECASE)
+    rf"\bstatus\s*(?:=|!=|<>|\bIN\b|\bNOT\s+IN\b)\s*\(?[^)]*'(?:{_QUOTED})'", re.IGNORECASE
+)
 _SQL_ATTEMPTS = re.compile(r"\battempts\b")
 _SQL_ATTEMPT_STATE = re.compile(
-    rf"\bstate\s*(?:=|!=|<>|\bIN\b|\bNOT\s+IN\b)\s*\(?[^)]*'(?:{_QUOTED})'", re.IGNORECASE)
+    rf"\bstate\s*(?:=|!=|<>|\bIN\b|\bNOT\s+IN\b)\s*\(?[^)]*'(?:{_QUOTED})'", re.IGNORECASE
+)
 
 
 def _word(node: ast.AST) -> bool:
@@ -62,8 +65,9 @@ def _text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value for v in node.values
-                       if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        return "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
     return None
 
 
@@ -76,8 +80,9 @@ def loose_states(source: str) -> list[tuple[int, str]]:
             if any(_name(o) in OTHER_VOCABULARIES for o in operands):
                 continue
             for o in operands:
-                if _word(o) or (isinstance(o, ast.Tuple | ast.List | ast.Set)
-                                and any(_word(e) for e in o.elts)):
+                if _word(o) or (
+                    isinstance(o, ast.Tuple | ast.List | ast.Set) and any(_word(e) for e in o.elts)
+                ):
                     found.append((node.lineno, "compares with a state literal"))
                     break
         elif isinstance(node, ast.Tuple | ast.List | ast.Set | ast.Dict):

@@ -47,10 +47,21 @@ def live_ws(tmp_path: Path, clock, sandbox_url: str):
 @pytest.fixture
 def leads(live_ws):
     table = tables.import_table(live_ws, SAMPLE_LEADS, name="leads")
-    enrich.add_column(live_ws, table, ColumnSpec(
-        name="Email", action="find_work_email", providers=["hunter"],
-        inputs={"first_name": "first_name", "last_name": "last_name",
-                "domain": "company_domain", "company": "company"}))
+    enrich.add_column(
+        live_ws,
+        table,
+        ColumnSpec(
+            name="Email",
+            action="find_work_email",
+            providers=["hunter"],
+            inputs={
+                "first_name": "first_name",
+                "last_name": "last_name",
+                "domain": "company_domain",
+                "company": "company",
+            },
+        ),
+    )
     return table
 
 
@@ -81,13 +92,15 @@ async def test_connect_makes_the_next_run_live_and_free(live_ws, leads) -> None:
     assert os.environ["HUNTER_API_KEY"] == "sandbox-key"
     est = enrich.estimate_run(live_ws, leads, "Email", enrich.RowSelection("first", limit=10))
     assert est.max_credits == 0
-    summary = await enrich.run_column(live_ws, leads, "Email",
-                                      enrich.RowSelection("first", limit=10))
+    summary = await enrich.run_column(
+        live_ws, leads, "Email", enrich.RowSelection("first", limit=10)
+    )
     assert summary.counts.get("found", 0) > 0, summary.counts
     assert summary.credits == 0 and not summary.sandbox
     assert credits_svc.balance(live_ws).available == start
-    charged = live_ws.db.execute("SELECT COALESCE(SUM(credits), 0), MAX(sandbox) FROM cells"
-                                 ).fetchone()
+    charged = live_ws.db.execute(
+        "SELECT COALESCE(SUM(credits), 0), MAX(sandbox) FROM cells"
+    ).fetchone()
     assert tuple(charged) == (0, 0)
     assert _status(live_ws, "hunter").last_found_at is not None
 
@@ -95,8 +108,9 @@ async def test_connect_makes_the_next_run_live_and_free(live_ws, leads) -> None:
     back = _status(live_ws, "hunter")
     assert back.mode == "sandbox" and not back.own_key and not back.connected
     assert "HUNTER_API_KEY" not in os.environ
-    est = enrich.estimate_run(live_ws, leads, "Email",
-                              enrich.RowSelection("first", limit=10, force=True))
+    est = enrich.estimate_run(
+        live_ws, leads, "Email", enrich.RowSelection("first", limit=10, force=True)
+    )
     assert est.max_credits > 0
 
 
@@ -104,8 +118,9 @@ async def test_a_wrong_key_is_a_one_sentence_error_naming_the_env_var(live_ws, l
     svc.connect_key(live_ws, "hunter", SECRET)
     message = await svc.check_key_async(live_ws, "hunter")
     assert "HUNTER_API_KEY" in message and SECRET not in message
-    summary = await enrich.run_column(live_ws, leads, "Email",
-                                      enrich.RowSelection("first", limit=3))
+    summary = await enrich.run_column(
+        live_ws, leads, "Email", enrich.RowSelection("first", limit=3)
+    )
     assert summary.counts.get("error") == 3 and summary.credits == 0
     health = _status(live_ws, "hunter")
     assert health.last_error and "HUNTER_API_KEY" in health.last_error
@@ -133,12 +148,15 @@ def test_disconnect_restores_a_key_that_was_already_set(workspace, monkeypatch) 
     assert not workspace.settings.providers["hunter"].own_key
 
 
-@pytest.mark.parametrize("call", [
-    lambda ws: svc.connect_key(ws, "hunter", "   "),
-    lambda ws: svc.connect_key(ws, "hunter", "two words"),
-    lambda ws: svc.connect_key(ws, "clearbit", "abc"),
-    lambda ws: svc.disconnect(ws, "hunter"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda ws: svc.connect_key(ws, "hunter", "   "),
+        lambda ws: svc.connect_key(ws, "hunter", "two words"),
+        lambda ws: svc.connect_key(ws, "clearbit", "abc"),
+        lambda ws: svc.disconnect(ws, "hunter"),
+    ],
+)
 def test_user_mistakes_are_one_sentence(workspace, call) -> None:
     with pytest.raises(ClayError) as err:
         call(workspace)
@@ -164,12 +182,17 @@ def test_cli_overview(tmp_path: Path, monkeypatch) -> None:
     assert bad.exit_code == 2
 
 
-@pytest.mark.parametrize(("provider", "free_path", "paid_path"), [
-    ("hunter", "GET /hunter/v2/account", "GET /hunter/v2/email-finder"),
-    ("prospeo", "POST /prospeo/account-information", "POST /prospeo/enrich-person"),
-    ("openai", "GET /openai/v1/models", "POST /openai/v1/chat/completions")])
-async def test_check_key_uses_the_free_account_call(live_ws, sandbox_server, provider,
-                                                    free_path, paid_path) -> None:
+@pytest.mark.parametrize(
+    ("provider", "free_path", "paid_path"),
+    [
+        ("hunter", "GET /hunter/v2/account", "GET /hunter/v2/email-finder"),
+        ("prospeo", "POST /prospeo/account-information", "POST /prospeo/enrich-person"),
+        ("openai", "GET /openai/v1/models", "POST /openai/v1/chat/completions"),
+    ],
+)
+async def test_check_key_uses_the_free_account_call(
+    live_ws, sandbox_server, provider, free_path, paid_path
+) -> None:
     """A key check asks the provider's free account endpoint, never a paid lookup."""
     state = sandbox_server.router.state
     svc.connect_key(live_ws, provider, "sandbox-key")

@@ -53,10 +53,25 @@ def test_sets_agree() -> None:
 def test_values_are_the_stored_strings() -> None:
     """SQLite holds these strings: changing one would need a migration."""
     assert [s.value for s in CellState] == [
-        "found", "no data", "invalid", "error", "skipped", "missing input",
-        "not enough credits", "spend limit", "cancelled", "interrupted"]
+        "found",
+        "no data",
+        "invalid",
+        "error",
+        "skipped",
+        "missing input",
+        "not enough credits",
+        "spend limit",
+        "cancelled",
+        "interrupted",
+    ]
     assert {s.value for s in RunStatus} == {
-        "running", "finished", "cancelled", "out of credits", "spend limit", "interrupted"}
+        "running",
+        "finished",
+        "cancelled",
+        "out of credits",
+        "spend limit",
+        "interrupted",
+    }
     assert {s.value for s in AttemptState} == {"started", "settled", "interrupted"}
 
 
@@ -69,11 +84,19 @@ def test_run_status_labels() -> None:
 
 def test_in_order_reads_in_declared_order_unknown_last() -> None:
     counts = {"cancelled": 2, "from a newer version": 1, "found": 3, "spend limit": 4}
-    assert states.in_order(counts) == [("found", 3), ("spend limit", 4), ("cancelled", 2),
-                                       ("from a newer version", 1)]
+    assert states.in_order(counts) == [
+        ("found", 3),
+        ("spend limit", 4),
+        ("cancelled", 2),
+        ("from a newer version", 1),
+    ]
 
 
 def test_notes_say_why_a_cell_has_no_value() -> None:
     cells = {1: "found", 2: "no data", 3: "cancelled", 4: "skipped", 5: "something newer"}
-    assert states.state_notes(cells) == {2: "no data", 3: "stopped", 4: "skipped",
-                                   5: "something newer"}
+    assert states.state_notes(cells) == {
+        2: "no data",
+        3: "stopped",
+        4: "skipped",
+        5: "something newer",
+    }

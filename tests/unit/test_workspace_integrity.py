@@ -76,9 +76,7 @@ def test_a_file_that_is_not_a_database_is_refused(
     _refused(settings, clock, "not a clay-tui workspace database")
 
 
-def test_a_truncated_database_is_refused(
-    settings: Settings, clock: FixedClock, used: Path
-) -> None:
+def test_a_truncated_database_is_refused(settings: Settings, clock: FixedClock, used: Path) -> None:
     db = used / "workspace.db"
     with db.open("r+b") as fh:
         fh.truncate(db.stat().st_size // 2)
@@ -121,22 +119,24 @@ def test_the_cli_says_one_sentence_and_exits_2(used: Path) -> None:
     env = {**os.environ, "CLAY_TUI_WORKSPACE": str(used), "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
         [sys.executable, "-c", "from clay_tui.cli.main import main; main()", "credits"],
-        env=env, capture_output=True, text=True, timeout=60)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "backup" in proc.stderr and "workspace repair" in proc.stderr
     assert db.stat().st_size == 0
     with pytest.raises(sqlite3.DatabaseError):  # (an empty file: still no tables in it)
-        sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
-            "SELECT * FROM ledger").fetchall()
+        sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT * FROM ledger").fetchall()
 
 
 def test_a_schema_made_inside_a_transaction_does_not_end_it(
     settings: Settings, clock: FixedClock
 ) -> None:
     script = (
-        "CREATE TABLE IF NOT EXISTS probe (a INTEGER);\n"
-        "CREATE INDEX IF NOT EXISTS p ON probe(a);\n"
+        "CREATE TABLE IF NOT EXISTS probe (a INTEGER);\nCREATE INDEX IF NOT EXISTS p ON probe(a);\n"
     )
     with Workspace.open(settings, clock) as ws:
         with pytest.raises(RuntimeError):

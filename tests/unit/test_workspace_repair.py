@@ -28,8 +28,10 @@ def used(tmp_path: Path, sandbox_url: str) -> tuple[list[str], Path]:
     root = tmp_path / "ws"
     base = ["--config", str(config), "--workspace", str(root)]
     assert invoke(*base, "import", str(SAMPLE_LEADS), "--name", "leads").code == 0
-    assert invoke(*base, "add-column", "leads", "--recipe",
-                  str(RECIPES / "find_work_email.toml")).code == 0
+    assert (
+        invoke(*base, "add-column", "leads", "--recipe", str(RECIPES / "find_work_email.toml")).code
+        == 0
+    )
     assert invoke(*base, "run", "leads", "Work Email", "--limit", "40", "--yes").code == 0
     con = sqlite3.connect(root / "workspace.db")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -54,8 +56,10 @@ def _smash_middle_leaf(db: Path, table: str) -> int:
     """Overwrite a leaf page in the middle of ``table`` with garbage (a bad disk sector);
     returns how many rows were on it."""
     con = sqlite3.connect(db)
-    leaves = con.execute("SELECT pageno, ncell FROM dbstat WHERE name = ? AND pagetype = 'leaf'"
-                         " ORDER BY pageno", (table,)).fetchall()
+    leaves = con.execute(
+        "SELECT pageno, ncell FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
+        (table,),
+    ).fetchall()
     page_size = con.execute("PRAGMA page_size").fetchone()[0]
     con.close()
     assert len(leaves) >= 3, leaves
@@ -104,13 +108,16 @@ def test_a_bad_ledger_page_is_repaired_without_raising_the_balance(
 
 
 def test_a_bad_cells_page_is_repaired_and_verify_names_what_was_lost(
-    used: tuple[list[str], Path]
+    used: tuple[list[str], Path],
 ) -> None:
     base, root = used
     db = root / "workspace.db"
     con = sqlite3.connect(db)
-    con.executemany("INSERT INTO cells (table_id, column_id, row_id, status, value) VALUES"
-                    " (9, 9, ?, 'found', ?)", [(i, "x" * 300) for i in range(60)])
+    con.executemany(
+        "INSERT INTO cells (table_id, column_id, row_id, status, value) VALUES"
+        " (9, 9, ?, 'found', ?)",
+        [(i, "x" * 300) for i in range(60)],
+    )
     con.commit()
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
@@ -143,7 +150,7 @@ def test_repair_in_a_real_process(used: tuple[list[str], Path]) -> None:
 
 
 def test_an_empty_database_with_snapshots_re_registers_them_and_grants_nothing(
-    used: tuple[list[str], Path]
+    used: tuple[list[str], Path],
 ) -> None:
     base, root = used
     db = root / "workspace.db"

@@ -45,8 +45,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "company_name": ("company_name", "company"),
     "company_website": ("company_website", "company_domain", "website", "domain"),
 }
-VALUE_GUESS = {"normalize_phone": "phone", "validate_email": "email",
-               "normalize_domain": "domain"}
+VALUE_GUESS = {"normalize_phone": "phone", "validate_email": "email", "normalize_domain": "domain"}
 
 
 def guess_column(input_name: str, columns: list[str], action: str = "") -> str | None:
@@ -111,12 +110,17 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             box.border_subtitle = "Esc cancels"
             with Horizontal(classes="row"):
                 yield Label("Recipe file")
-                yield InertInput(self.recipe_default, id="recipe-path",
-                            placeholder="path/to/recipe.toml", compact=True)
+                yield InertInput(
+                    self.recipe_default,
+                    id="recipe-path",
+                    placeholder="path/to/recipe.toml",
+                    compact=True,
+                )
                 yield Button("Add from recipe", id="recipe-add", compact=True)
             yield Static("— or build a column from an action —", id="or")
-            options = [(f"{a.name} — {cost_label(a, settings)}", a.slug)
-                       for a in self.actions.values()]
+            options = [
+                (f"{a.name} — {cost_label(a, settings)}", a.slug) for a in self.actions.values()
+            ]
             with Horizontal(classes="row"):
                 yield Label("Action")
                 yield Select(options, id="action", prompt="Pick an action", compact=True)
@@ -125,12 +129,12 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             yield Vertical(id="action-params")
             with Horizontal(classes="row"):
                 yield Label("Only run if")
-                yield InertInput(id="condition", placeholder="optional, e.g. email IS NULL",
-                            compact=True)
+                yield InertInput(
+                    id="condition", placeholder="optional, e.g. email IS NULL", compact=True
+                )
             with Horizontal(classes="row"):
                 yield Label("Column name")
-                yield InertInput(id="column-name", placeholder="the output column",
-                                 compact=True)
+                yield InertInput(id="column-name", placeholder="the output column", compact=True)
             yield Static("", id="add-error")
             with Horizontal(id="add-buttons"):
                 yield Button("Add column", id="add-go", variant="primary", compact=True)
@@ -143,8 +147,12 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         """Text typed on the closed, unpicked Action list is a recipe path: the list
         cannot take it, and it went nowhere (then Enter opened the list, not the recipe)."""
         action = self.query_one("#action", Select)
-        if (self.focused is action and action.is_blank() and event.is_printable
-                and event.character not in (None, " ")):
+        if (
+            self.focused is action
+            and action.is_blank()
+            and event.is_printable
+            and event.character not in (None, " ")
+        ):
             event.stop()
             event.prevent_default()
             field = self.query_one("#recipe-path", Input)
@@ -170,31 +178,48 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             self.query_one("#action-desc", Static).update("")
             return
         self.query_one("#action-desc", Static).update(
-            f"{info.description} Fills: {', '.join(info.outputs)}.")
+            f"{info.description} Fills: {', '.join(info.outputs)}."
+        )
         columns = list(self.table.columns)
         options = [(plain(c), c) for c in columns]
         rows: list[Widget] = []
         for inp in info.inputs:
             guess = guess_column(inp.name, columns, info.slug)
             label = inp.name + (" *" if inp.required else "")
-            rows.append(Horizontal(
-                Label(label),
-                Select(options, id=f"in-{inp.name}", prompt=inp.help or "(not used)",
-                       value=guess if guess is not None else Select.NULL, compact=True),
-                classes="row"))
+            rows.append(
+                Horizontal(
+                    Label(label),
+                    Select(
+                        options,
+                        id=f"in-{inp.name}",
+                        prompt=inp.help or "(not used)",
+                        value=guess if guess is not None else Select.NULL,
+                        compact=True,
+                    ),
+                    classes="row",
+                )
+            )
         await inputs.mount_all(rows)
         widgets: list[Widget] = []
         for key, default in info.params.items():
             if isinstance(default, bool):
-                widgets.append(Checkbox(key.replace("_", " "), default, id=f"param-{key}",
-                                        compact=True))
+                widgets.append(
+                    Checkbox(key.replace("_", " "), default, id=f"param-{key}", compact=True)
+                )
             elif isinstance(default, (str, int)):
-                hint = {"prompt": "a {{column}} template", "url": "https://…/{{column}}",
-                        "expression": "Polars SQL, e.g. lower(company_domain)",
-                        "json_path": "a path into the JSON answer, e.g. data.value"}.get(key, "")
-                widgets.append(Horizontal(Label(key), Input(str(default), id=f"param-{key}",
-                                                            placeholder=hint, compact=True),
-                                              classes="row"))
+                hint = {
+                    "prompt": "a {{column}} template",
+                    "url": "https://…/{{column}}",
+                    "expression": "Polars SQL, e.g. lower(company_domain)",
+                    "json_path": "a path into the JSON answer, e.g. data.value",
+                }.get(key, "")
+                widgets.append(
+                    Horizontal(
+                        Label(key),
+                        Input(str(default), id=f"param-{key}", placeholder=hint, compact=True),
+                        classes="row",
+                    )
+                )
         await params.mount_all(widgets)
         name = self.query_one("#column-name", Input)
         if not name.value or name.value in {a.name for a in self.actions.values()}:
@@ -240,8 +265,9 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         name = self.query_one("#column-name", Input).value.strip()
         if not name:
             raise ClayError("Give the new column a name.")
-        return ColumnSpec(name=name, action=info.slug, inputs=inputs, params=params,
-                          condition=condition)
+        return ColumnSpec(
+            name=name, action=info.slug, inputs=inputs, params=params, condition=condition
+        )
 
     # ------------------------------------------------------------ answers
     def show_error(self, text: str | None) -> None:

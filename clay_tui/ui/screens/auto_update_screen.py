@@ -41,11 +41,14 @@ class AutoUpdateScreen(ModalScreen[bool]):
     def body(self) -> Text:
         """Plain text (column names are data, never markup)."""
         if not self.state.columns:
-            return Text("The table has no enrichment columns yet: nothing runs until you add "
-                        "one (+).")
+            return Text(
+                "The table has no enrichment columns yet: nothing runs until you add one (+)."
+            )
         lines = self.state.lines()[1:]
-        intro = ("Columns run by themselves on new rows and on rows where a column they read "
-                 "changes value:")
+        intro = (
+            "Columns run by themselves on new rows and on rows where a column they read "
+            "changes value:"
+        )
         return Text("\n".join([intro, *lines]))
 
     def compose(self) -> ComposeResult:

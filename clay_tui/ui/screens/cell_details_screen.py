@@ -39,9 +39,13 @@ def _when(iso_text: str | None) -> str:
     return (iso_text or "")[:19].replace("T", " ")
 
 
-STATE_STYLE = {CellState.FOUND: "bold green", CellState.NO_DATA: "yellow",
-               CellState.INVALID: "yellow", CellState.ERROR: "bold red",
-               CellState.NO_CREDITS: "bold red"}
+STATE_STYLE = {
+    CellState.FOUND: "bold green",
+    CellState.NO_DATA: "yellow",
+    CellState.INVALID: "yellow",
+    CellState.ERROR: "bold red",
+    CellState.NO_CREDITS: "bold red",
+}
 
 
 def details_body(d: CellDetails) -> Group:
@@ -49,36 +53,68 @@ def details_body(d: CellDetails) -> Group:
     t.add_column(style="bold", no_wrap=True)
     t.add_column()
     for col, value in d.values.items():
-        t.add_row(Text(plain(col)), Text(plain(value)) if value not in (None, "")
-                  else Text("(empty)", style="dim"))
+        t.add_row(
+            Text(plain(col)),
+            Text(plain(value)) if value not in (None, "") else Text("(empty)", style="dim"),
+        )
     t.add_row("", "")
     state = Text(label(d.state), style=STATE_STYLE.get(d.state, "bold"))
     state.append(" · ", style="dim").append(plain(d.why), style="")
     t.add_row("State", state)
     if d.condition:
         t.add_row("Only run if", Text(plain(d.condition)))
-    mode = {"sandbox": Text("sandbox (simulated answers)", style="bold yellow"),
-            "live": Text("live providers", style="bold"),
-            "offline": Text("no provider (computed here)")}[d.mode]
+    mode = {
+        "sandbox": Text("sandbox (simulated answers)", style="bold yellow"),
+        "live": Text("live providers", style="bold"),
+        "offline": Text("no provider (computed here)"),
+    }[d.mode]
     t.add_row("Mode", mode)
-    t.add_row("Paid with", {"credits": "clay-tui credits", "own key": "your own key (free)",
-                            "free": "free (no provider)"}.get(d.paid_with, d.paid_with))
+    t.add_row(
+        "Paid with",
+        {
+            "credits": "clay-tui credits",
+            "own key": "your own key (free)",
+            "free": "free (no provider)",
+        }.get(d.paid_with, d.paid_with),
+    )
     if d.run_id is not None:
-        t.add_row("Stored", Text(f"by run {d.run_id} ({d.trigger or 'started before triggers'})"
-                                 f" at {_when(d.updated_at)} UTC"))
-    t.add_row("Credits", Text(f"{d.ledger_net:,} net", style="bold")
-              .append(f" · {d.ledger_charged:,} charged, {d.ledger_refunded:,} refunded",
-                      style=""))
+        t.add_row(
+            "Stored",
+            Text(
+                f"by run {d.run_id} ({d.trigger or 'started before triggers'})"
+                f" at {_when(d.updated_at)} UTC"
+            ),
+        )
+    t.add_row(
+        "Credits",
+        Text(f"{d.ledger_net:,} net", style="bold").append(
+            f" · {d.ledger_charged:,} charged, {d.ledger_refunded:,} refunded", style=""
+        ),
+    )
     parts: list[Any] = [t]
     if not d.attempts:
         parts.append(Text("\nNo paid call was made for this cell.", style="dim"))
         return Group(*parts)
-    a_table = Table(title="Attempts (waterfall order)", title_justify="left", box=None,
-                    padding=(0, 1, 0, 0), expand=False, header_style="bold")
-    for name, justify in (("run", "right"), ("by", "left"), ("#", "right"),
-                          ("provider", "left"), ("outcome", "left"), ("verifier", "left"),
-                          ("held", "right"), ("charged", "right"), ("refund", "right"),
-                          ("at", "left")):
+    a_table = Table(
+        title="Attempts (waterfall order)",
+        title_justify="left",
+        box=None,
+        padding=(0, 1, 0, 0),
+        expand=False,
+        header_style="bold",
+    )
+    for name, justify in (
+        ("run", "right"),
+        ("by", "left"),
+        ("#", "right"),
+        ("provider", "left"),
+        ("outcome", "left"),
+        ("verifier", "left"),
+        ("held", "right"),
+        ("charged", "right"),
+        ("refund", "right"),
+        ("at", "left"),
+    ):
         a_table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     notes: list[Text] = []
     for i, a in enumerate(d.attempts):
@@ -89,13 +125,24 @@ def details_body(d: CellDetails) -> Group:
         outcome = Text(plain(a.outcome_text))
         if a.rejected:
             outcome.append(" rejected", style="yellow")
-        a_table.add_row(str(a.run_id), a.trigger or "?", str(call),
-                        Text(plain(f"{a.provider}.{a.op}")), outcome, Text(verdict),
-                        str(a.reserved), str(a.charged), str(a.refunded),
-                        _when(a.finished_at or a.started_at)[11:] or "")
+        a_table.add_row(
+            str(a.run_id),
+            a.trigger or "?",
+            str(call),
+            Text(plain(f"{a.provider}.{a.op}")),
+            outcome,
+            Text(verdict),
+            str(a.reserved),
+            str(a.charged),
+            str(a.refunded),
+            _when(a.finished_at or a.started_at)[11:] or "",
+        )
         if a.message:
-            notes.append(Text(f"  run {a.run_id} #{call} {plain(a.provider)}: "
-                              f"{plain(a.message)}", style="dim"))
+            notes.append(
+                Text(
+                    f"  run {a.run_id} #{call} {plain(a.provider)}: {plain(a.message)}", style="dim"
+                )
+            )
     parts += [Text(""), a_table, *notes]
     return Group(*parts)
 
@@ -139,8 +186,9 @@ class CellDetailsScreen(ModalScreen[str | None]):
         value = self.value()
         text = "" if value is None else str(value)
         self.app.copy_to_clipboard(text)
-        self.notify("Copied the value." if text else "The cell is empty: copied nothing.",
-                    timeout=3)
+        self.notify(
+            "Copied the value." if text else "The cell is empty: copied nothing.", timeout=3
+        )
 
     def action_edit(self) -> None:
         self.dismiss(EDIT)

@@ -66,8 +66,9 @@ class CreditUsageScreen(Screen[None]):
         yield Static("Credit usage", id="cu-title")
         with VerticalScroll(id="cu-scroll"):
             with Horizontal(id="cu-controls"):
-                yield Button(plain(self._scope_label()), id="cu-scope",
-                             disabled=self.table_id is None)
+                yield Button(
+                    plain(self._scope_label()), id="cu-scope", disabled=self.table_id is None
+                )
                 yield Static("from")
                 yield Input(placeholder="YYYY-MM-DD", id="cu-since")
                 yield Static("to")
@@ -139,8 +140,12 @@ class CreditUsageScreen(Screen[None]):
         for r in report.rows:
             started = (Text(r.trigger or "-"), Text(inert(r.rows or "-"))) if by_run else ()
             table.add_row(
-                Text(inert(r.label)), *started, f"{r.spent:,}", f"{r.refunded:,}", f"{r.net:,}",
-                f"{r.charges:,}"
+                Text(inert(r.label)),
+                *started,
+                f"{r.spent:,}",
+                f"{r.refunded:,}",
+                f"{r.net:,}",
+                f"{r.charges:,}",
             )
         self.query_one(CreditBarChart).show([(r.label, r.net, r.refunded) for r in report.rows])
         span = (

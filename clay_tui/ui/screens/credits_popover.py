@@ -88,7 +88,8 @@ class CreditsPopover(ModalScreen[str | None]):
             self.numbers = str(exc)
         numbers = self.numbers
         self.query_one("#cp-numbers", Static).update(
-            numbers if isinstance(numbers, Table) else plain_lines(numbers))
+            numbers if isinstance(numbers, Table) else plain_lines(numbers)
+        )
 
     def action_choose(self, choice: str | None) -> None:
         self.dismiss(choice)

@@ -36,8 +36,9 @@ def parse_limit(text: str) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise ColumnSpecError(f"The spend limit must be a whole number of credits, not "
-                              f"{text!r}.") from None
+        raise ColumnSpecError(
+            f"The spend limit must be a whole number of credits, not {text!r}."
+        ) from None
 
 
 class EditColumnScreen(ModalScreen[str | None]):
@@ -69,15 +70,26 @@ class EditColumnScreen(ModalScreen[str | None]):
                 yield InertInput(spec.name, id="edit-name", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Only run if")
-                yield InertInput(spec.condition or "", id="edit-condition", compact=True,
-                            placeholder="optional, e.g. email IS NULL")
+                yield InertInput(
+                    spec.condition or "",
+                    id="edit-condition",
+                    compact=True,
+                    placeholder="optional, e.g. email IS NULL",
+                )
             with Horizontal(classes="row"):
                 yield Label("Spend limit")
-                yield Input("" if spec.spend_limit is None else str(spec.spend_limit),
-                            id="edit-limit", compact=True,
-                            placeholder="credits for all runs together; empty = none")
-            yield Checkbox("Auto-update (run on new or changed rows)", spec.auto_update,
-                           id="edit-auto", compact=True)
+                yield Input(
+                    "" if spec.spend_limit is None else str(spec.spend_limit),
+                    id="edit-limit",
+                    compact=True,
+                    placeholder="credits for all runs together; empty = none",
+                )
+            yield Checkbox(
+                "Auto-update (run on new or changed rows)",
+                spec.auto_update,
+                id="edit-auto",
+                compact=True,
+            )
             yield Static("", id="edit-error")
             with Horizontal(id="edit-buttons"):
                 yield Button("Save", id="edit-save", variant="primary", compact=True)
@@ -95,7 +107,9 @@ class EditColumnScreen(ModalScreen[str | None]):
         try:
             limit = parse_limit(self.query_one("#edit-limit", Input).value)
             spec = enrich_service.update_column(
-                self.ws, self.table, self.spec.name,
+                self.ws,
+                self.table,
+                self.spec.name,
                 new_name=self.query_one("#edit-name", Input).value,
                 condition=self.query_one("#edit-condition", Input).value,
                 auto_update=self.query_one("#edit-auto", Checkbox).value,

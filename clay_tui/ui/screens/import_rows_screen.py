@@ -63,15 +63,24 @@ class ImportRowsScreen(ModalScreen["imports.ImportResult | None"]):
             box.border_subtitle = "Esc cancels"
             with Horizontal(classes="row"):
                 yield Label("File")
-                yield Input(id="imp-file", compact=True, placeholder="path to a CSV, XLSX or "
-                            "Parquet file")
+                yield Input(
+                    id="imp-file", compact=True, placeholder="path to a CSV, XLSX or Parquet file"
+                )
             with Horizontal(classes="row"):
                 yield Label("Match on")
-                yield Input(key, id="imp-key", compact=True, placeholder="the key column",
-                            suggester=SuggestFromList(columns, case_sensitive=False))
-            yield Static("New keys are added as rows; rows whose key matches get the file's "
-                         "changed cells (blank cells never clear one). One undo (ctrl+z) "
-                         "takes it all back.", id="imp-help")
+                yield Input(
+                    key,
+                    id="imp-key",
+                    compact=True,
+                    placeholder="the key column",
+                    suggester=SuggestFromList(columns, case_sensitive=False),
+                )
+            yield Static(
+                "New keys are added as rows; rows whose key matches get the file's "
+                "changed cells (blank cells never clear one). One undo (ctrl+z) "
+                "takes it all back.",
+                id="imp-help",
+            )
             yield Static("", id="imp-error")
             with Horizontal(id="imp-buttons"):
                 yield Button("Add rows", id="imp-go", variant="primary", compact=True)
@@ -85,9 +94,13 @@ class ImportRowsScreen(ModalScreen["imports.ImportResult | None"]):
     def go(self) -> None:
         path = self.query_one("#imp-file", Input).value.strip()
         key = self.query_one("#imp-key", Input).value.strip()
-        error = ("Give the file to add rows from." if not path else
-                 "Give the column that matches the file's rows to the table's." if not key
-                 else None)
+        error = (
+            "Give the file to add rows from."
+            if not path
+            else "Give the column that matches the file's rows to the table's."
+            if not key
+            else None
+        )
         if error is not None:
             self.query_one("#imp-error", Static).update(error)
             return

@@ -28,8 +28,7 @@ COLUMNS = ("provider", "mode", "billing", "key", "endpoint", "last error")
 
 
 def _mode_cell(s: svc.ProviderStatus) -> Text:
-    return Text("live", style="bold green") if s.mode == "live" else Text("sandbox",
-                                                                           style="yellow")
+    return Text("live", style="bold green") if s.mode == "live" else Text("sandbox", style="yellow")
 
 
 def _billing_cell(s: svc.ProviderStatus) -> Text:
@@ -104,8 +103,7 @@ class ProvidersScreen(Screen[None]):
                     yield Input(password=True, id="pk-key", placeholder="paste your API key")
                 with Horizontal(id="pk-options"):
                     yield Checkbox("my own key (no clay-tui credits)", True, id="pk-own")
-                    yield Checkbox("live (call the real API, not the sandbox)", True,
-                                   id="pk-live")
+                    yield Checkbox("live (call the real API, not the sandbox)", True, id="pk-live")
                 with Horizontal(id="pk-buttons"):
                     yield Button("Connect", id="pk-do-connect", variant="primary")
                     yield Button("Test key", id="pk-do-test")
@@ -139,8 +137,14 @@ class ProvidersScreen(Screen[None]):
         table.clear()
         for s in self.statuses:
             table.add_row(
-                s.display_name, _mode_cell(s), _billing_cell(s), _key_cell(s), _endpoint(s),
-                Text(inert(s.last_error or ""), style="red"), key=s.name)
+                s.display_name,
+                _mode_cell(s),
+                _billing_cell(s),
+                _key_cell(s),
+                _endpoint(s),
+                Text(inert(s.last_error or ""), style="red"),
+                key=s.name,
+            )
         if self.statuses:
             table.move_cursor(row=min(max(row, 0), len(self.statuses) - 1))
             self._select(self.statuses[table.cursor_row].name)
@@ -164,13 +168,18 @@ class ProvidersScreen(Screen[None]):
     def _detail(s: svc.ProviderStatus) -> Text:
         text = Text()
         text.append(f"{s.display_name}", style="bold")
-        text.append(f"  credits per call: {s.credits_label}"
-                    f"{' (charged even when nothing is found)' if s.charge_on_no_data else ''}"
-                    f" · rate {s.rate_label} · {s.concurrency} at once · timeout "
-                    f"{s.timeout_s:g} s")
+        text.append(
+            f"  credits per call: {s.credits_label}"
+            f"{' (charged even when nothing is found)' if s.charge_on_no_data else ''}"
+            f" · rate {s.rate_label} · {s.concurrency} at once · timeout "
+            f"{s.timeout_s:g} s"
+        )
         if s.last_error_at:
-            text.append(f"\nlast error {s.last_error_at[:16].replace('T', ' ')}: "
-                        f"{inert(s.last_error or '')}", style="red")
+            text.append(
+                f"\nlast error {s.last_error_at[:16].replace('T', ' ')}: "
+                f"{inert(s.last_error or '')}",
+                style="red",
+            )
         return text
 
     def _notes(self, s: svc.ProviderStatus) -> str:
@@ -182,7 +191,7 @@ class ProvidersScreen(Screen[None]):
             f"sessions (an exported {env} wins over it); it is never written to the "
             f"workspace, an export or a log. Disconnect forgets it.\n"
             f"Live and own key apply to this session; to keep them, in config.toml set "
-            f"[providers.{s.name}] mode = \"live\" and own_key = true.\n"
+            f'[providers.{s.name}] mode = "live" and own_key = true.\n'
             f"Test key makes one real call: {check}. It costs no clay-tui credits but may use "
             f"a little of your {s.display_name} quota."
         )
@@ -234,10 +243,13 @@ class ProvidersScreen(Screen[None]):
             key_input.value = ""  # the key never stays in a widget
         where = "live" if s.mode == "live" else "sandbox mode"
         billing = "own key, no clay-tui credits" if s.own_key else "charged in clay-tui credits"
-        saved = {"keyring": "saved in the OS keyring", "file": "saved in the key file "
-                 "(no OS keyring here)"}.get(s.key_source or "", "not saved")
-        self._say(f"{s.display_name} connected ({where}, {billing}; key {saved}); the next "
-                  f"run uses it.")
+        saved = {
+            "keyring": "saved in the OS keyring",
+            "file": "saved in the key file (no OS keyring here)",
+        }.get(s.key_source or "", "not saved")
+        self._say(
+            f"{s.display_name} connected ({where}, {billing}; key {saved}); the next run uses it."
+        )
         self.reload()
 
     def disconnect(self) -> None:

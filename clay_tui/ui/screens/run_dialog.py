@@ -46,24 +46,34 @@ def estimate_lines(est: Estimate) -> list[str]:
     if est.row_ids:
         ids = ", ".join(f"#{i}" for i in est.row_ids[:SHOWN_IDS])
         more = ", …" if est.rows_to_run > SHOWN_IDS else ""
-        lines.append(f"{est.rows_to_run:,} row{'s' if est.rows_to_run != 1 else ''} will run: "
-                     f"{ids}{more}")
+        lines.append(
+            f"{est.rows_to_run:,} row{'s' if est.rows_to_run != 1 else ''} will run: {ids}{more}"
+        )
     if est.basis == "free":
         lines.append("Credits: free (this action costs nothing)")
     else:
-        lines.append(f"Credits: up to {est.max_credits:,} ({est.per_row_max:,} per row) · "
-                     f"expected about {est.expected_credits:,} (from {est.basis})")
+        lines.append(
+            f"Credits: up to {est.max_credits:,} ({est.per_row_max:,} per row) · "
+            f"expected about {est.expected_credits:,} (from {est.basis})"
+        )
     if est.paid_again:
         n = est.paid_again
-        lines.append(f"Forced: {n:,} row{'s' if n != 1 else ''} already paid for "
-                     f"{'are' if n != 1 else 'is'} paid again")
+        lines.append(
+            f"Forced: {n:,} row{'s' if n != 1 else ''} already paid for "
+            f"{'are' if n != 1 else 'is'} paid again"
+        )
     for dep in est.dependents:
-        cost = "free" if dep.basis == "free" else (
-            f"up to {dep.total_max_credits:,}, expected about {dep.total_expected_credits:,}")
+        cost = (
+            "free"
+            if dep.basis == "free"
+            else (f"up to {dep.total_max_credits:,}, expected about {dep.total_expected_credits:,}")
+        )
         lines.append(f"Then {dep.column} (depends on it): {dep.rows_to_run:,} rows, {cost}")
     if est.dependents:
-        lines.append(f"Total: up to {est.total_max_credits:,} credits, expected about "
-                     f"{est.total_expected_credits:,}")
+        lines.append(
+            f"Total: up to {est.total_max_credits:,} credits, expected about "
+            f"{est.total_expected_credits:,}"
+        )
     return lines
 
 
@@ -87,9 +97,17 @@ class RunDialog(ModalScreen[RunChoice | None]):
         Binding("r", "run", "Run", show=False),
     ]
 
-    def __init__(self, ws: Workspace, table: LeadTable, column: str, *,
-                 filter_text: str | None = None, view_rows: int | None = None,
-                 selected: tuple[int, ...] = (), sort: tuple[str, bool] | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        table: LeadTable,
+        column: str,
+        *,
+        filter_text: str | None = None,
+        view_rows: int | None = None,
+        selected: tuple[int, ...] = (),
+        sort: tuple[str, bool] | None = None,
+    ) -> None:
         super().__init__()
         self.ws, self.table, self.column = ws, table, column
         self.filter_text = filter_text
@@ -114,16 +132,22 @@ class RunDialog(ModalScreen[RunChoice | None]):
     def row_sets(self) -> list[tuple[str, str, bool]]:
         """(id, label, enabled) of every row set the dialog offers."""
         n = min(self.test_rows, self.table.row_count)
-        view = (f"The current filtered view ({self.view_rows:,} rows)" if self.filter_text
-                else f"The current view (no filter: all {self.table.row_count:,} rows)")
+        view = (
+            f"The current filtered view ({self.view_rows:,} rows)"
+            if self.filter_text
+            else f"The current view (no filter: all {self.table.row_count:,} rows)"
+        )
         order = " of the view" if self.filter_text or self.sort else ""
         return [
             ("first", f"A test run: the first {n:,} rows{order} that would run", True),
             ("view", view, True),
             ("selected", f"Selected rows ({len(self.selected):,})", bool(self.selected)),
             ("not_run", "Rows not yet run", True),
-            ("failed", "Failed rows (errors, credits or spend limit, stopped, missing input)",
-             True),
+            (
+                "failed",
+                "Failed rows (errors, credits or spend limit, stopped, missing input)",
+                True,
+            ),
             ("all", f"All rows ({self.table.row_count:,})", True),
         ]
 
@@ -131,11 +155,19 @@ class RunDialog(ModalScreen[RunChoice | None]):
         choice = choice or self.choice
         force = self.force
         if choice == "first":
-            return RowSelection("first", limit=max(1, self.test_rows), where=self.filter_text,
-                                sort=self.sort, force=force)
+            return RowSelection(
+                "first",
+                limit=max(1, self.test_rows),
+                where=self.filter_text,
+                sort=self.sort,
+                force=force,
+            )
         if choice == "view":
-            return RowSelection("where", where=self.filter_text, force=force) \
-                if self.filter_text else RowSelection("all", force=force)
+            return (
+                RowSelection("where", where=self.filter_text, force=force)
+                if self.filter_text
+                else RowSelection("all", force=force)
+            )
         if choice == "selected":
             return RowSelection("ids", ids=tuple(sorted(self.selected)), force=force)
         return RowSelection(choice, force=force)
@@ -148,10 +180,14 @@ class RunDialog(ModalScreen[RunChoice | None]):
             yield Label("Which rows?")
             with RadioSet(id="run-rows"):
                 for ident, label, enabled in self.row_sets():
-                    yield RadioButton(label, id=f"rows-{ident}", value=ident == self.choice,
-                                      disabled=not enabled)
-            yield Checkbox("Also re-run cells that already have a result (charged again)",
-                           id="run-force", compact=True)
+                    yield RadioButton(
+                        label, id=f"rows-{ident}", value=ident == self.choice, disabled=not enabled
+                    )
+            yield Checkbox(
+                "Also re-run cells that already have a result (charged again)",
+                id="run-force",
+                compact=True,
+            )
             yield Static("", id="run-estimate")
             yield Static("", id="run-warning")
             yield Static("", id="run-error")
@@ -168,8 +204,9 @@ class RunDialog(ModalScreen[RunChoice | None]):
     class Estimated(Message):
         """The estimate worker's answer for one request (``token``)."""
 
-        def __init__(self, token: int, estimate: Estimate | None, error: str | None,
-                     available: int | None) -> None:
+        def __init__(
+            self, token: int, estimate: Estimate | None, error: str | None, available: int | None
+        ) -> None:
             self.token = token
             self.estimate = estimate
             self.error = error
@@ -206,8 +243,9 @@ class RunDialog(ModalScreen[RunChoice | None]):
             widget = self.query_one(ident, Static)
             widget.set_class(not str(widget.render()).strip(), "hidden")
 
-    def _show_estimate(self, est: Estimate | None, error: str | None,
-                       available: int | None) -> None:
+    def _show_estimate(
+        self, est: Estimate | None, error: str | None, available: int | None
+    ) -> None:
         estimate_w = self.query_one("#run-estimate", Static)
         error_w = self.query_one("#run-error", Static)
         warning_w = self.query_one("#run-warning", Static)
@@ -227,21 +265,27 @@ class RunDialog(ModalScreen[RunChoice | None]):
         if est.rows_to_run == 0 and not est.dependents:
             warnings.append("Nothing to run in these rows.")
         if est.capped_by == "spend limit":
-            warnings.append(f"The column's spend limit binds: {est.spend_limit_left:,} of "
-                            f"{est.spend_limit:,} credits left (these rows may need "
-                            f"{est.uncapped_max_credits:,}); cells past it will say \"spend "
-                            "limit\". e on the column raises it.")
+            warnings.append(
+                f"The column's spend limit binds: {est.spend_limit_left:,} of "
+                f"{est.spend_limit:,} credits left (these rows may need "
+                f'{est.uncapped_max_credits:,}); cells past it will say "spend '
+                'limit". e on the column raises it.'
+            )
         elif est.capped_by == "balance" or (
-                available is not None and est.total_max_credits > available):
-            warnings.append(f"Only {est.available if est.available is not None else available:,}"
-                            " credits are available: cells past them will say "
-                            "\"not enough credits\".")
+            available is not None and est.total_max_credits > available
+        ):
+            warnings.append(
+                f"Only {est.available if est.available is not None else available:,}"
+                " credits are available: cells past them will say "
+                '"not enough credits".'
+            )
         warning_w.update(" ".join(warnings))
         needs_confirm = est.total_max_credits > self.threshold
         confirm.set_class(not needs_confirm, "hidden")
         if needs_confirm:
-            confirm.label = (f"Yes, spend up to {est.total_max_credits:,} credits (more than "
-                             f"{self.threshold:,})")
+            confirm.label = (
+                f"Yes, spend up to {est.total_max_credits:,} credits (more than {self.threshold:,})"
+            )
             confirm.value = False
         go.disabled = est.rows_to_run == 0 or (needs_confirm and not confirm.value)
 
@@ -260,7 +304,8 @@ class RunDialog(ModalScreen[RunChoice | None]):
     def _confirm_changed(self, event: Checkbox.Changed) -> None:
         est = self.estimate
         self.query_one("#run-go", Button).disabled = (
-            est is None or est.rows_to_run == 0 or not event.value)
+            est is None or est.rows_to_run == 0 or not event.value
+        )
 
     # ------------------------------------------------------------ answers
     def action_run(self) -> None:
@@ -272,19 +317,28 @@ class RunDialog(ModalScreen[RunChoice | None]):
         if est is None:
             return  # still estimating (or the rows cannot run: the error says why)
         if est.rows_to_run == 0:
-            self.notify("Nothing to run in these rows: choose others.", severity="warning",
-                        timeout=3)
+            self.notify(
+                "Nothing to run in these rows: choose others.", severity="warning", timeout=3
+            )
             return
-        if est.total_max_credits > self.threshold and not self.query_one(
-                "#run-confirm", Checkbox).value:
-            self.notify("Tick the confirmation first: this run is above your confirm threshold.",
-                        severity="warning", timeout=3)
+        if (
+            est.total_max_credits > self.threshold
+            and not self.query_one("#run-confirm", Checkbox).value
+        ):
+            self.notify(
+                "Tick the confirmation first: this run is above your confirm threshold.",
+                severity="warning",
+                timeout=3,
+            )
             return
         # What the user confirmed is also the run's cap: it can never spend more. (When the
         # spend limit or the balance binds the estimate, that limit stops the run and names
         # itself; the rows' own maximum stays the run's cap.)
-        cap = (est.max_credits if est.capped_by is None else est.uncapped_max_credits) \
-            if est.total_max_credits > self.threshold else None
+        cap = (
+            (est.max_credits if est.capped_by is None else est.uncapped_max_credits)
+            if est.total_max_credits > self.threshold
+            else None
+        )
         self.dismiss((self.selection(), cap))
 
     @on(Button.Pressed, "#run-cancel")

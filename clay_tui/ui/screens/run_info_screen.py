@@ -41,8 +41,11 @@ STATES = {
     CellState.INTERRUPTED: "Interrupted",
 }
 # shown even at 0; the states a run only leaves when stopped are shown when they occur
-ALWAYS_SHOWN = frozenset(STATES) - {CellState.SPEND_LIMIT, CellState.CANCELLED,
-                                    CellState.INTERRUPTED}
+ALWAYS_SHOWN = frozenset(STATES) - {
+    CellState.SPEND_LIMIT,
+    CellState.CANCELLED,
+    CellState.INTERRUPTED,
+}
 
 
 def owning_spec(ws: Workspace, table: LeadTable, column: str) -> ColumnSpec | None:
@@ -70,13 +73,15 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     t = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
     t.add_column(style="bold", no_wrap=True)
     t.add_column()
-    mode = Text("sandbox (simulated answers, not real providers)", style="bold yellow") \
-        if info.sandbox else Text("live providers", style="bold")
+    mode = (
+        Text("sandbox (simulated answers, not real providers)", style="bold yellow")
+        if info.sandbox
+        else Text("live providers", style="bold")
+    )
     if not info.providers:  # a cleaning or formula column runs here, on no provider at all
         mode = Text("local (no provider is called)", style="bold")
     t.add_row("Mode", mode)
-    t.add_row("Action",
-              _text(f"{info.action} · providers {' → '.join(info.providers) or 'none'}"))
+    t.add_row("Action", _text(f"{info.action} · providers {' → '.join(info.providers) or 'none'}"))
     if spec.condition:
         t.add_row("Only run if", _text(spec.condition))
     t.add_row("Auto-update", "on" if spec.auto_update else "off")
@@ -89,12 +94,16 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     if info.spend_limit is None:
         t.add_row("Spend limit", "none (e sets one)")
     else:
-        t.add_row("Spend limit", f"{info.spend_limit:,} · {info.spend_limit_used:,} of "
-                                 f"{info.spend_limit:,} used · {info.spend_limit_left:,} left "
-                                 "(e changes it)")
+        t.add_row(
+            "Spend limit",
+            f"{info.spend_limit:,} · {info.spend_limit_used:,} of "
+            f"{info.spend_limit:,} used · {info.spend_limit_left:,} left "
+            "(e changes it)",
+        )
     t.add_row("", "")
-    t.add_row("Rows tried", f"{info.rows_tried:,} of {info.rows:,} (a provider or the action "
-                            "was asked)")
+    t.add_row(
+        "Rows tried", f"{info.rows_tried:,} of {info.rows:,} (a provider or the action was asked)"
+    )
     t.add_row("Rows done", f"{info.rows_run:,} of {info.rows:,} ({info.percent_run:g} %)")
     for state, name in STATES.items():
         n = info.counts.get(state, 0)
@@ -139,7 +148,8 @@ class RunInfoScreen(ModalScreen[None]):
         if self.spec is None or self.info is None:
             return Text(
                 f"{inert(self.column)} is not an enrichment column: it holds input data, "
-                "never runs, and costs nothing.\n\nAdd one with + (Add enrichment column).")
+                "never runs, and costs nothing.\n\nAdd one with + (Add enrichment column)."
+            )
         return run_info_table(self.info, self.spec)
 
     def compose(self) -> ComposeResult:
@@ -166,4 +176,3 @@ def run_info_text(ws: Workspace, table: LeadTable, column: str) -> str:
     with console.capture() as cap:
         console.print(screen.body())
     return cap.get()
-

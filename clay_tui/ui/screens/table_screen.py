@@ -204,8 +204,9 @@ class TableScreen(Screen[None]):
             return
         self.status.show_table(self.table.name, self.grid.row_count, self.table.row_count)
         self.status.show_filter(self.view.filter_text)
-        self.status.show_cell(self.grid.current_column, self.grid.cursor_row,
-                              self.grid.current_row_id())
+        self.status.show_cell(
+            self.grid.current_column, self.grid.cursor_row, self.grid.current_row_id()
+        )
 
     def _auto_update(self) -> bool:
         if self.table is None:
@@ -600,9 +601,12 @@ class TableScreen(Screen[None]):
             if spec.name == column:  # its name is the spec's: rename both in the edit form
                 self.action_edit_column()
             else:
-                self.notify(f"{column} is filled by {spec.name} under this name; rename "
-                            f"{spec.name} with e, or hide {column} with h.",
-                            severity="warning", timeout=5)
+                self.notify(
+                    f"{column} is filled by {spec.name} under this name; rename "
+                    f"{spec.name} with e, or hide {column} with h.",
+                    severity="warning",
+                    timeout=5,
+                )
             return
         self.prompt.ask("rename", f"Rename {column} to:", column, context=column)
 
@@ -639,13 +643,15 @@ class TableScreen(Screen[None]):
             if choice != "remove" or self.table is None:
                 return
             enrich_service.remove_column(self.ws, self.table, spec.name)
-            self.notify(f"Removed enrichment column {spec.name} ({', '.join(outputs)}); its "
-                        "spend history stays in Credit usage.", timeout=5)
+            self.notify(
+                f"Removed enrichment column {spec.name} ({', '.join(outputs)}); its "
+                "spend history stays in Credit usage.",
+                timeout=5,
+            )
             self._schedule_notes()
 
         self.app.push_screen(
-            PopupMenu(f"Remove {spec.name}?", items, max(grid.region.x, x),
-                      grid.region.y + 2),
+            PopupMenu(f"Remove {spec.name}?", items, max(grid.region.x, x), grid.region.y + 2),
             self._guarded(chosen),
         )
 
@@ -657,8 +663,9 @@ class TableScreen(Screen[None]):
             return
         from clay_tui.ui.screens.edit_column_screen import EditColumnScreen  # start-up
 
-        self.app.push_screen(EditColumnScreen(self.ws, self.table, spec),
-                             self._guarded(self._column_edited))
+        self.app.push_screen(
+            EditColumnScreen(self.ws, self.table, spec), self._guarded(self._column_edited)
+        )
 
     def _column_edited(self, name: str | None) -> None:
         if name is None:
@@ -706,22 +713,34 @@ class TableScreen(Screen[None]):
             elif choice == "auto_update" and spec is not None and self.table is not None:
                 on = not spec.auto_update
                 enrich_service.set_column_auto_update(self.ws, self.table, spec.name, on)
-                note = "" if self._auto_update() or not on else \
-                    " (the table's switch is off: turn it on in the table menu, t)"
-                plan = next((c for c in enrich_service.auto_update_state(
-                    self.ws, self.table).columns if c.column == spec.name), None)
+                note = (
+                    ""
+                    if self._auto_update() or not on
+                    else " (the table's switch is off: turn it on in the table menu, t)"
+                )
+                plan = next(
+                    (
+                        c
+                        for c in enrich_service.auto_update_state(self.ws, self.table).columns
+                        if c.column == spec.name
+                    ),
+                    None,
+                )
                 if on and plan is not None:  # what it will do
                     cond = f"; condition {', '.join(plan.condition)}" if plan.condition else ""
-                    note += (f": runs on new rows and when {', '.join(plan.inputs) or 'nothing'}"
-                             f"{cond} change; up to {plan.per_row_max} credit"
-                             f"{'s' if plan.per_row_max != 1 else ''} a row")
-                self.notify(f"Auto-update of {spec.name} {'on' if on else 'off'}{note}.",
-                            timeout=8 if on else 4)
+                    note += (
+                        f": runs on new rows and when {', '.join(plan.inputs) or 'nothing'}"
+                        f"{cond} change; up to {plan.per_row_max} credit"
+                        f"{'s' if plan.per_row_max != 1 else ''} a row"
+                    )
+                self.notify(
+                    f"Auto-update of {spec.name} {'on' if on else 'off'}{note}.",
+                    timeout=8 if on else 4,
+                )
                 self._show_auto_state()
 
         enrichment = spec.auto_update if spec is not None else None
-        self.app.push_screen(ColumnMenu(column, x, y, enrichment=enrichment),
-                             self._guarded(chosen))
+        self.app.push_screen(ColumnMenu(column, x, y, enrichment=enrichment), self._guarded(chosen))
 
     def action_table_menu(self) -> None:
         if self.table is None:
@@ -749,8 +768,9 @@ class TableScreen(Screen[None]):
         elif choice == "import_rows" and self.table is not None:
             from clay_tui.ui.screens.import_rows_screen import ImportRowsScreen  # start-up
 
-            self.app.push_screen(ImportRowsScreen(self.ws, self.table),
-                                 self._guarded(self._rows_imported))
+            self.app.push_screen(
+                ImportRowsScreen(self.ws, self.table), self._guarded(self._rows_imported)
+            )
         elif choice == "auto_update" and self.table is not None:
             on = not self._auto_update()
             pending = self.runs.pending_cells() if self.runs is not None else 0
@@ -777,8 +797,9 @@ class TableScreen(Screen[None]):
 
         def chosen(yes: bool | None) -> None:
             if yes:
-                self._set_table_auto_update(True, f"; at most {most} credits per new or edited "
-                                                  f"row, {state.daily_cap} a day")
+                self._set_table_auto_update(
+                    True, f"; at most {most} credits per new or edited row, {state.daily_cap} a day"
+                )
 
         self.app.push_screen(AutoUpdateScreen(state), self._guarded(chosen))
 
@@ -809,8 +830,9 @@ class TableScreen(Screen[None]):
                 dropped = runs.drop_pending()
                 self._set_table_auto_update(False, f"; {dropped:,} pending cells left unrun")
 
-        self.app.push_screen(PopupMenu(title, items, button.region.x, button.region.y + 1),
-                             self._guarded(chosen))
+        self.app.push_screen(
+            PopupMenu(title, items, button.region.x, button.region.y + 1), self._guarded(chosen)
+        )
 
     # ------------------------------------------------------------ save / export
     def action_save(self) -> None:
@@ -856,8 +878,11 @@ class TableScreen(Screen[None]):
         except ClayError as exc:
             self.post_message(JobDone(str(exc), error=True))
         else:
-            note = f" {guarded:,} cell(s) that would run as formulas got a leading '." \
-                if guarded else ""
+            note = (
+                f" {guarded:,} cell(s) that would run as formulas got a leading '."
+                if guarded
+                else ""
+            )
             self.post_message(JobDone(f"Exported {self.table.name} to {path}.{note}"))
 
     def on_job_done(self, message: JobDone) -> None:
@@ -892,8 +917,9 @@ class TableScreen(Screen[None]):
             specs = enrich_service.list_columns(self.ws, self.table)
         except ClayError:
             return
-        self.grid.set_type_notes({s.name: "auto on" if s.auto_update else "auto off"
-                                  for s in specs})
+        self.grid.set_type_notes(
+            {s.name: "auto on" if s.auto_update else "auto off" for s in specs}
+        )
 
     def _schedule_notes(self) -> None:
         # Reading every cell's state costs ~0.5 s at a million rows: while a big run writes
@@ -938,8 +964,12 @@ class TableScreen(Screen[None]):
             return None
         spec = owning_spec(self.ws, self.table, column)
         if spec is None:
-            self.notify(f"{column} is not an enrichment column, so there is nothing to {verb}; "
-                        "add one with +.", severity="warning", timeout=5)
+            self.notify(
+                f"{column} is not an enrichment column, so there is nothing to {verb}; "
+                "add one with +.",
+                severity="warning",
+                timeout=5,
+            )
         return spec
 
     def action_run_info(self) -> None:
@@ -955,8 +985,9 @@ class TableScreen(Screen[None]):
             return
         from clay_tui.ui.screens.add_column_screen import AddColumnScreen  # start-up
 
-        self.app.push_screen(AddColumnScreen(self.ws, self.table),
-                             self._guarded(self._columns_added))
+        self.app.push_screen(
+            AddColumnScreen(self.ws, self.table), self._guarded(self._columns_added)
+        )
 
     def _columns_added(self, names: list[str] | None) -> None:
         if not names:
@@ -965,8 +996,10 @@ class TableScreen(Screen[None]):
         if names[0] in self.grid.columns:
             self.grid.move_to_column(names[0])
         which = ", ".join(names)
-        self.notify(f"Added {which}. r runs it (first a test on a few rows), i shows its Run Info.",
-                    timeout=6)
+        self.notify(
+            f"Added {which}. r runs it (first a test on a few rows), i shows its Run Info.",
+            timeout=6,
+        )
         self._schedule_notes()
 
     def action_run_column(self) -> None:
@@ -979,14 +1012,19 @@ class TableScreen(Screen[None]):
         from clay_tui.ui.screens.run_dialog import RunDialog  # start-up
 
         self.app.push_screen(
-            RunDialog(self.ws, self.table, spec.name, filter_text=self.view.filter_text,
-                      view_rows=self.grid.row_count, selected=tuple(sorted(self.grid.selected)),
-                      sort=self.view.sort),
+            RunDialog(
+                self.ws,
+                self.table,
+                spec.name,
+                filter_text=self.view.filter_text,
+                view_rows=self.grid.row_count,
+                selected=tuple(sorted(self.grid.selected)),
+                sort=self.view.sort,
+            ),
             self._guarded(lambda choice: self._run_chosen(spec, choice)),
         )
 
-    def _run_chosen(self, spec: ColumnSpec, choice: tuple[RowSelection, int | None] | None
-                    ) -> None:
+    def _run_chosen(self, spec: ColumnSpec, choice: tuple[RowSelection, int | None] | None) -> None:
         if choice is None or self.runs is None:
             return
         rows, cap = choice
@@ -1025,8 +1063,9 @@ class TableScreen(Screen[None]):
         runs.stop()
         self.status.show_run("stopping…")
         self._show_auto_state()
-        self.notify("Stopping: no new call starts; calls in flight finish and are recorded.",
-                    timeout=4)
+        self.notify(
+            "Stopping: no new call starts; calls in flight finish and are recorded.", timeout=4
+        )
 
     def on_run_progress(self, message: RunProgress) -> None:
         p = message.progress
@@ -1038,8 +1077,9 @@ class TableScreen(Screen[None]):
         self.grid.set_header_mark(message.column, f"{enrich_service.share(p.done, p.total)}%")
         if queued:
             text += f" · {queued} queued"
-        stopping = self.runs is not None and self.runs.cancel is not None \
-            and self.runs.cancel.is_set()
+        stopping = (
+            self.runs is not None and self.runs.cancel is not None and self.runs.cancel.is_set()
+        )
         self.status.show_run(text + (" · stopping…" if stopping else " · ctrl+x stops"))
 
     def on_run_finished(self, message: RunFinished) -> None:
@@ -1067,8 +1107,7 @@ class TableScreen(Screen[None]):
         if summary.status == RunStatus.CANCELLED:
             head = "Stopped"
         rows = f"{summary.total:,} row{'s' if summary.total != 1 else ''}"
-        text = f"{head} {summary.column} on {rows}: {counts or 'nothing to do'}" \
-               f" · {credits}{where}."
+        text = f"{head} {summary.column} on {rows}: {counts or 'nothing to do'} · {credits}{where}."
         severity = "information"
         if auto and summary.message:  # e.g. the daily auto-update cap is spent: paused
             severity = "warning"
@@ -1077,12 +1116,15 @@ class TableScreen(Screen[None]):
             severity = "warning"
             try:
                 text += " " + enrich_service.stop_message(
-                    self.ws, self.table, enrich_service.get_column(self.ws, self.table,
-                                                                   summary.column),
-                    summary.stopped_by, summary.run_id,
-                    raise_limit="Press e on the column to raise it, then run \"Failed rows\".",
-                    raise_run="Run \"Failed rows\" to go on (you confirm a new maximum).",
-                    buy="Buy credits (b) and run \"Failed rows\".")
+                    self.ws,
+                    self.table,
+                    enrich_service.get_column(self.ws, self.table, summary.column),
+                    summary.stopped_by,
+                    summary.run_id,
+                    raise_limit='Press e on the column to raise it, then run "Failed rows".',
+                    raise_run='Run "Failed rows" to go on (you confirm a new maximum).',
+                    buy='Buy credits (b) and run "Failed rows".',
+                )
             except ClayError:  # the column went meanwhile
                 text += " " + summary.message
         self.notify(text, severity=severity, timeout=4 if auto else 10)
@@ -1115,5 +1157,4 @@ class TableScreen(Screen[None]):
         runs.stop()
         workers = [w for w in self.workers if w.group == "enrich"]
         if workers:
-            await asyncio.wait([asyncio.ensure_future(w.wait()) for w in workers],
-                               timeout=timeout)
+            await asyncio.wait([asyncio.ensure_future(w.wait()) for w in workers], timeout=timeout)

@@ -134,8 +134,9 @@ class StatusBar(Widget):
         left.append(f" {self.rows_text} ")
         left.append(f" {self.cell_text} ", dim)
         if self.selected:
-            left.append(f" {self.selected:,} selected ",
-                        self.get_component_rich_style("status--filter-on"))
+            left.append(
+                f" {self.selected:,} selected ", self.get_component_rich_style("status--filter-on")
+            )
         filter_style = self.get_component_rich_style("status--filter-on") if self.filter_on else dim
         left.append(f" filter {'on' if self.filter_on else 'off'} ", filter_style)
         if self.auto_update is not None:

@@ -36,12 +36,24 @@ class FakeWorld:
         if what == "none":
             return ProviderResult(Outcome.NO_DATA, provider, "email_finder", {})
         if what == "error":
-            return ProviderResult(Outcome.ERROR, provider, "email_finder", {},
-                                  error_id="http_500", message="The server failed.")
+            return ProviderResult(
+                Outcome.ERROR,
+                provider,
+                "email_finder",
+                {},
+                error_id="http_500",
+                message="The server failed.",
+            )
         if what == "stopped":  # a bad key: the provider is out for the run
-            return ProviderResult(Outcome.ERROR, provider, "email_finder", {},
-                                  error_id="invalid_key", message="The key was refused.",
-                                  stop_provider=True)
+            return ProviderResult(
+                Outcome.ERROR,
+                provider,
+                "email_finder",
+                {},
+                error_id="invalid_key",
+                message="The key was refused.",
+                stop_provider=True,
+            )
         email = f"{first_name}.{what}.{provider}@example.com"
         data = {"email": email, "email_status": "VALID", "score": 90}
         return ProviderResult(Outcome.FOUND, provider, "email_finder", data, billable=True)
@@ -52,13 +64,24 @@ class FakeWorld:
             self.on_call("hunter", "email_verifier", email)
         await self._gate("hunter")
         if email.split(".")[0] in self.verify_errors:
-            return ProviderResult(Outcome.ERROR, "hunter", "email_verifier", {},
-                                  error_id="http_500", message="The verifier failed.")
+            return ProviderResult(
+                Outcome.ERROR,
+                "hunter",
+                "email_verifier",
+                {},
+                error_id="http_500",
+                message="The verifier failed.",
+            )
         verdict = email.split(".")[1]
         status = {"valid": "valid", "invalid": "invalid", "catch_all": "accept_all"}[verdict]
         outcome = Outcome.INVALID if status == "invalid" else Outcome.FOUND
-        return ProviderResult(outcome, "hunter", "email_verifier",
-                              {"status": status, "score": 80, "email": email}, billable=True)
+        return ProviderResult(
+            outcome,
+            "hunter",
+            "email_verifier",
+            {"status": status, "score": 80, "email": email},
+            billable=True,
+        )
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         async def h_find(client, *, first_name=None, **_kw):  # noqa: ANN001, ANN202
@@ -78,8 +101,14 @@ class FakeWorld:
         return [k for p, a, k in self.calls if p == provider and a == "email_finder"]
 
 
-def people_table(ws, tmp_path: Path, names: list[str], *, extra: dict[str, list[str]] | None = None,
-                 name: str = "people"):
+def people_table(
+    ws,
+    tmp_path: Path,
+    names: list[str],
+    *,
+    extra: dict[str, list[str]] | None = None,
+    name: str = "people",
+):
     """A table with first_name, last_name, domain (+ extra columns), one row per name."""
     extra = extra or {}
     header = ["first_name", "last_name", "domain", *extra]

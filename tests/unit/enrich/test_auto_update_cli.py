@@ -37,16 +37,23 @@ def test_state_on_off_and_what_it_will_do(run) -> None:
     assert state["per_row_max_credits"] == 6  # what a row would cost once it is on
     assert state["daily_cap"] == 200 and state["spent_today"] == 0
     [col] = state["columns"]
-    assert col == {"column": "Work Email", "on": True,
-                   "inputs": ["first_name", "last_name", "company_domain", "company"],
-                   "condition": ["email"], "per_row_max": 6}
+    assert col == {
+        "column": "Work Email",
+        "on": True,
+        "inputs": ["first_name", "last_name", "company_domain", "company"],
+        "condition": ["email"],
+        "per_row_max": 6,
+    }
     on = run("auto-update", "leads", "on")
     assert on.exit_code == 0, on.output
     assert on.stdout.startswith("Auto-update of leads is on: ")
-    assert ("  Work Email: inputs first_name, last_name, company_domain, company; condition "
-            "email; up to 6 credits a row.") in on.stdout
-    assert "At most 6 credits per new or edited row (1 column on); daily cap 200 credits" \
-        in on.stdout
+    assert (
+        "  Work Email: inputs first_name, last_name, company_domain, company; condition "
+        "email; up to 6 credits a row."
+    ) in on.stdout
+    assert (
+        "At most 6 credits per new or edited row (1 column on); daily cap 200 credits" in on.stdout
+    )
     assert json.loads(run("auto-update", "leads", "--json").stdout)["on"] is True
     col_off = run("auto-update", "leads", "off", "--column", "Work Email", "--json")
     state = json.loads(col_off.stdout)
@@ -56,10 +63,13 @@ def test_state_on_off_and_what_it_will_do(run) -> None:
     assert off.exit_code == 0 and "is off: nothing runs by itself" in off.stdout
 
 
-@pytest.mark.parametrize(("args", "text"), [
-    (("on", "--column", "nope"), "no enrichment column 'nope'"),
-    (("--column", "Work Email"), "Give on or off with --column"),
-])
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("on", "--column", "nope"), "no enrichment column 'nope'"),
+        (("--column", "Work Email"), "Give on or off with --column"),
+    ],
+)
 def test_errors_change_nothing(run, args, text) -> None:
     result = run("auto-update", "leads", *args)
     assert result.exit_code == 2 and text in result.stderr

@@ -21,8 +21,11 @@ async def idle(updater) -> None:
 
 def test_a_new_table_starts_with_auto_update_off(sbx_ws, leads) -> None:
     assert tables.table_auto_update(sbx_ws, leads) is False
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads)
     rid = leads.add_row({"company_domain": "a.com"})
     assert updater.rows_for(TableChange("add_rows", (rid,), ())) == {}
@@ -31,8 +34,9 @@ def test_a_new_table_starts_with_auto_update_off(sbx_ws, leads) -> None:
 def test_a_condition_column_triggers_the_row(sbx_ws, leads) -> None:
     """Clearing `email` when the condition is `email IS NULL` re-runs that row."""
     tables.set_table_auto_update(sbx_ws, leads, True)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(**{**EMAIL.__dict__, "id": None,
-                                                   "condition": "email IS NULL"}))
+    enrich.add_column(
+        sbx_ws, leads, ColumnSpec(**{**EMAIL.__dict__, "id": None, "condition": "email IS NULL"})
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads)
     row = next(r for r in leads.frame.iter_rows(named=True) if r["email"])
     rid = row["_row_id"]
@@ -45,8 +49,9 @@ def test_a_condition_column_triggers_the_row(sbx_ws, leads) -> None:
 
 def test_a_change_to_the_same_value_runs_nothing(sbx_ws, leads) -> None:
     tables.set_table_auto_update(sbx_ws, leads, True)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Checked", action="verify_email",
-                                                inputs={"email": "email"}))
+    enrich.add_column(
+        sbx_ws, leads, ColumnSpec(name="Checked", action="verify_email", inputs={"email": "email"})
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads)
     same = leads.row(1)["email"]
     leads.set_cell(1, "email", same)
@@ -58,12 +63,19 @@ def test_a_change_to_the_same_value_runs_nothing(sbx_ws, leads) -> None:
 
 
 async def test_an_upstream_result_that_did_not_change_does_not_re_run_downstream(
-        sbx_ws, leads) -> None:
+    sbx_ws, leads
+) -> None:
     tables.set_table_auto_update(sbx_ws, leads, True)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Site", action="ai_prompt",
-                                                params={"prompt": "About {{Domain}}"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Site", action="ai_prompt", params={"prompt": "About {{Domain}}"}),
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
     try:
         leads.set_cell(3, "company_domain", "https://Example.ORG/about")
@@ -83,12 +95,19 @@ async def test_an_upstream_result_that_did_not_change_does_not_re_run_downstream
 async def test_a_diamond_runs_the_last_column_once_after_both_inputs(sbx_ws, leads) -> None:
     """A -> B -> C and A -> C: C runs once, after B (upstream first), never twice."""
     tables.set_table_auto_update(sbx_ws, leads, True)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="A", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="B", action="formula",
-                                                params={"expression": "'www.' || A"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="C", action="formula",
-                                                params={"expression": "B || ' / ' || A"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="A", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
+    enrich.add_column(
+        sbx_ws, leads, ColumnSpec(name="B", action="formula", params={"expression": "'www.' || A"})
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="C", action="formula", params={"expression": "B || ' / ' || A"}),
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
     try:
         leads.set_cell(2, "company_domain", "https://d.example/x")
@@ -102,13 +121,20 @@ async def test_a_diamond_runs_the_last_column_once_after_both_inputs(sbx_ws, lea
 async def test_the_daily_cap_pauses_paid_columns(sbx_ws, leads, clock) -> None:
     from dataclasses import replace
 
-    sbx_ws.settings = replace(sbx_ws.settings,
-                              run=replace(sbx_ws.settings.run, auto_update_daily_cap=2))
+    sbx_ws.settings = replace(
+        sbx_ws.settings, run=replace(sbx_ws.settings.run, auto_update_daily_cap=2)
+    )
     tables.set_table_auto_update(sbx_ws, leads, True)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Pitch", action="ai_prompt",
-                                                params={"prompt": "Hi {{company}}"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Pitch", action="ai_prompt", params={"prompt": "Hi {{company}}"}),
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
     start = credits_svc.balance(sbx_ws).available
     try:
@@ -118,8 +144,9 @@ async def test_the_daily_cap_pauses_paid_columns(sbx_ws, leads, clock) -> None:
         assert start - credits_svc.balance(sbx_ws).available == 2  # the cap, exactly
         assert enrich.auto_update_state(sbx_ws, leads).paused
         notices = updater.notices + [s.message for s in updater.summaries]
-        assert any("paused until tomorrow" in n and "daily cap of 2 credits" in n
-                   for n in notices), notices
+        assert any(
+            "paused until tomorrow" in n and "daily cap of 2 credits" in n for n in notices
+        ), notices
         # paused: a paid column does not run at all; a free one still does
         leads.set_cell(6, "company", "Other")
         leads.set_cell(6, "company_domain", "https://www.other.example")
@@ -139,12 +166,19 @@ async def test_the_tui_path_run_auto_update_respects_the_cap(sbx_ws, leads) -> N
 
     import pytest
 
-    sbx_ws.settings = replace(sbx_ws.settings,
-                              run=replace(sbx_ws.settings.run, auto_update_daily_cap=3))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Pitch", action="ai_prompt",
-                                                params={"prompt": "Hi {{company}}"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
+    sbx_ws.settings = replace(
+        sbx_ws.settings, run=replace(sbx_ws.settings.run, auto_update_daily_cap=3)
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Pitch", action="ai_prompt", params={"prompt": "Hi {{company}}"}),
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
     start = credits_svc.balance(sbx_ws).available
     summary = await enrich.run_auto_update(sbx_ws, leads, "Pitch", (1, 2, 3, 4, 5))
     assert summary.credits == 3 and start - credits_svc.balance(sbx_ws).available == 3
@@ -157,13 +191,17 @@ async def test_the_tui_path_run_auto_update_respects_the_cap(sbx_ws, leads) -> N
 
 
 async def test_an_auto_update_re_run_after_an_input_change_is_no_double_charge(
-        sbx_ws, leads) -> None:
+    sbx_ws, leads
+) -> None:
     """An input changed, so auto-update pays for the row again: `credits verify` must see the
     run as one that re-runs stored cells (it once read that only from the words '(forced)',
     which auto-update runs no longer carry)."""
     tables.set_table_auto_update(sbx_ws, leads, True)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Site", action="ai_prompt",
-                                                params={"prompt": "About {{company_domain}}"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Site", action="ai_prompt", params={"prompt": "About {{company_domain}}"}),
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
     try:
         leads.set_cell(3, "company_domain", "first.example")

@@ -25,19 +25,25 @@ def ledger_net(ws, table_id: int, column_id: int, row_id: int) -> int:
         "SELECT COALESCE(SUM(CASE WHEN kind = 'capture' THEN -amount"
         " WHEN kind = 'refund' THEN -amount ELSE 0 END), 0) FROM ledger"
         " WHERE table_id = ? AND column_id = ? AND row_id = ?",
-        (table_id, column_id, row_id)).fetchone()[0]
+        (table_id, column_id, row_id),
+    ).fetchone()[0]
 
 
 @pytest.fixture
 async def ran(sbx_ws, leads):
     (spec,) = enrich.load_recipe(RECIPE)
     enrich.add_column(sbx_ws, leads, spec)
-    await enrich.run_column(sbx_ws, leads, "Work Email",
-                            enrich.RowSelection("ids", ids=tuple(range(1, 61))))
+    await enrich.run_column(
+        sbx_ws, leads, "Work Email", enrich.RowSelection("ids", ids=tuple(range(1, 61)))
+    )
     # a forced re-run of a few rows: their attempts span two runs
-    await enrich.run_column(sbx_ws, leads, "Work Email",
-                            enrich.RowSelection("first", limit=5, force=True),
-                            trigger=enrich.Trigger.MANUAL)
+    await enrich.run_column(
+        sbx_ws,
+        leads,
+        "Work Email",
+        enrich.RowSelection("first", limit=5, force=True),
+        trigger=enrich.Trigger.MANUAL,
+    )
     return enrich.get_column(sbx_ws, leads, "Work Email")
 
 
@@ -79,8 +85,8 @@ async def test_found_cell_names_provider_verifier_and_run(sbx_ws, leads, ran):
 
 async def test_refunded_attempt_says_why(sbx_ws, leads, ran):
     rows = sbx_ws.db.execute(
-        "SELECT DISTINCT row_id FROM ledger WHERE kind = 'refund' AND column_id = ?",
-        (ran.id,)).fetchall()
+        "SELECT DISTINCT row_id FROM ledger WHERE kind = 'refund' AND column_id = ?", (ran.id,)
+    ).fetchall()
     assert rows, "the sandbox always has catch-all domains among 60 rows"
     d = enrich.cell_details(sbx_ws, leads, "Work Email", rows[0][0])
     refunded = [a for a in d.attempts if a.refunded]
@@ -94,8 +100,11 @@ async def test_skipped_and_missing_input_say_why(sbx_ws, leads, ran):
     d = enrich.cell_details(sbx_ws, leads, "Work Email", rid)
     assert "email IS NULL" in d.why and not d.attempts and d.ledger_net == 0
     # a column whose input column is named unlike the action's input
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Checked", action="verify_email",
-                                                inputs={"email": "Work Email"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Checked", action="verify_email", inputs={"email": "Work Email"}),
+    )
     await enrich.run_column(sbx_ws, leads, "Checked", enrich.RowSelection("ids", ids=(rid,)))
     d = enrich.cell_details(sbx_ws, leads, "Checked", rid)
     assert d.state == "missing input" and "Work Email" in d.why
@@ -141,8 +150,11 @@ def test_cell_verb_text_and_json(invoke) -> None:
 
 
 async def test_a_free_offline_cell_is_neither_sandbox_nor_live(sbx_ws, leads):
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
     await enrich.run_column(sbx_ws, leads, "Domain", enrich.RowSelection("first", limit=3))
     d = enrich.cell_details(sbx_ws, leads, "Domain", 1)
     assert d.state == "found" and d.values["Domain"]
@@ -162,12 +174,19 @@ async def test_a_call_in_flight_says_so(tmp_path, clock, monkeypatch):
     world.install(monkeypatch)
     world.gates["prospeo"] = asyncio.Event()
     table = people_table(ws, tmp_path, ["solo"])
-    enrich.add_column(ws, table, ColumnSpec(
-        name="Work Email", action="find_work_email",
-        inputs={"first_name": "first_name", "last_name": "last_name", "domain": "domain"}))
+    enrich.add_column(
+        ws,
+        table,
+        ColumnSpec(
+            name="Work Email",
+            action="find_work_email",
+            inputs={"first_name": "first_name", "last_name": "last_name", "domain": "domain"},
+        ),
+    )
     providers = Providers(ws.settings, sandbox_url="http://127.0.0.1:9")
-    task = asyncio.create_task(enrich.run_column(ws, table, "Work Email",
-                                                 enrich.RowSelection("all"), providers=providers))
+    task = asyncio.create_task(
+        enrich.run_column(ws, table, "Work Email", enrich.RowSelection("all"), providers=providers)
+    )
     for _ in range(100):
         await asyncio.sleep(0.01)
         if world.calls:
@@ -184,8 +203,9 @@ async def test_a_call_in_flight_says_so(tmp_path, clock, monkeypatch):
     ws.close()
 
 
-@pytest.mark.skipif(not __import__("os").environ.get("CLAY_TUI_NIGHTLY"),
-                    reason="1M rows: set CLAY_TUI_NIGHTLY=1")
+@pytest.mark.skipif(
+    not __import__("os").environ.get("CLAY_TUI_NIGHTLY"), reason="1M rows: set CLAY_TUI_NIGHTLY=1"
+)
 def test_a_cell_at_a_million_rows_is_explained_quickly(sbx_ws, tmp_path):
     """Picking rows by id rebuilt a set per row (0.3 s at 1M): every auto-update run and
     every not-run cell's details paid it."""
@@ -199,8 +219,9 @@ def test_a_cell_at_a_million_rows_is_explained_quickly(sbx_ws, tmp_path):
     n = 1_000_000
     pl.DataFrame({"email": [f"p{i}@x.io" for i in range(n)]}).write_csv(path)
     big = tables.import_table(sbx_ws, path, name="big")
-    spec = enrich.add_column(sbx_ws, big, ColumnSpec(name="Checked", action="verify_email",
-                                                     inputs={"email": "email"}))
+    spec = enrich.add_column(
+        sbx_ws, big, ColumnSpec(name="Checked", action="verify_email", inputs={"email": "email"})
+    )
     started = time.perf_counter()
     assert select_rows(sbx_ws, big, spec, RowSelection("ids", ids=(n // 2, 7))) == [7, n // 2]
     assert time.perf_counter() - started < 0.15
@@ -222,9 +243,20 @@ def test_a_stopped_cell_reads_stopped_as_everywhere_else(sbx_ws, leads) -> None:
     (spec,) = enrich.load_recipe(RECIPE)
     spec = enrich.add_column(sbx_ws, leads, spec)
     with sbx_ws.transaction():
-        store.write_cell(sbx_ws, table_id=leads.id, column_id=spec.id, row_id=1,
-                         status=CellState.CANCELLED, value=None, provider=None, credits=0,
-                         run_id=None, at="2026-01-01T00:00:00+00:00", error=None, sandbox=None)
+        store.write_cell(
+            sbx_ws,
+            table_id=leads.id,
+            column_id=spec.id,
+            row_id=1,
+            status=CellState.CANCELLED,
+            value=None,
+            provider=None,
+            credits=0,
+            run_id=None,
+            at="2026-01-01T00:00:00+00:00",
+            error=None,
+            sandbox=None,
+        )
     d = enrich.cell_details(sbx_ws, leads, "Work Email", 1)
     assert d.as_dict()["state"] == "cancelled"  # the JSON keeps the stored word
     assert any(line.startswith("State     stopped: ") for line in details_lines(d))

@@ -35,11 +35,14 @@ def ledger_net(ws, **where: int) -> int:
     cond = " AND ".join(f"{k} = ?" for k in where)
     return ws.db.execute(
         "SELECT COALESCE(-SUM(amount), 0) FROM ledger WHERE kind IN ('capture', 'refund')"
-        f" AND {cond}", tuple(where.values())).fetchone()[0]
+        f" AND {cond}",
+        tuple(where.values()),
+    ).fetchone()[0]
 
 
 async def test_error_after_a_paid_step_keeps_no_charge_and_rerun_pays_once(
-        ws, tmp_path, monkeypatch):
+    ws, tmp_path, monkeypatch
+):
     # gil: Prospeo finds an email the verifier calls invalid (verifier paid), then Hunter fails
     world = FakeWorld({"gil": {"prospeo": "invalid", "hunter": "error"}})
     world.install(monkeypatch)
@@ -65,9 +68,14 @@ async def test_error_after_a_paid_step_keeps_no_charge_and_rerun_pays_once(
 
 
 async def test_verifier_error_ends_the_cell_and_the_rerun_matches_a_fault_free_run(
-        ws, tmp_path, monkeypatch):
-    world = FakeWorld({"hal": {"prospeo": "valid", "hunter": "valid"},
-                       "ivy": {"prospeo": "valid", "hunter": "valid"}})
+    ws, tmp_path, monkeypatch
+):
+    world = FakeWorld(
+        {
+            "hal": {"prospeo": "valid", "hunter": "valid"},
+            "ivy": {"prospeo": "valid", "hunter": "valid"},
+        }
+    )
     world.verify_errors = {"hal"}
     world.install(monkeypatch)
     table = people_table(ws, tmp_path, ["hal", "ivy"])
@@ -82,8 +90,12 @@ async def test_verifier_error_ends_the_cell_and_the_rerun_matches_a_fault_free_r
     assert "verifier failed" in got[1]["error"] and got[1]["provider"] == "hunter"
     assert start - available(ws) == 3
     # nothing was charged and refunded for hal: the holds were released
-    assert ws.db.execute("SELECT COUNT(*) FROM ledger WHERE kind = 'capture' AND row_id = 1"
-                         ).fetchone()[0] == 0
+    assert (
+        ws.db.execute(
+            "SELECT COUNT(*) FROM ledger WHERE kind = 'capture' AND row_id = 1"
+        ).fetchone()[0]
+        == 0
+    )
     world.verify_errors = set()
     again = await run(ws, table, rows=enrich.RowSelection("failed"))
     assert again.counts == {"found": 1}
@@ -124,8 +136,7 @@ async def test_a_forced_rerun_that_errors_keeps_the_paid_result(ws, tmp_path, mo
     assert_books_balance(ws)
 
 
-async def test_reconcile_gives_a_killed_run_the_credits_the_ledger_holds(
-        ws, tmp_path, monkeypatch):
+async def test_reconcile_gives_a_killed_run_the_credits_the_ledger_holds(ws, tmp_path, monkeypatch):
     world = FakeWorld({n: {"prospeo": "valid"} for n in ("ka", "kb", "kc")})
     world.install(monkeypatch)
     table = people_table(ws, tmp_path, ["ka", "kb", "kc"])
@@ -136,11 +147,15 @@ async def test_reconcile_gives_a_killed_run_the_credits_the_ledger_holds(
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with ws.transaction():
-        ws.db.execute("UPDATE runs SET status = 'running', credits = 0, finished_at = NULL,"
-                      " pid = ? WHERE id = ?", (dead.pid, summary.run_id))
+        ws.db.execute(
+            "UPDATE runs SET status = 'running', credits = 0, finished_at = NULL,"
+            " pid = ? WHERE id = ?",
+            (dead.pid, summary.run_id),
+        )
     reconcile(ws, ledger_for(ws))
-    row = ws.db.execute("SELECT status, credits FROM runs WHERE id = ?", (summary.run_id,)
-                        ).fetchone()
+    row = ws.db.execute(
+        "SELECT status, credits FROM runs WHERE id = ?", (summary.run_id,)
+    ).fetchone()
     assert row["status"] == "interrupted"
     assert row["credits"] == ledger_net(ws, run_id=summary.run_id) == 9
     report = credits_svc.verify_credits(ws, repair=False)
@@ -148,8 +163,13 @@ async def test_reconcile_gives_a_killed_run_the_credits_the_ledger_holds(
 
 
 async def test_a_forced_estimate_says_which_paid_cells_are_paid_again(ws, tmp_path, monkeypatch):
-    world = FakeWorld({"lu": {"prospeo": "valid"}, "mo": {"prospeo": "none", "hunter": "none"},
-                       "ned": {"prospeo": "valid"}})
+    world = FakeWorld(
+        {
+            "lu": {"prospeo": "valid"},
+            "mo": {"prospeo": "none", "hunter": "none"},
+            "ned": {"prospeo": "valid"},
+        }
+    )
     world.install(monkeypatch)
     table = people_table(ws, tmp_path, ["lu", "mo", "ned"])
     email_column(ws, table)

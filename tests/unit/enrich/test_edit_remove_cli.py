@@ -36,27 +36,44 @@ def one_error(result, text: str) -> None:
 
 
 def test_edit_column_changes_and_renames(run) -> None:
-    result = run("edit-column", "leads", "Work Email", "--where", "company IS NOT NULL",
-                 "--no-auto-update", "--spend-limit", "40", "--rename", "Email")
+    result = run(
+        "edit-column",
+        "leads",
+        "Work Email",
+        "--where",
+        "company IS NOT NULL",
+        "--no-auto-update",
+        "--spend-limit",
+        "40",
+        "--rename",
+        "Email",
+    )
     assert result.exit_code == 0, result.output
-    assert "Updated column Email: only run if company IS NOT NULL; auto-update off; " \
+    assert (
+        "Updated column Email: only run if company IS NOT NULL; auto-update off; "
         "spend limit 40 credits." in result.stdout
+    )
     dry = run("run", "leads", "Email", "--limit", "5", "--dry-run", "--json")
     assert dry.exit_code == 0, dry.output
-    one_error(run("run", "leads", "Work Email", "--limit", "5", "--dry-run"),
-              "no enrichment column 'Work Email'")
+    one_error(
+        run("run", "leads", "Work Email", "--limit", "5", "--dry-run"),
+        "no enrichment column 'Work Email'",
+    )
     cleared = run("edit-column", "leads", "Email", "--no-where", "--no-spend-limit")
     assert cleared.exit_code == 0, cleared.output
     assert "only run if (always); auto-update off; spend limit none." in cleared.stdout
 
 
-@pytest.mark.parametrize(("args", "text"), [
-    (("--where", "nope = 1"), "condition"),
-    (("--spend-limit", "-1"), "must not be negative"),
-    (("--rename", "company"), "already has a column named 'company'"),
-    (("--where", "x", "--no-where"), "not both"),
-    ((), "Nothing to change"),
-])
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("--where", "nope = 1"), "condition"),
+        (("--spend-limit", "-1"), "must not be negative"),
+        (("--rename", "company"), "already has a column named 'company'"),
+        (("--where", "x", "--no-where"), "not both"),
+        ((), "Nothing to change"),
+    ],
+)
 def test_edit_column_errors(run, args, text) -> None:
     one_error(run("edit-column", "leads", "Work Email", *args), text)
 
@@ -74,5 +91,6 @@ def test_remove_column_needs_yes_and_keeps_history(run) -> None:
     verify = run("credits", "verify", "--json")
     assert verify.exit_code == 0, verify.output
     assert json.loads(verify.stdout)["ok"] is True
-    one_error(run("remove-column", "leads", "Work Email", "--yes"),
-              "no enrichment column 'Work Email'")
+    one_error(
+        run("remove-column", "leads", "Work Email", "--yes"), "no enrichment column 'Work Email'"
+    )

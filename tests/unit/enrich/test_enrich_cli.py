@@ -37,7 +37,10 @@ def test_actions_lists_costs(run) -> None:
     assert result.exit_code == 0, result.output
     items = {a["slug"]: a for a in json.loads(result.output)}
     assert items["find_work_email"]["credits"] == {
-        "prospeo.email_finder": 2, "hunter.email_finder": 2, "hunter.email_verifier": 1}
+        "prospeo.email_finder": 2,
+        "hunter.email_finder": 2,
+        "hunter.email_verifier": 1,
+    }
     assert items["normalize_phone"]["free"] and items["http_call"]["free"]
     assert "find_mobile" in run("actions").output
 
@@ -77,24 +80,61 @@ def test_expensive_run_needs_yes_without_a_terminal(run) -> None:
 
 
 def test_simple_column_from_options(run) -> None:
-    result = run("add-column", "leads", "--name", "Domain", "--action", "normalize_domain",
-                 "--input", "value=company_domain", "--where", "country = 'FR'")
+    result = run(
+        "add-column",
+        "leads",
+        "--name",
+        "Domain",
+        "--action",
+        "normalize_domain",
+        "--input",
+        "value=company_domain",
+        "--where",
+        "country = 'FR'",
+    )
     assert result.exit_code == 0, result.output
     result = run("run", "leads", "Domain", "--json")
     counts = json.loads(result.stdout)["counts"]
     assert counts["skipped"] > 0 and counts["found"] > 0 and "credits" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("add-column", "leads", "--name", "X", "--action", "nope"), "Unknown action 'nope'"),
-    (("add-column", "leads", "--name", "X", "--action", "normalize_domain", "--input", "value"),
-     "must look like key=value"),
-    (("add-column", "leads", "--name", "X", "--action", "normalize_domain",
-      "--input", "value=company_domain", "--where", "employees >>"), "condition"),
-    (("add-column", "leads"), "Give --recipe"),
-    (("run", "leads", "Nope"), "no enrichment column 'Nope'"),
-    (("run-info", "nosuchtable", "X"), ""),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("add-column", "leads", "--name", "X", "--action", "nope"), "Unknown action 'nope'"),
+        (
+            (
+                "add-column",
+                "leads",
+                "--name",
+                "X",
+                "--action",
+                "normalize_domain",
+                "--input",
+                "value",
+            ),
+            "must look like key=value",
+        ),
+        (
+            (
+                "add-column",
+                "leads",
+                "--name",
+                "X",
+                "--action",
+                "normalize_domain",
+                "--input",
+                "value=company_domain",
+                "--where",
+                "employees >>",
+            ),
+            "condition",
+        ),
+        (("add-column", "leads"), "Give --recipe"),
+        (("run", "leads", "Nope"), "no enrichment column 'Nope'"),
+        (("run-info", "nosuchtable", "X"), ""),
+    ],
+)
 def test_mistakes_are_one_line(run, args, message) -> None:
     result = run(*args)
     assert result.exit_code == 2, result.output
@@ -103,16 +143,25 @@ def test_mistakes_are_one_line(run, args, message) -> None:
 
 
 def test_two_row_sets_are_refused(run) -> None:
-    run("add-column", "leads", "--name", "D", "--action", "normalize_domain",
-        "--input", "value=company_domain")
+    run(
+        "add-column",
+        "leads",
+        "--name",
+        "D",
+        "--action",
+        "normalize_domain",
+        "--input",
+        "value=company_domain",
+    )
     result = run("run", "leads", "D", "--limit", "3", "--failed")
     assert result.exit_code == 2 and "Choose one row set" in result.stderr
 
 
 def test_run_where_and_max_credits(run) -> None:
     assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
-    result = run("run", "leads", "Work Email", "--where", "country = 'DE'", "--max-credits", "9",
-                 "--json")
+    result = run(
+        "run", "leads", "Work Email", "--where", "country = 'DE'", "--max-credits", "9", "--json"
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["credits"] <= 9
@@ -122,10 +171,22 @@ def test_run_where_and_max_credits(run) -> None:
 
 def test_limit_is_a_test_run_of_rows_that_meet_the_condition(run) -> None:
     """`run --limit 10` with `country = 'US' AND email IS NULL` ran 0 rows (40 qualify)."""
-    result = run("add-column", "leads", "--name", "Work Email", "--action", "find_work_email",
-                 "--input", "first_name=first_name", "--input", "last_name=last_name",
-                 "--input", "domain=company_domain",
-                 "--where", "country = 'US' AND email IS NULL")
+    result = run(
+        "add-column",
+        "leads",
+        "--name",
+        "Work Email",
+        "--action",
+        "find_work_email",
+        "--input",
+        "first_name=first_name",
+        "--input",
+        "last_name=last_name",
+        "--input",
+        "domain=company_domain",
+        "--where",
+        "country = 'US' AND email IS NULL",
+    )
     assert result.exit_code == 0, result.output
     dry = run("run", "leads", "Work Email", "--limit", "10", "--dry-run")
     assert "10 rows to run" in dry.stderr
@@ -157,9 +218,22 @@ def test_spend_limit_binds_the_estimate_stops_the_run_and_says_how_to_raise_it(r
 
 
 def test_run_info_rows_tried_is_not_rows_skipped(run) -> None:
-    """"Rows run 200 of 200" after trying 40: the condition's skipped rows are no tries."""
-    assert run("add-column", "leads", "--name", "Domain", "--action", "normalize_domain",
-               "--input", "value=company_domain", "--where", "country = 'US'").exit_code == 0
+    """ "Rows run 200 of 200" after trying 40: the condition's skipped rows are no tries."""
+    assert (
+        run(
+            "add-column",
+            "leads",
+            "--name",
+            "Domain",
+            "--action",
+            "normalize_domain",
+            "--input",
+            "value=company_domain",
+            "--where",
+            "country = 'US'",
+        ).exit_code
+        == 0
+    )
     assert run("run", "leads", "Domain", "--all", "--yes").exit_code == 0
     data = json.loads(run("run-info", "leads", "Domain", "--json").stdout)
     text = run("run-info", "leads", "Domain").stdout

@@ -12,8 +12,9 @@ from tests.unit.enrich.test_sandbox_runs import EMAIL
 def test_estimate_counts_rows_and_credits(sbx_ws, leads):
     spec = ColumnSpec(**{**EMAIL.__dict__, "condition": "email IS NULL", "id": None})
     enrich.add_column(sbx_ws, leads, spec)
-    est = enrich.estimate_run(sbx_ws, leads, "Work Email",
-                              enrich.RowSelection("ids", ids=tuple(range(1, 51))))
+    est = enrich.estimate_run(
+        sbx_ws, leads, "Work Email", enrich.RowSelection("ids", ids=tuple(range(1, 51)))
+    )
     assert est.rows_selected == 50
     assert est.rows_to_run + est.skipped_condition + est.missing_input == 50
     assert est.skipped_condition > 0
@@ -24,12 +25,19 @@ def test_estimate_counts_rows_and_credits(sbx_ws, leads):
 
 async def test_estimate_uses_history_and_dependents(sbx_ws, leads):
     enrich.add_column(sbx_ws, leads, EMAIL)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Checked", action="verify_email",
-                                                inputs={"email": "Work Email"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Email Domain", action="normalize_domain",
-                                                inputs={"value": "Work Email"}))
-    summary = await enrich.run_column(sbx_ws, leads, "Work Email",
-                                      enrich.RowSelection("first", limit=40))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Checked", action="verify_email", inputs={"email": "Work Email"}),
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Email Domain", action="normalize_domain", inputs={"value": "Work Email"}),
+    )
+    summary = await enrich.run_column(
+        sbx_ws, leads, "Work Email", enrich.RowSelection("first", limit=40)
+    )
     est = enrich.estimate_run(sbx_ws, leads, "Work Email", enrich.RowSelection("all"))
     assert est.already_done == 40 and est.rows_to_run == 160 and est.basis == "history"
     assert est.expected_credits == round(summary.credits / 40 * 160)
@@ -41,10 +49,18 @@ async def test_estimate_uses_history_and_dependents(sbx_ws, leads):
 
 async def test_auto_update_runs_on_added_rows_and_edited_inputs(sbx_ws, leads):
     tables.set_table_auto_update(sbx_ws, leads, True)  # a new table starts with it off
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Manual", action="validate_email",
-                                                inputs={"value": "email"}, auto_update=False))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(
+            name="Manual", action="validate_email", inputs={"value": "email"}, auto_update=False
+        ),
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
     rid = leads.add_row({"first_name": "Zoe", "company_domain": "https://www.zoe.example/x"})
     leads.set_cell(1, "company_domain", "http://New-Domain.io")
@@ -76,13 +92,21 @@ async def test_auto_update_runs_on_added_rows_and_edited_inputs(sbx_ws, leads):
 
 async def test_auto_update_follows_upstream_results(sbx_ws, leads):
     tables.set_table_auto_update(sbx_ws, leads, True)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Site", action="formula",
-                                                params={"expression": "'www.' || Domain"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Site Domain",
-                                                action="normalize_domain",
-                                                inputs={"value": "Domain"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Site", action="formula", params={"expression": "'www.' || Domain"}),
+    )
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Site Domain", action="normalize_domain", inputs={"value": "Domain"}),
+    )
     updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
     leads.set_cell(3, "company_domain", "https://Example.ORG/about")
     for _ in range(100):

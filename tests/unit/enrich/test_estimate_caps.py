@@ -25,8 +25,9 @@ def test_the_spend_limit_caps_the_estimate(sbx_ws, leads):
 
 def test_max_credits_caps_the_estimate(sbx_ws, leads):
     _add(sbx_ws, leads, spend_limit=50)
-    est = enrich.estimate_run(sbx_ws, leads, "Work Email", enrich.RowSelection("all"),
-                              max_credits=12)
+    est = enrich.estimate_run(
+        sbx_ws, leads, "Work Email", enrich.RowSelection("all"), max_credits=12
+    )
     assert est.max_credits == 12 and est.capped_by == "max credits"
 
 
@@ -37,8 +38,9 @@ async def test_the_limit_left_and_the_balance_cap_it(tmp_path, clock, sandbox_ur
     try:
         table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
         _add(ws, table, spend_limit=30)
-        summary = await enrich.run_column(ws, table, "Work Email",
-                                          enrich.RowSelection("first", limit=2))
+        summary = await enrich.run_column(
+            ws, table, "Work Email", enrich.RowSelection("first", limit=2)
+        )
         est = enrich.estimate_run(ws, table, "Work Email", enrich.RowSelection("not_run"))
         assert est.spend_limit_left == 30 - summary.credits
         assert est.max_credits == 30 - summary.credits and est.capped_by == "spend limit"

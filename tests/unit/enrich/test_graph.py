@@ -24,8 +24,9 @@ from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
 _register()
 
-PITCH = ColumnSpec(name="Pitch", action="ai_prompt",
-                   params={"prompt": "Write to a {{title}} at {{company}}."})
+PITCH = ColumnSpec(
+    name="Pitch", action="ai_prompt", params={"prompt": "Write to a {{title}} at {{company}}."}
+)
 
 
 def attempts(ws, table, column: str, row_id: int | None = None) -> int:
@@ -49,10 +50,11 @@ def force_add(ws, table, spec: ColumnSpec) -> None:
         if col not in table.columns:
             table.add_column(col, info.outputs.get(fld, "text"), undoable=False)
     with ws.transaction():
-        ws.db.execute("INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update,"
-                      " created_at) VALUES (?,?,?,?,1,?)",
-                      (table.id, spec.name, spec.kind, json.dumps(spec.to_dict()),
-                       iso(ws.clock.now())))
+        ws.db.execute(
+            "INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update,"
+            " created_at) VALUES (?,?,?,?,1,?)",
+            (table.id, spec.name, spec.kind, json.dumps(spec.to_dict()), iso(ws.clock.now())),
+        )
 
 
 async def idle(updater) -> None:
@@ -66,21 +68,34 @@ async def idle(updater) -> None:
 
 
 def test_graph_finds_cycles_and_orders_columns() -> None:
-    a = ColumnSpec(name="A", action="formula", params={"expression": "B || 'x'"},
-                   outputs={"value": "A"})
+    a = ColumnSpec(
+        name="A", action="formula", params={"expression": "B || 'x'"}, outputs={"value": "A"}
+    )
     b = ColumnSpec(name="B", action="formula", params={"expression": "C"}, outputs={"value": "B"})
-    c = ColumnSpec(name="C", action="normalize_domain", inputs={"value": "company_domain"},
-                   outputs={"value": "C"})
+    c = ColumnSpec(
+        name="C",
+        action="normalize_domain",
+        inputs={"value": "company_domain"},
+        outputs={"value": "C"},
+    )
     g = graph.ColumnGraph([a, b, c])
     assert g.find_cycle() is None
     assert g.order() == ["C", "B", "A"]
     assert g.downstream("C") == {"A", "B"}
-    c2 = ColumnSpec(name="C", action="normalize_domain", inputs={"value": "company_domain"},
-                    condition="A IS NULL", outputs={"value": "C"})
+    c2 = ColumnSpec(
+        name="C",
+        action="normalize_domain",
+        inputs={"value": "company_domain"},
+        condition="A IS NULL",
+        outputs={"value": "C"},
+    )
     cycle = graph.ColumnGraph([a, b, c2]).find_cycle("C")
     assert cycle == ["C", "A", "B", "C"]
-    with pytest.raises(ColumnSpecError, match=r"C -> A -> B -> C \(C reads A, A reads B, "
-                                              r"B reads C\)"):
+    with pytest.raises(
+        ColumnSpecError,
+        match=r"C -> A -> B -> C \(C reads A, A reads B, "
+        r"B reads C\)",
+    ):
         graph.check([a, b, c2], c2)
     assert graph.trigger_columns(c2) == ["company_domain", "A"]
 
@@ -111,8 +126,11 @@ def one_error(result, *texts: str) -> str:
 
 def test_deleting_a_column_an_ai_column_reads_is_refused(sbx_ws, leads) -> None:
     enrich.add_column(sbx_ws, leads, PITCH)
-    with pytest.raises(ClayError, match=r"Cannot delete column title: Pitch \(a template\) "
-                                        r"reads it"):
+    with pytest.raises(
+        ClayError,
+        match=r"Cannot delete column title: Pitch \(a template\) "
+        r"reads it",
+    ):
         enrich.delete_data_column(sbx_ws, leads, "title")
     with pytest.raises(ClayError, match=r"Cannot rename column company: Pitch"):
         enrich.rename_data_column(sbx_ws, leads, "company", "Company Name")
@@ -139,8 +157,16 @@ def test_cli_refuses_the_formula_that_closes_the_cycle(cli_run, tmp_path: Path) 
         table.save()
     finally:
         ws.close()
-    result = cli_run("add-column", "leads", "--name", "title", "--action", "formula",
-                     "--param", "expression=Pitch")
+    result = cli_run(
+        "add-column",
+        "leads",
+        "--name",
+        "title",
+        "--action",
+        "formula",
+        "--param",
+        "expression=Pitch",
+    )
     one_error(result, "cycle", "title -> Pitch -> title")
     shown = cli_run("run", "leads", "title", "--limit", "1", "--dry-run")
     one_error(shown, "no enrichment column 'title'")
@@ -152,8 +178,9 @@ async def test_a_cycle_left_by_an_old_version_runs_each_cell_once(sbx_ws, leads)
     tables.set_table_auto_update(sbx_ws, leads, True)
     enrich.add_column(sbx_ws, leads, PITCH)
     leads.delete_column("title")
-    force_add(sbx_ws, leads, ColumnSpec(name="title", action="formula",
-                                        params={"expression": "Pitch"}))
+    force_add(
+        sbx_ws, leads, ColumnSpec(name="title", action="formula", params={"expression": "Pitch"})
+    )
     before = credits_svc.balance(sbx_ws).available
     updater = enrich.AutoUpdater(sbx_ws, leads, delay_s=0.01).attach()
     try:
@@ -170,18 +197,35 @@ async def test_a_cycle_left_by_an_old_version_runs_each_cell_once(sbx_ws, leads)
 # ------------------------------------------------------------ every way in
 
 
-@pytest.mark.parametrize(("specs", "text"), [
-    # a direct self-reference, in each place a column can read
-    ([ColumnSpec(name="Z", action="formula", params={"expression": "Z || 'x'"})],
-     "Column Z cannot read its own output 'Z'"),
-    ([ColumnSpec(name="Z", action="normalize_domain", inputs={"value": "company_domain"},
-                 condition="Z IS NULL")],
-     "Column Z cannot read its own output 'Z' (its condition)"),
-    ([ColumnSpec(name="Z", action="ai_prompt", params={"prompt": "Hi {{Z}}"})],
-     "Column Z cannot read its own output 'Z' (a template)"),
-    ([ColumnSpec(name="Z", action="http_call", params={"url": "http://x/?q={{Z}}"})],
-     "Column Z cannot read its own output 'Z' (a template)"),
-])
+@pytest.mark.parametrize(
+    ("specs", "text"),
+    [
+        # a direct self-reference, in each place a column can read
+        (
+            [ColumnSpec(name="Z", action="formula", params={"expression": "Z || 'x'"})],
+            "Column Z cannot read its own output 'Z'",
+        ),
+        (
+            [
+                ColumnSpec(
+                    name="Z",
+                    action="normalize_domain",
+                    inputs={"value": "company_domain"},
+                    condition="Z IS NULL",
+                )
+            ],
+            "Column Z cannot read its own output 'Z' (its condition)",
+        ),
+        (
+            [ColumnSpec(name="Z", action="ai_prompt", params={"prompt": "Hi {{Z}}"})],
+            "Column Z cannot read its own output 'Z' (a template)",
+        ),
+        (
+            [ColumnSpec(name="Z", action="http_call", params={"url": "http://x/?q={{Z}}"})],
+            "Column Z cannot read its own output 'Z' (a template)",
+        ),
+    ],
+)
 def test_self_reference_is_refused(sbx_ws, leads, specs, text) -> None:
     start = credits_svc.balance(sbx_ws).available
     for spec in specs:
@@ -195,12 +239,17 @@ def test_self_reference_is_refused(sbx_ws, leads, specs, text) -> None:
 
 async def test_two_and_three_cycles_through_condition_formula_template(sbx_ws, leads) -> None:
     tables.set_table_auto_update(sbx_ws, leads, True)
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="A", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="B", action="formula",
-                                                params={"expression": "A || '/'"}))
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="C", action="ai_prompt",
-                                                params={"prompt": "About {{B}}"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="A", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
+    enrich.add_column(
+        sbx_ws, leads, ColumnSpec(name="B", action="formula", params={"expression": "A || '/'"})
+    )
+    enrich.add_column(
+        sbx_ws, leads, ColumnSpec(name="C", action="ai_prompt", params={"prompt": "About {{B}}"})
+    )
     # 2-cycle via a condition edit: A would only run if B (which reads A) is empty
     with pytest.raises(ColumnSpecError, match=r"A -> B -> A"):
         enrich.update_column(sbx_ws, leads, "A", condition="B IS NULL")
@@ -225,14 +274,40 @@ async def test_two_and_three_cycles_through_condition_formula_template(sbx_ws, l
 
 
 def test_cli_edit_column_refuses_a_condition_that_closes_a_cycle(cli_run) -> None:
-    assert cli_run("add-column", "leads", "--name", "Domain", "--action", "normalize_domain",
-                   "--input", "value=company_domain").exit_code == 0
-    assert cli_run("add-column", "leads", "--name", "Site", "--action", "formula", "--param",
-                   "expression='www.' || Domain").exit_code == 0
-    one_error(cli_run("edit-column", "leads", "Domain", "--where", "Site IS NULL"),
-              "Domain -> Site -> Domain")
-    one_error(cli_run("edit-column", "leads", "Site", "--where", "Site IS NULL"),
-              "Column Site cannot read its own output 'Site' (its condition)")
+    assert (
+        cli_run(
+            "add-column",
+            "leads",
+            "--name",
+            "Domain",
+            "--action",
+            "normalize_domain",
+            "--input",
+            "value=company_domain",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli_run(
+            "add-column",
+            "leads",
+            "--name",
+            "Site",
+            "--action",
+            "formula",
+            "--param",
+            "expression='www.' || Domain",
+        ).exit_code
+        == 0
+    )
+    one_error(
+        cli_run("edit-column", "leads", "Domain", "--where", "Site IS NULL"),
+        "Domain -> Site -> Domain",
+    )
+    one_error(
+        cli_run("edit-column", "leads", "Site", "--where", "Site IS NULL"),
+        "Column Site cannot read its own output 'Site' (its condition)",
+    )
     shown = cli_run("edit-column", "leads", "Domain", "--no-auto-update")
     assert "only run if (always)" in shown.stdout
 
@@ -242,8 +317,11 @@ def test_a_cycle_through_a_deleted_then_recreated_column(sbx_ws, leads) -> None:
     enrich.add_column(sbx_ws, leads, PITCH)
     leads.rename_column("title", "Old Title")  # under the graph (undo, an old version)
     with pytest.raises(ColumnSpecError, match=r"title -> Pitch -> title"):
-        enrich.add_column(sbx_ws, leads, ColumnSpec(name="title", action="ai_prompt",
-                                                    params={"prompt": "{{Pitch}}"}))
+        enrich.add_column(
+            sbx_ws,
+            leads,
+            ColumnSpec(name="title", action="ai_prompt", params={"prompt": "{{Pitch}}"}),
+        )
     with pytest.raises(ColumnSpecError, match=r"Cannot rename country to title: Pitch reads"):
         enrich.rename_data_column(sbx_ws, leads, "country", "title")
     assert "title" not in leads.columns and "country" in leads.columns
@@ -253,13 +331,17 @@ def test_a_cycle_through_a_deleted_then_recreated_column(sbx_ws, leads) -> None:
 def test_an_old_cycle_can_still_be_switched_off_and_broken(sbx_ws, leads) -> None:
     enrich.add_column(sbx_ws, leads, PITCH)
     leads.delete_column("title")
-    force_add(sbx_ws, leads, ColumnSpec(name="title", action="formula",
-                                        params={"expression": "Pitch"}))
+    force_add(
+        sbx_ws, leads, ColumnSpec(name="title", action="formula", params={"expression": "Pitch"})
+    )
     enrich.update_column(sbx_ws, leads, "Pitch", auto_update=False, spend_limit=5)
     with pytest.raises(ColumnSpecError, match=r"Pitch -> title -> Pitch"):
         enrich.update_column(sbx_ws, leads, "Pitch", condition="company IS NOT NULL")
     # an unrelated column can still be added
-    enrich.add_column(sbx_ws, leads, ColumnSpec(name="Domain", action="normalize_domain",
-                                                inputs={"value": "company_domain"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
     enrich.remove_column(sbx_ws, leads, "title")  # breaking the cycle is always allowed
     assert [c.name for c in enrich.list_columns(sbx_ws, leads)] == ["Pitch", "Domain"]

@@ -80,11 +80,21 @@ def test_merge_rules_journal_and_undo(sbx_ws, files, tmp_path, clock) -> None:
 def test_changes_pick_rows_by_inputs_and_condition_columns(sbx_ws, files) -> None:
     base, incoming = files
     table = tables.import_table(sbx_ws, base, name="people")
-    domain = enrich.add_column(sbx_ws, table, ColumnSpec(
-        name="Domain", action="normalize_domain", inputs={"value": "company_domain"}))
-    by_country = enrich.add_column(sbx_ws, table, ColumnSpec(
-        name="Checked", action="verify_email", inputs={"email": "email"},
-        condition="country = 'CA'"))
+    domain = enrich.add_column(
+        sbx_ws,
+        table,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
+    by_country = enrich.add_column(
+        sbx_ws,
+        table,
+        ColumnSpec(
+            name="Checked",
+            action="verify_email",
+            inputs={"email": "email"},
+            condition="country = 'CA'",
+        ),
+    )
     changes = []
     table.subscribe(changes.append)
     result = imports.import_into(sbx_ws, table, incoming, "email")
@@ -115,8 +125,11 @@ def test_cli_with_auto_update_on_runs_exactly_those_rows(invoke, files, tmp_path
     ws = _ws(tmp_path, clock)
     table = tables.find_table(ws, "people")
     tables.set_table_auto_update(ws, table, True)
-    enrich.add_column(ws, table, ColumnSpec(name="Domain", action="normalize_domain",
-                                            inputs={"value": "company_domain"}))
+    enrich.add_column(
+        ws,
+        table,
+        ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "company_domain"}),
+    )
     ws.close()
     out = invoke("import", str(files[1]), "--into", "people", "--key", "email", "--json")
     assert out.exit_code == 0, out.output
@@ -134,13 +147,15 @@ def test_cli_with_auto_update_on_runs_exactly_those_rows(invoke, files, tmp_path
     ws.close()
 
 
-def test_cli_with_auto_update_off_runs_nothing_and_says_what_waits(invoke, files, tmp_path,
-                                                                   clock) -> None:
+def test_cli_with_auto_update_off_runs_nothing_and_says_what_waits(
+    invoke, files, tmp_path, clock
+) -> None:
     ws = _ws(tmp_path, clock)
     table = tables.find_table(ws, "people")
     tables.set_table_auto_update(ws, table, False)
-    enrich.add_column(ws, table, ColumnSpec(name="Checked", action="verify_email",
-                                            inputs={"email": "email"}))
+    enrich.add_column(
+        ws, table, ColumnSpec(name="Checked", action="verify_email", inputs={"email": "email"})
+    )
     ws.close()
     out = invoke("import", str(files[1]), "--into", "people", "--key", "email")
     assert out.exit_code == 0, out.output
@@ -153,11 +168,14 @@ def test_cli_with_auto_update_off_runs_nothing_and_says_what_waits(invoke, files
     ws.close()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--into", "people"), "needs both --into TABLE and --key COLUMN"),
-    (("--into", "people", "--key", "phone"), "no column named 'phone'"),
-    (("--into", "nobody", "--key", "email"), "No table named 'nobody'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--into", "people"), "needs both --into TABLE and --key COLUMN"),
+        (("--into", "people", "--key", "phone"), "no column named 'phone'"),
+        (("--into", "nobody", "--key", "email"), "No table named 'nobody'"),
+    ],
+)
 def test_mistakes_are_one_line(invoke, files, args, message) -> None:
     out = invoke("import", str(files[1]), *args)
     assert out.exit_code == 2 and message in out.output, out.output

@@ -13,18 +13,35 @@ from clay_tui.services import enrich
 async def test_unverified_prospeo_email_is_not_safe_to_send(sbx_ws, leads, accept):
     """Without a verifier step, an email Prospeo could not verify is kept only when the
     column accepts catch-all (like the old CATCH_ALL status)."""
-    enrich.add_column(sbx_ws, leads, ColumnSpec(
-        name="E", action="find_work_email", providers=["prospeo"], validation="none",
-        inputs={"first_name": "first_name", "last_name": "last_name",
-                "domain": "company_domain", "company": "company"},
-        accept_catch_all=accept, outputs={"email": "E", "status": "E status"}))
+    enrich.add_column(
+        sbx_ws,
+        leads,
+        ColumnSpec(
+            name="E",
+            action="find_work_email",
+            providers=["prospeo"],
+            validation="none",
+            inputs={
+                "first_name": "first_name",
+                "last_name": "last_name",
+                "domain": "company_domain",
+                "company": "company",
+            },
+            accept_catch_all=accept,
+            outputs={"email": "E", "status": "E status"},
+        ),
+    )
     await enrich.run_column(sbx_ws, leads, "E", enrich.RowSelection("all"))
     frame = leads.frame
     unverified = [
-        row for row in frame.iter_rows(named=True)
-        if row["company_domain"] and data.provider_hit("prospeo", data.person(
-            row["first_name"], row["last_name"], None, row["company_domain"]))
-        and data.is_catch_all(data.company_domain(row["company_domain"]) or "")]
+        row
+        for row in frame.iter_rows(named=True)
+        if row["company_domain"]
+        and data.provider_hit(
+            "prospeo", data.person(row["first_name"], row["last_name"], None, row["company_domain"])
+        )
+        and data.is_catch_all(data.company_domain(row["company_domain"]) or "")
+    ]
     assert unverified, "the sample leads have a catch-all domain Prospeo finds"
     statuses = set(frame.get_column("E status").drop_nulls().to_list())
     assert ("UNVERIFIED" in statuses) is accept
@@ -45,14 +62,25 @@ async def test_hunter_plan_used_up_stops_hunter_and_the_waterfall_goes_on(tmp_pa
     ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
     try:
         leads = tables.import_table(ws, SAMPLE_LEADS, name="leads")
-        enrich.add_column(ws, leads, ColumnSpec(
-            name="E", action="find_work_email", providers=["hunter", "prospeo"],
-            validation="none", accept_catch_all=True,
-            inputs={"first_name": "first_name", "last_name": "last_name",
-                    "domain": "company_domain", "company": "company"},
-            outputs={"email": "E", "provider": "E provider"}))
-        summary = await enrich.run_column(ws, leads, "E", enrich.RowSelection("first",
-                                                                             limit=20))
+        enrich.add_column(
+            ws,
+            leads,
+            ColumnSpec(
+                name="E",
+                action="find_work_email",
+                providers=["hunter", "prospeo"],
+                validation="none",
+                accept_catch_all=True,
+                inputs={
+                    "first_name": "first_name",
+                    "last_name": "last_name",
+                    "domain": "company_domain",
+                    "company": "company",
+                },
+                outputs={"email": "E", "provider": "E provider"},
+            ),
+        )
+        summary = await enrich.run_column(ws, leads, "E", enrich.RowSelection("first", limit=20))
         from clay_tui.sandbox.server import _key, _shared, ensure_sandbox
 
         ensure_sandbox(ws.settings)

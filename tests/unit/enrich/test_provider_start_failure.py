@@ -27,9 +27,19 @@ def _cli(tmp: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProc
     env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp / "ws"), "PYTHONPATH": str(REPO)}
     try:
         return subprocess.run(
-            [sys.executable, "-c", "from clay_tui.cli.main import main; main()",
-             "--config", str(tmp / "config.toml"), *args],
-            env=env, capture_output=True, text=True, timeout=timeout)
+            [
+                sys.executable,
+                "-c",
+                "from clay_tui.cli.main import main; main()",
+                "--config",
+                str(tmp / "config.toml"),
+                *args,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"clay-tui {' '.join(args)} hung (no answer in {timeout} s)")
 
@@ -67,11 +77,11 @@ def test_a_sandbox_that_cannot_start_ends_the_run_in_one_sentence(
     with Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws")) as ws:
         balance = credits_svc.balance(ws)
         assert balance.reserved == 0 and balance.available == before
-        charged = ws.db.execute("SELECT COUNT(*) FROM ledger WHERE kind IN ('capture',"
-                                " 'reserve')").fetchone()[0]
+        charged = ws.db.execute(
+            "SELECT COUNT(*) FROM ledger WHERE kind IN ('capture', 'reserve')"
+        ).fetchone()[0]
         calls = ws.db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
-        running = ws.db.execute("SELECT COUNT(*) FROM runs WHERE status = 'running'"
-                                ).fetchone()[0]
+        running = ws.db.execute("SELECT COUNT(*) FROM runs WHERE status = 'running'").fetchone()[0]
         assert (charged, calls, running) == (0, 0, 0)
         report = credits_svc.verify_credits(ws, repair=False)
         assert all(c.ok for c in report.checks), report.checks
@@ -96,7 +106,8 @@ async def test_a_provider_worker_that_cannot_start_never_leaves_a_cell_waiting(
     monkeypatch.setattr(Providers, "client", broken)
     summary = await asyncio.wait_for(
         enrich.run_column(sbx_ws, leads, "Work Email", enrich.RowSelection("first", limit=5)),
-        timeout=20)
+        timeout=20,
+    )
     assert summary.credits == 0 and set(summary.counts) <= {"error", "skipped"}
     assert credits_svc.balance(sbx_ws).available == before
     assert credits_svc.balance(sbx_ws).reserved == 0

@@ -43,19 +43,33 @@ def state(tmp_path: Path) -> tuple[list[str], list[str]]:
         ws.close()
 
 
-@pytest.mark.parametrize(("columns", "text"), [
-    ([GOOD, {"name": "Bad", "action": "no_such_action"}], "Unknown action 'no_such_action'"),
-    ([GOOD, {"name": "Site", "action": "formula", "params": {"expression": "nope || 'x'"}}],
-     "nope"),
-    ([GOOD, {**GOOD, "inputs": {"value": "email"}}], "Two columns are named 'Domain'"),
-    ([GOOD, {**CHECKED, "outputs": {"status": "Checked", "score": "_row_id"}}],
-     "_row_id is reserved"),
-    ([{**CHECKED, "outputs": {"status": "Checked", "score": "_row_id"}}], "_row_id is reserved"),
-    ([GOOD, {**CHECKED, "outputs": {"status": "Checked", "score": "Domain"}}],
-     "already has a column named 'Domain'"),
-    ([GOOD, {"name": "country", "action": "normalize_domain", "inputs": {"value": "email"}}],
-     "already has a column named 'country'"),
-])
+@pytest.mark.parametrize(
+    ("columns", "text"),
+    [
+        ([GOOD, {"name": "Bad", "action": "no_such_action"}], "Unknown action 'no_such_action'"),
+        (
+            [GOOD, {"name": "Site", "action": "formula", "params": {"expression": "nope || 'x'"}}],
+            "nope",
+        ),
+        ([GOOD, {**GOOD, "inputs": {"value": "email"}}], "Two columns are named 'Domain'"),
+        (
+            [GOOD, {**CHECKED, "outputs": {"status": "Checked", "score": "_row_id"}}],
+            "_row_id is reserved",
+        ),
+        (
+            [{**CHECKED, "outputs": {"status": "Checked", "score": "_row_id"}}],
+            "_row_id is reserved",
+        ),
+        (
+            [GOOD, {**CHECKED, "outputs": {"status": "Checked", "score": "Domain"}}],
+            "already has a column named 'Domain'",
+        ),
+        (
+            [GOOD, {"name": "country", "action": "normalize_domain", "inputs": {"value": "email"}}],
+            "already has a column named 'country'",
+        ),
+    ],
+)
 def test_a_bad_recipe_adds_nothing(cli_run, tmp_path: Path, columns, text) -> None:
     before = state(tmp_path)
     recipe = tmp_path / "recipe.toml"
@@ -68,25 +82,38 @@ def test_a_bad_recipe_adds_nothing(cli_run, tmp_path: Path, columns, text) -> No
     assert state(tmp_path) == before
 
 
-def test_a_recipe_whose_later_column_reads_an_earlier_one_is_added_whole(cli_run,
-                                                                        tmp_path) -> None:
+def test_a_recipe_whose_later_column_reads_an_earlier_one_is_added_whole(cli_run, tmp_path) -> None:
     recipe = tmp_path / "recipe.toml"
-    recipe.write_text(tomli_w.dumps({"column": [
-        GOOD,
-        {"name": "Site", "action": "formula", "params": {"expression": "'www.' || Domain"},
-         "condition": "Domain IS NOT NULL"},
-    ]}), encoding="utf-8")
+    recipe.write_text(
+        tomli_w.dumps(
+            {
+                "column": [
+                    GOOD,
+                    {
+                        "name": "Site",
+                        "action": "formula",
+                        "params": {"expression": "'www.' || Domain"},
+                        "condition": "Domain IS NOT NULL",
+                    },
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     result = cli_run("add-column", "leads", "--recipe", str(recipe))
     assert result.exit_code == 0, result.output
     cols, specs = state(tmp_path)
     assert specs == ["Domain", "Site"] and cols[-2:] == ["Domain", "Site"]
 
 
-@pytest.mark.parametrize("args", [
-    ("edit-column", "{path}", "Domain", "--where", "country = 'US'"),
-    ("remove-column", "{path}", "Domain", "--yes"),
-    ("auto-update", "{path}", "on"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("edit-column", "{path}", "Domain", "--where", "country = 'US'"),
+        ("remove-column", "{path}", "Domain", "--yes"),
+        ("auto-update", "{path}", "on"),
+    ],
+)
 def test_verbs_on_a_file_that_is_not_a_table_import_nothing(cli_run, tmp_path, args) -> None:
     other = tmp_path / "other.csv"
     other.write_text("a,b\n1,2\n", encoding="utf-8")

@@ -42,9 +42,14 @@ def _run_in_thread(settings, clock, table_name: str, out: list, **kw) -> threadi
             async def go():  # noqa: ANN202
                 providers = Providers(other.settings, sandbox_url="http://127.0.0.1:9")
                 try:
-                    return await enrich.run_column(other, table, "Work Email",
-                                                   enrich.RowSelection("all"),
-                                                   providers=providers, **kw)
+                    return await enrich.run_column(
+                        other,
+                        table,
+                        "Work Email",
+                        enrich.RowSelection("all"),
+                        providers=providers,
+                        **kw,
+                    )
                 finally:
                     await providers.aclose()
 
@@ -91,8 +96,7 @@ def test_two_runs_started_together_only_one_runs(ws, tmp_path, clock, monkeypatc
     assert f"(process {os.getpid()}, started 2026-11-15 12:00:00 UTC)" in msg
     # each person was looked up (and paid) once
     assert sorted(world.finder_calls("prospeo")) == sorted(NAMES)
-    charged = ws.db.execute("SELECT -SUM(amount) FROM ledger WHERE kind = 'capture'"
-                            ).fetchone()[0]
+    charged = ws.db.execute("SELECT -SUM(amount) FROM ledger WHERE kind = 'capture'").fetchone()[0]
     assert charged == done[0].credits == 3 * len(NAMES)
     # the refused start left no run behind
     assert ws.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
@@ -125,15 +129,18 @@ def test_a_dead_holder_does_not_block(ws, tmp_path, monkeypatch):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with ws.transaction():
-        ws.db.execute("INSERT INTO runs (table_id, column_id, started_at, status, pid, rows,"
-                      " credits) VALUES (?,?,?,?,?,?,?)",
-                      (table.id, spec.id, "2026-11-15T11:00:00", "running", dead.pid, 2, 0))
+        ws.db.execute(
+            "INSERT INTO runs (table_id, column_id, started_at, status, pid, rows,"
+            " credits) VALUES (?,?,?,?,?,?,?)",
+            (table.id, spec.id, "2026-11-15T11:00:00", "running", dead.pid, 2, 0),
+        )
 
     async def go():  # noqa: ANN202
         providers = Providers(ws.settings, sandbox_url="http://127.0.0.1:9")
         try:
-            return await enrich.run_column(ws, table, "Work Email", enrich.RowSelection("all"),
-                                           providers=providers)
+            return await enrich.run_column(
+                ws, table, "Work Email", enrich.RowSelection("all"), providers=providers
+            )
         finally:
             await providers.aclose()
 
@@ -150,10 +157,11 @@ async def test_stopping_a_waiting_run_runs_nothing(ws, tmp_path, monkeypatch):
     spec = email_column(ws, table)
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     with ws.transaction():
-        ws.db.execute("INSERT INTO runs (table_id, column_id, started_at, status, pid, rows,"
-                      " credits) VALUES (?,?,?,?,?,?,?)",
-                      (table.id, spec.id, "2026-11-15T11:00:00+00:00", "running", holder.pid,
-                       3, 0))
+        ws.db.execute(
+            "INSERT INTO runs (table_id, column_id, started_at, status, pid, rows,"
+            " credits) VALUES (?,?,?,?,?,?,?)",
+            (table.id, spec.id, "2026-11-15T11:00:00+00:00", "running", holder.pid, 3, 0),
+        )
     cancel = asyncio.Event()
     said: list[str] = []
 
@@ -166,14 +174,23 @@ async def test_stopping_a_waiting_run_runs_nothing(ws, tmp_path, monkeypatch):
     providers = Providers(ws.settings, sandbox_url="http://127.0.0.1:9")
     try:
         with pytest.raises(ClayError, match="stopped while waiting"):
-            await enrich.run_column(ws, table, "Work Email", enrich.RowSelection("all"),
-                                    providers=providers, cancel=cancel, wait=True,
-                                    on_wait=said.append)
+            await enrich.run_column(
+                ws,
+                table,
+                "Work Email",
+                enrich.RowSelection("all"),
+                providers=providers,
+                cancel=cancel,
+                wait=True,
+                on_wait=said.append,
+            )
     finally:
         await providers.aclose()
         if holder.poll() is None:
             holder.kill()
-    assert said == ["Column Work Email is already running in run 1 (process "
-                    f"{holder.pid}, started 2026-11-15 11:00:00 UTC); waiting for it to finish."]
+    assert said == [
+        "Column Work Email is already running in run 1 (process "
+        f"{holder.pid}, started 2026-11-15 11:00:00 UTC); waiting for it to finish."
+    ]
     assert ws.db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 0
     assert ws.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1

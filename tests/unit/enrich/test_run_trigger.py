@@ -33,8 +33,13 @@ def _runs(ws) -> list[sqlite3.Row]:
 
 async def test_service_runs_record_their_trigger(sbx_ws, leads):
     enrich.add_column(sbx_ws, leads, VERIFY)
-    await enrich.run_column(sbx_ws, leads, "Verified", enrich.RowSelection("first", limit=3),
-                            trigger=enrich.Trigger.MANUAL)
+    await enrich.run_column(
+        sbx_ws,
+        leads,
+        "Verified",
+        enrich.RowSelection("first", limit=3),
+        trigger=enrich.Trigger.MANUAL,
+    )
     await enrich.run_column(sbx_ws, leads, "Verified", enrich.RowSelection("first", limit=5))
     runs = _runs(sbx_ws)
     assert [r["trigger"] for r in runs] == ["manual", "cli"]
@@ -67,10 +72,12 @@ def test_old_workspace_gains_the_trigger_column(tmp_path, clock, sandbox_url):
 
     ws = make_ws(tmp_path, clock)
     # a runs table from before triggers existed
-    ws.db.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL,"
-                  " column_id INTEGER NOT NULL, started_at TEXT, finished_at TEXT,"
-                  " status TEXT NOT NULL, row_set TEXT, max_credits INTEGER, pid INTEGER,"
-                  " rows INTEGER, credits INTEGER, sandbox INTEGER)")
+    ws.db.execute(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL,"
+        " column_id INTEGER NOT NULL, started_at TEXT, finished_at TEXT,"
+        " status TEXT NOT NULL, row_set TEXT, max_credits INTEGER, pid INTEGER,"
+        " rows INTEGER, credits INTEGER, sandbox INTEGER)"
+    )
     ws.db.execute("INSERT INTO runs (table_id, column_id, status) VALUES (1, 1, 'finished')")
     store._MIGRATED.discard(ws)
     store.ensure(ws)
@@ -124,9 +131,15 @@ async def test_a_stopped_run_records_what_it_charged_and_stored(tmp_path, clock,
     world = FakeWorld({n: {"prospeo": "valid"} for n in names})
     world.install(monkeypatch)
     table = people_table(ws, tmp_path, names)
-    enrich.add_column(ws, table, ColumnSpec(
-        name="Work Email", action="find_work_email",
-        inputs={"first_name": "first_name", "last_name": "last_name", "domain": "domain"}))
+    enrich.add_column(
+        ws,
+        table,
+        ColumnSpec(
+            name="Work Email",
+            action="find_work_email",
+            inputs={"first_name": "first_name", "last_name": "last_name", "domain": "domain"},
+        ),
+    )
     cancel = asyncio.Event()
 
     def hook(provider, action, key):  # noqa: ANN001
@@ -136,8 +149,9 @@ async def test_a_stopped_run_records_what_it_charged_and_stored(tmp_path, clock,
     world.on_call = hook
     providers = Providers(ws.settings, sandbox_url="http://127.0.0.1:9")
     try:
-        summary = await enrich.run_column(ws, table, "Work Email", enrich.RowSelection("all"),
-                                          providers=providers, cancel=cancel)
+        summary = await enrich.run_column(
+            ws, table, "Work Email", enrich.RowSelection("all"), providers=providers, cancel=cancel
+        )
     finally:
         await providers.aclose()
     assert summary.status == "cancelled" and summary.counts["found"] > 0 and summary.credits > 0
@@ -150,6 +164,7 @@ async def test_a_stopped_run_records_what_it_charged_and_stored(tmp_path, clock,
     charged = ws.db.execute("SELECT COALESCE(SUM(credits), 0) FROM cells").fetchone()[0]
     assert charged == summary.credits == run["credits"]
     stopped_after_find = ws.db.execute(
-        "SELECT error FROM cells WHERE status = 'cancelled' AND error LIKE '%found%'").fetchall()
+        "SELECT error FROM cells WHERE status = 'cancelled' AND error LIKE '%found%'"
+    ).fetchall()
     assert stopped_after_find and "nothing was charged" in stopped_after_find[0][0]
     ws.close()

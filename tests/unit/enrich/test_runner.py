@@ -28,23 +28,33 @@ def ws(tmp_path, clock):
 
 
 def email_column(ws, table, **kw) -> ColumnSpec:
-    spec = ColumnSpec(name="Work Email", action="find_work_email", inputs=dict(INPUTS),
-                      outputs={"email": "Work Email", "provider": "Email Provider"}, **kw)
+    spec = ColumnSpec(
+        name="Work Email",
+        action="find_work_email",
+        inputs=dict(INPUTS),
+        outputs={"email": "Work Email", "provider": "Email Provider"},
+        **kw,
+    )
     return enrich.add_column(ws, table, spec)
 
 
 async def run(ws, table, column="Work Email", rows=None, **kw):
     providers = Providers(ws.settings, sandbox_url="http://127.0.0.1:9")
     try:
-        return await enrich.run_column(ws, table, column, rows or enrich.RowSelection("all"),
-                                       providers=providers, **kw)
+        return await enrich.run_column(
+            ws, table, column, rows or enrich.RowSelection("all"), providers=providers, **kw
+        )
     finally:
         await providers.aclose()
 
 
 def cells(ws, table):
-    return {r["row_id"]: dict(r) for r in ws.db.execute(
-        "SELECT * FROM cells WHERE table_id = ? ORDER BY row_id", (table.id,))}
+    return {
+        r["row_id"]: dict(r)
+        for r in ws.db.execute(
+            "SELECT * FROM cells WHERE table_id = ? ORDER BY row_id", (table.id,)
+        )
+    }
 
 
 def available(ws) -> int:
@@ -58,8 +68,12 @@ def assert_books_balance(ws) -> None:
 
 
 async def test_waterfall_order_and_stop_at_first_valid(ws, tmp_path, monkeypatch):
-    world = FakeWorld({"ann": {"prospeo": "valid", "hunter": "valid"},
-                       "bob": {"prospeo": "none", "hunter": "valid"}})
+    world = FakeWorld(
+        {
+            "ann": {"prospeo": "valid", "hunter": "valid"},
+            "bob": {"prospeo": "none", "hunter": "valid"},
+        }
+    )
     world.install(monkeypatch)
     table = people_table(ws, tmp_path, ["ann", "bob"])
     email_column(ws, table)
@@ -74,13 +88,19 @@ async def test_waterfall_order_and_stop_at_first_valid(ws, tmp_path, monkeypatch
     assert [c["provider"] for c in got.values()] == ["prospeo", "hunter"]
     assert [c["credits"] for c in got.values()] == [3, 3]
     assert table.frame.get_column("Work Email").to_list() == [
-        "ann.valid.prospeo@example.com", "bob.valid.hunter@example.com"]
+        "ann.valid.prospeo@example.com",
+        "bob.valid.hunter@example.com",
+    ]
     assert_books_balance(ws)
 
 
 async def test_refund_when_validation_rejects_and_waterfall_moves_on(ws, tmp_path, monkeypatch):
-    world = FakeWorld({"cat": {"prospeo": "invalid", "hunter": "valid"},
-                       "dan": {"prospeo": "invalid", "hunter": "invalid"}})
+    world = FakeWorld(
+        {
+            "cat": {"prospeo": "invalid", "hunter": "valid"},
+            "dan": {"prospeo": "invalid", "hunter": "invalid"},
+        }
+    )
     world.install(monkeypatch)
     table = people_table(ws, tmp_path, ["cat", "dan"])
     email_column(ws, table)
@@ -90,8 +110,9 @@ async def test_refund_when_validation_rejects_and_waterfall_moves_on(ws, tmp_pat
     # cat: prospeo 2 refunded, verify 1, hunter 2, verify 1 -> 4; dan: both refunded, 2 verifies
     assert start - available(ws) == 6
     assert summary.refunded == 6
-    refunds = ws.db.execute("SELECT COUNT(*), SUM(amount) FROM ledger WHERE kind = 'refund'"
-                            ).fetchone()
+    refunds = ws.db.execute(
+        "SELECT COUNT(*), SUM(amount) FROM ledger WHERE kind = 'refund'"
+    ).fetchone()
     assert tuple(refunds) == (3, 6)
     got = cells(ws, table)
     assert got[1]["credits"] == 4 and got[2]["credits"] == 2
@@ -106,9 +127,16 @@ async def test_catch_all_invalid_unless_the_column_accepts_it(ws, tmp_path, monk
     world.install(monkeypatch)
     table = people_table(ws, tmp_path, ["eve"])
     email_column(ws, table)
-    enrich.add_column(ws, table, ColumnSpec(
-        name="Email (catch-all ok)", action="find_work_email", inputs=dict(INPUTS),
-        accept_catch_all=True))
+    enrich.add_column(
+        ws,
+        table,
+        ColumnSpec(
+            name="Email (catch-all ok)",
+            action="find_work_email",
+            inputs=dict(INPUTS),
+            accept_catch_all=True,
+        ),
+    )
     assert (await run(ws, table)).counts == {"invalid": 1}
     assert (await run(ws, table, "Email (catch-all ok)")).counts == {"found": 1}
     assert table.row(1)["Email (catch-all ok)"] == "eve.catch_all.prospeo@example.com"
@@ -133,8 +161,7 @@ async def test_errors_are_free_and_recorded(ws, tmp_path, monkeypatch):
 async def test_condition_and_missing_input_cost_nothing(ws, tmp_path, monkeypatch):
     world = FakeWorld({n: {"prospeo": "valid"} for n in ("gus", "hal", "ivy")})
     world.install(monkeypatch)
-    table = people_table(ws, tmp_path, ["gus", "hal", "ivy"],
-                         extra={"score": ["90", "10", "95"]})
+    table = people_table(ws, tmp_path, ["gus", "hal", "ivy"], extra={"score": ["90", "10", "95"]})
     table.set_cell(3, "domain", None)
     email_column(ws, table, condition="score > 50")
     summary = await run(ws, table)
@@ -248,11 +275,12 @@ async def test_attempt_is_durable_before_the_call(ws, tmp_path, monkeypatch):
     other = sqlite3.connect(ws.db_path)  # another connection sees only committed rows
 
     def hook(provider, action, key):  # noqa: ANN001
-        seen.append(other.execute(
-            "SELECT state, provider, op, amount FROM attempts WHERE op = ?", (action,)
-        ).fetchone())
-        seen.append(other.execute(
-            "SELECT COUNT(*) FROM ledger WHERE kind = 'reserve'").fetchone())
+        seen.append(
+            other.execute(
+                "SELECT state, provider, op, amount FROM attempts WHERE op = ?", (action,)
+            ).fetchone()
+        )
+        seen.append(other.execute("SELECT COUNT(*) FROM ledger WHERE kind = 'reserve'").fetchone())
 
     world.on_call = hook
     await run(ws, table)
@@ -271,19 +299,21 @@ async def test_crashed_run_is_reconciled_and_never_charged_twice(ws, tmp_path, m
     await run(ws, table, rows=enrich.RowSelection("first", limit=1))
     before = available(ws)
     # a "crashed" run: its process is gone, an attempt for row 2 was committed, no outcome
-    dead_pid = 2 ** 22 + 12345
+    dead_pid = 2**22 + 12345
     assert not os.path.exists(f"/proc/{dead_pid}")
     ledger = credits_svc.ledger_for(ws)
     with ws.transaction():
         run_id = ws.db.execute(
             "INSERT INTO runs (table_id, column_id, status, pid) VALUES (?,?,?,?)",
-            (table.id, spec.id, "running", dead_pid)).lastrowid
+            (table.id, spec.id, "running", dead_pid),
+        ).lastrowid
         key = f"crash-{run_id}"
         ledger.reserve(2, key, context=SpendContext(table.id, spec.id, 2, "prospeo", run_id))
         ws.db.execute(
             "INSERT INTO attempts (key, table_id, column_id, row_id, run_id, step, provider, op,"
             " amount, state) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (key, table.id, spec.id, 2, run_id, 0, "prospeo", "email_finder", 2, "started"))
+            (key, table.id, spec.id, 2, run_id, 0, "prospeo", "email_finder", 2, "started"),
+        )
     assert available(ws) == before - 2
     assert enrich.reconcile_runs(ws) == 1
     assert available(ws) == before
@@ -299,8 +329,10 @@ async def test_concurrent_run_of_the_same_column_is_refused(ws, tmp_path, monkey
     table = people_table(ws, tmp_path, ["x"])
     spec = email_column(ws, table)
     with ws.transaction():
-        ws.db.execute("INSERT INTO runs (table_id, column_id, status, pid) VALUES (?,?,?,?)",
-                      (table.id, spec.id, "running", os.getppid()))
+        ws.db.execute(
+            "INSERT INTO runs (table_id, column_id, status, pid) VALUES (?,?,?,?)",
+            (table.id, spec.id, "running", os.getppid()),
+        )
     with pytest.raises(ClayError, match="already running"):
         await run(ws, table)
 
@@ -330,7 +362,11 @@ async def test_column_spend_limit_is_a_cap(ws, tmp_path, monkeypatch):
     again = await run(ws, table, rows=enrich.RowSelection("not_run"))  # limit spans runs
     assert again.counts == {"spend limit": 2} and again.credits == 0
     assert enrich.cell_statuses(ws, table, "Work Email") == {
-        1: "found", 2: "found", 3: "spend limit", 4: "spend limit"}
+        1: "found",
+        2: "found",
+        3: "spend limit",
+        4: "spend limit",
+    }
     info = enrich.run_info(ws, table, "Work Email")
     assert (info.spend_limit, info.spend_limit_used, info.spend_limit_left) == (7, 6, 1)
     failed = enrich.estimate_run(ws, table, "Work Email", enrich.RowSelection("failed"))
@@ -376,11 +412,28 @@ async def test_a_cancelled_task_leaves_nothing_open(ws, tmp_path, monkeypatch):
 
 async def test_verify_column_stores_every_verdict_as_its_value(ws, tmp_path, monkeypatch):
     FakeWorld({}).install(monkeypatch)
-    table = people_table(ws, tmp_path, ["a", "b", "c"], extra={"email": [
-        "a.valid.x@example.com", "b.invalid.x@example.com", "c.catch_all.x@example.com"]})
-    enrich.add_column(ws, table, ColumnSpec(name="Verdict", action="verify_email",
-                                            inputs={"email": "email"},
-                                            outputs={"status": "Verdict"}))
+    table = people_table(
+        ws,
+        tmp_path,
+        ["a", "b", "c"],
+        extra={
+            "email": [
+                "a.valid.x@example.com",
+                "b.invalid.x@example.com",
+                "c.catch_all.x@example.com",
+            ]
+        },
+    )
+    enrich.add_column(
+        ws,
+        table,
+        ColumnSpec(
+            name="Verdict",
+            action="verify_email",
+            inputs={"email": "email"},
+            outputs={"status": "Verdict"},
+        ),
+    )
     start = available(ws)
     assert (await run(ws, table, "Verdict")).counts == {"found": 3}
     assert [table.row(i)["Verdict"] for i in (1, 2, 3)] == ["valid", "invalid", "accept_all"]

@@ -20,24 +20,27 @@ def spec(**kw) -> ColumnSpec:
     return ColumnSpec(**base)
 
 
-@pytest.mark.parametrize(("kw", "message"), [
-    ({"action": "nope"}, "Unknown action 'nope'"),
-    ({"inputs": {**EMAIL_INPUTS, "domain": "no_such"}}, "Column 'no_such' is not in table"),
-    ({"inputs": {"first_name": "first_name"}}, "needs one of the inputs domain or company"),
-    ({"inputs": {**EMAIL_INPUTS, "colour": "x"}}, "has no input 'colour'"),
-    ({"providers": ["clearbit"]}, "Unknown provider 'clearbit'"),
-    ({"providers": ["openai"]}, "cannot use provider openai"),
-    ({"providers": ["hunter", "hunter"]}, "listed twice"),
-    ({"condition": "employees >"}, "condition"),
-    ({"condition": "no_such_col > 3"}, "names a column the table does not have"),
-    ({"condition": "employees + 1"}, "is not a condition"),
-    ({"validation": "psychic"}, "Unknown validation"),
-    ({"outputs": {"mood": "Mood"}}, "has no output 'mood'"),
-    ({"name": "company"}, "already has a column named 'company'"),
-    ({"required": ["ghost"]}, "Column 'ghost' is not in table"),
-    ({"spend_limit": -5}, "must not be negative"),
-    ({"params": {"colour": 1}}, "has no setting 'colour'"),
-])
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"action": "nope"}, "Unknown action 'nope'"),
+        ({"inputs": {**EMAIL_INPUTS, "domain": "no_such"}}, "Column 'no_such' is not in table"),
+        ({"inputs": {"first_name": "first_name"}}, "needs one of the inputs domain or company"),
+        ({"inputs": {**EMAIL_INPUTS, "colour": "x"}}, "has no input 'colour'"),
+        ({"providers": ["clearbit"]}, "Unknown provider 'clearbit'"),
+        ({"providers": ["openai"]}, "cannot use provider openai"),
+        ({"providers": ["hunter", "hunter"]}, "listed twice"),
+        ({"condition": "employees >"}, "condition"),
+        ({"condition": "no_such_col > 3"}, "names a column the table does not have"),
+        ({"condition": "employees + 1"}, "is not a condition"),
+        ({"validation": "psychic"}, "Unknown validation"),
+        ({"outputs": {"mood": "Mood"}}, "has no output 'mood'"),
+        ({"name": "company"}, "already has a column named 'company'"),
+        ({"required": ["ghost"]}, "Column 'ghost' is not in table"),
+        ({"spend_limit": -5}, "must not be negative"),
+        ({"params": {"colour": 1}}, "has no setting 'colour'"),
+    ],
+)
 def test_bad_specs_are_one_sentence(sbx_ws, leads, kw, message):
     with pytest.raises(ColumnSpecError, match=message) as info:
         enrich.add_column(sbx_ws, leads, spec(**kw))
@@ -64,8 +67,9 @@ def test_wrong_types_in_a_recipe(tmp_path):
 
 
 def test_add_column_fills_defaults_and_creates_outputs(sbx_ws, leads):
-    added = enrich.add_column(sbx_ws, leads, spec(outputs={"email": "Work Email",
-                                                           "score": "Email Score"}))
+    added = enrich.add_column(
+        sbx_ws, leads, spec(outputs={"email": "Work Email", "score": "Email Score"})
+    )
     assert added.id and added.kind == "waterfall"
     assert added.providers == ["prospeo", "hunter"]
     assert {"Work Email", "Email Score"} <= set(leads.columns)
@@ -92,16 +96,28 @@ def test_recipe_round_trip(sbx_ws, leads, tmp_path):
 
 
 def test_templates():
-    assert render_template("Hi {{first_name}} at {{ company }}!",
-                           {"first_name": "Ann", "company": None}) == "Hi Ann at !"
+    assert (
+        render_template(
+            "Hi {{first_name}} at {{ company }}!", {"first_name": "Ann", "company": None}
+        )
+        == "Hi Ann at !"
+    )
 
 
 def test_ai_prompt_checks_its_template(sbx_ws, leads):
     with pytest.raises(ColumnSpecError, match="needs params.prompt"):
         enrich.add_column(sbx_ws, leads, ColumnSpec(name="AI", action="ai_prompt"))
     with pytest.raises(ColumnSpecError, match="Column 'nope' is not in table"):
-        enrich.add_column(sbx_ws, leads, ColumnSpec(
-            name="AI", action="ai_prompt", params={"prompt": "Hi {{nope}}"}))
+        enrich.add_column(
+            sbx_ws,
+            leads,
+            ColumnSpec(name="AI", action="ai_prompt", params={"prompt": "Hi {{nope}}"}),
+        )
     with pytest.raises(ColumnSpecError, match="params.max_tokens must be int"):
-        enrich.add_column(sbx_ws, leads, ColumnSpec(
-            name="AI", action="ai_prompt", params={"prompt": "Hi", "max_tokens": "many"}))
+        enrich.add_column(
+            sbx_ws,
+            leads,
+            ColumnSpec(
+                name="AI", action="ai_prompt", params={"prompt": "Hi", "max_tokens": "many"}
+            ),
+        )

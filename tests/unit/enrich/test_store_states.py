@@ -10,9 +10,20 @@ from clay_tui.states import CellState
 
 def _write(ws, row_id: int, status: str) -> None:
     with ws.transaction():
-        store.write_cell(ws, table_id=1, column_id=1, row_id=row_id, status=status, value=None,
-                         provider=None, credits=0, run_id=None, at="2026-01-01T00:00:00+00:00",
-                         error=None, sandbox=None)
+        store.write_cell(
+            ws,
+            table_id=1,
+            column_id=1,
+            row_id=row_id,
+            status=status,
+            value=None,
+            provider=None,
+            credits=0,
+            run_id=None,
+            at="2026-01-01T00:00:00+00:00",
+            error=None,
+            sandbox=None,
+        )
 
 
 def test_every_state_is_stored_as_its_string(sbx_ws) -> None:

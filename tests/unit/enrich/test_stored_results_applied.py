@@ -23,8 +23,10 @@ RECIPE = Path(__file__).resolve().parents[3] / "sample_tables" / "recipes" / "fi
 def _found(ws: Workspace, table_id: int) -> dict[int, str]:
     import json
 
-    rows = ws.db.execute("SELECT row_id, value, credits FROM cells WHERE table_id = ? AND"
-                         " status = 'found'", (table_id,)).fetchall()
+    rows = ws.db.execute(
+        "SELECT row_id, value, credits FROM cells WHERE table_id = ? AND status = 'found'",
+        (table_id,),
+    ).fetchall()
     assert all(r["credits"] > 0 for r in rows)  # paid results
     return {r["row_id"]: json.loads(r["value"])["email"] for r in rows}
 
@@ -37,8 +39,9 @@ def killed(tmp_path: Path, clock, sandbox_url):
     for spec in enrich.load_recipe(RECIPE):
         enrich.add_column(ws, table, spec)
     table.save()
-    summary = asyncio.run(enrich.run_column(ws, table, "Work Email",
-                                            enrich.RowSelection("first", limit=40)))
+    summary = asyncio.run(
+        enrich.run_column(ws, table, "Work Email", enrich.RowSelection("first", limit=40))
+    )
     assert summary.counts.get("found", 0) >= 5 and summary.credits > 0
     found = _found(ws, table.id)
     frame, _ = read_snapshot(snapshot_path(ws, table.id))
@@ -78,8 +81,10 @@ def test_cli_export_after_a_kill_has_every_paid_result(killed, tmp_path: Path) -
     config = tmp_path / "config.toml"
     config.write_text(tomli_w.dumps(sandbox_raw_config()), encoding="utf-8")
     out = tmp_path / "cli.csv"
-    result = CliRunner().invoke(cli, ["--config", str(config), "--workspace",
-                                      str(tmp_path / "ws"), "export", "leads", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "--workspace", str(tmp_path / "ws"), "export", "leads", str(out)],
+    )
     assert result.exit_code == 0, result.output
     rows = _rows(out)
     assert sum(1 for r in rows if r["Work Email"]) >= len(found)
@@ -115,14 +120,20 @@ def test_another_processes_edit_and_column_show_up_without_auto_update(
         a = ts.import_table(ws_a, SAMPLE_LEADS, name="leads")
         a.wait_for_snapshot()
         ts.set_table_auto_update(ws_a, a, True)  # off for a new table
-        enrich.add_column(ws_a, a, ColumnSpec(name="Domain", action="normalize_domain",
-                                              inputs={"value": "company_domain"}))
+        enrich.add_column(
+            ws_a,
+            a,
+            ColumnSpec(
+                name="Domain", action="normalize_domain", inputs={"value": "company_domain"}
+            ),
+        )
         updater = enrich.AutoUpdater(ws_a, a, delay_s=60).attach()
         b = ts.get_table(ws_b, a.id)
         for spec in enrich.load_recipe(RECIPE):
             enrich.add_column(ws_b, b, spec)
-        asyncio.run(enrich.run_column(ws_b, b, "Work Email",
-                                      enrich.RowSelection("first", limit=20)))
+        asyncio.run(
+            enrich.run_column(ws_b, b, "Work Email", enrich.RowSelection("first", limit=20))
+        )
         b.set_cell(1, "company_domain", "http://changed.example")
         found = _found(ws_b, a.id)
         a.refresh()

@@ -14,8 +14,9 @@ FIRST_US = [15, 22, 24, 27, 31, 33, 36, 40, 49, 50]
 
 
 def _add(ws, table, condition: str | None = US_NO_EMAIL) -> None:
-    enrich.add_column(ws, table, ColumnSpec(**{**EMAIL.__dict__, "condition": condition,
-                                               "id": None}))
+    enrich.add_column(
+        ws, table, ColumnSpec(**{**EMAIL.__dict__, "condition": condition, "id": None})
+    )
 
 
 def test_first_n_are_the_first_rows_meeting_the_condition(sbx_ws, leads):
@@ -28,8 +29,9 @@ def test_first_n_are_the_first_rows_meeting_the_condition(sbx_ws, leads):
 
 async def test_a_test_run_runs_exactly_those_rows(sbx_ws, leads):
     _add(sbx_ws, leads)
-    summary = await enrich.run_column(sbx_ws, leads, "Work Email",
-                                      enrich.RowSelection("first", limit=10))
+    summary = await enrich.run_column(
+        sbx_ws, leads, "Work Email", enrich.RowSelection("first", limit=10)
+    )
     states = enrich.cell_statuses(sbx_ws, leads, "Work Email")
     assert sorted(states) == FIRST_US  # nothing else touched, not even "skipped"
     assert sum(summary.counts.values()) == 10 and "skipped" not in summary.counts
@@ -50,14 +52,19 @@ def test_first_n_skips_rows_with_a_missing_input(sbx_ws, leads):
 
 def test_first_n_follows_the_view_filter_and_sort(sbx_ws, leads):
     _add(sbx_ws, leads)
-    view_first = enrich.RowSelection("first", limit=3, where="employees > 1000",
-                                     sort=("employees", True))
+    view_first = enrich.RowSelection(
+        "first", limit=3, where="employees > 1000", sort=("employees", True)
+    )
     est = enrich.estimate_run(sbx_ws, leads, "Work Email", view_first)
     frame = leads.frame
     import polars as pl
 
-    want = (frame.filter(pl.col("employees") > 1000)
-            .filter((pl.col("country") == "US") & pl.col("email").is_null())
-            .sort("employees", descending=True, maintain_order=True)
-            .get_column("_row_id").head(3).to_list())
+    want = (
+        frame.filter(pl.col("employees") > 1000)
+        .filter((pl.col("country") == "US") & pl.col("email").is_null())
+        .sort("employees", descending=True, maintain_order=True)
+        .get_column("_row_id")
+        .head(3)
+        .to_list()
+    )
     assert est.row_ids == want and len(want) == 3

@@ -58,7 +58,9 @@ def new_run(ws, spec, row_set: str) -> int:
     with ws.transaction():
         return ws.db.execute(
             "INSERT INTO runs (table_id, column_id, status, row_set, pid, rows, credits)"
-            " VALUES (1, ?, 'finished', ?, 1, 1, 3)", (spec.id, row_set)).lastrowid
+            " VALUES (1, ?, 'finished', ?, 1, 1, 3)",
+            (spec.id, row_set),
+        ).lastrowid
 
 
 async def test_error_cell_keeping_its_charge_fails(ws, ran):
@@ -81,7 +83,8 @@ async def test_failed_rerun_paying_again_fails(ws, ran):
     problems = failing(ws)
     assert problems["no cell charged again by a run that was not forced"] == [
         f"table 1 column 1 row 2: charged 3 in run 1 and its result stored by run {rerun},"
-        " which was not a forced re-run"]
+        " which was not a forced re-run"
+    ]
 
 
 async def test_two_runs_charging_one_cell_fails(ws, ran):
@@ -90,9 +93,12 @@ async def test_two_runs_charging_one_cell_fails(ws, ran):
     table, spec = ran
     second = new_run(ws, spec, "all rows")
     charge(ws, spec, 3, second)
-    assert failing(ws) == {"no cell charged again by a run that was not forced": [
-        f"table 1 column 1 row 3: charged 3 in run {second} and its result stored by run 1,"
-        " which was not a forced re-run"]}
+    assert failing(ws) == {
+        "no cell charged again by a run that was not forced": [
+            f"table 1 column 1 row 3: charged 3 in run {second} and its result stored by run 1,"
+            " which was not a forced re-run"
+        ]
+    }
 
 
 async def test_a_forced_rerun_passes(ws, ran, monkeypatch):
@@ -107,7 +113,8 @@ async def test_cell_credits_not_matching_the_ledger_fail(ws, ran):
         ws.db.execute("UPDATE cells SET credits = 2 WHERE row_id = 1")
     problems = failing(ws)
     assert problems["every cell's credits equal its ledger charges"] == [
-        "table 1 column 1 row 1: stores 2 credits, the ledger charged 3 in run 1"]
+        "table 1 column 1 row 1: stores 2 credits, the ledger charged 3 in run 1"
+    ]
 
 
 async def test_killed_run_record_without_its_credits_fails(ws, ran):
@@ -116,15 +123,17 @@ async def test_killed_run_record_without_its_credits_fails(ws, ran):
         ws.db.execute("UPDATE runs SET status = 'interrupted', credits = 0 WHERE id = 1")
     problems = failing(ws)
     assert problems["every run's credits equal its ledger charges"] == [
-        "run 1 (interrupted): records 0 credits, the ledger charged 9"]
+        "run 1 (interrupted): records 0 credits, the ledger charged 9"
+    ]
 
 
 async def test_a_dead_running_run_is_checked_a_live_one_is_not(ws, ran):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with ws.transaction():
-        ws.db.execute("UPDATE runs SET status = 'running', credits = 0, pid = ? WHERE id = 1",
-                      (dead.pid,))
+        ws.db.execute(
+            "UPDATE runs SET status = 'running', credits = 0, pid = ? WHERE id = 1", (dead.pid,)
+        )
     assert "every run's credits equal its ledger charges" in failing(ws)
     with ws.transaction():
         ws.db.execute("UPDATE runs SET pid = ? WHERE id = 1", (__import__("os").getpid(),))
@@ -150,10 +159,13 @@ async def test_verify_right_after_a_kill_closes_the_dead_run_first(ws, ran):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with ws.transaction():
-        ws.db.execute("UPDATE runs SET status = 'running', credits = 0, pid = ? WHERE id = 1",
-                      (dead.pid,))
+        ws.db.execute(
+            "UPDATE runs SET status = 'running', credits = 0, pid = ? WHERE id = 1", (dead.pid,)
+        )
     assert "every run's credits equal its ledger charges" in failing(ws)  # repair=False
     report = credits_svc.verify_credits(ws)
     assert report.ok, [c for c in report.checks if not c.ok]
     assert tuple(ws.db.execute("SELECT status, credits FROM runs WHERE id = 1").fetchone()) == (
-        "interrupted", 9)
+        "interrupted",
+        9,
+    )

@@ -35,13 +35,21 @@ def invoke(*args: str, input: str | None = None, env: dict | None = None) -> Out
 def spawn(*args: str, input: str | None = None, timeout: float = 60) -> Outcome:
     """A real ``clay-tui`` process (for what can kill a process: signals, segfaults)."""
     env = {**os.environ, "PYTHONFAULTHANDLER": ""}
-    proc = subprocess.run([sys.executable, "-c", _MAIN, *args], input=input,
-                          capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", _MAIN, *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env=env,
+    )
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
 
-def assert_one_sentence(out: Outcome, code: int = 2, *, contains: str | None = None,
-                        progress: bool = False) -> str:
+def assert_one_sentence(
+    out: Outcome, code: int = 2, *, contains: str | None = None, progress: bool = False
+) -> str:
     """Exit ``code``, one line on stderr starting ``clay-tui:``, no traceback, no crash.
 
     ``progress``: a run's estimate and progress lines may come before that line."""
@@ -50,8 +58,9 @@ def assert_one_sentence(out: Outcome, code: int = 2, *, contains: str | None = N
     lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
     if progress and lines:
         estimate = ("[", "  then", "  rows ", "  capped ")  # the estimate and progress lines
-        assert all("rows to run" in ln or ln.startswith(estimate) for ln in lines[:-1]), \
-            out.stderr[-2000:]
+        assert all("rows to run" in ln or ln.startswith(estimate) for ln in lines[:-1]), out.stderr[
+            -2000:
+        ]
         lines = lines[-1:]
     assert len(lines) == 1, out.stderr[-2000:]
     assert "Traceback" not in out.stderr and "Traceback" not in out.stdout

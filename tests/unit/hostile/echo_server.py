@@ -37,14 +37,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         keys = [v for k, v in sent.items() if k.lower() in ("x-api-key", "x-key", "authorization")]
         key = keys[0] if keys else ""
-        text = (f"Invalid key {{'X-API-KEY': '{key}'}} (encoded {quote(key, safe='')}, "
-                f"path {self.path}, body {body})")
+        text = (
+            f"Invalid key {{'X-API-KEY': '{key}'}} (encoded {quote(key, safe='')}, "
+            f"path {self.path}, body {body})"
+        )
         if self.path.startswith("/found"):
             status, payload = 200, {"value": text, "headers": sent}
         else:
             status = 400
-            payload = {"error": True, "error_code": "INVALID_DATAPOINTS", "message": text,
-                       "errors": [{"id": "wrong_params", "code": 400, "details": text}]}
+            payload = {
+                "error": True,
+                "error_code": "INVALID_DATAPOINTS",
+                "message": text,
+                "errors": [{"id": "wrong_params", "code": 400, "details": text}],
+            }
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

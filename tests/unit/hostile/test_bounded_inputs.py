@@ -28,14 +28,17 @@ def cli_ws(tmp_path: Path, sandbox_url: str) -> list[str]:
     return base
 
 
-@pytest.mark.parametrize("text, word", [
-    (ORS, "long"),
-    ("x" * 10_001, "long"),
-    ("(" * 300 + "a = 1" + ")" * 300, "deep"),
-    (" AND ".join(["a=1"] * 1200), "terms"),
-    ("-" * 5000 + "1", "deep"),
-    ("NOT " * 1500 + "a", "deep"),
-])
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        (ORS, "long"),
+        ("x" * 10_001, "long"),
+        ("(" * 300 + "a = 1" + ")" * 300, "deep"),
+        (" AND ".join(["a=1"] * 1200), "terms"),
+        ("-" * 5000 + "1", "deep"),
+        ("NOT " * 1500 + "a", "deep"),
+    ],
+)
 def test_expression_limits(text: str, word: str) -> None:
     with pytest.raises(ExpressionError) as info:
         expressions.parse(text)
@@ -57,8 +60,11 @@ def test_huge_where_is_one_sentence_not_a_segfault(cli_ws) -> None:
 
 def test_huge_formula_in_a_recipe(cli_ws, tmp_path: Path) -> None:
     recipe = tmp_path / "big.toml"
-    recipe.write_text(tomli_w.dumps({"column": [{
-        "name": "Big", "action": "formula", "params": {"expression": ORS * 56}}]}))
+    recipe.write_text(
+        tomli_w.dumps(
+            {"column": [{"name": "Big", "action": "formula", "params": {"expression": ORS * 56}}]}
+        )
+    )
     assert recipe.stat().st_size > 5_000_000
     out = spawn(*cli_ws, "add-column", "leads", "--recipe", str(recipe))
     assert out.code >= 0, f"killed by signal {-out.code}"
@@ -67,22 +73,30 @@ def test_huge_formula_in_a_recipe(cli_ws, tmp_path: Path) -> None:
 
 def test_formula_over_the_expression_limit_in_a_small_recipe(cli_ws, tmp_path) -> None:
     recipe = tmp_path / "f.toml"
-    recipe.write_text(tomli_w.dumps({"column": [{
-        "name": "Big", "action": "formula", "params": {"expression": ORS}}]}))
-    assert_one_sentence(invoke(*cli_ws, "add-column", "leads", "--recipe", str(recipe)), 2,
-                        contains="long")
+    recipe.write_text(
+        tomli_w.dumps(
+            {"column": [{"name": "Big", "action": "formula", "params": {"expression": ORS}}]}
+        )
+    )
+    assert_one_sentence(
+        invoke(*cli_ws, "add-column", "leads", "--recipe", str(recipe)), 2, contains="long"
+    )
 
 
-@pytest.mark.parametrize("body", [
-    "a = " + "[" * 3000 + "]" * 3000,
-    "a = " + "{b = " * 3000 + "}" * 3000,
-    "[column]\nname = 'x'\naction = 'formula'\nparams = " + "{ a = " * 500 + "1" + "}" * 500,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a = " + "[" * 3000 + "]" * 3000,
+        "a = " + "{b = " * 3000 + "}" * 3000,
+        "[column]\nname = 'x'\naction = 'formula'\nparams = " + "{ a = " * 500 + "1" + "}" * 500,
+    ],
+)
 def test_deeply_nested_recipe(cli_ws, tmp_path: Path, body: str) -> None:
     recipe = tmp_path / "deep.toml"
     recipe.write_text(body)
-    assert_one_sentence(invoke(*cli_ws, "add-column", "leads", "--recipe", str(recipe)), 2,
-                        contains="nested")
+    assert_one_sentence(
+        invoke(*cli_ws, "add-column", "leads", "--recipe", str(recipe)), 2, contains="nested"
+    )
 
 
 def test_deeply_nested_config(tmp_path: Path) -> None:

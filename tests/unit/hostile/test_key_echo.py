@@ -39,8 +39,15 @@ def _assert_clean(blob: bytes | str, key: str, where: str) -> None:
 def test_redactor_forms() -> None:
     key = "sk-Pl@nted+Key/0123456789abcdef"
     r = Redactor([key], known=False)
-    for text in (key, quote(key, safe=""), key.upper(), repr({"X-API-KEY": key}),
-                 f"Bearer {key}", f"...{key[5:25]}...", json.dumps({"k": key})):
+    for text in (
+        key,
+        quote(key, safe=""),
+        key.upper(),
+        repr({"X-API-KEY": key}),
+        f"Bearer {key}",
+        f"...{key[5:25]}...",
+        json.dumps({"k": key}),
+    ):
         out = r.text(text)
         assert key[8:20].lower() not in out.lower() and "[redacted]" in out, (text, out)
     assert r.text("nothing secret here") == "nothing secret here"
@@ -93,15 +100,19 @@ def test_echoed_key_is_nowhere(tmp_path: Path, echo: EchoServer, monkeypatch) ->
     joined = "\n".join(outputs)
     assert "wrong_params" in joined or "refused" in joined  # the error itself is still told
     _assert_clean(joined, key, "the command output")
-    files = [p for p in [*ws.rglob("*"), *tmp_path.glob("out.*"), tmp_path / "recipe.toml"]
-             if p.is_file()]
+    files = [
+        p
+        for p in [*ws.rglob("*"), *tmp_path.glob("out.*"), tmp_path / "recipe.toml"]
+        if p.is_file()
+    ]
     assert any(p.name == "workspace.db" for p in files)
     for path in files:
         _assert_clean(path.read_bytes(), key, str(path))
 
 
-async def test_echoed_key_is_on_no_screen(tmp_path: Path, echo: EchoServer, monkeypatch,
-                                          clock) -> None:
+async def test_echoed_key_is_on_no_screen(
+    tmp_path: Path, echo: EchoServer, monkeypatch, clock
+) -> None:
     """The same planted key through the TUI: Run Info, the keys screen and the table."""
     from clay_tui.config import parse_settings
     from clay_tui.services import enrich, tables

@@ -85,6 +85,7 @@ def test_a_saved_key_is_used_by_the_next_session(tmp_path: Path, clock) -> None:
     os.environ.pop("PROSPEO_API_KEY", None)  # a new process: nothing in the environment
     svc._CONNECTIONS.clear()
     from dataclasses import replace
+
     nxt = _ws(tmp_path, clock, "ws2")
     live = replace(nxt.settings.providers["prospeo"], mode="live")
     assert live.api_key == KEY

@@ -30,8 +30,10 @@ def _config(tmp_path: Path, raw: dict | None = None) -> Path:
 def base(tmp_path: Path, sandbox_url: str) -> list[str]:
     args = ["--config", str(_config(tmp_path)), "--workspace", str(tmp_path / "ws")]
     assert invoke(*args, "import", str(SAMPLE_LEADS), "--name", "leads").code == 0
-    assert invoke(*args, "add-column", "leads", "--recipe",
-                  str(RECIPES / "find_work_email.toml")).code == 0
+    assert (
+        invoke(*args, "add-column", "leads", "--recipe", str(RECIPES / "find_work_email.toml")).code
+        == 0
+    )
     assert invoke(*args, "run", "leads", "Work Email", "--limit", "5", "--yes").code == 0
     return args
 
@@ -41,15 +43,18 @@ def _corrupt(db: Path, tables: tuple[str, ...]) -> None:
     on those tables says "database disk image is malformed" (a damaged disk sector)."""
     con = sqlite3.connect(db)
     marks = ",".join("?" * len(tables))
-    roots = [r for (r,) in con.execute(
-        f"SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
-        tables)]
+    roots = [
+        r
+        for (r,) in con.execute(
+            f"SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", tables
+        )
+    ]
     con.close()
     assert len(roots) == len(tables)
     data = bytearray(db.read_bytes())
     for root in roots:
         start = (root - 1) * 4096
-        data[start:start + 4096] = b"\xde\xad\xbe\xef" * 1024
+        data[start : start + 4096] = b"\xde\xad\xbe\xef" * 1024
     db.write_bytes(bytes(data))
 
 
@@ -57,11 +62,21 @@ DAMAGE = {"ledger": ("ledger",), "cells": ("cells", "runs"), "all": ("tables",)}
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
-@pytest.mark.parametrize("verb", [
-    ["credits"], ["credits", "verify"], ["run", "leads", "Work Email", "--limit", "2", "--yes"],
-    ["run-info", "leads", "Work Email"], ["usage"], ["tables"], ["providers"]])
-def test_damaged_workspace_is_one_sentence(base, tmp_path: Path, verb: list[str],
-                                           damage: str) -> None:
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ["credits"],
+        ["credits", "verify"],
+        ["run", "leads", "Work Email", "--limit", "2", "--yes"],
+        ["run-info", "leads", "Work Email"],
+        ["usage"],
+        ["tables"],
+        ["providers"],
+    ],
+)
+def test_damaged_workspace_is_one_sentence(
+    base, tmp_path: Path, verb: list[str], damage: str
+) -> None:
     db = tmp_path / "ws" / "workspace.db"
     for extra in ("-wal", "-shm"):
         assert not Path(str(db) + extra).exists() or Path(str(db) + extra).stat().st_size == 0
@@ -116,38 +131,51 @@ def test_disk_full_during_a_run(base, tmp_path: Path, monkeypatch) -> None:
     assert invoke(*base, "credits", "verify").code == 0
 
 
-@pytest.mark.parametrize("section, key, value, word", [
-    ("plan", "monthly_credits", 2**62, "monthly_credits"),
-    ("plan", "monthly_credits", 2**63 - 1, "monthly_credits"),
-    ("plan", "monthly_credits", -1, "monthly_credits"),
-    ("plan", "trial_credits", 10**13, "trial_credits"),
-    ("run", "test_rows", 0, "test_rows"),
-    ("run", "confirm_above_credits", 10**15, "confirm_above_credits"),
-    ("run", "low_credit_warning", -5, "low_credit_warning"),
-    ("sandbox", "port", -1, "port"),
-    ("sandbox", "port", 70000, "port"),
-    ("sandbox", "latency_ms", -3.0, "latency_ms"),
-    ("sandbox", "latency_ms", float("nan"), "latency_ms"),
-    ("sandbox", "jitter_ms", float("inf"), "jitter_ms"),
-])
+@pytest.mark.parametrize(
+    "section, key, value, word",
+    [
+        ("plan", "monthly_credits", 2**62, "monthly_credits"),
+        ("plan", "monthly_credits", 2**63 - 1, "monthly_credits"),
+        ("plan", "monthly_credits", -1, "monthly_credits"),
+        ("plan", "trial_credits", 10**13, "trial_credits"),
+        ("run", "test_rows", 0, "test_rows"),
+        ("run", "confirm_above_credits", 10**15, "confirm_above_credits"),
+        ("run", "low_credit_warning", -5, "low_credit_warning"),
+        ("sandbox", "port", -1, "port"),
+        ("sandbox", "port", 70000, "port"),
+        ("sandbox", "latency_ms", -3.0, "latency_ms"),
+        ("sandbox", "latency_ms", float("nan"), "latency_ms"),
+        ("sandbox", "jitter_ms", float("inf"), "jitter_ms"),
+    ],
+)
 def test_config_numbers_are_range_checked(tmp_path: Path, section, key, value, word) -> None:
     raw = sandbox_raw_config()
     raw[section][key] = value
     if section == "plan":
         raw["plan"]["billing"] = "annual"
-    out = invoke("--config", str(_config(tmp_path, raw)), "--workspace", str(tmp_path / "ws"),
-                 "credits")
+    out = invoke(
+        "--config", str(_config(tmp_path, raw)), "--workspace", str(tmp_path / "ws"), "credits"
+    )
     line = assert_one_sentence(out, 2, contains=word)
     assert "config.toml" in line
     assert not (tmp_path / "ws" / "workspace.db").exists()
 
 
-@pytest.mark.parametrize("key, value", [
-    ("timeout_s", 0), ("timeout_s", -1.0), ("timeout_s", float("nan")), ("concurrency", 0),
-    ("max_retries", -1), ("max_retries", 1000), ("rate_per_second", -2.0),
-    ("rate_per_minute", float("inf")), ("credits", {"email_finder": 10**13}),
-    ("credits", {"email_finder": -1}),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("timeout_s", 0),
+        ("timeout_s", -1.0),
+        ("timeout_s", float("nan")),
+        ("concurrency", 0),
+        ("max_retries", -1),
+        ("max_retries", 1000),
+        ("rate_per_second", -2.0),
+        ("rate_per_minute", float("inf")),
+        ("credits", {"email_finder": 10**13}),
+        ("credits", {"email_finder": -1}),
+    ],
+)
 def test_provider_numbers_are_range_checked(tmp_path: Path, key, value) -> None:
     raw = sandbox_raw_config()
     raw["providers"]["hunter"][key] = value
@@ -155,16 +183,22 @@ def test_provider_numbers_are_range_checked(tmp_path: Path, key, value) -> None:
     assert_one_sentence(out, 2, contains=f"providers.hunter.{key}")
 
 
-@pytest.mark.parametrize("faults", [
-    {"throttle_429": 0.9, "server_error_500": 0.9},
-    {"timeout": 1.5},
-    {"timeout": -0.1},
-])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"throttle_429": 0.9, "server_error_500": 0.9},
+        {"timeout": 1.5},
+        {"timeout": -0.1},
+    ],
+)
 def test_fault_rates(tmp_path: Path, faults: dict) -> None:
     raw = sandbox_raw_config()
     raw["sandbox"]["faults"] = {"hunter": faults}
-    assert_one_sentence(invoke("--config", str(_config(tmp_path, raw)), "credits"), 2,
-                        contains="sandbox.faults.hunter")
+    assert_one_sentence(
+        invoke("--config", str(_config(tmp_path, raw)), "credits"),
+        2,
+        contains="sandbox.faults.hunter",
+    )
 
 
 def test_config_that_is_a_folder(tmp_path: Path) -> None:
@@ -178,16 +212,19 @@ def test_sandbox_bad_port(port: str) -> None:
     assert_one_sentence(invoke("sandbox", "--port", port), 2, contains="port")
 
 
-@pytest.mark.parametrize("args, word", [
-    (["run"], "missing argument"),
-    (["run", "leads"], "missing argument"),
-    (["credits", "--bogus"], "no such option"),
-    (["run-info", "a", "b", "--json", "--nope"], "no such option"),
-    (["run", "t", "c", "--limit", "ten"], "limit"),
-    (["usage", "--by", "x", "--json", "--csv", "--out"], "requires an argument"),
-    (["export"], "missing argument"),
-    (["--workspace"], "requires an argument"),
-])
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        (["run"], "missing argument"),
+        (["run", "leads"], "missing argument"),
+        (["credits", "--bogus"], "no such option"),
+        (["run-info", "a", "b", "--json", "--nope"], "no such option"),
+        (["run", "t", "c", "--limit", "ten"], "limit"),
+        (["usage", "--by", "x", "--json", "--csv", "--out"], "requires an argument"),
+        (["export"], "missing argument"),
+        (["--workspace"], "requires an argument"),
+    ],
+)
 def test_usage_errors_are_one_line(args: list[str], word: str) -> None:
     line = assert_one_sentence(invoke(*args), 2, contains=word)
     assert "--help" in line
@@ -217,11 +254,28 @@ def test_a_cancelled_run_exits_130(tmp_path: Path) -> None:
     raw["sandbox"].update(latency_ms=150, jitter_ms=0)
     args = ["--config", str(_config(tmp_path, raw)), "--workspace", str(tmp_path / "ws")]
     assert invoke(*args, "import", str(SAMPLE_LEADS), "--name", "leads").code == 0
-    assert invoke(*args, "add-column", "leads", "--recipe",
-                  str(RECIPES / "find_work_email.toml")).code == 0
-    proc = subprocess.Popen([sys.executable, "-c", _MAIN, *args, "run", "leads", "Work Email",
-                             "--limit", "100", "--yes"], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    assert (
+        invoke(*args, "add-column", "leads", "--recipe", str(RECIPES / "find_work_email.toml")).code
+        == 0
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _MAIN,
+            *args,
+            "run",
+            "leads",
+            "Work Email",
+            "--limit",
+            "100",
+            "--yes",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(2.5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -229,19 +283,28 @@ def test_a_cancelled_run_exits_130(tmp_path: Path) -> None:
     assert "stopped" in out and "Traceback" not in err  # cells and Run Info say "stopped"
 
 
-@pytest.mark.parametrize("params, word", [
-    ({"max_tokens": -5}, "max_tokens"), ({"max_tokens": 0}, "max_tokens"),
-    ({"max_tokens": 10**9}, "max_tokens"), ({"prompt": "x" * 100_001}, "prompt"),
-])
+@pytest.mark.parametrize(
+    "params, word",
+    [
+        ({"max_tokens": -5}, "max_tokens"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"max_tokens": 10**9}, "max_tokens"),
+        ({"prompt": "x" * 100_001}, "prompt"),
+    ],
+)
 def test_ai_column_numbers_and_sizes(tmp_path: Path, params: dict, word: str) -> None:
     args = ["--workspace", str(tmp_path / "ws")]
     assert invoke(*args, "import", str(SAMPLE_LEADS), "--name", "leads").code == 0
     recipe = tmp_path / "ai.toml"
-    column = {"name": "Pitch", "action": "ai_prompt",
-              "params": {"prompt": "Hi {{company}}", "model": "gpt-4o-mini", **params}}
+    column = {
+        "name": "Pitch",
+        "action": "ai_prompt",
+        "params": {"prompt": "Hi {{company}}", "model": "gpt-4o-mini", **params},
+    }
     recipe.write_text(tomli_w.dumps({"column": [column]}), encoding="utf-8")
-    assert_one_sentence(invoke(*args, "add-column", "leads", "--recipe", str(recipe)), 2,
-                        contains=word)
+    assert_one_sentence(
+        invoke(*args, "add-column", "leads", "--recipe", str(recipe)), 2, contains=word
+    )
 
 
 def test_run_info_screen_says_local_for_cleaning_columns(sbx_ws, leads) -> None:

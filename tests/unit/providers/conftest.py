@@ -22,13 +22,26 @@ async def make_providers(tmp_path: Path, sandbox_url: str) -> AsyncIterator[Make
     """make_providers(headers=..., timeout_s=..., max_retries=..., loopback=..., **provider) ."""
     made: list[Providers] = []
 
-    def make(*, headers: dict[str, str] | None = None, loopback: bool = True,
-             url: str | None = None, max_wait_s: float = 5.0, **provider: Any) -> Providers:
-        settings: Settings = parse_settings(sandbox_raw_config(**provider), "<test>",
-                                            tmp_path / "ws")
-        providers = Providers(settings, sandbox_url=url or sandbox_url, loopback=loopback,
-                              backoff_s=0.01, max_backoff_s=0.05, max_wait_s=max_wait_s,
-                              headers=headers or {})
+    def make(
+        *,
+        headers: dict[str, str] | None = None,
+        loopback: bool = True,
+        url: str | None = None,
+        max_wait_s: float = 5.0,
+        **provider: Any,
+    ) -> Providers:
+        settings: Settings = parse_settings(
+            sandbox_raw_config(**provider), "<test>", tmp_path / "ws"
+        )
+        providers = Providers(
+            settings,
+            sandbox_url=url or sandbox_url,
+            loopback=loopback,
+            backoff_s=0.01,
+            max_backoff_s=0.05,
+            max_wait_s=max_wait_s,
+            headers=headers or {},
+        )
         made.append(providers)
         return providers
 
@@ -37,8 +50,13 @@ async def make_providers(tmp_path: Path, sandbox_url: str) -> AsyncIterator[Make
         await providers.aclose()
 
 
-def fault(name: str, *, times: int | None = None, fault_id: str | None = None,
-          retry_after: str | None = None) -> dict[str, str]:
+def fault(
+    name: str,
+    *,
+    times: int | None = None,
+    fault_id: str | None = None,
+    retry_after: str | None = None,
+) -> dict[str, str]:
     """Request headers that make the sandbox answer with ``name``."""
     headers = {"X-Sandbox-Fault": name}
     if times is not None:
@@ -49,13 +67,67 @@ def fault(name: str, *, times: int | None = None, fault_id: str | None = None,
     return headers
 
 
-FIRST = ["Jane", "John", "Maria", "Ahmed", "Yuki", "Olga", "Pedro", "Chloe", "Liam", "Sofia",
-         "Noah", "Emma", "Ravi", "Anna", "Tom", "Lea", "Omar", "Ines", "Paul", "Zoe"]
-LAST = ["Doe", "Smith", "Garcia", "Khan", "Tanaka", "Ivanova", "Silva", "Martin", "Brown",
-        "Rossi", "Nguyen", "Muller", "Patel", "Kowalski", "Dubois", "Larsen"]
-DOMAINS = [f"{w}.com" for w in ("acme", "globex", "initech", "umbrella", "hooli", "vandelay",
-                                "stark", "wayne", "wonka", "tyrell", "cyberdyne", "soylent",
-                                "aperture", "massive", "oscorp", "dunder")]
+FIRST = [
+    "Jane",
+    "John",
+    "Maria",
+    "Ahmed",
+    "Yuki",
+    "Olga",
+    "Pedro",
+    "Chloe",
+    "Liam",
+    "Sofia",
+    "Noah",
+    "Emma",
+    "Ravi",
+    "Anna",
+    "Tom",
+    "Lea",
+    "Omar",
+    "Ines",
+    "Paul",
+    "Zoe",
+]
+LAST = [
+    "Doe",
+    "Smith",
+    "Garcia",
+    "Khan",
+    "Tanaka",
+    "Ivanova",
+    "Silva",
+    "Martin",
+    "Brown",
+    "Rossi",
+    "Nguyen",
+    "Muller",
+    "Patel",
+    "Kowalski",
+    "Dubois",
+    "Larsen",
+]
+DOMAINS = [
+    f"{w}.com"
+    for w in (
+        "acme",
+        "globex",
+        "initech",
+        "umbrella",
+        "hooli",
+        "vandelay",
+        "stark",
+        "wayne",
+        "wonka",
+        "tyrell",
+        "cyberdyne",
+        "soylent",
+        "aperture",
+        "massive",
+        "oscorp",
+        "dunder",
+    )
+]
 
 
 def people() -> list[tuple[str, str, str]]:

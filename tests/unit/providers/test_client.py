@@ -43,10 +43,12 @@ async def test_live_mode_sends_env_key_to_base_url(tmp_path, monkeypatch) -> Non
         seen.append(request)
         return httpx.Response(200, json={"data": {"email": None, "score": None}})
 
-    async with Providers(_live_settings(tmp_path),
-                         transport=httpx.MockTransport(answer)) as providers:
-        result = await hunter.find_email(providers.client("hunter"), first_name="J",
-                                         last_name="D", domain="a.com")
+    async with Providers(
+        _live_settings(tmp_path), transport=httpx.MockTransport(answer)
+    ) as providers:
+        result = await hunter.find_email(
+            providers.client("hunter"), first_name="J", last_name="D", domain="a.com"
+        )
     assert result.outcome is Outcome.NO_DATA and not result.sandbox
     assert str(seen[0].url).startswith("https://api.hunter.io/v2/email-finder?")
     assert seen[0].headers["X-API-KEY"] == "live-secret"
@@ -64,8 +66,9 @@ async def test_connection_refused_is_retried_then_network_error(make_providers, 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again before use: nothing listens there
-    client = make_providers(url=f"http://127.0.0.1:{port}", loopback=loopback,
-                            max_retries=2).client("hunter")
+    client = make_providers(
+        url=f"http://127.0.0.1:{port}", loopback=loopback, max_retries=2
+    ).client("hunter")
     result = await hunter.find_email(client, first_name="J", last_name="D", domain="a.com")
     assert result.outcome is Outcome.ERROR and result.error_id == "network_error"
     assert client.calls == 3 and not result.unknown_outcome
@@ -77,8 +80,12 @@ async def test_rate_limit_per_second_within_ten_percent(make_providers) -> None:
     await hunter.find_email(client, first_name=first, last_name=last, domain=domain)  # warm up
     n = 31
     start = time.monotonic()
-    await asyncio.gather(*[hunter.find_email(client, first_name=first, last_name=last,
-                                             domain=domain) for _ in range(n)])
+    await asyncio.gather(
+        *[
+            hunter.find_email(client, first_name=first, last_name=last, domain=domain)
+            for _ in range(n)
+        ]
+    )
     elapsed = time.monotonic() - start
     rate = (n - 1) / elapsed  # the first call may go at once
     assert 15 * 0.9 <= rate <= 15 * 1.1, rate
@@ -88,8 +95,12 @@ async def test_rate_limit_per_minute_holds_back_the_overflow(make_providers) -> 
     client = make_providers(rate_per_minute=120, concurrency=20).client("hunter")
     first, last, domain = FOUND
     start = time.monotonic()
-    await asyncio.gather(*[hunter.find_email(client, first_name=first, last_name=last,
-                                             domain=domain) for _ in range(121)])
+    await asyncio.gather(
+        *[
+            hunter.find_email(client, first_name=first, last_name=last, domain=domain)
+            for _ in range(121)
+        ]
+    )
     elapsed = time.monotonic() - start
     assert 0.4 <= elapsed <= 1.5, elapsed  # 120 at once, the 121st after 60/120 s
 
@@ -131,11 +142,18 @@ def test_retry_after_parsing() -> None:
 
 
 def test_prospeo_window_headers_give_the_wait() -> None:
-    spent = httpx.Response(429, headers={"x-minute-request-left": "0",
-                                         "x-minute-reset-seconds": "12"})
+    spent = httpx.Response(
+        429, headers={"x-minute-request-left": "0", "x-minute-reset-seconds": "12"}
+    )
     assert rate_window_reset(spent) == 12.0
-    assert rate_window_reset(httpx.Response(429, headers={"x-minute-request-left": "5",
-                                                          "x-minute-reset-seconds": "12"})) is None
+    assert (
+        rate_window_reset(
+            httpx.Response(
+                429, headers={"x-minute-request-left": "5", "x-minute-reset-seconds": "12"}
+            )
+        )
+        is None
+    )
 
 
 async def test_last_throttle_still_pauses_the_provider(make_providers) -> None:

@@ -29,8 +29,15 @@ async def test_found_email_is_billable_and_normalized(make_providers, loopback) 
     first, last, domain = FOUND
     assert result.data["email"] == data.email_for(data.person(first, last, None, domain))
     assert result.data["domain"] == domain and 0 <= result.data["score"] <= 100
-    assert set(result.data) == {"email", "score", "verification_status", "accept_all",
-                                "position", "linkedin_url", "domain"}
+    assert set(result.data) == {
+        "email",
+        "score",
+        "verification_status",
+        "accept_all",
+        "position",
+        "linkedin_url",
+        "domain",
+    }
     assert_no_key(result)
 
 
@@ -39,8 +46,9 @@ async def test_same_person_same_email_by_full_name_and_company(make_providers) -
     first, last, domain = FOUND
     by_parts = await hunter.find_email(client, **_args(FOUND))
     by_full = await hunter.find_email(client, full_name=f"  {first} {last} ", domain=domain.upper())
-    by_company = await hunter.find_email(client, first_name=first, last_name=last,
-                                         company=domain.split(".")[0].capitalize() + " Inc")
+    by_company = await hunter.find_email(
+        client, first_name=first, last_name=last, company=domain.split(".")[0].capitalize() + " Inc"
+    )
     assert by_parts.data["email"] == by_full.data["email"] == by_company.data["email"]
 
 
@@ -66,8 +74,9 @@ async def test_missing_input_makes_no_call(make_providers) -> None:
 
 async def test_400_is_not_retried(make_providers) -> None:
     client = make_providers().client("hunter")
-    result = await hunter.find_email(client, first_name="Jane", last_name="Doe",
-                                     domain="not a domain")
+    result = await hunter.find_email(
+        client, first_name="Jane", last_name="Doe", domain="not a domain"
+    )
     assert result.outcome is Outcome.ERROR and result.error_id == "invalid_domain"
     assert client.calls == 1 and not result.stop_provider
 
@@ -103,8 +112,9 @@ async def test_throttle_is_retried_after_retry_after(make_providers, name) -> No
 
 
 async def test_throttle_forever_ends_as_error(make_providers) -> None:
-    client = make_providers(headers=fault("throttle_429", retry_after="0.01"),
-                            max_retries=2).client("hunter")
+    client = make_providers(
+        headers=fault("throttle_429", retry_after="0.01"), max_retries=2
+    ).client("hunter")
     result = await hunter.find_email(client, **_args(FOUND))
     assert result.outcome is Outcome.ERROR and result.error_id == "too_many_requests"
     assert client.calls == 3 and not result.billable
@@ -134,16 +144,19 @@ async def test_malformed_json_is_an_error_not_an_exception(make_providers, loopb
 
 
 async def test_get_timeout_is_retried_and_not_unknown(make_providers) -> None:
-    client = make_providers(headers=fault("timeout"), timeout_s=0.2, max_retries=1).client(
-        "hunter")
+    client = make_providers(headers=fault("timeout"), timeout_s=0.2, max_retries=1).client("hunter")
     result = await hunter.find_email(client, **_args(FOUND))
     assert result.outcome is Outcome.ERROR and result.error_id == "timeout"
     assert client.calls == 2 and not result.unknown_outcome
 
 
 def _email_with(status: str, http_status: int = 200) -> str:
-    for f, last, d in ((f, last, d) for f in ("a", "b", "c", "d", "e") for last in range(400)
-                       for d in [*DOMAINS, "gmail.com"]):
+    for f, last, d in (
+        (f, last, d)
+        for f in ("a", "b", "c", "d", "e")
+        for last in range(400)
+        for d in [*DOMAINS, "gmail.com"]
+    ):
         email = f"{f}{last}@{d}"
         verdict = data.verify(email)
         if verdict.status == status and verdict.http_status == http_status:
@@ -151,9 +164,16 @@ def _email_with(status: str, http_status: int = 200) -> str:
     raise AssertionError(status)
 
 
-@pytest.mark.parametrize(("status", "outcome"), [
-    ("valid", Outcome.FOUND), ("webmail", Outcome.FOUND), ("accept_all", Outcome.FOUND),
-    ("invalid", Outcome.INVALID), ("unknown", Outcome.NO_DATA)])
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ("valid", Outcome.FOUND),
+        ("webmail", Outcome.FOUND),
+        ("accept_all", Outcome.FOUND),
+        ("invalid", Outcome.INVALID),
+        ("unknown", Outcome.NO_DATA),
+    ],
+)
 async def test_verifier_statuses(make_providers, status, outcome) -> None:
     email = _email_with(status)
     result = await hunter.verify_email(make_providers().client("hunter"), email=email)

@@ -21,8 +21,9 @@ from clay_tui.sandbox import data, hunter_api
 from clay_tui.sandbox.server import SandboxServer
 from tests.unit.providers.conftest import pick
 
-DOC = json.loads((Path(__file__).resolve().parents[2] / "contracts" / "hunter" /
-                  "api_v2.json").read_text())
+DOC = json.loads(
+    (Path(__file__).resolve().parents[2] / "contracts" / "hunter" / "api_v2.json").read_text()
+)
 FOUND = pick(lambda p: data.provider_hit("hunter", p) and not data.is_catch_all(p.domain))
 KEY = {"X-API-KEY": "sandbox-key"}
 
@@ -42,22 +43,24 @@ def _finder_params(i: int = 0) -> dict[str, str]:
 
 def test_contract_names_its_source() -> None:
     assert DOC["source"].startswith("https://hunter.io/api-documentation/v2")
-    assert "rate limit" in DOC["status_codes"]["403"] and "usage limit" in DOC["status_codes"][
-        "429"]
+    assert (
+        "rate limit" in DOC["status_codes"]["403"] and "usage limit" in DOC["status_codes"]["429"]
+    )
 
 
 def test_the_sandbox_uses_the_documented_limits() -> None:
     for path, limits in DOC["rate_limits"].items():
         if "per_second" in limits:
-            assert hunter_api.LIMITS["/v2" + path] == (limits["per_second"],
-                                                      limits["per_minute"])
+            assert hunter_api.LIMITS["/v2" + path] == (limits["per_second"], limits["per_minute"])
 
 
-async def _burst(url: str, path: str, n: int, params: dict[str, str],
-                 headers: dict[str, str] | None = None) -> list[httpx.Response]:
+async def _burst(
+    url: str, path: str, n: int, params: dict[str, str], headers: dict[str, str] | None = None
+) -> list[httpx.Response]:
     async with httpx.AsyncClient(base_url=url, timeout=5) as http:
-        return await asyncio.gather(*[http.get(f"/hunter{path}", params=params,
-                                               headers=headers or KEY) for _ in range(n)])
+        return await asyncio.gather(
+            *[http.get(f"/hunter{path}", params=params, headers=headers or KEY) for _ in range(n)]
+        )
 
 
 def test_sandbox_finder_allows_15_a_second_then_403_without_retry_after(limited) -> None:
@@ -68,8 +71,9 @@ def test_sandbox_finder_allows_15_a_second_then_403_without_retry_after(limited)
     assert refused.json()["errors"][0]["code"] == 403
     assert "retry-after" not in refused.headers
     # the verifier has its own bucket: the finder's burst did not use it up
-    verifier = asyncio.run(_burst(limited.url, "/v2/email-verifier", 12,
-                                  {"email": "jane@gmail.com"}))
+    verifier = asyncio.run(
+        _burst(limited.url, "/v2/email-verifier", 12, {"email": "jane@gmail.com"})
+    )
     v_statuses = [a.status_code for a in verifier]
     assert v_statuses.count(200) == 10 and v_statuses.count(403) == 2, v_statuses
 
@@ -90,15 +94,19 @@ def test_sandbox_per_minute_limit(limited, monkeypatch) -> None:
 
 def test_sandbox_limits_are_per_key(limited) -> None:
     asyncio.run(_burst(limited.url, "/v2/email-finder", 15, _finder_params()))
-    other = asyncio.run(_burst(limited.url, "/v2/email-finder", 3, _finder_params(),
-                               {"X-API-KEY": "test-api-key"}))
+    other = asyncio.run(
+        _burst(limited.url, "/v2/email-finder", 3, _finder_params(), {"X-API-KEY": "test-api-key"})
+    )
     assert all(a.status_code == 200 for a in other)
 
 
 def _handle() -> tuple[str, data.Person]:
     """A LinkedIn handle whose sandbox person Hunter finds."""
-    for f, last, _ in [(f, la, d) for f in ("jane", "omar", "lea") for la, d in
-                       [("doe", ""), ("smith", ""), ("khan", ""), ("rossi", "")]]:
+    for f, last, _ in [
+        (f, la, d)
+        for f in ("jane", "omar", "lea")
+        for la, d in [("doe", ""), ("smith", ""), ("khan", ""), ("rossi", "")]
+    ]:
         handle = f"{f}-{last}-{data.h('x', f, last) % 0xFFFF:04x}"
         p = hunter_api.person_from_handle(handle)
         if p is not None and data.provider_hit("hunter", p):
@@ -109,12 +117,19 @@ def _handle() -> tuple[str, data.Person]:
 def test_sandbox_accepts_bearer_auth_and_linkedin_handle(sandbox_url) -> None:
     handle, p = _handle()
     with httpx.Client(base_url=sandbox_url, timeout=5) as http:
-        bearer = http.get("/hunter/v2/email-finder", params=_finder_params(),
-                          headers={"Authorization": "Bearer sandbox-key"})
-        by_handle = http.get("/hunter/v2/email-finder", params={"linkedin_handle": handle},
-                             headers=KEY)
-        wrong = http.get("/hunter/v2/email-finder", params=_finder_params(),
-                         headers={"Authorization": "Bearer nope"})
+        bearer = http.get(
+            "/hunter/v2/email-finder",
+            params=_finder_params(),
+            headers={"Authorization": "Bearer sandbox-key"},
+        )
+        by_handle = http.get(
+            "/hunter/v2/email-finder", params={"linkedin_handle": handle}, headers=KEY
+        )
+        wrong = http.get(
+            "/hunter/v2/email-finder",
+            params=_finder_params(),
+            headers={"Authorization": "Bearer nope"},
+        )
     assert bearer.status_code == 200 and bearer.json()["data"]["email"]
     assert by_handle.status_code == 200
     assert by_handle.json()["data"]["email"] == data.email_for(p)
@@ -132,30 +147,59 @@ def test_sandbox_account_has_the_documented_shape(sandbox_url) -> None:
 
 
 def test_sandbox_quota_fault_is_429_without_retry_after(sandbox_url) -> None:
-    answer = httpx.get(f"{sandbox_url}/hunter/v2/email-finder", params=_finder_params(),
-                       headers={**KEY, "X-Sandbox-Fault": "quota_exhausted"}, timeout=5)
+    answer = httpx.get(
+        f"{sandbox_url}/hunter/v2/email-finder",
+        params=_finder_params(),
+        headers={**KEY, "X-Sandbox-Fault": "quota_exhausted"},
+        timeout=5,
+    )
     assert answer.status_code == 429 and "retry-after" not in answer.headers
 
 
 # ------------------------------------------------------------------ the adapter
 
 
-def _mock(responses: list[tuple[int, dict[str, Any]]], seen: list[httpx.Request], *,
-          rps: float = 0.0, rpm: float = 0.0, backoff_s: float = 0.01) -> ProviderClient:
+def _mock(
+    responses: list[tuple[int, dict[str, Any]]],
+    seen: list[httpx.Request],
+    *,
+    rps: float = 0.0,
+    rpm: float = 0.0,
+    backoff_s: float = 0.01,
+) -> ProviderClient:
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         status, body = responses[min(len(seen), len(responses)) - 1]
         return httpx.Response(status, json=body)
 
-    settings = ProviderSettings(name="hunter", mode="live", base_url="https://api.hunter.io",
-                                api_key_env="", max_retries=3, rate_per_second=rps,
-                                rate_per_minute=rpm)
-    return ProviderClient(settings, "https://api.hunter.io", api_key="k", backoff_s=backoff_s,
-                          max_backoff_s=0.05, transport=httpx.MockTransport(handler))
+    settings = ProviderSettings(
+        name="hunter",
+        mode="live",
+        base_url="https://api.hunter.io",
+        api_key_env="",
+        max_retries=3,
+        rate_per_second=rps,
+        rate_per_minute=rpm,
+    )
+    return ProviderClient(
+        settings,
+        "https://api.hunter.io",
+        api_key="k",
+        backoff_s=backoff_s,
+        max_backoff_s=0.05,
+        transport=httpx.MockTransport(handler),
+    )
 
 
-FOUND_BODY = {"data": {"email": "jane@acme.com", "score": 90, "domain": "acme.com",
-                       "accept_all": False, "verification": {"status": "valid"}}}
+FOUND_BODY = {
+    "data": {
+        "email": "jane@acme.com",
+        "score": 90,
+        "domain": "acme.com",
+        "accept_all": False,
+        "verification": {"status": "valid"},
+    }
+}
 
 
 @pytest.mark.parametrize("eid", ["usage_limit", "plan_exhausted", None])
@@ -173,8 +217,11 @@ async def test_429_is_the_plan_used_up_and_stops_the_provider(eid) -> None:
 
 async def test_403_rate_limit_slows_down_and_retries() -> None:
     seen: list[httpx.Request] = []
-    limit = {"errors": [{"id": "too_many_requests", "code": 403,
-                         "details": "You have reached the rate limit."}]}
+    limit = {
+        "errors": [
+            {"id": "too_many_requests", "code": 403, "details": "You have reached the rate limit."}
+        ]
+    }
     client = _mock([(403, limit), (403, limit), (200, FOUND_BODY)], seen)
     result = await hunter.find_email(client, first_name="J", last_name="D", domain="acme.com")
     assert result.outcome is Outcome.FOUND and len(seen) == 3 and client.throttled == 2
@@ -185,23 +232,33 @@ async def test_verifier_has_its_own_documented_limiter() -> None:
     """Configured at Hunter's 15/s, the verifier still keeps to its own 10/s, and finder calls
     do not queue behind verifier calls (two limiters, not one shared)."""
     seen: list[httpx.Request] = []
-    verified = {"data": {"status": "valid", "result": "deliverable", "score": 95,
-                         "email": "jane@acme.com"}}
+    verified = {
+        "data": {"status": "valid", "result": "deliverable", "score": 95, "email": "jane@acme.com"}
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         body = FOUND_BODY if request.url.path.endswith("finder") else verified
         return httpx.Response(200, json=body)
 
-    settings = ProviderSettings(name="hunter", mode="live", base_url="https://api.hunter.io",
-                                api_key_env="", rate_per_second=15, rate_per_minute=500,
-                                concurrency=20)
-    client = ProviderClient(settings, "https://api.hunter.io", api_key="k",
-                            transport=httpx.MockTransport(handler))
+    settings = ProviderSettings(
+        name="hunter",
+        mode="live",
+        base_url="https://api.hunter.io",
+        api_key_env="",
+        rate_per_second=15,
+        rate_per_minute=500,
+        concurrency=20,
+    )
+    client = ProviderClient(
+        settings, "https://api.hunter.io", api_key="k", transport=httpx.MockTransport(handler)
+    )
     start = time.monotonic()
     verifications = [hunter.verify_email(client, email=f"p{i}@acme.com") for i in range(11)]
-    finds = [hunter.find_email(client, first_name="J", last_name=f"D{i}", domain="acme.com")
-             for i in range(11)]
+    finds = [
+        hunter.find_email(client, first_name="J", last_name=f"D{i}", domain="acme.com")
+        for i in range(11)
+    ]
     await asyncio.gather(*verifications, *finds)
     elapsed = time.monotonic() - start
     # 11 verifications at 10/s take >= 1.0 s; 22 calls on one 15/s limiter would take 1.4 s
@@ -214,8 +271,9 @@ async def test_202_is_polled_soon_and_not_after_a_second(make_providers) -> None
     again after a short first step of its backoff, not a second later."""
     client = make_providers().client("hunter")
     client.backoff_s = 0.5  # the production default
-    pending = next(e for e in (f"b{i}@acme.com" for i in range(5000))
-                   if data.verify(e).http_status == 202)
+    pending = next(
+        e for e in (f"b{i}@acme.com" for i in range(5000)) if data.verify(e).http_status == 202
+    )
     start = time.monotonic()
     result = await hunter.verify_email(client, email=pending)
     assert result.outcome is Outcome.FOUND and client.calls == 2
@@ -266,9 +324,12 @@ async def test_a_client_at_the_documented_limits_is_never_refused(limited) -> No
         first, last, domain = FOUND
         start = time.monotonic()
         results = await asyncio.gather(
-            *[hunter.find_email(client, first_name=first, last_name=f"{last}{i}", domain=domain)
-              for i in range(24)],
-            *[hunter.verify_email(client, email=f"v{i}@gmail.com") for i in range(16)])
+            *[
+                hunter.find_email(client, first_name=first, last_name=f"{last}{i}", domain=domain)
+                for i in range(24)
+            ],
+            *[hunter.verify_email(client, email=f"v{i}@gmail.com") for i in range(16)],
+        )
         elapsed = time.monotonic() - start
     assert all(r.outcome is not Outcome.ERROR for r in results)
     assert client.throttled == 0, client.throttled

@@ -10,8 +10,9 @@ async def test_answer_is_deterministic_with_usage(make_providers) -> None:
     client = make_providers().client("openai")
     prompt = "Is Acme Corp, a logistics company in Ohio, a good fit? Answer yes or no."
     one = await openai_compat.complete(client, prompt=prompt, model="gpt-4o-mini")
-    two = await openai_compat.complete(client, prompt=prompt, model="gpt-4o-mini",
-                                       system="Be brief.")
+    two = await openai_compat.complete(
+        client, prompt=prompt, model="gpt-4o-mini", system="Be brief."
+    )
     assert one.outcome is Outcome.FOUND and one.billable and one.sandbox
     assert one.data["text"] in {"Yes", "No"} and one.data["text"] == two.data["text"]
     assert one.data["usage"]["total_tokens"] > 0 and one.data["model"] == "gpt-4o-mini"
@@ -22,8 +23,10 @@ async def test_answer_is_deterministic_with_usage(make_providers) -> None:
 async def test_max_tokens_cuts_the_answer(make_providers) -> None:
     result = await openai_compat.complete(
         make_providers().client("openai"),
-        prompt="Describe the company Initech and its flagship products", model="gpt-4o-mini",
-        max_tokens=2)
+        prompt="Describe the company Initech and its flagship products",
+        model="gpt-4o-mini",
+        max_tokens=2,
+    )
     assert len(result.data["text"].split()) == 2 and result.data["finish_reason"] == "length"
 
 
@@ -54,8 +57,11 @@ async def test_faults_map_to_errors(make_providers) -> None:
     client = make_providers(headers=fault("server_error_500"), max_retries=1).client("openai")
     err = await openai_compat.complete(client, prompt="hi there", model="gpt-4o-mini")
     assert err.outcome is Outcome.ERROR and err.error_id == "server_error" and client.calls == 2
-    bad = await openai_compat.complete(make_providers(headers=fault("malformed_json")).client(
-        "openai"), prompt="hi there", model="gpt-4o-mini")
+    bad = await openai_compat.complete(
+        make_providers(headers=fault("malformed_json")).client("openai"),
+        prompt="hi there",
+        model="gpt-4o-mini",
+    )
     assert bad.error_id == "malformed_json"
     slow = make_providers(headers=fault("timeout"), timeout_s=0.2).client("openai")
     timed_out = await openai_compat.complete(slow, prompt="hi there", model="gpt-4o-mini")

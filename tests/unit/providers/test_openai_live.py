@@ -62,10 +62,12 @@ def test_sandbox_unknown_model_is_404_model_not_found(sandbox_url) -> None:
 
 
 def test_sandbox_errors_have_openais_shape(sandbox_url) -> None:
-    bad = httpx.post(f"{sandbox_url}/openai/v1/chat/completions", content=b"not json",
-                     headers=AUTH, timeout=5)
-    unauthorized = httpx.get(f"{sandbox_url}/openai/v1/models",
-                             headers={"Authorization": "Bearer nope"}, timeout=5)
+    bad = httpx.post(
+        f"{sandbox_url}/openai/v1/chat/completions", content=b"not json", headers=AUTH, timeout=5
+    )
+    unauthorized = httpx.get(
+        f"{sandbox_url}/openai/v1/models", headers={"Authorization": "Bearer nope"}, timeout=5
+    )
     for answer in (bad, unauthorized):
         assert set(answer.json()["error"]) == ERROR_KEYS
 
@@ -92,13 +94,26 @@ async def test_adapter_request_bodies() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(json.loads(request.content))
-        return httpx.Response(200, json={"choices": [{"index": 0, "message": {
-            "role": "assistant", "content": "hi"}, "finish_reason": "stop"}], "usage": {}})
+        return httpx.Response(
+            200,
+            json={
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "hi"},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {},
+            },
+        )
 
-    settings = ProviderSettings(name="openai", mode="live", base_url="https://api.openai.com",
-                                api_key_env="")
-    client = ProviderClient(settings, "https://api.openai.com", api_key="k",
-                            transport=httpx.MockTransport(handler))
+    settings = ProviderSettings(
+        name="openai", mode="live", base_url="https://api.openai.com", api_key_env=""
+    )
+    client = ProviderClient(
+        settings, "https://api.openai.com", api_key="k", transport=httpx.MockTransport(handler)
+    )
     await openai_compat.complete(client, prompt="x", model="o4-mini", max_tokens=50)
     await openai_compat.complete(client, prompt="x", model="gpt-4o-mini", max_tokens=50)
     reasoning, classic = seen
@@ -138,8 +153,9 @@ async def test_base_url_with_or_without_v1(sandbox_url, suffix) -> None:
 
 
 def test_sandbox_streams_server_sent_events(sandbox_url) -> None:
-    answer = _chat(sandbox_url, model="gpt-4o-mini", stream=True,
-                   stream_options={"include_usage": True})
+    answer = _chat(
+        sandbox_url, model="gpt-4o-mini", stream=True, stream_options={"include_usage": True}
+    )
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/event-stream")
     events = [line[6:] for line in answer.text.split("\n") if line.startswith("data: ")]
@@ -161,42 +177,64 @@ def test_sandbox_answers_n_choices(sandbox_url) -> None:
 def test_the_official_openai_client_against_the_sandbox(sandbox_url) -> None:
     """The openai package pointed at the sandbox: completion, streaming, model list, errors."""
     openai = pytest.importorskip("openai")
-    client = openai.OpenAI(api_key="sandbox-key", base_url=f"{sandbox_url}/openai/v1",
-                           max_retries=0)
+    client = openai.OpenAI(
+        api_key="sandbox-key", base_url=f"{sandbox_url}/openai/v1", max_retries=0
+    )
     done = client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hi"}], max_tokens=20)
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hi"}], max_tokens=20
+    )
     assert done.choices[0].message.content and done.usage.total_tokens > 0
-    streamed = "".join(chunk.choices[0].delta.content or "" for chunk in
-                       client.chat.completions.create(
-                           model="gpt-4o-mini", stream=True,
-                           messages=[{"role": "user", "content": "Say hi"}])
-                       if chunk.choices)
+    streamed = "".join(
+        chunk.choices[0].delta.content or ""
+        for chunk in client.chat.completions.create(
+            model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": "Say hi"}]
+        )
+        if chunk.choices
+    )
     assert streamed == done.choices[0].message.content or streamed.startswith(
-        done.choices[0].message.content)
+        done.choices[0].message.content
+    )
     assert "o3-mini" in {m.id for m in client.models.list()}
     with pytest.raises(openai.NotFoundError) as missing:
-        client.chat.completions.create(model="gpt-9-turbo",
-                                       messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(
+            model="gpt-9-turbo", messages=[{"role": "user", "content": "hi"}]
+        )
     assert missing.value.code == "model_not_found"
     with pytest.raises(openai.BadRequestError) as refused:
-        client.chat.completions.create(model="o3-mini", max_tokens=5,
-                                       messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(
+            model="o3-mini", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
+        )
     assert refused.value.code == "unsupported_parameter" and refused.value.param == "max_tokens"
-    ok = client.chat.completions.create(model="o3-mini", max_completion_tokens=5,
-                                        messages=[{"role": "user", "content": "hi"}])
+    ok = client.chat.completions.create(
+        model="o3-mini", max_completion_tokens=5, messages=[{"role": "user", "content": "hi"}]
+    )
     assert ok.choices[0].finish_reason in ("stop", "length")
     with pytest.raises(openai.AuthenticationError):
-        openai.OpenAI(api_key="nope", base_url=f"{sandbox_url}/openai/v1",
-                      max_retries=0).models.list()
+        openai.OpenAI(
+            api_key="nope", base_url=f"{sandbox_url}/openai/v1", max_retries=0
+        ).models.list()
 
 
-SCHEMA = {"type": "json_schema", "json_schema": {"name": "qualify", "strict": True, "schema": {
-    "type": "object", "additionalProperties": False,
-    "required": ["qualified", "reason", "segment", "employees", "score", "tags"],
-    "properties": {"qualified": {"type": "boolean"}, "reason": {"type": "string"},
-                   "segment": {"type": "string", "enum": ["SMB", "Mid-market", "Enterprise"]},
-                   "employees": {"type": "integer"}, "score": {"type": "number"},
-                   "tags": {"type": "array", "items": {"type": "string"}}}}}}
+SCHEMA = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "qualify",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["qualified", "reason", "segment", "employees", "score", "tags"],
+            "properties": {
+                "qualified": {"type": "boolean"},
+                "reason": {"type": "string"},
+                "segment": {"type": "string", "enum": ["SMB", "Mid-market", "Enterprise"]},
+                "employees": {"type": "integer"},
+                "score": {"type": "number"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    },
+}
 
 
 def test_sandbox_structured_output_follows_the_schema(sandbox_url) -> None:
@@ -210,14 +248,16 @@ def test_sandbox_structured_output_follows_the_schema(sandbox_url) -> None:
     assert value["segment"] in {"SMB", "Mid-market", "Enterprise"}
     assert isinstance(value["employees"], int) and isinstance(value["score"], (int, float))
     assert isinstance(value["tags"], list) and all(isinstance(t, str) for t in value["tags"])
-    as_object = _chat(sandbox_url, model="gpt-4o-mini",
-                      response_format={"type": "json_object"}).json()
+    as_object = _chat(
+        sandbox_url, model="gpt-4o-mini", response_format={"type": "json_object"}
+    ).json()
     assert isinstance(json.loads(as_object["choices"][0]["message"]["content"]), dict)
 
 
 async def test_adapter_passes_response_format(make_providers) -> None:
     client = make_providers().client("openai")
-    result = await openai_compat.complete(client, prompt="Qualify Acme", model="gpt-4o-mini",
-                                          response_format=SCHEMA)
+    result = await openai_compat.complete(
+        client, prompt="Qualify Acme", model="gpt-4o-mini", response_format=SCHEMA
+    )
     assert result.outcome is Outcome.FOUND
     assert isinstance(json.loads(result.data["text"])["qualified"], bool)

@@ -85,8 +85,11 @@ async def test_mobile_is_billed_ten_by_prospeo(make_providers) -> None:
 
 async def test_full_name_variant(make_providers) -> None:
     first, last, domain = VALID
-    result = await prospeo.find_email(make_providers().client("prospeo"),
-                                      full_name=f"{first} {last}", company=f"https://{domain}/")
+    result = await prospeo.find_email(
+        make_providers().client("prospeo"),
+        full_name=f"{first} {last}",
+        company=f"https://{domain}/",
+    )
     assert result.outcome is Outcome.FOUND
 
 
@@ -100,8 +103,9 @@ async def test_invalid_datapoints_is_an_error_without_retry(make_providers) -> N
 
 
 async def test_mobile_found_is_e164(make_providers) -> None:
-    result = await prospeo.find_mobile(make_providers().client("prospeo"),
-                                       linkedin_url=_linkedin(True))
+    result = await prospeo.find_mobile(
+        make_providers().client("prospeo"), linkedin_url=_linkedin(True)
+    )
     assert result.outcome is Outcome.FOUND and result.billable
     assert result.data["phone"].startswith("+") and result.data["phone"][1:].isdigit()
     assert result.data["country_code"] and result.data["international_format"]
@@ -117,9 +121,13 @@ async def test_mobile_no_match_and_bad_url(make_providers) -> None:
 
 async def test_enrich_person_match_then_repeat_is_free(make_providers) -> None:
     client = make_providers().client("prospeo")
-    first, last, domain = pick(lambda p: data.provider_hit("prospeo", p)
-                               and not data.is_catch_all(p.domain)
-                               and p.first == "Olga")
+    first, last, domain = pick(
+        lambda p: (
+            data.provider_hit("prospeo", p)
+            and not data.is_catch_all(p.domain)
+            and p.first == "Olga"
+        )
+    )
     points = {"first_name": first, "last_name": last, "company_website": domain}
     one = await prospeo.enrich_person(client, data=points)
     two = await prospeo.enrich_person(client, data=points)
@@ -133,13 +141,15 @@ async def test_enrich_person_no_match_is_400_no_data(make_providers) -> None:
     first, last, domain = pick(lambda p: not data.provider_hit("prospeo", p))
     result = await prospeo.enrich_person(
         make_providers().client("prospeo"),
-        data={"first_name": first, "last_name": last, "company_website": domain})
+        data={"first_name": first, "last_name": last, "company_website": domain},
+    )
     assert result.outcome is Outcome.NO_DATA and result.error_id == "NO_MATCH"
 
 
 async def test_enrich_person_invalid_datapoints(make_providers) -> None:
-    result = await prospeo.enrich_person(make_providers().client("prospeo"),
-                                         data={"job_title": "CEO"})
+    result = await prospeo.enrich_person(
+        make_providers().client("prospeo"), data={"job_title": "CEO"}
+    )
     assert result.outcome is Outcome.ERROR and result.error_id == "INVALID_DATAPOINTS"
 
 
@@ -152,7 +162,8 @@ async def test_paid_post_timeout_is_unknown_outcome_not_retried(make_providers) 
 
 async def test_paid_post_timeout_on_httpcore_too(make_providers) -> None:
     client = make_providers(headers=fault("timeout"), timeout_s=0.2, loopback=False).client(
-        "prospeo")
+        "prospeo"
+    )
     result = await prospeo.find_mobile(client, linkedin_url=_linkedin(True))
     assert result.unknown_outcome and client.calls == 1
 
@@ -167,8 +178,9 @@ async def test_insufficient_credits_stops_provider(make_providers) -> None:
 
 async def test_invalid_api_key(make_providers) -> None:
     client = make_providers(headers={"X-KEY": "nope"}).client("prospeo")
-    result = await prospeo.enrich_person(client, data={"first_name": "Jane", "last_name": "Doe",
-                                                       "company_website": "acme.com"})
+    result = await prospeo.enrich_person(
+        client, data={"first_name": "Jane", "last_name": "Doe", "company_website": "acme.com"}
+    )
     assert result.error_id == "INVALID_API_KEY" and result.stop_provider
     assert "PROSPEO_API_KEY" in result.message and "nope" not in result.message
 
@@ -183,8 +195,9 @@ async def test_rate_limited_retried_with_retry_after(make_providers) -> None:
 
 
 async def test_rate_limited_forever_is_error(make_providers) -> None:
-    client = make_providers(headers=fault("throttle_429", retry_after="0"),
-                            max_retries=1).client("prospeo")
+    client = make_providers(headers=fault("throttle_429", retry_after="0"), max_retries=1).client(
+        "prospeo"
+    )
     result = await prospeo.find_email(client, **_args(VALID))
     assert result.error_id == "RATE_LIMITED" and client.calls == 2
 
@@ -197,8 +210,9 @@ async def test_403_is_not_retried_for_prospeo(make_providers) -> None:
 
 
 async def test_malformed_and_500(make_providers) -> None:
-    bad = await prospeo.find_email(make_providers(headers=fault("malformed_json")).client(
-        "prospeo"), **_args(VALID))
+    bad = await prospeo.find_email(
+        make_providers(headers=fault("malformed_json")).client("prospeo"), **_args(VALID)
+    )
     assert bad.error_id == "malformed_json"
     client = make_providers(headers=fault("server_error_500"), max_retries=1).client("prospeo")
     err = await prospeo.find_email(client, **_args(VALID))
@@ -208,8 +222,10 @@ async def test_malformed_and_500(make_providers) -> None:
 async def test_bulk_gives_what_single_calls_give(make_providers) -> None:
     client = make_providers().client("prospeo")
     sample = people()[100:150]
-    records = {f"r{i}": {"first_name": f, "last_name": last, "company": d}
-               for i, (f, last, d) in enumerate(sample)}
+    records = {
+        f"r{i}": {"first_name": f, "last_name": last, "company": d}
+        for i, (f, last, d) in enumerate(sample)
+    }
     bulk = await prospeo.bulk_find_email(client, records)
     assert client.calls == 1 and set(bulk) == set(records)
     for ident, record in records.items():

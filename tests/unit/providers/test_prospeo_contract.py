@@ -28,10 +28,16 @@ def _mock_client(status: int, body: dict[str, Any], seen: list[httpx.Request]) -
         seen.append(request)
         return httpx.Response(status, json=body)
 
-    settings = ProviderSettings(name="prospeo", mode="live", base_url="https://api.prospeo.io",
-                                api_key_env="", max_retries=0)
-    return ProviderClient(settings, "https://api.prospeo.io", api_key="k",
-                          transport=httpx.MockTransport(handler))
+    settings = ProviderSettings(
+        name="prospeo",
+        mode="live",
+        base_url="https://api.prospeo.io",
+        api_key_env="",
+        max_retries=0,
+    )
+    return ProviderClient(
+        settings, "https://api.prospeo.io", api_key="k", transport=httpx.MockTransport(handler)
+    )
 
 
 def _check_request(request: httpx.Request) -> dict[str, Any]:
@@ -53,11 +59,15 @@ def test_fixtures_name_their_source() -> None:
 async def test_email_finder_is_enrich_person_and_maps_the_doc_answer() -> None:
     seen: list[httpx.Request] = []
     client = _mock_client(200, ENRICH["response_found"]["body"], seen)
-    result = await prospeo.find_email(client, first_name="Roger", last_name="Sterling",
-                                      company="prospeo.io")
+    result = await prospeo.find_email(
+        client, first_name="Roger", last_name="Sterling", company="prospeo.io"
+    )
     body = _check_request(seen[0])
-    assert body["data"] == {"first_name": "Roger", "last_name": "Sterling",
-                            "company_website": "prospeo.io"}
+    assert body["data"] == {
+        "first_name": "Roger",
+        "last_name": "Sterling",
+        "company_website": "prospeo.io",
+    }
     assert body.get("only_verified_email", False) is False  # the documented default
     assert result.outcome is Outcome.FOUND and result.billable
     assert result.data["email"] == "roger@prospeo.io"
@@ -69,16 +79,19 @@ async def test_email_finder_company_name_goes_to_company_name() -> None:
     seen: list[httpx.Request] = []
     client = _mock_client(200, ENRICH["response_found"]["body"], seen)
     await prospeo.find_email(client, full_name="Roger Sterling", company="Prospeo Inc")
-    assert _check_request(seen[0])["data"] == {"full_name": "Roger Sterling",
-                                               "company_name": "Prospeo Inc"}
+    assert _check_request(seen[0])["data"] == {
+        "full_name": "Roger Sterling",
+        "company_name": "Prospeo Inc",
+    }
     await client.aclose()
 
 
 async def test_mobile_finder_is_enrich_person_with_mobile_and_maps_the_doc_answer() -> None:
     seen: list[httpx.Request] = []
     client = _mock_client(200, ENRICH["response_found"]["body"], seen)
-    result = await prospeo.find_mobile(client,
-                                       linkedin_url="https://www.linkedin.com/in/roger-sterling")
+    result = await prospeo.find_mobile(
+        client, linkedin_url="https://www.linkedin.com/in/roger-sterling"
+    )
     body = _check_request(seen[0])
     assert body["data"] == {"linkedin_url": "https://www.linkedin.com/in/roger-sterling"}
     assert body["enrich_mobile"] is True and body["only_verified_mobile"] is True
@@ -140,12 +153,19 @@ def test_sandbox_answers_the_doc_request_with_the_doc_shape(sandbox_url: str) ->
     from clay_tui.sandbox import data
     from tests.unit.providers.conftest import pick
 
-    first, last, domain = pick(lambda p: data.provider_hit("prospeo", p)
-                               and not data.is_catch_all(p.domain))
-    request = {**ENRICH["request"], "data": {"first_name": first, "last_name": last,
-                                             "company_website": domain}}
-    answer = httpx.post(f"{sandbox_url}/prospeo/enrich-person", json=request,
-                        headers={"X-KEY": "sandbox-key"}, timeout=5)
+    first, last, domain = pick(
+        lambda p: data.provider_hit("prospeo", p) and not data.is_catch_all(p.domain)
+    )
+    request = {
+        **ENRICH["request"],
+        "data": {"first_name": first, "last_name": last, "company_website": domain},
+    }
+    answer = httpx.post(
+        f"{sandbox_url}/prospeo/enrich-person",
+        json=request,
+        headers={"X-KEY": "sandbox-key"},
+        timeout=5,
+    )
     assert answer.status_code == 200
     body = answer.json()
     doc = ENRICH["response_found"]["body"]
@@ -161,18 +181,24 @@ def test_sandbox_no_match_is_the_doc_error(sandbox_url: str) -> None:
     from tests.unit.providers.conftest import pick
 
     first, last, domain = pick(lambda p: not data.provider_hit("prospeo", p))
-    answer = httpx.post(f"{sandbox_url}/prospeo/enrich-person",
-                        json={"data": {"first_name": first, "last_name": last,
-                                       "company_website": domain}},
-                        headers={"X-KEY": "sandbox-key"}, timeout=5)
+    answer = httpx.post(
+        f"{sandbox_url}/prospeo/enrich-person",
+        json={"data": {"first_name": first, "last_name": last, "company_website": domain}},
+        headers={"X-KEY": "sandbox-key"},
+        timeout=5,
+    )
     nm = ENRICH["response_no_match"]
     assert answer.status_code == nm["status"] and answer.json() == nm["body"]
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
 def test_sandbox_account_information_has_the_doc_shape(sandbox_url: str, method: str) -> None:
-    answer = httpx.request(method, f"{sandbox_url}/prospeo/account-information",
-                           headers={"X-KEY": "sandbox-key"}, timeout=5)
+    answer = httpx.request(
+        method,
+        f"{sandbox_url}/prospeo/account-information",
+        headers={"X-KEY": "sandbox-key"},
+        timeout=5,
+    )
     assert answer.status_code == 200
     doc = ACCOUNT["response"]["body"]
     assert _shape(answer.json()).keys() == _shape(doc).keys()
@@ -181,8 +207,9 @@ def test_sandbox_account_information_has_the_doc_shape(sandbox_url: str, method:
 
 @pytest.mark.parametrize("path", ["/email-finder", "/mobile-finder"])
 def test_sandbox_has_no_legacy_endpoints(sandbox_url: str, path: str) -> None:
-    answer = httpx.post(f"{sandbox_url}/prospeo{path}", json={},
-                        headers={"X-KEY": "sandbox-key"}, timeout=5)
+    answer = httpx.post(
+        f"{sandbox_url}/prospeo{path}", json={}, headers={"X-KEY": "sandbox-key"}, timeout=5
+    )
     assert answer.status_code == 404
 
 
@@ -192,10 +219,14 @@ BULK = json.loads((CONTRACTS / "bulk_enrich_person.json").read_text())
 async def test_bulk_email_finder_sends_identifiers_and_attributes_answers() -> None:
     seen: list[httpx.Request] = []
     client = _mock_client(200, BULK["response"]["body"], seen)
-    results = await prospeo.bulk_find_email(client, {
-        "1": {"first_name": "Roger", "last_name": "Sterling", "company": "prospeo.io"},
-        "2": {"full_name": "Nobody Here", "company": "Prospeo Inc"},
-        "3": {"first_name": "Jane"}})  # no company: never sent
+    results = await prospeo.bulk_find_email(
+        client,
+        {
+            "1": {"first_name": "Roger", "last_name": "Sterling", "company": "prospeo.io"},
+            "2": {"full_name": "Nobody Here", "company": "Prospeo Inc"},
+            "3": {"first_name": "Jane"},
+        },
+    )  # no company: never sent
     assert seen[0].url.path == BULK["endpoint"]["path"] and len(seen) == 1
     body = json.loads(seen[0].content)
     assert set(body) <= set(ENRICH["parameters"])
@@ -211,8 +242,9 @@ async def test_bulk_email_finder_sends_identifiers_and_attributes_answers() -> N
 async def test_bulk_refuses_more_than_50_records() -> None:
     client = _mock_client(200, BULK["response"]["body"], [])
     with pytest.raises(ValueError):
-        await prospeo.bulk_find_email(client, {str(i): {"full_name": "A B", "company": "a.com"}
-                                               for i in range(51)})
+        await prospeo.bulk_find_email(
+            client, {str(i): {"full_name": "A B", "company": "a.com"} for i in range(51)}
+        )
     await client.aclose()
 
 
@@ -220,21 +252,36 @@ def test_sandbox_bulk_attributes_matches_by_identifier(sandbox_url: str) -> None
     from clay_tui.sandbox import data
     from tests.unit.providers.conftest import people
 
-    records = [{"identifier": f"id{i}", "first_name": f, "last_name": last,
-                "company_website": d} for i, (f, last, d) in enumerate(people()[:50])]
+    records = [
+        {"identifier": f"id{i}", "first_name": f, "last_name": last, "company_website": d}
+        for i, (f, last, d) in enumerate(people()[:50])
+    ]
     records[3] = {"identifier": "id3", "last_name": "Only"}  # not enough to match on
-    answer = httpx.post(f"{sandbox_url}/prospeo/bulk-enrich-person",
-                        json={"data": records}, headers={"X-KEY": "sandbox-key"}, timeout=5)
+    answer = httpx.post(
+        f"{sandbox_url}/prospeo/bulk-enrich-person",
+        json={"data": records},
+        headers={"X-KEY": "sandbox-key"},
+        timeout=5,
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert set(BULK["response"]["body"]) <= set(body)
     matched = {m["identifier"] for m in body["matched"]}
-    expected = {r["identifier"] for r in records if "first_name" in r and data.provider_hit(
-        "prospeo", data.person(r["first_name"], r["last_name"], None, r["company_website"]))}
+    expected = {
+        r["identifier"]
+        for r in records
+        if "first_name" in r
+        and data.provider_hit(
+            "prospeo", data.person(r["first_name"], r["last_name"], None, r["company_website"])
+        )
+    }
     assert matched == expected
     assert set(body["not_matched"]) == {r["identifier"] for r in records} - matched - {"id3"}
     assert body["invalid_datapoints"] == ["id3"]
-    too_many = httpx.post(f"{sandbox_url}/prospeo/bulk-enrich-person",
-                          json={"data": records + [{"identifier": "x", "full_name": "A B"}]},
-                          headers={"X-KEY": "sandbox-key"}, timeout=5)
+    too_many = httpx.post(
+        f"{sandbox_url}/prospeo/bulk-enrich-person",
+        json={"data": records + [{"identifier": "x", "full_name": "A B"}]},
+        headers={"X-KEY": "sandbox-key"},
+        timeout=5,
+    )
     assert too_many.status_code == 400 and too_many.json()["error"] is True

@@ -16,10 +16,24 @@ from clay_tui.providers.cleaning import normalize_domain, normalize_phone, valid
 from clay_tui.providers.http_action import render_body, render_url
 from tests.conftest import sandbox_raw_config
 
-ODD_BODIES = [b"", b"null", b"[]", b'"text"', b"42", b'{"data": "x"}', b'{"data": []}',
-              b'{"data": {"email": 5}}', b'{"error": false}', b'{"error": false, "response": 1}',
-              b'{"error": true}', b'{"errors": "x"}', b'{"choices": [1]}', b"\xff\xfe",
-              b'{"error": {"code": 3}}', b'{"person": [], "error": false}']
+ODD_BODIES = [
+    b"",
+    b"null",
+    b"[]",
+    b'"text"',
+    b"42",
+    b'{"data": "x"}',
+    b'{"data": []}',
+    b'{"data": {"email": 5}}',
+    b'{"error": false}',
+    b'{"error": false, "response": 1}',
+    b'{"error": true}',
+    b'{"errors": "x"}',
+    b'{"choices": [1]}',
+    b"\xff\xfe",
+    b'{"error": {"code": 3}}',
+    b'{"person": [], "error": false}',
+]
 STATUSES = [200, 202, 222, 400, 401, 404, 429, 500]
 
 
@@ -38,10 +52,14 @@ def _calls():
 async def test_odd_answers_become_results(tmp_path, status) -> None:
     settings = parse_settings(sandbox_raw_config(max_retries=0), "<test>", tmp_path)
     for body in ODD_BODIES:
-        transport = httpx.MockTransport(lambda request, body=body: httpx.Response(
-            status, content=body, headers={"Retry-After": "0"}))
-        async with Providers(settings, sandbox_url="http://sandbox.invalid", transport=transport,
-                             backoff_s=0.0) as providers:
+        transport = httpx.MockTransport(
+            lambda request, body=body: httpx.Response(
+                status, content=body, headers={"Retry-After": "0"}
+            )
+        )
+        async with Providers(
+            settings, sandbox_url="http://sandbox.invalid", transport=transport, backoff_s=0.0
+        ) as providers:
             for call in _calls():
                 result = await call(providers)
                 assert result.outcome in set(Outcome)
@@ -52,8 +70,12 @@ async def test_odd_answers_become_results(tmp_path, status) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_cleaning_never_raises(text: str) -> None:
-    for result in (normalize_phone(text), normalize_phone(text, "GB", mobile_only=True),
-                   validate_email_syntax(text), normalize_domain(text)):
+    for result in (
+        normalize_phone(text),
+        normalize_phone(text, "GB", mobile_only=True),
+        validate_email_syntax(text),
+        normalize_domain(text),
+    ):
         assert result.outcome in set(Outcome)
         if result.outcome is Outcome.FOUND and result.action == "normalize_phone":
             assert result.data["phone"].startswith("+")
@@ -65,8 +87,11 @@ def test_any_value_round_trips_through_url_and_json(value) -> None:
     url = render_url("http://x/p?v={{c}}&w=1", {"c": value})
     query = parse_qs(urlsplit(url).query, keep_blank_values=True)
     assert query["w"] == ["1"]
-    expected = "" if value is None else ("true" if value is True else "false"
-                                         if value is False else str(value))
+    expected = (
+        ""
+        if value is None
+        else ("true" if value is True else "false" if value is False else str(value))
+    )
     assert query["v"] == [expected] or (expected == "" and "v" in query)
     body = render_body('{"a": "{{c}}", "b": [{{c}}]}', {"c": value})
     assert body == {"a": value, "b": [value]}

@@ -6,12 +6,52 @@ import phonenumbers
 
 from clay_tui.sandbox import data
 
-FIRST = ["Jane", "John", "Maria", "Ahmed", "Yuki", "Olga", "Pedro", "Chloe", "Liam", "Sofia",
-         "Noah", "Emma", "Ravi", "Anna", "Tom", "Lea", "Omar", "Ines", "Paul", "Zoe"]
-LAST = ["Doe", "Smith", "Garcia", "Khan", "Tanaka", "Ivanova", "Silva", "Martin", "Brown",
-        "Rossi", "Nguyen", "Muller", "Patel", "Kowalski", "Dubois", "Larsen"]
-PEOPLE = [data.person(f, last, None, f"company{i}.com")
-          for i in range(40) for f in FIRST for last in LAST[:4]]  # 3,200 people
+FIRST = [
+    "Jane",
+    "John",
+    "Maria",
+    "Ahmed",
+    "Yuki",
+    "Olga",
+    "Pedro",
+    "Chloe",
+    "Liam",
+    "Sofia",
+    "Noah",
+    "Emma",
+    "Ravi",
+    "Anna",
+    "Tom",
+    "Lea",
+    "Omar",
+    "Ines",
+    "Paul",
+    "Zoe",
+]
+LAST = [
+    "Doe",
+    "Smith",
+    "Garcia",
+    "Khan",
+    "Tanaka",
+    "Ivanova",
+    "Silva",
+    "Martin",
+    "Brown",
+    "Rossi",
+    "Nguyen",
+    "Muller",
+    "Patel",
+    "Kowalski",
+    "Dubois",
+    "Larsen",
+]
+PEOPLE = [
+    data.person(f, last, None, f"company{i}.com")
+    for i in range(40)
+    for f in FIRST
+    for last in LAST[:4]
+]  # 3,200 people
 
 
 def _share(flags: list[bool]) -> float:
@@ -55,8 +95,10 @@ def test_phones_are_valid_and_mostly_mobile() -> None:
     keys = [f"person-{i}" for i in range(400)]
     numbers = [data.phone_for(k) for k in keys]
     assert all(phonenumbers.is_valid_number(n) for n in numbers)
-    mobileish = {phonenumbers.PhoneNumberType.MOBILE,
-                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+    mobileish = {
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
     share = _share([phonenumbers.number_type(n) in mobileish for n in numbers])
     assert 85 <= share < 100  # a few landlines for the "mobile only" check to reject
     assert data.phone_fields("x") == data.phone_fields("x")

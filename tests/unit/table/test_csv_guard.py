@@ -59,7 +59,7 @@ def hostile(workspace, tmp_path: Path):
     frame = pl.DataFrame(
         {
             "payload": PAYLOADS,
-            "=HYPERLINK(\"x\")": ["a", "b", "c", "d", "e", "f", "g"],
+            '=HYPERLINK("x")': ["a", "b", "c", "d", "e", "f", "g"],
             "n": [-2, -1, 0, 1, 2, 3, -7],
             "x": [-2.5, 1.0, 0.0, -1e-5, 3.0, 4.0, 5.0],
             "num_text": ["-2", "+1.5", "+14155550132", "-2+3", None, "ok", "@x"],
@@ -74,7 +74,7 @@ def test_export_guards_cells_and_headers(workspace, hostile, tmp_path: Path) -> 
     out = tmp_path / "out.csv"
     guarded = table_service.export_table(workspace, hostile, out)
     rows = _rows(out)
-    assert rows[0] == ["payload", "'=HYPERLINK(\"x\")", "n", "x", "num_text"]
+    assert rows[0] == ["payload", '\'=HYPERLINK("x")', "n", "x", "num_text"]
     body = rows[1:]
     assert [r[0] for r in body] == ["'" + p for p in PAYLOADS]  # 7 of 7 neutralised
     assert [r[2] for r in body] == ["-2", "-1", "0", "1", "2", "3", "-7"]  # numbers untouched
@@ -114,7 +114,7 @@ def test_export_is_atomic(workspace, hostile, tmp_path: Path, monkeypatch) -> No
 
 def test_cli_export_guards_and_says_so(tmp_path: Path) -> None:
     src = tmp_path / "bad.csv"
-    src.write_text('name,note\nAnn,"=cmd|\' /C calc\'!A0"\nBob,-2\n', encoding="utf-8")
+    src.write_text("name,note\nAnn,\"=cmd|' /C calc'!A0\"\nBob,-2\n", encoding="utf-8")
     runner = CliRunner()
     assert runner.invoke(cli, ["import", str(src)]).exit_code == 0
     out = tmp_path / "out.csv"
@@ -153,8 +153,10 @@ def test_xlsx_export_keeps_formula_text_as_text(workspace, hostile, tmp_path: Pa
 def _hostile_usage():
     from clay_tui.credits.reports import UsageReport, UsageRow
 
-    rows = [UsageRow("=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0 / @SUM(1)", 5, 0, 5, 5, 0),
-            UsageRow("-2", "leads / Email", 3, 1, 2, 3, 1)]
+    rows = [
+        UsageRow("=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0 / @SUM(1)", 5, 0, 5, 5, 0),
+        UsageRow("-2", "leads / Email", 3, 1, 2, 3, 1),
+    ]
     return UsageReport("table", None, None, None, rows)
 
 

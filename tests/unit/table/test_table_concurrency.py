@@ -129,11 +129,16 @@ def test_listeners_hear_about_the_other_handles_changes(
 
 # ------------------------------------------------------------ real processes
 
+
 def _cli(tmp: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp / "ws"), "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
         [sys.executable, "-c", "from clay_tui.cli.main import main; main()", *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _done(proc: subprocess.Popen) -> str:
@@ -142,15 +147,22 @@ def _done(proc: subprocess.Popen) -> str:
     return out
 
 
-def test_two_add_columns_at_once_both_exist(
-    tmp_path: Path, clock: FixedClock, leads: Path
-) -> None:
+def test_two_add_columns_at_once_both_exist(tmp_path: Path, clock: FixedClock, leads: Path) -> None:
     settings = make_settings(tmp_path / "ws")
     with Workspace.open(settings, clock) as ws:
         ts.import_table(ws, leads, name="leads").wait_for_snapshot()
     procs = [
-        _cli(tmp_path, "add-column", "leads", "--name", name, "--action", "normalize_domain",
-             "--input", "value=company")
+        _cli(
+            tmp_path,
+            "add-column",
+            "leads",
+            "--name",
+            name,
+            "--action",
+            "normalize_domain",
+            "--input",
+            "value=company",
+        )
         for name in ("D1", "D2")
     ]
     for proc in procs:
@@ -207,9 +219,16 @@ def test_processes_editing_and_adding_columns_converge(
     script.write_text(RACER, encoding="utf-8")
     env = {**os.environ, "CLAY_TUI_WORKSPACE": str(tmp_path / "ws"), "PYTHONPATH": str(REPO)}
     rounds = 6
-    procs = [subprocess.Popen([sys.executable, str(script), str(me), str(n), str(rounds)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for me in range(n)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(me), str(n), str(rounds)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for me in range(n)
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=90)
         assert proc.returncode == 0, err
