@@ -29,7 +29,12 @@ class Check:
 
 PROBLEMS_SHOWN = 20
 # a cell's or a run's net charge: captures less refunds (reserve/release cancel out)
-_NET = "kind IN ('capture', 'refund')"
+# A cell's charge is its captures less refunds; when repair finds a stored result whose whole
+# ledger group (hold, capture, settle) was on a lost page, it writes the charge back as an
+# adjustment carrying the cell's context, which then stands for the lost capture.
+_CELL_ADJUSTMENT = "(kind = 'adjustment' AND row_id IS NOT NULL)"
+_NET = f"(kind IN ('capture', 'refund') OR {_CELL_ADJUSTMENT})"
+_CHARGE = f"(kind = 'capture' OR {_CELL_ADJUSTMENT})"
 
 
 @dataclass
@@ -227,7 +232,7 @@ def _results_check(ledger: Ledger) -> Check:
         # ledger for each cell: 25 s for 2,000 cells)
         uncharged = db.execute(
             "SELECT x.table_id, x.column_id, x.row_id FROM cells x LEFT JOIN"
-            " (SELECT DISTINCT table_id, column_id, row_id FROM ledger WHERE kind = 'capture'"
+            f" (SELECT DISTINCT table_id, column_id, row_id FROM ledger WHERE {_CHARGE}"
             " AND amount < 0 AND row_id IS NOT NULL) c ON c.table_id = x.table_id AND"
             " c.column_id = x.column_id AND c.row_id = x.row_id"
             " WHERE x.credits > 0 AND c.row_id IS NULL"
