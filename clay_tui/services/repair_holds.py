@@ -53,6 +53,36 @@ def rebuild_holds(db: sqlite3.Connection, rewritten: list[str], at: str) -> None
             return key[: -len(CAPTURE)]
         return None
 
+    def settle(hold: sqlite3.Row) -> None:
+        """The release that settles ``hold`` (a reserve entry) by capture."""
+        put(
+            None,
+            "release",
+            -hold["amount"],
+            hold["bucket"],
+            hold["part"],
+            hold["id"],
+            tuple(hold[c] for c in _CTX.split(", ")),
+            hold["key"] + SETTLE,
+            "hold settled by capture (rewritten by repair)",
+        )
+
+    def capture(hold: sqlite3.Row, note: str) -> None:
+        """The capture of all ``hold`` (a reserve entry) took."""
+        base = hold["key"]
+        key = base[: -len(PURCHASED)] + CAPTURE + PURCHASED if hold["part"] else base + CAPTURE
+        put(
+            None,
+            "capture",
+            hold["amount"],
+            hold["bucket"],
+            hold["part"],
+            hold["id"],
+            tuple(hold[c] for c in _CTX.split(", ")),
+            key,
+            note,
+        )
+
     db.row_factory = sqlite3.Row
     try:
         # 1. holds lost, their settlement kept
@@ -87,18 +117,7 @@ def rebuild_holds(db: sqlite3.Connection, rewritten: list[str], at: str) -> None
             " 'capture' WHERE r.kind = 'reserve' AND NOT EXISTS (SELECT 1 FROM ledger s"
             " WHERE s.key = r.key || ':settle')"
         ).fetchall():
-            ctx = tuple(row[c] for c in _CTX.split(", "))
-            put(
-                None,
-                "release",
-                -row["amount"],
-                row["bucket"],
-                row["part"],
-                row["id"],
-                ctx,
-                row["key"] + SETTLE,
-                "hold settled by capture (rewritten by repair)",
-            )
+            settle(row)
         # 3. a hold settled by capture whose capture is lost: charged in full
         for row in db.execute(
             "SELECT r.* FROM ledger r JOIN ledger s ON s.key = r.key || ':settle'"
@@ -106,22 +125,8 @@ def rebuild_holds(db: sqlite3.Connection, rewritten: list[str], at: str) -> None
             " AND NOT EXISTS (SELECT 1 FROM ledger c WHERE c.ref_id = r.id"
             " AND c.kind = 'capture')"
         ).fetchall():
-            if row["amount"] == 0:
-                continue
-            ctx = tuple(row[c] for c in _CTX.split(", "))
-            base = row["key"]
-            key = base[: -len(PURCHASED)] + CAPTURE + PURCHASED if row["part"] else base + CAPTURE
-            put(
-                None,
-                "capture",
-                row["amount"],
-                row["bucket"],
-                row["part"],
-                row["id"],
-                ctx,
-                key,
-                "capture rewritten by repair (the hold was settled by a capture)",
-            )
+            if row["amount"] != 0:
+                capture(row, "capture rewritten by repair (the hold was settled by a capture)")
         # 4. a cell stores its charge and holds of its run are open: the captures and
         # releases were lost (they commit together); settle as captures the holds whose sum
         # is the charge still missing, as the engine did (the others go back, by verify)
@@ -149,35 +154,8 @@ def rebuild_holds(db: sqlite3.Connection, rewritten: list[str], at: str) -> None
                     (hold["key"], hold["key"] + PURCHASED),
                 ).fetchall()
                 for row in parts:
-                    ctx = tuple(row[c] for c in _CTX.split(", "))
-                    base = row["key"]
-                    put(
-                        None,
-                        "release",
-                        -row["amount"],
-                        row["bucket"],
-                        row["part"],
-                        row["id"],
-                        ctx,
-                        base + SETTLE,
-                        "hold settled by capture (rewritten by repair)",
-                    )
-                    key = (
-                        base[: -len(PURCHASED)] + CAPTURE + PURCHASED
-                        if row["part"]
-                        else base + CAPTURE
-                    )
-                    put(
-                        None,
-                        "capture",
-                        row["amount"],
-                        row["bucket"],
-                        row["part"],
-                        row["id"],
-                        ctx,
-                        key,
-                        "capture rewritten by repair (its cell stores the charge)",
-                    )
+                    settle(row)
+                    capture(row, "capture rewritten by repair (its cell stores the charge)")
     finally:
         db.row_factory = None
 
