@@ -12,7 +12,7 @@ from typing import Any
 
 from clay_tui.errors import ColumnSpecError
 
-KINDS = ("enrichment", "waterfall", "formula", "http", "ai", "cleaning")
+KINDS = ("enrichment", "waterfall", "formula", "http", "ai", "cleaning", "crm")
 TEMPLATE_REF = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
 
