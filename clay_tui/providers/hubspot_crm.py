@@ -15,6 +15,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import display_name, error_detail_of, parse_json
 from clay_tui.providers.crm import Batcher, CrmOutcome, CrmRecord
 
@@ -44,15 +45,21 @@ async def push(client: ProviderClient, record: CrmRecord) -> CrmOutcome:
     return await batcher_for(client).submit(record)
 
 
-async def check(client: ProviderClient) -> tuple[bool, str]:
+async def account(client: ProviderClient) -> ProviderResult:
     """``providers check``: the account details call, free and read-only."""
     res = await client.request("GET", ACCOUNT, action="account")
     if not hasattr(res, "status_code"):
-        return False, res.message  # type: ignore[union-attr]
+        return res  # type: ignore[return-value]
     body = parse_json(res)  # type: ignore[arg-type]
-    if res.status_code != 200 or not isinstance(body, dict):  # type: ignore[union-attr]
-        return False, client.http_error("account", res, body).message  # type: ignore[arg-type]
-    return True, f"HubSpot portal {body.get('portalId')} ({body.get('accountType', '?')})."
+    if res.status_code != 200:  # type: ignore[union-attr]
+        return client.http_error("account", res, body)  # type: ignore[arg-type]
+    if not isinstance(body, dict):
+        return client.malformed("account")
+    return client.result(
+        Outcome.FOUND,
+        "account",
+        {"portal_id": body.get("portalId"), "account_type": body.get("accountType")},
+    )
 
 
 def _failed(res: Any, client: ProviderClient, action: str) -> CrmOutcome | None:
