@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 import tomli_w
@@ -46,6 +47,16 @@ def test_push_creates_then_updates_free_of_credits(tmp_path: Path, sandbox_url: 
     assert len(pushed) == len(with_email) - 1
     assert {r["HubSpot Result"] for r in pushed} == {"created"}
     assert all(r["HubSpot Company Id"] for r in pushed if r["company_domain"])
+    portal = sqlite3.connect(tmp_path / "xdg-data" / "clay-tui" / "sandbox" / "hubspot-portal.db")
+    sent = {
+        email: json.loads(props)
+        for email, props in portal.execute("SELECT email, properties FROM contacts")
+    }
+    portal.close()
+    for r in pushed:  # the mapped columns arrived as contact properties
+        props = sent[r["email"].strip().lower()]
+        assert props["firstname"] == r["first_name"].strip()
+        assert props["jobtitle"] == r["title"].strip()
     refused = [i for i, r in enumerate(table) if r["email"] == "not-an-email"]
     assert refused and not table[refused[0]]["HubSpot"]
     cell = invoke(*base, "cell", "leads", "HubSpot", str(refused[0] + 1))  # row ids start at 1
