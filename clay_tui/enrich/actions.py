@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from clay_tui.config import Settings
 from clay_tui.domains import domain_of
-from clay_tui.providers import cleaning, hubspot_crm, hunter, openai_compat, prospeo
+from clay_tui.providers import cleaning, crm, hubspot_crm, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.crm import CrmRecord
 from clay_tui.states import CellState
@@ -450,7 +450,7 @@ async def _send_to_crm(ctx: CellContext) -> Final:
     )
 
     async def push(client: ProviderClient) -> ProviderResult:
-        got = await hubspot_crm.push(client, record)
+        got = await crm.push(client, record)
         if got.error and not got.record_id:
             return client.error(
                 "contacts_upsert",
@@ -470,12 +470,13 @@ async def _send_to_crm(ctx: CellContext) -> Final:
             },
         )
 
-    r = await ctx.call("hubspot", "contacts_upsert", push, cost=0)
+    target = (ctx.spec.providers or ACTIONS["send_to_crm"].providers)[0]
+    r = await ctx.call(target, "contacts_upsert", push, cost=0)
     if r is None:
         return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
-    return Final(CellState.FOUND, dict(r.data), "hubspot")
+    return Final(CellState.FOUND, dict(r.data), target)
 
 
 # ------------------------------------------------------------------ registry
@@ -588,8 +589,8 @@ ACTIONS: dict[str, ActionInfo] = {
                 InputInfo("company", help="company name, for a company created by the push"),
             ),
             outputs={"record_id": "text", "result": "text", "company_id": "text", "note": "text"},
-            providers=("hubspot",),
-            allowed_providers=("hubspot",),
+            providers=(hubspot_crm.PROVIDER,),  # a CRM adapter: providers/crm.py ADAPTERS
+            allowed_providers=(hubspot_crm.PROVIDER,),
             free=True,
             params={"properties": DEFAULT_CRM_PROPERTIES, "associate_company": True},
             execute=_send_to_crm,

@@ -9,6 +9,7 @@ record's refusal never fails the others.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -37,6 +38,23 @@ class CrmAdapter(Protocol):
     batch_size: int
 
     async def upsert(self, records: list[CrmRecord]) -> list[CrmOutcome]: ...
+
+
+# provider name -> the adapter class; each CRM module registers itself (a second CRM is one
+# more module and one more line in providers/__init__.py, not a change to the action)
+ADAPTERS: dict[str, Callable[[Any], CrmAdapter]] = {}
+_batchers: weakref.WeakKeyDictionary[Any, Batcher[CrmRecord, CrmOutcome]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def push(client: Any, record: CrmRecord) -> CrmOutcome:
+    """Push one row to the CRM ``client`` speaks for; it travels in a batch with the rows pushed
+    at the same time (one batcher per client, so every cell of a run shares it)."""
+    if client not in _batchers:
+        adapter = ADAPTERS[client.name](client)
+        _batchers[client] = Batcher(adapter.upsert, adapter.batch_size)
+    return await _batchers[client].submit(record)
 
 
 T = TypeVar("T")

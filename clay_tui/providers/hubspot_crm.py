@@ -12,37 +12,22 @@ search 5 per second; the client keeps under both, and a 429 is retried after a p
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import display_name, error_detail_of, parse_json
-from clay_tui.providers.crm import Batcher, CrmOutcome, CrmRecord
+from clay_tui.providers.crm import ADAPTERS, CrmOutcome, CrmRecord
 
 if TYPE_CHECKING:
     from clay_tui.providers.client import ProviderClient
 
+PROVIDER = "hubspot"
 BATCH = 100  # HubSpot's batch input limit
 UPSERT = "/crm/v3/objects/contacts/batch/upsert"
 SEARCH = "/crm/v3/objects/companies/search"
 CREATE_COMPANIES = "/crm/v3/objects/companies/batch/create"
 ASSOCIATE = "/crm/v4/associations/contacts/companies/batch/associate/default"
 ACCOUNT = "/account-info/v3/details"
-_batchers: weakref.WeakKeyDictionary[Any, Batcher[CrmRecord, CrmOutcome]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def batcher_for(client: ProviderClient) -> Batcher[CrmRecord, CrmOutcome]:
-    """One batcher per client (a run's HubSpot client), so every cell of the run shares it."""
-    if client not in _batchers:
-        _batchers[client] = Batcher(HubSpotCrm(client).upsert, BATCH)
-    return _batchers[client]
-
-
-async def push(client: ProviderClient, record: CrmRecord) -> CrmOutcome:
-    """Push one row; it travels in a batch with the rows pushed at the same time."""
-    return await batcher_for(client).submit(record)
 
 
 async def account(client: ProviderClient) -> ProviderResult:
@@ -206,3 +191,6 @@ def _refusal(err: dict[str, Any]) -> CrmOutcome:
         error=f"{display_name('hubspot')} refused this contact{where}: {detail.rstrip('.')}.",
         error_id=code or str(err.get("category") or "refused"),
     )
+
+
+ADAPTERS[PROVIDER] = HubSpotCrm

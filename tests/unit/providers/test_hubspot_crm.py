@@ -11,7 +11,7 @@ import time
 import pytest
 
 from clay_tui.config import ProviderSettings, SandboxSettings
-from clay_tui.providers import hubspot_crm
+from clay_tui.providers import crm, hubspot_crm
 from clay_tui.providers.client import ProviderClient
 from clay_tui.providers.crm import CrmRecord
 from clay_tui.sandbox import hubspot_api
@@ -130,12 +130,12 @@ async def test_rows_pushed_together_travel_in_batches_of_100(sandbox_server) -> 
     before = state.count(upserts)
     client = client_for(sandbox_server.url)
     try:
-        got = await asyncio.gather(*(hubspot_crm.push(client, r) for r in people(250)))
+        got = await asyncio.gather(*(crm.push(client, r) for r in people(250)))
         assert state.count(upserts) - before == 3  # ceil(250 / 100)
         assert all(o.record_id and o.created and not o.error for o in got)
         assert len({o.record_id for o in got}) == 250
         assert len({o.company_id for o in got}) == 25  # one company per domain
-        again = await asyncio.gather(*(hubspot_crm.push(client, r) for r in people(250)))
+        again = await asyncio.gather(*(crm.push(client, r) for r in people(250)))
         assert [o.record_id for o in again] == [o.record_id for o in got]
         assert not any(o.created for o in again)  # updated, not duplicated
         assert [o.company_id for o in again] == [o.company_id for o in got]
@@ -151,7 +151,7 @@ async def test_a_refused_row_gets_its_own_error_and_the_rest_go_through(sandbox_
         CrmRecord(email="x@y.io", properties={"shoe_size": "44"}),
     ]
     try:
-        got = await asyncio.gather(*(hubspot_crm.push(client, r) for r in rows))
+        got = await asyncio.gather(*(crm.push(client, r) for r in rows))
     finally:
         await client.aclose()
     assert all(o.record_id for o in got[:3])
@@ -167,7 +167,7 @@ async def test_a_bad_token_stops_the_crm_in_one_sentence(sandbox_server) -> None
         sandbox=False,
     )
     try:
-        (got,) = await asyncio.gather(hubspot_crm.push(client, people(1)[0]))
+        (got,) = await asyncio.gather(crm.push(client, people(1)[0]))
     finally:
         await client.aclose()
     assert got.stop and got.record_id is None
@@ -181,7 +181,7 @@ async def test_pushes_keep_within_the_burst_limit() -> None:
         client = client_for(server.url, rate_per_second=10, rate_per_minute=600)
         start = time.monotonic()
         try:
-            got = [await hubspot_crm.push(client, r) for r in people(30)]
+            got = [await crm.push(client, r) for r in people(30)]
         finally:
             await client.aclose()
         assert all(o.record_id for o in got)
