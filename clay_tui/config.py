@@ -22,7 +22,7 @@ from clay_tui.errors import ConfigError
 
 APP_NAME = "clay-tui"
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
-KNOWN_PROVIDERS = ("hunter", "prospeo", "openai")
+KNOWN_PROVIDERS = ("hunter", "prospeo", "openai", "hubspot")
 SANDBOX_KEY = "sandbox-key"  # the only key the bundled sandbox accepts (besides Hunter's test key)
 SANDBOX_FAULTS = (
     "throttle_429",

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from clay_tui.config import Settings
-from clay_tui.providers import cleaning, hunter, openai_compat, prospeo
+from clay_tui.domains import domain_of
+from clay_tui.providers import cleaning, crm, hubspot_crm, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
+from clay_tui.providers.crm import CrmRecord
 from clay_tui.states import CellState
 
 if TYPE_CHECKING:
@@ -417,6 +419,66 @@ def _domain(ctx: CellContext) -> ProviderResult:
     return cleaning.normalize_domain(ctx.inputs.get("value"))
 
 
+# Contact property -> the sample table's column, the mapping a new Send to HubSpot column starts
+# from (the form and the recipe can change it).
+DEFAULT_CRM_PROPERTIES = {
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "jobtitle": "title",
+    "company": "company",
+    "phone": "phone",
+    "country": "country",
+}
+
+
+async def _send_to_crm(ctx: CellContext) -> Final:
+    """Upsert the row as a contact (free); the cell keeps the CRM's record id and whether it
+    was created or updated, or the property the CRM refused."""
+    p = {**ACTIONS["send_to_crm"].params, **ctx.spec.params}
+    email = _text(ctx.inputs.get("email")) or ""
+    props = {
+        str(prop): text
+        for prop, column in dict(p.get("properties") or {}).items()
+        if (text := _text(ctx.row.get(str(column)))) is not None
+    }
+    domain = domain_of(_text(ctx.inputs.get("company_domain")))
+    record = CrmRecord(
+        email=email,
+        properties=props,
+        company_domain=domain if p.get("associate_company", True) else None,
+        company_name=_text(ctx.inputs.get("company")),
+    )
+
+    async def push(client: ProviderClient) -> ProviderResult:
+        got = await crm.push(client, record)
+        if got.error and not got.record_id:
+            return client.error(
+                "contacts_upsert",
+                got.error_id or "refused",
+                got.error,
+                stop_provider=got.stop,
+                unknown_outcome=got.unknown,
+            )
+        return client.result(
+            Outcome.FOUND,
+            "contacts_upsert",
+            {
+                "record_id": got.record_id,
+                "result": "created" if got.created else "updated",
+                "company_id": got.company_id,
+                "note": got.error,
+            },
+        )
+
+    target = (ctx.spec.providers or ACTIONS["send_to_crm"].providers)[0]
+    r = await ctx.call(target, "contacts_upsert", push, cost=0)
+    if r is None:
+        return Final(CellState.NO_DATA)
+    if r.outcome is not Outcome.FOUND:
+        return _single(r)
+    return Final(CellState.FOUND, dict(r.data), target)
+
+
 # ------------------------------------------------------------------ registry
 
 _NAME_INPUTS = (
@@ -514,6 +576,24 @@ ACTIONS: dict[str, ActionInfo] = {
             free=True,
             params={"method": "GET", "url": "", "headers": {}, "body": None, "json_path": ""},
             execute=_http_call,
+        ),
+        ActionInfo(
+            slug="send_to_crm",
+            name="Send to HubSpot",
+            kind="crm",
+            description="Upsert each row as a HubSpot contact (by email), with its company"
+            " (by domain) associated. Free: no credits.",
+            inputs=(
+                InputInfo("email", True, help="the contact's email (its id in HubSpot)"),
+                InputInfo("company_domain", help="company domain: find or create the company"),
+                InputInfo("company", help="company name, for a company created by the push"),
+            ),
+            outputs={"record_id": "text", "result": "text", "company_id": "text", "note": "text"},
+            providers=(hubspot_crm.PROVIDER,),  # a CRM adapter: providers/crm.py ADAPTERS
+            allowed_providers=(hubspot_crm.PROVIDER,),
+            free=True,
+            params={"properties": DEFAULT_CRM_PROPERTIES, "associate_company": True},
+            execute=_send_to_crm,
         ),
         ActionInfo(
             "normalize_phone",

@@ -34,8 +34,9 @@ AUTH_HEADERS = {
     "hunter": ("X-API-KEY", "{key}"),
     "prospeo": ("X-KEY", "{key}"),
     "openai": ("Authorization", "Bearer {key}"),
+    "hubspot": ("Authorization", "Bearer {key}"),  # a private app's access token
 }
-DISPLAY_NAMES = {"hunter": "Hunter", "prospeo": "Prospeo", "openai": "OpenAI"}
+DISPLAY_NAMES = {"hunter": "Hunter", "prospeo": "Prospeo", "openai": "OpenAI", "hubspot": "HubSpot"}
 # Header names whose values are secrets (their values are redacted from every answer).
 SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "password", "session")
 
@@ -46,7 +47,7 @@ def is_secret_header(name: str) -> bool:
 
 
 # Error ids meaning "the account has no quota left": stop, do not retry.
-QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS"}
+QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS", "DAILY"}
 # This many answers in a row that are not the API (an HTML page, a 404) stop the
 # provider for the run: a moved endpoint or a wrong base_url, not a per-row problem.
 OFF_API_LIMIT = 3
@@ -78,6 +79,8 @@ def error_id_of(body: Any) -> str | None:
         return str(err.get("code") or err.get("type") or "") or None
     if err is True:  # Prospeo: {"error": true, "message" | "error_code": ...}
         return str(body.get("error_code") or body.get("message") or "") or None
+    if body.get("status") == "error":  # HubSpot: {"status": "error", "category", "policyName"}
+        return str(body.get("policyName") or body.get("category") or "") or None
     return None
 
 
@@ -100,6 +103,8 @@ def _error_detail_of(body: Any) -> str:
     err = body.get("error")
     if isinstance(err, dict):
         return str(err.get("message") or "")
+    if body.get("status") == "error":  # HubSpot
+        return str(body.get("message") or "")
     return str(body.get("details") or "")
 
 

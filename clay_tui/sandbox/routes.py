@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable
 
 from clay_tui.config import SANDBOX_FAULTS, SandboxSettings
-from clay_tui.sandbox import hunter_api, openai_api, prospeo_api
+from clay_tui.sandbox import hubspot_api, hunter_api, openai_api, prospeo_api
 from clay_tui.sandbox.http import Request, Response, json_response
 from clay_tui.sandbox.state import SandboxState
 
@@ -32,6 +32,7 @@ ROUTES: dict[str, dict[tuple[str, str], Handler]] = {
     "hunter": hunter_api.ROUTES,
     "prospeo": prospeo_api.ROUTES,
     "openai": openai_api.ROUTES,
+    "hubspot": hubspot_api.ROUTES,
 }
 MALFORMED = b'{"data": {"email": "jane.doe@acme.com", "score": 9'
 
@@ -41,6 +42,8 @@ def _authorized(provider: str, req: Request) -> bool:
         return hunter_api.authorized(req)
     if provider == "prospeo":
         return prospeo_api.authorized(req)
+    if provider == "hubspot":
+        return hubspot_api.authorized(req)
     return openai_api.authorized(req)
 
 
@@ -49,6 +52,8 @@ def _unauthorized(provider: str, req: Request) -> Response:
         return hunter_api.unauthorized()
     if provider == "prospeo":
         return prospeo_api.unauthorized(req)
+    if provider == "hubspot":
+        return hubspot_api.unauthorized(req)
     return openai_api.unauthorized()
 
 
@@ -63,6 +68,8 @@ def fault_response(provider: str, fault: str, req: Request) -> Response:
         res = prospeo_api.fault(fault, req, retry_after)
     elif provider == "hunter":
         res = hunter_api.FAULTS[fault](req.headers.get("x-sandbox-retry-after"))
+    elif provider == "hubspot":
+        res = hubspot_api.FAULTS[fault](req.headers.get("x-sandbox-retry-after"))
     else:
         res = openai_api.FAULTS[fault](retry_after)
     assert res is not None
@@ -166,6 +173,10 @@ class Router:
             return _unauthorized(provider, inner)
         if self.enforce_limits and provider == "hunter":
             limited = hunter_api.rate_limited(inner, self.state)
+            if limited is not None:
+                return limited
+        if self.enforce_limits and provider == "hubspot":
+            limited = hubspot_api.rate_limited(inner, self.state)
             if limited is not None:
                 return limited
         fault = self._fault(provider, inner)

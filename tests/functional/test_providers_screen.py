@@ -60,7 +60,7 @@ async def test_k_opens_the_screen_with_every_provider(make_app) -> None:
         await settle(pilot)
         screen = _screen(app)
         table = screen.query_one("#pk-table", DataTable)
-        assert table.row_count == 3
+        assert table.row_count == 4  # hunter, prospeo, openai, hubspot
         first = [str(c) for c in table.get_row_at(0)]
         assert first[:4] == ["Hunter", "sandbox", "clay-tui credits", "HUNTER_API_KEY: not set"]
         assert "saved in the key file" in str(screen.query_one("#pk-notes", Static).content)

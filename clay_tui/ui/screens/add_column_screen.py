@@ -25,6 +25,7 @@ from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services.enrich import ColumnSpec
 from clay_tui.ui.plain import plain, plain_lines
+from clay_tui.ui.widgets.crm_mapping import CrmMapping
 from clay_tui.ui.widgets.inert_input import InertInput
 
 if TYPE_CHECKING:
@@ -202,7 +203,9 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         await inputs.mount_all(rows)
         widgets: list[Widget] = []
         for key, default in info.params.items():
-            if isinstance(default, bool):
+            if key == "properties" and isinstance(default, dict):  # Send to HubSpot's mapping
+                widgets.append(CrmMapping(default, columns, id=f"param-{key}"))
+            elif isinstance(default, bool):
                 widgets.append(
                     Checkbox(key.replace("_", " "), default, id=f"param-{key}", compact=True)
                 )
@@ -248,8 +251,10 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             if not found:
                 continue
             widget = found.first()
-            if isinstance(widget, Checkbox):
-                value: Any = widget.value
+            if isinstance(widget, CrmMapping):
+                value: Any = widget.mapping()
+            elif isinstance(widget, Checkbox):
+                value = widget.value
             elif isinstance(widget, Input):
                 value = widget.value.strip()
                 if isinstance(default, int):
