@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from clay_tui.sandbox import data
+from clay_tui.sandbox import ai_drafter, data
 from clay_tui.sandbox.http import Request, Response, json_response
 from clay_tui.sandbox.openai_structured import Refusal, structured, tool_calls
 from clay_tui.sandbox.state import SandboxState
@@ -167,7 +167,7 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
     choices: list[dict[str, Any]] = []
     try:
         for i in range(n):
-            choices.append(_choice(body, i, prompt, model, limit))
+            choices.append(_choice(body, i, prompt, system, model, limit))
     except Refusal as bad:
         return error(400, bad.message, "invalid_request_error", "invalid_value", param=bad.param)
     completion_tokens = sum(c.pop("tokens") for c in choices)
@@ -195,7 +195,9 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
     )
 
 
-def _choice(body: dict[str, Any], i: int, prompt: str, model: str, limit: Any) -> dict[str, Any]:
+def _choice(
+    body: dict[str, Any], i: int, prompt: str, system: str, model: str, limit: Any
+) -> dict[str, Any]:
     """Choice ``i``: tool calls, JSON for response_format, or text cut at the token limit."""
     salt = model if i == 0 else f"{model}#{i}"
     calls = tool_calls(body, prompt, salt)
@@ -203,7 +205,11 @@ def _choice(body: dict[str, Any], i: int, prompt: str, model: str, limit: Any) -
         message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": calls}
         tokens = sum(len(c["function"]["arguments"].split()) for c in calls)
         return {"index": i, "message": message, "finish_reason": "tool_calls", "tokens": tokens}
-    content = structured(body.get("response_format"), prompt, salt)
+    fmt = body.get("response_format")
+    schema = fmt.get("json_schema") if isinstance(fmt, dict) else None
+    name = schema.get("name") if isinstance(schema, dict) else None
+    drafted = ai_drafter.answer(name, system, prompt) if isinstance(name, str) else None
+    content = drafted if drafted is not None else structured(fmt, prompt, salt)
     if content is not None:  # JSON output: never cut by the token limit here
         message = {"role": "assistant", "content": content}
         return {
