@@ -25,6 +25,7 @@ from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services.enrich import ColumnSpec
 from clay_tui.ui.plain import plain, plain_lines
+from clay_tui.ui.screens.draft_screen import DRAFT_KEY, ai_button, draft_into
 from clay_tui.ui.widgets.inert_input import InertInput
 
 if TYPE_CHECKING:
@@ -93,7 +94,10 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
     AddColumnScreen #add-buttons Button { margin: 0 2 0 0; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding(DRAFT_KEY, "draft", "Write with AI", show=False),
+    ]
 
     def __init__(self, ws: Workspace, table: LeadTable, *, recipe: str = "") -> None:
         super().__init__()
@@ -132,6 +136,7 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
                 yield InertInput(
                     id="condition", placeholder="optional, e.g. email IS NULL", compact=True
                 )
+                yield ai_button("condition")
             with Horizontal(classes="row"):
                 yield Label("Column name")
                 yield InertInput(id="column-name", placeholder="the output column", compact=True)
@@ -213,13 +218,9 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
                     "expression": "Polars SQL, e.g. lower(company_domain)",
                     "json_path": "a path into the JSON answer, e.g. data.value",
                 }.get(key, "")
-                widgets.append(
-                    Horizontal(
-                        Label(key),
-                        Input(str(default), id=f"param-{key}", placeholder=hint, compact=True),
-                        classes="row",
-                    )
-                )
+                field = Input(str(default), id=f"param-{key}", placeholder=hint, compact=True)
+                extra = [ai_button(f"param-{key}")] if info.slug == "formula" else []
+                widgets.append(Horizontal(Label(key), field, *extra, classes="row"))
         await params.mount_all(widgets)
         name = self.query_one("#column-name", Input)
         if not name.value or name.value in {a.name for a in self.actions.values()}:
@@ -297,6 +298,21 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             self.show_error(str(exc))
             return
         self.dismiss(added)
+
+    @on(Button.Pressed, ".ai-draft")
+    def _ai_pressed(self, event: Button.Pressed) -> None:
+        self._draft((event.button.id or "").removeprefix("ai-"))
+
+    def action_draft(self) -> None:
+        focused = self.focused.id if self.focused is not None else None
+        self._draft(focused if focused == "param-expression" else "condition")
+
+    def _draft(self, field_id: str) -> None:
+        """F3 / AI…: write the condition (or a formula's expression) with AI."""
+        found = self.query(f"#{field_id}")
+        if field_id and found:
+            kind = "formula" if field_id == "param-expression" else "condition"
+            draft_into(self, self.ws, self.table, found.first(Input), kind)
 
     @on(Button.Pressed, "#add-cancel")
     def _cancel_pressed(self) -> None:
