@@ -202,7 +202,7 @@ async def draft_async(
     if row is not None:
         return _finish(table, kind, words, cost, row["expression"], row["explanation"], 0, True)
     ledger = ledger_for(ws)
-    context = SpendContext(None, None, None, PROVIDER, None, f"draft_{kind}")
+    context = SpendContext(table.id, None, None, PROVIDER, None, f"draft_{kind}")
     hold = ledger.reserve(cost.credits, f"draft:{key}:{uuid.uuid4().hex}", context=context)
     try:
         async with Providers(ws.settings) as providers:

@@ -46,6 +46,13 @@ async def test_a_drafted_condition_is_checked_counted_and_charged(sbx_ws, leads)
     assert credits_svc.balance(sbx_ws).available == start - cost.credits  # paid once
     report = credits_svc.verify_credits(sbx_ws, repair=False)
     assert report.ok, report.checks
+    by_table = credits_svc.usage_report(sbx_ws, by="table")
+    assert [(r.label, r.net) for r in by_table.rows] == [("leads", cost.credits)]
+    # the charge's stored result is the draft: without it, verify says so
+    with sbx_ws.transaction():
+        sbx_ws.db.execute("DELETE FROM ai_drafts")
+    report = credits_svc.verify_credits(sbx_ws, repair=False)
+    assert not report.ok and "without a stored result" in str(report.checks)
 
 
 async def test_a_draft_that_does_not_fit_costs_nothing(sbx_ws, leads):
