@@ -121,3 +121,25 @@ def parse(text: str, fields: dict[str, str]) -> dict[str, Any] | str:
             return f"The model's answer gives {field} as {json.dumps(v)[:40]}, not {want}."
         out[field] = float(v) if kind == "float" else v
     return out
+
+
+def fields_from_text(text: str) -> dict[str, str]:
+    """``qualified: bool, reason: text, segment: SMB|Mid-market|Enterprise`` (a form field)
+    as a fields table; {} for an empty text. Checked like ``params.fields``."""
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, kind = part.partition(":")
+        if not sep or not name.strip() or not kind.strip():
+            raise ColumnSpecError(
+                f"Write each field as name: type (e.g. qualified: bool), not {part[:40]!r}."
+            )
+        out[name.strip()] = kind.strip()
+    if out:
+        check({"fields": out})
+    return out
+
+
+def fields_to_text(fields: dict[str, str]) -> str:
+    return ", ".join(f"{name}: {kind}" for name, kind in fields.items())

@@ -103,3 +103,26 @@ def test_draft_screen_snapshot(snap_compare, sb_ws, sb_table, email_column) -> N
         await draft(pilot, "US companies with 50 to 500 employees, SaaS")
 
     assert snap_compare(ClayApp(sb_ws, sb_table), terminal_size=SIZE, run_before=before)
+
+
+async def test_add_column_form_takes_ai_fields(sb_ws, sb_table):
+    app = ClayApp(sb_ws, sb_table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(AddColumnScreen(sb_ws, sb_table))
+        await settle(pilot)
+        await app.screen.show_action("ai_prompt")
+        screen = app.screen
+        screen.query_one("#param-prompt", Input).value = "Is {{company}} a fit?"
+        screen.query_one("#param-fields", Input).value = "qualified bool"
+        screen.query_one("#column-name", Input).value = "Qualify"
+        screen.query_one("#add-go").press()  # refused in one sentence, nothing added
+        await settle(pilot)
+        assert "name: type" in text_of(app, "#add-error")
+        screen.query_one("#param-fields", Input).value = "qualified: bool, segment: SMB|Large"
+        screen.query_one("#add-go").press()
+        await settle(pilot)
+        assert not isinstance(app.screen, AddColumnScreen)
+    spec = enrich_service.get_column(sb_ws, sb_table, "Qualify")
+    assert spec.params["fields"] == {"qualified": "bool", "segment": "SMB|Large"}
+    assert sb_table.dtype_label("qualified") == "bool" and "segment" in sb_table.columns

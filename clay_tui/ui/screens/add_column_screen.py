@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from clay_tui.errors import ClayError
+from clay_tui.services import ai_columns
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services.enrich import ColumnSpec
 from clay_tui.ui.plain import plain, plain_lines
@@ -207,7 +208,11 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         await inputs.mount_all(rows)
         widgets: list[Widget] = []
         for key, default in info.params.items():
-            if isinstance(default, bool):
+            if key == "fields" and info.kind == "ai":  # a structured answer: typed columns
+                hint = "optional, e.g. qualified: bool, reason: text, segment: SMB|Mid|Large"
+                field = Input(id="param-fields", placeholder=hint, compact=True)
+                widgets.append(Horizontal(Label("fields"), field, classes="row"))
+            elif isinstance(default, bool):
                 widgets.append(
                     Checkbox(key.replace("_", " "), default, id=f"param-{key}", compact=True)
                 )
@@ -249,7 +254,9 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             if not found:
                 continue
             widget = found.first()
-            if isinstance(widget, Checkbox):
+            if key == "fields" and isinstance(widget, Input):
+                value = ai_columns.parse_fields(widget.value)
+            elif isinstance(widget, Checkbox):
                 value: Any = widget.value
             elif isinstance(widget, Input):
                 value = widget.value.strip()
