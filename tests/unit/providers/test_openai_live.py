@@ -340,3 +340,27 @@ def test_the_official_client_reads_structured_outputs_and_tool_calls(sandbox_url
             tool_choice={"type": "function", "function": {"name": "no_such_tool"}},
         )
     assert bad.value.code == "invalid_value" and bad.value.param == "tool_choice"
+
+
+async def test_adapter_reads_a_structured_output_refusal() -> None:
+    """OpenAI's documented refusal: message.refusal set, content null; no data, not billed."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        message = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
+        return httpx.Response(
+            200,
+            json={"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]},
+        )
+
+    settings = ProviderSettings(
+        name="openai", mode="live", base_url="https://api.openai.com", api_key_env=""
+    )
+    client = ProviderClient(
+        settings, "https://api.openai.com", api_key="k", transport=httpx.MockTransport(handler)
+    )
+    result = await openai_compat.complete(
+        client, prompt="x", model="gpt-4o-mini", response_format=SCHEMA
+    )
+    assert result.outcome is Outcome.NO_DATA and not result.billable
+    assert result.error_id == "refusal" and "can't help" in result.message
+    await client.aclose()
