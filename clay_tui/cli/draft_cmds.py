@@ -49,7 +49,8 @@ def _run(ctx: click.Context, kind: str, target: str, words: str, model: str | No
         paid = "stored draft, no charge" if draft.cached else f"{draft.credits} {unit}"
         click.echo(f"{'charged:':<11}{paid}")
     if draft.problem is not None:
-        raise ClayError(f"{draft.problem} (not charged; edit it or describe the rows again)")
+        problem = inert(draft.problem)  # it may quote the model's text
+        raise ClayError(f"{problem} (not charged; edit it or describe the rows again)")
     if save_to is not None:
         if kind == "condition":
             enrich_svc.update_column(ws, table, save_to, condition=draft.expression)

@@ -141,3 +141,11 @@ def test_cli_condition_draft_prints_the_condition_and_count_and_saves(run):
     bad = run("condition", "draft", "leads", "purple elephants")
     assert bad.exit_code == 2 and "not charged" in bad.output
     assert run("credits", "verify").exit_code == 0
+
+
+def test_cli_never_prints_the_models_escape_codes(run, monkeypatch):
+    evil = json.dumps({"expression": "", "explanation": "\x1b]0;pwned\x07 no column"})
+    monkeypatch.setattr(ai_drafter, "answer", lambda name, system, prompt: evil)
+    shown = run("condition", "draft", "leads", "anything at all")
+    assert shown.exit_code == 2
+    assert "\x1b" not in shown.output and "\x07" not in shown.output
