@@ -120,6 +120,8 @@ _VERBS = {
     "import": "table_cmds",
     "tables": "table_cmds",
     "export": "table_cmds",
+    "condition": "draft_cmds",  # write a condition / formula with AI
+    "formula": "draft_cmds",
 }
 
 

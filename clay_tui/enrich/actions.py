@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from clay_tui.config import Settings
 from clay_tui.domains import domain_of
+from clay_tui.enrich import ai_schema
 from clay_tui.providers import cleaning, crm, hubspot_crm, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.crm import CrmRecord
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 # A finder result that validation rejects is refunded when the provider refunds (legacy
 # default: every listed provider does). Clearbit-style providers would say False here.
-REFUND_ON_INVALID: dict[str, bool] = {"hunter": True, "prospeo": True, "openai": False}
+# An AI answer that does not follow its column's schema is refunded too (ai_schema).
+REFUND_ON_INVALID: dict[str, bool] = {"hunter": True, "prospeo": True, "openai": True}
 # Typical hit rates (share of calls that return data) when a column has no history yet.
 TYPICAL_HIT_RATE: dict[str, float] = {"prospeo": 0.55, "hunter": 0.45, "openai": 0.95}
 TYPICAL_VALID_RATE = 0.8  # share of found emails the verifier accepts
@@ -91,6 +93,11 @@ class ActionInfo:
     @property
     def main_output(self) -> str:
         return next(iter(self.outputs))
+
+    def output_types(self, spec: ColumnSpec | None = None) -> dict[str, str]:
+        """Output field -> type label; an AI column's declared fields add typed outputs."""
+        fields = ai_schema.fields_of(spec.params if spec else None)
+        return ai_schema.output_types(fields) if self.kind == "ai" and fields else self.outputs
 
     def step_costs(self, settings: Settings, spec: ColumnSpec | None = None) -> dict[str, int]:
         """Credits per priced step, keyed "provider.op" (0 when free or own key)."""
@@ -362,18 +369,32 @@ async def _ai_prompt(ctx: CellContext) -> Final:
     prompt = render_template(str(p["prompt"]), ctx.row)
     model, max_tokens = str(p["model"]), int(p["max_tokens"])
     system = p.get("system") or None
+    fields = ai_schema.fields_of(p)
+    fmt = ai_schema.response_format(fields, ctx.spec.name) if fields else None
     r = await ctx.call(
         "openai",
         model,
         lambda c: openai_compat.complete(
-            c, prompt=prompt, model=model, max_tokens=max_tokens, system=system
+            c,
+            prompt=prompt,
+            model=model,
+            max_tokens=max_tokens,
+            system=system,
+            response_format=fmt,
         ),
     )
     if r is None:
         return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
-    return Final(CellState.FOUND, {"text": r.data.get("text")}, "openai")
+    text = r.data.get("text")
+    if not fields:
+        return Final(CellState.FOUND, {"text": text}, "openai")
+    values = ai_schema.parse(str(text), fields)
+    if isinstance(values, str):  # not the shape asked for: rejected, so refunded
+        ctx.reject(r)
+        return Final(CellState.INVALID, provider="openai", error=values)
+    return Final(CellState.FOUND, {"text": text, **values}, "openai")
 
 
 async def _http_call(ctx: CellContext) -> Final:
@@ -563,7 +584,13 @@ ACTIONS: dict[str, ActionInfo] = {
             {"text": "text"},
             providers=("openai",),
             allowed_providers=("openai",),
-            params={"prompt": "", "model": "gpt-4o-mini", "max_tokens": 256, "system": ""},
+            params={
+                "prompt": "",
+                "model": "gpt-4o-mini",
+                "max_tokens": 256,
+                "system": "",
+                "fields": {},  # structured answer: field -> type (ai_schema)
+            },
             execute=_ai_prompt,
         ),
         ActionInfo(

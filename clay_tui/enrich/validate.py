@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from clay_tui.config import KNOWN_PROVIDERS, Settings
+from clay_tui.enrich import ai_schema
 from clay_tui.enrich.actions import ACTIONS
 from clay_tui.enrich.graph import check_self
 from clay_tui.enrich.spec import (
@@ -106,6 +107,8 @@ def normalize(
             f"Action {spec.action} has no setting {sorted(unknown_params)[0]!r}"
             f" (settings: {', '.join(info.params) or 'none'})."
         )
+    if info.kind == "ai":
+        ai_schema.check(spec.params)
     for key, default in info.params.items():
         if (
             key in spec.params
@@ -144,11 +147,14 @@ def normalize(
     if spec.action == "formula" and not str(spec.params.get("expression") or "").strip():
         raise ColumnSpecError("A formula column needs params.expression (Polars SQL).")
 
+    types = info.output_types(spec)
     outputs = dict(spec.outputs) or {info.main_output: spec.name}
+    if info.kind == "ai":  # each declared field lands in a column named after it by default
+        outputs.update({f: f for f in ai_schema.fields_of(spec.params) if f not in outputs})
     for fld in outputs:
-        if fld not in info.outputs:
+        if fld not in types:
             raise ColumnSpecError(
-                f"Action {spec.action} has no output {fld!r} (outputs: {', '.join(info.outputs)})."
+                f"Action {spec.action} has no output {fld!r} (outputs: {', '.join(types)})."
             )
     if spec.name not in outputs.values():
         outputs = {

@@ -84,6 +84,7 @@ def app_schemas() -> list[tuple[str, str]]:
     """Every subsystem's schema script, as its ``ensure_schema`` name and SQL."""
     from clay_tui.credits import schema as credits_schema
     from clay_tui.enrich import auto_update, store
+    from clay_tui.services import drafting
     from clay_tui.table import registry
 
     return [
@@ -91,6 +92,7 @@ def app_schemas() -> list[tuple[str, str]]:
         (store.SCHEMA_NAME, store.SCHEMA + store.LIVE_NAMES + ";\n"),
         (credits_schema.SCHEMA_NAME, credits_schema.SCHEMA),
         (auto_update.SCHEMA_NAME, auto_update.SCHEMA),
+        ("ai_drafts", drafting.SCHEMA),  # the drafts that AI-written conditions were paid for
     ]
 
 
