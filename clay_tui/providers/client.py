@@ -9,14 +9,23 @@ same way under load and under faults.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
 import random
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 from clay_tui.config import ProviderSettings
+from clay_tui.manifests import Manifest, classify, find_manifest
+from clay_tui.providers.answers import (  # re-exported: the adapters import them from here
+    OFF_API_LIMIT,
+    QUOTA_IDS,
+    display_name,
+    error_detail_of,
+    error_id_of,
+    is_secret_header,
+    parse_json,
+    rate_window_reset,
+    retry_after_seconds,
+)
 from clay_tui.providers.base import (
     Outcome,
     ProviderResult,
@@ -29,114 +38,18 @@ from clay_tui.providers.base import (
 if TYPE_CHECKING:
     import httpx
 
-# How each provider wants its key: (header, value template).
-AUTH_HEADERS = {
-    "hunter": ("X-API-KEY", "{key}"),
-    "prospeo": ("X-KEY", "{key}"),
-    "openai": ("Authorization", "Bearer {key}"),
-}
-DISPLAY_NAMES = {"hunter": "Hunter", "prospeo": "Prospeo", "openai": "OpenAI"}
-# Header names whose values are secrets (their values are redacted from every answer).
-SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "password", "session")
-
-
-def is_secret_header(name: str) -> bool:
-    low = name.lower()
-    return any(word in low for word in SECRET_HEADER_WORDS)
-
-
-# Error ids meaning "the account has no quota left": stop, do not retry.
-QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS"}
-# This many answers in a row that are not the API (an HTML page, a 404) stop the
-# provider for the run: a moved endpoint or a wrong base_url, not a per-row problem.
-OFF_API_LIMIT = 3
-
-
-def display_name(provider: str) -> str:
-    return DISPLAY_NAMES.get(provider, provider.capitalize())
-
-
-def parse_json(response: httpx.Response) -> Any | None:
-    """The decoded JSON body, or None if the body is not JSON (never raises)."""
-    try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[... 100k deep
-        return None
-    except httpx.HTTPError:  # a body that cannot be decoded (a broken gzip stream)
-        return None
-
-
-def error_id_of(body: Any) -> str | None:
-    """The provider's own error id from any of the three error shapes."""
-    if not isinstance(body, dict):
-        return None
-    errors = body.get("errors")  # Hunter: {"errors": [{"id", "code", "details"}]}
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return str(errors[0].get("id") or errors[0].get("code") or "") or None
-    err = body.get("error")
-    if isinstance(err, dict):  # OpenAI: {"error": {"message", "type", "code"}}
-        return str(err.get("code") or err.get("type") or "") or None
-    if err is True:  # Prospeo: {"error": true, "message" | "error_code": ...}
-        return str(body.get("error_code") or body.get("message") or "") or None
-    return None
-
-
-MAX_DETAIL_CHARS = 300  # how much of a provider's own error text a message quotes
-
-
-def error_detail_of(body: Any) -> str:
-    """A human-readable detail from an error body ('' if none), one line, cut short."""
-    text = _error_detail_of(body)
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_DETAIL_CHARS else text[:MAX_DETAIL_CHARS] + "..."
-
-
-def _error_detail_of(body: Any) -> str:
-    if not isinstance(body, dict):
-        return ""
-    errors = body.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return str(errors[0].get("details") or "")
-    err = body.get("error")
-    if isinstance(err, dict):
-        return str(err.get("message") or "")
-    return str(body.get("details") or "")
-
-
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """Seconds the provider asked us to wait (Retry-After, retry-after-ms), if any."""
-    ms = response.headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def rate_window_reset(response: httpx.Response) -> float | None:
-    """Prospeo-style window headers: when a window has no requests left, wait for its reset."""
-    for window in ("second", "minute", "daily"):
-        left = response.headers.get(f"x-{window}-request-left")
-        reset = response.headers.get(f"x-{window}-reset-seconds")
-        if left is not None and reset is not None and left.strip() == "0":
-            try:
-                return max(0.0, float(reset))
-            except ValueError:
-                return None
-    return None
-
+__all__ = [
+    "OFF_API_LIMIT",
+    "QUOTA_IDS",
+    "ProviderClient",
+    "display_name",
+    "error_detail_of",
+    "error_id_of",
+    "is_secret_header",
+    "parse_json",
+    "rate_window_reset",
+    "retry_after_seconds",
+]
 
 MAX_ANSWER_BYTES = 10_000_000  # a bigger answer is an error, never parsed or stored
 
@@ -162,6 +75,7 @@ class ProviderClient:
         max_backoff_s: float = 30.0,
         max_wait_s: float = 60.0,
         headers: dict[str, str] | None = None,
+        manifest: Manifest | None = None,
     ) -> None:
         # imported when first needed: start-up (the first screen loads no HTTP client)
         import httpx
@@ -176,13 +90,21 @@ class ProviderClient:
         self.max_wait_s = max_wait_s  # a Retry-After longer than this is an error, not a wait
         # No env var named (a local model server, say): calls go out without a key.
         self._has_key = bool(api_key) or not settings.api_key_env
+        # who the provider is, how it wants its key, when it throttles: its manifest
+        self.manifest = manifest or find_manifest(self.name)
         default_headers = {"User-Agent": "clay-tui/0.1", "Accept": "application/json"}
-        if api_key and self.name in AUTH_HEADERS:
-            header, template = AUTH_HEADERS[self.name]
-            default_headers[header] = template.format(key=api_key)
+        params: dict[str, str] = {}
+        style = self.manifest.auth_style if self.manifest else ""
+        if api_key and style == "bearer":
+            default_headers[self.manifest.auth_name] = f"Bearer {api_key}"  # type: ignore[union-attr]
+        elif api_key and style == "header":
+            default_headers[self.manifest.auth_name] = api_key  # type: ignore[union-attr]
+        elif api_key and style == "query":
+            params[self.manifest.auth_name] = api_key  # type: ignore[union-attr]
         default_headers.update(headers or {})  # extra headers win (tests send a wrong key)
         # Every key and secret header value sent: removed from whatever comes back.
         self._secrets = tuple(v for k, v in default_headers.items() if is_secret_header(k))
+        self._secrets += tuple(params.values())
         if api_key and not sandbox:
             self._secrets += (api_key,)
             register_secret(api_key)
@@ -192,6 +114,7 @@ class ProviderClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers=default_headers,
+            params=params,
             timeout=httpx.Timeout(settings.timeout_s),
             limits=httpx.Limits(max_connections=conc, max_keepalive_connections=conc),
             transport=transport,
@@ -291,7 +214,7 @@ class ProviderClient:
             return self.out_of_quota(action, eid, body)
         detail = error_detail_of(body)
         name = display_name(self.name)
-        if status == 429 or (status == 403 and self.name == "hunter"):
+        if status == 429 or self._rule_outcome(response) == "retry":
             msg = f"{name} kept throttling the calls (HTTP {status}) after all retries."
         elif status >= 500:
             msg = f"{name} had a server error (HTTP {status}) after all retries."
@@ -318,19 +241,27 @@ class ProviderClient:
             )
         return name
 
+    def _rule_outcome(self, response: httpx.Response) -> str | None:
+        """The manifest's provider-wide rule for this answer (retry / stop), if one says."""
+        if self.manifest is None or not self.manifest.rules:
+            return None
+        rule = classify(self.manifest.rules, response.status_code, parse_json(response))
+        return rule.outcome if rule is not None else None
+
     def _retry_kind(self, response: httpx.Response) -> str | None:
+        """ "throttle" (pause the provider, ask again), "server" (ask again) or None (final).
+        The manifest's rules come first: Hunter's 403 is its rate limit, its 429 the plan's
+        usage limit (stop) unless the id is a burst's too_many_requests."""
         status = response.status_code
+        outcome = self._rule_outcome(response)
+        if outcome == "retry":
+            return "throttle"
+        if outcome is not None:
+            return None
         if status >= 500:
             return "server"
-        if status == 429 and self.name == "hunter":
-            # Hunter's 429 is "usage limit reached" (stop); only a burst's too_many_requests
-            # is throttling. Its rate limit proper is the 403 below.
-            eid = error_id_of(parse_json(response))
-            return "throttle" if eid == "too_many_requests" else None
         if status == 429:
             return None if error_id_of(parse_json(response)) in QUOTA_IDS else "throttle"
-        if status == 403 and self.name == "hunter":  # Hunter's "rate limit reached"
-            return "throttle"
         return None
 
     def _backoff(self, attempt: int) -> float:
