@@ -233,8 +233,8 @@ class ProviderClient:
             from aiolimiter import AsyncLimiter  # imported when first needed: start-up
 
             rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
-            rps = min(rps, per_second) if rps > 0 else 0.0
-            rpm = min(rpm, per_minute) if rpm > 0 else 0.0
+            rps = min(rps, per_second) if rps > 0 and per_second > 0 else rps
+            rpm = min(rpm, per_minute) if rpm > 0 and per_minute > 0 else rpm
             self._groups[name] = (
                 AsyncLimiter(1, 1.0 / rps) if rps > 0 else None,
                 AsyncLimiter(rpm, 60.0) if rpm > 0 else None,
