@@ -107,7 +107,7 @@ class Manifest:
     timeout_s: float = 20.0
     sandbox_hit_rate: int = 50  # percent of lookups the sandbox answers with data
     adapter: str = "generic"  # "python": a built-in adapter speaks it (Hunter, Prospeo, OpenAI)
-    rules: tuple[Rule, ...] = ()  # rules for every endpoint, after the endpoint's own
+    rules: tuple[Rule, ...] = ()  # rules for every endpoint, checked before the endpoint's own
     source: str = "<built-in>"
 
     def endpoint(self, operation: str) -> Endpoint | None:
@@ -118,8 +118,9 @@ class Manifest:
         return tuple(self.endpoints)
 
     def rules_for(self, operation: str | None) -> tuple[Rule, ...]:
+        """The provider-wide rules (quota, throttling), then the endpoint's own."""
         ep = self.endpoints.get(operation or "")
-        return (ep.rules if ep else ()) + self.rules
+        return self.rules + (ep.rules if ep else ())
 
     @property
     def rate_per_second(self) -> float:

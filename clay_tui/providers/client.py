@@ -248,6 +248,13 @@ class ProviderClient:
         rule = classify(self.manifest.rules, response.status_code, parse_json(response))
         return rule.outcome if rule is not None else None
 
+    def _documented_404(self, body: Any) -> bool:
+        """A JSON 404 that one of the manifest's rules names (with an explicit 404)."""
+        if self.manifest is None or body is None:
+            return False
+        rules = [r for op in self.manifest.operations for r in self.manifest.rules_for(op)]
+        return any(404 in r.status and classify((r,), 404, body) for r in rules)
+
     def _retry_kind(self, response: httpx.Response) -> str | None:
         """ "throttle" (pause the provider, ask again), "server" (ask again) or None (final).
         The manifest's rules come first: Hunter's 403 is its rate limit, its 429 the plan's
@@ -454,9 +461,14 @@ class ProviderClient:
         """Count answers that are not the API; the OFF_API_LIMIT-th in a row stops the provider."""
         body = parse_json(response)
         html = "html" in response.headers.get("content-type", "").lower()
-        # an HTML page, or a 404 that is not the API's own "no such model", is not the API; a
-        # garbled answer that says it is JSON is a fault of that call (the row retries later)
-        off = html or (response.status_code == 404 and error_id_of(body) != "model_not_found")
+        # an HTML page, or a 404 that is not the API's own "no such model" nor an answer its
+        # manifest names (LeadMagic's "not found" is a 404), is not the API; a garbled answer
+        # that says it is JSON is a fault of that call (the row retries later)
+        off = html or (
+            response.status_code == 404
+            and error_id_of(body) != "model_not_found"
+            and not self._documented_404(body)
+        )
         if not off:
             self._off_api = 0
             return response
