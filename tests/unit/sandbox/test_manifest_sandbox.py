@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 
 from clay_tui.config import SandboxSettings
-from clay_tui.manifests import builtin_manifests, classify, user_manifest_dir
+from clay_tui.manifests import builtin_manifests, classify, find_manifest, user_manifest_dir
 from clay_tui.sandbox.http import Request
 from clay_tui.sandbox.routes import Router
 
@@ -61,8 +59,6 @@ def _get(first: str, key: str = "sandbox-key", **headers: str) -> Request:
 
 
 def _outcome(status: int, body: bytes, op: str = "email_finder", name: str = "slowfind") -> str:
-    from clay_tui.manifests import find_manifest
-
     m = find_manifest(name)
     rule = classify(m.rules_for(op), status, json.loads(body))
     return rule.outcome if rule else "?"
@@ -105,8 +101,8 @@ def test_wrong_paths_and_methods(router) -> None:
 
 
 @pytest.mark.parametrize("name", ["findymail", "leadmagic", "zerobounce", "millionverifier"])
-def test_each_generic_builtin_is_served(name: str, router, tmp_path: Path) -> None:
+def test_each_generic_builtin_is_served(name: str, router) -> None:
     m = builtin_manifests()[name]
     assert m.adapter == "generic"
-    for op, ep in m.endpoints.items():
+    for ep in m.endpoints.values():
         assert router.handle(Request(ep.method, f"/{name}{ep.path}", {}, {})).status == 401
