@@ -12,7 +12,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from clay_tui.manifests import find_manifest
+from clay_tui.manifests import Manifest, find_manifest
 
 if TYPE_CHECKING:
     import httpx
@@ -121,3 +121,16 @@ def rate_window_reset(response: httpx.Response) -> float | None:
             except ValueError:
                 return None
     return None
+
+
+def auth_parts(
+    manifest: Manifest | None, key: str | None, headers: dict[str, str]
+) -> dict[str, str]:
+    """Put ``key`` where the manifest says (a header, ``Bearer``, or a query parameter): the
+    header goes into ``headers``; the query parameters to send on every call are returned."""
+    if not key or manifest is None:
+        return {}
+    if manifest.auth_style == "query":
+        return {manifest.auth_name: key}
+    headers[manifest.auth_name] = f"Bearer {key}" if manifest.auth_style == "bearer" else key
+    return {}

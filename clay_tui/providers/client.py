@@ -18,6 +18,7 @@ from clay_tui.manifests import Manifest, classify, find_manifest
 from clay_tui.providers.answers import (  # re-exported: the adapters import them from here
     OFF_API_LIMIT,
     QUOTA_IDS,
+    auth_parts,
     display_name,
     error_detail_of,
     error_id_of,
@@ -93,14 +94,7 @@ class ProviderClient:
         # who the provider is, how it wants its key, when it throttles: its manifest
         self.manifest = manifest or find_manifest(self.name)
         default_headers = {"User-Agent": "clay-tui/0.1", "Accept": "application/json"}
-        params: dict[str, str] = {}
-        style = self.manifest.auth_style if self.manifest else ""
-        if api_key and style == "bearer":
-            default_headers[self.manifest.auth_name] = f"Bearer {api_key}"  # type: ignore[union-attr]
-        elif api_key and style == "header":
-            default_headers[self.manifest.auth_name] = api_key  # type: ignore[union-attr]
-        elif api_key and style == "query":
-            params[self.manifest.auth_name] = api_key  # type: ignore[union-attr]
+        params = auth_parts(self.manifest, api_key, default_headers)
         default_headers.update(headers or {})  # extra headers win (tests send a wrong key)
         # Every key and secret header value sent: removed from whatever comes back.
         self._secrets = tuple(v for k, v in default_headers.items() if is_secret_header(k))
@@ -133,6 +127,11 @@ class ProviderClient:
         self.throttled = 0  # throttling answers seen
 
     # ------------------------------------------------------------ results
+
+    @property
+    def display(self) -> str:
+        """The provider's name for messages (its manifest's display_name)."""
+        return self.manifest.display_name if self.manifest else display_name(self.name)
 
     @property
     def redactor(self) -> Redactor:
@@ -178,12 +177,12 @@ class ProviderClient:
     def bad_key(self, action: str, error_id: str, raw: Any = None) -> ProviderResult:
         """401: stop calling this provider; say which env var to set, never the key."""
         env = self.settings.api_key_env or f"{self.name.upper()}_API_KEY"
-        where = "The sandbox" if self.sandbox else display_name(self.name)
+        where = "The sandbox" if self.sandbox else self.display
         # raw is dropped: some providers echo a masked form of the key in their 401 message.
         return self.error(
             action,
             error_id,
-            f"{where} rejected the API key: set {env} to a valid {display_name(self.name)} key.",
+            f"{where} rejected the API key: set {env} to a valid {self.display} key.",
             stop_provider=True,
         )
 
@@ -191,8 +190,7 @@ class ProviderClient:
         return self.error(
             action,
             error_id,
-            f"The {display_name(self.name)} account has no quota left; "
-            f"no more {display_name(self.name)} calls this run.",
+            f"The {self.display} account has no quota left; no more {self.display} calls this run.",
             stop_provider=True,
             raw=raw if isinstance(raw, dict) else None,
         )
@@ -201,7 +199,7 @@ class ProviderClient:
         return self.error(
             action,
             "malformed_json",
-            f"{display_name(self.name)} answered with something that is not valid JSON.",
+            f"{self.display} answered with something that is not valid JSON.",
         )
 
     def http_error(self, action: str, response: httpx.Response, body: Any) -> ProviderResult:
@@ -213,8 +211,8 @@ class ProviderClient:
         if eid in QUOTA_IDS:
             return self.out_of_quota(action, eid, body)
         detail = error_detail_of(body)
-        name = display_name(self.name)
-        if status == 429 or self._rule_outcome(response) == "retry":
+        name = self.display
+        if status == 429 or self._rule_outcome(response, action) == "retry":
             msg = f"{name} kept throttling the calls (HTTP {status}) after all retries."
         elif status >= 500:
             msg = f"{name} had a server error (HTTP {status}) after all retries."
@@ -241,11 +239,12 @@ class ProviderClient:
             )
         return name
 
-    def _rule_outcome(self, response: httpx.Response) -> str | None:
-        """The manifest's provider-wide rule for this answer (retry / stop), if one says."""
-        if self.manifest is None or not self.manifest.rules:
+    def _rule_outcome(self, response: httpx.Response, action: str) -> str | None:
+        """What the manifest's rules (provider-wide, then the endpoint's) call this answer."""
+        rules = self.manifest.rules_for(action) if self.manifest is not None else ()
+        if not rules:
             return None
-        rule = classify(self.manifest.rules, response.status_code, parse_json(response))
+        rule = classify(rules, response.status_code, parse_json(response))
         return rule.outcome if rule is not None else None
 
     def _documented_404(self, body: Any) -> bool:
@@ -255,12 +254,12 @@ class ProviderClient:
         rules = [r for op in self.manifest.operations for r in self.manifest.rules_for(op)]
         return any(404 in r.status and classify((r,), 404, body) for r in rules)
 
-    def _retry_kind(self, response: httpx.Response) -> str | None:
+    def _retry_kind(self, response: httpx.Response, action: str) -> str | None:
         """ "throttle" (pause the provider, ask again), "server" (ask again) or None (final).
         The manifest's rules come first: Hunter's 403 is its rate limit, its 429 the plan's
         usage limit (stop) unless the id is a burst's too_many_requests."""
         status = response.status_code
-        outcome = self._rule_outcome(response)
+        outcome = self._rule_outcome(response, action)
         if outcome == "retry":
             return "throttle"
         if outcome is not None:
@@ -285,6 +284,19 @@ class ProviderClient:
             if left > self.max_wait_s:
                 return left
             await asyncio.sleep(left)
+
+    def _still_stopped(self, action: str) -> ProviderResult:
+        assert self.stopped is not None
+        return self.error(
+            action, self.stopped.error_id or "stopped", self.stopped.message, stop_provider=True
+        )
+
+    def _waited_too_long(self, action: str) -> ProviderResult:
+        return self.error(
+            action,
+            "rate_limit_wait_exceeded",
+            f"{self.display} asked us to wait longer than {self.max_wait_s:g} s.",
+        )
 
     def pause(self, seconds: float) -> None:
         """Pause every caller of this provider for ``seconds`` (a throttle answer)."""
@@ -312,34 +324,24 @@ class ProviderClient:
         import httpx  # imported when first needed: start-up (loaded by __init__ already)
 
         if self.stopped is not None:
-            return self.error(
-                action, self.stopped.error_id or "stopped", self.stopped.message, stop_provider=True
-            )
+            return self._still_stopped(action)
         if not self._has_key:
             env = self.settings.api_key_env or f"{self.name.upper()}_API_KEY"
             return self.error(
                 action,
                 "missing_api_key",
-                f"Set {env} to your {display_name(self.name)} API key "
+                f"Set {env} to your {self.display} API key "
                 f'(or set providers.{self.name}.mode = "sandbox").',
                 stop_provider=True,
             )
-        name = display_name(self.name)
+        name = self.display
         attempt = 0
         while True:
             if await self._wait_resume() > 0:
-                return self.error(
-                    action,
-                    "rate_limit_wait_exceeded",
-                    f"{name} asked us to wait longer than {self.max_wait_s:g} s.",
-                )
+                return self._waited_too_long(action)
             async with self._sem:
                 if await self._wait_resume() > 0:
-                    return self.error(
-                        action,
-                        "rate_limit_wait_exceeded",
-                        f"{name} asked us to wait longer than {self.max_wait_s:g} s.",
-                    )
+                    return self._waited_too_long(action)
                 per_second, per_minute = (
                     self._groups[limit]
                     if limit in self._groups
@@ -350,12 +352,7 @@ class ProviderClient:
                 if per_second is not None:
                     await per_second.acquire()
                 if self.stopped is not None:  # another caller found a bad key meanwhile
-                    return self.error(
-                        action,
-                        self.stopped.error_id or "stopped",
-                        self.stopped.message,
-                        stop_provider=True,
-                    )
+                    return self._still_stopped(action)
                 self.calls += 1
                 failure: str | None = None
                 try:
@@ -412,7 +409,7 @@ class ProviderClient:
                     response = None
             delay: float
             if response is not None:
-                kind = self._retry_kind(response)
+                kind = self._retry_kind(response, action)
                 if kind is None:
                     return self._check_api(action, response)
                 if kind == "throttle":
@@ -475,7 +472,7 @@ class ProviderClient:
         self._off_api += 1
         if self._off_api < OFF_API_LIMIT:
             return response
-        name = display_name(self.name)
+        name = self.display
         what = (
             "an HTML page"
             if html

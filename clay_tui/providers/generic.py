@@ -21,7 +21,6 @@ from clay_tui.providers import cleaning
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.client import (
     ProviderClient,
-    display_name,
     error_detail_of,
     error_id_of,
     parse_json,
@@ -39,7 +38,7 @@ OUTCOME = {
 
 async def call(client: ProviderClient, operation: str, inputs: dict[str, Any]) -> ProviderResult:
     """One ``operation`` (email_finder, mobile_finder, email_verifier) for one row's inputs."""
-    name = display_name(client.name)
+    name = client.display
     m = client.manifest
     ep = m.endpoint(operation) if m is not None else None
     if m is None or ep is None:
@@ -168,7 +167,7 @@ def _verdict(
 ) -> ProviderResult:
     """A verifier's answer: ``status`` is valid / accept_all / invalid / unknown whatever the
     provider calls it (its own word is kept as ``provider_status``)."""
-    name = display_name(client.name)
+    name = client.display
     data = {
         "status": VERDICT[outcome],
         "provider_status": get_path(body, outputs["status"]),
