@@ -365,8 +365,13 @@ def parse_settings(
         base = _manifest_defaults(manifests[name])
         credits = {**base.pop("credits"), **credits}
         providers[name] = ProviderSettings(name=name, credits=credits, **{**base, **values})
+    # A provider config.toml does not mention follows the ones it does: sandbox while any is
+    # in sandbox mode, else live (a live table never gets a sandbox provider's fake data).
+    mode = "sandbox" if any(p.mode == "sandbox" for p in providers.values()) else "live"
+    mode = mode if providers else "sandbox"
     for name, manifest in manifests.items():
-        providers.setdefault(name, ProviderSettings(name=name, **_manifest_defaults(manifest)))
+        defaults = _manifest_defaults(manifest)
+        providers.setdefault(name, ProviderSettings(name=name, mode=mode, **defaults))
 
     if workspace_override is not None:
         workspace = workspace_override
