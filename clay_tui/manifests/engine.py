@@ -85,7 +85,12 @@ def request_for(endpoint: Endpoint, inputs: dict[str, Any]) -> dict[str, Any]:
         "path": endpoint.path,
         "params": {k: v if isinstance(v, str) else str(v) for k, v in (params or {}).items()},
         "json": render(endpoint.body, values) if endpoint.body is not None else None,
-        "headers": render(endpoint.headers, values) if endpoint.headers else {},
+        # a row's value never splits a header (CR, LF and other controls drop the header)
+        "headers": {
+            k: v
+            for k, v in (render(endpoint.headers, values) if endpoint.headers else {}).items()
+            if isinstance(v, str) and v.isprintable()
+        },
     }
 
 

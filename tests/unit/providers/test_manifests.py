@@ -17,6 +17,7 @@ from clay_tui.manifests import (
     load_manifest,
     parse_manifest,
     render,
+    request_for,
     template_vars,
 )
 
@@ -180,3 +181,12 @@ def test_user_manifests_join_the_catalogue_and_cannot_shadow_a_builtin(tmp_path:
     (folder / "hunter.toml").write_text(GOOD.replace('"acmefind"', '"hunter"'), encoding="utf-8")
     with pytest.raises(ManifestError, match="'hunter' is a built-in provider"):
         all_manifests(folder)
+
+
+def test_a_row_value_never_splits_a_header() -> None:
+    raw = _set(_raw(), "endpoints.email_finder.headers", {"X-Who": "{{full_name}}"})
+    ep = parse_manifest(raw, "acme.toml").endpoint("email_finder")
+    sneaky = request_for(ep, {"full_name": "Ann\r\nX-Evil: 1", "domain": "x.io"})
+    assert sneaky["headers"] == {}
+    plain = request_for(ep, {"full_name": "Ann Lee", "domain": "x.io"})
+    assert plain["headers"] == {"X-Who": "Ann Lee"}
