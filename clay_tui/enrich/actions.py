@@ -165,14 +165,6 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _name_args(inputs: dict[str, Any]) -> dict[str, str | None]:
-    return {
-        "first_name": _text(inputs.get("first_name")),
-        "last_name": _text(inputs.get("last_name")),
-        "full_name": _text(inputs.get("full_name")),
-    }
-
-
 def _finder(
     provider: str, inputs: dict[str, Any]
 ) -> Callable[[ProviderClient], Awaitable[ProviderResult]]:
