@@ -39,7 +39,7 @@ def test_the_actions_can_hold_the_builtin_providers_of_their_kind() -> None:
 def test_deep_waterfalls_run_against_the_sandbox(run) -> None:
     assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
     per: dict[str, dict[str, int]] = {}
-    for column in ("Work Email", "Mobile", "Email Check"):
+    for column in ("Email 4 Finders", "Mobile 2 Finders", "Email 3 Verifiers"):
         done = run("run", "leads", column, "--limit", "60", "--yes", "--json")
         assert done.exit_code == 0, done.output
         summary = json.loads(done.stdout)
@@ -48,7 +48,7 @@ def test_deep_waterfalls_run_against_the_sandbox(run) -> None:
         assert info["credits_spent"] == sum(info["per_provider"].values()) == summary["credits"]
         per[column] = info["per_provider"]
     # later providers find what earlier ones missed
-    assert {"findymail", "leadmagic"} & set(per["Work Email"]), per
-    assert "leadmagic" in per["Mobile"], per
+    assert {"findymail", "leadmagic"} & set(per["Email 4 Finders"]), per
+    assert "leadmagic" in per["Mobile 2 Finders"], per
     verified = run("credits", "verify")
     assert verified.exit_code == 0, verified.output
