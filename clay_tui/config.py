@@ -19,10 +19,11 @@ from typing import Any
 import platformdirs
 
 from clay_tui.errors import ConfigError
+from clay_tui.manifests import Manifest, all_manifests
 
 APP_NAME = "clay-tui"
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
-KNOWN_PROVIDERS = ("hunter", "prospeo", "openai", "hubspot")
+KNOWN_PROVIDERS = ("hunter", "prospeo", "openai", "hubspot")  # the ones with adapters of their own
 SANDBOX_KEY = "sandbox-key"  # the only key the bundled sandbox accepts (besides Hunter's test key)
 SANDBOX_FAULTS = (
     "throttle_429",
@@ -312,13 +313,12 @@ def parse_settings(
     for k in ("latency_ms", "jitter_ms"):
         if k in sandbox:
             _in_range(sandbox[k], 0, 3_600_000, f"sandbox.{k}", src)
+    manifests = all_manifests()  # every provider: built-in and the user's own manifests
+    known = ", ".join(manifests)
     faults: dict[str, dict[str, float]] = {}
     for prov, table in sandbox.pop("faults", {}).items():
-        if prov not in KNOWN_PROVIDERS:
-            raise ConfigError(
-                f"{src}: unknown provider sandbox.faults.{prov} "
-                f"(known: {', '.join(KNOWN_PROVIDERS)})."
-            )
+        if prov not in manifests:
+            raise ConfigError(f"{src}: unknown provider sandbox.faults.{prov} (known: {known}).")
         if not isinstance(table, dict):
             raise ConfigError(f"{src}: sandbox.faults.{prov} must be a table.")
         faults[prov] = {}
@@ -342,10 +342,8 @@ def parse_settings(
         raise ConfigError(f"{src}: [providers] must be a table.")
     providers: dict[str, ProviderSettings] = {}
     for name in providers_raw:
-        if name not in KNOWN_PROVIDERS:
-            raise ConfigError(
-                f"{src}: unknown provider [providers.{name}] (known: {', '.join(KNOWN_PROVIDERS)})."
-            )
+        if name not in manifests:
+            raise ConfigError(f"{src}: unknown provider [providers.{name}] (known: {known}).")
         values = _section(providers_raw, name, _PROVIDER, src, prefix="providers.")
         if "mode" in values:
             _one_of(values["mode"], ("sandbox", "live"), f"providers.{name}.mode", src)
@@ -364,9 +362,16 @@ def parse_settings(
         for k, (low, high, above) in limits.items():
             if k in values:
                 _in_range(values[k], low, high, f"providers.{name}.{k}", src, above=above)
-        providers[name] = ProviderSettings(name=name, credits=credits, **values)
-    for name in KNOWN_PROVIDERS:
-        providers.setdefault(name, ProviderSettings(name=name))
+        base = _manifest_defaults(manifests[name])
+        credits = {**base.pop("credits"), **credits}
+        providers[name] = ProviderSettings(name=name, credits=credits, **{**base, **values})
+    # A provider config.toml does not mention follows the ones it does: sandbox while any is
+    # in sandbox mode, else live (a live table never gets a sandbox provider's fake data).
+    mode = "sandbox" if any(p.mode == "sandbox" for p in providers.values()) else "live"
+    mode = mode if providers else "sandbox"
+    for name, manifest in manifests.items():
+        defaults = _manifest_defaults(manifest)
+        providers.setdefault(name, ProviderSettings(name=name, mode=mode, **defaults))
 
     if workspace_override is not None:
         workspace = workspace_override
@@ -385,6 +390,20 @@ def parse_settings(
         sandbox=SandboxSettings(faults=faults, **sandbox),
         source=None if src == "<defaults>" else Path(src),
     )
+
+
+def _manifest_defaults(m: Manifest) -> dict[str, Any]:
+    """A provider's settings as its manifest gives them (config.toml's values win)."""
+    return {
+        "base_url": m.base_url,
+        "api_key_env": m.api_key_env,
+        "own_key": m.own_key,
+        "credits": m.credits(),
+        "rate_per_second": m.rate_per_second,
+        "rate_per_minute": m.rate_per_minute,
+        "concurrency": m.concurrency,
+        "timeout_s": m.timeout_s,
+    }
 
 
 def find_config(explicit: Path | None = None) -> Path:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from clay_tui.config import Settings
 from clay_tui.domains import domain_of
 from clay_tui.enrich import ai_schema
-from clay_tui.providers import cleaning, crm, hubspot_crm, hunter, openai_compat, prospeo
+from clay_tui.manifests import find_manifest
+from clay_tui.providers import cleaning, crm, dispatch, hubspot_crm, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.crm import CrmRecord
 from clay_tui.states import CellState
@@ -116,7 +117,15 @@ class ActionInfo:
     def op_for(self, provider: str, spec: ColumnSpec | None = None) -> str:
         if self.slug == "ai_prompt":
             return str((spec.params if spec else {}).get("model") or self.params["model"])
-        return self.ops.get(provider, "default")
+        return self.ops.get(provider) or self.ops.get("*", "default")
+
+    def can_use(self, provider: str) -> bool:
+        """A listed provider, or (ops "*") any provider whose manifest has the operation:
+        a user's own manifest joins the waterfalls of what it can do."""
+        if provider in self.allowed_providers:
+            return True
+        m = find_manifest(provider) if "*" in self.ops else None
+        return m is not None and self.ops["*"] in m.endpoints
 
     def validation_of(self, spec: ColumnSpec | None) -> str | None:
         if spec is not None and spec.validation is not None:
@@ -165,23 +174,10 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _name_args(inputs: dict[str, Any]) -> dict[str, str | None]:
-    return {
-        "first_name": _text(inputs.get("first_name")),
-        "last_name": _text(inputs.get("last_name")),
-        "full_name": _text(inputs.get("full_name")),
-    }
-
-
 def _finder(
     provider: str, inputs: dict[str, Any]
 ) -> Callable[[ProviderClient], Awaitable[ProviderResult]]:
-    names = _name_args(inputs)
-    domain = cleaning.domain_of(_text(inputs.get("domain")))
-    company = _text(inputs.get("company"))
-    if provider == "hunter":
-        return lambda c: hunter.find_email(c, domain=domain, company=company, **names)
-    return lambda c: prospeo.find_email(c, company=domain or company, **names)
+    return dispatch.email_finder(provider, inputs)
 
 
 def _is_catch_all(result: ProviderResult) -> bool:
@@ -281,12 +277,20 @@ async def _verify_email(ctx: CellContext) -> Final:
     validation rejected, so it is stored as found and never labelled refunded.
     """
     email = _text(ctx.inputs.get("email"))
-    r = await ctx.call("hunter", "email_verifier", lambda c: hunter.verify_email(c, email=email))
-    if r is None:
-        return Final(CellState.NO_DATA)
-    if r.outcome in (Outcome.FOUND, Outcome.INVALID):
-        values = {"status": r.data.get("status"), "score": r.data.get("score")}
-        return Final(CellState.FOUND, values, "hunter")
+    r: ProviderResult | None = None
+    errors: list[ProviderResult] = []
+    for provider in ctx.spec.providers or list(ACTIONS["verify_email"].providers):
+        # a waterfall of verifiers: the first definite verdict wins, "unknown" asks the next
+        r = await ctx.call(provider, "email_verifier", dispatch.email_verifier(provider, email))
+        if r is None:
+            return Final(CellState.NO_DATA)
+        if r.outcome in (Outcome.FOUND, Outcome.INVALID):
+            values = {"status": r.data.get("status"), "score": r.data.get("score")}
+            return Final(CellState.FOUND, values, provider)
+        if r.outcome is Outcome.ERROR:
+            errors.append(r)
+    if errors or r is None:
+        return _failure(errors, None, r.provider if r is not None else None)
     return _single(r)
 
 
@@ -301,27 +305,34 @@ def _single(r: ProviderResult) -> Final:
 
 
 async def _find_mobile(ctx: CellContext) -> Final:
-    url = _text(ctx.inputs.get("linkedin_url")) or ""
-    r = await ctx.call(
-        "prospeo", "mobile_finder", lambda c: prospeo.find_mobile(c, linkedin_url=url)
-    )
-    if r is None:
-        return Final(CellState.NO_DATA)
-    if r.outcome is not Outcome.FOUND:
-        return _single(r)
     mobile_only = ctx.spec.validation == "mobile_only" or bool(ctx.spec.params.get("mobile_only"))
-    if mobile_only:
-        check = cleaning.normalize_phone(
-            r.data.get("phone"), r.data.get("country_code") or "US", mobile_only=True
+    errors: list[ProviderResult] = []
+    invalid: ProviderResult | None = None
+    last = None
+    for provider in ctx.spec.providers or list(ACTIONS["find_mobile"].providers):
+        last = provider
+        r = await ctx.call(provider, "mobile_finder", dispatch.mobile_finder(provider, ctx.inputs))
+        if r is None:
+            return Final(CellState.NO_DATA)
+        if r.outcome is Outcome.ERROR:
+            errors.append(r)
+            continue
+        if r.outcome is not Outcome.FOUND:
+            continue
+        if mobile_only:
+            check = cleaning.normalize_phone(
+                r.data.get("phone"), r.data.get("country_code") or "US", mobile_only=True
+            )
+            if check.outcome is not Outcome.FOUND:
+                ctx.reject(r)
+                invalid = r.with_(message=check.message)
+                continue
+        return Final(
+            CellState.FOUND,
+            {"phone": r.data.get("phone"), "country": r.data.get("country_code")},
+            provider,
         )
-        if check.outcome is not Outcome.FOUND:
-            ctx.reject(r)
-            return Final(CellState.INVALID, provider="prospeo", error=check.message)
-    return Final(
-        CellState.FOUND,
-        {"phone": r.data.get("phone"), "country": r.data.get("country_code")},
-        "prospeo",
-    )
+    return _failure(errors, invalid, last)
 
 
 PERSON_FIELDS = (
@@ -522,9 +533,9 @@ ACTIONS: dict[str, ActionInfo] = {
                 InputInfo("company", help="company name (if no domain)"),
             ),
             {"email": "text", "score": "int", "provider": "text", "status": "text"},
-            providers=("prospeo", "hunter"),
-            allowed_providers=("prospeo", "hunter"),
-            ops={"prospeo": "email_finder", "hunter": "email_finder"},
+            providers=("prospeo", "hunter"),  # the default waterfall; any allowed one can join
+            allowed_providers=("prospeo", "hunter", "findymail", "leadmagic"),
+            ops={"*": "email_finder"},
             validation="hunter.email_verifier",
             needs_any=(("first_name", "full_name"), ("domain", "company")),
             execute=_waterfall_email,
@@ -533,24 +544,24 @@ ACTIONS: dict[str, ActionInfo] = {
             "verify_email",
             "Verify email",
             "enrichment",
-            "Hunter's email verifier.",
+            "A waterfall of email verifiers: the first definite verdict wins.",
             (InputInfo("email", True),),
             {"status": "text", "score": "int"},
             providers=("hunter",),
-            allowed_providers=("hunter",),
-            ops={"hunter": "email_verifier"},
+            allowed_providers=("hunter", "zerobounce", "millionverifier"),
+            ops={"*": "email_verifier"},
             execute=_verify_email,
         ),
         ActionInfo(
             "find_mobile",
             "Find mobile number",
             "enrichment",
-            "Prospeo mobile finder; optionally keep mobile numbers only (validation mobile_only).",
+            "Waterfall of mobile finders; optionally keep mobile numbers only (mobile_only).",
             (InputInfo("linkedin_url", True),),
             {"phone": "text", "country": "text"},
             providers=("prospeo",),
-            allowed_providers=("prospeo",),
-            ops={"prospeo": "mobile_finder"},
+            allowed_providers=("prospeo", "leadmagic"),
+            ops={"*": "mobile_finder"},
             params={"mobile_only": False},
             execute=_find_mobile,
         ),

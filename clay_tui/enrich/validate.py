@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from clay_tui.config import KNOWN_PROVIDERS, Settings
+from clay_tui.config import Settings
 from clay_tui.enrich import ai_schema
 from clay_tui.enrich.actions import ACTIONS
 from clay_tui.enrich.graph import check_self
@@ -67,9 +67,10 @@ def normalize(
     if spec.kind != info.kind and not (info.kind == "waterfall" and spec.kind == "enrichment"):
         raise ColumnSpecError(f"Action {spec.action} makes a {info.kind} column, not {spec.kind}.")
     for p in spec.providers:
-        if p not in KNOWN_PROVIDERS and p not in info.allowed_providers:
-            raise ColumnSpecError(f"Unknown provider {p!r} (known: {', '.join(KNOWN_PROVIDERS)}).")
-        if p not in info.allowed_providers:
+        if p not in settings.providers and not info.can_use(p):
+            known = ", ".join(settings.providers)
+            raise ColumnSpecError(f"Unknown provider {p!r} (known: {known}).")
+        if not info.can_use(p):
             raise ColumnSpecError(
                 f"Action {spec.action} cannot use provider {p} "
                 f"(it can use: {', '.join(info.allowed_providers) or 'none'})."

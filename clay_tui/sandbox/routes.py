@@ -10,6 +10,9 @@ per request from headers, for tests:
   Hunter sends none unless asked, as the real API)
 - ``X-Sandbox-Latency-Ms: MS`` replaces the configured latency and jitter
 
+Every other provider with a manifest (built-in or the user's own) is served from it by
+:mod:`clay_tui.sandbox.manifest_api`, its documented limits enforced the same way.
+
 ``/http/echo`` (any method, no key) answers with the request itself, for the HTTP action.
 
 Documented rate limits (Hunter's per endpoint and key) are enforced by the sandbox itself;
@@ -23,7 +26,8 @@ import random
 from collections.abc import Callable
 
 from clay_tui.config import SANDBOX_FAULTS, SandboxSettings
-from clay_tui.sandbox import hubspot_api, hunter_api, openai_api, prospeo_api
+from clay_tui.manifests import Manifest, find_manifest
+from clay_tui.sandbox import hubspot_api, hunter_api, manifest_api, openai_api, prospeo_api
 from clay_tui.sandbox.http import Request, Response, json_response
 from clay_tui.sandbox.state import SandboxState
 
@@ -96,6 +100,14 @@ def echo(req: Request) -> Response:
     )
 
 
+def _generic(provider: str) -> Manifest | None:
+    """The manifest of a provider the sandbox serves from its manifest (None: not one)."""
+    if not provider or provider in ROUTES:
+        return None
+    m = find_manifest(provider)
+    return m if m is not None and m.adapter == "generic" else None
+
+
 class Router:
     """Turns a Request into a Response; also decides each request's simulated latency."""
 
@@ -143,6 +155,21 @@ class Router:
                 draw -= rate
         return None
 
+    def _generic(self, manifest: Manifest, req: Request, sub: str) -> Response:
+        inner = Request(req.method, sub, req.query, req.headers, req.body)
+        self.state.bump(f"path:{req.method} {req.path}")
+        fault = self._fault(manifest.name, inner)
+        if fault in ("timeout", "malformed_json"):
+            return fault_response(manifest.name, fault, inner)
+        return manifest_api.handle(
+            manifest,
+            inner,
+            self.state,
+            enforce_limits=self.enforce_limits,
+            fault=fault,
+            retry_after=req.headers.get("x-sandbox-retry-after", manifest_api.RETRY_AFTER_S),
+        )
+
     def handle(self, req: Request) -> Response:
         self.state.requests += 1
         provider, _, rest = req.path.lstrip("/").partition("/")
@@ -150,6 +177,10 @@ class Router:
             return echo(req)
         routes = ROUTES.get(provider)
         sub = "/" + rest
+        if routes is None:
+            manifest = _generic(provider)
+            if manifest is not None:
+                return self._generic(manifest, req, sub)
         if routes is None or not any(path == sub for _, path in routes):
             if provider == "openai":
                 return openai_api.not_found(req)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clay_tui.providers import hunter, prospeo
+from clay_tui.providers import generic, hunter, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.services import tables
 
@@ -93,6 +93,12 @@ class FakeWorld:
         async def h_verify(client, *, email):  # noqa: ANN001, ANN202
             return await self.verify(email)
 
+        async def g_call(client, operation, inputs):  # noqa: ANN001, ANN202
+            # every provider spoken from its manifest (Findymail, LeadMagic, ...)
+            assert operation == "email_finder", operation
+            return await self.find(client.name, inputs.get("first_name"))
+
+        monkeypatch.setattr(generic, "call", g_call)
         monkeypatch.setattr(hunter, "find_email", h_find)
         monkeypatch.setattr(prospeo, "find_email", p_find)
         monkeypatch.setattr(hunter, "verify_email", h_verify)
