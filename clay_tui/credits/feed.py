@@ -16,6 +16,7 @@ tells listeners when a plan renewal falls due, so the balance shows the new peri
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -58,7 +59,8 @@ class CreditFeed:
                 )
         if watcher is not None:
             self._seen = None
-            self.check_outside()  # where things stand now: what changes after it is news
+            with contextlib.suppress(sqlite3.Error):  # (the watcher tries again)
+                self.check_outside()  # where things stand now: what changes after it is news
             watcher.start()
 
         def unsubscribe() -> None:
@@ -114,5 +116,7 @@ class CreditFeed:
         while not stop.wait(WATCH_INTERVAL):
             try:
                 self.check_outside()
-            except (sqlite3.ProgrammingError, sqlite3.OperationalError):
-                return  # the workspace was closed (or its ledger is not made yet)
+            except sqlite3.OperationalError:
+                continue  # busy: try again at the next tick
+            except sqlite3.Error:
+                return  # closed or damaged: the front end's own reads say so
