@@ -259,8 +259,8 @@ _TYPE_NAMES = {
     mi.BoolType: "true or false",
     mi.DateType: "a date (YYYY-MM-DD)",
 }
-_ERROR = re.compile(
-    r"(?:Object contains unknown field `(?P<unknown>[^`]*)`|.*?)(?: - at `\$(?P<at>.*)`)?"
+_ERROR = re.compile(  # what went wrong, then where: `$` and field names or `[...]` (dict keys)
+    r"(?P<what>.*?)(?: - at `\$(?P<at>(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\.\.\.\])*)`)?", re.DOTALL
 )
 
 
@@ -284,9 +284,15 @@ def _bare(node: Any) -> tuple[Any, dict[str, Any]]:
 def _explain(exc: msgspec.ValidationError, raw: dict[str, Any], src: str) -> ConfigError:
     """The one sentence for a msgspec error: the key (dotted), what it must be, the value."""
     match = _ERROR.fullmatch(str(exc))
-    assert match is not None
+    try:
+        return ConfigError(f"{src}: {_sentence(match['what'], match['at'] or '', raw)}.")
+    except Exception:  # a message this does not know: msgspec's own words, still one line
+        return ConfigError(f"{src}: {' '.join(str(exc).split())}.")
+
+
+def _sentence(what: str, at: str, raw: dict[str, Any]) -> str:
     node, value, keys = mi.type_info(_Doc), raw, []
-    for part in re.findall(r"\.([^.\[]+)|\[\.\.\.\]", match["at"] or ""):
+    for part in re.findall(r"\.([^.\[]+)|\[\.\.\.\]", at):
         node, _ = _bare(node)
         if isinstance(node, mi.DictType):  # a `[...]`: the first entry that fails is the one
             node = node.value_type
@@ -297,23 +303,23 @@ def _explain(exc: msgspec.ValidationError, raw: dict[str, Any], src: str) -> Con
         value = value.get(part) if isinstance(value, dict) else None
     node, extra = _bare(node)
     key = ".".join(keys)
-    if match["unknown"] is not None:
-        return ConfigError(f"{src}: {_unknown(key, match['unknown'], node)}.")
+    if what.startswith("Object contains unknown field"):  # the name from the document itself
+        known = {f.name for f in node.fields}
+        return _unknown(key, next(k for k in value if k not in known), node)
     if isinstance(node, (mi.StructType, mi.DictType)) and not isinstance(value, dict):
         if isinstance(node, mi.DictType) or key == "sandbox.faults":
-            return ConfigError(f"{src}: {key} must be a table, not {value!r}.")
+            return f"{key} must be a table, not {value!r}"
         if key.startswith("sandbox.faults."):
-            return ConfigError(f"{src}: {key} must be a table.")
-        return ConfigError(f"{src}: [{key}] must be a table.")
+            return f"{key} must be a table"
+        return f"[{key}] must be a table"
     if isinstance(node, mi.LiteralType) and isinstance(value, str):
-        allowed = ", ".join(extra.get("say") or node.values)
-        return ConfigError(f"{src}: {key} must be one of {allowed}, not {value!r}.")
+        return f"{key} must be one of {', '.join(extra.get('say') or node.values)}, not {value!r}"
     if isinstance(node, mi.FloatType) and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     number = isinstance(value, float if isinstance(node, mi.FloatType) else int)
     if isinstance(node, (mi.IntType, mi.FloatType)) and number and not isinstance(value, bool):
-        return ConfigError(f"{src}: {key} must {_range_error(node, extra, value)}, not {value!r}.")
-    return ConfigError(f"{src}: {key} must be {_TYPE_NAMES[type(node)]}, not {value!r}.")
+        return f"{key} must {_range_error(node, extra, value)}, not {value!r}"
+    return f"{key} must be {_TYPE_NAMES[type(node)]}, not {value!r}"
 
 
 def _fits(value: Any, node: Any) -> bool:

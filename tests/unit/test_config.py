@@ -92,6 +92,21 @@ def test_bad_config_sentences_name_key_and_value(doc: str, sentence: str) -> Non
     assert str(info.value).startswith(f"my.toml: {sentence}")
 
 
+@pytest.mark.parametrize(
+    ("doc", "sentence"),
+    [
+        ('[plan]\nbilling = "x - at `$.run`"', "plan.billing must be one of monthly, annual, not"),
+        ('[plan]\n"a`b" = 1', "unknown key plan.a`b (known keys: "),
+        ('[providers.hunter.credits]\n"x`y" = "q"', "providers.hunter.credits.x`y must be a whole"),
+    ],
+)
+def test_keys_and_values_that_look_like_validator_output(doc: str, sentence: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_settings(tomllib.loads(doc), "my.toml")
+    assert str(info.value).startswith(f"my.toml: {sentence}")
+    assert "\n" not in str(info.value)
+
+
 def test_dates_and_whole_numbers_are_read_as_before() -> None:
     doc = (
         "[plan]\ncycle_start = 2026-03-01T10:00:00\n[sandbox]\nlatency_ms = 5\n[run]\ntest_rows = 3"
