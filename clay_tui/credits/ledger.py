@@ -111,14 +111,8 @@ class Ledger:
         self.renew()
 
     def _ensure_schema(self) -> None:
-        ws = self.ws
-        if ws.in_transaction:
-            # executescript() would COMMIT the caller's transaction: run the (idempotent)
-            # statements one by one inside it instead.
-            for statement in _statements(SCHEMA):
-                ws.db.execute(statement)
-        else:
-            ws.ensure_schema(SCHEMA_NAME, SCHEMA)
+        # (inside a transaction, statement by statement: executescript() would commit it)
+        self.ws.ensure_schema(SCHEMA_NAME, SCHEMA)
 
     # ------------------------------------------------------------ reading
     @property
@@ -466,16 +460,6 @@ class Ledger:
                     f"needs {amount}.",
                     cap=scope,
                 )
-
-
-def _statements(script: str) -> list[str]:
-    out, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            out.append(buf.strip())
-            buf = ""
-    return out
 
 
 def balance_from_sums(sums: dict[tuple[str, str], int]) -> Balance:
