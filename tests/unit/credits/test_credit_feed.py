@@ -118,3 +118,15 @@ def test_the_watch_thread_runs_only_while_someone_listens(workspace, monkeypatch
     unsubscribe()
     watcher.join(5)
     assert not watcher.is_alive()
+
+
+def test_a_renewal_falling_due_is_heard_by_the_watch(workspace, heard, clock) -> None:
+    ledger = Ledger(workspace)
+    feed = feed_for(workspace)
+    feed.check_outside()
+    assert feed.check_outside() is False
+    clock.advance(days=40)  # past the next monthly renewal: nobody has asked for the balance
+    assert feed.check_outside() is True and len(heard) == 1
+    assert feed.check_outside() is False  # said once; the listener's balance() applies it
+    assert ledger.balance().available == 4000
+    assert len(heard) == 2  # and the renewal's grant is a commit like any other
