@@ -78,6 +78,7 @@ class Workspace:
         self._depth = 0
         self._schemas: set[str] = set()
         self._shared: dict[str, object] = {}
+        self._on_end: dict[Callable[[bool], None], None] = {}  # ordered, each callback once
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -175,10 +176,35 @@ class Workspace:
             except BaseException:
                 self._depth = 0
                 self.db.execute("ROLLBACK")
+                self._transaction_ended(False)
                 raise
             else:
                 self._depth = 0
-                self.db.execute("COMMIT")
+                try:
+                    self.db.execute("COMMIT")
+                except BaseException:
+                    self._transaction_ended(False)
+                    raise
+                self._transaction_ended(True)
+
+    def on_transaction_end(self, callback: Callable[[bool], None]) -> None:
+        """Call ``callback(committed)`` once when the open transaction ends (registering the
+        same callback twice calls it once); with none open, at once with True."""
+        with self._lock:
+            if self._depth:
+                self._on_end[callback] = None
+                return
+        callback(True)
+
+    def _transaction_ended(self, committed: bool) -> None:
+        callbacks, self._on_end = list(self._on_end), {}
+        for callback in callbacks:
+            callback(committed)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock every user of ``db`` across threads holds (transactions hold it)."""
+        return self._lock
 
     @property
     def in_transaction(self) -> bool:

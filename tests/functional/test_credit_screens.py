@@ -204,10 +204,22 @@ async def test_numbers_follow_the_ledger_live(seeded) -> None:
         await settle(pilot)
         ledger = Ledger(seeded)
         ledger.capture(ledger.reserve(100, "live", context=SpendContext(1, 10, 50, "x", 9)), 100)
-        await pilot.pause(0.7)
+        await pilot.pause()  # pushed by the commit: no timer to wait for
         text = card(app.screen, "#pb-balance")
         available = svc.balance(seeded).available
         assert text.split("\n")[0].split() == ["Available", f"{available:,}"]
+
+
+async def test_usage_follows_the_ledger_live(seeded) -> None:
+    app = RecordingApp(lambda: CreditUsageScreen(seeded, 1))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = app.screen.report.net
+        ledger = Ledger(seeded)
+        ctx = SpendContext(1, 10, 60, "hunter", 9)
+        ledger.capture(ledger.reserve(5, "live-usage", context=ctx), 5)
+        await pilot.pause()  # pushed by the commit: no timer to wait for
+        assert app.screen.report.net == before + 5
 
 
 async def test_usage_scope_grouping_dates_and_export(seeded, tmp_path: Path) -> None:

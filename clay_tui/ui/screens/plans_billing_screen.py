@@ -1,7 +1,7 @@
 """Plans & Billing: the plan, both buckets, the next renewal, buying credits, recent entries.
 
 Every number comes from the ledger through ``services.credits`` and is re-read when the
-ledger changes (checked twice a second), so it agrees with the status bar during a run.
+ledger says it changed (``CreditsChanged``), so it agrees with the status bar during a run.
 Buying asks for confirmation first.
 """
 
@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
+from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
 from clay_tui.ui.plain import markup_safe
 from clay_tui.workspace import Workspace
 
@@ -53,8 +54,8 @@ class PlansBillingScreen(Screen[None]):
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
         self.ws = ws
-        self._seen: tuple[object, ...] | None = None
         self._pending_amount: int | None = None
+        self._credits_watch = CreditsWatch(self, ws)
 
     def compose(self) -> ComposeResult:
         yield Static("Plans & Billing", id="pb-title")
@@ -88,21 +89,17 @@ class PlansBillingScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#pb-entries", DataTable)
         table.add_columns("#", "time (UTC)", "kind", "credits", "bucket", "where", "note")
+        self._credits_watch.start()
         self.reload()
-        self.set_interval(0.5, self.reload_if_changed)
         self.query_one("#pb-amount", Input).focus()  # buying is the one thing to type here
 
-    # ------------------------------------------------------------ data
-    def _fingerprint(self) -> tuple[object, ...]:
-        top = self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
-        return (top, self.ws.clock.now().date(), self.ws.settings.plan)
+    def on_unmount(self) -> None:
+        self._credits_watch.stop()
 
-    def reload_if_changed(self) -> None:
-        try:
-            if self._fingerprint() != self._seen:
-                self.reload()
-        except ClayError as exc:
-            self.notify(str(exc), severity="error", timeout=6)
+    # ------------------------------------------------------------ data
+    def on_credits_changed(self, event: CreditsChanged) -> None:
+        event.watch.taken()
+        self.reload()
 
     def action_reload(self) -> None:
         self.reload()
@@ -112,7 +109,6 @@ class PlansBillingScreen(Screen[None]):
             overview = svc.plan_overview(self.ws)
             entries = svc.recent_entries(self.ws, 12)
             places = svc.entry_places(self.ws, entries)
-            self._seen = self._fingerprint()
         except ClayError as exc:
             self.notify(str(exc), severity="error", timeout=6)
             return
