@@ -23,6 +23,10 @@ from clay_tui.errors import ConfigError
 APP_NAME = "clay-tui"
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 KNOWN_PROVIDERS = ("hunter", "prospeo", "openai")
+# [providers.http]: the HTTP/API action's own pool and limits (a free provider, kept apart from
+# the paid ones in Settings.http); without the section, the limits it always had.
+HTTP_PROVIDER = "http"
+HTTP_DEFAULTS: dict[str, Any] = {"mode": "live", "concurrency": 10, "timeout_s": 20.0}
 SANDBOX_KEY = "sandbox-key"  # the only key the bundled sandbox accepts (besides Hunter's test key)
 SANDBOX_FAULTS = (
     "throttle_429",
@@ -101,6 +105,9 @@ class Settings:
     run: RunSettings
     sandbox: SandboxSettings
     source: Path | None = None  # the file these came from
+    http: ProviderSettings = field(
+        default_factory=lambda: ProviderSettings(name=HTTP_PROVIDER, **HTTP_DEFAULTS)
+    )
 
     @property
     def any_sandbox(self) -> bool:
@@ -342,7 +349,7 @@ def parse_settings(
         raise ConfigError(f"{src}: [providers] must be a table.")
     providers: dict[str, ProviderSettings] = {}
     for name in providers_raw:
-        if name not in KNOWN_PROVIDERS:
+        if name not in KNOWN_PROVIDERS and name != HTTP_PROVIDER:
             raise ConfigError(
                 f"{src}: unknown provider [providers.{name}] (known: {', '.join(KNOWN_PROVIDERS)})."
             )
@@ -364,7 +371,10 @@ def parse_settings(
         for k, (low, high, above) in limits.items():
             if k in values:
                 _in_range(values[k], low, high, f"providers.{name}.{k}", src, above=above)
+        if name == HTTP_PROVIDER:
+            values = {**HTTP_DEFAULTS, **values}
         providers[name] = ProviderSettings(name=name, credits=credits, **values)
+    http = providers.pop(HTTP_PROVIDER, None) or ProviderSettings(HTTP_PROVIDER, **HTTP_DEFAULTS)
     for name in KNOWN_PROVIDERS:
         providers.setdefault(name, ProviderSettings(name=name))
 
@@ -384,6 +394,7 @@ def parse_settings(
         run=RunSettings(**run),
         sandbox=SandboxSettings(faults=faults, **sandbox),
         source=None if src == "<defaults>" else Path(src),
+        http=http,
     )
 
 
