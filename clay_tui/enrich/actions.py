@@ -169,7 +169,7 @@ def _finder(
     company = _text(inputs.get("company"))
     if provider == "hunter":
         return lambda c: hunter.find_email(c, domain=domain, company=company, **names)
-    return lambda c: prospeo.find_email(c, company=domain or company, **names)
+    return prospeo.EmailLookup(company=domain or company, **names)  # bulk when rows wait
 
 
 def _is_catch_all(result: ProviderResult) -> bool:
