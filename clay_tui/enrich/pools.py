@@ -153,11 +153,15 @@ class Pools:
 
     async def _bulk(self, client: Any, provider: str, batch: list[Job]) -> None:
         """Up to the bulk size of jobs in one request; each job held and settled on its own."""
-        prepared = await asyncio.gather(*(self._prepare(client, provider, j) for j in batch))
+        prepared = await asyncio.gather(
+            *(self._prepare(client, provider, j) for j in batch), return_exceptions=True
+        )
         ready: list[tuple[Job, Step]] = []
         for job, step in zip(batch, prepared, strict=True):
             if isinstance(step, Step):
                 ready.append((job, step))
+            elif isinstance(step, BaseException):  # that row alone (say, a failed commit)
+                job.fail(step)
             else:
                 job.answer(step)
         if not ready:

@@ -254,14 +254,14 @@ class EmailLookup:
 
     @staticmethod
     async def bulk(client: ProviderClient, calls: Sequence[EmailLookup]) -> list[ProviderResult]:
-        """One result per lookup, in order, from one request (identifiers: their places).
-        Every lookup of one request shares its ``only_verified_email`` (the first one's)."""
-        if not calls:
-            return []
-        records = {str(i): c.record() for i, c in enumerate(calls)}
-        out = await bulk_find_email(
-            client, records, only_verified_email=calls[0].only_verified_email
-        )
+        """One result per lookup, in order, from one request (identifiers: their places;
+        lookups that differ in ``only_verified_email``, a request-wide flag, go apart)."""
+        out: dict[str, ProviderResult] = {}
+        for flag in dict.fromkeys(c.only_verified_email for c in calls):
+            records = {
+                str(i): c.record() for i, c in enumerate(calls) if c.only_verified_email == flag
+            }
+            out.update(await bulk_find_email(client, records, only_verified_email=flag))
         return [out[str(i)] for i in range(len(calls))]
 
 

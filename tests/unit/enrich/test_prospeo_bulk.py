@@ -191,3 +191,29 @@ async def test_a_single_row_goes_on_its_own(tmp_path, clock, sandbox_server, row
     await _run(ws, table, rows=enrich.RowSelection("first", limit=rows))
     assert _counts(sandbox_server) == (bulk0, one0 + 1)
     ws.close()
+
+
+async def test_bulk_answers_each_lookup_as_its_own_call_would(tmp_path, clock, sandbox_server):
+    """In order, one result per lookup; lookups that differ in the request-wide
+    only_verified_email go in separate requests."""
+    ws, _table = _open(tmp_path, clock, "adapter")
+    lookups = [
+        prospeo.EmailLookup(first_name=f, last_name=last, company=c, only_verified_email=v)
+        for f, last, c, v in [
+            ("Ann", "Lee", "acme.com", False),
+            ("Bob", "Ray", "globex.com", True),
+            ("Cid", "Poe", "initech.com", False),
+            ("Dee", "", "acme.com", False),  # no last name, no full name: missing input
+        ]
+    ]
+    async with Providers(ws.settings) as providers:
+        client = providers.client("prospeo")
+        bulk0 = _counts(sandbox_server)[0]
+        together = await prospeo.EmailLookup.bulk(client, lookups)
+        assert _counts(sandbox_server)[0] - bulk0 == 2  # one per only_verified_email value
+        alone = [await lookup(client) for lookup in lookups]
+    assert [(r.outcome, r.data.get("email"), r.error_id) for r in together] == [
+        (r.outcome, r.data.get("email"), r.error_id) for r in alone
+    ]
+    assert together[3].error_id == "missing_input"
+    ws.close()
