@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 Call = Callable[[Any], Awaitable[ProviderResult]]  # a provider call given the provider's client
 
 
+class PoolClient(Protocol):
+    """What a provider pool's worker calls through: a ProviderClient, or the HTTP action's."""
+
+    sandbox: bool
+    stopped: ProviderResult | None
+
+    def redact_text(self, text: str) -> str: ...
+
+
 @runtime_checkable
 class Bulk(Protocol):
     """A call that a provider can also take many at a time (Prospeo's bulk-enrich-person):

@@ -17,7 +17,17 @@ from clay_tui.clock import iso
 from clay_tui.config import ProviderSettings
 from clay_tui.credits import SpendContext
 from clay_tui.enrich import store
-from clay_tui.enrich.cells import Bulk, Call, Cell, Job, Step, attempt_key, bulk_size, ends_cell
+from clay_tui.enrich.cells import (
+    Bulk,
+    Call,
+    Cell,
+    Job,
+    PoolClient,
+    Step,
+    attempt_key,
+    bulk_size,
+    ends_cell,
+)
 from clay_tui.errors import InsufficientCredits
 from clay_tui.providers import http_action
 from clay_tui.providers.base import ProviderResult, error_result
@@ -35,7 +45,6 @@ class Pools:
         self._queues: dict[str, asyncio.Queue[Job | None]] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._http: http_action.HttpClient | None = None
-        self.requests: dict[str, int] = {}  # provider -> requests sent (a bulk one counts once)
 
     # ------------------------------------------------------------ cancelling
     def stopped(self, cell: Cell) -> bool:
@@ -96,7 +105,7 @@ class Pools:
             return error_result(HTTP, "http_call", "cancelled", "The run was stopped.")
         return result
 
-    def _client(self, provider: str) -> Any:
+    def _client(self, provider: str) -> PoolClient:
         if provider == HTTP:
             if self._http is None:
                 self._http = http_action.HttpClient(self.settings(HTTP))
@@ -134,14 +143,15 @@ class Pools:
             if last:
                 return
 
-    async def _one(self, client: Any, provider: str, job: Job) -> ProviderResult | None:
+    async def _one(self, client: PoolClient, provider: str, job: Job) -> ProviderResult | None:
         step = await self._prepare(client, provider, job)
         if not isinstance(step, Step):
             return step
         return await self._call(client, provider, job, step)
 
-    async def _call(self, client: Any, provider: str, job: Job, step: Step) -> ProviderResult:
-        self.requests[provider] = self.requests.get(provider, 0) + 1
+    async def _call(
+        self, client: PoolClient, provider: str, job: Job, step: Step
+    ) -> ProviderResult:
         self.run.running += 1
         try:
             result = await job.fn(client)
@@ -151,7 +161,7 @@ class Pools:
             self.run.running -= 1
         return self._settle(job, step, result)
 
-    async def _bulk(self, client: Any, provider: str, batch: list[Job]) -> None:
+    async def _bulk(self, client: PoolClient, provider: str, batch: list[Job]) -> None:
         """Up to the bulk size of jobs in one request; each job held and settled on its own."""
         prepared = await asyncio.gather(
             *(self._prepare(client, provider, j) for j in batch), return_exceptions=True
@@ -172,7 +182,6 @@ class Pools:
             return
         first = ready[0][0].fn
         assert isinstance(first, Bulk)
-        self.requests[provider] = self.requests.get(provider, 0) + 1
         self.run.running += len(ready)
         try:
             results = await first.bulk(client, [j.fn for j, _ in ready])
@@ -185,7 +194,9 @@ class Pools:
         for (job, step), result in zip(ready, results, strict=True):
             job.answer(self._settle(job, step, result))
 
-    async def _prepare(self, client: Any, provider: str, job: Job) -> Step | ProviderResult | None:
+    async def _prepare(
+        self, client: PoolClient, provider: str, job: Job
+    ) -> Step | ProviderResult | None:
         """Before a call: its Step (held, attempt row durable, in the cell's steps), or what
         the cell gets without a call (None: the cell ended; a result: the provider stopped)."""
         cell, op, cost = job.cell, job.op, job.cost
@@ -327,7 +338,7 @@ def _take(q: asyncio.Queue[Job | None], job: Job) -> tuple[list[Job], list[Job],
     return batch, others, last
 
 
-def _internal(client: Any, provider: str, op: str, exc: Exception) -> ProviderResult:
+def _internal(client: PoolClient, provider: str, op: str, exc: Exception) -> ProviderResult:
     return error_result(
         provider,
         op,
