@@ -8,8 +8,9 @@ waiting on provider 2 never hold up provider 1. Writes go through a group
 committer (one fsync for many cells).
 
 Where the parts live: ``cells`` (a cell, its steps, queued jobs), ``pools`` (the
-provider queues and workers, holds before calls, bulk requests), ``store`` (the runs,
-attempts and cells SQL), an action's ``execute`` or ``batch`` (``actions``, ``formula``).
+provider queues and workers, holds before calls, bulk requests), ``summary`` (Progress,
+RunSummary), ``store`` (the runs, attempts and cells SQL), an action's ``execute`` or
+``batch`` (``actions``, ``formula``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ from clay_tui.enrich.pools import Pools
 from clay_tui.enrich.reconcile import LIVE_RUNS, _run_alive, reconcile
 from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.enrich.summary import Progress, RunSummary
 from clay_tui.enrich.trigger import Trigger, auto_rows
 from clay_tui.errors import ClayError, InsufficientCredits
 from clay_tui.providers.base import Outcome, ProviderResult
@@ -50,37 +51,6 @@ CELL_WINDOW = 1_000  # cells alive at once; more starves the TUI loop on free ac
 DISPLAY_EVERY_S = 0.25
 PROGRESS_EVERY_S = 0.1
 CLAIM_POLL_S = 0.25  # how often a waiting run looks whether the column is free
-
-
-@dataclass
-class Progress:
-    total: int
-    done: int
-    counts: dict[str, int]
-    credits: int
-    queued: int = 0
-    running: int = 0
-    finished: bool = False
-
-
-@dataclass
-class RunSummary:
-    run_id: int
-    column: str
-    total: int
-    counts: dict[str, int]
-    credits: int  # net of refunds
-    refunded: int
-    status: RunStatus  # finished | cancelled | out of credits | spend limit | interrupted
-    message: str = ""
-    stopped_by: str | None = None  # "balance" | "run" | "column" | "table": what halted cells
-    elapsed_s: float = 0.0
-    sandbox: bool = True
-    rows_selected: int = 0
-    already_done: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 class Runner:
