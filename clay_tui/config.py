@@ -28,6 +28,10 @@ from clay_tui.manifests import Manifest, all_manifests
 APP_NAME = "clay-tui"
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 KNOWN_PROVIDERS = ("hunter", "prospeo", "openai", "hubspot")  # the ones with adapters of their own
+# [providers.http]: the HTTP/API action's own pool and limits (a free provider, kept apart from
+# the paid ones in Settings.http); without the section, the limits it always had.
+HTTP_PROVIDER = "http"
+HTTP_DEFAULTS: dict[str, Any] = {"mode": "live", "concurrency": 10, "timeout_s": 20.0}
 SANDBOX_KEY = "sandbox-key"  # the only key the bundled sandbox accepts (besides Hunter's test key)
 SANDBOX_FAULTS = (
     "throttle_429",
@@ -123,6 +127,9 @@ class Settings:
     run: RunSettings
     sandbox: SandboxSettings
     source: Path | None = None  # the file these came from
+    http: ProviderSettings = field(
+        default_factory=lambda: ProviderSettings(name=HTTP_PROVIDER, **HTTP_DEFAULTS)
+    )
 
     @property
     def any_sandbox(self) -> bool:
@@ -389,6 +396,8 @@ def parse_settings(
             )
     providers: dict[str, ProviderSettings] = {}
     for name, struct in dict(doc.providers).items():
+        if name == HTTP_PROVIDER:
+            continue
         if name not in manifests:
             raise ConfigError(f"{src}: unknown provider [providers.{name}] (known: {known}).")
         said = raw["providers"][name]  # the keys config.toml gives win over the manifest's
@@ -404,6 +413,15 @@ def parse_settings(
         providers.setdefault(
             name, ProviderSettings(name=name, mode=mode, **_manifest_defaults(manifest))
         )
+    # [providers.http]: the HTTP action's pool (a free provider kept apart in Settings.http)
+    said_http = raw.get("providers", {}).get(HTTP_PROVIDER) or {}
+    given_http = dict(doc.providers).get(HTTP_PROVIDER)
+    http_values = (
+        {k: v for k, v in _as_dict(given_http).items() if k in said_http}
+        if given_http is not None
+        else {}
+    )
+    http = ProviderSettings(HTTP_PROVIDER, **{**HTTP_DEFAULTS, **http_values})
 
     path = getattr(doc.workspace, "path", "")
     if workspace_override is not None:
@@ -422,6 +440,7 @@ def parse_settings(
         run=RunSettings(**_as_dict(doc.run)),
         sandbox=SandboxSettings(**{**_as_dict(doc.sandbox), "faults": faults}),
         source=None if src == "<defaults>" else Path(src),
+        http=http,
     )
 
 

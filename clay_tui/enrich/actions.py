@@ -7,13 +7,14 @@ runner can reserve, record the attempt and queue it on the provider's pool.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from clay_tui.config import Settings
 from clay_tui.domains import domain_of
-from clay_tui.enrich import ai_schema
+from clay_tui.enrich import ai_schema, formula
+from clay_tui.enrich.final import Final
 from clay_tui.manifests import find_manifest
 from clay_tui.providers import cleaning, crm, dispatch, hubspot_crm, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
@@ -21,6 +22,8 @@ from clay_tui.providers.crm import CrmRecord
 from clay_tui.states import CellState
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from clay_tui.enrich.spec import ColumnSpec
     from clay_tui.providers.client import ProviderClient
 
@@ -39,16 +42,6 @@ class InputInfo:
     name: str
     required: bool = False
     help: str = ""
-
-
-@dataclass(frozen=True)
-class Final:
-    """How one cell ended: a stored state, its output values, who answered, why not."""
-
-    status: CellState
-    values: dict[str, Any] = field(default_factory=dict)
-    provider: str | None = None
-    error: str | None = None
 
 
 class CellContext(Protocol):
@@ -72,6 +65,8 @@ class CellContext(Protocol):
 
 
 Execute = Callable[["CellContext"], Awaitable[Final]]
+# A free action that runs every selected row at once: (row id, how its cell ends) per row.
+BatchExecute = Callable[["ColumnSpec", "pl.DataFrame"], Iterable[tuple[int, Final]]]
 
 
 @dataclass(frozen=True)
@@ -90,6 +85,7 @@ class ActionInfo:
     params: dict[str, Any] = field(default_factory=dict)  # defaults
     needs_any: tuple[tuple[str, ...], ...] = ()  # at least one input of each group non-empty
     execute: Execute | None = None
+    batch: BatchExecute | None = None  # instead of execute: all rows in one go (formula)
 
     @property
     def main_output(self) -> str:
@@ -673,6 +669,7 @@ ACTIONS: dict[str, ActionInfo] = {
             {"value": "text"},
             free=True,
             params={"expression": ""},
+            batch=formula.evaluate,
         ),
     )
 }

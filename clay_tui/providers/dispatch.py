@@ -35,7 +35,7 @@ def email_finder(provider: str, inputs: dict[str, Any]) -> Call:
     if provider == "hunter":
         return lambda c: hunter.find_email(c, domain=domain, company=company, **names)
     if provider == "prospeo":
-        return lambda c: prospeo.find_email(c, company=domain or company, **names)
+        return prospeo.EmailLookup(company=domain or company, **names)  # bulk when rows wait
     values = {**names, "domain": domain, "company": company}
     return lambda c: generic.call(c, "email_finder", values)
 

@@ -148,13 +148,18 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(
 async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeypatch) -> None:
     from clay_tui.providers import prospeo
 
-    real = prospeo.find_email
+    real, real_bulk = prospeo.find_email, prospeo.bulk_find_email
 
     async def slow(*args, **kwargs):
         await asyncio.sleep(0.3)
         return await real(*args, **kwargs)
 
+    async def slow_bulk(*args, **kwargs):  # the rows waiting go 50 to a request
+        await asyncio.sleep(0.3)
+        return await real_bulk(*args, **kwargs)
+
     monkeypatch.setattr(prospeo, "find_email", slow)
+    monkeypatch.setattr(prospeo, "bulk_find_email", slow_bulk)
     app = sb_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -57,10 +57,13 @@ async def test_ai_qualification_gates_a_paid_column(sbx_ws, leads, sandbox_serve
     assert one["qualified"] == qualified[0]
 
     enrich.add_column(sbx_ws, leads, EMAIL)
-    state = sandbox_server.router.state
-    before = state.count("path:POST /prospeo/enrich-person")
     run = await enrich.run_column(sbx_ws, leads, "Work Email", enrich.RowSelection("all"))
-    calls = state.count("path:POST /prospeo/enrich-person") - before
+    # the rows Prospeo (the waterfall's first finder) was asked about, alone or in a bulk call
+    calls = sbx_ws.db.execute(
+        "SELECT COUNT(DISTINCT row_id) FROM attempts WHERE provider = 'prospeo'"
+        " AND op = 'email_finder' AND run_id = ?",
+        (run.run_id,),
+    ).fetchone()[0]
     assert run.counts.get(CellState.SKIPPED) == leads.frame.height - n_yes
     ran = n_yes - run.counts.get(CellState.MISSING_INPUT, 0)
     assert calls == ran > 0  # the finder was asked for qualified rows only
