@@ -33,6 +33,7 @@ from clay_tui.enrich.committer import Committer
 from clay_tui.enrich.reconcile import LIVE_RUNS, _run_alive, reconcile
 from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.enrich.summary_text import describe_run
 from clay_tui.enrich.trigger import Trigger, auto_rows
 from clay_tui.errors import ClayError, InsufficientCredits
 from clay_tui.providers import http_action
@@ -79,6 +80,10 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def describe(self, *, auto: bool = False) -> str:
+        """The run in one sentence, for the CLI and the TUI alike."""
+        return describe_run(self, auto=auto)
 
 
 @dataclass

@@ -28,7 +28,7 @@ def sb_app(sb_ws, sb_table, email_column):
 
 def header_x(app, column: str) -> int:
     grid = grid_of(app)
-    return grid._gutter + grid._offsets[grid.columns.index(column)] + 1
+    return grid.row_gutter + grid.column_offsets[grid.columns.index(column)] + 1
 
 
 async def choose(pilot, option_id: str) -> None:

@@ -15,7 +15,7 @@ from tests.functional.driving import SIZE, cell, grid_of, press, screen_of, sett
 
 def header_x(app, column: str) -> int:
     grid = grid_of(app)
-    return grid._gutter + grid._offsets[grid.columns.index(column)] + 1
+    return grid.row_gutter + grid.column_offsets[grid.columns.index(column)] + 1
 
 
 async def test_right_click_on_header_opens_that_columns_menu(make_app) -> None:

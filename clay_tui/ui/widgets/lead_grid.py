@@ -129,6 +129,23 @@ class LeadGrid(ScrollView, can_focus=True):
         # Enrichment cells without a value show why, dimmed: column -> row id -> "no data"...
         self.notes: dict[str, dict[int, str]] = {}
 
+    @property
+    def row_gutter(self) -> int:
+        """Width of the row-number gutter left of the data area."""
+        return self._gutter
+
+    @property
+    def column_offsets(self) -> tuple[int, ...]:
+        """Where each visible column starts in the data area (ascending, unscrolled)."""
+        return tuple(self._offsets)
+
+    def column_screen_x(self, index: int | None = None) -> int:
+        """The screen x where visible column ``index`` (default: the cursor's) starts, kept
+        inside the grid when it is scrolled out of sight: where its menu opens."""
+        i = self.cursor_col if index is None else index
+        x = self.region.x + self._gutter + self._offsets[i] - int(self.scroll_x)
+        return max(self.region.x, x)
+
     def set_notes(self, notes: dict[str, dict[int, str]]) -> None:
         """Replace the status notes of enrichment cells and repaint."""
         self.notes = notes
