@@ -175,7 +175,7 @@ class LeadTable:
         self.notices: list[str] = []  # what loading had to say (set on import)
         # The workspace's own lock: one lock for table and database, so a thread holding a
         # transaction and another holding the table can never wait on each other.
-        self._lock: threading.RLock = getattr(ws, "_lock", None) or threading.RLock()
+        self._lock: threading.RLock = ws.lock
         self._save_lock = threading.Lock()
         self._listeners: list[Callable[[TableChange], None]] = []
         self._dirty = False

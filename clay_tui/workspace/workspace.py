@@ -124,6 +124,12 @@ class Workspace:
     def db_path(self) -> Path:
         return self.root / DB_NAME
 
+    @property
+    def lock(self) -> threading.RLock:
+        """The workspace's one lock (database transactions and the tables share it, so a
+        thread holding one never waits on another holding the other)."""
+        return self._lock
+
     # ------------------------------------------------------------ shared objects
     def shared(self, key: str, make: Callable[[], T]) -> T:
         """The one object under ``key`` for this open workspace (its ledger, its table cache),

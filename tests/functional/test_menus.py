@@ -9,6 +9,7 @@ from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.columns_screen import ColumnsScreen
 from clay_tui.ui.screens.help_screen import HelpScreen
+from clay_tui.ui.screens.plans_billing_screen import PlansBillingScreen
 from clay_tui.ui.screens.table_menu import TableMenu
 from tests.functional.driving import SIZE, cell, grid_of, press, screen_of, settle, type_text
 
@@ -139,7 +140,7 @@ async def test_palette_finds_plans_and_billing_by_buy_credits(make_app) -> None:
         await settle(pilot)
         await press(pilot, "enter")
         await settle(pilot)
-        assert type(app.screen).__name__ == "PlansBillingScreen"
+        assert isinstance(app.screen, PlansBillingScreen)
 
 
 async def test_table_menu_export_csv(make_app, tmp_path) -> None:
