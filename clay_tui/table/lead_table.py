@@ -14,9 +14,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import polars as pl
 from clay_tui.clock import iso
 from clay_tui.errors import ClayError, TableNotFound
 from clay_tui.table import ops, registry
+from clay_tui.table.changes import TableChange
 from clay_tui.table.ops import ROW_ID
 from clay_tui.table.values import coerce, dtype_of, encode, label_of, parse_text
 from clay_tui.workspace import Workspace
@@ -32,21 +32,6 @@ from clay_tui.workspace import Workspace
 SEQ_KEY = "clay_tui_journal_seq"
 
 __all__ = ["ROW_ID", "TableChange", "LeadTable", "snapshot_path", "with_row_ids"]
-
-
-@dataclass(frozen=True)
-class TableChange:
-    """Passed to listeners after every change (also undo)."""
-
-    # "set" | "add_rows" | "delete_rows" | "rename_column" | "delete_column" | "add_column"
-    # | "results" (enrichment results written; not journaled)
-    # | "reload" (read again from the snapshot: another process's save pruned what it missed)
-    kind: str
-    row_ids: tuple[int, ...] = ()
-    columns: tuple[str, ...] = ()
-    # True for another process's journal entry, replayed here when this handle caught up
-    # (auto-update runs only on this process's own changes)
-    remote: bool = False
 
 
 _CHANGE_KIND = {
@@ -546,13 +531,15 @@ class LeadTable:
         *,
         changed_only: bool = False,
         remote: bool = False,
+        states: Mapping[int, str] | None = None,
     ) -> None:
         """Fold enrichment results into the frame.
 
         Not journaled: the engine's ``cells`` table in SQLite is the source of truth,
         so the next snapshot includes them and a crash loses nothing. ``changed_only``
         writes (and tells) only cells whose value differs (putting back stored results);
-        ``remote`` marks the change as not this process's own (no auto-update).
+        ``remote`` marks the change as not this process's own (no auto-update);
+        ``states`` (a run's batch: {row_id: cell state}) travels with the change.
         """
         with self._lock:
             self._need_column(column)
@@ -574,7 +561,8 @@ class LeadTable:
             self.frame = ops.scatter(self.frame, column, pos, new_values)
             self._dirty = True
             self.version += 1
-        self._emit(TableChange("results", tuple(found), (column,), remote=remote))
+        told = None if states is None else {rid: states[rid] for rid in found if rid in states}
+        self._emit(TableChange("results", tuple(found), (column,), remote=remote, states=told))
 
     # ------------------------------------------------------------ undo
     def undo(self) -> str | None:

@@ -90,7 +90,7 @@ class Runs:
             self.status.show_run(f"{spec.name}: starting…")
         else:
             self.notify(f"{spec.name} will run when the current run ends.", timeout=4)
-        self._reload_notes()
+        self._show_running(spec.name)
 
     def _running_ids(self: TableScreen, spec: ColumnSpec, rows: RowSelection) -> set[int]:
         """Rows the grid shows as "running…" until their result arrives: the rows the run
@@ -131,6 +131,7 @@ class Runs:
         now = time.monotonic()
         if self._run_clock is None or self._run_clock[0] != message.column:
             self._run_clock = (message.column, now)  # the rate counts from the first report
+            self._show_running(message.column)  # (an auto-update run starts unasked)
         text = f"{message.column} {enrich_service.progress_text(p, now - self._run_clock[1])}"
         self.grid.set_header_mark(message.column, f"{enrich_service.share(p.done, p.total)}%")
         if queued:
@@ -150,11 +151,14 @@ class Runs:
         elif message.summary is not None:
             self._announce(message.summary, message.auto)
             self._fit_outputs(message.column)
+        # rows still marked "running…" got no result (a stop, an error): read their state
+        unanswered = runs is not None and bool(runs.running_ids(message.column))
         if runs is not None:
             runs.finished()
             self.status.show_run(f"{runs.active.column}: starting…" if runs.active else None)
         self._show_auto_state()
-        self._reload_notes()
+        if unanswered:
+            self._reload_notes({message.column})
 
     def _announce(self: TableScreen, summary: RunSummary, auto: bool) -> None:
         text = summary.describe(auto=auto)

@@ -9,6 +9,7 @@ to scroll as a hundred. Column widths come from a sample of the first rows.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
@@ -149,6 +150,15 @@ class LeadGrid(ScrollView, can_focus=True):
     def set_notes(self, notes: dict[str, dict[int, str]]) -> None:
         """Replace the status notes of enrichment cells and repaint."""
         self.notes = notes
+        self.refresh()
+
+    def update_notes(self, column: str, notes: Mapping[int, str], cleared: Iterable[int]) -> None:
+        """Change the notes of some cells of ``column``: ``notes`` set, ``cleared`` removed
+        (a cell that shows its value); repaint."""
+        column_notes = self.notes.setdefault(column, {})
+        for rid in cleared:
+            column_notes.pop(rid, None)
+        column_notes.update(notes)
         self.refresh()
 
     def notify_style_update(self) -> None:
