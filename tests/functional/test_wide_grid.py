@@ -7,7 +7,7 @@ from pathlib import Path
 
 from clay_tui.services import tables as table_service
 from clay_tui.ui.app import ClayApp
-from clay_tui.ui.widgets import lead_grid
+from clay_tui.ui.widgets import grid_render, lead_grid
 from tests.functional.driving import SIZE, cell, grid_of, press, settle
 
 COLUMNS = 3000
@@ -25,8 +25,8 @@ async def test_a_wide_grid_formats_only_the_cells_it_shows(
     workspace, tmp_path: Path, monkeypatch
 ) -> None:
     formatted: list[object] = []
-    real = lead_grid.format_value
-    monkeypatch.setattr(lead_grid, "format_value", lambda v: formatted.append(v) or real(v))
+    real = grid_render.format_value
+    monkeypatch.setattr(grid_render, "format_value", lambda v: formatted.append(v) or real(v))
     table = table_service.open_table(workspace, wide_csv(tmp_path / "wide.csv"))
     app = ClayApp(workspace, table)
     async with app.run_test(size=SIZE) as pilot:
