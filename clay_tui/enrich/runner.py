@@ -95,7 +95,7 @@ class Runner:
         self.halt_state = CellState.NO_CREDITS  # SPEND_LIMIT when a cap stopped the run
         self.run_id = 0
         self.total = 0
-        self._display: dict[int, dict[str, Any]] = {}
+        self._display: dict[int, tuple[dict[str, Any], CellState]] = {}  # row -> values, state
         self._last_display = 0.0
         self._last_progress = 0.0
         self.pools = Pools(self)
@@ -270,7 +270,7 @@ class Runner:
             sandbox=self.sandbox,
         )
         self.counts[status] += 1
-        self._display[rid] = values or {}
+        self._display[rid] = (values or {}, status)
 
     # ------------------------------------------------------------ batch actions (formula)
     def _run_batch(self, plan: RowPlan) -> None:
@@ -428,9 +428,11 @@ class Runner:
             return
         self._last_display = now
         batch, self._display = self._display, {}
+        states = {rid: state for rid, (_, state) in batch.items()}  # pushed to the screen
         for fld, col in self.spec.outputs.items():
             if col in self.table.columns:
-                self.table.write_results(col, {rid: v.get(fld) for rid, v in batch.items()})
+                values = {rid: v.get(fld) for rid, (v, _) in batch.items()}
+                self.table.write_results(col, values, states=states)
 
     def _emit(self, finished: bool = False) -> None:
         if self.on_progress is None:

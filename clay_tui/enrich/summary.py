@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from clay_tui.enrich.summary_text import describe_run
 from clay_tui.states import RunStatus
 
 
@@ -37,3 +38,7 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def describe(self, *, auto: bool = False) -> str:
+        """The run in one sentence, for the CLI and the TUI alike."""
+        return describe_run(self, auto=auto)

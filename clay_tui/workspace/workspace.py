@@ -125,6 +125,12 @@ class Workspace:
     def db_path(self) -> Path:
         return self.root / DB_NAME
 
+    @property
+    def lock(self) -> threading.RLock:
+        """The workspace's one lock (database transactions and the tables share it, so a
+        thread holding one never waits on another holding the other)."""
+        return self._lock
+
     # ------------------------------------------------------------ shared objects
     def shared(self, key: str, make: Callable[[], T]) -> T:
         """The one object under ``key`` for this open workspace (its ledger, its table cache),
@@ -200,11 +206,6 @@ class Workspace:
         callbacks, self._on_end = list(self._on_end), {}
         for callback in callbacks:
             callback(committed)
-
-    @property
-    def lock(self) -> threading.RLock:
-        """The lock every user of ``db`` across threads holds (transactions hold it)."""
-        return self._lock
 
     @property
     def in_transaction(self) -> bool:

@@ -331,4 +331,4 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(getattr(self, "added_partly", None))
+        self.dismiss(None)  # a recipe adds all its columns or none: nothing was added
