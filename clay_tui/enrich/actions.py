@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from clay_tui.config import Settings
+from clay_tui.enrich.typical_rates import (  # noqa: F401 - moved there, kept importable here
+    TYPICAL_HIT_RATE,
+    TYPICAL_VALID_RATE,
+)
 from clay_tui.providers import cleaning, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.states import CellState
@@ -23,9 +27,6 @@ if TYPE_CHECKING:
 # A finder result that validation rejects is refunded when the provider refunds (legacy
 # default: every listed provider does). Clearbit-style providers would say False here.
 REFUND_ON_INVALID: dict[str, bool] = {"hunter": True, "prospeo": True, "openai": False}
-# Typical hit rates (share of calls that return data) when a column has no history yet.
-TYPICAL_HIT_RATE: dict[str, float] = {"prospeo": 0.55, "hunter": 0.45, "openai": 0.95}
-TYPICAL_VALID_RATE = 0.8  # share of found emails the verifier accepts
 VERIFIER = ("hunter", "email_verifier")
 
 
