@@ -22,6 +22,7 @@ import os
 import random
 from collections.abc import Callable
 
+import clay_tui.sandbox.prospeo_search_api  # noqa: F401 - registers POST /prospeo/search-person
 from clay_tui.config import SANDBOX_FAULTS, SandboxSettings
 from clay_tui.sandbox import hunter_api, openai_api, prospeo_api
 from clay_tui.sandbox.http import Request, Response, json_response
