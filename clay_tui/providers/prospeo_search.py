@@ -98,7 +98,11 @@ def _ranges(size: str) -> list[str]:
             f"Company size {size!r} is not a range like 51-200 (Prospeo's ranges: "
             f"{', '.join(EMPLOYEE_RANGES)})."
         ) from None
-    picked = [r for r, lo, hi in bounds if lo >= low and (hi.endswith("+") or int(hi) <= high)]
+    picked = [
+        r
+        for r, lo, hi in bounds
+        if lo >= low and (high == math.inf if hi.endswith("+") else int(hi) <= high)
+    ]
     starts = {lo for _, lo, _ in bounds}
     ends = {int(hi) for _, _, hi in bounds if not hi.endswith("+")}
     if not picked or low not in starts or (high != math.inf and high not in ends):
