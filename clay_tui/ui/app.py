@@ -151,6 +151,12 @@ class ClayApp(App[None]):
             return
         self._push_optional("clay_tui.ui.screens.providers_screen", "ProvidersScreen", self.ws)
 
+    def action_new_table_search(self) -> None:
+        if type(self.screen).__name__ != "NewTableSearchScreen":
+            self._push_optional(
+                "clay_tui.ui.screens.new_table_search_screen", "NewTableSearchScreen", self.ws
+            )
+
     def action_credit_usage(self) -> None:
         if type(self.screen).__name__ == "CreditUsageScreen":
             return

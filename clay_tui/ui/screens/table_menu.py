@@ -12,6 +12,7 @@ def table_menu_items(auto_update: bool) -> list[MenuItem]:
         ("save", "Save  (ctrl+s)"),
         ("export", "Export CSV…  (x)"),
         ("import_rows", "Add rows from a file…"),
+        ("new_table_search", "New table from a search…  (N)"),
         None,
         ("add_enrichment", "Add enrichment column…  (+)"),
         ("auto_update", f"Auto-update columns: {'on' if auto_update else 'off'}"),
@@ -20,7 +21,7 @@ def table_menu_items(auto_update: bool) -> list[MenuItem]:
 
 class TableMenu(PopupMenu):
     """Dismisses with "show_all" | "columns" | "save" | "export" | "import_rows" | "auto_update"
-    | "add_enrichment" | None."""
+    | "add_enrichment" | "new_table_search" | None."""
 
     def __init__(self, name: str, auto_update: bool, x: int = 0, y: int = 0) -> None:
         super().__init__(name, table_menu_items(auto_update), x, y)

@@ -765,6 +765,8 @@ class TableScreen(Screen[None]):
             self.action_export_csv()
         elif choice == "add_enrichment":
             self.action_add_enrichment()
+        elif choice == "new_table_search":
+            self.app.call_later(self.app.run_action, "new_table_search")
         elif choice == "import_rows" and self.table is not None:
             from clay_tui.ui.screens.import_rows_screen import ImportRowsScreen  # start-up
 
