@@ -167,3 +167,28 @@ def test_cli_find_people(tmp_path, sandbox_url) -> None:
         out = run(cli, [*args, *bad])
         assert out.exit_code == 2, (bad, out.output)
         assert needle in out.output and out.output.count("\n") == 1, out.output
+
+
+def test_the_calculator_matches_the_run_estimate_on_the_searched_table(ws) -> None:
+    from clay_tui.enrich.spec import ColumnSpec
+    from clay_tui.services import calculator, enrich
+
+    asyncio.run(build(ws, VP_SALES, "vp_sales", limit=100))
+    table = tables.find_table(ws, "vp_sales")
+    spec = ColumnSpec(
+        name="Work Email",
+        action="find_work_email",
+        inputs={
+            "first_name": "First Name",
+            "last_name": "Last Name",
+            "domain": "Domain",
+            "company": "Company",
+        },
+    )
+    enrich.add_column(ws, table, spec)
+    est = enrich.estimate_run(ws, table, "Work Email", enrich.RowSelection("all"))
+    assert est.rows_to_run == 100 and est.capped_by is None
+    calc = calculator.calculate(
+        ws, 100, calculator.resolve_specs(ws, ["Work Email"], None, table), table
+    )
+    assert (calc.max_credits, calc.expected_credits) == (est.max_credits, est.expected_credits)
