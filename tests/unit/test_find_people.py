@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import tomli_w
 from click.testing import CliRunner
 
 from clay_tui.cli.main import cli
@@ -16,7 +17,7 @@ from clay_tui.sandbox.server import SandboxServer
 from clay_tui.services import find_people as svc
 from clay_tui.services import tables
 from clay_tui.workspace import Workspace
-from tests.conftest import SAMPLE_LEADS
+from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
 VP_SALES = PersonSearch(
     titles=("VP of Sales",), countries=("US",), industries=("SaaS",), sizes=("51-200",)
@@ -145,7 +146,10 @@ def test_a_search_nobody_matches_or_prospeo_refuses_is_one_sentence(ws) -> None:
 
 
 def test_cli_find_people(tmp_path, sandbox_url) -> None:
-    args = ["--workspace", str(tmp_path / "ws"), "find-people"]
+    # the session's zero-latency sandbox (no other one left running for later tests)
+    config = tmp_path / "config.toml"
+    config.write_text(tomli_w.dumps(sandbox_raw_config()), encoding="utf-8")
+    args = ["--config", str(config), "--workspace", str(tmp_path / "ws"), "find-people"]
     run = CliRunner().invoke
     dry = run(cli, [*args, "--title", "VP of Sales", "--country", "US", "--dry-run"])
     assert dry.exit_code == 0, dry.output
