@@ -15,6 +15,10 @@ from clay_tui.config import Settings
 from clay_tui.domains import domain_of
 from clay_tui.enrich import ai_schema, formula
 from clay_tui.enrich.final import Final
+from clay_tui.enrich.typical_rates import (  # noqa: F401 - moved there, kept importable here
+    TYPICAL_HIT_RATE,
+    TYPICAL_VALID_RATE,
+)
 from clay_tui.manifests import find_manifest
 from clay_tui.providers import cleaning, crm, dispatch, hubspot_crm, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
@@ -31,9 +35,6 @@ if TYPE_CHECKING:
 # default: every listed provider does). Clearbit-style providers would say False here.
 # An AI answer that does not follow its column's schema is refunded too (ai_schema).
 REFUND_ON_INVALID: dict[str, bool] = {"hunter": True, "prospeo": True, "openai": True}
-# Typical hit rates (share of calls that return data) when a column has no history yet.
-TYPICAL_HIT_RATE: dict[str, float] = {"prospeo": 0.55, "hunter": 0.45, "openai": 0.95}
-TYPICAL_VALID_RATE = 0.8  # share of found emails the verifier accepts
 VERIFIER = ("hunter", "email_verifier")
 
 

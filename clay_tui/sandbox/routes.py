@@ -25,6 +25,7 @@ import os
 import random
 from collections.abc import Callable
 
+import clay_tui.sandbox.prospeo_search_api  # noqa: F401 - registers POST /prospeo/search-person
 from clay_tui.config import SANDBOX_FAULTS, SandboxSettings
 from clay_tui.manifests import Manifest, find_manifest
 from clay_tui.sandbox import hubspot_api, hunter_api, manifest_api, openai_api, prospeo_api

@@ -145,6 +145,11 @@ class ClayApp(App[None]):
 
         self._push(ProvidersScreen, self.ws)
 
+    def action_new_table_search(self) -> None:
+        from clay_tui.ui.screens.new_table_search_screen import NewTableSearchScreen
+
+        self._push(NewTableSearchScreen, self.ws)
+
     def action_credit_usage(self) -> None:
         from clay_tui.ui.screens.credit_usage_screen import CreditUsageScreen
 

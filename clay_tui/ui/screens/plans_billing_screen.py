@@ -18,6 +18,7 @@ from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
 from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
 from clay_tui.ui.plain import markup_safe
+from clay_tui.ui.screens.credits_calculator_screen import CreditsCalculatorScreen
 from clay_tui.workspace import Workspace
 
 
@@ -49,6 +50,7 @@ class PlansBillingScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", show=False),
         Binding("ctrl+r", "reload", "Refresh", show=False),
+        Binding("f3", "calculator", "Credits calculator", show=False),
     ]
 
     def __init__(self, ws: Workspace) -> None:
@@ -74,6 +76,7 @@ class PlansBillingScreen(Screen[None]):
                 yield Static("Purchase credits")
                 yield Input(placeholder="amount, e.g. 500", id="pb-amount")
                 yield Button("Buy…", id="pb-buy", variant="primary")
+                yield Button("Calculator… (F3)", id="pb-calc")
             with Horizontal(id="pb-confirm"):
                 yield Static("", id="pb-confirm-text")
                 yield Button("Confirm", id="pb-confirm-yes", variant="success")
@@ -196,6 +199,11 @@ class PlansBillingScreen(Screen[None]):
             self.buy()
         elif event.button.id == "pb-confirm-no":
             self.cancel_buy()
+        elif event.button.id == "pb-calc":
+            self.action_calculator()
+
+    def action_calculator(self) -> None:
+        self.app.push_screen(CreditsCalculatorScreen(self.ws))
 
     def ask_to_buy(self) -> None:
         text = self.query_one("#pb-amount", Input).value

@@ -15,6 +15,11 @@ TABLE_MENU: list[MenuEntry] = [
     MenuEntry("export", "Export CSV…  (x)", lambda s: s.action_export_csv()),
     MenuEntry("import_rows", "Add rows from a file…", lambda s: s.action_import_rows()),
     MenuEntry(
+        "new_table_search",
+        "New table from a search…  (N)",
+        lambda s: s.app.call_later(s.app.run_action, "new_table_search"),
+    ),
+    MenuEntry(
         "add_enrichment",
         "Add enrichment column…  (+)",
         lambda s: s.action_add_enrichment(),
