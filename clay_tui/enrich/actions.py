@@ -7,158 +7,34 @@ runner can reserve, record the attempt and queue it on the provider's pool.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from clay_tui.config import Settings
-from clay_tui.domains import domain_of
-from clay_tui.enrich import ai_schema, formula
-from clay_tui.enrich.final import Final
+from clay_tui.enrich import ai_schema, crm_action, formula
+from clay_tui.enrich.action_info import (  # noqa: F401 - the types, importable from here too
+    VERIFIER,
+    ActionInfo,
+    BatchExecute,
+    CellContext,
+    Execute,
+    InputInfo,
+)
+from clay_tui.enrich.final import Final, from_result
 from clay_tui.enrich.typical_rates import (  # noqa: F401 - moved there, kept importable here
     TYPICAL_HIT_RATE,
     TYPICAL_VALID_RATE,
 )
-from clay_tui.manifests import find_manifest
-from clay_tui.providers import cleaning, crm, dispatch, hubspot_crm, hunter, openai_compat, prospeo
+from clay_tui.providers import cleaning, dispatch, hubspot_crm, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
-from clay_tui.providers.crm import CrmRecord
 from clay_tui.states import CellState
 
 if TYPE_CHECKING:
-    import polars as pl
-
-    from clay_tui.enrich.spec import ColumnSpec
     from clay_tui.providers.client import ProviderClient
 
 # A finder result that validation rejects is refunded when the provider refunds (legacy
 # default: every listed provider does). Clearbit-style providers would say False here.
 # An AI answer that does not follow its column's schema is refunded too (ai_schema).
 REFUND_ON_INVALID: dict[str, bool] = {"hunter": True, "prospeo": True, "openai": True}
-VERIFIER = ("hunter", "email_verifier")
-
-
-@dataclass(frozen=True)
-class InputInfo:
-    name: str
-    required: bool = False
-    help: str = ""
-
-
-class CellContext(Protocol):
-    spec: ColumnSpec
-    inputs: dict[str, Any]
-    row: dict[str, Any]
-    settings: Settings
-
-    async def call(
-        self,
-        provider: str,
-        op: str,
-        fn: Callable[[ProviderClient], Awaitable[ProviderResult]],
-        cost: int | None = None,
-        then: tuple[str, str] | None = None,
-    ) -> ProviderResult | None: ...
-
-    def reject(self, result: ProviderResult) -> None: ...
-
-    async def http(self, **kwargs: Any) -> ProviderResult: ...
-
-
-Execute = Callable[["CellContext"], Awaitable[Final]]
-# A free action that runs every selected row at once: (row id, how its cell ends) per row.
-BatchExecute = Callable[["ColumnSpec", "pl.DataFrame"], Iterable[tuple[int, Final]]]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ActionInfo:
-    slug: str
-    name: str
-    kind: str
-    description: str
-    inputs: tuple[InputInfo, ...]
-    outputs: dict[str, str]  # field -> dtype label; the first is the main value
-    providers: tuple[str, ...] = ()  # default order
-    allowed_providers: tuple[str, ...] = ()
-    ops: dict[str, str] = field(default_factory=dict)  # provider -> priced op (credits key)
-    validation: str | None = None
-    free: bool = False
-    params: dict[str, Any] = field(default_factory=dict)  # defaults
-    needs_any: tuple[tuple[str, ...], ...] = ()  # at least one input of each group non-empty
-    execute: Execute | None = None
-    batch: BatchExecute | None = None  # instead of execute: all rows in one go (formula)
-
-    @property
-    def main_output(self) -> str:
-        return next(iter(self.outputs))
-
-    def output_types(self, spec: ColumnSpec | None = None) -> dict[str, str]:
-        """Output field -> type label; an AI column's declared fields add typed outputs."""
-        fields = ai_schema.fields_of(spec.params if spec else None)
-        return ai_schema.output_types(fields) if self.kind == "ai" and fields else self.outputs
-
-    def step_costs(self, settings: Settings, spec: ColumnSpec | None = None) -> dict[str, int]:
-        """Credits per priced step, keyed "provider.op" (0 when free or own key)."""
-        if self.free:
-            return {}
-        providers = (spec.providers if spec and spec.providers else None) or list(self.providers)
-        out: dict[str, int] = {}
-        for p in providers:
-            op = self.op_for(p, spec)
-            out[f"{p}.{op}"] = _credits(settings, p, op)
-        validation = self.validation_of(spec)
-        if validation == "hunter.email_verifier":
-            out["hunter.email_verifier"] = _credits(settings, *VERIFIER)
-        return out
-
-    def op_for(self, provider: str, spec: ColumnSpec | None = None) -> str:
-        if self.slug == "ai_prompt":
-            return str((spec.params if spec else {}).get("model") or self.params["model"])
-        return self.ops.get(provider) or self.ops.get("*", "default")
-
-    def can_use(self, provider: str) -> bool:
-        """A listed provider, or (ops "*") any provider whose manifest has the operation:
-        a user's own manifest joins the waterfalls of what it can do."""
-        if provider in self.allowed_providers:
-            return True
-        m = find_manifest(provider) if "*" in self.ops else None
-        return m is not None and self.ops["*"] in m.endpoints
-
-    def validation_of(self, spec: ColumnSpec | None) -> str | None:
-        if spec is not None and spec.validation is not None:
-            return None if spec.validation == "none" else spec.validation
-        return self.validation
-
-    def max_cost(self, settings: Settings, spec: ColumnSpec | None = None) -> int:
-        """The most one cell can be charged: every provider finds, validation rejects all but
-        the last (refunds are not counted: this is what has to be reserved)."""
-        if self.free:
-            return 0
-        costs = self.step_costs(settings, spec)
-        verify = costs.pop("hunter.email_verifier", 0) if self.validation_of(spec) else 0
-        return sum(c + verify for c in costs.values())
-
-    def as_dict(self, settings: Settings) -> dict[str, Any]:
-        return {
-            "slug": self.slug,
-            "name": self.name,
-            "kind": self.kind,
-            "description": self.description,
-            "inputs": [
-                {"name": i.name, "required": i.required, "help": i.help} for i in self.inputs
-            ],
-            "outputs": list(self.outputs),
-            "providers": list(self.providers),
-            "credits": self.step_costs(settings),
-            "free": self.free,
-            "validation": self.validation,
-            "params": self.params,
-        }
-
-
-def _credits(settings: Settings, provider: str, op: str) -> int:
-    ps = settings.providers.get(provider)
-    return ps.credits_for(op) if ps is not None else 0
 
 
 # ------------------------------------------------------------------ execution
@@ -288,17 +164,7 @@ async def _verify_email(ctx: CellContext) -> Final:
             errors.append(r)
     if errors or r is None:
         return _failure(errors, None, r.provider if r is not None else None)
-    return _single(r)
-
-
-def _single(r: ProviderResult) -> Final:
-    if r.outcome is Outcome.ERROR and r.error_id == "missing_input":
-        return Final(CellState.MISSING_INPUT, provider=r.provider, error=r.message)
-    if r.outcome is Outcome.ERROR:
-        return Final(CellState.ERROR, provider=r.provider, error=r.message or r.error_id)
-    if r.outcome is Outcome.INVALID:
-        return Final(CellState.INVALID, provider=r.provider, error=r.message or r.error_id)
-    return Final(CellState.NO_DATA, provider=r.provider, error=r.message or None)
+    return from_result(r)
 
 
 async def _find_mobile(ctx: CellContext) -> Final:
@@ -354,7 +220,7 @@ async def _enrich_person(ctx: CellContext) -> Final:
     if r is None:
         return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
-        return _single(r)
+        return from_result(r)
     d = r.data
     return Final(
         CellState.FOUND,
@@ -394,7 +260,7 @@ async def _ai_prompt(ctx: CellContext) -> Final:
     if r is None:
         return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
-        return _single(r)
+        return from_result(r)
     text = r.data.get("text")
     if not fields:
         return Final(CellState.FOUND, {"text": text}, "openai")
@@ -416,7 +282,7 @@ async def _http_call(ctx: CellContext) -> Final:
         row=ctx.row,
     )
     if r.outcome is not Outcome.FOUND:
-        return _single(r)
+        return from_result(r)
     return Final(CellState.FOUND, {"value": r.data.get("value")}, "http")
 
 
@@ -426,7 +292,7 @@ def _cleaning(fn: Callable[[CellContext], ProviderResult], out: str) -> Execute:
     async def run(ctx: CellContext) -> Final:
         r = fn(ctx)
         if r.outcome is not Outcome.FOUND:
-            return _single(r)
+            return from_result(r)
         return Final(CellState.FOUND, {out: r.data.get(out)}, "cleaning")
 
     return run
@@ -446,66 +312,6 @@ def _email(ctx: CellContext) -> ProviderResult:
 
 def _domain(ctx: CellContext) -> ProviderResult:
     return cleaning.normalize_domain(ctx.inputs.get("value"))
-
-
-# Contact property -> the sample table's column, the mapping a new Send to HubSpot column starts
-# from (the form and the recipe can change it).
-DEFAULT_CRM_PROPERTIES = {
-    "firstname": "first_name",
-    "lastname": "last_name",
-    "jobtitle": "title",
-    "company": "company",
-    "phone": "phone",
-    "country": "country",
-}
-
-
-async def _send_to_crm(ctx: CellContext) -> Final:
-    """Upsert the row as a contact (free); the cell keeps the CRM's record id and whether it
-    was created or updated, or the property the CRM refused."""
-    p = {**ACTIONS["send_to_crm"].params, **ctx.spec.params}
-    email = _text(ctx.inputs.get("email")) or ""
-    props = {
-        str(prop): text
-        for prop, column in dict(p.get("properties") or {}).items()
-        if (text := _text(ctx.row.get(str(column)))) is not None
-    }
-    domain = domain_of(_text(ctx.inputs.get("company_domain")))
-    record = CrmRecord(
-        email=email,
-        properties=props,
-        company_domain=domain if p.get("associate_company", True) else None,
-        company_name=_text(ctx.inputs.get("company")),
-    )
-
-    async def push(client: ProviderClient) -> ProviderResult:
-        got = await crm.push(client, record)
-        if got.error and not got.record_id:
-            return client.error(
-                "contacts_upsert",
-                got.error_id or "refused",
-                got.error,
-                stop_provider=got.stop,
-                unknown_outcome=got.unknown,
-            )
-        return client.result(
-            Outcome.FOUND,
-            "contacts_upsert",
-            {
-                "record_id": got.record_id,
-                "result": "created" if got.created else "updated",
-                "company_id": got.company_id,
-                "note": got.error,
-            },
-        )
-
-    target = (ctx.spec.providers or ACTIONS["send_to_crm"].providers)[0]
-    r = await ctx.call(target, "contacts_upsert", push, cost=0)
-    if r is None:
-        return Final(CellState.NO_DATA)
-    if r.outcome is not Outcome.FOUND:
-        return _single(r)
-    return Final(CellState.FOUND, dict(r.data), target)
 
 
 # ------------------------------------------------------------------ registry
@@ -631,8 +437,8 @@ ACTIONS: dict[str, ActionInfo] = {
             providers=(hubspot_crm.PROVIDER,),  # a CRM adapter: providers/crm.py ADAPTERS
             allowed_providers=(hubspot_crm.PROVIDER,),
             free=True,
-            params={"properties": DEFAULT_CRM_PROPERTIES, "associate_company": True},
-            execute=_send_to_crm,
+            params=crm_action.CRM_PARAMS,
+            execute=crm_action.send_to_crm,
         ),
         ActionInfo(
             slug="normalize_phone",
