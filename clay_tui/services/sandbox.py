@@ -6,9 +6,11 @@ pyproject.toml): the CLI here, the providers through the starter in ``services/_
 
 from __future__ import annotations
 
+import httpx
+
 from clay_tui.config import SandboxSettings
 from clay_tui.errors import ClayError
-from clay_tui.sandbox.server import SandboxServer
+from clay_tui.sandbox.server import SandboxServer, app_at
 
 
 def start_sandbox(settings: SandboxSettings, port: int | None) -> SandboxServer:
@@ -21,3 +23,11 @@ def start_sandbox(settings: SandboxSettings, port: int | None) -> SandboxServer:
         text = getattr(exc, "strerror", None) or str(exc)
         raise ClayError(f"Cannot start the sandbox on port {port}: {text}.") from None
     return server
+
+
+def in_process_transport(url: str) -> httpx.AsyncBaseTransport | None:
+    """An httpx transport that hands requests for the sandbox at ``url`` straight to its ASGI
+    app in the caller's event loop (no sockets, no HTTP parsing), or None if no sandbox of this
+    process serves ``url``. The client's own ``asyncio.timeout`` bounds a hanging answer."""
+    app = app_at(url)
+    return httpx.ASGITransport(app=app) if app is not None else None
