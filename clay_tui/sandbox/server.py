@@ -36,6 +36,7 @@ class SandboxServer:
         self.url: str | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server thread's loop
 
     def start(self) -> str:
         """Start serving; returns the base URL ``http://127.0.0.1:PORT``. A port that is taken
@@ -64,12 +65,18 @@ class SandboxServer:
         )
         server = uvicorn.Server(config)
         self._server = server
+        running = threading.Event()
+
+        async def serve() -> None:
+            self.loop = asyncio.get_running_loop()
+            running.set()
+            await server.serve(sockets=[sock])
+
         self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[sock])),
-            name="clay-tui-sandbox",
-            daemon=True,
+            target=lambda: asyncio.run(serve()), name="clay-tui-sandbox", daemon=True
         )
         self._thread.start()
+        running.wait(10)
         self.url = f"http://{self.host}:{self.port}"
         _by_url[self.url] = self
         return self.url
@@ -83,7 +90,7 @@ class SandboxServer:
         server.force_exit = True
         thread.join(10)
         _by_url.pop(self.url or "", None)
-        self._server = self._thread = None
+        self._server = self._thread = self.loop = None
         self.url = None
 
     @property
@@ -105,10 +112,9 @@ class SandboxServer:
         self.stop()
 
 
-def app_at(url: str) -> Starlette | None:
-    """The app of the sandbox serving ``url`` in this process, or None (another process's)."""
-    server = _by_url.get(url.rstrip("/"))
-    return server.app if server is not None else None
+def server_at(url: str) -> SandboxServer | None:
+    """The sandbox serving ``url`` in this process, or None (another process's)."""
+    return _by_url.get(url.rstrip("/"))
 
 
 _shared: dict[tuple, SandboxServer] = {}
