@@ -8,18 +8,30 @@ tests speaking raw HTTP.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
-
-import uvicorn
-from starlette.applications import Starlette
+from typing import TYPE_CHECKING
 
 from clay_tui.config import SandboxSettings, Settings
 from clay_tui.errors import ProviderError
-from clay_tui.sandbox.asgi import sandbox_app
 from clay_tui.sandbox.routes import Router
 
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
 _by_url: dict[str, SandboxServer] = {}
+
+
+def _not_a_cancelled_answer(record: logging.LogRecord) -> bool:
+    """uvicorn logs an answer cancelled by a stop (a hanging "timeout" fault, a latency sleep)
+    as "Exception in ASGI application" with a traceback: that is no error here."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, asyncio.CancelledError)
+
+
+logging.getLogger("uvicorn.error").addFilter(_not_a_cancelled_answer)
 
 
 class SandboxServer:
@@ -32,6 +44,10 @@ class SandboxServer:
         self.host = host
         self.port = settings.port if port is None else port
         self.router = Router(settings)
+        # Starlette and uvicorn (~0.3 s to import) load when a sandbox is made, not with this
+        # module (services.providers imports it for running_sandbox_url).
+        from clay_tui.sandbox.asgi import sandbox_app
+
         self.app: Starlette = sandbox_app(self.router)
         self.url: str | None = None
         self._server: uvicorn.Server | None = None
@@ -52,6 +68,8 @@ class SandboxServer:
             sock.close()
             raise
         self.port = sock.getsockname()[1]
+        import uvicorn  # see __init__
+
         config = uvicorn.Config(
             self.app,
             lifespan="off",

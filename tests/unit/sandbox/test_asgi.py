@@ -102,3 +102,16 @@ def test_a_port_it_cannot_listen_on_is_one_sentence(server, port) -> None:
     port = server.port if port == "taken" else port
     with pytest.raises(ClayError, match=f"^Cannot start the sandbox on port {port}: .+\\.$"):
         start_sandbox(SandboxSettings(), port)
+
+
+def test_stopping_during_a_hanging_answer_logs_no_traceback(caplog) -> None:
+    server = SandboxServer(SandboxSettings(latency_ms=0, jitter_ms=0))
+    url = server.start()
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(
+            url + "/hunter/v2/account",
+            headers={"X-API-KEY": "sandbox-key", "X-Sandbox-Fault": "timeout"},
+            timeout=0.3,
+        )
+    server.stop()
+    assert "Traceback" not in caplog.text and "Exception in ASGI" not in caplog.text
