@@ -74,31 +74,3 @@ def _send(response: Response) -> AsgiResponse:
     # A streamed body (an iterable or async iterable of bytes chunks).
     chunks: Iterable[bytes] | AsyncIterable[bytes] = body
     return StreamingResponse(chunks, response.status, response.headers)
-
-
-async def call_app(
-    app: Starlette, scope: dict, body: bytes
-) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Run one request through ``app`` without sockets: (status, headers, body)."""
-    status = 500
-    headers: list[tuple[bytes, bytes]] = []
-    parts: list[bytes] = []
-    asked = False
-
-    async def receive() -> dict:
-        nonlocal asked
-        if not asked:
-            asked = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.get_running_loop().create_future()  # never disconnects; cancelled with us
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict) -> None:
-        nonlocal status, headers
-        if message["type"] == "http.response.start":
-            status, headers = message["status"], list(message.get("headers", []))
-        elif message["type"] == "http.response.body":
-            parts.append(message.get("body", b""))
-
-    await app({**scope, "type": "http"}, receive, send)
-    return status, headers, b"".join(parts)
