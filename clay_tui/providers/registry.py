@@ -16,7 +16,6 @@ from clay_tui.config import ProviderSettings, Settings
 from clay_tui.providers import sandbox_link
 from clay_tui.providers.base import register_secret
 from clay_tui.providers.client import ProviderClient
-from clay_tui.providers.loopback import LoopbackTransport
 
 
 class Providers:
@@ -34,7 +33,7 @@ class Providers:
         self.settings = settings
         self._sandbox_url = sandbox_url
         self._transport = transport
-        self._loopback = loopback  # sandbox clients use the lean LoopbackTransport
+        self._loopback = loopback  # sandbox clients reach an in-process sandbox without sockets
         self._options = client_options
         self._clients: dict[str, ProviderClient] = {}
         register_configured_keys(settings)
@@ -56,7 +55,7 @@ class Providers:
             base = f"{self.sandbox_url}/{name}" if sandbox else ps.base_url
             transport = self._transport
             if transport is None and sandbox and self._loopback:
-                transport = LoopbackTransport()
+                transport = sandbox_link.sandbox_transport(self.sandbox_url or "")
             self._clients[name] = ProviderClient(
                 ps,
                 base,

@@ -14,16 +14,28 @@ from typing import TYPE_CHECKING
 from clay_tui.errors import ProviderError
 
 if TYPE_CHECKING:
+    import httpx
+
     from clay_tui.config import Settings
 
 SandboxStarter = Callable[["Settings"], "str | None"]
+# The in-process way to the sandbox at a URL (no sockets), or None for one in another process.
+SandboxTransport = Callable[[str], "httpx.AsyncBaseTransport | None"]
 
 _starter: list[SandboxStarter | None] = [None]
+_transport: list[SandboxTransport | None] = [None]
 
 
-def use_sandbox(start: SandboxStarter | None) -> None:
-    """Install (or, with None, remove) the way to the sandbox's address."""
+def use_sandbox(start: SandboxStarter | None, transport: SandboxTransport | None = None) -> None:
+    """Install (or, with None, remove) the way to the sandbox's address (and app)."""
     _starter[0] = start
+    _transport[0] = transport
+
+
+def sandbox_transport(url: str) -> httpx.AsyncBaseTransport | None:
+    """A transport reaching the sandbox at ``url`` in-process, or None (use sockets)."""
+    make = _transport[0]
+    return make(url) if make is not None else None
 
 
 def sandbox_url(settings: Settings) -> str | None:

@@ -1,121 +1,37 @@
-"""The sandbox HTTP server: asyncio on its own thread and loop, HTTP/1.1 keep-alive.
+"""The sandbox HTTP server: the ASGI app (``asgi.py``) served by uvicorn on its own thread.
 
-A small hand-rolled HTTP/1.1 protocol (not http.server) because the engine
-benchmark needs thousands of requests per second in the same process; latency
-is an ``asyncio.sleep``, so slow simulated providers cost no threads.
+Sandbox-mode clients in this process skip the sockets (``app_at(url)`` + an in-process ASGI
+transport); the port serves everyone else: ``clay-tui sandbox``, official client libraries,
+tests speaking raw HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
+import logging
+import socket
 import threading
-from urllib.parse import parse_qsl, urlsplit
+from typing import TYPE_CHECKING
 
 from clay_tui.config import SandboxSettings, Settings
 from clay_tui.errors import ProviderError
-from clay_tui.sandbox.http import Request, encode, json_response
 from clay_tui.sandbox.routes import Router
 
-MAX_HEADER = 64 * 1024
-MAX_BODY = 4 * 1024 * 1024
-HANG_S = 3600.0  # the "timeout" fault: longer than any client timeout
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
+_by_url: dict[str, SandboxServer] = {}
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive connection; requests are answered in order by one worker task."""
+def _not_a_cancelled_answer(record: logging.LogRecord) -> bool:
+    """uvicorn logs an answer cancelled by a stop (a hanging "timeout" fault, a latency sleep)
+    as "Exception in ASGI application" with a traceback: that is no error here."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, asyncio.CancelledError)
 
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        self.buffer = bytearray()
-        self.queue: asyncio.Queue[tuple[Request, bool] | None] = asyncio.Queue()
-        self.transport: asyncio.Transport | None = None
-        self.worker: asyncio.Task[None] | None = None
-        self.closed = False
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        self.worker = asyncio.get_running_loop().create_task(self._work())
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if self.worker is not None:
-            self.worker.cancel()
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while not self.closed:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(self.buffer) > MAX_HEADER:
-                    self._fail(431)
-                return
-            head = bytes(self.buffer[:end]).decode("latin-1")
-            lines = head.split("\r\n")
-            try:
-                method, target, version = lines[0].split(" ", 2)
-            except ValueError:
-                self._fail(400)
-                return
-            headers: dict[str, str] = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-            if "chunked" in headers.get("transfer-encoding", "").lower():
-                self._fail(411)
-                return
-            try:
-                length = int(headers.get("content-length", "0") or 0)
-            except ValueError:
-                self._fail(400)
-                return
-            if length > MAX_BODY:
-                self._fail(413)
-                return
-            if len(self.buffer) < end + 4 + length:
-                return
-            body = bytes(self.buffer[end + 4 : end + 4 + length])
-            del self.buffer[: end + 4 + length]
-            parts = urlsplit(target)
-            query = dict(parse_qsl(parts.query, keep_blank_values=True))
-            conn = headers.get("connection", "").lower()
-            keep = conn != "close" and (version.strip() == "HTTP/1.1" or conn == "keep-alive")
-            self.queue.put_nowait((Request(method.upper(), parts.path, query, headers, body), keep))
-
-    def _fail(self, status: int) -> None:
-        if self.transport is not None and not self.closed:
-            self.transport.write(encode(json_response(status, {"error": True}), False))
-            self.transport.close()
-        self.closed = True
-
-    async def _work(self) -> None:
-        while True:
-            item = await self.queue.get()
-            if item is None or self.transport is None:
-                return
-            req, keep = item
-            delay = self.router.latency_s(req)
-            try:
-                response = self.router.handle(req)
-            except Exception as exc:  # a sandbox bug must not kill the connection silently
-                response = json_response(
-                    500,
-                    {
-                        "error": True,
-                        "message": "SANDBOX_BUG",
-                        "details": f"{type(exc).__name__}: {exc}",
-                    },
-                )
-            if response.hang:
-                delay = HANG_S
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if self.closed:
-                return
-            self.transport.write(encode(response, keep))
-            if not keep:
-                self.transport.close()
-                return
+logging.getLogger("uvicorn.error").addFilter(_not_a_cancelled_answer)
 
 
 class SandboxServer:
@@ -128,64 +44,77 @@ class SandboxServer:
         self.host = host
         self.port = settings.port if port is None else port
         self.router = Router(settings)
+        # Starlette and uvicorn (~0.3 s to import) load when a sandbox is made, not with this
+        # module (services.providers imports it for running_sandbox_url).
+        from clay_tui.sandbox.asgi import sandbox_app
+
+        self.app: Starlette = sandbox_app(self.router)
         self.url: str | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._server: asyncio.AbstractServer | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server thread's loop
 
     def start(self) -> str:
-        """Start serving; returns the base URL ``http://127.0.0.1:PORT``."""
+        """Start serving; returns the base URL ``http://127.0.0.1:PORT``. A port that is taken
+        or out of range raises OSError/OverflowError here, before any thread starts."""
         if self.url is not None:
             return self.url
-        self._thread = threading.Thread(target=self._run, name="clay-tui-sandbox", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise TimeoutError("the sandbox did not start within 10 s")
-        if self._error is not None:
-            raise self._error
-        assert self.url is not None
-        return self.url
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            self._server = loop.run_until_complete(
-                loop.create_server(
-                    lambda: _Connection(self.router), self.host, self.port, backlog=1024
-                )
-            )
-        except BaseException as exc:  # port in use: reported by start()
-            self._error = exc
-            self._ready.set()
-            loop.close()
-            return
-        sock = self._server.sockets[0]
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            sock.listen(1024)  # connections queue from here on, before uvicorn's loop runs
+        except BaseException:
+            sock.close()
+            raise
         self.port = sock.getsockname()[1]
+        import uvicorn  # see __init__
+
+        config = uvicorn.Config(
+            self.app,
+            lifespan="off",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            date_header=False,
+            timeout_keep_alive=75,
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+        running = threading.Event()
+
+        async def serve() -> None:
+            self.loop = asyncio.get_running_loop()
+            running.set()
+            await server.serve(sockets=[sock])
+
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(serve()), name="clay-tui-sandbox", daemon=True
+        )
+        self._thread.start()
+        running.wait(10)
         self.url = f"http://{self.host}:{self.port}"
-        self._ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            self._server.close()
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-            loop.run_until_complete(asyncio.sleep(0))
-            loop.close()
+        _by_url[self.url] = self
+        return self.url
 
     def stop(self) -> None:
         """Stop serving and join the thread (idempotent)."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
             return
-        if loop.is_running():
-            loop.call_soon_threadsafe(loop.stop)
+        server.should_exit = True
+        server.force_exit = True
         thread.join(10)
-        self._loop = self._thread = None
+        _by_url.pop(self.url or "", None)
+        self._server = self._thread = self.loop = None
         self.url = None
+
+    @property
+    def socket_requests(self) -> int:
+        """How many requests arrived over the port (in-process ones are not counted)."""
+        return self._server.server_state.total_requests if self._server is not None else 0
 
     def wait(self) -> None:
         """Block until the server thread ends (for ``clay-tui sandbox``)."""
@@ -199,6 +128,11 @@ class SandboxServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def server_at(url: str) -> SandboxServer | None:
+    """The sandbox serving ``url`` in this process, or None (another process's)."""
+    return _by_url.get(url.rstrip("/"))
 
 
 _shared: dict[tuple, SandboxServer] = {}
@@ -248,14 +182,15 @@ def ensure_sandbox(settings: Settings) -> str | None:
             server = SandboxServer(settings.sandbox)
             try:
                 server.start()
-            except (OSError, OverflowError, ValueError, TimeoutError) as exc:
+            except (OSError, OverflowError, ValueError) as exc:
                 why = getattr(exc, "strerror", None) or str(exc).rstrip(".")
                 raise ProviderError(
                     f"Cannot start the provider sandbox on 127.0.0.1:"
                     f"{port}: {why} (set sandbox.port in config.toml to a free "
                     "port, or 0)."
                 ) from None
-            atexit.register(server.stop)
+            # No atexit stop: the server's thread is a daemon and ends with the process;
+            # a graceful uvicorn shutdown would add ~0.2 s to every CLI exit.
             _shared[key] = server
         assert server.url is not None
         return server.url
