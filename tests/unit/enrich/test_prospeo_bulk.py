@@ -11,7 +11,6 @@ import pytest
 
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.providers import prospeo
-from clay_tui.providers.loopback import LoopbackTransport
 from clay_tui.providers.registry import Providers
 from clay_tui.services import credits as credits_svc
 from clay_tui.services import enrich, tables
@@ -148,7 +147,7 @@ class _Garble(httpx.AsyncBaseTransport):
     """The sandbox, except that one record of each bulk answer comes back as garbage."""
 
     def __init__(self) -> None:
-        self.inner = LoopbackTransport()
+        self.inner = httpx.AsyncHTTPTransport()  # the session sandbox, over its port
         self.garbled: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
