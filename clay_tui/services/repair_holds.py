@@ -156,6 +156,39 @@ def rebuild_holds(db: sqlite3.Connection, rewritten: list[str], at: str) -> None
                 for row in parts:
                     settle(row)
                     capture(row, "capture rewritten by repair (its cell stores the charge)")
+        # 5. a cell's run was charged more than the cell keeps: refunds were lost (a refund
+        # gives back its whole capture, keyed "<capture key>:refund"); write again the refunds
+        # of captures without one that add up to the excess, finder captures first (what
+        # validation refunds)
+        for cell in db.execute(
+            "SELECT c.table_id, c.column_id, c.row_id, c.run_id, COALESCE("
+            "(SELECT -SUM(l.amount) FROM ledger l WHERE l.kind IN ('capture','refund') AND"
+            " l.table_id = c.table_id AND l.column_id = c.column_id AND"
+            " l.row_id = c.row_id AND l.run_id IS c.run_id), 0) - c.credits AS excess"
+            f" FROM cells c WHERE c.status IN ({marks(RESULT)})",
+            tuple(RESULT),
+        ).fetchall():
+            if cell["excess"] <= 0:
+                continue
+            captures = db.execute(
+                "SELECT c.* FROM ledger c WHERE c.kind = 'capture' AND c.amount < 0 AND"
+                " c.table_id = ? AND c.column_id = ? AND c.row_id = ? AND c.run_id IS ? AND"
+                " NOT EXISTS (SELECT 1 FROM ledger r WHERE r.key = c.key || ':refund')"
+                " ORDER BY c.action <> 'email_finder', c.id",
+                tuple(cell)[:4],
+            ).fetchall()
+            for cap in _adding_up([(c, -c["amount"]) for c in captures], cell["excess"]):
+                put(
+                    None,
+                    "refund",
+                    -cap["amount"],
+                    cap["bucket"],
+                    cap["part"],
+                    cap["id"],
+                    tuple(cap[c] for c in _CTX.split(", ")),
+                    cap["key"] + ":refund",
+                    "refund rewritten by repair (its cell does not keep this charge)",
+                )
     finally:
         db.row_factory = None
 
@@ -169,9 +202,15 @@ def _subset(holds: list[sqlite3.Row], amount: int, db: sqlite3.Connection) -> li
             (hold["key"], hold["key"] + PURCHASED),
         ).fetchone()[0]
 
-    sizes = [(h, held(h)) for h in holds[:12]]
-    for n in range(1, len(sizes) + 1):
-        for combo in combinations(sizes, n):
+    return _adding_up([(h, held(h)) for h in holds], amount)
+
+
+def _adding_up(sized: list[tuple[sqlite3.Row, int]], amount: int) -> list[sqlite3.Row]:
+    """The first few entries (in the given order, 12 at most) whose sizes add up to ``amount``;
+    none when no such few do (verify then names what is off)."""
+    sized = sized[:12]
+    for n in range(1, len(sized) + 1):
+        for combo in combinations(sized, n):
             if sum(size for _, size in combo) == amount:
-                return [h for h, _ in combo]
+                return [row for row, _ in combo]
     return []

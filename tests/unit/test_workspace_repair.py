@@ -216,3 +216,36 @@ def test_a_ledger_whose_root_page_is_gone_is_not_re_granted(used: tuple[list[str
     assert after["cells"] == before["cells"]
     assert (after["balance"] or 0) <= 0 < before["balance"]  # nothing invented, nothing granted
     assert invoke(*base, "tables").code == 0
+
+
+def test_a_lost_refund_is_written_again(used: tuple[list[str], Path], tmp_path: Path) -> None:
+    """A page that held the refund of a rejected find (and not its capture) left the ledger
+    charging a cell more than the cell keeps ("run records 88 credits, the ledger charged 89"):
+    repair gives the refund back, with its own key, so the books balance again."""
+    from clay_tui.services.repair_holds import rebuild_holds
+
+    _, root = used
+    copy = tmp_path / "copy.db"
+    src = sqlite3.connect(root / "workspace.db")
+    src.execute(f"VACUUM INTO '{copy}'")
+    src.close()
+    db = sqlite3.connect(copy, isolation_level=None)
+    refunds = db.execute(
+        "SELECT id, key, amount FROM ledger WHERE kind = 'refund' AND row_id IS NOT NULL"
+        " ORDER BY id"
+    ).fetchall()
+    assert refunds, "the run refunded no rejected find: nothing to lose"
+    balance = db.execute("SELECT SUM(amount) FROM ledger").fetchone()[0]
+    for (name,) in db.execute(  # append-only triggers: this copy plays the lost page
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger'"
+    ).fetchall():
+        db.execute(f'DROP TRIGGER "{name}"')
+    db.execute("DELETE FROM ledger WHERE id = ?", (refunds[0][0],))
+    rewritten: list[str] = []
+    db.execute("BEGIN")
+    rebuild_holds(db, rewritten, "2026-12-02T00:00:00+00:00")
+    db.execute("COMMIT")
+    back = db.execute("SELECT kind, amount FROM ledger WHERE key = ?", (refunds[0][1],)).fetchall()
+    assert back == [("refund", refunds[0][2])], rewritten
+    assert db.execute("SELECT SUM(amount) FROM ledger").fetchone()[0] == balance
+    db.close()
