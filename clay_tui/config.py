@@ -101,6 +101,8 @@ class Settings:
     run: RunSettings
     sandbox: SandboxSettings
     source: Path | None = None  # the file these came from
+    # a team workspace (postgresql://user@host:port/db) instead of the folder above
+    workspace_url: str | None = None
 
     @property
     def any_sandbox(self) -> bool:
@@ -256,7 +258,7 @@ def _in_range(
 
 
 _TOP = {"workspace", "plan", "providers", "run", "sandbox"}
-_WORKSPACE = {"path": str}
+_WORKSPACE = {"path": str, "url": str}
 _PLAN = {
     "name": str,
     "monthly_credits": int,
@@ -287,7 +289,7 @@ _SANDBOX = {"port": int, "latency_ms": float, "jitter_ms": float, "faults": dict
 
 
 def parse_settings(
-    raw: dict[str, Any], src: str, workspace_override: Path | None = None
+    raw: dict[str, Any], src: str, workspace_override: Path | str | None = None
 ) -> Settings:
     """Validate a parsed TOML document into ``Settings``."""
     for key in raw:
@@ -368,16 +370,26 @@ def parse_settings(
     for name in KNOWN_PROVIDERS:
         providers.setdefault(name, ProviderSettings(name=name))
 
+    url = None
     if workspace_override is not None:
         workspace = workspace_override
     elif os.environ.get("CLAY_TUI_WORKSPACE"):
-        workspace = Path(os.environ["CLAY_TUI_WORKSPACE"])
+        workspace = os.environ["CLAY_TUI_WORKSPACE"]
+    elif ws.get("url"):
+        workspace = url = _workspace_url(ws["url"], f"{src}: workspace.url")
     elif ws.get("path"):
         workspace = Path(os.path.expanduser(ws["path"]))
     else:
         workspace = Path(platformdirs.user_data_dir(APP_NAME))
+    if isinstance(workspace, str):
+        if "://" in workspace:
+            url = _workspace_url(workspace, "The workspace")
+        workspace = Path(workspace)
+    if url is not None:  # the folder is then only where local things go (never the tables)
+        workspace = Path(platformdirs.user_data_dir(APP_NAME))
 
     return Settings(
+        workspace_url=url,
         workspace=workspace,
         plan=PlanSettings(**plan),
         providers=providers,
@@ -385,6 +397,18 @@ def parse_settings(
         sandbox=SandboxSettings(faults=faults, **sandbox),
         source=None if src == "<defaults>" else Path(src),
     )
+
+
+def _workspace_url(text: str, where: str) -> str:
+    """A team workspace URL, checked for its scheme (the server is asked only when opened)."""
+    text = text.strip()
+    if not text.lower().startswith(("postgresql://", "postgres://")):
+        scheme = text.split("://", 1)[0]
+        raise ConfigError(
+            f"{where} {scheme}://... is not a folder or a postgresql:// URL: team workspaces "
+            "live in PostgreSQL."
+        )
+    return text
 
 
 def find_config(explicit: Path | None = None) -> Path:
@@ -404,7 +428,7 @@ def find_config(explicit: Path | None = None) -> Path:
     return DEFAULT_CONFIG
 
 
-def load_settings(path: Path | None = None, workspace: Path | None = None) -> Settings:
+def load_settings(path: Path | None = None, workspace: Path | str | None = None) -> Settings:
     """Read and validate settings; ``workspace`` overrides every other workspace source."""
     found = find_config(path)
     src = str(found)

@@ -143,5 +143,5 @@ def pg_server():
 
 @pytest.fixture
 def pg_url(pg_server) -> str:
-    """The URL of a fresh, empty database on the session's PostgreSQL server."""
-    return pg_server.create_database()
+    """The URL of a fresh, empty workspace (a schema of its own) on the session's server."""
+    return pg_server.create_schema()

@@ -12,7 +12,7 @@ from clay_tui.workspace import Workspace
 @dataclass
 class CliContext:
     config_path: Path | None = None
-    workspace_path: Path | None = None
+    workspace_path: Path | str | None = None  # a folder or a postgresql:// URL
     _settings: Settings | None = field(default=None, repr=False)
     _workspace: Workspace | None = field(default=None, repr=False)
 

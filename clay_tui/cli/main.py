@@ -94,7 +94,7 @@ def _workspace_dir(ctx: click.Context) -> Path | None:
         return Path(ws.root)
     if obj._settings is not None:
         return Path(obj._settings.workspace)
-    return obj.workspace_path
+    return Path(obj.workspace_path) if obj.workspace_path else None
 
 
 _VALUE_OPTIONS = {"--config", "--workspace"}
@@ -149,14 +149,14 @@ def _first_positional(args: list[str]) -> int | None:
 @click.option(
     "--workspace",
     "workspace",
-    type=click.Path(path_type=Path),
+    type=str,  # a folder, or a postgresql:// URL (a Path would fold its "//")
     default=None,
     envvar="CLAY_TUI_WORKSPACE",
-    help="Workspace folder (env: CLAY_TUI_WORKSPACE).",
+    help="Workspace folder or postgresql://user@host:port/db (env: CLAY_TUI_WORKSPACE).",
 )
 @click.version_option(package_name="clay-tui")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, workspace: Path | None) -> None:
+def cli(ctx: click.Context, config_path: Path | None, workspace: str | None) -> None:
     """A terminal enrichment table for lead lists.
 
     With no verb, opens the TUI on the sample leads table; `clay-tui FILE|TABLE` opens that.

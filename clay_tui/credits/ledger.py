@@ -37,10 +37,11 @@ from typing import Any
 
 from clay_tui.clock import iso
 from clay_tui.credits import plans
-from clay_tui.credits.schema import SCHEMA, SCHEMA_NAME, SPEND_KINDS
+from clay_tui.credits.schema import MIGRATIONS, SPEND_KINDS
 from clay_tui.credits.types import Balance, Caps, Reservation, SpendContext
 from clay_tui.errors import ClayError, InsufficientCredits
 from clay_tui.workspace import Workspace
+from clay_tui.workspace.migrations import migrate
 
 PURCHASED_SUFFIX = "/purchased"
 MAX_PURCHASE = 10_000_000
@@ -53,6 +54,7 @@ class LedgerError(ClayError):
 _INSERT = (
     "INSERT INTO ledger (at, kind, amount, bucket, part, ref_id, table_id, column_id, row_id,"
     " provider, run_id, action, pid, key, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " RETURNING id"
 )
 _SPEND_IN = "kind IN ('reserve','capture','release','refund')"
 
@@ -84,6 +86,8 @@ class Ledger:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
+        # running totals read only rows added since: exact only where ids commit in order
+        self._cached = ws.dialect.ordered_ids
         self._ensure_schema()
         self._lock: threading.RLock = getattr(ws, "_lock", threading.RLock())
         self._sums: dict[tuple[str, str], int] = {}
@@ -97,14 +101,9 @@ class Ledger:
         self.renew()
 
     def _ensure_schema(self) -> None:
-        ws = self.ws
-        if ws.in_transaction:
-            # executescript() would COMMIT the caller's transaction: run the (idempotent)
-            # statements one by one inside it instead.
-            for statement in _statements(SCHEMA):
-                ws.db.execute(statement)
-        else:
-            ws.ensure_schema(SCHEMA_NAME, SCHEMA)
+        # versioned, for both back ends; inside a caller's transaction it joins it (and a
+        # rollback takes the tables and their version rows away together)
+        migrate(self.ws, MIGRATIONS)
 
     # ------------------------------------------------------------ reading
     @property
@@ -123,12 +122,15 @@ class Ledger:
         """
         if self._tag is None:
             return
-        try:
-            row = self.db.execute(
-                "SELECT tag FROM temp.credit_cache_tags WHERE owner = ?", (self._owner,)
-            ).fetchone()
-        except sqlite3.OperationalError:
-            row = None
+        if not self._cached:  # PostgreSQL: no running totals; the workspace counts rollbacks
+            row = (self._tag,) if getattr(self.ws, "rollbacks", 0) == self._tag else None
+        else:
+            try:
+                row = self.db.execute(
+                    "SELECT tag FROM temp.credit_cache_tags WHERE owner = ?", (self._owner,)
+                ).fetchone()
+            except sqlite3.OperationalError:
+                row = None
         if row is None or row[0] != self._tag:
             self._sums, self._last_id, self._scopes = {}, 0, {}
             self._next_renewal = self._plan_seen = None  # plan state may be rolled back too
@@ -140,6 +142,9 @@ class Ledger:
     def _mark(self) -> None:
         """Tag totals that now include rows of the open transaction."""
         if not self.db.in_transaction:
+            return
+        if not self._cached:  # plan state and schema seen inside it are forgotten on rollback
+            self._tag = getattr(self.ws, "rollbacks", 0)
             return
         self._tag_seq += 1
         self._tag = self._tag_seq
@@ -155,6 +160,8 @@ class Ledger:
         """SUM(amount) per (bucket, kind), exact, reading only rows added since the last call."""
         with self._lock:
             self._validate()
+            if not self._cached:
+                self._sums, self._last_id = {}, 0
             rows = self.db.execute(
                 "SELECT bucket, kind, SUM(amount), MAX(id) FROM ledger WHERE id > ?"
                 " GROUP BY bucket, kind",
@@ -200,7 +207,7 @@ class Ledger:
             _INSERT,
             (self.now(), kind, amount, bucket, part, ref_id, *_ctx_values(context), pid, key, note),
         )
-        return int(cur.lastrowid)
+        return int(cur.fetchone()[0])
 
     def entry_id(self, key: str) -> int | None:
         row = self.db.execute("SELECT id FROM ledger WHERE key = ?", (key,)).fetchone()
@@ -425,7 +432,7 @@ class Ledger:
         }[scope]
         with self._lock:
             self._validate()
-            last, base = self._scopes.get((scope, *ident), (0, 0))
+            last, base = self._scopes.get((scope, *ident), (0, 0)) if self._cached else (0, 0)
             total, top = self.db.execute(
                 f"SELECT COALESCE(SUM(amount), 0), MAX(id) FROM ledger WHERE {where} AND id > ?"
                 f" AND {_SPEND_IN}",

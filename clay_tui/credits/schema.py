@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from clay_tui.credits.schema_pg import PG_SCHEMA
+from clay_tui.workspace.migrations import Migration
+
 SCHEMA_NAME = "credits"
 
 KINDS = (
@@ -78,3 +81,7 @@ CREATE TABLE IF NOT EXISTS credit_periods (
     applied_at TEXT    NOT NULL
 );
 """
+
+
+# Versioned: version 1 is the baseline above (a folder made before migrations adopts it as is).
+MIGRATIONS = (Migration(SCHEMA_NAME, 1, "ledger and plan state", SCHEMA, PG_SCHEMA),)

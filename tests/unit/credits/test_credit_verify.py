@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from credit_helpers import ctx
+from credit_helpers import ctx, drop_append_only
 
 from clay_tui.credits import Ledger
 from clay_tui.credits.verify import pid_alive, verify
@@ -84,7 +84,7 @@ def test_charges_must_match_stored_results(ledger: Ledger, workspace) -> None:
 def test_tampered_entries_are_reported(ledger: Ledger, workspace) -> None:
     db = workspace.db
     ledger.capture(ledger.reserve(2, "a", context=ctx()), 2)
-    db.execute("DROP TRIGGER ledger_append_only_u")
+    drop_append_only(workspace)
     db.execute("UPDATE ledger SET amount = -5 WHERE kind = 'capture'")
     db.execute(
         "INSERT INTO ledger (at, kind, amount, bucket, key) VALUES ('x', 'purchase', -3,"
