@@ -8,6 +8,7 @@ type is a ``ConfigError`` naming the key and the file.
 
 from __future__ import annotations
 
+import getpass
 import math
 import os
 import tomllib
@@ -103,6 +104,8 @@ class Settings:
     source: Path | None = None  # the file these came from
     # a team workspace (postgresql://user@host:port/db) instead of the folder above
     workspace_url: str | None = None
+    # the member this process acts as (--user, CLAY_TUI_USER, else the login name)
+    user: str = ""
 
     @property
     def any_sandbox(self) -> bool:
@@ -389,6 +392,7 @@ def parse_settings(
         workspace = Path(platformdirs.user_data_dir(APP_NAME))
 
     return Settings(
+        user=member_name(),
         workspace_url=url,
         workspace=workspace,
         plan=PlanSettings(**plan),
@@ -397,6 +401,23 @@ def parse_settings(
         sandbox=SandboxSettings(faults=faults, **sandbox),
         source=None if src == "<defaults>" else Path(src),
     )
+
+
+def member_name() -> str:
+    """Who this process acts as in a workspace: CLAY_TUI_USER (``--user`` sets it), else the
+    login name."""
+    name = os.environ.get("CLAY_TUI_USER", "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no login name (a container with an unknown uid)
+            name = "unknown"
+    if len(name) > 64 or any(not (c.isalnum() or c in "._-@+") for c in name):
+        raise ConfigError(
+            f"The member name {name[:64]!r} may hold only letters, digits and . _ - @ +, at most "
+            "64 characters."
+        )
+    return name
 
 
 def _workspace_url(text: str, where: str) -> str:

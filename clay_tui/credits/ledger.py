@@ -33,6 +33,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from clay_tui.clock import iso
@@ -40,10 +41,13 @@ from clay_tui.credits import plans
 from clay_tui.credits.schema import MIGRATIONS, SPEND_KINDS
 from clay_tui.credits.types import Balance, Caps, Reservation, SpendContext
 from clay_tui.errors import ClayError, InsufficientCredits
+from clay_tui.processes import this_host
 from clay_tui.workspace import Workspace
 from clay_tui.workspace.migrations import migrate
 
 PURCHASED_SUFFIX = "/purchased"
+# how long a hold made on another machine counts as live without its process to ask
+HOLD_LEASE = timedelta(minutes=15)
 MAX_PURCHASE = 10_000_000
 
 
@@ -53,8 +57,8 @@ class LedgerError(ClayError):
 
 _INSERT = (
     "INSERT INTO ledger (at, kind, amount, bucket, part, ref_id, table_id, column_id, row_id,"
-    " provider, run_id, action, pid, key, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-    " RETURNING id"
+    " provider, run_id, action, pid, key, note, host, lease_until, member)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id"
 )
 _SPEND_IN = "kind IN ('reserve','capture','release','refund')"
 
@@ -202,10 +206,16 @@ class Ledger:
         context: SpendContext | None = None,
         pid: int | None = None,
     ) -> int:
-        """Append one entry (inside a transaction the caller holds)."""
+        """Append one entry (inside a transaction the caller holds); a hold (``pid`` given)
+        also names this host and its lease."""
+        now = self.ws.clock.now()
+        host, lease = (this_host(), iso(now + HOLD_LEASE)) if pid is not None else (None, None)
         cur = self.db.execute(
             _INSERT,
-            (self.now(), kind, amount, bucket, part, ref_id, *_ctx_values(context), pid, key, note),
+            (
+                *(iso(now), kind, amount, bucket, part, ref_id, *_ctx_values(context), pid),
+                *(key, note, host, lease, self.ws.settings.user or None),
+            ),
         )
         return int(cur.fetchone()[0])
 

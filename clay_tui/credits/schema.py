@@ -84,4 +84,19 @@ CREATE TABLE IF NOT EXISTS credit_periods (
 
 
 # Versioned: version 1 is the baseline above (a folder made before migrations adopts it as is).
-MIGRATIONS = (Migration(SCHEMA_NAME, 1, "ledger and plan state", SCHEMA, PG_SCHEMA),)
+MIGRATIONS = (
+    Migration(SCHEMA_NAME, 1, "ledger and plan state", SCHEMA, PG_SCHEMA),
+    # a hold names the machine that made it and until when it may stay open unseen, so a
+    # crashed machine's holds are released by whoever runs `credits verify` next (a pid
+    # means nothing on another machine); every entry names the member who made it
+    Migration(
+        SCHEMA_NAME,
+        2,
+        "holds carry host and lease; entries carry member",
+        "ALTER TABLE ledger ADD COLUMN host TEXT;\n"
+        "ALTER TABLE ledger ADD COLUMN lease_until TEXT;\n"
+        "ALTER TABLE ledger ADD COLUMN member TEXT;\n",
+        "ALTER TABLE ledger ADD COLUMN IF NOT EXISTS host TEXT,"
+        " ADD COLUMN IF NOT EXISTS lease_until TEXT, ADD COLUMN IF NOT EXISTS member TEXT;",
+    ),
+)

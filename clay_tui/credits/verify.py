@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from clay_tui.credits.ledger import Ledger, balance_from_sums
 from clay_tui.credits.reports import has_table, table_columns
 from clay_tui.credits.types import Reservation
-from clay_tui.processes import pid_alive
+from clay_tui.processes import pid_alive, this_host
 from clay_tui.states import RESULT, RunStatus
 from clay_tui.workspace.backend import dialect_of
 
@@ -131,6 +131,9 @@ def _open_holds(ledger: Ledger) -> list:
 
 def _is_live(ledger: Ledger, hold, alive: Callable[[int | None], bool]) -> bool:
     db = ledger.db
+    host = hold["host"] if "host" in hold.keys() else None
+    if host and host != this_host():  # another machine's: its lease says, not a pid here
+        return bool(hold["lease_until"]) and hold["lease_until"] > ledger.now()
     if (
         hold["run_id"] is not None
         and has_table(db, "runs")
