@@ -292,7 +292,11 @@ _SANDBOX = {"port": int, "latency_ms": float, "jitter_ms": float, "faults": dict
 
 
 def parse_settings(
-    raw: dict[str, Any], src: str, workspace_override: Path | str | None = None
+    raw: dict[str, Any],
+    src: str,
+    workspace_override: Path | str | None = None,
+    *,
+    user: str | None = None,
 ) -> Settings:
     """Validate a parsed TOML document into ``Settings``."""
     for key in raw:
@@ -392,7 +396,7 @@ def parse_settings(
         workspace = Path(platformdirs.user_data_dir(APP_NAME))
 
     return Settings(
-        user=member_name(),
+        user=member_name(user),
         workspace_url=url,
         workspace=workspace,
         plan=PlanSettings(**plan),
@@ -403,10 +407,10 @@ def parse_settings(
     )
 
 
-def member_name() -> str:
-    """Who this process acts as in a workspace: CLAY_TUI_USER (``--user`` sets it), else the
-    login name."""
-    name = os.environ.get("CLAY_TUI_USER", "").strip()
+def member_name(given: str | None = None) -> str:
+    """Who this process acts as in a workspace: ``--user``, CLAY_TUI_USER, else the login
+    name."""
+    name = (given or os.environ.get("CLAY_TUI_USER", "")).strip()
     if not name:
         try:
             name = getpass.getuser()
@@ -449,9 +453,11 @@ def find_config(explicit: Path | None = None) -> Path:
     return DEFAULT_CONFIG
 
 
-def load_settings(path: Path | None = None, workspace: Path | str | None = None) -> Settings:
+def load_settings(
+    path: Path | None = None, workspace: Path | str | None = None, *, user: str | None = None
+) -> Settings:
     """Read and validate settings; ``workspace`` overrides every other workspace source."""
     found = find_config(path)
     src = str(found)
     raw = read_toml(found, "Config file")
-    return parse_settings(raw, src, workspace)
+    return parse_settings(raw, src, workspace, user=user)

@@ -37,7 +37,7 @@ from datetime import timedelta
 from typing import Any
 
 from clay_tui.clock import iso
-from clay_tui.credits import plans
+from clay_tui.credits import members, plans
 from clay_tui.credits.schema import MIGRATIONS, SPEND_KINDS
 from clay_tui.credits.types import Balance, Caps, Reservation, SpendContext
 from clay_tui.errors import ClayError, InsufficientCredits
@@ -300,6 +300,7 @@ class Ledger:
             self.renew()
             if caps is not None:
                 self._check_caps(amount, context, caps)
+            members.check_limit(self.ws, amount)  # the acting member's monthly limit
             plan_free, purch_free = self.free()
             if amount > plan_free + purch_free:
                 raise InsufficientCredits(

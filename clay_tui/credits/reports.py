@@ -18,7 +18,7 @@ from clay_tui.credits.types import Entry
 from clay_tui.errors import ClayError
 from clay_tui.workspace import backend
 
-GROUPINGS = ("table", "column", "provider", "day", "run")
+GROUPINGS = ("table", "column", "provider", "day", "run", "member")
 
 _KEYS = {
     "table": ("table_id",),
@@ -26,6 +26,7 @@ _KEYS = {
     "provider": ("provider",),
     "day": ("substr(at, 1, 10)",),
     "run": ("run_id",),
+    "member": ("member",),
 }
 
 
@@ -163,6 +164,8 @@ def usage(
     if by not in GROUPINGS:
         raise ClayError(f"Cannot group usage by {by!r}; use one of {', '.join(GROUPINGS)}.")
     keys = _KEYS[by]
+    if by == "member" and "member" not in table_columns(db, "ledger"):
+        keys = ("NULL",)  # a ledger from before members (its migration not yet applied)
     where, params = _range(since, until)
     if table_id is not None:
         where += " AND table_id = ?"
@@ -247,6 +250,8 @@ def _label(by: str, ident: tuple[Any, ...], tables: dict[int, str], columns: dic
         return "(no run)" if ident[0] is None else f"run {ident[0]}"
     if by == "provider":
         return ident[0] or "(no provider)"
+    if by == "member":
+        return ident[0] or "(no member)"
     return str(ident[0])
 
 

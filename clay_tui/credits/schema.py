@@ -83,6 +83,16 @@ CREATE TABLE IF NOT EXISTS credit_periods (
 """
 
 
+_MEMBERS = """
+CREATE TABLE IF NOT EXISTS members (
+    name          TEXT    PRIMARY KEY,
+    role          TEXT    NOT NULL CHECK (role IN ('owner', 'member')),
+    monthly_limit INTEGER,            -- credits per calendar month (UTC); NULL: no limit
+    added_at      TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_member_at ON ledger(member, at);
+"""
+
 # Versioned: version 1 is the baseline above (a folder made before migrations adopts it as is).
 MIGRATIONS = (
     Migration(SCHEMA_NAME, 1, "ledger and plan state", SCHEMA, PG_SCHEMA),
@@ -99,4 +109,5 @@ MIGRATIONS = (
         "ALTER TABLE ledger ADD COLUMN IF NOT EXISTS host TEXT,"
         " ADD COLUMN IF NOT EXISTS lease_until TEXT, ADD COLUMN IF NOT EXISTS member TEXT;",
     ),
+    Migration(SCHEMA_NAME, 3, "members and monthly limits", _MEMBERS, _MEMBERS),
 )

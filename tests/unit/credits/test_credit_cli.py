@@ -44,7 +44,7 @@ def test_buy_then_json_agrees() -> None:
         (("credits", "buy"), "Say how many credits to buy, e.g. `clay-tui credits buy 500`."),
         (
             ("usage", "--by", "user"),
-            "Cannot group usage by 'user'; use one of table, column, provider, day, run.",
+            "Cannot group usage by 'user'; use one of table, column, provider, day, run, member.",
         ),
         (
             ("usage", "--since", "yesterday"),

@@ -67,12 +67,13 @@ def test_workspace_init_applies_each_version_once(
     assert first.exit_code == 0
     assert "applied credits v1: ledger and plan state" in first.output
     assert "applied credits v2: holds carry host and lease" in first.output
-    assert "at credits v2." in first.output
+    assert "applied credits v3: members and monthly limits" in first.output
+    assert "at credits v3." in first.output
     again = run("workspace", "init", target)
     assert again.output.startswith("Already up to date.")
     with Workspace.open(load_settings(None, target)) as ws:
         assert isinstance(ws, PgWorkspace) == (backend == "postgresql")
-        assert applied(ws, "credits") == {1, 2}
+        assert applied(ws, "credits") == {1, 2, 3}
         assert has_table(ws.db, "ledger")
 
 
