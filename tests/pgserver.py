@@ -77,6 +77,7 @@ class PgServer:
     user: str = "clay_test"  # the superuser initdb creates (trust auth on loopback only)
     run_as: str | None = None  # the OS user the server runs as (PostgreSQL refuses root)
     _shared_db: str = ""
+    durable: bool = False  # fsync on (benchmarks); tests throw the server away, so no fsync
 
     @property
     def base_url(self) -> str:
@@ -144,9 +145,11 @@ class PgServer:
                 f"-c unix_socket_directories={self.socket_dir}",
                 "-c shared_buffers=16MB",
                 "-c max_connections=60",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
+                *(
+                    ()
+                    if self.durable
+                    else ("-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off")
+                ),
                 "-c max_wal_size=256MB",
                 "-c log_min_messages=warning",
             )
@@ -184,7 +187,7 @@ def _group_of(user: str) -> int:
     return pwd.getpwnam(user).pw_gid
 
 
-def start_server(base: Path) -> PgServer:
+def start_server(base: Path, *, durable: bool = False) -> PgServer:
     """Find the binaries, init a data directory in the new folder ``base`` and start a server on
     a free loopback port. PostgreSQL refuses to run as root: then the server runs as ``nobody``
     (``base`` is then handed to it, so it must not sit under a folder only root can enter)."""
@@ -201,7 +204,9 @@ def start_server(base: Path) -> PgServer:
                 "it as."
             ) from None
         os.chown(base, entry.pw_uid, entry.pw_gid)
-    server = PgServer(bin_dir, base / "data", base / "sock", free_port(), run_as=run_as)
+    server = PgServer(
+        bin_dir, base / "data", base / "sock", free_port(), run_as=run_as, durable=durable
+    )
     if run_as:
         subprocess.run(["true"], user=run_as, check=True)  # fails early if we cannot switch
     _mkdir_as(server.socket_dir, run_as)
