@@ -10,6 +10,7 @@ from clay_tui.cli.main import cli
 from clay_tui.config import load_settings
 from clay_tui.errors import WorkspaceError
 from clay_tui.services import workspace as svc
+from clay_tui.services.workspace_copy import copy_workspace
 from clay_tui.services.workspace_init import init_workspace
 
 
@@ -105,3 +106,25 @@ def init_cmd(ctx: click.Context, target: str) -> None:
         + ", ".join(f"{name} v{version}" for name, version in sorted(report.versions.items()))
         + "."
     )
+
+
+@workspace_group.command("copy")
+@click.argument("source")
+@click.argument("destination")
+@click.pass_context
+def copy_cmd(ctx: click.Context, source: str, destination: str) -> None:
+    """Copy a workspace's credits (ledger, plan, periods, members) from SOURCE to a new
+    DESTINATION, each a folder or a postgresql:// URL; `credits verify` runs on both ends."""
+    src = load_settings(ctx.obj.config_path, source, user=ctx.obj.user)
+    dst = load_settings(ctx.obj.config_path, destination, user=ctx.obj.user)
+    report = copy_workspace(src, dst)
+    click.echo("Copied " + ", ".join(f"{n:,} {t}" for t, n in report.rows.items()) + ".")
+    for end, checked in (("source", report.source), ("destination", report.destination)):
+        failed = [c for c in checked.checks if not c.ok]
+        click.echo(
+            f"credits verify on the {end}: "
+            + ("all invariants hold." if not failed else "; ".join(c.name for c in failed))
+        )
+    click.echo(f"Available credits on both ends: {report.available:,}.")
+    if not report.ok:
+        ctx.exit(1)
