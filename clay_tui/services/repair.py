@@ -28,6 +28,7 @@ from pathlib import Path
 
 from clay_tui.errors import WorkspaceError
 from clay_tui.states import RESULT
+from clay_tui.workspace.migrations import sqlite_head_script
 from clay_tui.workspace.workspace import DB_NAME, RESTORE, _refuse_damaged
 
 
@@ -97,7 +98,8 @@ def app_schemas() -> list[tuple[str, str]]:
     return [
         ("tables", registry.SCHEMA),
         (store.SCHEMA_NAME, store.SCHEMA + store.LIVE_NAMES + ";\n"),
-        (credits_schema.SCHEMA_NAME, credits_schema.SCHEMA),
+        # at its latest migration (member, host, lease, members), recorded as applied
+        (credits_schema.SCHEMA_NAME, sqlite_head_script(credits_schema.MIGRATIONS)),
         (auto_update.SCHEMA_NAME, auto_update.SCHEMA),
     ]
 

@@ -76,3 +76,18 @@ def migrate(ws: Workspace, migrations: Sequence[Migration]) -> list[Migration]:
             )
             done.append(m)
     return done
+
+
+def sqlite_head_script(migrations: Sequence[Migration]) -> str:
+    """One SQLite script that builds a subsystem at its latest version *and records it*, for a
+    database made from scratch beside a damaged one (``workspace repair``): its migrations
+    then have nothing left to apply."""
+    parts = [m.sqlite.rstrip().rstrip(";") + ";" for m in migrations]
+    parts.append(TABLE + ";")
+    for m in migrations:
+        name = m.name.replace("'", "''")
+        parts.append(
+            "INSERT OR IGNORE INTO schema_migrations (subsystem, version, name, applied_at)"
+            f" VALUES ('{m.subsystem}', {m.version}, '{name}', 'repair');"
+        )
+    return "\n".join(parts) + "\n"
