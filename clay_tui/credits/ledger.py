@@ -92,6 +92,8 @@ class Ledger:
         self.ws = ws
         # running totals read only rows added since: exact only where ids commit in order
         self._cached = ws.dialect.ordered_ids
+        # PostgreSQL has no per-connection TEMP tag table trick: the workspace counts rollbacks
+        self._by_rollbacks = hasattr(ws, "rollbacks")
         self._ensure_schema()
         self._lock: threading.RLock = getattr(ws, "_lock", threading.RLock())
         self._sums: dict[tuple[str, str], int] = {}
@@ -126,7 +128,7 @@ class Ledger:
         """
         if self._tag is None:
             return
-        if not self._cached:  # PostgreSQL: no running totals; the workspace counts rollbacks
+        if self._by_rollbacks:  # PostgreSQL: a rollback since the tag drops the totals
             row = (self._tag,) if getattr(self.ws, "rollbacks", 0) == self._tag else None
         else:
             try:
@@ -147,7 +149,7 @@ class Ledger:
         """Tag totals that now include rows of the open transaction."""
         if not self.db.in_transaction:
             return
-        if not self._cached:  # plan state and schema seen inside it are forgotten on rollback
+        if self._by_rollbacks:  # totals, plan state and schema seen inside it: see _validate
             self._tag = getattr(self.ws, "rollbacks", 0)
             return
         self._tag_seq += 1
