@@ -103,6 +103,9 @@ def test_verify_stays_fast_on_a_big_column(ledger: Ledger, workspace) -> None:
     ledger once per cell took 25 s on a 2,000-row fault suite; it must take about one pass."""
     import time
 
+    if workspace.dialect.name == "postgresql" and os.environ.get("CLAY_TUI_NIGHTLY") != "1":
+        pytest.skip("nightly on PostgreSQL: writing 30,000 entries one by one takes ~15 s")
+
     db = workspace.db
     db.execute(
         "CREATE TABLE cells (table_id INT, column_id INT, row_id INT, status TEXT, value TEXT,"
