@@ -247,12 +247,12 @@ def _three_way() -> ActionInfo:
         return Final(store.NO_DATA)
 
     return ActionInfo(
-        "bench_three_way",
-        "Bench: three-provider waterfall",
-        "waterfall",
-        "",
-        (InputInfo("first_name"), InputInfo("last_name"), InputInfo("domain")),
-        {"email": "text"},
+        slug="bench_three_way",
+        name="Bench: three-provider waterfall",
+        kind="waterfall",
+        description="",
+        inputs=(InputInfo("first_name"), InputInfo("last_name"), InputInfo("domain")),
+        outputs={"email": "text"},
         providers=("prospeo", "hunter", "openai"),
         allowed_providers=("prospeo", "hunter", "openai"),
         execute=execute,

@@ -299,15 +299,8 @@ def run_cmd(
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2))
         ctx.exit(130 if summary.status == RunStatus.CANCELLED else 0)
-    counts = ", ".join(f"{label(k)} {n}" for k, n in in_order(summary.counts) if n)
     spec = svc.get_column(ws, tbl, column)
-    where_ = ("sandbox" if summary.sandbox else "live") if spec.providers else "local"
-    click.echo(
-        f"{summary.column}: {label(summary.status)} ({where_}): "
-        f"{counts or 'nothing to run'}; {summary.credits} credits"
-        + (f" ({summary.refunded} refunded)" if summary.refunded else "")
-        + "."
-    )
+    click.echo(summary.describe())  # the TUI says the same sentence
     if summary.stopped_by is not None:
         name = shlex.quote(spec.name)
         click.echo(

@@ -39,6 +39,8 @@ class ClayGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in _VERBS:
             importlib.import_module(f"clay_tui.cli.{_VERBS[cmd_name]}")
+        if cmd_name in _SUBVERBS:  # subcommands another module adds to this verb's group
+            importlib.import_module(f"clay_tui.cli.{_SUBVERBS[cmd_name]}")
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -121,7 +123,11 @@ _VERBS = {
     "tables": "table_cmds",
     "export": "table_cmds",
     "members": "members_cmds",
+    "condition": "draft_cmds",  # write a condition / formula with AI
+    "formula": "draft_cmds",
+    "find-people": "find_cmds",
 }
+_SUBVERBS = {"credits": "calc_cmds"}  # `credits calculate` lives in its own module
 
 
 def _first_positional(args: list[str]) -> int | None:
@@ -182,7 +188,7 @@ def cli(
 def _register() -> None:
     """Import every verb module (each adds its commands to `cli`); `main` imports only the
     verb it runs."""
-    for module in sorted(set(_VERBS.values())):
+    for module in sorted(set(_VERBS.values()) | set(_SUBVERBS.values())):
         importlib.import_module(f"clay_tui.cli.{module}")
 
 

@@ -1,4 +1,5 @@
-"""CLI verbs for providers: ``providers [--json]`` and ``providers check NAME``.
+"""CLI verbs for providers: ``providers [--json]``, ``providers check NAME``, ``providers add
+FILE.toml`` (a provider as data) and ``providers remove NAME``.
 
 The CLI has no "connect" (a key typed on a command line lands in the shell's history). Keys
 come from the environment variable named in config.toml, or from a key saved in Providers &
@@ -9,10 +10,12 @@ it comes from (never its value) and ``providers check`` tries it with one cheap 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from clay_tui.cli.main import cli
+from clay_tui.services import provider_manifests
 from clay_tui.services import providers as svc
 from clay_tui.table.inert import inert
 
@@ -63,3 +66,17 @@ def providers_group(ctx: click.Context, as_json: bool) -> None:
 def check_cmd(ctx: click.Context, name: str) -> None:
     """Try NAME's key with one cheap real call (may use a little of your provider quota)."""
     click.echo(svc.check_key(ctx.obj.workspace, name))
+
+
+@providers_group.command("add")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def add_cmd(file: Path) -> None:
+    """Add a provider from a TOML manifest FILE (validated, then copied to the config dir)."""
+    click.echo(provider_manifests.add_manifest(file).message)
+
+
+@providers_group.command("remove")
+@click.argument("name")
+def remove_cmd(name: str) -> None:
+    """Remove the user provider NAME (its manifest in the config dir)."""
+    click.echo(f"Removed {provider_manifests.remove_manifest(name)}.")

@@ -17,10 +17,14 @@ Accounting (all amounts are signed ints; the sum of every entry is what can be s
 
 So ``available`` = SUM(amount) never counts held credits; ``reserved`` = -(SUM reserve +
 SUM release) = the holds not yet settled; each bucket *owns* its free sum plus its holds.
-Entries are never updated or deleted (triggers refuse it), which is what makes the
-in-memory running totals below exact: each call reads only rows with a higher id, and a
-rollback that removed rows already counted is detected (see ``_validate``) and the totals
-are rebuilt from scratch.
+Entries are never updated or deleted (triggers refuse it), so running totals stay exact
+reading only rows with a higher id. Reservations need them (the free sums and the cap
+scopes, on every paid call): totals of committed rows are kept, and inside a transaction a
+copy that also counts its rows replaces them when it commits and is dropped on a ROLLBACK
+(``Workspace.on_transaction_end``). On PostgreSQL too ids become visible in id order: every
+write takes the workspace's advisory lock before its insert and holds it until its commit
+is visible (workspace/backend.py). After each commit that wrote entries, the workspace's
+:class:`~clay_tui.credits.feed.CreditFeed` tells its listeners (the status bar, ...).
 
 Every method joins an open ``ws.transaction()`` (the engine batches many captures with
 its cell writes in one commit) or opens its own.
@@ -30,14 +34,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from clay_tui.clock import iso
 from clay_tui.credits import members, plans
+from clay_tui.credits.feed import feed_for
 from clay_tui.credits.schema import MIGRATIONS, SPEND_KINDS
 from clay_tui.credits.types import Balance, Caps, Reservation, SpendContext
 from clay_tui.errors import ClayError, InsufficientCredits
@@ -85,30 +90,37 @@ def ledger_for(ws: Workspace) -> Ledger:
     return ws.shared("ledger", lambda: Ledger(ws))
 
 
+@dataclass
+class _Totals:
+    """SUM(amount) per (bucket, kind) and per cap scope, over the rows with id <= ``last``
+    (scopes: key -> (their own last id, total))."""
+
+    sums: dict[tuple[str, str], int] = field(default_factory=dict)
+    last: int = 0
+    scopes: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
+
+    def copy(self) -> _Totals:
+        return _Totals(dict(self.sums), self.last, dict(self.scopes))
+
+
 class Ledger:
     """Reserve, capture, release and refund credits; grants, renewals and purchases."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        # running totals read only rows added since: exact only where ids commit in order
-        self._cached = ws.dialect.ordered_ids
-        # PostgreSQL has no per-connection TEMP tag table trick: the workspace counts rollbacks
-        self._by_rollbacks = hasattr(ws, "rollbacks")
+        self.feed = feed_for(ws)
         self._ensure_schema()
-        self._lock: threading.RLock = getattr(ws, "_lock", threading.RLock())
-        self._sums: dict[tuple[str, str], int] = {}
-        self._last_id = 0
-        self._scopes: dict[tuple[Any, ...], tuple[int, int]] = {}
-        self._tag: int | None = None  # set while totals include rows not yet known committed
-        self._tag_seq = 0
-        self._owner = uuid.uuid4().hex
+        self._lock = ws.lock
+        self._done = _Totals()  # committed rows only
+        self._open: _Totals | None = None  # those + the open transaction's, until it ends
+        self._rolled_back = False
         self._next_renewal: str | None = None
         self._plan_seen: tuple[Any, ...] | None = None
         self.renew()
 
     def _ensure_schema(self) -> None:
         # versioned, for both back ends; inside a caller's transaction it joins it (and a
-        # rollback takes the tables and their version rows away together)
+        # rollback takes the tables and their version rows away together: see _totals)
         migrate(self.ws, MIGRATIONS)
 
     # ------------------------------------------------------------ reading
@@ -119,68 +131,40 @@ class Ledger:
     def now(self) -> str:
         return iso(self.ws.clock.now())
 
-    def _validate(self) -> None:
-        """Drop the running totals if a transaction they counted rows from was rolled back.
+    def _totals(self) -> _Totals:
+        """The totals to read and extend (call holding the lock): the committed ones, or in a
+        transaction its own copy, kept if it commits."""
+        if self._rolled_back:  # the tables may have gone with it, if made inside it
+            self._rolled_back = False
+            self._ensure_schema()
+        if not self.ws.in_transaction:
+            return self._done
+        if self._open is None:
+            self._open = self._done.copy()
+            self.ws.on_transaction_end(self._ended)
+        return self._open
 
-        Totals folded inside a transaction are tagged, and the tag is written to a TEMP
-        table in that same transaction; a ROLLBACK reverts the tag, so a mismatch here
-        means rows we counted are gone (their ids may even be reused).
-        """
-        if self._tag is None:
-            return
-        if self._by_rollbacks:  # PostgreSQL: a rollback since the tag drops the totals
-            row = (self._tag,) if getattr(self.ws, "rollbacks", 0) == self._tag else None
-        else:
-            try:
-                row = self.db.execute(
-                    "SELECT tag FROM temp.credit_cache_tags WHERE owner = ?", (self._owner,)
-                ).fetchone()
-            except sqlite3.OperationalError:
-                row = None
-        if row is None or row[0] != self._tag:
-            self._sums, self._last_id, self._scopes = {}, 0, {}
-            self._next_renewal = self._plan_seen = None  # plan state may be rolled back too
-            self._ensure_schema()  # and so may the tables, if they were made in that transaction
-            self._tag = None
-        elif not self.db.in_transaction:
-            self._tag = None  # that transaction committed: the totals are final
-
-    def _mark(self) -> None:
-        """Tag totals that now include rows of the open transaction."""
-        if not self.db.in_transaction:
-            return
-        if self._by_rollbacks:  # totals, plan state and schema seen inside it: see _validate
-            self._tag = getattr(self.ws, "rollbacks", 0)
-            return
-        self._tag_seq += 1
-        self._tag = self._tag_seq
-        self.db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS credit_cache_tags (owner TEXT PRIMARY KEY, tag INT)"
-        )
-        self.db.execute(
-            "INSERT OR REPLACE INTO temp.credit_cache_tags (owner, tag) VALUES (?, ?)",
-            (self._owner, self._tag),
-        )
+    def _ended(self, committed: bool) -> None:
+        if committed:
+            self._done = self._open or self._done
+        else:  # what that transaction counted, and the plan state it saw, are gone
+            self._next_renewal = self._plan_seen = None
+            self._rolled_back = True
+        self._open = None
 
     def sums(self) -> dict[tuple[str, str], int]:
         """SUM(amount) per (bucket, kind), exact, reading only rows added since the last call."""
         with self._lock:
-            self._validate()
-            if not self._cached:
-                self._sums, self._last_id = {}, 0
+            totals = self._totals()
             rows = self.db.execute(
                 "SELECT bucket, kind, SUM(amount), MAX(id) FROM ledger WHERE id > ?"
                 " GROUP BY bucket, kind",
-                (self._last_id,),
+                (totals.last,),
             ).fetchall()
-            if rows:
-                out = dict(self._sums)
-                for bucket, kind, total, max_id in rows:
-                    out[(bucket, kind)] = out.get((bucket, kind), 0) + total
-                    self._last_id = max(self._last_id, max_id)
-                self._sums = out
-                self._mark()
-            return dict(self._sums)
+            for bucket, kind, total, max_id in rows:
+                totals.sums[(bucket, kind)] = totals.sums.get((bucket, kind), 0) + total
+                totals.last = max(totals.last, max_id)
+            return dict(totals.sums)
 
     def balance(self) -> Balance:
         self.renew()
@@ -219,6 +203,7 @@ class Ledger:
                 *(key, note, host, lease, self.ws.settings.user or None),
             ),
         )
+        self.feed.wrote()
         return int(cur.fetchone()[0])
 
     def entry_id(self, key: str) -> int | None:
@@ -230,14 +215,14 @@ class Ledger:
         plan = self.ws.settings.plan
         seen = (plan.name, plan.monthly_credits, plan.billing)
         with self._lock:
-            self._validate()
+            self._totals()  # (after a rollback, the schema first)
             due = self._next_renewal is None or self.now() >= self._next_renewal
             if seen == self._plan_seen and not due:
                 return
             with self.ws.transaction():
-                self._next_renewal = plans.apply(self)
+                self._totals()  # forget what follows if this transaction rolls back
+                self._next_renewal = self.feed.renewal_due_at = plans.apply(self)
                 self._plan_seen = seen
-                self._mark()  # forget this if the caller's transaction rolls back
 
     def grant(self, amount: int, key: str, note: str = "") -> int:
         """A one-off grant into the plan bucket (trial, goodwill), idempotent by key."""
@@ -444,8 +429,8 @@ class Ledger:
             "table": "table_id = ?",
         }[scope]
         with self._lock:
-            self._validate()
-            last, base = self._scopes.get((scope, *ident), (0, 0)) if self._cached else (0, 0)
+            scopes = self._totals().scopes
+            last, base = scopes.get((scope, *ident), (0, 0))
             total, top = self.db.execute(
                 f"SELECT COALESCE(SUM(amount), 0), MAX(id) FROM ledger WHERE {where} AND id > ?"
                 f" AND {_SPEND_IN}",
@@ -453,10 +438,9 @@ class Ledger:
             ).fetchone()
             value = base - total
             if top is not None:
-                if len(self._scopes) > 4096:
-                    self._scopes.clear()
-                self._scopes[(scope, *ident)] = (top, value)
-                self._mark()
+                if len(scopes) > 4096:
+                    scopes.clear()
+                scopes[(scope, *ident)] = (top, value)
             return value
 
     def _check_caps(self, amount: int, ctx: SpendContext, caps: Caps) -> None:
@@ -492,16 +476,6 @@ class Ledger:
                     f"needs {amount}.",
                     cap=scope,
                 )
-
-
-def _statements(script: str) -> list[str]:
-    out, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            out.append(buf.strip())
-            buf = ""
-    return out
 
 
 def balance_from_sums(sums: dict[tuple[str, str], int]) -> Balance:

@@ -9,6 +9,7 @@ belongs to a live run/process; every charge has its stored result in the engine'
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,7 +31,12 @@ class Check:
 
 PROBLEMS_SHOWN = 20
 # a cell's or a run's net charge: captures less refunds (reserve/release cancel out)
-_NET = "kind IN ('capture', 'refund')"
+# A cell's charge is its captures less refunds; when repair finds a stored result whose whole
+# ledger group (hold, capture, settle) was on a lost page, it writes the charge back as an
+# adjustment carrying the cell's context, which then stands for the lost capture.
+_CELL_ADJUSTMENT = "(kind = 'adjustment' AND row_id IS NOT NULL)"
+_NET = f"(kind IN ('capture', 'refund') OR {_CELL_ADJUSTMENT})"
+_CHARGE = f"(kind = 'capture' OR {_CELL_ADJUSTMENT})"
 
 
 @dataclass
@@ -205,13 +211,36 @@ def _malformed(ledger: Ledger) -> list[str]:
     return bad
 
 
+# A "write it with AI" charge (services.drafting): its stored result is a row of ai_drafts.
+_DRAFT = "c.column_id IS NULL AND c.action LIKE 'draft%'"
+
+
+def _drafts_missing(db: sqlite3.Connection) -> list:
+    found = (
+        " AND NOT EXISTS (SELECT 1 FROM ai_drafts d WHERE d.charge_key = c.key)"
+        if has_table(db, "ai_drafts")
+        else ""
+    )
+    return db.execute(
+        "SELECT c.key FROM ledger c WHERE c.kind = 'capture' AND c.part = 0 AND c.amount < 0"
+        f" AND {_DRAFT}{found}"
+    ).fetchall()
+
+
 def _results_check(ledger: Ledger) -> Check:
     db = ledger.db
     name = "every charge has its stored result"
     if not has_table(db, "cells") or not {"table_id", "column_id", "row_id"} <= table_columns(
         db, "cells"
     ):
-        return Check(name, True, "no cells table in this workspace yet; nothing to match")
+        missing = _drafts_missing(db)
+        return Check(
+            name,
+            not missing,
+            "no cells table in this workspace yet; nothing to match"
+            if not missing
+            else f"{len(missing)} charge(s) without a stored result (e.g. {missing[0][0]})",
+        )
     # A removed enrichment column's results are gone on purpose; its charges stay as
     # settled history, so they need no stored result.
     removed = ""
@@ -220,18 +249,22 @@ def _results_check(ledger: Ledger) -> Check:
             " AND NOT EXISTS (SELECT 1 FROM enrich_columns e WHERE e.id = c.column_id"
             " AND e.removed_at IS NOT NULL)"
         )
-    missing = db.execute(
-        "SELECT c.key FROM ledger c WHERE c.kind = 'capture' AND c.part = 0 AND c.amount < 0"
-        " AND c.table_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cells x WHERE"
-        " x.table_id = c.table_id AND x.column_id = c.column_id AND x.row_id = c.row_id)" + removed
-    ).fetchall()
+    missing = (
+        _drafts_missing(db)
+        + db.execute(
+            "SELECT c.key FROM ledger c WHERE c.kind = 'capture' AND c.part = 0 AND c.amount < 0"
+            " AND c.table_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cells x WHERE"
+            " x.table_id = c.table_id AND x.column_id = c.column_id AND x.row_id = c.row_id)"
+            f" AND NOT ({_DRAFT}){removed}"
+        ).fetchall()
+    )
     uncharged: list = []
     if "credits" in table_columns(db, "cells"):
         # one pass over the captures (a NOT EXISTS per cell scanned the column's whole
         # ledger for each cell: 25 s for 2,000 cells)
         uncharged = db.execute(
             "SELECT x.table_id, x.column_id, x.row_id FROM cells x LEFT JOIN"
-            " (SELECT DISTINCT table_id, column_id, row_id FROM ledger WHERE kind = 'capture'"
+            f" (SELECT DISTINCT table_id, column_id, row_id FROM ledger WHERE {_CHARGE}"
             " AND amount < 0 AND row_id IS NOT NULL) c ON c.table_id = x.table_id AND"
             " c.column_id = x.column_id AND c.row_id = x.row_id"
             " WHERE x.credits > 0 AND c.row_id IS NULL"

@@ -7,25 +7,34 @@ runner can reserve, record the attempt and queue it on the provider's pool.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from clay_tui.config import Settings
-from clay_tui.providers import cleaning, hunter, openai_compat, prospeo
+from clay_tui.domains import domain_of
+from clay_tui.enrich import ai_schema, formula
+from clay_tui.enrich.final import Final
+from clay_tui.enrich.typical_rates import (  # noqa: F401 - moved there, kept importable here
+    TYPICAL_HIT_RATE,
+    TYPICAL_VALID_RATE,
+)
+from clay_tui.manifests import find_manifest
+from clay_tui.providers import cleaning, crm, dispatch, hubspot_crm, hunter, openai_compat, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
+from clay_tui.providers.crm import CrmRecord
 from clay_tui.states import CellState
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from clay_tui.enrich.spec import ColumnSpec
     from clay_tui.providers.client import ProviderClient
 
 # A finder result that validation rejects is refunded when the provider refunds (legacy
 # default: every listed provider does). Clearbit-style providers would say False here.
-REFUND_ON_INVALID: dict[str, bool] = {"hunter": True, "prospeo": True, "openai": False}
-# Typical hit rates (share of calls that return data) when a column has no history yet.
-TYPICAL_HIT_RATE: dict[str, float] = {"prospeo": 0.55, "hunter": 0.45, "openai": 0.95}
-TYPICAL_VALID_RATE = 0.8  # share of found emails the verifier accepts
+# An AI answer that does not follow its column's schema is refunded too (ai_schema).
+REFUND_ON_INVALID: dict[str, bool] = {"hunter": True, "prospeo": True, "openai": True}
 VERIFIER = ("hunter", "email_verifier")
 
 
@@ -34,16 +43,6 @@ class InputInfo:
     name: str
     required: bool = False
     help: str = ""
-
-
-@dataclass(frozen=True)
-class Final:
-    """How one cell ended: a stored state, its output values, who answered, why not."""
-
-    status: CellState
-    values: dict[str, Any] = field(default_factory=dict)
-    provider: str | None = None
-    error: str | None = None
 
 
 class CellContext(Protocol):
@@ -67,9 +66,11 @@ class CellContext(Protocol):
 
 
 Execute = Callable[["CellContext"], Awaitable[Final]]
+# A free action that runs every selected row at once: (row id, how its cell ends) per row.
+BatchExecute = Callable[["ColumnSpec", "pl.DataFrame"], Iterable[tuple[int, Final]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ActionInfo:
     slug: str
     name: str
@@ -85,10 +86,16 @@ class ActionInfo:
     params: dict[str, Any] = field(default_factory=dict)  # defaults
     needs_any: tuple[tuple[str, ...], ...] = ()  # at least one input of each group non-empty
     execute: Execute | None = None
+    batch: BatchExecute | None = None  # instead of execute: all rows in one go (formula)
 
     @property
     def main_output(self) -> str:
         return next(iter(self.outputs))
+
+    def output_types(self, spec: ColumnSpec | None = None) -> dict[str, str]:
+        """Output field -> type label; an AI column's declared fields add typed outputs."""
+        fields = ai_schema.fields_of(spec.params if spec else None)
+        return ai_schema.output_types(fields) if self.kind == "ai" and fields else self.outputs
 
     def step_costs(self, settings: Settings, spec: ColumnSpec | None = None) -> dict[str, int]:
         """Credits per priced step, keyed "provider.op" (0 when free or own key)."""
@@ -107,7 +114,15 @@ class ActionInfo:
     def op_for(self, provider: str, spec: ColumnSpec | None = None) -> str:
         if self.slug == "ai_prompt":
             return str((spec.params if spec else {}).get("model") or self.params["model"])
-        return self.ops.get(provider, "default")
+        return self.ops.get(provider) or self.ops.get("*", "default")
+
+    def can_use(self, provider: str) -> bool:
+        """A listed provider, or (ops "*") any provider whose manifest has the operation:
+        a user's own manifest joins the waterfalls of what it can do."""
+        if provider in self.allowed_providers:
+            return True
+        m = find_manifest(provider) if "*" in self.ops else None
+        return m is not None and self.ops["*"] in m.endpoints
 
     def validation_of(self, spec: ColumnSpec | None) -> str | None:
         if spec is not None and spec.validation is not None:
@@ -156,23 +171,10 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _name_args(inputs: dict[str, Any]) -> dict[str, str | None]:
-    return {
-        "first_name": _text(inputs.get("first_name")),
-        "last_name": _text(inputs.get("last_name")),
-        "full_name": _text(inputs.get("full_name")),
-    }
-
-
 def _finder(
     provider: str, inputs: dict[str, Any]
 ) -> Callable[[ProviderClient], Awaitable[ProviderResult]]:
-    names = _name_args(inputs)
-    domain = cleaning.domain_of(_text(inputs.get("domain")))
-    company = _text(inputs.get("company"))
-    if provider == "hunter":
-        return lambda c: hunter.find_email(c, domain=domain, company=company, **names)
-    return lambda c: prospeo.find_email(c, company=domain or company, **names)
+    return dispatch.email_finder(provider, inputs)
 
 
 def _is_catch_all(result: ProviderResult) -> bool:
@@ -272,12 +274,20 @@ async def _verify_email(ctx: CellContext) -> Final:
     validation rejected, so it is stored as found and never labelled refunded.
     """
     email = _text(ctx.inputs.get("email"))
-    r = await ctx.call("hunter", "email_verifier", lambda c: hunter.verify_email(c, email=email))
-    if r is None:
-        return Final(CellState.NO_DATA)
-    if r.outcome in (Outcome.FOUND, Outcome.INVALID):
-        values = {"status": r.data.get("status"), "score": r.data.get("score")}
-        return Final(CellState.FOUND, values, "hunter")
+    r: ProviderResult | None = None
+    errors: list[ProviderResult] = []
+    for provider in ctx.spec.providers or list(ACTIONS["verify_email"].providers):
+        # a waterfall of verifiers: the first definite verdict wins, "unknown" asks the next
+        r = await ctx.call(provider, "email_verifier", dispatch.email_verifier(provider, email))
+        if r is None:
+            return Final(CellState.NO_DATA)
+        if r.outcome in (Outcome.FOUND, Outcome.INVALID):
+            values = {"status": r.data.get("status"), "score": r.data.get("score")}
+            return Final(CellState.FOUND, values, provider)
+        if r.outcome is Outcome.ERROR:
+            errors.append(r)
+    if errors or r is None:
+        return _failure(errors, None, r.provider if r is not None else None)
     return _single(r)
 
 
@@ -292,27 +302,34 @@ def _single(r: ProviderResult) -> Final:
 
 
 async def _find_mobile(ctx: CellContext) -> Final:
-    url = _text(ctx.inputs.get("linkedin_url")) or ""
-    r = await ctx.call(
-        "prospeo", "mobile_finder", lambda c: prospeo.find_mobile(c, linkedin_url=url)
-    )
-    if r is None:
-        return Final(CellState.NO_DATA)
-    if r.outcome is not Outcome.FOUND:
-        return _single(r)
     mobile_only = ctx.spec.validation == "mobile_only" or bool(ctx.spec.params.get("mobile_only"))
-    if mobile_only:
-        check = cleaning.normalize_phone(
-            r.data.get("phone"), r.data.get("country_code") or "US", mobile_only=True
+    errors: list[ProviderResult] = []
+    invalid: ProviderResult | None = None
+    last = None
+    for provider in ctx.spec.providers or list(ACTIONS["find_mobile"].providers):
+        last = provider
+        r = await ctx.call(provider, "mobile_finder", dispatch.mobile_finder(provider, ctx.inputs))
+        if r is None:
+            return Final(CellState.NO_DATA)
+        if r.outcome is Outcome.ERROR:
+            errors.append(r)
+            continue
+        if r.outcome is not Outcome.FOUND:
+            continue
+        if mobile_only:
+            check = cleaning.normalize_phone(
+                r.data.get("phone"), r.data.get("country_code") or "US", mobile_only=True
+            )
+            if check.outcome is not Outcome.FOUND:
+                ctx.reject(r)
+                invalid = r.with_(message=check.message)
+                continue
+        return Final(
+            CellState.FOUND,
+            {"phone": r.data.get("phone"), "country": r.data.get("country_code")},
+            provider,
         )
-        if check.outcome is not Outcome.FOUND:
-            ctx.reject(r)
-            return Final(CellState.INVALID, provider="prospeo", error=check.message)
-    return Final(
-        CellState.FOUND,
-        {"phone": r.data.get("phone"), "country": r.data.get("country_code")},
-        "prospeo",
-    )
+    return _failure(errors, invalid, last)
 
 
 PERSON_FIELDS = (
@@ -360,18 +377,32 @@ async def _ai_prompt(ctx: CellContext) -> Final:
     prompt = render_template(str(p["prompt"]), ctx.row)
     model, max_tokens = str(p["model"]), int(p["max_tokens"])
     system = p.get("system") or None
+    fields = ai_schema.fields_of(p)
+    fmt = ai_schema.response_format(fields, ctx.spec.name) if fields else None
     r = await ctx.call(
         "openai",
         model,
         lambda c: openai_compat.complete(
-            c, prompt=prompt, model=model, max_tokens=max_tokens, system=system
+            c,
+            prompt=prompt,
+            model=model,
+            max_tokens=max_tokens,
+            system=system,
+            response_format=fmt,
         ),
     )
     if r is None:
         return Final(CellState.NO_DATA)
     if r.outcome is not Outcome.FOUND:
         return _single(r)
-    return Final(CellState.FOUND, {"text": r.data.get("text")}, "openai")
+    text = r.data.get("text")
+    if not fields:
+        return Final(CellState.FOUND, {"text": text}, "openai")
+    values = ai_schema.parse(str(text), fields)
+    if isinstance(values, str):  # not the shape asked for: rejected, so refunded
+        ctx.reject(r)
+        return Final(CellState.INVALID, provider="openai", error=values)
+    return Final(CellState.FOUND, {"text": text, **values}, "openai")
 
 
 async def _http_call(ctx: CellContext) -> Final:
@@ -417,6 +448,66 @@ def _domain(ctx: CellContext) -> ProviderResult:
     return cleaning.normalize_domain(ctx.inputs.get("value"))
 
 
+# Contact property -> the sample table's column, the mapping a new Send to HubSpot column starts
+# from (the form and the recipe can change it).
+DEFAULT_CRM_PROPERTIES = {
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "jobtitle": "title",
+    "company": "company",
+    "phone": "phone",
+    "country": "country",
+}
+
+
+async def _send_to_crm(ctx: CellContext) -> Final:
+    """Upsert the row as a contact (free); the cell keeps the CRM's record id and whether it
+    was created or updated, or the property the CRM refused."""
+    p = {**ACTIONS["send_to_crm"].params, **ctx.spec.params}
+    email = _text(ctx.inputs.get("email")) or ""
+    props = {
+        str(prop): text
+        for prop, column in dict(p.get("properties") or {}).items()
+        if (text := _text(ctx.row.get(str(column)))) is not None
+    }
+    domain = domain_of(_text(ctx.inputs.get("company_domain")))
+    record = CrmRecord(
+        email=email,
+        properties=props,
+        company_domain=domain if p.get("associate_company", True) else None,
+        company_name=_text(ctx.inputs.get("company")),
+    )
+
+    async def push(client: ProviderClient) -> ProviderResult:
+        got = await crm.push(client, record)
+        if got.error and not got.record_id:
+            return client.error(
+                "contacts_upsert",
+                got.error_id or "refused",
+                got.error,
+                stop_provider=got.stop,
+                unknown_outcome=got.unknown,
+            )
+        return client.result(
+            Outcome.FOUND,
+            "contacts_upsert",
+            {
+                "record_id": got.record_id,
+                "result": "created" if got.created else "updated",
+                "company_id": got.company_id,
+                "note": got.error,
+            },
+        )
+
+    target = (ctx.spec.providers or ACTIONS["send_to_crm"].providers)[0]
+    r = await ctx.call(target, "contacts_upsert", push, cost=0)
+    if r is None:
+        return Final(CellState.NO_DATA)
+    if r.outcome is not Outcome.FOUND:
+        return _single(r)
+    return Final(CellState.FOUND, dict(r.data), target)
+
+
 # ------------------------------------------------------------------ registry
 
 _NAME_INPUTS = (
@@ -429,55 +520,57 @@ ACTIONS: dict[str, ActionInfo] = {
     a.slug: a
     for a in (
         ActionInfo(
-            "find_work_email",
-            "Find work email",
-            "waterfall",
-            "Waterfall of email finders; each email is checked by Hunter's verifier.",
-            (
+            slug="find_work_email",
+            name="Find work email",
+            kind="waterfall",
+            description="Waterfall of email finders; each email is checked by Hunter's verifier.",
+            inputs=(
                 *_NAME_INPUTS,
                 InputInfo("domain", help="company domain or website"),
                 InputInfo("company", help="company name (if no domain)"),
             ),
-            {"email": "text", "score": "int", "provider": "text", "status": "text"},
-            providers=("prospeo", "hunter"),
-            allowed_providers=("prospeo", "hunter"),
-            ops={"prospeo": "email_finder", "hunter": "email_finder"},
+            outputs={"email": "text", "score": "int", "provider": "text", "status": "text"},
+            providers=("prospeo", "hunter"),  # the default waterfall; any allowed one can join
+            allowed_providers=("prospeo", "hunter", "findymail", "leadmagic"),
+            ops={"*": "email_finder"},
             validation="hunter.email_verifier",
             needs_any=(("first_name", "full_name"), ("domain", "company")),
             execute=_waterfall_email,
         ),
         ActionInfo(
-            "verify_email",
-            "Verify email",
-            "enrichment",
-            "Hunter's email verifier.",
-            (InputInfo("email", True),),
-            {"status": "text", "score": "int"},
+            slug="verify_email",
+            name="Verify email",
+            kind="enrichment",
+            description="A waterfall of email verifiers: the first definite verdict wins.",
+            inputs=(InputInfo("email", True),),
+            outputs={"status": "text", "score": "int"},
             providers=("hunter",),
-            allowed_providers=("hunter",),
-            ops={"hunter": "email_verifier"},
+            allowed_providers=("hunter", "zerobounce", "millionverifier"),
+            ops={"*": "email_verifier"},
             execute=_verify_email,
         ),
         ActionInfo(
-            "find_mobile",
-            "Find mobile number",
-            "enrichment",
-            "Prospeo mobile finder; optionally keep mobile numbers only (validation mobile_only).",
-            (InputInfo("linkedin_url", True),),
-            {"phone": "text", "country": "text"},
+            slug="find_mobile",
+            name="Find mobile number",
+            kind="enrichment",
+            description=(
+                "Waterfall of mobile finders; optionally keep mobile numbers only (mobile_only)."
+            ),
+            inputs=(InputInfo("linkedin_url", True),),
+            outputs={"phone": "text", "country": "text"},
             providers=("prospeo",),
-            allowed_providers=("prospeo",),
-            ops={"prospeo": "mobile_finder"},
+            allowed_providers=("prospeo", "leadmagic"),
+            ops={"*": "mobile_finder"},
             params={"mobile_only": False},
             execute=_find_mobile,
         ),
         ActionInfo(
-            "enrich_person",
-            "Enrich person",
-            "enrichment",
-            "Prospeo enrich-person.",
-            tuple(InputInfo(n) for n in PERSON_FIELDS),
-            {
+            slug="enrich_person",
+            name="Enrich person",
+            kind="enrichment",
+            description="Prospeo enrich-person.",
+            inputs=tuple(InputInfo(n) for n in PERSON_FIELDS),
+            outputs={
                 "job_title": "text",
                 "full_name": "text",
                 "linkedin_url": "text",
@@ -493,68 +586,97 @@ ACTIONS: dict[str, ActionInfo] = {
             execute=_enrich_person,
         ),
         ActionInfo(
-            "ai_prompt",
-            "AI prompt",
-            "ai",
-            "OpenAI-compatible chat completion of a {{column}} prompt template.",
-            (),
-            {"text": "text"},
+            slug="ai_prompt",
+            name="AI prompt",
+            kind="ai",
+            description="OpenAI-compatible chat completion of a {{column}} prompt template.",
+            inputs=(),
+            outputs={"text": "text"},
             providers=("openai",),
             allowed_providers=("openai",),
-            params={"prompt": "", "model": "gpt-4o-mini", "max_tokens": 256, "system": ""},
+            params={
+                "prompt": "",
+                "model": "gpt-4o-mini",
+                "max_tokens": 256,
+                "system": "",
+                "fields": {},  # structured answer: field -> type (ai_schema)
+            },
             execute=_ai_prompt,
         ),
         ActionInfo(
-            "http_call",
-            "HTTP/API call",
-            "http",
-            "Free HTTP call: URL/body templates with {{column}}, a path into the JSON answer.",
-            (),
-            {"value": "text"},
+            slug="http_call",
+            name="HTTP/API call",
+            kind="http",
+            description=(
+                "Free HTTP call: URL/body templates with {{column}}, a path into the JSON answer."
+            ),
+            inputs=(),
+            outputs={"value": "text"},
             free=True,
             params={"method": "GET", "url": "", "headers": {}, "body": None, "json_path": ""},
             execute=_http_call,
         ),
         ActionInfo(
-            "normalize_phone",
-            "Normalize phone",
-            "cleaning",
-            "E.164 via phonenumbers (default region); an invalid number is status invalid.",
-            (InputInfo("value", True),),
-            {"phone": "text"},
+            slug="send_to_crm",
+            name="Send to HubSpot",
+            kind="crm",
+            description="Upsert each row as a HubSpot contact (by email), with its company"
+            " (by domain) associated. Free: no credits.",
+            inputs=(
+                InputInfo("email", True, help="the contact's email (its id in HubSpot)"),
+                InputInfo("company_domain", help="company domain: find or create the company"),
+                InputInfo("company", help="company name, for a company created by the push"),
+            ),
+            outputs={"record_id": "text", "result": "text", "company_id": "text", "note": "text"},
+            providers=(hubspot_crm.PROVIDER,),  # a CRM adapter: providers/crm.py ADAPTERS
+            allowed_providers=(hubspot_crm.PROVIDER,),
+            free=True,
+            params={"properties": DEFAULT_CRM_PROPERTIES, "associate_company": True},
+            execute=_send_to_crm,
+        ),
+        ActionInfo(
+            slug="normalize_phone",
+            name="Normalize phone",
+            kind="cleaning",
+            description=(
+                "E.164 via phonenumbers (default region); an invalid number is status invalid."
+            ),
+            inputs=(InputInfo("value", True),),
+            outputs={"phone": "text"},
             free=True,
             params={"default_region": "US", "mobile_only": False},
             execute=_cleaning(_phone, "phone"),
         ),
         ActionInfo(
-            "validate_email",
-            "Validate email syntax",
-            "cleaning",
-            "Email syntax check without DNS; the normalized email.",
-            (InputInfo("value", True),),
-            {"email": "text"},
+            slug="validate_email",
+            name="Validate email syntax",
+            kind="cleaning",
+            description="Email syntax check without DNS; the normalized email.",
+            inputs=(InputInfo("value", True),),
+            outputs={"email": "text"},
             free=True,
             execute=_cleaning(_email, "email"),
         ),
         ActionInfo(
-            "normalize_domain",
-            "Normalize domain",
-            "cleaning",
-            "The bare domain of a URL, email or domain.",
-            (InputInfo("value", True),),
-            {"domain": "text"},
+            slug="normalize_domain",
+            name="Normalize domain",
+            kind="cleaning",
+            description="The bare domain of a URL, email or domain.",
+            inputs=(InputInfo("value", True),),
+            outputs={"domain": "text"},
             free=True,
             execute=_cleaning(_domain, "domain"),
         ),
         ActionInfo(
-            "formula",
-            "Formula",
-            "formula",
-            "A Polars SQL expression over the row, evaluated for all rows at once.",
-            (),
-            {"value": "text"},
+            slug="formula",
+            name="Formula",
+            kind="formula",
+            description="A Polars SQL expression over the row, evaluated for all rows at once.",
+            inputs=(),
+            outputs={"value": "text"},
             free=True,
             params={"expression": ""},
+            batch=formula.evaluate,
         ),
     )
 }

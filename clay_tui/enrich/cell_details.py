@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clay_tui.enrich import store
+from clay_tui.enrich.actions import get_action
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.errors import ClayError
 from clay_tui.providers.base import Outcome
@@ -311,7 +312,8 @@ def cell_details(
         sandbox = bool(cell["sandbox"])
     else:
         sandbox = bool(used) and all(providers[p].mode == "sandbox" for p in used)
-    if not used:
+    action = get_action(spec.action)
+    if not used or (action is not None and action.free):
         paid_with = "free"
     elif any(a.own_key for a in attempts) or (
         not attempts and all(providers[p].own_key for p in used)

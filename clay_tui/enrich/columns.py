@@ -71,7 +71,7 @@ class _Preview:
     def add(self, spec: ColumnSpec) -> None:
         info = ACTIONS[spec.action]
         self.frame = self.frame.with_columns(
-            pl.lit(None, dtype=dtype_of(info.outputs.get(fld, "text"))).alias(col)
+            pl.lit(None, dtype=dtype_of(info.output_types(spec).get(fld, "text"))).alias(col)
             for fld, col in spec.outputs.items()
         )
 
@@ -108,7 +108,7 @@ def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> lis
         for spec in checked:
             info = ACTIONS[spec.action]
             for fld, col in spec.outputs.items():
-                table.add_column(col, info.outputs.get(fld, "text"), undoable=False)
+                table.add_column(col, info.output_types(spec).get(fld, "text"), undoable=False)
             cur = ws.db.execute(
                 "INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update,"
                 " created_at) VALUES (?,?,?,?,?,?)",

@@ -7,10 +7,11 @@ from typing import Any
 
 from clay_tui.credits.ledger import ledger_for
 from clay_tui.enrich import store
-from clay_tui.enrich.actions import ACTIONS, TYPICAL_HIT_RATE, TYPICAL_VALID_RATE
+from clay_tui.enrich.actions import ACTIONS
 from clay_tui.enrich.columns import list_columns
 from clay_tui.enrich.rows import RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec, referenced_columns
+from clay_tui.enrich.typical_rates import TYPICAL_VALID_RATE, hit_rate
 from clay_tui.states import RESULT
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
@@ -60,24 +61,52 @@ class Estimate:
         return out
 
 
-def expected_per_row(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> tuple[float, str]:
+@dataclass(frozen=True)
+class RowCost:
+    """What one row of a column may cost: the most (what is reserved), the expected, on what
+    basis, and each priced step's credits. A run's estimate and the credits calculator both
+    work from this, so they agree for the same rows."""
+
+    per_row_max: int
+    per_row_expected: float
+    basis: str  # "history" | "typical hit rates" | "free"
+    prices: dict[str, int] = field(default_factory=dict)  # "provider.op" -> credits
+
+    def for_rows(self, n: int) -> tuple[int, int]:
+        """(maximum, expected) credits for ``n`` rows that call a provider, before caps."""
+        most = self.per_row_max * n
+        return most, min(most, round(self.per_row_expected * n))
+
+
+def row_cost(ws: Workspace, spec: ColumnSpec, table: LeadTable | None = None) -> RowCost:
+    """The column's :class:`RowCost`; with ``table``, the column's own history counts."""
+    info = ACTIONS[spec.action]
+    expected, basis = expected_per_row(ws, table, spec)
+    return RowCost(
+        info.max_cost(ws.settings, spec), expected, basis, info.step_costs(ws.settings, spec)
+    )
+
+
+def expected_per_row(ws: Workspace, table: LeadTable | None, spec: ColumnSpec) -> tuple[float, str]:
+    """Expected credits per row that calls: the column's history once it has
+    ``HISTORY_MIN_CELLS`` results (``table`` given), else the typical hit rates."""
     info = ACTIONS[spec.action]
     if info.free:
         return 0.0, "free"
-    row = ws.db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(credits), 0) FROM cells WHERE table_id = ? AND"
-        f" column_id = ? AND status IN ({', '.join('?' * len(RESULT))})",  # errors say
-        # nothing about hit rates (a missing key, an outage): they would drag the estimate to 0
-        (table.id, spec.id or -1, *RESULT),
-    ).fetchone()
-    if row[0] >= HISTORY_MIN_CELLS:
-        return row[1] / row[0], "history"
+    if table is not None and spec.id is not None:
+        row = ws.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(credits), 0) FROM cells WHERE table_id = ? AND"
+            f" column_id = ? AND status IN ({', '.join('?' * len(RESULT))})",  # errors say
+            # nothing about hit rates (a missing key, an outage): they would drag it to 0
+            (table.id, spec.id, *RESULT),
+        ).fetchone()
+        if row[0] >= HISTORY_MIN_CELLS:
+            return row[1] / row[0], "history"
     costs = info.step_costs(ws.settings, spec)
     verify = costs.pop("hunter.email_verifier", 0) if info.validation_of(spec) else 0
     reach, total = 1.0, 0.0
     for key, cost in costs.items():
-        provider = key.split(".", 1)[0]
-        hit = TYPICAL_HIT_RATE.get(provider, 0.5)
+        hit = hit_rate(key.split(".", 1)[0])
         valid = TYPICAL_VALID_RATE if verify else 1.0
         # charged: finder on a hit (refunded when rejected), verifier on every hit
         total += reach * hit * (cost * valid + verify)
@@ -136,12 +165,11 @@ def estimate(
 ) -> Estimate:
     store.ensure(ws)
     plan = plan_rows(ws, table, spec, rows)
-    info = ACTIONS[spec.action]
-    per_row_max = info.max_cost(ws.settings, spec)
-    per_row, basis = expected_per_row(ws, table, spec)
+    cost = row_cost(ws, spec, table)
     n = len(plan.to_run)
-    caps = _caps(ws, table, spec, per_row_max * n, max_credits)
-    most = caps.pop("max_credits", per_row_max * n)
+    uncapped, expected = cost.for_rows(n)
+    caps = _caps(ws, table, spec, uncapped, max_credits)
+    most = caps.pop("max_credits", uncapped)
     est = Estimate(
         spec.name,
         len(plan.selected),
@@ -150,9 +178,9 @@ def estimate(
         len(plan.done),
         len(plan.missing),
         most,
-        min(most, round(per_row * n)),
-        basis,
-        per_row_max,
+        min(most, expected),
+        cost.basis,
+        cost.per_row_max,
         row_ids=plan.to_run[:SHOWN_IDS],
         **caps,
     )

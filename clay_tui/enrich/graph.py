@@ -18,6 +18,7 @@ from clay_tui.enrich.spec import (
     ColumnSpec,
     formula_columns,
     is_template,
+    mapped_columns,
     strings_in,
     template_columns,
 )
@@ -54,6 +55,7 @@ def reads(spec: ColumnSpec) -> list[Read]:
             add([source], "input")
     for value in strings_in(spec.params):
         add(template_columns(value), "template")
+    add(mapped_columns(spec), "input")
     if spec.action == "formula" and spec.params.get("expression"):
         add(formula_columns(str(spec.params["expression"])), "formula")
     add(spec.required, "required")

@@ -12,7 +12,7 @@ from typing import Any
 
 from clay_tui.errors import ColumnSpecError
 
-KINDS = ("enrichment", "waterfall", "formula", "http", "ai", "cleaning")
+KINDS = ("enrichment", "waterfall", "formula", "http", "ai", "cleaning", "crm")
 TEMPLATE_REF = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
 
@@ -116,12 +116,19 @@ def referenced_columns(spec: ColumnSpec) -> list[str]:
     for value in strings_in(spec.params):
         cols.extend(template_columns(value))
     cols.extend(spec.required)
+    cols.extend(mapped_columns(spec))
     if spec.action == "formula" and spec.params.get("expression"):
         cols.extend(formula_columns(str(spec.params["expression"])))
     seen: dict[str, None] = {}
     for c in cols:
         seen.setdefault(c, None)
     return list(seen)
+
+
+def mapped_columns(spec: ColumnSpec) -> list[str]:
+    """The columns a CRM push sends (its ``properties`` param: CRM property -> column)."""
+    mapped = spec.params.get("properties")
+    return [str(c) for c in mapped.values()] if isinstance(mapped, dict) else []
 
 
 def formula_columns(expression: str) -> list[str]:

@@ -12,7 +12,7 @@ import sqlite3
 import weakref
 from typing import Any
 
-from clay_tui.states import AttemptState, CellState
+from clay_tui.states import AttemptState, CellState, RunStatus
 from clay_tui.workspace import Workspace
 
 SCHEMA_NAME = "enrich"
@@ -188,3 +188,122 @@ def run_credits(ws: Workspace, run_id: int) -> int:
             (run_id,),
         ).fetchone()[0]
     )
+
+
+# ---------------------------------------------------------------- runs and attempts
+
+
+def live_holders(ws: Workspace, table_id: int, column_id: int) -> list[sqlite3.Row]:
+    """The runs marked running on this column (alive or not: the caller asks the process)."""
+    return ws.db.execute(
+        "SELECT id, pid, started_at FROM runs WHERE table_id = ? AND column_id = ? AND status = ?",
+        (table_id, column_id, RunStatus.RUNNING),
+    ).fetchall()
+
+
+def insert_run(
+    ws: Workspace,
+    *,
+    table_id: int,
+    column_id: int,
+    started_at: str,
+    row_set: str,
+    max_credits: int | None,
+    pid: int,
+    sandbox: bool,
+    trigger: str,
+    forced: bool,
+) -> int:
+    """A new run, status running (inside the caller's transaction); its id."""
+    cur = ws.db.execute(
+        "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
+        " pid, rows, credits, sandbox, trigger, forced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            table_id,
+            column_id,
+            started_at,
+            RunStatus.RUNNING,
+            row_set,
+            max_credits,
+            pid,
+            0,
+            0,
+            int(sandbox),
+            trigger,
+            int(forced),
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def delete_run(ws: Workspace, run_id: int) -> None:
+    with ws.transaction():
+        ws.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+
+def start_run(ws: Workspace, run_id: int, *, rows: int, row_set: str) -> None:
+    with ws.transaction():
+        ws.db.execute("UPDATE runs SET rows = ?, row_set = ? WHERE id = ?", (rows, row_set, run_id))
+
+
+def finish_run(
+    ws: Workspace, run_id: int, *, status: RunStatus, at: str, counts: dict[str, int]
+) -> None:
+    """The run's record says what the ledger holds for it."""
+    with ws.transaction():
+        ws.db.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, credits = ?, counts = ? WHERE id = ?",
+            (at, status, run_credits(ws, run_id), json.dumps(counts), run_id),
+        )
+
+
+def insert_attempt(
+    ws: Workspace,
+    *,
+    key: str,
+    table_id: int,
+    column_id: int,
+    row_id: int,
+    run_id: int,
+    step: int,
+    provider: str,
+    op: str,
+    amount: int,
+    at: str,
+) -> int:
+    """The attempt row of a paid call, committed with its hold before the call; its id."""
+    cur = ws.db.execute(
+        "INSERT INTO attempts (key, table_id, column_id, row_id, run_id, step, provider, op,"
+        " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            key,
+            table_id,
+            column_id,
+            row_id,
+            run_id,
+            step,
+            provider,
+            op,
+            amount,
+            AttemptState.STARTED,
+            at,
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def settle_attempt(
+    ws: Workspace, attempt_id: int | None, *, outcome: str | None, at: str, detail: str | None
+) -> None:
+    ws.db.execute(
+        "UPDATE attempts SET state = ?, outcome = ?, finished_at = ?, detail = ? WHERE id = ?",
+        (AttemptState.SETTLED, outcome, at, detail, attempt_id),
+    )
+
+
+def cell_status(ws: Workspace, table_id: int, column_id: int, row_id: int) -> str | None:
+    row = ws.db.execute(
+        "SELECT status FROM cells WHERE table_id = ? AND column_id = ? AND row_id = ?",
+        (table_id, column_id, row_id),
+    ).fetchone()
+    return None if row is None else str(row["status"])

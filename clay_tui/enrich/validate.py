@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from clay_tui.config import KNOWN_PROVIDERS, Settings
+from clay_tui.config import Settings
+from clay_tui.enrich import ai_schema
 from clay_tui.enrich.actions import ACTIONS
 from clay_tui.enrich.graph import check_self
 from clay_tui.enrich.spec import (
@@ -66,9 +67,10 @@ def normalize(
     if spec.kind != info.kind and not (info.kind == "waterfall" and spec.kind == "enrichment"):
         raise ColumnSpecError(f"Action {spec.action} makes a {info.kind} column, not {spec.kind}.")
     for p in spec.providers:
-        if p not in KNOWN_PROVIDERS and p not in info.allowed_providers:
-            raise ColumnSpecError(f"Unknown provider {p!r} (known: {', '.join(KNOWN_PROVIDERS)}).")
-        if p not in info.allowed_providers:
+        if p not in settings.providers and not info.can_use(p):
+            known = ", ".join(settings.providers)
+            raise ColumnSpecError(f"Unknown provider {p!r} (known: {known}).")
+        if not info.can_use(p):
             raise ColumnSpecError(
                 f"Action {spec.action} cannot use provider {p} "
                 f"(it can use: {', '.join(info.allowed_providers) or 'none'})."
@@ -106,6 +108,8 @@ def normalize(
             f"Action {spec.action} has no setting {sorted(unknown_params)[0]!r}"
             f" (settings: {', '.join(info.params) or 'none'})."
         )
+    if info.kind == "ai":
+        ai_schema.check(spec.params)
     for key, default in info.params.items():
         if (
             key in spec.params
@@ -144,11 +148,14 @@ def normalize(
     if spec.action == "formula" and not str(spec.params.get("expression") or "").strip():
         raise ColumnSpecError("A formula column needs params.expression (Polars SQL).")
 
+    types = info.output_types(spec)
     outputs = dict(spec.outputs) or {info.main_output: spec.name}
+    if info.kind == "ai":  # each declared field lands in a column named after it by default
+        outputs.update({f: f for f in ai_schema.fields_of(spec.params) if f not in outputs})
     for fld in outputs:
-        if fld not in info.outputs:
+        if fld not in types:
             raise ColumnSpecError(
-                f"Action {spec.action} has no output {fld!r} (outputs: {', '.join(info.outputs)})."
+                f"Action {spec.action} has no output {fld!r} (outputs: {', '.join(types)})."
             )
     if spec.name not in outputs.values():
         outputs = {

@@ -9,14 +9,24 @@ same way under load and under faults.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
 import random
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 from clay_tui.config import ProviderSettings
+from clay_tui.manifests import Manifest, classify, find_manifest
+from clay_tui.providers.answers import (  # re-exported: the adapters import them from here
+    OFF_API_LIMIT,
+    QUOTA_IDS,
+    auth_parts,
+    display_name,
+    error_detail_of,
+    error_id_of,
+    is_secret_header,
+    parse_json,
+    rate_window_reset,
+    retry_after_seconds,
+)
 from clay_tui.providers.base import (
     Outcome,
     ProviderResult,
@@ -29,114 +39,18 @@ from clay_tui.providers.base import (
 if TYPE_CHECKING:
     import httpx
 
-# How each provider wants its key: (header, value template).
-AUTH_HEADERS = {
-    "hunter": ("X-API-KEY", "{key}"),
-    "prospeo": ("X-KEY", "{key}"),
-    "openai": ("Authorization", "Bearer {key}"),
-}
-DISPLAY_NAMES = {"hunter": "Hunter", "prospeo": "Prospeo", "openai": "OpenAI"}
-# Header names whose values are secrets (their values are redacted from every answer).
-SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "password", "session")
-
-
-def is_secret_header(name: str) -> bool:
-    low = name.lower()
-    return any(word in low for word in SECRET_HEADER_WORDS)
-
-
-# Error ids meaning "the account has no quota left": stop, do not retry.
-QUOTA_IDS = {"usage_limit", "insufficient_quota", "INSUFFICIENT_CREDITS"}
-# This many answers in a row that are not the API (an HTML page, a 404) stop the
-# provider for the run: a moved endpoint or a wrong base_url, not a per-row problem.
-OFF_API_LIMIT = 3
-
-
-def display_name(provider: str) -> str:
-    return DISPLAY_NAMES.get(provider, provider.capitalize())
-
-
-def parse_json(response: httpx.Response) -> Any | None:
-    """The decoded JSON body, or None if the body is not JSON (never raises)."""
-    try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[... 100k deep
-        return None
-    except httpx.HTTPError:  # a body that cannot be decoded (a broken gzip stream)
-        return None
-
-
-def error_id_of(body: Any) -> str | None:
-    """The provider's own error id from any of the three error shapes."""
-    if not isinstance(body, dict):
-        return None
-    errors = body.get("errors")  # Hunter: {"errors": [{"id", "code", "details"}]}
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return str(errors[0].get("id") or errors[0].get("code") or "") or None
-    err = body.get("error")
-    if isinstance(err, dict):  # OpenAI: {"error": {"message", "type", "code"}}
-        return str(err.get("code") or err.get("type") or "") or None
-    if err is True:  # Prospeo: {"error": true, "message" | "error_code": ...}
-        return str(body.get("error_code") or body.get("message") or "") or None
-    return None
-
-
-MAX_DETAIL_CHARS = 300  # how much of a provider's own error text a message quotes
-
-
-def error_detail_of(body: Any) -> str:
-    """A human-readable detail from an error body ('' if none), one line, cut short."""
-    text = _error_detail_of(body)
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_DETAIL_CHARS else text[:MAX_DETAIL_CHARS] + "..."
-
-
-def _error_detail_of(body: Any) -> str:
-    if not isinstance(body, dict):
-        return ""
-    errors = body.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return str(errors[0].get("details") or "")
-    err = body.get("error")
-    if isinstance(err, dict):
-        return str(err.get("message") or "")
-    return str(body.get("details") or "")
-
-
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """Seconds the provider asked us to wait (Retry-After, retry-after-ms), if any."""
-    ms = response.headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def rate_window_reset(response: httpx.Response) -> float | None:
-    """Prospeo-style window headers: when a window has no requests left, wait for its reset."""
-    for window in ("second", "minute", "daily"):
-        left = response.headers.get(f"x-{window}-request-left")
-        reset = response.headers.get(f"x-{window}-reset-seconds")
-        if left is not None and reset is not None and left.strip() == "0":
-            try:
-                return max(0.0, float(reset))
-            except ValueError:
-                return None
-    return None
-
+__all__ = [
+    "OFF_API_LIMIT",
+    "QUOTA_IDS",
+    "ProviderClient",
+    "display_name",
+    "error_detail_of",
+    "error_id_of",
+    "is_secret_header",
+    "parse_json",
+    "rate_window_reset",
+    "retry_after_seconds",
+]
 
 MAX_ANSWER_BYTES = 10_000_000  # a bigger answer is an error, never parsed or stored
 
@@ -162,6 +76,7 @@ class ProviderClient:
         max_backoff_s: float = 30.0,
         max_wait_s: float = 60.0,
         headers: dict[str, str] | None = None,
+        manifest: Manifest | None = None,
     ) -> None:
         # imported when first needed: start-up (the first screen loads no HTTP client)
         import httpx
@@ -176,13 +91,14 @@ class ProviderClient:
         self.max_wait_s = max_wait_s  # a Retry-After longer than this is an error, not a wait
         # No env var named (a local model server, say): calls go out without a key.
         self._has_key = bool(api_key) or not settings.api_key_env
+        # who the provider is, how it wants its key, when it throttles: its manifest
+        self.manifest = manifest or find_manifest(self.name)
         default_headers = {"User-Agent": "clay-tui/0.1", "Accept": "application/json"}
-        if api_key and self.name in AUTH_HEADERS:
-            header, template = AUTH_HEADERS[self.name]
-            default_headers[header] = template.format(key=api_key)
+        params = auth_parts(self.manifest, api_key, default_headers)
         default_headers.update(headers or {})  # extra headers win (tests send a wrong key)
         # Every key and secret header value sent: removed from whatever comes back.
         self._secrets = tuple(v for k, v in default_headers.items() if is_secret_header(k))
+        self._secrets += tuple(params.values())
         if api_key and not sandbox:
             self._secrets += (api_key,)
             register_secret(api_key)
@@ -192,6 +108,7 @@ class ProviderClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers=default_headers,
+            params=params,
             timeout=httpx.Timeout(settings.timeout_s),
             limits=httpx.Limits(max_connections=conc, max_keepalive_connections=conc),
             transport=transport,
@@ -210,6 +127,11 @@ class ProviderClient:
         self.throttled = 0  # throttling answers seen
 
     # ------------------------------------------------------------ results
+
+    @property
+    def display(self) -> str:
+        """The provider's name for messages (its manifest's display_name)."""
+        return self.manifest.display_name if self.manifest else display_name(self.name)
 
     @property
     def redactor(self) -> Redactor:
@@ -255,12 +177,12 @@ class ProviderClient:
     def bad_key(self, action: str, error_id: str, raw: Any = None) -> ProviderResult:
         """401: stop calling this provider; say which env var to set, never the key."""
         env = self.settings.api_key_env or f"{self.name.upper()}_API_KEY"
-        where = "The sandbox" if self.sandbox else display_name(self.name)
+        where = "The sandbox" if self.sandbox else self.display
         # raw is dropped: some providers echo a masked form of the key in their 401 message.
         return self.error(
             action,
             error_id,
-            f"{where} rejected the API key: set {env} to a valid {display_name(self.name)} key.",
+            f"{where} rejected the API key: set {env} to a valid {self.display} key.",
             stop_provider=True,
         )
 
@@ -268,8 +190,7 @@ class ProviderClient:
         return self.error(
             action,
             error_id,
-            f"The {display_name(self.name)} account has no quota left; "
-            f"no more {display_name(self.name)} calls this run.",
+            f"The {self.display} account has no quota left; no more {self.display} calls this run.",
             stop_provider=True,
             raw=raw if isinstance(raw, dict) else None,
         )
@@ -278,7 +199,7 @@ class ProviderClient:
         return self.error(
             action,
             "malformed_json",
-            f"{display_name(self.name)} answered with something that is not valid JSON.",
+            f"{self.display} answered with something that is not valid JSON.",
         )
 
     def http_error(self, action: str, response: httpx.Response, body: Any) -> ProviderResult:
@@ -290,8 +211,8 @@ class ProviderClient:
         if eid in QUOTA_IDS:
             return self.out_of_quota(action, eid, body)
         detail = error_detail_of(body)
-        name = display_name(self.name)
-        if status == 429 or (status == 403 and self.name == "hunter"):
+        name = self.display
+        if status == 429 or self._rule_outcome(response, action) == "retry":
             msg = f"{name} kept throttling the calls (HTTP {status}) after all retries."
         elif status >= 500:
             msg = f"{name} had a server error (HTTP {status}) after all retries."
@@ -310,27 +231,43 @@ class ProviderClient:
             from aiolimiter import AsyncLimiter  # imported when first needed: start-up
 
             rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
-            rps = min(rps, per_second) if rps > 0 else 0.0
-            rpm = min(rpm, per_minute) if rpm > 0 else 0.0
+            rps = min(rps, per_second) if rps > 0 and per_second > 0 else rps
+            rpm = min(rpm, per_minute) if rpm > 0 and per_minute > 0 else rpm
             self._groups[name] = (
                 AsyncLimiter(1, 1.0 / rps) if rps > 0 else None,
                 AsyncLimiter(rpm, 60.0) if rpm > 0 else None,
             )
         return name
 
-    def _retry_kind(self, response: httpx.Response) -> str | None:
+    def _rule_outcome(self, response: httpx.Response, action: str) -> str | None:
+        """What the manifest's rules (provider-wide, then the endpoint's) call this answer."""
+        rules = self.manifest.rules_for(action) if self.manifest is not None else ()
+        if not rules:
+            return None
+        rule = classify(rules, response.status_code, parse_json(response))
+        return rule.outcome if rule is not None else None
+
+    def _documented_404(self, body: Any) -> bool:
+        """A JSON 404 that one of the manifest's rules names (with an explicit 404)."""
+        if self.manifest is None or body is None:
+            return False
+        rules = [r for op in self.manifest.operations for r in self.manifest.rules_for(op)]
+        return any(404 in r.status and classify((r,), 404, body) for r in rules)
+
+    def _retry_kind(self, response: httpx.Response, action: str) -> str | None:
+        """ "throttle" (pause the provider, ask again), "server" (ask again) or None (final).
+        The manifest's rules come first: Hunter's 403 is its rate limit, its 429 the plan's
+        usage limit (stop) unless the id is a burst's too_many_requests."""
         status = response.status_code
+        outcome = self._rule_outcome(response, action)
+        if outcome == "retry":
+            return "throttle"
+        if outcome is not None:
+            return None
         if status >= 500:
             return "server"
-        if status == 429 and self.name == "hunter":
-            # Hunter's 429 is "usage limit reached" (stop); only a burst's too_many_requests
-            # is throttling. Its rate limit proper is the 403 below.
-            eid = error_id_of(parse_json(response))
-            return "throttle" if eid == "too_many_requests" else None
         if status == 429:
             return None if error_id_of(parse_json(response)) in QUOTA_IDS else "throttle"
-        if status == 403 and self.name == "hunter":  # Hunter's "rate limit reached"
-            return "throttle"
         return None
 
     def _backoff(self, attempt: int) -> float:
@@ -347,6 +284,19 @@ class ProviderClient:
             if left > self.max_wait_s:
                 return left
             await asyncio.sleep(left)
+
+    def _still_stopped(self, action: str) -> ProviderResult:
+        assert self.stopped is not None
+        return self.error(
+            action, self.stopped.error_id or "stopped", self.stopped.message, stop_provider=True
+        )
+
+    def _waited_too_long(self, action: str) -> ProviderResult:
+        return self.error(
+            action,
+            "rate_limit_wait_exceeded",
+            f"{self.display} asked us to wait longer than {self.max_wait_s:g} s.",
+        )
 
     def pause(self, seconds: float) -> None:
         """Pause every caller of this provider for ``seconds`` (a throttle answer)."""
@@ -374,34 +324,24 @@ class ProviderClient:
         import httpx  # imported when first needed: start-up (loaded by __init__ already)
 
         if self.stopped is not None:
-            return self.error(
-                action, self.stopped.error_id or "stopped", self.stopped.message, stop_provider=True
-            )
+            return self._still_stopped(action)
         if not self._has_key:
             env = self.settings.api_key_env or f"{self.name.upper()}_API_KEY"
             return self.error(
                 action,
                 "missing_api_key",
-                f"Set {env} to your {display_name(self.name)} API key "
+                f"Set {env} to your {self.display} API key "
                 f'(or set providers.{self.name}.mode = "sandbox").',
                 stop_provider=True,
             )
-        name = display_name(self.name)
+        name = self.display
         attempt = 0
         while True:
             if await self._wait_resume() > 0:
-                return self.error(
-                    action,
-                    "rate_limit_wait_exceeded",
-                    f"{name} asked us to wait longer than {self.max_wait_s:g} s.",
-                )
+                return self._waited_too_long(action)
             async with self._sem:
                 if await self._wait_resume() > 0:
-                    return self.error(
-                        action,
-                        "rate_limit_wait_exceeded",
-                        f"{name} asked us to wait longer than {self.max_wait_s:g} s.",
-                    )
+                    return self._waited_too_long(action)
                 per_second, per_minute = (
                     self._groups[limit]
                     if limit in self._groups
@@ -412,12 +352,7 @@ class ProviderClient:
                 if per_second is not None:
                     await per_second.acquire()
                 if self.stopped is not None:  # another caller found a bad key meanwhile
-                    return self.error(
-                        action,
-                        self.stopped.error_id or "stopped",
-                        self.stopped.message,
-                        stop_provider=True,
-                    )
+                    return self._still_stopped(action)
                 self.calls += 1
                 failure: str | None = None
                 try:
@@ -474,7 +409,7 @@ class ProviderClient:
                     response = None
             delay: float
             if response is not None:
-                kind = self._retry_kind(response)
+                kind = self._retry_kind(response, action)
                 if kind is None:
                     return self._check_api(action, response)
                 if kind == "throttle":
@@ -523,16 +458,21 @@ class ProviderClient:
         """Count answers that are not the API; the OFF_API_LIMIT-th in a row stops the provider."""
         body = parse_json(response)
         html = "html" in response.headers.get("content-type", "").lower()
-        # an HTML page, or a 404 that is not the API's own "no such model", is not the API; a
-        # garbled answer that says it is JSON is a fault of that call (the row retries later)
-        off = html or (response.status_code == 404 and error_id_of(body) != "model_not_found")
+        # an HTML page, or a 404 that is not the API's own "no such model" nor an answer its
+        # manifest names (LeadMagic's "not found" is a 404), is not the API; a garbled answer
+        # that says it is JSON is a fault of that call (the row retries later)
+        off = html or (
+            response.status_code == 404
+            and error_id_of(body) != "model_not_found"
+            and not self._documented_404(body)
+        )
         if not off:
             self._off_api = 0
             return response
         self._off_api += 1
         if self._off_api < OFF_API_LIMIT:
             return response
-        name = display_name(self.name)
+        name = self.display
         what = (
             "an HTML page"
             if html

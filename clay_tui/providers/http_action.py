@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
+from clay_tui.config import ProviderSettings
 from clay_tui.providers.base import Outcome, ProviderResult, Redactor, error_result
 from clay_tui.providers.client import is_secret_header
 
@@ -319,6 +320,45 @@ async def _call(
     return ProviderResult(
         Outcome.FOUND, PROVIDER, ACTION, {"value": value, "status": response.status_code}, raw=raw
     )
+
+
+class HttpClient:
+    """The ``http`` provider: one httpx client with the limits of ``[providers.http]``
+    (concurrency is the runner's pool size; the rates are kept here; timeout_s per call).
+    Never retried (a call may have done something on the other side), never stopped."""
+
+    sandbox = False
+    stopped: ProviderResult | None = None
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        from aiolimiter import AsyncLimiter  # imported when first needed: start-up
+
+        self.settings = settings
+        conc = max(1, settings.concurrency)
+        self._http = httpx.AsyncClient(
+            timeout=settings.timeout_s,
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=conc, max_keepalive_connections=conc),
+        )
+        rps, rpm = settings.rate_per_second, settings.rate_per_minute
+        self._per_second = AsyncLimiter(1, 1.0 / rps) if rps > 0 else None
+        self._per_minute = AsyncLimiter(rpm, 60.0) if rpm > 0 else None
+        self.calls = 0
+
+    def redact_text(self, text: str) -> str:
+        return Redactor(()).text(text)
+
+    async def call(self, **kwargs: Any) -> ProviderResult:
+        """:func:`call` on this client, once the rate limits let it go."""
+        if self._per_minute is not None:
+            await self._per_minute.acquire()
+        if self._per_second is not None:
+            await self._per_second.acquire()
+        self.calls += 1
+        return await call(self._http, **kwargs)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
 
 
 class _CrossHost(Exception):

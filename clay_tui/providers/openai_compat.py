@@ -106,6 +106,15 @@ async def complete(
     message = choices[0].get("message") if isinstance(choices[0].get("message"), dict) else {}
     text = message.get("content")
     usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    refusal = message.get("refusal")
+    if isinstance(refusal, str) and refusal.strip() and not (isinstance(text, str) and text):
+        return client.result(  # structured outputs: the model declined the request
+            Outcome.NO_DATA,
+            CHAT,
+            error_id="refusal",
+            message=f"The model declined: {refusal.strip()[:200]}",
+            raw=body,
+        )
     if not isinstance(text, str) or not text.strip():
         return client.result(
             Outcome.NO_DATA,

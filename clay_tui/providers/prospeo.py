@@ -11,7 +11,9 @@ to a found result. Every paid call is a POST: a timeout is an unknown outcome.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from clay_tui.domains import domain_of
 from clay_tui.providers.base import Outcome, ProviderResult
@@ -217,6 +219,50 @@ async def bulk_find_email(
                 Outcome.NO_DATA, EMAIL, error_id="NO_MATCH", message="Prospeo found no match."
             )
     return results
+
+
+@dataclass(frozen=True)
+class EmailLookup:
+    """One row's email lookup. Called with a client it is :func:`find_email`; many of them
+    (up to ``bulk_size``) go in one bulk-enrich-person request through :meth:`bulk`, each
+    answered as :func:`find_email` would answer it (the runner's bulk capability)."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    full_name: str | None = None
+    company: str | None = None
+    only_verified_email: bool = False
+    bulk_size: ClassVar[int] = BULK_MAX
+
+    async def __call__(self, client: ProviderClient) -> ProviderResult:
+        return await find_email(
+            client,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            full_name=self.full_name,
+            company=self.company,
+            only_verified_email=self.only_verified_email,
+        )
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "full_name": self.full_name,
+            "company": self.company,
+        }
+
+    @staticmethod
+    async def bulk(client: ProviderClient, calls: Sequence[EmailLookup]) -> list[ProviderResult]:
+        """One result per lookup, in order, from one request (identifiers: their places;
+        lookups that differ in ``only_verified_email``, a request-wide flag, go apart)."""
+        out: dict[str, ProviderResult] = {}
+        for flag in dict.fromkeys(c.only_verified_email for c in calls):
+            records = {
+                str(i): c.record() for i, c in enumerate(calls) if c.only_verified_email == flag
+            }
+            out.update(await bulk_find_email(client, records, only_verified_email=flag))
+        return [out[str(i)] for i in range(len(calls))]
 
 
 def _phone_fields(resp: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 As OpenAI answers: errors are ``{"error": {"message", "type", "param", "code"}}``; an
 unknown model is 404 ``model_not_found``; reasoning models (o-series, gpt-5 family) refuse
 ``max_tokens`` (400 ``unsupported_parameter``: use ``max_completion_tokens``) and any
-``temperature`` but the default 1 (400 ``unsupported_value``). Answers are deterministic.
+``temperature`` but the default 1 (400 ``unsupported_value``). ``stream`` answers server-sent
+events ending in ``data: [DONE]``; ``n`` choices; ``response_format`` and ``tools`` as in
+``openai_structured``. Answers are deterministic.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import json
 import re
 from typing import Any
 
-from clay_tui.sandbox import data
+from clay_tui.sandbox import ai_drafter, data
 from clay_tui.sandbox.http import Request, Response, json_response
+from clay_tui.sandbox.openai_structured import Refusal, structured, tool_calls
 from clay_tui.sandbox.state import SandboxState
 
 KEYS = {"sandbox-key"}
@@ -161,35 +164,13 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
             param="n",
         )
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
-    choices, completion_tokens = [], 0
-    fmt = body.get("response_format")
-    for i in range(n):
-        salt = model if i == 0 else f"{model}#{i}"
-        structured = _structured(fmt, prompt, salt)
-        if isinstance(structured, Response):
-            return structured
-        if structured is not None:  # JSON output: never cut by the token limit here
-            completion_tokens += len(structured.split())
-            choices.append(
-                {
-                    "index": i,
-                    "message": {"role": "assistant", "content": structured},
-                    "finish_reason": "stop",
-                }
-            )
-            continue
-        words = data.chat_answer(prompt, salt).split()
-        finish = "stop"
-        if isinstance(limit, int) and 0 < limit < len(words):
-            words, finish = words[:limit], "length"
-        completion_tokens += len(words)
-        choices.append(
-            {
-                "index": i,
-                "message": {"role": "assistant", "content": " ".join(words)},
-                "finish_reason": finish,
-            }
-        )
+    choices: list[dict[str, Any]] = []
+    try:
+        for i in range(n):
+            choices.append(_choice(body, i, prompt, system, model, limit))
+    except Refusal as bad:
+        return error(400, bad.message, "invalid_request_error", "invalid_value", param=bad.param)
+    completion_tokens = sum(c.pop("tokens") for c in choices)
     prompt_tokens = len((system + " " + prompt).split()) + 4 * len(messages)
     completion_id = f"chatcmpl-sandbox{data.h('id', model, prompt) % 16**10:010x}"
     usage = {
@@ -214,53 +195,35 @@ def chat_completions(req: Request, state: SandboxState) -> Response:
     )
 
 
-def _structured(fmt: Any, prompt: str, salt: str) -> str | Response | None:
-    """The content for ``response_format`` json_object / json_schema (None: plain text)."""
-    if fmt is None or fmt == {"type": "text"}:
-        return None
-    kind = fmt.get("type") if isinstance(fmt, dict) else None
-    if kind == "json_object":
-        return json.dumps({"answer": data.chat_answer(prompt, salt)})
-    if kind == "json_schema":
-        spec = fmt.get("json_schema")
-        schema = spec.get("schema") if isinstance(spec, dict) else None
-        if isinstance(schema, dict):
-            return json.dumps(_fill(schema, prompt, salt, "$"))
-    return error(
-        400,
-        "Invalid response_format: expected type text, json_object or json_schema with a schema.",
-        "invalid_request_error",
-        "invalid_value",
-        param="response_format",
-    )
-
-
-def _fill(schema: dict[str, Any], prompt: str, salt: str, where: str) -> Any:
-    """A deterministic value that satisfies ``schema`` (the subset structured outputs allow)."""
-    x = data.h("schema", salt, prompt, where)
-    if isinstance(schema.get("enum"), list) and schema["enum"]:
-        return schema["enum"][x % len(schema["enum"])]
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object" or "properties" in schema:
-        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+def _choice(
+    body: dict[str, Any], i: int, prompt: str, system: str, model: str, limit: Any
+) -> dict[str, Any]:
+    """Choice ``i``: tool calls, JSON for response_format, or text cut at the token limit."""
+    salt = model if i == 0 else f"{model}#{i}"
+    calls = tool_calls(body, prompt, salt)
+    if calls is not None:
+        message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": calls}
+        tokens = sum(len(c["function"]["arguments"].split()) for c in calls)
+        return {"index": i, "message": message, "finish_reason": "tool_calls", "tokens": tokens}
+    fmt = body.get("response_format")
+    schema = fmt.get("json_schema") if isinstance(fmt, dict) else None
+    name = schema.get("name") if isinstance(schema, dict) else None
+    drafted = ai_drafter.answer(name, system, prompt) if isinstance(name, str) else None
+    content = drafted if drafted is not None else structured(fmt, prompt, salt)
+    if content is not None:  # JSON output: never cut by the token limit here
+        message = {"role": "assistant", "content": content}
         return {
-            k: _fill(v if isinstance(v, dict) else {}, prompt, salt, f"{where}.{k}")
-            for k, v in props.items()
+            "index": i,
+            "message": message,
+            "finish_reason": "stop",
+            "tokens": len(content.split()),
         }
-    if kind == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-        return [_fill(items, prompt, salt, f"{where}[{i}]") for i in range(1 + x % 3)]
-    if kind == "boolean":
-        return x % 2 == 0
-    if kind == "integer":
-        return int(schema.get("minimum", 0)) + x % 500
-    if kind == "number":
-        return round(float(schema.get("minimum", 0)) + (x % 1000) / 10, 1)
-    if kind == "null":
-        return None
-    return data.chat_answer(f"{prompt} {where}", salt)
+    words = data.chat_answer(prompt, salt).split()
+    finish = "stop"
+    if isinstance(limit, int) and 0 < limit < len(words):
+        words, finish = words[:limit], "length"
+    message = {"role": "assistant", "content": " ".join(words)}
+    return {"index": i, "message": message, "finish_reason": finish, "tokens": len(words)}
 
 
 def _stream(
@@ -289,6 +252,13 @@ def _stream(
                 ],
             }
         )
+        for k, call in enumerate(c["message"].get("tool_calls") or []):
+            opened = {**call, "index": k, "function": {**call["function"], "arguments": ""}}
+            args = {"index": k, "function": {"arguments": call["function"]["arguments"]}}
+            for delta in ({"tool_calls": [opened]}, {"tool_calls": [args]}):
+                events.append(
+                    {**head, "choices": [{"index": i, "delta": delta, "finish_reason": None}]}
+                )
         words = c["message"]["content"].split(" ") if c["message"]["content"] else []
         for k, word in enumerate(words):
             piece = word if k == 0 else " " + word

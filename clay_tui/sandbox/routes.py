@@ -10,6 +10,9 @@ per request from headers, for tests:
   Hunter sends none unless asked, as the real API)
 - ``X-Sandbox-Latency-Ms: MS`` replaces the configured latency and jitter
 
+Every other provider with a manifest (built-in or the user's own) is served from it by
+:mod:`clay_tui.sandbox.manifest_api`, its documented limits enforced the same way.
+
 ``/http/echo`` (any method, no key) answers with the request itself, for the HTTP action.
 
 Documented rate limits (Hunter's per endpoint and key) are enforced by the sandbox itself;
@@ -22,8 +25,10 @@ import os
 import random
 from collections.abc import Callable
 
+import clay_tui.sandbox.prospeo_search_api  # noqa: F401 - registers POST /prospeo/search-person
 from clay_tui.config import SANDBOX_FAULTS, SandboxSettings
-from clay_tui.sandbox import hunter_api, openai_api, prospeo_api
+from clay_tui.manifests import Manifest, find_manifest
+from clay_tui.sandbox import hubspot_api, hunter_api, manifest_api, openai_api, prospeo_api
 from clay_tui.sandbox.http import Request, Response, json_response
 from clay_tui.sandbox.state import SandboxState
 
@@ -32,6 +37,7 @@ ROUTES: dict[str, dict[tuple[str, str], Handler]] = {
     "hunter": hunter_api.ROUTES,
     "prospeo": prospeo_api.ROUTES,
     "openai": openai_api.ROUTES,
+    "hubspot": hubspot_api.ROUTES,
 }
 MALFORMED = b'{"data": {"email": "jane.doe@acme.com", "score": 9'
 
@@ -41,6 +47,8 @@ def _authorized(provider: str, req: Request) -> bool:
         return hunter_api.authorized(req)
     if provider == "prospeo":
         return prospeo_api.authorized(req)
+    if provider == "hubspot":
+        return hubspot_api.authorized(req)
     return openai_api.authorized(req)
 
 
@@ -49,6 +57,8 @@ def _unauthorized(provider: str, req: Request) -> Response:
         return hunter_api.unauthorized()
     if provider == "prospeo":
         return prospeo_api.unauthorized(req)
+    if provider == "hubspot":
+        return hubspot_api.unauthorized(req)
     return openai_api.unauthorized()
 
 
@@ -63,6 +73,8 @@ def fault_response(provider: str, fault: str, req: Request) -> Response:
         res = prospeo_api.fault(fault, req, retry_after)
     elif provider == "hunter":
         res = hunter_api.FAULTS[fault](req.headers.get("x-sandbox-retry-after"))
+    elif provider == "hubspot":
+        res = hubspot_api.FAULTS[fault](req.headers.get("x-sandbox-retry-after"))
     else:
         res = openai_api.FAULTS[fault](retry_after)
     assert res is not None
@@ -87,6 +99,14 @@ def echo(req: Request) -> Response:
             "body": req.body.decode("utf-8", "replace"),
         },
     )
+
+
+def _generic(provider: str) -> Manifest | None:
+    """The manifest of a provider the sandbox serves from its manifest (None: not one)."""
+    if not provider or provider in ROUTES:
+        return None
+    m = find_manifest(provider)
+    return m if m is not None and m.adapter == "generic" else None
 
 
 class Router:
@@ -136,6 +156,21 @@ class Router:
                 draw -= rate
         return None
 
+    def _generic(self, manifest: Manifest, req: Request, sub: str) -> Response:
+        inner = Request(req.method, sub, req.query, req.headers, req.body)
+        self.state.bump(f"path:{req.method} {req.path}")
+        fault = self._fault(manifest.name, inner)
+        if fault in ("timeout", "malformed_json"):
+            return fault_response(manifest.name, fault, inner)
+        return manifest_api.handle(
+            manifest,
+            inner,
+            self.state,
+            enforce_limits=self.enforce_limits,
+            fault=fault,
+            retry_after=req.headers.get("x-sandbox-retry-after", manifest_api.RETRY_AFTER_S),
+        )
+
     def handle(self, req: Request) -> Response:
         self.state.requests += 1
         provider, _, rest = req.path.lstrip("/").partition("/")
@@ -143,6 +178,10 @@ class Router:
             return echo(req)
         routes = ROUTES.get(provider)
         sub = "/" + rest
+        if routes is None:
+            manifest = _generic(provider)
+            if manifest is not None:
+                return self._generic(manifest, req, sub)
         if routes is None or not any(path == sub for _, path in routes):
             if provider == "openai":
                 return openai_api.not_found(req)
@@ -166,6 +205,10 @@ class Router:
             return _unauthorized(provider, inner)
         if self.enforce_limits and provider == "hunter":
             limited = hunter_api.rate_limited(inner, self.state)
+            if limited is not None:
+                return limited
+        if self.enforce_limits and provider == "hubspot":
+            limited = hubspot_api.rate_limited(inner, self.state)
             if limited is not None:
                 return limited
         fault = self._fault(provider, inner)

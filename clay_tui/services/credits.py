@@ -1,17 +1,19 @@
 """Credit services for both front ends: balance, plan, purchases, usage, Run Info, verify.
 
 Everything reads the ledger (``clay_tui.credits``); the balance is always the sum of its
-entries. One :class:`Ledger` is kept per open workspace so the status bar's twice-a-second
-``credits_summary`` only reads the entries added since its last call.
+entries. Front ends do not poll: ``watch_credits`` calls them after every commit that
+changed the ledger (and when another process changed it), and they read again then.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from clay_tui.credits import plans, reports
+from clay_tui.credits.feed import feed_for
 from clay_tui.credits.ledger import MAX_PURCHASE, ledger_for
 from clay_tui.credits.reports import GROUPINGS, RunInfoNumbers, UsageReport
 from clay_tui.credits.types import Balance, Entry
@@ -78,6 +80,23 @@ class PlanOverview:
                 "billing": self.pending_change.billing,
             },
         }
+
+
+def watch_credits(ws: Workspace, listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener()`` (from any thread: hand it on, quickly) after each commit that
+    changed this workspace's credits, or when another process changed them; returns the
+    function that stops it."""
+    ledger_for(ws)  # the ledger's tables exist before anyone watches them
+    return feed_for(ws).subscribe(listener)
+
+
+def table_label(ws: Workspace, table_id: int) -> str:
+    """A table's name for credit screens ("table 7" when it has none here)."""
+    if reports.has_table(ws.db, "tables"):
+        row = ws.db.execute("SELECT name FROM tables WHERE id = ?", (table_id,)).fetchone()
+        if row is not None:
+            return str(row[0])
+    return f"table {table_id}"
 
 
 def credits_summary(ws: Workspace) -> CreditsSummary:

@@ -33,6 +33,7 @@ CHECK_CALLS = {
     "hunter": "GET /v2/account (plan and usage), which Hunter does not charge",
     "prospeo": "POST /account-information (plan and credits left), which Prospeo does not charge",
     "openai": "GET /v1/models (the models the key may use), which OpenAI does not charge",
+    "hubspot": "GET /account-info/v3/details (the portal), which HubSpot does not charge",
 }
 CHECK_MODEL = "gpt-4o-mini"
 
@@ -302,7 +303,7 @@ def is_connected(ws: Workspace, provider: str) -> bool:
 
 
 async def _check_call(ws: Workspace, ps: ProviderSettings) -> ProviderResult:
-    from clay_tui.providers import hunter, openai_compat, prospeo
+    from clay_tui.providers import hubspot_crm, hunter, openai_compat, prospeo
     from clay_tui.providers.registry import Providers
 
     # One try: a key check should answer quickly, not sit through the run's retries.
@@ -314,6 +315,8 @@ async def _check_call(ws: Workspace, ps: ProviderSettings) -> ProviderResult:
             return await hunter.account(client)  # free: no paid lookup to check a key
         if ps.name == "prospeo":
             return await prospeo.account(client)
+        if ps.name == "hubspot":
+            return await hubspot_crm.account(client)
         return await openai_compat.list_models(client)
 
 

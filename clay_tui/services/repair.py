@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,19 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clay_tui.errors import WorkspaceError
+from clay_tui.services.repair_holds import marks, rebuild_holds
+from clay_tui.services.salvage import salvage
 from clay_tui.states import RESULT
 from clay_tui.workspace.migrations import sqlite_head_script
 from clay_tui.workspace.workspace import DB_NAME, RESTORE, _refuse_damaged
 
-
-def _marks(values: object) -> str:
-    """SQL placeholders for ``values`` (states are bound, never spelled in SQL)."""
-    return ",".join("?" * len(values))  # type: ignore[arg-type]
-
-
-CHUNK = 256
-PROBE = 200_000  # rowids tried when a table's first and last ids cannot be read
-MAX_FAILURES = 5_000  # unreadable ranges per table before giving the table up
 REPAIR_KEY = "repair:"  # ledger keys of repair entries start with this
 
 
@@ -93,6 +85,7 @@ def app_schemas() -> list[tuple[str, str]]:
     """Every subsystem's schema script, as its ``ensure_schema`` name and SQL."""
     from clay_tui.credits import schema as credits_schema
     from clay_tui.enrich import auto_update, store
+    from clay_tui.services import drafting
     from clay_tui.table import registry
 
     return [
@@ -101,6 +94,7 @@ def app_schemas() -> list[tuple[str, str]]:
         # at its latest migration (member, host, lease, members), recorded as applied
         (credits_schema.SCHEMA_NAME, sqlite_head_script(credits_schema.MIGRATIONS)),
         (auto_update.SCHEMA_NAME, auto_update.SCHEMA),
+        ("ai_drafts", drafting.SCHEMA),  # the drafts that AI-written conditions were paid for
     ]
 
 
@@ -135,7 +129,7 @@ def repair(
             shutil.copyfile(path, copy)
             if Path(str(path) + "-wal").exists():
                 shutil.copyfile(Path(str(path) + "-wal"), Path(str(copy) + "-wal"))
-            method = _salvage(copy, scratch, cli or sqlite3_cli)
+            method = salvage(copy, scratch, cli or sqlite3_cli)
         report = RepairReport(aside if path.exists() else None, method)
         tmp_new = root / f".{DB_NAME}.repair-{stamp}.tmp"
         tmp_new.unlink(missing_ok=True)
@@ -168,99 +162,6 @@ def repair(
                 os.replace(src, Path(str(aside) + suffix))
         os.replace(tmp_new, path)
     return report
-
-
-# ------------------------------------------------------------ salvage
-
-
-def _salvage(copy: Path, scratch: Path, cli: Callable[[], str | None]) -> str:
-    if copy.stat().st_size == 0:
-        return "nothing to read: the file was empty"
-    program = cli()
-    if program:
-        try:
-            dump = subprocess.run(
-                [program, str(copy), ".recover"], capture_output=True, timeout=600, check=True
-            ).stdout
-            subprocess.run(
-                [program, str(scratch)], input=dump, capture_output=True, timeout=600, check=True
-            )
-            if _has_rows(scratch):
-                return "sqlite3 .recover"
-        except (OSError, subprocess.SubprocessError):
-            pass
-        scratch.unlink(missing_ok=True)
-    _salvage_by_ranges(copy, scratch)
-    return "row ranges"
-
-
-def _has_rows(scratch: Path) -> bool:
-    db = sqlite3.connect(scratch)
-    try:
-        return bool(db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0])
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        db.close()
-
-
-def _salvage_by_ranges(copy: Path, scratch: Path) -> None:
-    out = sqlite3.connect(scratch, isolation_level=None)
-    try:
-        src = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-    except sqlite3.DatabaseError:
-        out.close()
-        return
-    try:
-        try:
-            tables = src.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite_%'"
-            ).fetchall()
-        except sqlite3.DatabaseError:
-            tables = []
-        out.execute("BEGIN")
-        for name, sql in tables:
-            try:
-                out.execute(sql)
-                cols = [r[1] for r in src.execute(f'PRAGMA table_info("{name}")')]
-            except sqlite3.DatabaseError:
-                continue
-            insert = f'INSERT OR IGNORE INTO "{name}" VALUES ({",".join("?" * len(cols))})'
-            for rows in _read_ranges(src, name, len(cols)):
-                out.executemany(insert, rows)
-        out.execute("COMMIT")
-    finally:
-        src.close()
-        out.close()
-
-
-def _read_ranges(src: sqlite3.Connection, name: str, width: int):  # noqa: ANN202
-    """Rows of ``name`` in rowid chunks; a chunk that fails is halved down to single rows."""
-    select = f'SELECT * FROM "{name}" WHERE rowid BETWEEN ? AND ?'
-    try:
-        lo, hi = src.execute(f'SELECT MIN(rowid), MAX(rowid) FROM "{name}"').fetchone()
-    except sqlite3.DatabaseError:
-        lo, hi = 1, PROBE  # the b-tree's edges are unreadable: probe the usual ids
-    if lo is None:
-        return
-    stack = [(start, min(start + CHUNK - 1, hi)) for start in range(lo, hi + 1, CHUNK)]
-    stack.reverse()
-    failures = 0
-    while stack:
-        a, b = stack.pop()
-        try:
-            rows = src.execute(select, (a, b)).fetchall()
-        except sqlite3.DatabaseError:
-            failures += 1
-            if failures > MAX_FAILURES:  # the table's own root is gone: nothing to find
-                return
-            if a < b:
-                mid = (a + b) // 2
-                stack.extend([(mid + 1, b), (a, mid)])
-            continue
-        if rows:
-            yield [tuple(r[:width]) for r in rows]
 
 
 # ------------------------------------------------------------ rebuild
@@ -335,192 +236,6 @@ def _reregister(db: sqlite3.Connection, root: Path, report: RepairReport, now: d
     report.tables["tables"] = report.tables.get("tables", 0) + len(report.registered)
 
 
-_CTX = "table_id, column_id, row_id, provider, run_id, action"
-SETTLE, CAPTURE, PURCHASED = ":settle", ":capture", "/purchased"
-
-
-def _rebuild_holds(db: sqlite3.Connection, report: RepairReport, at: str) -> None:
-    """Write again the lost halves of a reservation that the other halves pin down exactly:
-    a release returns what its hold took, so a lost hold is ``-release``; a capture settles
-    its hold with a release of the hold; a hold settled "by capture" whose capture is lost
-    was charged in full (the engine captures what it reserved)."""
-
-    def put(
-        row_id: int | None,
-        kind: str,
-        amount: int,
-        bucket: str,
-        part: int,
-        ref_id: int | None,
-        ctx: tuple,
-        key: str,
-        note: str,
-    ) -> None:
-        cur = db.execute(
-            f"INSERT OR IGNORE INTO ledger (id, at, kind, amount, bucket, part, ref_id, {_CTX},"
-            " key, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (row_id, at, kind, amount, bucket, part, ref_id, *ctx, key, note),
-        )
-        if cur.rowcount:
-            report.ledger_rewritten.append(f"{kind} {key} {amount:+d}")
-
-    def hold_key(row: sqlite3.Row) -> str | None:
-        key = row["key"]
-        if row["kind"] == "release" and key.endswith(SETTLE):
-            return key[: -len(SETTLE)]
-        if row["kind"] == "capture" and key.endswith(CAPTURE + PURCHASED):
-            return key[: -len(CAPTURE + PURCHASED)] + PURCHASED
-        if row["kind"] == "capture" and key.endswith(CAPTURE):
-            return key[: -len(CAPTURE)]
-        return None
-
-    db.row_factory = sqlite3.Row
-    try:
-        # 1. holds lost, their settlement kept
-        orphans = db.execute(
-            "SELECT * FROM ledger s WHERE s.kind IN ('release','capture') AND s.ref_id IS NOT"
-            " NULL AND NOT EXISTS (SELECT 1 FROM ledger r WHERE r.id = s.ref_id)"
-            " ORDER BY s.ref_id, s.kind DESC"
-        ).fetchall()
-        for row in orphans:
-            key = hold_key(row)
-            if (
-                key is None
-                or db.execute("SELECT 1 FROM ledger WHERE id = ?", (row["ref_id"],)).fetchone()
-            ):
-                continue
-            held = row["amount"] if row["kind"] == "release" else -row["amount"]
-            ctx = tuple(row[c] for c in _CTX.split(", "))
-            put(
-                row["ref_id"],
-                "reserve",
-                -held,
-                row["bucket"],
-                row["part"],
-                None if row["part"] == 0 else None,
-                ctx,
-                key,
-                "hold rewritten by repair",
-            )
-        # 2. a capture kept, its settling release lost
-        for row in db.execute(
-            "SELECT r.* FROM ledger r JOIN ledger c ON c.ref_id = r.id AND c.kind ="
-            " 'capture' WHERE r.kind = 'reserve' AND NOT EXISTS (SELECT 1 FROM ledger s"
-            " WHERE s.key = r.key || ':settle')"
-        ).fetchall():
-            ctx = tuple(row[c] for c in _CTX.split(", "))
-            put(
-                None,
-                "release",
-                -row["amount"],
-                row["bucket"],
-                row["part"],
-                row["id"],
-                ctx,
-                row["key"] + SETTLE,
-                "hold settled by capture (rewritten by repair)",
-            )
-        # 3. a hold settled by capture whose capture is lost: charged in full
-        for row in db.execute(
-            "SELECT r.* FROM ledger r JOIN ledger s ON s.key = r.key || ':settle'"
-            " WHERE r.kind = 'reserve' AND s.note LIKE 'hold settled by capture%'"
-            " AND NOT EXISTS (SELECT 1 FROM ledger c WHERE c.ref_id = r.id"
-            " AND c.kind = 'capture')"
-        ).fetchall():
-            if row["amount"] == 0:
-                continue
-            ctx = tuple(row[c] for c in _CTX.split(", "))
-            base = row["key"]
-            key = base[: -len(PURCHASED)] + CAPTURE + PURCHASED if row["part"] else base + CAPTURE
-            put(
-                None,
-                "capture",
-                row["amount"],
-                row["bucket"],
-                row["part"],
-                row["id"],
-                ctx,
-                key,
-                "capture rewritten by repair (the hold was settled by a capture)",
-            )
-        # 4. a cell stores its charge and holds of its run are open: the captures and
-        # releases were lost (they commit together); settle as captures the holds whose sum
-        # is the charge still missing, as the engine did (the others go back, by verify)
-        for cell in db.execute(
-            "SELECT c.table_id, c.column_id, c.row_id, c.run_id, c.credits - COALESCE("
-            "(SELECT -SUM(l.amount) FROM ledger l WHERE l.kind IN ('capture','refund') AND"
-            " l.table_id = c.table_id AND l.column_id = c.column_id AND"
-            " l.row_id = c.row_id AND l.run_id IS c.run_id), 0) AS missing FROM cells c"
-            f" WHERE c.credits > 0 AND c.status IN ({_marks(RESULT)})",
-            tuple(RESULT),
-        ).fetchall():
-            if cell["missing"] <= 0:
-                continue
-            holds = db.execute(
-                "SELECT r.* FROM ledger r WHERE r.kind = 'reserve' AND r.part = 0 AND"
-                " r.table_id = ? AND r.column_id = ? AND r.row_id = ? AND r.run_id IS ? AND"
-                " NOT EXISTS (SELECT 1 FROM ledger s WHERE s.key = r.key || ':settle')"
-                " ORDER BY r.id",
-                tuple(cell)[:4],
-            ).fetchall()
-            chosen = _subset(holds, cell["missing"], db)
-            for hold in chosen:
-                parts = db.execute(
-                    "SELECT * FROM ledger WHERE kind = 'reserve' AND key IN (?, ?) ORDER BY part",
-                    (hold["key"], hold["key"] + PURCHASED),
-                ).fetchall()
-                for row in parts:
-                    ctx = tuple(row[c] for c in _CTX.split(", "))
-                    base = row["key"]
-                    put(
-                        None,
-                        "release",
-                        -row["amount"],
-                        row["bucket"],
-                        row["part"],
-                        row["id"],
-                        ctx,
-                        base + SETTLE,
-                        "hold settled by capture (rewritten by repair)",
-                    )
-                    key = (
-                        base[: -len(PURCHASED)] + CAPTURE + PURCHASED
-                        if row["part"]
-                        else base + CAPTURE
-                    )
-                    put(
-                        None,
-                        "capture",
-                        row["amount"],
-                        row["bucket"],
-                        row["part"],
-                        row["id"],
-                        ctx,
-                        key,
-                        "capture rewritten by repair (its cell stores the charge)",
-                    )
-    finally:
-        db.row_factory = None
-
-
-def _subset(holds: list[sqlite3.Row], amount: int, db: sqlite3.Connection) -> list:
-    """The first few open holds (by id) whose whole amounts (all parts) add up to ``amount``."""
-    from itertools import combinations
-
-    def held(hold: sqlite3.Row) -> int:
-        return -db.execute(
-            "SELECT SUM(amount) FROM ledger WHERE kind = 'reserve' AND key IN (?, ?)",
-            (hold["key"], hold["key"] + PURCHASED),
-        ).fetchone()[0]
-
-    sizes = [(h, held(h)) for h in holds[:12]]
-    for n in range(1, len(sizes) + 1):
-        for combo in combinations(sizes, n):
-            if sum(size for _, size in combo) == amount:
-                return [h for h, _ in combo]
-    return []
-
-
 def _fix_ledger(
     db: sqlite3.Connection, report: RepairReport, now: datetime, plan: object | None
 ) -> None:
@@ -551,7 +266,7 @@ def _fix_ledger(
             "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE bucket = ?", (bucket,)
         ).fetchone()[0]
 
-    _rebuild_holds(db, report, at)
+    rebuild_holds(db, report.ledger_rewritten, at)
     # lost forfeits and expiries: credit_periods says what each renewal took
     for start, forfeited, expired in db.execute(
         "SELECT start, forfeited, expired FROM credit_periods ORDER BY start"
@@ -570,7 +285,7 @@ def _fix_ledger(
         "  AND l.table_id = c.table_id AND l.column_id = c.column_id AND l.row_id = c.row_id"
         "  AND l.run_id IS c.run_id),"
         "  0) AS charged"
-        f" FROM cells c WHERE c.credits > 0 AND c.status IN ({_marks(RESULT)})",
+        f" FROM cells c WHERE c.credits > 0 AND c.status IN ({marks(RESULT)})",
         tuple(RESULT),
     ).fetchall()
     for table_id, column_id, row_id, run_id, credits, charged in rows:

@@ -7,7 +7,7 @@ worker so the first paint never waits for a big file.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -23,7 +23,9 @@ from clay_tui.ui.keymap import bindings_for
 from clay_tui.ui.screens.table_screen import TableScreen
 
 if TYPE_CHECKING:
+    from textual.actions import ActionParseResult
     from textual.notifications import SeverityLevel
+    from textual.screen import Screen
 
     from clay_tui.table.lead_table import LeadTable
     from clay_tui.workspace import Workspace
@@ -39,8 +41,6 @@ def typing_target(screen: object, focused: Widget | None) -> Input | None:
 
     The table screen is no form: its letters are commands and its prompt opens on demand.
     """
-    from clay_tui.ui.screens.table_screen import TableScreen
-
     if isinstance(screen, TableScreen) or isinstance(focused, (Input, TextArea)):
         return None
     if focused is not None and not isinstance(focused, _NO_TEXT):
@@ -70,7 +70,7 @@ class ClayApp(App[None]):
     def _handle_exception(self, error: Exception) -> None:
         """A damaged workspace.db or a full disk ends the app with one sentence (printed by
         ``clay-tui open`` after the terminal is restored), never a traceback."""
-        sentence = failure_sentence(error, getattr(self.ws, "root", None))
+        sentence = failure_sentence(error, self.ws.root)
         if sentence is None:
             super()._handle_exception(error)
             return
@@ -125,49 +125,43 @@ class ClayApp(App[None]):
         if not self._quitting and not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def _push_optional(self, module: str, cls: str, *args: object) -> None:
-        """Push a screen another part of the app provides, if it is there yet."""
-        if self._quitting:
-            return
-        try:
-            screen_cls = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError):
-            self.notify("Not available yet.", severity="warning", timeout=3)
+    def _push(self, screen_cls: type[Screen[Any]], *args: object) -> None:
+        """Push ``screen_cls(*args)`` unless the app is closing or it is already on top."""
+        if self._quitting or isinstance(self.screen, screen_cls):
             return
         try:
             self.push_screen(screen_cls(*args))
         except ClayError as exc:
             self.notify(str(exc), severity="error", timeout=6)
 
+    # (each screen is imported when first opened: start-up)
     def action_plans_billing(self) -> None:
-        if type(self.screen).__name__ == "PlansBillingScreen":
-            return
-        self._push_optional(
-            "clay_tui.ui.screens.plans_billing_screen", "PlansBillingScreen", self.ws
-        )
+        from clay_tui.ui.screens.plans_billing_screen import PlansBillingScreen
+
+        self._push(PlansBillingScreen, self.ws)
 
     def action_providers(self) -> None:
-        if type(self.screen).__name__ == "ProvidersScreen":
-            return
-        self._push_optional("clay_tui.ui.screens.providers_screen", "ProvidersScreen", self.ws)
+        from clay_tui.ui.screens.providers_screen import ProvidersScreen
+
+        self._push(ProvidersScreen, self.ws)
+
+    def action_new_table_search(self) -> None:
+        from clay_tui.ui.screens.new_table_search_screen import NewTableSearchScreen
+
+        self._push(NewTableSearchScreen, self.ws)
 
     def action_credit_usage(self) -> None:
-        if type(self.screen).__name__ == "CreditUsageScreen":
-            return
+        from clay_tui.ui.screens.credit_usage_screen import CreditUsageScreen
+
         table = self.table
-        self._push_optional(
-            "clay_tui.ui.screens.credit_usage_screen",
-            "CreditUsageScreen",
-            self.ws,
-            table.id if table is not None else None,
-        )
+        self._push(CreditUsageScreen, self.ws, table.id if table is not None else None)
 
     def action_credits_popover(self) -> None:
         """The small credits summary (a click on the status bar's credits)."""
-        if self._quitting or type(self.screen).__name__ == "CreditsPopover":
-            return
         from clay_tui.ui.screens.credits_popover import CreditsPopover
 
+        if self._quitting or isinstance(self.screen, CreditsPopover):
+            return
         table = self.table
 
         def chosen(action: str | None) -> None:
@@ -215,11 +209,16 @@ class ClayApp(App[None]):
         char = event.character
         return bool(char) and event.is_printable and not char.isspace()  # type: ignore[union-attr]
 
-    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
         # Every key, palette entry and click runs through here: a user mistake that an action
         # did not catch still becomes one sentence, and the app keeps running.
         try:
-            return await super()._dispatch_action(namespace, action_name, params)
+            return await super().run_action(action, default_namespace, namespaces)
         except ClayError as exc:
             self.notify(str(exc), severity="error", timeout=6)
             return True

@@ -117,6 +117,7 @@ KEYMAP: list[KeyAction] = [
     KeyAction("b", "plans_billing", "Plans & Billing (buy credits)", "app"),
     KeyAction("u", "credit_usage", "Credit usage", "app"),
     KeyAction("k", "providers", "Providers & keys (connect your own API key)", "app"),
+    KeyAction("N", "new_table_search", "New table from a search (people, no credits)", "app"),
     KeyAction("question_mark", "help", "Help: all keys", "app", True),
     KeyAction("ctrl+p", "command_palette", "Command palette", "app"),
     KeyAction("q", "quit", "Save and quit", "app", True),

@@ -91,3 +91,11 @@ class RunFinished(Message):
         self.error = error
         self.auto = auto
         super().__init__()
+
+
+class Saved(Message):
+    """The save worker folded the journal into the snapshot, up to table ``version``."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__()

@@ -4,13 +4,14 @@ The connection is in autocommit mode; ``transaction()`` opens an explicit one an
 workspace's advisory lock first, so write transactions are serialised exactly as SQLite's
 ``BEGIN IMMEDIATE`` serialises them (balance checks, column claims and renewals cannot be
 raced by another process on another machine). Reads outside a transaction see what is
-committed, as on SQLite.
+committed, as on SQLite. ``Workspace.transaction()`` itself runs here (it begins with
+``POSTGRESQL.begin_write``), so ``on_transaction_end`` callbacks (the ledger's per-transaction
+totals, the credit feed) fire on COMMIT and ROLLBACK exactly as on SQLite.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,6 @@ class PgWorkspace(Workspace):
     def __init__(self, url: str, settings: Settings, clock: Clock, db: PgConnection) -> None:
         super().__init__(Path(settings.workspace), settings, clock, db)  # type: ignore[arg-type]
         self.url = url
-        self.rollbacks = 0  # what a rollback took away, caches above must forget
 
     @classmethod
     def open_url(cls, url: str, settings: Settings, clock: Clock | None = None) -> PgWorkspace:
@@ -149,27 +149,3 @@ class PgWorkspace(Workspace):
         raise WorkspaceError(
             f"The {name} part of clay-tui does not work on a PostgreSQL workspace yet."
         )
-
-    @contextmanager
-    def transaction(self) -> Iterator[PgConnection]:  # type: ignore[override]
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self.db
-                finally:
-                    self._depth -= 1
-                return
-            for statement in POSTGRESQL.begin_write:
-                self.db.execute(statement)
-            self._depth = 1
-            try:
-                yield self.db
-            except BaseException:
-                self._depth = 0
-                self.rollbacks += 1
-                self.db.execute("ROLLBACK")
-                raise
-            else:
-                self._depth = 0
-                self.db.execute("COMMIT")

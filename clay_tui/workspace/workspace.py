@@ -81,6 +81,7 @@ class Workspace:
         self._depth = 0
         self._schemas: set[str] = set()
         self._shared: dict[str, object] = {}
+        self._on_end: dict[Callable[[bool], None], None] = {}  # ordered, each callback once
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -133,6 +134,12 @@ class Workspace:
     def db_path(self) -> Path:
         return self.root / DB_NAME
 
+    @property
+    def lock(self) -> threading.RLock:
+        """The workspace's one lock (database transactions and the tables share it, so a
+        thread holding one never waits on another holding the other)."""
+        return self._lock
+
     # ------------------------------------------------------------ shared objects
     def shared(self, key: str, make: Callable[[], T]) -> T:
         """The one object under ``key`` for this open workspace (its ledger, its table cache),
@@ -164,7 +171,8 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one.
+        """A write transaction (``BEGIN IMMEDIATE``, or on PostgreSQL ``BEGIN`` and the
+        workspace's advisory lock: ``dialect.begin_write``); nested calls join the outer one.
 
         Everything written inside commits together or not at all: this is how a
         ledger capture and the cell result it pays for become one durable fact.
@@ -177,17 +185,38 @@ class Workspace:
                 finally:
                     self._depth -= 1
                 return
-            self.db.execute("BEGIN IMMEDIATE")
+            for statement in self.dialect.begin_write:
+                self.db.execute(statement)
             self._depth = 1
             try:
                 yield self.db
             except BaseException:
                 self._depth = 0
                 self.db.execute("ROLLBACK")
+                self._transaction_ended(False)
                 raise
             else:
                 self._depth = 0
-                self.db.execute("COMMIT")
+                try:
+                    self.db.execute("COMMIT")
+                except BaseException:
+                    self._transaction_ended(False)
+                    raise
+                self._transaction_ended(True)
+
+    def on_transaction_end(self, callback: Callable[[bool], None]) -> None:
+        """Call ``callback(committed)`` once when the open transaction ends (registering the
+        same callback twice calls it once); with none open, at once with True."""
+        with self._lock:
+            if self._depth:
+                self._on_end[callback] = None
+                return
+        callback(True)
+
+    def _transaction_ended(self, committed: bool) -> None:
+        callbacks, self._on_end = list(self._on_end), {}
+        for callback in callbacks:
+            callback(committed)
 
     @property
     def in_transaction(self) -> bool:

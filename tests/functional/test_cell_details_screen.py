@@ -11,6 +11,7 @@ from textual.widgets import Static
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services.enrich import RowSelection
 from clay_tui.ui.app import ClayApp
+from clay_tui.ui.components.prompts import EditCell
 from clay_tui.ui.screens.cell_details_screen import CellDetailsScreen
 from tests.functional.driving import EMAIL, SIZE, grid_of, press, screen_of, settle
 
@@ -61,7 +62,7 @@ async def test_enter_explains_an_enrichment_cell(sb_ws, sb_table, email_column) 
         await press(pilot, "e")  # edit from the details
         prompt = screen_of(app).prompt
         assert not isinstance(app.screen, CellDetailsScreen)
-        assert prompt.is_open and prompt.mode == "edit" and prompt.context == (found, EMAIL)
+        assert prompt.is_open and prompt.request == EditCell(found, EMAIL)
         await press(pilot, "escape")
         # the skipped row says which condition skipped it
         grid.move_cursor(row=7)  # Hana, in Japan
@@ -75,7 +76,7 @@ async def test_enter_explains_an_enrichment_cell(sb_ws, sb_table, email_column) 
         await settle(pilot)
         await press(pilot, "enter")
         assert not isinstance(app.screen, CellDetailsScreen)
-        assert screen_of(app).prompt.mode == "edit"
+        assert isinstance(screen_of(app).prompt.request, EditCell)
 
 
 def test_cell_details_snapshot(snap_compare, sb_ws, sb_table, email_column) -> None:

@@ -204,10 +204,22 @@ async def test_numbers_follow_the_ledger_live(seeded) -> None:
         await settle(pilot)
         ledger = Ledger(seeded)
         ledger.capture(ledger.reserve(100, "live", context=SpendContext(1, 10, 50, "x", 9)), 100)
-        await pilot.pause(0.7)
+        await pilot.pause()  # pushed by the commit: no timer to wait for
         text = card(app.screen, "#pb-balance")
         available = svc.balance(seeded).available
         assert text.split("\n")[0].split() == ["Available", f"{available:,}"]
+
+
+async def test_usage_follows_the_ledger_live(seeded) -> None:
+    app = RecordingApp(lambda: CreditUsageScreen(seeded, 1))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = app.screen.report.net
+        ledger = Ledger(seeded)
+        ctx = SpendContext(1, 10, 60, "hunter", 9)
+        ledger.capture(ledger.reserve(5, "live-usage", context=ctx), 5)
+        await pilot.pause()  # pushed by the commit: no timer to wait for
+        assert app.screen.report.net == before + 5
 
 
 async def test_usage_scope_grouping_dates_and_export(seeded, tmp_path: Path) -> None:
@@ -333,3 +345,49 @@ async def test_an_amount_too_large_is_rejected_before_the_confirmation(seeded) -
         assert app.messages == [("Buy at most 10,000,000 credits at a time.", "error")]
         assert not app.screen.query_one("#pb-confirm").has_class("-shown")
     assert svc.balance(seeded).available == before
+
+
+# ---------------------------------------------------------------- credits calculator
+def test_credits_calculator_snapshot(snap_compare, seeded) -> None:
+    from clay_tui.ui.screens.credits_calculator_screen import CreditsCalculatorScreen
+
+    async def before(pilot) -> None:
+        await settle(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#cc-rows", Input).value = "1200"
+        screen.query_one("#cc-columns", Input).value = "find_work_email, verify_email"
+        await pilot.click("#cc-go")
+        await settle(pilot)
+
+    assert snap_compare(
+        ScreenApp(lambda: CreditsCalculatorScreen(seeded)), terminal_size=SIZE, run_before=before
+    )
+
+
+async def test_calculator_opens_from_plans_billing_and_agrees_with_the_cli(seeded) -> None:
+    from clay_tui.services import calculator
+    from clay_tui.ui.screens.credits_calculator_screen import CreditsCalculatorScreen
+
+    app = RecordingApp(lambda: PlansBillingScreen(seeded))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CreditsCalculatorScreen)
+        screen.query_one("#cc-rows", Input).value = "300"
+        screen.query_one("#cc-columns", Input).value = "Nope"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.messages[-1][1] == "error" and "Unknown column 'Nope'" in app.messages[-1][0]
+        screen.query_one("#cc-columns", Input).value = "find_work_email"
+        await pilot.press("enter")
+        await settle(pilot)
+        want = calculator.calculate(
+            seeded, 300, calculator.resolve_specs(seeded, ["find_work_email"], None)
+        )
+        assert screen.calculation is not None
+        assert screen.calculation.as_dict() == want.as_dict()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, PlansBillingScreen)

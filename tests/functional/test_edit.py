@@ -86,3 +86,30 @@ async def test_save_and_reopen_keeps_edits(make_app, small_table, settings, cloc
         assert reopened is not small_table
         assert reopened.row(row_id)["first_name"] == "Zed"
         assert reopened.row(second)["first_name"] == "Yan"
+
+
+async def test_save_sets_screen_state_on_the_apps_thread(make_app, monkeypatch) -> None:
+    """ctrl+s saves in a worker thread; the screen's saved_version changes only on the
+    app's thread (the worker posts a message), never from the worker."""
+    import threading
+
+    from clay_tui.ui.screens.table_screen import TableScreen
+
+    writers: list[threading.Thread] = []
+
+    def get(self: TableScreen) -> int | None:
+        return self.__dict__.get("_saved_version_probe")
+
+    def put(self: TableScreen, value: int | None) -> None:
+        writers.append(threading.current_thread())
+        self.__dict__["_saved_version_probe"] = value
+
+    monkeypatch.setattr(TableScreen, "saved_version", property(get, put), raising=False)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await edit_current(pilot, "Zed")
+        writers.clear()
+        await press(pilot, "ctrl+s")
+        assert writers, "the save did not record what it saved"
+        assert all(t is threading.main_thread() for t in writers)

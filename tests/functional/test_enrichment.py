@@ -28,7 +28,7 @@ def sb_app(sb_ws, sb_table, email_column):
 
 def header_x(app, column: str) -> int:
     grid = grid_of(app)
-    return grid._gutter + grid._offsets[grid.columns.index(column)] + 1
+    return grid.row_gutter + grid.column_offsets[grid.columns.index(column)] + 1
 
 
 async def choose(pilot, option_id: str) -> None:
@@ -148,13 +148,18 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(
 async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeypatch) -> None:
     from clay_tui.providers import prospeo
 
-    real = prospeo.find_email
+    real, real_bulk = prospeo.find_email, prospeo.bulk_find_email
 
     async def slow(*args, **kwargs):
         await asyncio.sleep(0.3)
         return await real(*args, **kwargs)
 
+    async def slow_bulk(*args, **kwargs):  # the rows waiting go 50 to a request
+        await asyncio.sleep(0.3)
+        return await real_bulk(*args, **kwargs)
+
     monkeypatch.setattr(prospeo, "find_email", slow)
+    monkeypatch.setattr(prospeo, "bulk_find_email", slow_bulk)
     app = sb_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -394,3 +399,38 @@ async def test_enrichment_outputs_are_not_renamed_or_deleted_by_plain_edits(
         assert EMAIL in sb_table.columns and not screen_of(app).prompt.is_open
         await press(pilot, "escape")
         assert EMAIL in sb_table.columns
+
+
+async def test_run_results_reach_the_grid_without_reading_the_cells_again(
+    sb_app, sb_ws, sb_table, monkeypatch
+) -> None:
+    """A run's result batches carry each row's state to the screen ({row_id: state} on the
+    table's change): the notes follow the run without reading every stored cell again."""
+    from clay_tui.states import state_notes
+
+    app = sb_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        spec = enrich_service.get_column(sb_ws, sb_table, EMAIL)
+        screen._run_chosen(spec, (RowSelection("ids", ids=(1, 2, 3, 4, 5, 6)), None))
+        reads: list[str] = []
+        real = enrich_service.cell_statuses
+
+        def counted(ws, table, column):
+            reads.append(column)
+            return real(ws, table, column)
+
+        monkeypatch.setattr(enrich_service, "cell_statuses", counted)
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            await settle(pilot)
+            if screen.runs is not None and not screen.runs.busy:
+                break
+        assert screen.runs is not None and not screen.runs.busy
+        assert reads == []
+        monkeypatch.setattr(enrich_service, "cell_statuses", real)
+        states = real(sb_ws, sb_table, EMAIL)
+        assert set(states) == {1, 2, 3, 4, 5, 6}
+        notes = grid_of(app).notes[EMAIL]
+        assert notes == state_notes(states)  # "no data" and the like; found cells show values

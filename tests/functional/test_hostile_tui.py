@@ -22,6 +22,7 @@ from clay_tui.services import tables as table_service
 from clay_tui.services.enrich import ColumnSpec
 from clay_tui.table.inert import inert, is_inert
 from clay_tui.ui.app import ClayApp
+from clay_tui.ui.screens.run_info_screen import RunInfoScreen
 from tests.functional.driving import SIZE, grid_of, press, screen_of, settle, type_text
 
 # Terminal-active text: what must never be painted as it is.
@@ -201,7 +202,7 @@ async def test_run_info_with_markup_in_a_provider_error(sb_ws, sb_table, email_c
         grid = grid_of(app)
         grid.move_to_column(email_column.name)
         await press(pilot, "i")
-        assert type(app.screen).__name__ == "RunInfoScreen"
+        assert isinstance(app.screen, RunInfoScreen)
         text = assert_inert(app)
         assert "Upstream said [/] nope [bold]x" in text and "␛]0;pwned␇␛[2J" in text
 

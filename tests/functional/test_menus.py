@@ -9,13 +9,14 @@ from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen
 from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.columns_screen import ColumnsScreen
 from clay_tui.ui.screens.help_screen import HelpScreen
+from clay_tui.ui.screens.plans_billing_screen import PlansBillingScreen
 from clay_tui.ui.screens.table_menu import TableMenu
 from tests.functional.driving import SIZE, cell, grid_of, press, screen_of, settle, type_text
 
 
 def header_x(app, column: str) -> int:
     grid = grid_of(app)
-    return grid._gutter + grid._offsets[grid.columns.index(column)] + 1
+    return grid.row_gutter + grid.column_offsets[grid.columns.index(column)] + 1
 
 
 async def test_right_click_on_header_opens_that_columns_menu(make_app) -> None:
@@ -139,7 +140,7 @@ async def test_palette_finds_plans_and_billing_by_buy_credits(make_app) -> None:
         await settle(pilot)
         await press(pilot, "enter")
         await settle(pilot)
-        assert type(app.screen).__name__ == "PlansBillingScreen"
+        assert isinstance(app.screen, PlansBillingScreen)
 
 
 async def test_table_menu_export_csv(make_app, tmp_path) -> None:

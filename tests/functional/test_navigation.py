@@ -62,7 +62,7 @@ async def test_click_selects_a_cell(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         grid = grid_of(app)
-        x = grid._gutter + grid._offsets[2] + 1  # inside "company"
+        x = grid.row_gutter + grid.column_offsets[2] + 1  # inside "company"
         await pilot.click(grid, offset=(x, 2 + 3))  # header is 2 lines: row index 3
         await settle(pilot)
         assert cell(app) == (3, "company")

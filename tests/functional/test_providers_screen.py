@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, Static
 
 from clay_tui.config import parse_settings
+from clay_tui.manifests import builtin_manifests
 from clay_tui.services import tables as table_service
 from clay_tui.ui.app import ClayApp
 from clay_tui.ui.screens.providers_screen import ProvidersScreen
@@ -60,7 +61,7 @@ async def test_k_opens_the_screen_with_every_provider(make_app) -> None:
         await settle(pilot)
         screen = _screen(app)
         table = screen.query_one("#pk-table", DataTable)
-        assert table.row_count == 3
+        assert table.row_count == len(builtin_manifests())  # every provider with a manifest
         first = [str(c) for c in table.get_row_at(0)]
         assert first[:4] == ["Hunter", "sandbox", "clay-tui credits", "HUNTER_API_KEY: not set"]
         assert "saved in the key file" in str(screen.query_one("#pk-notes", Static).content)

@@ -31,7 +31,7 @@ def test_column_menu(snap_compare, make_app) -> None:
     async def before(pilot) -> None:
         await settle(pilot)
         grid = grid_of(pilot.app)
-        x = grid._gutter + grid._offsets[grid.columns.index("country")] + 1
+        x = grid.row_gutter + grid.column_offsets[grid.columns.index("country")] + 1
         await pilot.click(grid, offset=(x, 0), button=3)
         await settle(pilot)
 

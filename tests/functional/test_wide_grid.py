@@ -7,7 +7,7 @@ from pathlib import Path
 
 from clay_tui.services import tables as table_service
 from clay_tui.ui.app import ClayApp
-from clay_tui.ui.widgets import lead_grid
+from clay_tui.ui.widgets import grid_render, lead_grid
 from tests.functional.driving import SIZE, cell, grid_of, press, settle
 
 COLUMNS = 3000
@@ -25,8 +25,8 @@ async def test_a_wide_grid_formats_only_the_cells_it_shows(
     workspace, tmp_path: Path, monkeypatch
 ) -> None:
     formatted: list[object] = []
-    real = lead_grid.format_value
-    monkeypatch.setattr(lead_grid, "format_value", lambda v: formatted.append(v) or real(v))
+    real = grid_render.format_value
+    monkeypatch.setattr(grid_render, "format_value", lambda v: formatted.append(v) or real(v))
     table = table_service.open_table(workspace, wide_csv(tmp_path / "wide.csv"))
     app = ClayApp(workspace, table)
     async with app.run_test(size=SIZE) as pilot:
@@ -40,7 +40,7 @@ async def test_a_wide_grid_formats_only_the_cells_it_shows(
         assert grid.current_value_text() == f"r0c{COLUMNS - 1}"
         await press(pilot, "down", "right", "left")
         assert cell(app) == (1, f"col_{COLUMNS - 2}")
-        shown = sum(1 for start in grid._offsets if start >= grid.scroll_x)
+        shown = sum(1 for start in grid.column_offsets if start >= grid.scroll_x)
         # a few frames of the visible cells, never every cell of the row window
         assert 0 < len(formatted) < 10 * shown * ROWS < COLUMNS * ROWS
         assert f"r1c{COLUMNS - 2}" in formatted
@@ -55,17 +55,17 @@ async def test_visible_columns_and_clicks_follow_the_scroll(workspace, tmp_path:
         grid = grid_of(app)
         for key in ("end", "left", "home", *["right"] * 40):
             await press(pilot, key)
-            data_width = grid.scrollable_content_region.width - grid._gutter
+            data_width = grid.scrollable_content_region.width - grid.row_gutter
             left = int(grid.scroll_x)
             expected = [
                 i
-                for i, start in enumerate(grid._offsets)
+                for i, start in enumerate(grid.column_offsets)
                 if start + grid._widths[grid.columns[i]] + 1 > left and start < left + data_width
             ]
             assert grid._visible_columns(data_width) == expected
             assert grid.cursor_col in expected
             for i in expected[1:]:
-                x = grid._gutter + grid._offsets[i] - left
+                x = grid.row_gutter + grid.column_offsets[i] - left
                 assert grid._hit(x, 3) == (int(grid.scroll_y) + 3 - lead_grid.HEADER_HEIGHT, i)
 
 

@@ -22,8 +22,9 @@ PACKAGE = Path(clay_tui.__file__).parent
 WORDS = {s.value for vocabulary in (CellState, RunStatus, AttemptState) for s in vocabulary}
 # Providers and the sandbox speak the providers' own JSON ("error": true ...) and outcomes
 # (providers.base.Outcome), below the engine: cell states are not theirs to know.
+# Provider manifests (manifests/) describe those same outcomes as data.
 SKIP = {PACKAGE / "states.py"} | {
-    p for d in ("sandbox", "providers") for p in (PACKAGE / d).rglob("*.py")
+    p for d in ("sandbox", "providers", "manifests") for p in (PACKAGE / d).rglob("*.py")
 }
 # Operands that hold another vocabulary with a word in common ("spend limit" binds an
 # estimate's maximum: capped_by is "spend limit" | "max credits" | "balance").

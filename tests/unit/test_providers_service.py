@@ -23,6 +23,17 @@ from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 SECRET = "sk-test-DO-NOT-SHOW-4242"
 ENVS = ("HUNTER_API_KEY", "PROSPEO_API_KEY", "OPENAI_API_KEY")
 
+BUILTIN = [
+    "hunter",
+    "prospeo",
+    "openai",
+    "hubspot",
+    "findymail",
+    "leadmagic",
+    "millionverifier",
+    "zerobounce",
+]
+
 
 @pytest.fixture(autouse=True)
 def _keys_restored(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +83,8 @@ def _status(ws, name: str) -> svc.ProviderStatus:
 def test_overview_lists_config_and_never_a_key(workspace, monkeypatch) -> None:
     monkeypatch.setenv("PROSPEO_API_KEY", SECRET)
     statuses = {s.name: s for s in svc.provider_overview(workspace)}
-    assert list(statuses) == ["hunter", "prospeo", "openai"]
+    # the three with adapters of their own, then every other manifest provider by name
+    assert list(statuses) == BUILTIN
     hunter, prospeo = statuses["hunter"], statuses["prospeo"]
     assert hunter.mode == "sandbox" and hunter.api_key_env == "HUNTER_API_KEY"
     assert not hunter.key_set and prospeo.key_set
@@ -176,7 +188,7 @@ def test_cli_overview(tmp_path: Path, monkeypatch) -> None:
     assert "bundled sandbox" in text.output and SECRET not in text.output
     out = runner.invoke(cli, [*ws, "providers", "--json"])
     data = json.loads(out.output)
-    assert [d["name"] for d in data] == ["hunter", "prospeo", "openai"]
+    assert [d["name"] for d in data] == BUILTIN
     assert data[2]["key_set"] is True and SECRET not in out.output
     bad = runner.invoke(cli, [*ws, "providers", "check", "clearbit"])
     assert bad.exit_code == 2

@@ -22,9 +22,12 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from clay_tui.errors import ClayError
+from clay_tui.services import ai_columns
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services.enrich import ColumnSpec
 from clay_tui.ui.plain import plain, plain_lines
+from clay_tui.ui.screens.draft_screen import DRAFT_KEY, ai_button, draft_into
+from clay_tui.ui.widgets.crm_mapping import CrmMapping
 from clay_tui.ui.widgets.inert_input import InertInput
 
 if TYPE_CHECKING:
@@ -93,7 +96,10 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
     AddColumnScreen #add-buttons Button { margin: 0 2 0 0; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding(DRAFT_KEY, "draft", "Write with AI", show=False),
+    ]
 
     def __init__(self, ws: Workspace, table: LeadTable, *, recipe: str = "") -> None:
         super().__init__()
@@ -132,6 +138,7 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
                 yield InertInput(
                     id="condition", placeholder="optional, e.g. email IS NULL", compact=True
                 )
+                yield ai_button("condition")
             with Horizontal(classes="row"):
                 yield Label("Column name")
                 yield InertInput(id="column-name", placeholder="the output column", compact=True)
@@ -202,7 +209,13 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
         await inputs.mount_all(rows)
         widgets: list[Widget] = []
         for key, default in info.params.items():
-            if isinstance(default, bool):
+            if key == "properties" and isinstance(default, dict):  # Send to HubSpot's mapping
+                widgets.append(CrmMapping(default, columns, id=f"param-{key}"))
+            elif key == "fields" and info.kind == "ai":  # a structured answer: typed columns
+                hint = "optional, e.g. qualified: bool, reason: text, segment: SMB|Mid|Large"
+                field = Input(id="param-fields", placeholder=hint, compact=True)
+                widgets.append(Horizontal(Label("fields"), field, classes="row"))
+            elif isinstance(default, bool):
                 widgets.append(
                     Checkbox(key.replace("_", " "), default, id=f"param-{key}", compact=True)
                 )
@@ -213,13 +226,9 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
                     "expression": "Polars SQL, e.g. lower(company_domain)",
                     "json_path": "a path into the JSON answer, e.g. data.value",
                 }.get(key, "")
-                widgets.append(
-                    Horizontal(
-                        Label(key),
-                        Input(str(default), id=f"param-{key}", placeholder=hint, compact=True),
-                        classes="row",
-                    )
-                )
+                field = Input(str(default), id=f"param-{key}", placeholder=hint, compact=True)
+                extra = [ai_button(f"param-{key}")] if info.slug == "formula" else []
+                widgets.append(Horizontal(Label(key), field, *extra, classes="row"))
         await params.mount_all(widgets)
         name = self.query_one("#column-name", Input)
         if not name.value or name.value in {a.name for a in self.actions.values()}:
@@ -248,8 +257,12 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             if not found:
                 continue
             widget = found.first()
-            if isinstance(widget, Checkbox):
-                value: Any = widget.value
+            if isinstance(widget, CrmMapping):
+                value: Any = widget.mapping()
+            elif key == "fields" and isinstance(widget, Input):
+                value = ai_columns.parse_fields(widget.value)
+            elif isinstance(widget, Checkbox):
+                value = widget.value
             elif isinstance(widget, Input):
                 value = widget.value.strip()
                 if isinstance(default, int):
@@ -298,9 +311,24 @@ class AddColumnScreen(ModalScreen[list[str] | None]):
             return
         self.dismiss(added)
 
+    @on(Button.Pressed, ".ai-draft")
+    def _ai_pressed(self, event: Button.Pressed) -> None:
+        self._draft((event.button.id or "").removeprefix("ai-"))
+
+    def action_draft(self) -> None:
+        focused = self.focused.id if self.focused is not None else None
+        self._draft(focused if focused == "param-expression" else "condition")
+
+    def _draft(self, field_id: str) -> None:
+        """F3 / AI…: write the condition (or a formula's expression) with AI."""
+        found = self.query(f"#{field_id}")
+        if field_id and found:
+            kind = "formula" if field_id == "param-expression" else "condition"
+            draft_into(self, self.ws, self.table, found.first(Input), kind)
+
     @on(Button.Pressed, "#add-cancel")
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(getattr(self, "added_partly", None))
+        self.dismiss(None)  # a recipe adds all its columns or none: nothing was added

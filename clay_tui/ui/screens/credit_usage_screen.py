@@ -16,9 +16,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Static, Tab, Tabs
 
-from clay_tui.credits.reports import UsageReport, has_table
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
+from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
 from clay_tui.ui.plain import inert, markup_safe, plain
 from clay_tui.ui.widgets.credit_bar_chart import CreditBarChart
 from clay_tui.workspace import Workspace
@@ -59,8 +59,8 @@ class CreditUsageScreen(Screen[None]):
         self.by = "column"
         self.since = None
         self.until = None
-        self.report: UsageReport | None = None
-        self._seen: object = None
+        self.report: svc.UsageReport | None = None
+        self._credits_watch = CreditsWatch(self, ws)
 
     def compose(self) -> ComposeResult:
         yield Static("Credit usage", id="cu-title")
@@ -94,33 +94,27 @@ class CreditUsageScreen(Screen[None]):
         self.query_one("#cu-table", DataTable).add_columns(
             self.by.capitalize(), "spent", "refunded", "net", "charges"
         )
+        self._credits_watch.start()
         self.reload()
-        self.set_interval(0.5, self.reload_if_changed)
+
+    def on_unmount(self) -> None:
+        self._credits_watch.stop()
 
     # ------------------------------------------------------------ data
     def _table_name(self) -> str:
-        if self.table_id is None:
-            return ""
-        db = self.ws.db
-        if has_table(db, "tables"):
-            row = db.execute("SELECT name FROM tables WHERE id = ?", (self.table_id,)).fetchone()
-            if row is not None:
-                return str(row[0])
-        return f"table {self.table_id}"
+        return "" if self.table_id is None else svc.table_label(self.ws, self.table_id)
 
     def _scope_label(self) -> str:
         if self.scope_table:
             return f"This table: {self._table_name()}"
         return "Whole workspace"
 
-    def reload_if_changed(self) -> None:
-        top = self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
-        if top != self._seen:
-            self.reload()
+    def on_credits_changed(self, event: CreditsChanged) -> None:
+        event.watch.taken()
+        self.reload()
 
     def reload(self) -> None:
         try:
-            self._seen = self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
             report = svc.usage_report(
                 self.ws,
                 self.by,

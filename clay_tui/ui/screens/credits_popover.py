@@ -19,6 +19,7 @@ from textual.widgets import Static
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as credits_service
 from clay_tui.table.inert import inert
+from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
 from clay_tui.ui.plain import plain_lines
 from clay_tui.workspace import Workspace
 
@@ -70,6 +71,7 @@ class CreditsPopover(ModalScreen[str | None]):
         self.table_id = table_id
         self.table_name = table_name
         self.numbers: Table | str = ""
+        self._credits_watch = CreditsWatch(self, ws)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -78,8 +80,15 @@ class CreditsPopover(ModalScreen[str | None]):
             yield Static("b Plans & Billing · u usage · Esc close", id="cp-hint")
 
     def on_mount(self) -> None:
+        self._credits_watch.start()
         self.refresh_numbers()
-        self.set_interval(0.5, self.refresh_numbers)
+
+    def on_unmount(self) -> None:
+        self._credits_watch.stop()
+
+    def on_credits_changed(self, event: CreditsChanged) -> None:
+        event.watch.taken()
+        self.refresh_numbers()
 
     def refresh_numbers(self) -> None:
         try:

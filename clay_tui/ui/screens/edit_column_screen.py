@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from clay_tui.errors import ClayError, ColumnSpecError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.ui.plain import plain, plain_lines
+from clay_tui.ui.screens.draft_screen import DRAFT_KEY, ai_button, draft_into
 from clay_tui.ui.widgets.inert_input import InertInput
 
 if TYPE_CHECKING:
@@ -54,7 +55,10 @@ class EditColumnScreen(ModalScreen[str | None]):
     EditColumnScreen #edit-buttons Button { margin: 0 2 0 0; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding(DRAFT_KEY, "draft", "Write with AI", show=False),
+    ]
 
     def __init__(self, ws: Workspace, table: LeadTable, spec: ColumnSpec) -> None:
         super().__init__()
@@ -76,6 +80,7 @@ class EditColumnScreen(ModalScreen[str | None]):
                     compact=True,
                     placeholder="optional, e.g. email IS NULL",
                 )
+                yield ai_button("edit-condition")
             with Horizontal(classes="row"):
                 yield Label("Spend limit")
                 yield Input(
@@ -126,3 +131,10 @@ class EditColumnScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    @on(Button.Pressed, "#ai-edit-condition")
+    def action_draft(self) -> None:
+        """F3 / AI…: write the condition with AI (the column's own outputs are not offered)."""
+        field = self.query_one("#edit-condition", Input)
+        hide = frozenset(self.spec.outputs.values())
+        draft_into(self, self.ws, self.table, field, "condition", hide)

@@ -1,7 +1,7 @@
 """Plans & Billing: the plan, both buckets, the next renewal, buying credits, recent entries.
 
 Every number comes from the ledger through ``services.credits`` and is re-read when the
-ledger changes (checked twice a second), so it agrees with the status bar during a run.
+ledger says it changed (``CreditsChanged``), so it agrees with the status bar during a run.
 Buying asks for confirmation first.
 """
 
@@ -16,7 +16,9 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
+from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
 from clay_tui.ui.plain import markup_safe
+from clay_tui.ui.screens.credits_calculator_screen import CreditsCalculatorScreen
 from clay_tui.workspace import Workspace
 
 
@@ -48,13 +50,14 @@ class PlansBillingScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", show=False),
         Binding("ctrl+r", "reload", "Refresh", show=False),
+        Binding("f3", "calculator", "Credits calculator", show=False),
     ]
 
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
         self.ws = ws
-        self._seen: tuple[object, ...] | None = None
         self._pending_amount: int | None = None
+        self._credits_watch = CreditsWatch(self, ws)
 
     def compose(self) -> ComposeResult:
         yield Static("Plans & Billing", id="pb-title")
@@ -73,6 +76,7 @@ class PlansBillingScreen(Screen[None]):
                 yield Static("Purchase credits")
                 yield Input(placeholder="amount, e.g. 500", id="pb-amount")
                 yield Button("Buy…", id="pb-buy", variant="primary")
+                yield Button("Calculator… (F3)", id="pb-calc")
             with Horizontal(id="pb-confirm"):
                 yield Static("", id="pb-confirm-text")
                 yield Button("Confirm", id="pb-confirm-yes", variant="success")
@@ -88,21 +92,17 @@ class PlansBillingScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#pb-entries", DataTable)
         table.add_columns("#", "time (UTC)", "kind", "credits", "bucket", "where", "note")
+        self._credits_watch.start()
         self.reload()
-        self.set_interval(0.5, self.reload_if_changed)
         self.query_one("#pb-amount", Input).focus()  # buying is the one thing to type here
 
-    # ------------------------------------------------------------ data
-    def _fingerprint(self) -> tuple[object, ...]:
-        top = self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
-        return (top, self.ws.clock.now().date(), self.ws.settings.plan)
+    def on_unmount(self) -> None:
+        self._credits_watch.stop()
 
-    def reload_if_changed(self) -> None:
-        try:
-            if self._fingerprint() != self._seen:
-                self.reload()
-        except ClayError as exc:
-            self.notify(str(exc), severity="error", timeout=6)
+    # ------------------------------------------------------------ data
+    def on_credits_changed(self, event: CreditsChanged) -> None:
+        event.watch.taken()
+        self.reload()
 
     def action_reload(self) -> None:
         self.reload()
@@ -112,7 +112,6 @@ class PlansBillingScreen(Screen[None]):
             overview = svc.plan_overview(self.ws)
             entries = svc.recent_entries(self.ws, 12)
             places = svc.entry_places(self.ws, entries)
-            self._seen = self._fingerprint()
         except ClayError as exc:
             self.notify(str(exc), severity="error", timeout=6)
             return
@@ -200,6 +199,11 @@ class PlansBillingScreen(Screen[None]):
             self.buy()
         elif event.button.id == "pb-confirm-no":
             self.cancel_buy()
+        elif event.button.id == "pb-calc":
+            self.action_calculator()
+
+    def action_calculator(self) -> None:
+        self.app.push_screen(CreditsCalculatorScreen(self.ws))
 
     def ask_to_buy(self) -> None:
         text = self.query_one("#pb-amount", Input).value

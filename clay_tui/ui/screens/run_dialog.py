@@ -24,8 +24,11 @@ from clay_tui.services import enrich as enrich_service
 from clay_tui.services.credits import credits_summary
 from clay_tui.services.enrich import RowSelection
 from clay_tui.ui.plain import plain, plain_lines
+from clay_tui.ui.screens.draft_screen import DRAFT_KEY, DraftScreen, ai_button
 
 if TYPE_CHECKING:
+    from textual.content import Content
+
     from clay_tui.services.enrich import Estimate
     from clay_tui.table.lead_table import LeadTable
     from clay_tui.workspace import Workspace
@@ -90,11 +93,14 @@ class RunDialog(ModalScreen[RunChoice | None]):
     RunDialog #run-buttons { height: auto; margin: 1 0 0 0; }
     RunDialog #run-buttons Button { margin: 0 2 0 0; }
     RunDialog .hidden { display: none; }
+    RunDialog #run-condition { height: auto; margin: 1 0 0 0; }
+    RunDialog #run-condition-text { width: 1fr; }
     """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", show=False),
         Binding("r", "run", "Run", show=False),
+        Binding(DRAFT_KEY, "draft", "Write the condition with AI", show=False),
     ]
 
     def __init__(
@@ -176,7 +182,9 @@ class RunDialog(ModalScreen[RunChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = plain(f"Run {self.column}")
-            box.border_subtitle = "↑↓ Enter choose rows · r runs · Esc cancels"
+            box.border_subtitle = (
+                "↑↓ Enter choose rows · r runs · F3 condition with AI · Esc cancels"
+            )
             yield Label("Which rows?")
             with RadioSet(id="run-rows"):
                 for ident, label, enabled in self.row_sets():
@@ -188,6 +196,9 @@ class RunDialog(ModalScreen[RunChoice | None]):
                 id="run-force",
                 compact=True,
             )
+            with Horizontal(id="run-condition"):
+                yield Static(self._condition_text(), id="run-condition-text")
+                yield ai_button("run-condition")
             yield Static("", id="run-estimate")
             yield Static("", id="run-warning")
             yield Static("", id="run-error")
@@ -305,6 +316,33 @@ class RunDialog(ModalScreen[RunChoice | None]):
         est = self.estimate
         self.query_one("#run-go", Button).disabled = (
             est is None or est.rows_to_run == 0 or not event.value
+        )
+
+    # ------------------------------------------------------------ condition with AI
+    def _condition_text(self) -> Content:
+        spec = enrich_service.get_column(self.ws, self.table, self.column)
+        return plain(f"Only run if: {spec.condition or '(no condition: every row)'}")
+
+    @on(Button.Pressed, "#ai-run-condition")
+    def action_draft(self) -> None:
+        """F3 / AI…: draft the column's condition; kept, it is saved and re-estimated."""
+        spec = enrich_service.get_column(self.ws, self.table, self.column)
+
+        def done(expression: str | None) -> None:
+            if expression is None:
+                return
+            try:
+                enrich_service.update_column(self.ws, self.table, self.column, condition=expression)
+            except ClayError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.query_one("#run-condition-text", Static).update(self._condition_text())
+            self.refresh_estimate()
+
+        hide = frozenset(spec.outputs.values())
+        current = spec.condition or ""
+        self.app.push_screen(
+            DraftScreen(self.ws, self.table, "condition", current, hide=hide), done
         )
 
     # ------------------------------------------------------------ answers

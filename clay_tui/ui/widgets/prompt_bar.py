@@ -6,8 +6,6 @@ filter expression can be fixed without retyping it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -35,10 +33,11 @@ class PromptBar(Vertical):
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
     class Submitted(Message):
-        def __init__(self, mode: str, value: str, context: Any) -> None:
-            self.mode = mode
+        """An answer to ``request`` (the object given to ``ask``: what the question was)."""
+
+        def __init__(self, request: object, value: str) -> None:
+            self.request = request
             self.value = value
-            self.context = context
             super().__init__()
 
     class Closed(Message):
@@ -46,8 +45,7 @@ class PromptBar(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.mode: str | None = None
-        self.context: Any = None
+        self.request: object | None = None  # the open question (None: closed)
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -61,19 +59,17 @@ class PromptBar(Vertical):
 
     def ask(
         self,
-        mode: str,
+        request: object,
         label: str,
         value: str = "",
         *,
-        context: Any = None,
         suggestions: list[str] | None = None,
         placeholder: str = "",
         select: bool = False,
     ) -> None:
         """Open the prompt for one question; ``select`` selects ``value`` so that typing
         replaces it (a new search) while Enter keeps it."""
-        self.mode = mode
-        self.context = context
+        self.request = request
         self.query_one("#prompt-label", Static).update(plain(label))
         field = self.query_one("#prompt-input", Input)
         field.suggester = (  # suggestions are drawn as typed: make them inert first
@@ -97,8 +93,7 @@ class PromptBar(Vertical):
 
     def close(self) -> None:
         self.remove_class("-open")
-        self.mode = None
-        self.context = None
+        self.request = None
         self.post_message(self.Closed())
 
     def action_cancel(self) -> None:
@@ -106,5 +101,5 @@ class PromptBar(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self.mode is not None:
-            self.post_message(self.Submitted(self.mode, event.value, self.context))
+        if self.request is not None:
+            self.post_message(self.Submitted(self.request, event.value))

@@ -2,8 +2,9 @@
 
 One widget drawing one line from its state (no child widgets), so updating it
 on every cursor move costs a repaint of one line and never a layout pass.
-Credits are re-read every 0.5 s from ``credits_summary`` so a run's spending
-shows while it happens; clicking them opens a small credits summary.
+Credits are re-read from ``credits_summary`` when the ledger says they changed
+(``CreditsChanged``, after each commit), so a run's spending shows while it happens;
+clicking them opens a small credits summary.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.widget import Widget
 from clay_tui.errors import ClayError
 from clay_tui.services.credits import credits_summary
 from clay_tui.table.inert import inert
+from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
 
 if TYPE_CHECKING:
     from clay_tui.workspace import Workspace
@@ -61,10 +63,18 @@ class StatusBar(Widget):
         self.credits_text = ""
         self.credits_level = "ok"  # "ok" | "low" | "empty" | "error"
         self._credits_x = (0, 0)  # where the credits were drawn, for clicks
+        self._credits_watch = CreditsWatch(self, ws)
 
     def on_mount(self) -> None:
+        self._credits_watch.start()
         self.refresh_credits()
-        self.set_interval(0.5, self.refresh_credits)
+
+    def on_unmount(self) -> None:
+        self._credits_watch.stop()
+
+    def on_credits_changed(self, event: CreditsChanged) -> None:
+        event.watch.taken()
+        self.refresh_credits()
 
     # ------------------------------------------------------------ state
     def refresh_credits(self) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clay_tui.providers import hunter, prospeo
+from clay_tui.providers import generic, hunter, prospeo
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.services import tables
 
@@ -22,6 +22,9 @@ class FakeWorld:
         self.gates: dict[str, asyncio.Event] = {}  # provider -> calls wait until set
         self.on_call = None  # optional hook(provider, action, key)
         self.verify_errors: set[str] = set()  # first names whose verification fails (500)
+        # one call per row, as these scripted scenarios count them (tests/unit/enrich/
+        # test_prospeo_bulk.py runs the bulk requests against the sandbox)
+        self.bulk = False
 
     async def _gate(self, provider: str) -> None:
         if provider in self.gates:
@@ -93,8 +96,22 @@ class FakeWorld:
         async def h_verify(client, *, email):  # noqa: ANN001, ANN202
             return await self.verify(email)
 
+        async def g_call(client, operation, inputs):  # noqa: ANN001, ANN202
+            # every provider spoken from its manifest (Findymail, LeadMagic, ...)
+            assert operation == "email_finder", operation
+            return await self.find(client.name, inputs.get("first_name"))
+
+        monkeypatch.setattr(generic, "call", g_call)
+
+        async def p_bulk(client, records, **_kw):  # noqa: ANN001, ANN202
+            # Prospeo's bulk-enrich-person: the same answer per record as one call each
+            return {k: await self.find("prospeo", r.get("first_name")) for k, r in records.items()}
+
         monkeypatch.setattr(hunter, "find_email", h_find)
         monkeypatch.setattr(prospeo, "find_email", p_find)
+        monkeypatch.setattr(prospeo, "bulk_find_email", p_bulk)
+        if not self.bulk:
+            monkeypatch.setattr(prospeo.EmailLookup, "bulk_size", 1)
         monkeypatch.setattr(hunter, "verify_email", h_verify)
 
     def finder_calls(self, provider: str) -> list[str]:

@@ -59,7 +59,7 @@ def test_recipe_run_run_info_and_export(run, tmp_path: Path) -> None:
     assert sum(summary["counts"].values()) == 10
     rest = run("run", "leads", "Work Email", "--not-run", "--yes")
     assert rest.exit_code == 0, rest.output
-    assert "Work Email: finished (sandbox)" in rest.stdout
+    assert rest.stdout.startswith("Ran Work Email on ") and "· sandbox." in rest.stdout
     info = json.loads(run("run-info", "leads", "Work Email", "--json").stdout)
     credits = json.loads(run("credits", "--json").stdout)
     assert credits["balance"]["available"] == 2000 - info["credits_spent"]

@@ -261,3 +261,106 @@ async def test_adapter_passes_response_format(make_providers) -> None:
     )
     assert result.outcome is Outcome.FOUND
     assert isinstance(json.loads(result.data["text"])["qualified"], bool)
+
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "qualify_lead",
+            "description": "Record whether a lead fits.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "qualified": {"type": "boolean"},
+                    "segment": {"type": "string", "enum": ["SMB", "Mid-market", "Enterprise"]},
+                },
+                "required": ["qualified", "segment"],
+                "additionalProperties": False,
+            },
+        },
+    }
+]
+
+
+def test_the_official_client_reads_structured_outputs_and_tool_calls(sandbox_url) -> None:
+    """Documented shapes: response_format json_schema content, and tools answered with
+    message.tool_calls (content null, finish_reason tool_calls), also when streamed."""
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(
+        api_key="sandbox-key", base_url=f"{sandbox_url}/openai/v1", max_retries=0
+    )
+    ask = [{"role": "user", "content": "Qualify Acme Corp"}]
+    shaped = client.chat.completions.create(
+        model="gpt-4o-mini", messages=ask, response_format=SCHEMA
+    )
+    value = json.loads(shaped.choices[0].message.content)
+    assert isinstance(value["qualified"], bool) and value["segment"] in {
+        "SMB",
+        "Mid-market",
+        "Enterprise",
+    }
+
+    called = client.chat.completions.create(model="gpt-4o-mini", messages=ask, tools=TOOLS)
+    choice = called.choices[0]
+    assert choice.finish_reason == "tool_calls" and choice.message.content is None
+    (call,) = choice.message.tool_calls
+    assert call.type == "function" and call.function.name == "qualify_lead"
+    args = json.loads(call.function.arguments)
+    assert set(args) == {"qualified", "segment"} and isinstance(args["qualified"], bool)
+
+    streamed_args, names = "", set()
+    for chunk in client.chat.completions.create(
+        model="gpt-4o-mini", messages=ask, tools=TOOLS, stream=True
+    ):
+        for tc in (chunk.choices[0].delta.tool_calls or []) if chunk.choices else []:
+            names.add(tc.function.name) if tc.function.name else None
+            streamed_args += tc.function.arguments or ""
+    assert names == {"qualify_lead"} and json.loads(streamed_args) == args
+
+    answered = client.chat.completions.create(
+        model="gpt-4o-mini",
+        tools=TOOLS,
+        messages=[
+            *ask,
+            {"role": "assistant", "content": None, "tool_calls": [call.model_dump()]},
+            {"role": "tool", "tool_call_id": call.id, "content": "recorded"},
+        ],
+    )
+    assert answered.choices[0].finish_reason == "stop" and answered.choices[0].message.content
+    none = client.chat.completions.create(
+        model="gpt-4o-mini", messages=ask, tools=TOOLS, tool_choice="none"
+    )
+    assert none.choices[0].message.tool_calls is None
+    with pytest.raises(openai.BadRequestError) as bad:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=ask,
+            tools=TOOLS,
+            tool_choice={"type": "function", "function": {"name": "no_such_tool"}},
+        )
+    assert bad.value.code == "invalid_value" and bad.value.param == "tool_choice"
+
+
+async def test_adapter_reads_a_structured_output_refusal() -> None:
+    """OpenAI's documented refusal: message.refusal set, content null; no data, not billed."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        message = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
+        return httpx.Response(
+            200,
+            json={"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]},
+        )
+
+    settings = ProviderSettings(
+        name="openai", mode="live", base_url="https://api.openai.com", api_key_env=""
+    )
+    client = ProviderClient(
+        settings, "https://api.openai.com", api_key="k", transport=httpx.MockTransport(handler)
+    )
+    result = await openai_compat.complete(
+        client, prompt="x", model="gpt-4o-mini", response_format=SCHEMA
+    )
+    assert result.outcome is Outcome.NO_DATA and not result.billable
+    assert result.error_id == "refusal" and "can't help" in result.message
+    await client.aclose()

@@ -18,7 +18,7 @@ from clay_tui.clock import FixedClock
 from clay_tui.config import Settings
 from clay_tui.errors import ClayError
 from clay_tui.services import tables as ts
-from clay_tui.table import ops
+from clay_tui.table.edits import decode_edit
 from clay_tui.table.lead_table import ROW_ID, LeadTable, TableChange, read_snapshot, snapshot_path
 from clay_tui.workspace import Workspace
 
@@ -260,7 +260,7 @@ def test_replaying_the_journal_twice_changes_nothing(workspace: Workspace, leads
         for _, op, payload, _ in entries:
             if op == "undo":
                 op, payload = payload["op"], payload["payload"]
-            frame = ops.apply(frame, op, payload, workspace.tables_dir)
+            frame = decode_edit(op, payload).apply(frame, workspace.tables_dir)
     assert frame.equals(t.frame)
 
 

@@ -1,0 +1,88 @@
+"""Save and export, in thread workers that only post messages (``Saved``, ``JobDone``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from clay_tui.errors import ClayError
+from clay_tui.services import tables as table_service
+from clay_tui.ui.components.prompts import ExportTo
+from clay_tui.ui.messages import JobDone, Saved
+
+if TYPE_CHECKING:
+    from clay_tui.table.lead_table import LeadTable
+    from clay_tui.ui.screens.table_screen import TableScreen
+
+
+def save_if_changed(table: LeadTable, saved_version: int | None) -> int | None:
+    """Fold the journal into the snapshot if anything changed since ``saved_version``;
+    the version saved, or None when there was nothing to save. Touches no widget or
+    screen state, so a worker thread may call it."""
+    # `dirty` also covers a journal left by a crash before we opened
+    if table.version == saved_version and not table.dirty:
+        return None
+    version = table.version
+    table.save()
+    return version
+
+
+class SaveExport:
+    """Part of ``TableScreen``: save (ctrl+s, and on quit) and export."""
+
+    def action_save(self: TableScreen) -> None:
+        if self.table is None:
+            return
+        self._save_worker(self.table, self.saved_version)
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save_worker(self: TableScreen, table: LeadTable, saved_version: int | None) -> None:
+        try:
+            version = save_if_changed(table, saved_version)
+        except ClayError as exc:
+            self.post_message(JobDone(str(exc), error=True))
+            return
+        if version is not None:
+            self.post_message(Saved(version))
+        self.post_message(JobDone("Saved."))
+
+    def on_saved(self: TableScreen, message: Saved) -> None:
+        self.saved_version = message.version
+
+    def save_now(self: TableScreen) -> bool:
+        """Save on the app's thread (on quit) if anything changed; True if it saved."""
+        if self.table is None:
+            return False
+        version = save_if_changed(self.table, self.saved_version)
+        if version is None:
+            return False
+        self.saved_version = version
+        return True
+
+    def action_export_csv(self: TableScreen) -> None:
+        if self.table is None:
+            return
+        default = str(Path.cwd() / f"{self.table.name}.csv")
+        self.prompt.ask(ExportTo(), "Export CSV to:", default)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self: TableScreen, path: str) -> None:
+        assert self.table is not None
+        try:
+            if not path:
+                raise ClayError("Give a file name to export to.")
+            guarded = table_service.export_table(self.ws, self.table, Path(path).expanduser())
+        except ClayError as exc:
+            self.post_message(JobDone(str(exc), error=True))
+        else:
+            note = (
+                f" {guarded:,} cell(s) that would run as formulas got a leading '."
+                if guarded
+                else ""
+            )
+            self.post_message(JobDone(f"Exported {self.table.name} to {path}.{note}"))
+
+    def on_job_done(self: TableScreen, message: JobDone) -> None:
+        self.notify(message.text, severity="error" if message.error else "information", timeout=4)

@@ -1,0 +1,100 @@
+"""The credits calculator gives a run's estimate's figures for the same rows, and says what
+covers them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clay_tui.cli.main import cli
+from clay_tui.enrich.spec import ColumnSpec
+from clay_tui.errors import ClayError
+from clay_tui.services import calculator, enrich
+from tests.conftest import REPO
+from tests.unit.enrich.test_sandbox_runs import EMAIL
+
+RECIPE = REPO / "sample_tables" / "recipes" / "find_work_email.toml"
+
+
+def _uncapped(est):
+    return est.uncapped_max_credits or est.max_credits
+
+
+def test_calculator_equals_the_run_estimate_for_the_same_rows(sbx_ws, leads):
+    enrich.add_column(sbx_ws, leads, ColumnSpec(**{**EMAIL.__dict__, "id": None}))
+    est = enrich.estimate_run(
+        sbx_ws, leads, "Work Email", enrich.RowSelection("ids", ids=tuple(range(1, 61)))
+    )
+    specs = calculator.resolve_specs(sbx_ws, ["Work Email"], None, leads)
+    calc = calculator.calculate(sbx_ws, est.rows_to_run, specs, leads)
+    (line,) = calc.columns
+    assert est.basis == line.basis == "typical hit rates"
+    assert line.max_credits == _uncapped(est) and line.expected_credits == est.expected_credits
+    assert 0 < line.expected_credits < line.max_credits
+    # the same through an action slug (no table) and through the recipe
+    for specs in (
+        calculator.resolve_specs(sbx_ws, ["find_work_email"], None),
+        calculator.resolve_specs(sbx_ws, [], RECIPE),
+    ):
+        other = calculator.calculate(sbx_ws, est.rows_to_run, specs)
+        assert (other.max_credits, other.expected_credits) == (
+            line.max_credits,
+            line.expected_credits,
+        )
+
+
+async def test_calculator_follows_the_columns_history_as_the_estimate_does(sbx_ws, leads):
+    enrich.add_column(sbx_ws, leads, EMAIL)
+    await enrich.run_column(sbx_ws, leads, "Work Email", enrich.RowSelection("first", limit=30))
+    est = enrich.estimate_run(sbx_ws, leads, "Work Email", enrich.RowSelection("not_run"))
+    specs = calculator.resolve_specs(sbx_ws, ["Work Email"], None, leads)
+    calc = calculator.calculate(sbx_ws, est.rows_to_run, specs, leads)
+    assert est.basis == calc.columns[0].basis == "history"
+    assert calc.expected_credits == est.expected_credits
+    assert calc.max_credits == _uncapped(est)
+
+
+def test_months_of_plan_and_what_covers_it(sbx_ws):
+    specs = calculator.resolve_specs(sbx_ws, ["find_work_email", "normalize_domain"], None)
+    small = calculator.calculate(sbx_ws, 10, specs)
+    assert small.columns[1].max_credits == 0 and small.columns[1].basis == "free"
+    assert small.top_up == 0 and "cover even the maximum" in small.covered_by()
+    big = calculator.calculate(sbx_ws, 5_000, specs)
+    assert big.max_credits == 6 * 5_000  # 2 + 1 per provider of the waterfall
+    assert big.months(big.max_credits) == pytest.approx(30_000 / 2_000)
+    assert big.top_up == 30_000 - big.available
+    assert big.plan_change == "Pro"  # the smallest plan whose month holds 30,000
+    assert f"buy {big.top_up:,}" in big.covered_by()
+
+
+@pytest.mark.parametrize(
+    ("columns", "recipe", "needle"),
+    [
+        (["No Such Column"], None, "Unknown column 'No Such Column'"),
+        ([], Path("/nonexistent/recipe.toml"), "does not exist"),
+        ([], None, "Say what to price"),
+        (["find_work_email"], RECIPE, "not both"),
+    ],
+)
+def test_unknown_columns_and_recipes_are_one_sentence(sbx_ws, columns, recipe, needle):
+    with pytest.raises(ClayError) as err:
+        calculator.resolve_specs(sbx_ws, columns, recipe)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_cli_credits_calculate(tmp_path):
+    ws = ["--workspace", str(tmp_path / "ws")]
+    run = CliRunner().invoke
+    out = run(cli, [*ws, "credits", "calculate", "--rows", "100", "--recipe", str(RECIPE)])
+    assert out.exit_code == 0, out.output
+    assert "Work Email" in out.output and "month(s) of the Starter plan" in out.output
+    js = run(
+        cli, [*ws, "credits", "calculate", "--rows", "100", "--column", "verify_email", "--json"]
+    )
+    assert js.exit_code == 0 and '"max_credits": 100' in js.output
+    bad = run(cli, [*ws, "credits", "calculate", "--rows", "100", "--column", "Nope"])
+    assert bad.exit_code == 2 and "Unknown column 'Nope'" in bad.output
+    zero = run(cli, [*ws, "credits", "calculate", "--rows", "0", "--column", "verify_email"])
+    assert zero.exit_code == 2 and "from 1 to" in zero.output

@@ -1,0 +1,59 @@
+"""The UI uses Textual's public API only, and its scaffolding says what it means
+(issue 10, finding 6): no overrides of private Textual methods, no reading of the grid's
+private layout from screens or tests, screens compared by class, no silent fallbacks."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from clay_tui.enrich.actions import ActionInfo
+
+ROOT = Path(__file__).resolve().parents[2]
+UI = ROOT / "clay_tui" / "ui"
+PRIVATE_TEXTUAL = {"_on_message", "_dispatch_action"}
+
+
+def _sources(*roots: Path) -> list[Path]:
+    return sorted(p for root in roots for p in root.rglob("*.py"))
+
+
+def test_no_private_textual_method_is_overridden() -> None:
+    found = []
+    for path in _sources(UI):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if node.name in PRIVATE_TEXTUAL:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert not found
+
+
+def test_only_the_grid_reads_its_private_layout() -> None:
+    found = []
+    for path in _sources(UI, ROOT / "tests"):
+        if path.name in {"lead_grid.py", "grid_render.py", "test_ui_scaffolding.py"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"_gutter", "_offsets"}:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.attr}")
+    assert not found
+
+
+def test_screens_are_compared_by_class_and_imported_directly() -> None:
+    for path in _sources(UI, ROOT / "tests" / "functional"):
+        text = path.read_text(encoding="utf-8")
+        assert "type(app.screen).__name__" not in text, path
+        assert "type(self.screen).__name__" not in text, path
+    assert "importlib" not in (UI / "app.py").read_text(encoding="utf-8")
+
+
+def test_no_unshared_lock_fallback() -> None:
+    for path in _sources(ROOT / "clay_tui" / "table"):
+        assert 'getattr(ws, "_lock"' not in path.read_text(encoding="utf-8"), path
+
+
+def test_actions_are_built_with_keywords() -> None:
+    with pytest.raises(TypeError):
+        ActionInfo("x", "X", "cleaning", "", (), {"value": "text"})  # type: ignore[misc]
