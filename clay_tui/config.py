@@ -9,6 +9,7 @@ type is a ``ConfigError`` naming the key and the file.
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import os
 import re
 import tomllib
@@ -127,6 +128,10 @@ class Settings:
     run: RunSettings
     sandbox: SandboxSettings
     source: Path | None = None  # the file these came from
+    # a team workspace (postgresql://user@host:port/db) instead of the folder above
+    workspace_url: str | None = None
+    # the member this process acts as (--user, CLAY_TUI_USER, else the login name)
+    user: str = ""
     http: ProviderSettings = field(
         default_factory=lambda: ProviderSettings(name=HTTP_PROVIDER, **HTTP_DEFAULTS)
     )
@@ -244,7 +249,7 @@ def _each(name: str, keys: tuple[str, ...], kind: Any) -> Any:
 
 
 _Sections = {
-    "workspace": _each("workspace", ("path",), str),
+    "workspace": _each("workspace", ("path", "url"), str),
     "plan": _strict(PlanSettings, "plan"),
     # providers by name: any with a manifest (built-in or the user's), checked after conversion
     "providers": dict[str, _strict(ProviderSettings, "p", ("name",))],
@@ -371,7 +376,11 @@ def _range_error(node: Any, extra: dict[str, Any], value: float) -> str:
 
 
 def parse_settings(
-    raw: dict[str, Any], src: str, workspace_override: Path | None = None
+    raw: dict[str, Any],
+    src: str,
+    workspace_override: Path | str | None = None,
+    *,
+    user: str | None = None,
 ) -> Settings:
     """Validate a parsed TOML document into ``Settings``."""
     plan_raw = raw.get("plan")
@@ -423,17 +432,29 @@ def parse_settings(
     )
     http = ProviderSettings(HTTP_PROVIDER, **{**HTTP_DEFAULTS, **http_values})
 
-    path = getattr(doc.workspace, "path", "")
+    path = getattr(doc.workspace, "path", msgspec.UNSET)
+    given_url = getattr(doc.workspace, "url", msgspec.UNSET)
+    url = None
     if workspace_override is not None:
         workspace = workspace_override
     elif os.environ.get("CLAY_TUI_WORKSPACE"):
-        workspace = Path(os.environ["CLAY_TUI_WORKSPACE"])
+        workspace = os.environ["CLAY_TUI_WORKSPACE"]  # a folder or a postgresql:// URL
+    elif given_url and given_url is not msgspec.UNSET:
+        workspace = url = _workspace_url(given_url, f"{src}: workspace.url")
     elif path and path is not msgspec.UNSET:
         workspace = Path(os.path.expanduser(path))
     else:
         workspace = Path(platformdirs.user_data_dir(APP_NAME))
+    if isinstance(workspace, str):
+        if "://" in workspace:
+            url = _workspace_url(workspace, "The workspace")
+        workspace = Path(workspace)
+    if url is not None:  # the folder is then only where local things go (never the tables)
+        workspace = Path(platformdirs.user_data_dir(APP_NAME))
 
     return Settings(
+        user=member_name(user),
+        workspace_url=url,
         workspace=workspace,
         plan=PlanSettings(**_as_dict(doc.plan)),
         providers=providers,
@@ -442,6 +463,35 @@ def parse_settings(
         source=None if src == "<defaults>" else Path(src),
         http=http,
     )
+
+
+def member_name(given: str | None = None) -> str:
+    """Who this process acts as in a workspace: ``--user``, CLAY_TUI_USER, else the login
+    name."""
+    name = (given or os.environ.get("CLAY_TUI_USER", "")).strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no login name (a container with an unknown uid)
+            name = "unknown"
+    if len(name) > 64 or any(not (c.isalnum() or c in "._-@+") for c in name):
+        raise ConfigError(
+            f"The member name {name[:64]!r} may hold only letters, digits and . _ - @ +, at most "
+            "64 characters."
+        )
+    return name
+
+
+def _workspace_url(text: str, where: str) -> str:
+    """A team workspace URL, checked for its scheme (the server is asked only when opened)."""
+    text = text.strip()
+    if not text.lower().startswith(("postgresql://", "postgres://")):
+        scheme = text.split("://", 1)[0]
+        raise ConfigError(
+            f"{where} {scheme}://... is not a folder or a postgresql:// URL: team workspaces "
+            "live in PostgreSQL."
+        )
+    return text
 
 
 def _manifest_defaults(m: Manifest) -> dict[str, Any]:
@@ -475,9 +525,11 @@ def find_config(explicit: Path | None = None) -> Path:
     return DEFAULT_CONFIG
 
 
-def load_settings(path: Path | None = None, workspace: Path | None = None) -> Settings:
+def load_settings(
+    path: Path | None = None, workspace: Path | str | None = None, *, user: str | None = None
+) -> Settings:
     """Read and validate settings; ``workspace`` overrides every other workspace source."""
     found = find_config(path)
     src = str(found)
     raw = read_toml(found, "Config file")
-    return parse_settings(raw, src, workspace)
+    return parse_settings(raw, src, workspace, user=user)

@@ -7,6 +7,7 @@ this to tell a live run from one left behind by a crash.
 from __future__ import annotations
 
 import os
+import socket
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -26,3 +27,9 @@ def pid_alive(pid: int | None) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def this_host() -> str:
+    """The name this machine gives itself: holds made here name it, so that another machine
+    knows not to ask its own process table about them."""
+    return socket.gethostname() or "localhost"

@@ -108,3 +108,40 @@ def sandbox_url(sandbox_server) -> str:
 def sandbox_settings(tmp_path: Path, sandbox_url: str) -> Settings:
     """Settings whose providers all talk to the session sandbox (no rate limits, 5 s timeout)."""
     return parse_settings(sandbox_raw_config(), "<test>", tmp_path / "ws")
+
+
+# ------------------------------------------------------------ PostgreSQL (team workspaces)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (started on first use, stopped at the end).
+
+    Never skips: if the binaries are missing or the server will not start, every test that
+    needs it fails with the one sentence saying what is missing."""
+    import shutil
+    import tempfile
+
+    from pgserver import PostgresUnavailable, start_server
+
+    top = Path(tempfile.mkdtemp(prefix="clay-tui-pg-"))
+    top.chmod(0o755)  # as root, the server runs as another user, which must reach its folder
+    base = top / "server"
+    try:
+        server = start_server(base)
+    except PostgresUnavailable as exc:
+        problem = str(exc)
+    else:
+        problem = ""
+    if problem:
+        shutil.rmtree(top, ignore_errors=True)
+        pytest.fail(problem, pytrace=False)
+    yield server
+    server.stop()
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a fresh, empty workspace (a schema of its own) on the session's server."""
+    return pg_server.create_schema()

@@ -12,14 +12,15 @@ from clay_tui.workspace import Workspace
 @dataclass
 class CliContext:
     config_path: Path | None = None
-    workspace_path: Path | None = None
+    workspace_path: Path | str | None = None  # a folder or a postgresql:// URL
+    user: str | None = None  # --user (else CLAY_TUI_USER, else the login name)
     _settings: Settings | None = field(default=None, repr=False)
     _workspace: Workspace | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config_path, self.workspace_path)
+            self._settings = load_settings(self.config_path, self.workspace_path, user=self.user)
         return self._settings
 
     @property

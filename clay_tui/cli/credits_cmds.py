@@ -80,7 +80,9 @@ def verify_cmd(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command("usage")
-@click.option("--by", "by", default="table", help="Group by table, column, provider, day or run.")
+@click.option(
+    "--by", "by", default="table", help="Group by table, column, provider, day, run or member."
+)
 @click.option("--table", "table", default=None, help="Only this table (name or id).")
 @click.option("--since", default=None, help="First day (YYYY-MM-DD), inclusive.")
 @click.option("--until", default=None, help="Last day (YYYY-MM-DD), inclusive.")

@@ -96,10 +96,10 @@ def _workspace_dir(ctx: click.Context) -> Path | None:
         return Path(ws.root)
     if obj._settings is not None:
         return Path(obj._settings.workspace)
-    return obj.workspace_path
+    return Path(obj.workspace_path) if obj.workspace_path else None
 
 
-_VALUE_OPTIONS = {"--config", "--workspace"}
+_VALUE_OPTIONS = {"--config", "--workspace", "--user"}
 
 # Each verb and the module that registers it on `cli` (imported by `get_command` when the
 # verb runs); tests/unit/test_cli_dispatch.py checks this matches what the modules register.
@@ -122,6 +122,7 @@ _VERBS = {
     "import": "table_cmds",
     "tables": "table_cmds",
     "export": "table_cmds",
+    "members": "members_cmds",
     "condition": "draft_cmds",  # write a condition / formula with AI
     "formula": "draft_cmds",
     "find-people": "find_cmds",
@@ -155,19 +156,28 @@ def _first_positional(args: list[str]) -> int | None:
 @click.option(
     "--workspace",
     "workspace",
-    type=click.Path(path_type=Path),
+    type=str,  # a folder, or a postgresql:// URL (a Path would fold its "//")
     default=None,
     envvar="CLAY_TUI_WORKSPACE",
-    help="Workspace folder (env: CLAY_TUI_WORKSPACE).",
+    help="Workspace folder or postgresql://user@host:port/db (env: CLAY_TUI_WORKSPACE).",
+)
+@click.option(
+    "--user",
+    "user",
+    default=None,
+    envvar="CLAY_TUI_USER",
+    help="The member to act as (env: CLAY_TUI_USER; default: your login name).",
 )
 @click.version_option(package_name="clay-tui")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, workspace: Path | None) -> None:
+def cli(
+    ctx: click.Context, config_path: Path | None, workspace: str | None, user: str | None
+) -> None:
     """A terminal enrichment table for lead lists.
 
     With no verb, opens the TUI on the sample leads table; `clay-tui FILE|TABLE` opens that.
     """
-    ctx.obj = CliContext(config_path=config_path, workspace_path=workspace)
+    ctx.obj = CliContext(config_path=config_path, workspace_path=workspace, user=user)
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand not in (None, "open"):
         gc.enable()  # the verb's modules are in (see main); `open` turns it on after the TUI's

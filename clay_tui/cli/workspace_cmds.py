@@ -7,13 +7,16 @@ from pathlib import Path
 import click
 
 from clay_tui.cli.main import cli
+from clay_tui.config import load_settings
 from clay_tui.errors import WorkspaceError
 from clay_tui.services import workspace as svc
+from clay_tui.services.workspace_copy import copy_workspace
+from clay_tui.services.workspace_init import init_workspace
 
 
 @cli.group("workspace")
 def workspace_group() -> None:
-    """Look after the workspace folder (workspace.db and tables/)."""
+    """Look after the workspace: a folder (workspace.db and tables/) or a PostgreSQL database."""
 
 
 @workspace_group.command("repair")
@@ -82,3 +85,46 @@ def repair_cmd(ctx: click.Context, yes: bool) -> None:
         if out.verify.ok
         else "  Some credit invariants do not hold (the lost entries above)."
     )
+
+
+@workspace_group.command("init")
+@click.argument("target")
+@click.pass_context
+def init_cmd(ctx: click.Context, target: str) -> None:
+    """Create (or bring up to date) the workspace TARGET: a folder, or a team workspace at
+    postgresql://user@host:port/db. Applies the versioned migrations it lacks."""
+    settings = load_settings(ctx.obj.config_path, target)
+    report = init_workspace(settings)
+    where = "PostgreSQL" if report.backend == "postgresql" else "folder"
+    if report.applied:
+        for m in report.applied:
+            click.echo(f"applied {m.subsystem} v{m.version}: {m.name}")
+    else:
+        click.echo("Already up to date.")
+    click.echo(
+        f"Workspace ({where}) at "
+        + ", ".join(f"{name} v{version}" for name, version in sorted(report.versions.items()))
+        + "."
+    )
+
+
+@workspace_group.command("copy")
+@click.argument("source")
+@click.argument("destination")
+@click.pass_context
+def copy_cmd(ctx: click.Context, source: str, destination: str) -> None:
+    """Copy a workspace's credits (ledger, plan, periods, members) from SOURCE to a new
+    DESTINATION, each a folder or a postgresql:// URL; `credits verify` runs on both ends."""
+    src = load_settings(ctx.obj.config_path, source, user=ctx.obj.user)
+    dst = load_settings(ctx.obj.config_path, destination, user=ctx.obj.user)
+    report = copy_workspace(src, dst)
+    click.echo("Copied " + ", ".join(f"{n:,} {t}" for t, n in report.rows.items()) + ".")
+    for end, checked in (("source", report.source), ("destination", report.destination)):
+        failed = [c for c in checked.checks if not c.ok]
+        click.echo(
+            f"credits verify on the {end}: "
+            + ("all invariants hold." if not failed else "; ".join(c.name for c in failed))
+        )
+    click.echo(f"Available credits on both ends: {report.available:,}.")
+    if not report.ok:
+        ctx.exit(1)

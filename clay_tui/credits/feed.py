@@ -10,8 +10,10 @@ Entries committed by another process (a CLI run in another terminal) or another 
 cannot call us: SQLite has no cross-connection hook. So, while anyone listens, one watcher
 thread per workspace asks SQLite every ``WATCH_INTERVAL`` seconds whether any other
 connection committed (``PRAGMA data_version``, which reads no table) and, only then,
-whether the ledger's last id moved. That tick is the single poller in the program; it also
-tells listeners when a plan renewal falls due, so the balance shows the new period's grant.
+whether the ledger's last id moved (a team workspace on PostgreSQL has no such counter:
+there the tick reads MAX(id), and our own commits note it). That tick is the single poller
+in the program; it also tells listeners when a plan renewal falls due, so the balance shows
+the new period's grant.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class CreditFeed:
         self._listeners: list[Listener] = []
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
-        self._seen: tuple[int, int | None] | None = None  # (data_version, MAX(ledger.id))
+        self._seen: tuple[int | None, int | None] | None = None  # (data_version, MAX(ledger.id))
         self.renewal_due_at: str | None = None  # set by the ledger after each renewal check
 
     # ------------------------------------------------------------ listeners
@@ -59,7 +61,7 @@ class CreditFeed:
                 )
         if watcher is not None:
             self._seen = None
-            with contextlib.suppress(sqlite3.Error):  # (the watcher tries again)
+            with contextlib.suppress(Exception):  # (the watcher tries again)
                 self.check_outside()  # where things stand now: what changes after it is news
             watcher.start()
 
@@ -79,7 +81,17 @@ class CreditFeed:
 
     def _ended(self, committed: bool) -> None:
         if committed:
+            self._own_commit()
             self.notify()
+
+    def _own_commit(self) -> None:
+        """On PostgreSQL the watch compares MAX(id) alone, which our own commit moves too: note
+        where it stands now, so the watch does not take it for another process's (what another
+        committed meanwhile is in what the listeners read next)."""
+        if self._seen is None or self.ws.dialect.name == "sqlite":  # (data_version: others only)
+            return
+        with self.ws.lock, contextlib.suppress(Exception):  # (the watch looks again anyway)
+            self._seen = (None, self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0])
 
     def notify(self) -> None:
         with self._lock:
@@ -96,9 +108,12 @@ class CreditFeed:
         check, or a renewal fell due. Cheap: one pragma unless something was committed."""
         ws = self.ws
         with ws.lock:  # never inside another thread's open transaction
-            version = ws.db.execute("PRAGMA data_version").fetchone()[0]
+            # PostgreSQL has no per-connection commit counter: there MAX(id) (one index
+            # lookup) is read every tick
+            sqlite = ws.dialect.name == "sqlite"
+            version = ws.db.execute("PRAGMA data_version").fetchone()[0] if sqlite else None
             seen = self._seen
-            if seen is None or seen[0] != version:
+            if seen is None or version is None or seen[0] != version:
                 top = ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
                 self._seen = (version, top)
                 changed = seen is not None and seen[1] != top
@@ -118,5 +133,5 @@ class CreditFeed:
                 self.check_outside()
             except sqlite3.OperationalError:
                 continue  # busy: try again at the next tick
-            except sqlite3.Error:
+            except Exception:  # (sqlite3's or the PostgreSQL driver's)
                 return  # closed or damaged: the front end's own reads say so

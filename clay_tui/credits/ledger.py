@@ -21,7 +21,9 @@ Entries are never updated or deleted (triggers refuse it), so running totals sta
 reading only rows with a higher id. Reservations need them (the free sums and the cap
 scopes, on every paid call): totals of committed rows are kept, and inside a transaction a
 copy that also counts its rows replaces them when it commits and is dropped on a ROLLBACK
-(``Workspace.on_transaction_end``). After each commit that wrote entries, the workspace's
+(``Workspace.on_transaction_end``). On PostgreSQL too ids become visible in id order: every
+write takes the workspace's advisory lock before its insert and holds it until its commit
+is visible (workspace/backend.py). After each commit that wrote entries, the workspace's
 :class:`~clay_tui.credits.feed.CreditFeed` tells its listeners (the status bar, ...).
 
 Every method joins an open ``ws.transaction()`` (the engine batches many captures with
@@ -35,17 +37,22 @@ import sqlite3
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from clay_tui.clock import iso
-from clay_tui.credits import plans
+from clay_tui.credits import members, plans
 from clay_tui.credits.feed import feed_for
-from clay_tui.credits.schema import SCHEMA, SCHEMA_NAME, SPEND_KINDS
+from clay_tui.credits.schema import MIGRATIONS, SPEND_KINDS
 from clay_tui.credits.types import Balance, Caps, Reservation, SpendContext
 from clay_tui.errors import ClayError, InsufficientCredits
+from clay_tui.processes import this_host
 from clay_tui.workspace import Workspace
+from clay_tui.workspace.migrations import migrate
 
 PURCHASED_SUFFIX = "/purchased"
+# how long a hold made on another machine counts as live without its process to ask
+HOLD_LEASE = timedelta(minutes=15)
 MAX_PURCHASE = 10_000_000
 
 
@@ -55,7 +62,8 @@ class LedgerError(ClayError):
 
 _INSERT = (
     "INSERT INTO ledger (at, kind, amount, bucket, part, ref_id, table_id, column_id, row_id,"
-    " provider, run_id, action, pid, key, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " provider, run_id, action, pid, key, note, host, lease_until, member)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id"
 )
 _SPEND_IN = "kind IN ('reserve','capture','release','refund')"
 
@@ -111,8 +119,9 @@ class Ledger:
         self.renew()
 
     def _ensure_schema(self) -> None:
-        # (inside a transaction, statement by statement: executescript() would commit it)
-        self.ws.ensure_schema(SCHEMA_NAME, SCHEMA)
+        # versioned, for both back ends; inside a caller's transaction it joins it (and a
+        # rollback takes the tables and their version rows away together: see _totals)
+        migrate(self.ws, MIGRATIONS)
 
     # ------------------------------------------------------------ reading
     @property
@@ -183,13 +192,19 @@ class Ledger:
         context: SpendContext | None = None,
         pid: int | None = None,
     ) -> int:
-        """Append one entry (inside a transaction the caller holds)."""
+        """Append one entry (inside a transaction the caller holds); a hold (``pid`` given)
+        also names this host and its lease."""
+        now = self.ws.clock.now()
+        host, lease = (this_host(), iso(now + HOLD_LEASE)) if pid is not None else (None, None)
         cur = self.db.execute(
             _INSERT,
-            (self.now(), kind, amount, bucket, part, ref_id, *_ctx_values(context), pid, key, note),
+            (
+                *(iso(now), kind, amount, bucket, part, ref_id, *_ctx_values(context), pid),
+                *(key, note, host, lease, self.ws.settings.user or None),
+            ),
         )
         self.feed.wrote()
-        return int(cur.lastrowid)
+        return int(cur.fetchone()[0])
 
     def entry_id(self, key: str) -> int | None:
         row = self.db.execute("SELECT id FROM ledger WHERE key = ?", (key,)).fetchone()
@@ -272,6 +287,7 @@ class Ledger:
             self.renew()
             if caps is not None:
                 self._check_caps(amount, context, caps)
+            members.check_limit(self.ws, amount)  # the acting member's monthly limit
             plan_free, purch_free = self.free()
             if amount > plan_free + purch_free:
                 raise InsufficientCredits(

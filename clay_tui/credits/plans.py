@@ -161,8 +161,8 @@ def _record_period(
     ledger: Ledger, state: PlanState, granted: int, forfeited: int, expired: int
 ) -> None:
     ledger.db.execute(
-        "INSERT OR IGNORE INTO credit_periods (start, end, name, monthly, billing, granted,"
-        " forfeited, expired, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        'INSERT INTO credit_periods (start, "end", name, monthly, billing, granted,'
+        " forfeited, expired, applied_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
         (
             state.period_start.isoformat(),
             state.next_renewal.isoformat(),

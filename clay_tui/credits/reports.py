@@ -16,8 +16,9 @@ from typing import Any
 
 from clay_tui.credits.types import Entry
 from clay_tui.errors import ClayError
+from clay_tui.workspace import backend
 
-GROUPINGS = ("table", "column", "provider", "day", "run")
+GROUPINGS = ("table", "column", "provider", "day", "run", "member")
 
 _KEYS = {
     "table": ("table_id",),
@@ -25,6 +26,7 @@ _KEYS = {
     "provider": ("provider",),
     "day": ("substr(at, 1, 10)",),
     "run": ("run_id",),
+    "member": ("member",),
 }
 
 
@@ -98,17 +100,16 @@ class RunInfoNumbers:
     last_charge_at: str | None
 
 
+_SPENT = "SUM(CASE WHEN kind = 'capture' THEN -amount ELSE 0 END)"
+_REFUNDED = "SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END)"
+
+
 def has_table(db: sqlite3.Connection, name: str) -> bool:
-    return (
-        db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        is not None
-    )
+    return backend.has_table(db, name)  # sqlite_master or information_schema
 
 
 def table_columns(db: sqlite3.Connection, name: str) -> set[str]:
-    return {r[1] for r in db.execute(f"PRAGMA table_info({name})")}
+    return backend.table_columns(db, name)
 
 
 def names(db: sqlite3.Connection) -> tuple[dict[int, str], dict[int, str]]:
@@ -163,21 +164,25 @@ def usage(
     if by not in GROUPINGS:
         raise ClayError(f"Cannot group usage by {by!r}; use one of {', '.join(GROUPINGS)}.")
     keys = _KEYS[by]
+    if by == "member" and "member" not in table_columns(db, "ledger"):
+        keys = ("NULL",)  # a ledger from before members (its migration not yet applied)
     where, params = _range(since, until)
     if table_id is not None:
         where += " AND table_id = ?"
         params.append(table_id)
     group = ", ".join(f"k{i}" for i in range(len(keys)))
-    order = group if by == "day" else f"spent - refunded DESC, {group}"  # days in date order
+    # PostgreSQL takes no output names inside HAVING or ORDER BY expressions: spelled out
+    spent, refunded = _SPENT, _REFUNDED
+    order = group if by == "day" else f"{spent} - {refunded} DESC, {group}"  # days in order
     cols = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
     rows = db.execute(
         f"SELECT {cols},"
-        " SUM(CASE WHEN kind = 'capture' THEN -amount ELSE 0 END) AS spent,"
-        " SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) AS refunded,"
+        f" {spent} AS spent,"
+        f" {refunded} AS refunded,"
         " SUM(CASE WHEN kind = 'capture' AND part = 0 AND amount < 0 THEN 1 ELSE 0 END) AS charges,"
         " SUM(CASE WHEN kind = 'refund' AND part = 0 THEN 1 ELSE 0 END) AS refunds"
         f" FROM ledger WHERE kind IN ('capture', 'refund'){where}"
-        f" GROUP BY {group} HAVING spent > 0 OR refunded > 0"
+        f" GROUP BY {group} HAVING {spent} > 0 OR {refunded} > 0"
         f" ORDER BY {order}",
         params,
     ).fetchall()
@@ -245,6 +250,8 @@ def _label(by: str, ident: tuple[Any, ...], tables: dict[int, str], columns: dic
         return "(no run)" if ident[0] is None else f"run {ident[0]}"
     if by == "provider":
         return ident[0] or "(no provider)"
+    if by == "member":
+        return ident[0] or "(no member)"
     return str(ident[0])
 
 

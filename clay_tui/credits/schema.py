@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from clay_tui.credits.schema_pg import PG_SCHEMA
+from clay_tui.workspace.migrations import Migration
+
 SCHEMA_NAME = "credits"
 
 KINDS = (
@@ -78,3 +81,33 @@ CREATE TABLE IF NOT EXISTS credit_periods (
     applied_at TEXT    NOT NULL
 );
 """
+
+
+_MEMBERS = """
+CREATE TABLE IF NOT EXISTS members (
+    name          TEXT    PRIMARY KEY,
+    role          TEXT    NOT NULL CHECK (role IN ('owner', 'member')),
+    monthly_limit INTEGER,            -- credits per calendar month (UTC); NULL: no limit
+    added_at      TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_member_at ON ledger(member, at);
+"""
+
+# Versioned: version 1 is the baseline above (a folder made before migrations adopts it as is).
+MIGRATIONS = (
+    Migration(SCHEMA_NAME, 1, "ledger and plan state", SCHEMA, PG_SCHEMA),
+    # a hold names the machine that made it and until when it may stay open unseen, so a
+    # crashed machine's holds are released by whoever runs `credits verify` next (a pid
+    # means nothing on another machine); every entry names the member who made it
+    Migration(
+        SCHEMA_NAME,
+        2,
+        "holds carry host and lease; entries carry member",
+        "ALTER TABLE ledger ADD COLUMN host TEXT;\n"
+        "ALTER TABLE ledger ADD COLUMN lease_until TEXT;\n"
+        "ALTER TABLE ledger ADD COLUMN member TEXT;\n",
+        "ALTER TABLE ledger ADD COLUMN IF NOT EXISTS host TEXT,"
+        " ADD COLUMN IF NOT EXISTS lease_until TEXT, ADD COLUMN IF NOT EXISTS member TEXT;",
+    ),
+    Migration(SCHEMA_NAME, 3, "members and monthly limits", _MEMBERS, _MEMBERS),
+)

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from clay_tui.credits.ledger import Ledger, balance_from_sums
 from clay_tui.credits.reports import has_table, table_columns
 from clay_tui.credits.types import Reservation
-from clay_tui.processes import pid_alive
+from clay_tui.processes import pid_alive, this_host
 from clay_tui.states import RESULT, RunStatus
+from clay_tui.workspace.backend import dialect_of
 
 
 @dataclass
@@ -83,7 +84,7 @@ def verify(
         r[0]: r[1]
         for r in db.execute(
             "SELECT bucket, MIN(running) FROM (SELECT bucket, SUM(amount) OVER"
-            " (PARTITION BY bucket ORDER BY id) AS running FROM ledger) GROUP BY bucket"
+            " (PARTITION BY bucket ORDER BY id) AS running FROM ledger) AS runs GROUP BY bucket"
         )
     }
     ok = (
@@ -136,6 +137,9 @@ def _open_holds(ledger: Ledger) -> list:
 
 def _is_live(ledger: Ledger, hold, alive: Callable[[int | None], bool]) -> bool:
     db = ledger.db
+    host = hold["host"] if "host" in hold.keys() else None
+    if host and host != this_host():  # another machine's: its lease says, not a pid here
+        return bool(hold["lease_until"]) and hold["lease_until"] > ledger.now()
     if (
         hold["run_id"] is not None
         and has_table(db, "runs")
@@ -305,6 +309,7 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
     if not {"table_id", "column_id", "row_id", "status", "credits", "run_id"} <= cell_cols:
         return [Check(n, True, "no stored cells in this workspace yet") for n in names]
     checks: list[Check] = []
+    same, differs = dialect_of(db).same, dialect_of(db).differs  # IS / IS NOT DISTINCT FROM
     net = (
         "SELECT table_id, column_id, row_id, run_id, -SUM(amount) AS n FROM ledger"
         f" WHERE {_NET} AND row_id IS NOT NULL GROUP BY table_id, column_id, row_id, run_id"
@@ -313,7 +318,7 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
     rows = db.execute(
         f"WITH net AS ({net}) SELECT x.table_id, x.column_id, x.row_id, x.run_id, x.credits,"
         " COALESCE(n.n, 0) FROM cells x LEFT JOIN net n ON n.table_id = x.table_id AND"
-        " n.column_id = x.column_id AND n.row_id = x.row_id AND n.run_id IS x.run_id"
+        f" n.column_id = x.column_id AND n.row_id = x.row_id AND n.run_id {same} x.run_id"
         " WHERE x.credits != COALESCE(n.n, 0)"
     ).fetchall()
     checks.append(
@@ -329,7 +334,7 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
     )
     # 2. a step paid for a cell is not paid again unless a forced run re-ran it (invariant 7):
     # charges of another run than the one whose result is stored are double charges
-    forced = "0"
+    forced = "1 = 0"  # (PostgreSQL wants a boolean here)
     run_columns = table_columns(db, "runs") if has_table(db, "runs") else set()
     if {"id", "row_set"} <= run_columns:
         # a run says it re-runs stored cells (auto-update after an input changed, --force);
@@ -342,7 +347,7 @@ def _cell_checks(ledger: Ledger, alive: Callable[[int | None], bool]) -> list[Ch
     rows = db.execute(
         f"WITH net AS ({net}) SELECT n.table_id, n.column_id, n.row_id, n.run_id, n.n, x.run_id"
         " FROM net n JOIN cells x ON n.table_id = x.table_id AND n.column_id = x.column_id"
-        " AND n.row_id = x.row_id WHERE n.n != 0 AND n.run_id IS NOT x.run_id"
+        f" AND n.row_id = x.row_id WHERE n.n != 0 AND n.run_id {differs} x.run_id"
         f" AND NOT ({forced}) ORDER BY n.table_id, n.column_id, n.row_id, n.run_id"
     ).fetchall()
     checks.append(

@@ -29,6 +29,7 @@ from clay_tui.errors import WorkspaceError
 from clay_tui.services.repair_holds import marks, rebuild_holds
 from clay_tui.services.salvage import salvage
 from clay_tui.states import RESULT
+from clay_tui.workspace.migrations import sqlite_head_script
 from clay_tui.workspace.workspace import DB_NAME, RESTORE, _refuse_damaged
 
 REPAIR_KEY = "repair:"  # ledger keys of repair entries start with this
@@ -90,7 +91,8 @@ def app_schemas() -> list[tuple[str, str]]:
     return [
         ("tables", registry.SCHEMA),
         (store.SCHEMA_NAME, store.SCHEMA + store.LIVE_NAMES + ";\n"),
-        (credits_schema.SCHEMA_NAME, credits_schema.SCHEMA),
+        # at its latest migration (member, host, lease, members), recorded as applied
+        (credits_schema.SCHEMA_NAME, sqlite_head_script(credits_schema.MIGRATIONS)),
         (auto_update.SCHEMA_NAME, auto_update.SCHEMA),
         ("ai_drafts", drafting.SCHEMA),  # the drafts that AI-written conditions were paid for
     ]

@@ -18,6 +18,7 @@ from typing import TypeVar
 from clay_tui.clock import Clock, SystemClock
 from clay_tui.config import Settings
 from clay_tui.errors import WorkspaceError
+from clay_tui.workspace.backend import SQLITE
 
 DB_NAME = "workspace.db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -69,6 +70,8 @@ def _refuse_damaged(root: Path) -> None:
 class Workspace:
     """An open workspace: its folder, its database connection, its settings and clock."""
 
+    dialect = SQLITE
+
     def __init__(self, root: Path, settings: Settings, clock: Clock, db: sqlite3.Connection):
         self.root = root
         self.settings = settings
@@ -83,7 +86,13 @@ class Workspace:
     # ------------------------------------------------------------ lifecycle
     @classmethod
     def open(cls, settings: Settings, clock: Clock | None = None) -> Workspace:
-        """Open (creating if needed) the workspace folder named by ``settings.workspace``."""
+        """Open (creating if needed) the workspace folder named by ``settings.workspace``, or
+        the team workspace at ``settings.workspace_url`` (PostgreSQL)."""
+        if settings.workspace_url:
+            # psycopg loads only for a team workspace
+            from clay_tui.workspace.pg import PgWorkspace
+
+            return PgWorkspace.open_url(settings.workspace_url, settings, clock)
         root = Path(settings.workspace).expanduser()
         try:
             if root.exists() and not root.is_dir():
@@ -162,7 +171,8 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one.
+        """A write transaction (``BEGIN IMMEDIATE``, or on PostgreSQL ``BEGIN`` and the
+        workspace's advisory lock: ``dialect.begin_write``); nested calls join the outer one.
 
         Everything written inside commits together or not at all: this is how a
         ledger capture and the cell result it pays for become one durable fact.
@@ -175,7 +185,8 @@ class Workspace:
                 finally:
                     self._depth -= 1
                 return
-            self.db.execute("BEGIN IMMEDIATE")
+            for statement in self.dialect.begin_write:
+                self.db.execute(statement)
             self._depth = 1
             try:
                 yield self.db

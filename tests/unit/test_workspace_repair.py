@@ -249,3 +249,40 @@ def test_a_lost_refund_is_written_again(used: tuple[list[str], Path], tmp_path: 
     assert back == [("refund", refunds[0][2])], rewritten
     assert db.execute("SELECT SUM(amount) FROM ledger").fetchone()[0] == balance
     db.close()
+
+
+def test_repair_keeps_members_hosts_and_the_schema_versions(
+    used: tuple[list[str], Path],
+) -> None:
+    """The rebuilt database is at the credits' latest migration and says so, so the member and
+    host of every recovered entry survive (and no migration runs twice on it)."""
+    base, root = used
+    db = root / "workspace.db"
+    assert invoke(*base, "--user", "ann", "members", "limit", "bob", "50").code == 0
+    con = sqlite3.connect(db)
+    named = con.execute("SELECT COUNT(*) FROM ledger WHERE member IS NOT NULL").fetchone()[0]
+    con.executemany(  # cells enough for three pages (results of another column)
+        "INSERT INTO cells (table_id, column_id, row_id, status, value) VALUES"
+        " (9, 9, ?, 'found', ?)",
+        [(i, "x" * 300) for i in range(60)],
+    )
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    assert named > 0
+    _smash_middle_leaf(db, "cells")
+    out = invoke(*base, "workspace", "repair", "--yes")
+    assert out.code == 0, out.stderr
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        kept = con.execute("SELECT COUNT(*) FROM ledger WHERE member IS NOT NULL").fetchone()[0]
+        hosts = con.execute("SELECT COUNT(*) FROM ledger WHERE host IS NOT NULL").fetchone()[0]
+        limit = con.execute("SELECT monthly_limit FROM members WHERE name = 'bob'").fetchone()
+        versions = con.execute(
+            "SELECT version FROM schema_migrations WHERE subsystem = 'credits'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert kept == named and hosts > 0 and limit == (50,)
+    assert sorted(v for (v,) in versions) == [1, 2, 3]
+    assert invoke(*base, "credits", "verify").code == 0

@@ -31,3 +31,11 @@ def open_ws(root: Path, clock: FixedClock, **plan: object) -> Workspace:
 
 def ledger_sum(ws: Workspace) -> int:
     return ws.db.execute("SELECT COALESCE(SUM(amount), 0) FROM ledger").fetchone()[0]
+
+
+def drop_append_only(ws: Workspace) -> None:
+    """Let a test tamper with the ledger (the append-only trigger, on either back end)."""
+    if ws.dialect.name == "postgresql":
+        ws.db.execute("DROP TRIGGER ledger_append_only_u ON ledger")
+    else:
+        ws.db.execute("DROP TRIGGER ledger_append_only_u")

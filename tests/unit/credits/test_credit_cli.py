@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from credit_helpers import ctx
+from credit_helpers import ctx, drop_append_only
 
 from clay_tui.cli.main import _register, cli
 from clay_tui.credits import Ledger
@@ -44,7 +44,7 @@ def test_buy_then_json_agrees() -> None:
         (("credits", "buy"), "Say how many credits to buy, e.g. `clay-tui credits buy 500`."),
         (
             ("usage", "--by", "user"),
-            "Cannot group usage by 'user'; use one of table, column, provider, day, run.",
+            "Cannot group usage by 'user'; use one of table, column, provider, day, run, member.",
         ),
         (
             ("usage", "--since", "yesterday"),
@@ -72,7 +72,7 @@ def _spend(settings, clock) -> None:
 
 
 def test_usage_outputs(settings, clock, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("CLAY_TUI_WORKSPACE", str(settings.workspace))
+    monkeypatch.setenv("CLAY_TUI_WORKSPACE", settings.workspace_url or str(settings.workspace))
     _spend(settings, clock)
     text = run("usage", "--by", "provider")
     assert text.exit_code == 0
@@ -92,11 +92,11 @@ def test_usage_outputs(settings, clock, tmp_path, monkeypatch) -> None:
 def test_verify_releases_a_crashed_hold_and_exits_0(settings, clock, monkeypatch) -> None:
     from clay_tui.workspace import Workspace
 
-    monkeypatch.setenv("CLAY_TUI_WORKSPACE", str(settings.workspace))
+    monkeypatch.setenv("CLAY_TUI_WORKSPACE", settings.workspace_url or str(settings.workspace))
     with Workspace.open(settings, clock) as ws:
         ledger = Ledger(ws)
         ledger.reserve(5, "orphan", context=ctx(run=None))
-        ws.db.execute("DROP TRIGGER ledger_append_only_u")
+        drop_append_only(ws)
         ws.db.execute("UPDATE ledger SET pid = 999999999 WHERE key = 'orphan'")
     result = run("credits", "verify")
     assert result.exit_code == 0, result.output

@@ -34,16 +34,17 @@ CHILD = textwrap.dedent(
     from clay_tui.credits import Ledger, SpendContext
     from clay_tui.workspace import Workspace
 
-    ws = Workspace.open(load_settings(DEFAULT_CONFIG, Path(sys.argv[1])))
+    ws = Workspace.open(load_settings(DEFAULT_CONFIG, sys.argv[1]))  # a folder or a URL
     ws.db.executescript(
         "CREATE TABLE IF NOT EXISTS cells (table_id INT, column_id INT, row_id INT, status TEXT,"
         " value TEXT, provider TEXT, credits INTEGER, run_id INT, updated_at TEXT, error TEXT,"
         " sandbox INT, PRIMARY KEY (table_id, column_id, row_id));"
-        "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, table_id INT, column_id INT,"
+        f"CREATE TABLE IF NOT EXISTS runs (id {ws.dialect.serial_pk}, table_id INT, column_id INT,"
         " started_at TEXT, finished_at TEXT, status TEXT, row_set TEXT, max_credits INT, pid INT);")
     ledger = Ledger(ws)
     run_id = ws.db.execute("INSERT INTO runs (table_id, column_id, status, pid)"
-                           " VALUES (1, 1, 'running', ?)", (os.getpid(),)).lastrowid
+                           " VALUES (1, 1, 'running', ?) RETURNING id", (os.getpid(),))
+    run_id = run_id.fetchone()[0]
     print("ready", flush=True)
     for row in range(1, 100000):
         if ws.db.execute("SELECT 1 FROM cells WHERE row_id = ?", (row,)).fetchone():
@@ -64,7 +65,7 @@ CHILD = textwrap.dedent(
 )
 
 
-def _child(ws_path: Path, die_at_row: int = 0) -> subprocess.Popen[str]:
+def _child(ws_path: Path | str, die_at_row: int = 0) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[3]))
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, str(ws_path), str(die_at_row)],
@@ -75,9 +76,12 @@ def _child(ws_path: Path, die_at_row: int = 0) -> subprocess.Popen[str]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_sigkill_during_captures_then_verify(tmp_path: Path, seed: int) -> None:
+def test_sigkill_during_captures_then_verify(
+    tmp_path: Path, seed: int, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """On both back ends (on PostgreSQL the server rolls back what the killed client had open)."""
     rng = random.Random(seed)
-    ws_path = tmp_path / "ws"
+    ws_path = request.getfixturevalue("pg_url") if backend == "postgresql" else str(tmp_path / "ws")
     # first a death right after a reservation, then SIGKILLs from outside at random points
     proc = _child(ws_path, die_at_row=rng.randint(1, 50))
     assert proc.wait() == -signal.SIGKILL

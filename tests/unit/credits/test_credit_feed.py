@@ -49,7 +49,7 @@ def test_a_rollback_is_not_heard(workspace, heard) -> None:
 def test_a_commit_without_ledger_entries_is_not_heard(workspace, heard) -> None:
     Ledger(workspace).balance()
     with workspace.transaction():
-        workspace.db.execute("CREATE TABLE other (x)")
+        workspace.db.execute("CREATE TABLE other (x INTEGER)")  # (typed: PostgreSQL)
     assert heard == []
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
+import psycopg
 import pytest
 from credit_helpers import ctx, ledger_sum
 
 from clay_tui.credits import Caps, Ledger, LedgerError
 from clay_tui.errors import InsufficientCredits
+from clay_tui.workspace.backend import has_table
 
 
 @pytest.fixture
@@ -165,9 +167,9 @@ def test_other_processes_entries_are_seen(ledger: Ledger, workspace, settings, c
 
 
 def test_ledger_is_append_only(ledger: Ledger, workspace) -> None:
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
         workspace.db.execute("UPDATE ledger SET amount = 1")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
         workspace.db.execute("DELETE FROM ledger")
 
 
@@ -199,11 +201,11 @@ def test_cap_totals_survive_a_rolled_back_batch(ledger: Ledger, workspace) -> No
 
 def test_first_ledger_inside_a_transaction_keeps_it_open(workspace) -> None:
     with pytest.raises(RuntimeError), workspace.transaction():
-        workspace.db.execute("CREATE TABLE probe (x)")
+        workspace.db.execute("CREATE TABLE probe (x INTEGER)")
         Ledger(workspace).purchase(5)
         raise RuntimeError
-    tables = {r[0] for r in workspace.db.execute("SELECT name FROM sqlite_master")}
-    assert "probe" not in tables and "ledger" not in tables  # all rolled back together
+    assert not has_table(workspace.db, "probe")  # all rolled back together
+    assert not has_table(workspace.db, "ledger")
     assert Ledger(workspace).balance().available == 2000
 
 

@@ -8,18 +8,28 @@ its open reservations abandoned and then released by verify).
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import hypothesis.strategies as st
+import psycopg
 import pytest
 from credit_helpers import make_settings
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from clay_tui.clock import FixedClock
 from clay_tui.credits import Caps, Ledger, SpendContext
@@ -102,13 +112,20 @@ class Model:
 
 
 class LedgerMachine(RuleBasedStateMachine):
+    # a fresh PostgreSQL workspace URL per example, or None for a folder (SQLite) workspace
+    make_url: Callable[[], str | None] = staticmethod(lambda: None)
+
     def __init__(self) -> None:
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="ledger-sm-"))
         self.clock = FixedClock(START)
+        url = self.make_url()
         self.settings = {
-            n: make_settings(
-                self.dir / "ws", plan={**p, "cycle_start": CYCLE, "trial_credits": TRIAL}
+            n: dataclasses.replace(
+                make_settings(
+                    self.dir / "ws", plan={**p, "cycle_start": CYCLE, "trial_credits": TRIAL}
+                ),
+                workspace_url=url,
             )
             for n, p in PLANS.items()
         }
@@ -222,7 +239,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def crash(self, mid_batch: bool) -> None:
         """The process dies (maybe inside a batch): reopen, verify releases abandoned holds."""
         if mid_batch:  # dies inside a transaction: nothing of it may survive
-            with pytest.raises(sqlite3.ProgrammingError), self.ws.transaction():
+            with pytest.raises((sqlite3.ProgrammingError, psycopg.Error)), self.ws.transaction():
                 for key in sorted(self.model.open):
                     self.ledger.capture(self.ledger.find_reservation(key), 0)
                 self.ledger.purchase(11)
@@ -264,11 +281,26 @@ class LedgerMachine(RuleBasedStateMachine):
         assert usage(self.ws.db, "run").net == net
 
 
-LedgerMachine.TestCase.settings = settings(
-    max_examples=100,
-    stateful_step_count=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    derandomize=False,
-)
-test_ledger_state_machine = LedgerMachine.TestCase
+def machine_settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        stateful_step_count=50,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        derandomize=False,
+    )
+
+
+def test_ledger_state_machine(backend: str, request: pytest.FixtureRequest) -> None:
+    """Both back ends; PostgreSQL with fewer examples (a round trip per statement), all 100
+    with CLAY_TUI_NIGHTLY=1."""
+    if backend == "sqlite":
+        run_state_machine_as_test(LedgerMachine, settings=machine_settings(100))
+        return
+    server = request.getfixturevalue("pg_server")
+
+    class PgLedgerMachine(LedgerMachine):
+        make_url = staticmethod(server.create_schema)
+
+    examples = 100 if os.environ.get("CLAY_TUI_NIGHTLY") == "1" else 8
+    run_state_machine_as_test(PgLedgerMachine, settings=machine_settings(examples))

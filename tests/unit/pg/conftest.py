@@ -1,0 +1,8 @@
+"""The PostgreSQL tests share the credit tests' helpers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "credits"))
