@@ -130,17 +130,25 @@ class CreditUsageScreen(Screen[None]):
         table.clear(columns=True)
         by_run = self.by == "run"  # each run says what started it and on which rows
         extra = ("started by", "rows") if by_run else ()
-        table.add_columns(self.by.capitalize(), *extra, "spent", "refunded", "net", "charges")
-        for r in report.rows:
-            started = (Text(r.trigger or "-"), Text(inert(r.rows or "-"))) if by_run else ()
-            table.add_row(
+        labels = (self.by.capitalize(), *extra, "spent", "refunded", "net", "charges")
+        rows = [
+            (
                 Text(inert(r.label)),
-                *started,
-                f"{r.spent:,}",
-                f"{r.refunded:,}",
-                f"{r.net:,}",
-                f"{r.charges:,}",
+                *((Text(r.trigger or "-"), Text(inert(r.rows or "-"))) if by_run else ()),
+                Text(f"{r.spent:,}"),
+                Text(f"{r.refunded:,}"),
+                Text(f"{r.net:,}"),
+                Text(f"{r.charges:,}"),
             )
+            for r in report.rows
+        ]
+        # widths fixed from the content now, not measured later on an idle tick: a screen drawn
+        # before that tick (a busy machine) showed the day column cut to the header's width
+        for i, label in enumerate(labels):
+            width = max([len(label), *(row[i].cell_len for row in rows)])
+            table.add_column(label, width=width)
+        for row in rows:
+            table.add_row(*row)
         self.query_one(CreditBarChart).show([(r.label, r.net, r.refunded) for r in report.rows])
         span = (
             f"{self.since.isoformat() if self.since else 'the start'} to "
