@@ -18,17 +18,21 @@ from tests.conftest import SAMPLE_LEADS, make_settings, sandbox_raw_config
 from tests.unit.hostile.cli_helpers import REPO, assert_one_sentence, invoke, spawn
 
 RECIPES = REPO / "sample_tables" / "recipes"
+# Ten calls in flight and one at a time: the order of the ledger's entries (and so which of them a
+# smashed page takes) differs, and repair must be right for either.
+BOTH_ORDERS = pytest.mark.parametrize(
+    "used", [10, 1], ids=["concurrent", "one-at-a-time"], indirect=True
+)
 
 
-@pytest.fixture(params=[10, 1], ids=["concurrent", "one-at-a-time"])
+@pytest.fixture
 def used(
     request: pytest.FixtureRequest, tmp_path: Path, sandbox_url: str
 ) -> tuple[list[str], Path]:
-    """A workspace where a paid column ran on 40 rows: (CLI base args, workspace folder).
-    Run both with ten calls in flight and one at a time: the order of the ledger's entries (and
-    so which of them a smashed page takes) differs, and repair must be right for either."""
+    """A workspace where a paid column ran on 40 rows: (CLI base args, workspace folder), with
+    ten calls in flight, or as many as a test's ``indirect`` parameter says (``BOTH_ORDERS``)."""
     config = tmp_path / "config.toml"
-    raw = sandbox_raw_config(concurrency=request.param)
+    raw = sandbox_raw_config(concurrency=getattr(request, "param", 10))
     config.write_text(tomli_w.dumps(raw), encoding="utf-8")
     root = tmp_path / "ws"
     base = ["--config", str(config), "--workspace", str(root)]
@@ -75,6 +79,7 @@ def _smash_middle_leaf(db: Path, table: str) -> int:
     return cells
 
 
+@BOTH_ORDERS
 @pytest.mark.parametrize("salvage", ["sqlite3 program if installed", "row ranges"])
 def test_a_bad_ledger_page_is_repaired_without_raising_the_balance(
     used: tuple[list[str], Path], salvage: str, monkeypatch: pytest.MonkeyPatch
@@ -141,6 +146,7 @@ def test_a_bad_cells_page_is_repaired_and_verify_names_what_was_lost(
     assert invoke(*base, "tables").code == 0
 
 
+@BOTH_ORDERS
 def test_repair_in_a_real_process(used: tuple[list[str], Path]) -> None:
     base, root = used
     db = root / "workspace.db"
@@ -218,6 +224,7 @@ def test_a_ledger_whose_root_page_is_gone_is_not_re_granted(used: tuple[list[str
     assert invoke(*base, "tables").code == 0
 
 
+@BOTH_ORDERS
 def test_a_lost_refund_is_written_again(used: tuple[list[str], Path], tmp_path: Path) -> None:
     """A page that held the refund of a rejected find (and not its capture) left the ledger
     charging a cell more than the cell keeps ("run records 88 credits, the ledger charged 89"):
