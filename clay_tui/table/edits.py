@@ -106,8 +106,25 @@ class SetCell(Edit):
         return cls(p["row"], p["col"], p["value"], p.get("old"), no_undo=_no_undo(p))
 
 
+class _RowsEdit(Edit):
+    """Rows added or deleted: journaled as their ids and what they held (``ids``, ``rows``)."""
+
+    ids: tuple[int, ...]
+    rows: tuple[dict[str, Any], ...]
+
+    def row_ids(self) -> list[int]:
+        return list(self.ids)
+
+    def payload(self) -> dict[str, Any]:
+        return self._with_no_undo({"ids": list(self.ids), "rows": list(self.rows)})
+
+    @classmethod
+    def from_payload(cls, p: dict[str, Any]) -> Edit:
+        return cls(tuple(p["ids"]), tuple(p.get("rows", ())), no_undo=_no_undo(p))
+
+
 @dataclass(frozen=True)
-class AddRows(Edit):
+class AddRows(_RowsEdit):
     op: ClassVar[str] = "add_rows"
     kind: ClassVar[str] = "add_rows"
     ids: tuple[int, ...]
@@ -133,19 +150,9 @@ class AddRows(Edit):
     def inverse(self) -> tuple[Edit, str]:
         return DeleteRows(self.ids, self.rows), f"Undid adding {_rows(len(self.ids))}."
 
-    def row_ids(self) -> list[int]:
-        return list(self.ids)
-
-    def payload(self) -> dict[str, Any]:
-        return self._with_no_undo({"ids": list(self.ids), "rows": list(self.rows)})
-
-    @classmethod
-    def from_payload(cls, p: dict[str, Any]) -> Edit:
-        return cls(tuple(p["ids"]), tuple(p.get("rows", ())), no_undo=_no_undo(p))
-
 
 @dataclass(frozen=True)
-class DeleteRows(Edit):
+class DeleteRows(_RowsEdit):
     op: ClassVar[str] = "delete_rows"
     kind: ClassVar[str] = "delete_rows"
     ids: tuple[int, ...]
@@ -160,16 +167,6 @@ class DeleteRows(Edit):
 
     def inverse(self) -> tuple[Edit, str]:
         return AddRows(self.ids, self.rows), f"Restored {_rows(len(self.ids))}."
-
-    def row_ids(self) -> list[int]:
-        return list(self.ids)
-
-    def payload(self) -> dict[str, Any]:
-        return self._with_no_undo({"ids": list(self.ids), "rows": list(self.rows)})
-
-    @classmethod
-    def from_payload(cls, p: dict[str, Any]) -> Edit:
-        return cls(tuple(p["ids"]), tuple(p.get("rows", ())), no_undo=_no_undo(p))
 
 
 @dataclass(frozen=True)
