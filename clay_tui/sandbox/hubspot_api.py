@@ -144,25 +144,31 @@ def rate_limited(req: Request, state: SandboxState) -> Response | None:
         limits.append(SEARCH)
     if state.admit(f"hubspot:{token}:{'search' if len(limits) > 1 else 'all'}", tuple(limits)):
         return None
-    search = len(limits) > 1
-    policy = "SECONDLY" if search else "TEN_SECONDLY_ROLLING"
-    limit, seconds = SEARCH if search else BURST
-    res = json_response(
-        429,
-        {
-            "status": "error",
-            "message": f"You have reached your {policy.lower()} limit.",
-            "errorType": "RATE_LIMIT",
-            "correlationId": _correlation(req),
-            "policyName": policy,
-        },
+    policy = "SECONDLY" if len(limits) > 1 else "TEN_SECONDLY_ROLLING"
+    limit, seconds = limits[-1]
+    return rate_limit_answer(
+        policy,
+        _correlation(req),
         {
             "X-HubSpot-RateLimit-Max": str(limit),
             "X-HubSpot-RateLimit-Remaining": "0",
             "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(seconds * 1000)),
         },
     )
-    return res
+
+
+def rate_limit_answer(
+    policy: str, correlation: str, headers: dict[str, str] | None = None
+) -> Response:
+    """HubSpot's 429 for one of its rate-limit policies (TEN_SECONDLY_ROLLING, SECONDLY, DAILY)."""
+    body = {
+        "status": "error",
+        "message": f"You have reached your {policy.lower()} limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": correlation,
+        "policyName": policy,
+    }
+    return json_response(429, body, headers)
 
 
 def _inputs(req: Request) -> list[Any] | Response:
@@ -455,36 +461,25 @@ def account_details(req: Request, state: SandboxState) -> Response:
 
 def _fault_body(status: int, category: str, message: str) -> Response:
     return json_response(
-        status, {"status": "error", "message": message, "correlationId": "sandbox-fault"}
+        status,
+        {
+            "status": "error",
+            "message": message,
+            "correlationId": "sandbox-fault",
+            "category": category,
+        },
     )
 
 
 FAULTS = {
-    "throttle_429": lambda ra: json_response(
-        429,
-        {
-            "status": "error",
-            "message": "You have reached your ten_secondly_rolling limit.",
-            "errorType": "RATE_LIMIT",
-            "correlationId": "sandbox-fault",
-            "policyName": "TEN_SECONDLY_ROLLING",
-        },
-        {"Retry-After": ra} if ra else None,
+    "throttle_429": lambda ra: rate_limit_answer(
+        "TEN_SECONDLY_ROLLING", "sandbox-fault", {"Retry-After": ra} if ra else None
     ),
     "forbidden_403": lambda ra: _fault_body(
         403, "MISSING_SCOPES", "This app hasn't been granted all required scopes."
     ),
     "server_error_500": lambda ra: _fault_body(500, "INTERNAL_ERROR", "Internal error"),
-    "quota_exhausted": lambda ra: json_response(
-        429,
-        {
-            "status": "error",
-            "message": "You have reached your daily limit.",
-            "errorType": "RATE_LIMIT",
-            "correlationId": "sandbox-fault",
-            "policyName": "DAILY",
-        },
-    ),
+    "quota_exhausted": lambda ra: rate_limit_answer("DAILY", "sandbox-fault"),
 }
 
 ROUTES = {
