@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clay_tui.errors import ConfigError
+from clay_tui.toml_file import read_toml
 
 
 class ManifestError(ConfigError):
@@ -141,26 +141,7 @@ class Manifest:
 def load_manifest(path: Path, *, source: str | None = None) -> Manifest:
     """Read and validate one manifest file; ManifestError (one sentence) if anything is off."""
     path = Path(path)
-    what = f"Provider manifest {path}"
-    if path.is_dir():
-        raise ManifestError(f"{what} is a folder, not a file.")
-    try:
-        size = path.stat().st_size
-        if size > MAX_MANIFEST_BYTES:
-            raise ManifestError(f"{what} is too big ({size:,} bytes; at most 200,000).")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ManifestError(f"{what} does not exist.") from None
-    except UnicodeDecodeError:
-        raise ManifestError(f"{what} is not UTF-8 text.") from None
-    except OSError as exc:
-        raise ManifestError(f"{what} cannot be read: {exc.strerror or exc}.") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{what} is not valid TOML: {exc}.") from None
-    except RecursionError:
-        raise ManifestError(f"{what} is nested too deep to read.") from None
+    raw = read_toml(path, "Provider manifest", ManifestError, max_bytes=MAX_MANIFEST_BYTES)
     return parse_manifest(raw, source or path.name)
 
 

@@ -23,3 +23,13 @@ def test_ruff_is_clean(args: list[str]) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_module_over_500_lines() -> None:
+    """Issue 10: a module does one thing; past 500 lines it is split by purpose."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in sorted((ROOT / "clay_tui").rglob("*.py"))
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert not long, long

@@ -107,3 +107,18 @@ def test_deeply_nested_config(tmp_path: Path) -> None:
     with pytest.raises(ClayError) as info:
         load_settings(path)
     assert "nested" in str(info.value) and str(path) in str(info.value)
+
+
+def test_deeply_nested_manifest(tmp_path: Path) -> None:
+    """A provider manifest is read like the config and a recipe (one reader): its depth is
+    checked before the parser sees it, and a NUL byte is refused, each in one sentence."""
+    from clay_tui.manifests.schema import ManifestError, load_manifest
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("[provider]\nname = " + "[" * 80 + "]" * 80)
+    with pytest.raises(ManifestError, match=r"nested too deep \(80 levels"):
+        load_manifest(deep)
+    binary = tmp_path / "nul.toml"
+    binary.write_text("[provider]\nname = 'x'\n# \x00")
+    with pytest.raises(ManifestError, match="NUL bytes"):
+        load_manifest(binary)
