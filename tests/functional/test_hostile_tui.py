@@ -10,7 +10,9 @@ Every check looks at what the app actually painted: all the strips of the compos
 from __future__ import annotations
 
 import csv
+import html
 import os
+import re
 from pathlib import Path
 
 import polars as pl
@@ -65,12 +67,11 @@ if os.environ.get("CLAY_TUI_NIGHTLY"):
 
 
 def painted(app: ClayApp) -> str:
-    """Every character the app would send to the terminal as text (control segments, which
-    Textual itself emits for cursor moves and colours, are left out)."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return "".join(
-        seg.text for line in update.strips for strip in line for seg in strip if not seg.control
-    )
+    """Every character the app would send to the terminal as text, from its screenshot (the
+    public way to the composed screen): the text of each run, unescaped, joined (the runs
+    that only end a line of the screenshot left out; its no-break spaces are spaces)."""
+    runs = re.findall(r"<text [^>]*>([^<]*)</text>", app.export_screenshot())
+    return "".join(html.unescape(run) for run in runs if run != "\n").replace("\xa0", " ")
 
 
 def assert_inert(app: ClayApp) -> str:
@@ -305,6 +306,23 @@ async def test_editing_a_hostile_cell_changes_nothing_unless_typed(workspace, tm
         assert "␛[31mred␛[0m⏎line2" in assert_inert(app)
         await press(pilot, "enter")
         assert table.row(1)["note"] == value
+
+
+async def test_the_prompt_draws_dropped_control_characters_one_for_one(workspace, tmp_path):
+    """Rich drops CR, BEL and BS from a Text: the prompt still draws each as its placeholder,
+    so the cursor stays under the character it is on."""
+    value = "a\rb\x07c\x08d\x1b"
+    table = table_service.open_table(
+        workspace, write_hostile(tmp_path / "c.parquet", "note", [value])
+    )
+    app = ClayApp(workspace, table)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "right", "enter")
+        field = screen_of(app).prompt.query_one("#prompt-input", Input)
+        assert field.value == value
+        assert "a⏎b␇c␈d␛" in assert_inert(app)
+        assert field.content_width == len(value) + 1  # one cell a character, and the cursor
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from clay_tui.enrich.actions import ActionInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "clay_tui" / "ui"
-PRIVATE_TEXTUAL = {"_on_message", "_dispatch_action"}
+PRIVATE_TEXTUAL = {"_on_message", "_dispatch_action", "_value"}
 
 
 def _sources(*roots: Path) -> list[Path]:
