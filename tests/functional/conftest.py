@@ -11,6 +11,7 @@ from textual.widgets import Input
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
 from clay_tui.services.enrich import ColumnSpec
+from clay_tui.table.inert import inert_lines
 from clay_tui.ui.app import ClayApp
 from clay_tui.workspace import Workspace
 from tests.functional.driving import EMAIL, ROWS
@@ -20,6 +21,24 @@ from tests.functional.driving import EMAIL, ROWS
 def _frozen_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Input cursors never blink in tests, so snapshots are stable."""
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+@pytest.fixture(autouse=True)
+def _said(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every notification an app shows is kept, as the user reads it, for ``said(app)``
+    (through the public ``notify``, not Textual's private list of toasts)."""
+    notify, clear = ClayApp.notify, ClayApp.clear_notifications
+
+    def record(self: ClayApp, message: str, **kwargs: object) -> None:
+        vars(self).setdefault("said", []).append(inert_lines(str(message)))
+        notify(self, message, **kwargs)  # type: ignore[arg-type]
+
+    def forget(self: ClayApp) -> None:
+        vars(self)["said"] = []
+        clear(self)
+
+    monkeypatch.setattr(ClayApp, "notify", record)
+    monkeypatch.setattr(ClayApp, "clear_notifications", forget)
 
 
 @pytest.fixture

@@ -51,6 +51,11 @@ def screen_of(app: ClayApp) -> TableScreen:
     return screen
 
 
+def said(app: ClayApp) -> list[str]:
+    """The notifications the app has shown, oldest first (recorded by conftest's ``_said``)."""
+    return list(vars(app).get("said", []))
+
+
 def grid_of(app: ClayApp) -> LeadGrid:
     return screen_of(app).query_one(LeadGrid)
 

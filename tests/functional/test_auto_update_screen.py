@@ -10,7 +10,7 @@ from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
 from clay_tui.ui.app import ClayApp
 from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen
-from tests.functional.driving import SIZE, grid_of, press, screen_of, settle
+from tests.functional.driving import SIZE, grid_of, press, said, screen_of, settle
 
 
 async def open_confirm(pilot) -> AutoUpdateScreen:
@@ -49,9 +49,7 @@ async def test_turning_auto_update_on_shows_what_it_will_do(sb_ws, sb_table, ema
         await settle(pilot)
         assert table_service.table_auto_update(sb_ws, sb_table)
         assert "auto-update on" in screen_of(app).status.text
-        assert any(
-            "at most 6 credits per new or edited row" in str(n.message) for n in app._notifications
-        )
+        assert any("at most 6 credits per new or edited row" in m for m in said(app))
 
 
 def test_auto_update_screen_snapshot(snap_compare, sb_ws, sb_table, email_column) -> None:
@@ -75,7 +73,7 @@ async def test_column_menu_says_what_a_column_will_do_when_turned_on(
         menu.highlighted = menu.get_option_index("auto_update")
         await press(pilot, "enter")
         assert enrich_service.get_column(sb_ws, sb_table, email_column.name).auto_update
-        notes = [str(n.message) for n in app._notifications]
+        notes = said(app)
         assert any(
             "Auto-update of Work Email on (the table's switch is off" in n
             and "runs on new rows and when first_name, last_name, company; condition "

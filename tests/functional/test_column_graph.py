@@ -9,7 +9,7 @@ from textual.widgets import Button, Input, Static
 from clay_tui.services import enrich as enrich_service
 from clay_tui.ui.app import ClayApp
 from clay_tui.ui.widgets.prompt_bar import PromptBar
-from tests.functional.driving import SIZE, grid_of, press, settle, type_text
+from tests.functional.driving import SIZE, grid_of, press, said, settle, type_text
 
 
 async def test_delete_and_rename_of_a_column_read_by_an_enrichment(
@@ -21,7 +21,7 @@ async def test_delete_and_rename_of_a_column_read_by_an_enrichment(
         grid_of(app).move_to_column("country")  # read by Work Email's condition
         await press(pilot, "D")
         assert "country" in sb_table.columns
-        notes = [str(n.message) for n in app._notifications]
+        notes = said(app)
         assert any(
             "Cannot delete column country: Work Email (its condition) reads it" in n for n in notes
         ), notes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clay_tui.services import tables as table_service
 from clay_tui.workspace import Workspace
-from tests.functional.driving import SIZE, cell, grid_of, press, screen_of, settle, type_text
+from tests.functional.driving import SIZE, cell, grid_of, press, said, screen_of, settle, type_text
 
 
 async def edit_current(pilot, text: str, key: str = "enter") -> None:
@@ -30,9 +30,9 @@ async def test_edit_with_enter_and_f2_then_undo(make_app, small_table) -> None:
         assert small_table.row(first_id)["employees"] == 120
         await press(pilot, "ctrl+z")
         assert small_table.row(first_id)["first_name"] == "Ana"
-        said = [str(n.message) for n in app._notifications]
-        assert "Undid the edit of first_name in row 1." in said  # not "Undone: Undid ...."
-        assert not any("Undone: Undid" in m or ".." in m for m in said)
+        shown = said(app)
+        assert "Undid the edit of first_name in row 1." in shown  # not "Undone: Undid ...."
+        assert not any("Undone: Undid" in m or ".." in m for m in shown)
 
 
 async def test_bad_value_for_the_column_type_is_refused_inline(make_app, small_table) -> None:

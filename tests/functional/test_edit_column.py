@@ -10,7 +10,7 @@ from clay_tui.ui.app import ClayApp
 from clay_tui.ui.screens.column_menu import ColumnMenu, column_menu_items
 from clay_tui.ui.screens.edit_column_screen import EditColumnScreen, parse_limit
 from clay_tui.ui.screens.popup_menu import PopupMenu
-from tests.functional.driving import EMAIL, SIZE, grid_of, press, screen_of, settle
+from tests.functional.driving import EMAIL, SIZE, grid_of, press, said, screen_of, settle
 
 
 def make(sb_ws, sb_table, email_column):
@@ -73,7 +73,7 @@ async def test_edit_from_the_column_menu(sb_ws, sb_table, email_column) -> None:
         grid_of(app).move_to_column("company")
         await press(pilot, "e")
         assert not isinstance(app.screen, EditColumnScreen)
-        assert any("not an enrichment column" in str(n.message) for n in app._notifications)
+        assert any("not an enrichment column" in m for m in said(app))
 
 
 async def test_escape_cancels_the_edit(sb_ws, sb_table, email_column) -> None:
@@ -115,7 +115,7 @@ async def test_delete_removes_the_whole_enrichment_after_a_yes(
         assert enrich_service.list_columns(sb_ws, sb_table) == []
         await press(pilot, "ctrl+z")  # undo cannot bring the outputs back
         assert not outputs & set(sb_table.columns)
-        assert any("Removed enrichment column" in str(n.message) for n in app._notifications)
+        assert any("Removed enrichment column" in m for m in said(app))
         screen_of(app)  # the table screen is still there
     assert credits_service.usage_report(sb_ws, "column").rows == spent
     assert credits_service.verify_credits(sb_ws, repair=False).ok

@@ -18,7 +18,7 @@ from clay_tui.ui.screens.column_menu import ColumnMenu
 from clay_tui.ui.screens.popup_menu import PopupMenu
 from clay_tui.ui.screens.run_dialog import RunDialog
 from clay_tui.ui.screens.run_info_screen import RunInfoScreen
-from tests.functional.driving import EMAIL, SIZE, grid_of, press, screen_of, settle
+from tests.functional.driving import EMAIL, SIZE, grid_of, press, said, screen_of, settle
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(
         assert spent == info.credits_spent > 0
         assert info.hits == sum(1 for s in states.values() if s == "found")
         assert screen_of(app).status.run_text is None
-        assert any("Ran Work Email on 10 rows" in str(n.message) for n in app._notifications)
+        assert any("Ran Work Email on 10 rows" in m for m in said(app))
         # the grid shows the results, and why the others are empty
         notes = grid_of(app).notes[EMAIL]
         assert set(notes) == {r for r, s in states.items() if s != "found"}
@@ -140,9 +140,7 @@ async def test_run_dialog_estimate_then_test_run_agrees_with_run_info(
         grid_of(app).move_to_column("country")
         await press(pilot, "r")
         assert not isinstance(app.screen, RunDialog)
-        assert any(
-            "country is not an enrichment column" in str(n.message) for n in app._notifications
-        )
+        assert any("country is not an enrichment column" in m for m in said(app))
 
 
 async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeypatch) -> None:
@@ -185,7 +183,7 @@ async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeyp
         await settle(pilot)
         states = enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)
         assert "cancelled" in states.values()
-        assert any(str(n.message).startswith("Stopped Work Email") for n in app._notifications)
+        assert any(m.startswith("Stopped Work Email") for m in said(app))
         assert "stopped" in grid_of(app).notes[EMAIL].values()
         info = enrich_service.run_info(sb_ws, sb_table, EMAIL)
         assert info.last_run_status == "cancelled"
@@ -207,7 +205,7 @@ async def test_a_run_cap_says_so(sb_app, sb_ws, sb_table, email_column) -> None:
         states = enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)
         assert "spend limit" in states.values() and "not enough credits" not in states.values()
         assert "spend limit" in grid_of(app).notes[EMAIL].values()
-        messages = [str(n.message) for n in app._notifications]
+        messages = said(app)
         assert any("This run's maximum of 4 credits" in m for m in messages), messages
         assert not any("Out of credits" in m for m in messages)
 
@@ -222,7 +220,7 @@ async def test_a_spend_limit_says_so_and_how_to_raise_it(sb_ws, sb_table, email_
         await settle(pilot)
         await asyncio.sleep(0.05)
         await settle(pilot)
-        messages = [str(n.message) for n in app._notifications]
+        messages = said(app)
         assert any(
             "Work Email's spend limit stopped this run" in m
             and "of 5 credits used" in m
@@ -342,7 +340,7 @@ async def test_auto_update_runs_an_edited_row(sb_app, sb_ws, sb_table) -> None:
         await settle(pilot)
         states = enrich_service.cell_statuses(sb_ws, sb_table, EMAIL)
         assert list(states) == [2]  # only the edited row ran
-        assert any("Auto-update ran Work Email" in str(n.message) for n in app._notifications)
+        assert any("Auto-update ran Work Email" in m for m in said(app))
         # the column's own switch (column menu) stops it
         grid_of(app).move_to_column(EMAIL)
         await press(pilot, "m")

@@ -25,7 +25,7 @@ from clay_tui.services.enrich import ColumnSpec
 from clay_tui.table.inert import inert, is_inert
 from clay_tui.ui.app import ClayApp
 from clay_tui.ui.screens.run_info_screen import RunInfoScreen
-from tests.functional.driving import SIZE, grid_of, press, screen_of, settle, type_text
+from tests.functional.driving import SIZE, grid_of, press, said, screen_of, settle, type_text
 
 # Terminal-active text: what must never be painted as it is.
 ESCAPES = {
@@ -358,10 +358,7 @@ async def test_tui_export_is_guarded_and_says_so(workspace, tmp_path) -> None:
         await press(pilot, "x")
         screen_of(app).prompt.query_one("#prompt-input", Input).value = str(out)
         await press(pilot, "enter")
-        assert any(
-            "2 cell(s) that would run as formulas got a leading '" in str(n.message)
-            for n in app._notifications
-        )
+        assert any("2 cell(s) that would run as formulas got a leading '" in m for m in said(app))
     rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
     assert rows == [
         ["name", '\'=HYPERLINK("x")', "n"],

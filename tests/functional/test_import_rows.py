@@ -12,7 +12,7 @@ from clay_tui.services import tables as table_service
 from clay_tui.ui.app import ClayApp
 from clay_tui.ui.screens.import_rows_screen import ImportRowsScreen
 from clay_tui.ui.screens.table_menu import TableMenu
-from tests.functional.driving import EMAIL, SIZE, press, screen_of, settle
+from tests.functional.driving import EMAIL, SIZE, press, said, screen_of, settle
 
 INCOMING = """first_name,last_name,company,country,employees
 ana,Ng,Acme Corp,US,120
@@ -53,9 +53,9 @@ async def test_add_rows_from_a_file_runs_auto_update_on_them(
         await press(pilot, "enter")
         assert not isinstance(app.screen, ImportRowsScreen)
         assert sb_table.row_count == 13 and sb_table.row(1)["company"] == "Acme Corp"
-        said = " ".join(str(n.message) for n in app._notifications)
-        assert "1 new row(s) added, 2 row(s) updated" in said
-        assert f"Auto-update runs them: {EMAIL} 2 row(s) (up to" in said
+        shown = " ".join(said(app))
+        assert "1 new row(s) added, 2 row(s) updated" in shown
+        assert f"Auto-update runs them: {EMAIL} 2 row(s) (up to" in shown
         for _ in range(40):
             await asyncio.sleep(0.05)
             await settle(pilot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clay_tui.ui.app import ClayApp
-from tests.functional.driving import SIZE, cell, grid_of, settle
+from tests.functional.driving import SIZE, cell, grid_of, said, settle
 
 
 async def test_open_by_path_loads_in_a_worker(workspace, small_csv: Path) -> None:
@@ -37,5 +37,5 @@ async def test_loading_notices_are_shown(workspace, tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.table is not None and app.table.notices
-        shown = [str(n.message) for n in app._notifications]
+        shown = said(app)
         assert any(notice in shown for notice in app.table.notices)

@@ -17,7 +17,7 @@ from clay_tui.ui.screens.credits_popover import CreditsPopover
 from clay_tui.ui.screens.plans_billing_screen import PlansBillingScreen
 from clay_tui.ui.widgets import status_bar
 from clay_tui.workspace import Workspace
-from tests.functional.driving import SIZE, grid_of, press, screen_of, settle
+from tests.functional.driving import SIZE, grid_of, press, said, screen_of, settle
 
 
 @pytest.mark.parametrize(
@@ -134,6 +134,6 @@ async def test_a_stray_clay_error_becomes_a_notification(make_app, monkeypatch) 
         monkeypatch.setattr(screen_of(app).view, "hide", refuse)
         await press(pilot, "h")
         assert app.is_running
-        assert any("cannot be hidden" in str(n.message) for n in app._notifications)
+        assert any("cannot be hidden" in m for m in said(app))
         await press(pilot, "down")
         assert grid_of(app).cursor_row == 1
