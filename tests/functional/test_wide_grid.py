@@ -60,13 +60,14 @@ async def test_visible_columns_and_clicks_follow_the_scroll(workspace, tmp_path:
             expected = [
                 i
                 for i, start in enumerate(grid.column_offsets)
-                if start + grid._widths[grid.columns[i]] + 1 > left and start < left + data_width
+                if start + grid.column_width(grid.columns[i]) + 1 > left
+                and start < left + data_width
             ]
-            assert grid._visible_columns(data_width) == expected
+            assert grid.visible_columns(data_width) == expected
             assert grid.cursor_col in expected
             for i in expected[1:]:
                 x = grid.row_gutter + grid.column_offsets[i] - left
-                assert grid._hit(x, 3) == (int(grid.scroll_y) + 3 - lead_grid.HEADER_HEIGHT, i)
+                assert grid.cell_at(x, 3) == (int(grid.scroll_y) + 3 - lead_grid.HEADER_HEIGHT, i)
 
 
 async def test_a_sideways_move_without_scrolling_repaints_the_header_and_cursor_row_only(

@@ -13,6 +13,7 @@ from clay_tui.enrich.actions import ActionInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "clay_tui" / "ui"
+GRID_PRIVATE = {"_gutter", "_offsets", "_widths", "_visible_columns", "_hit"}
 PRIVATE_TEXTUAL = {"_on_message", "_dispatch_action", "_value"}
 
 
@@ -36,7 +37,7 @@ def test_only_the_grid_reads_its_private_layout() -> None:
         if path.name in {"lead_grid.py", "grid_render.py", "test_ui_scaffolding.py"}:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr in {"_gutter", "_offsets"}:
+            if isinstance(node, ast.Attribute) and node.attr in GRID_PRIVATE:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.attr}")
     assert not found
 

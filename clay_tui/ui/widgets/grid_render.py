@@ -60,7 +60,8 @@ class GridRendering:
             return Strip.blank(width, self._style("base"))
         return self._row_line(index, width)
 
-    def _visible_columns(self: LeadGrid, data_width: int) -> list[int]:
+    def visible_columns(self: LeadGrid, data_width: int) -> list[int]:
+        """Indexes of the columns (partly) inside a data area ``data_width`` wide, as scrolled."""
         left = int(self.scroll_x)
         right = left + data_width
         out = []
@@ -93,7 +94,7 @@ class GridRendering:
         data_width = max(0, width - self._gutter)
         sort = self.view.sort if self.view is not None else None
         cells = []
-        for index in self._visible_columns(data_width):
+        for index in self.visible_columns(data_width):
             col = self._columns[index]
             w = self._widths[col]
             title = self._titles[index]
@@ -136,7 +137,7 @@ class GridRendering:
         focused = self.has_focus
         notes = self.notes
         cells = []
-        for col_index in self._visible_columns(data_width):
+        for col_index in self.visible_columns(data_width):
             name = self._columns[col_index]
             w = self._widths[name]
             value = format_value(values[col_index])

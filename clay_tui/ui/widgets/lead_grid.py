@@ -113,6 +113,10 @@ class LeadGrid(GridRendering, ScrollView, can_focus=True):
         """Where each visible column starts in the data area (ascending, unscrolled)."""
         return tuple(self._offsets)
 
+    def column_width(self, column: str) -> int:
+        """The drawn width of ``column`` (measured from its values; 0 before it is)."""
+        return self._widths.get(column, 0)
+
     def column_screen_x(self, index: int | None = None) -> int:
         """The screen x where visible column ``index`` (default: the cursor's) starts, kept
         inside the grid when it is scrolled out of sight: where its menu opens."""
@@ -383,7 +387,7 @@ class LeadGrid(GridRendering, ScrollView, can_focus=True):
         self.move_cursor(row=self.cursor_row + 1)
 
     # ------------------------------------------------------------ mouse
-    def _hit(self, x: int, y: int) -> tuple[int | None, int | None]:
+    def cell_at(self, x: int, y: int) -> tuple[int | None, int | None]:
         """(view row or None for the header, column index or None) at a widget offset."""
         column = None
         if x >= self._gutter and self._offsets:
@@ -396,7 +400,7 @@ class LeadGrid(GridRendering, ScrollView, can_focus=True):
         return int(self.scroll_y) + y - HEADER_HEIGHT, column
 
     def on_click(self, event: events.Click) -> None:
-        row, column = self._hit(event.x, event.y)
+        row, column = self.cell_at(event.x, event.y)
         if column is None:
             return
         if event.button == 3 and row is None:
