@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Sta
 from clay_tui.errors import ClayError, failure_sentence
 from clay_tui.table.inert import inert, inert_lines
 from clay_tui.ui.commands import ClayCommands
+from clay_tui.ui.guards import MachineFailed
 from clay_tui.ui.keymap import bindings_for
 from clay_tui.ui.screens.table_screen import TableScreen
 
@@ -67,15 +68,21 @@ class ClayApp(App[None]):
         self._quitting = False  # keys typed after q must not open screens on a closing app
         self.fatal_error: str | None = None  # a damaged workspace / full disk: said on exit
 
-    def _handle_exception(self, error: Exception) -> None:
+    def on_machine_failed(self, message: MachineFailed) -> None:
         """A damaged workspace.db or a full disk ends the app with one sentence (printed by
         ``clay-tui open`` after the terminal is restored), never a traceback."""
+        self.end_with(message.error)
+
+    def end_with(self, error: Exception) -> bool:
+        """End the app with ``error``'s one sentence if it is a failure of the machine;
+        False (the app goes on) for anything else."""
         sentence = failure_sentence(error, self.ws.root)
         if sentence is None:
-            super()._handle_exception(error)
-            return
-        self.fatal_error = sentence
-        self.exit(return_code=2)
+            return False
+        if self.fatal_error is None:  # the first one is the one said
+            self.fatal_error = sentence
+            self.exit(return_code=2)
+        return True
 
     def on_mount(self) -> None:
         table, target = self._initial
@@ -217,8 +224,13 @@ class ClayApp(App[None]):
     ) -> bool:
         # Every key, palette entry and click runs through here: a user mistake that an action
         # did not catch still becomes one sentence, and the app keeps running.
+        # A damaged database or a full disk met by an action ends the app with one sentence.
         try:
             return await super().run_action(action, default_namespace, namespaces)
         except ClayError as exc:
             self.notify(str(exc), severity="error", timeout=6)
+            return True
+        except Exception as exc:
+            if not self.end_with(exc):
+                raise
             return True

@@ -14,7 +14,7 @@ from clay_tui.enrich.actions import ActionInfo
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "clay_tui" / "ui"
 GRID_PRIVATE = {"_gutter", "_offsets", "_widths", "_visible_columns", "_hit"}
-PRIVATE_TEXTUAL = {"_on_message", "_dispatch_action", "_value"}
+PRIVATE_TEXTUAL = {"_on_message", "_dispatch_action", "_value", "_handle_exception"}
 
 
 def _sources(*roots: Path) -> list[Path]:

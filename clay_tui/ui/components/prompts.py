@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from clay_tui.errors import ClayError
-from clay_tui.ui.components.guards import notify_errors
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.widgets.prompt_bar import PromptBar
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class ExportTo(PromptRequest):
 class PromptRouting:
     """Part of ``TableScreen``: hands the prompt bar's answers to their requests."""
 
-    @notify_errors
+    @guarded
     def on_prompt_bar_submitted(self: TableScreen, message: PromptBar.Submitted) -> None:
         request = message.request
         if isinstance(request, PromptRequest) and request.answer(self, message.value):

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
-from clay_tui.ui.components.guards import notify_errors
 from clay_tui.ui.enrich_runs import RunRequest
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.messages import RunFinished, RunProgress
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class Runs:
         )
         self.status.show_run(text + (" · stopping…" if stopping else " · ctrl+x stops"))
 
-    @notify_errors
+    @guarded
     def on_run_finished(self: TableScreen, message: RunFinished) -> None:
         runs = self.runs
         self._run_clock = None

@@ -10,6 +10,7 @@ from textual import work
 from clay_tui.errors import ClayError
 from clay_tui.services import tables as table_service
 from clay_tui.ui.components.prompts import ExportTo
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.messages import JobDone, Saved
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class SaveExport:
         self._save_worker(self.table, self.saved_version)
 
     @work(thread=True, exclusive=True, group="save")
+    @guarded
     def _save_worker(self: TableScreen, table: LeadTable, saved_version: int | None) -> None:
         try:
             version = save_if_changed(table, saved_version)
@@ -68,6 +70,7 @@ class SaveExport:
         self.prompt.ask(ExportTo(), "Export CSV to:", default)
 
     @work(thread=True, exclusive=True, group="export")
+    @guarded
     def _export(self: TableScreen, path: str) -> None:
         assert self.table is not None
         try:

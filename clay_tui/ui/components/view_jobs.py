@@ -14,8 +14,8 @@ from textual import work
 
 from clay_tui.errors import ClayError
 from clay_tui.table.inert import inert
-from clay_tui.ui.components.guards import notify_errors
 from clay_tui.ui.components.prompts import Filter, GoTo, Search
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.messages import JobDone, SearchResult, TableChanged, ViewFailed, ViewUpdated
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ class ViewJobs:
         self._view_worker(kind, job)
 
     @work(thread=True, group="view")
+    @guarded
     def _view_worker(self: TableScreen, kind: str, job: Callable[[], str]) -> None:
         try:
             detail = job()
@@ -42,7 +43,7 @@ class ViewJobs:
         else:
             self.post_message(ViewUpdated(kind, detail))
 
-    @notify_errors
+    @guarded
     def on_view_updated(self: TableScreen, message: ViewUpdated) -> None:
         grid = self.grid
         grid.busy = False
@@ -71,7 +72,7 @@ class ViewJobs:
             self.notify(message.detail, timeout=3)
         self._refresh_status()
 
-    @notify_errors
+    @guarded
     def on_view_failed(self: TableScreen, message: ViewFailed) -> None:
         self.grid.busy = False
         self.status.show_busy(None)
@@ -85,7 +86,7 @@ class ViewJobs:
             self._refresh_pending = False
             self._refresh_view("refresh")
 
-    @notify_errors
+    @guarded
     def on_table_changed(self: TableScreen, message: TableChanged) -> None:
         """Any change to the table (ours, an undo, or an enrichment run): recompute the view."""
         if self.view is None:
@@ -178,6 +179,7 @@ class ViewJobs:
             self._search(self.last_search, self.grid.cursor_row + 1)
 
     @work(thread=True, exclusive=True, group="search")
+    @guarded
     def _search(self: TableScreen, text: str, start: int) -> None:
         view = self.view
         assert view is not None

@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Input, Static, Tab, Tabs
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
 from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.plain import inert, markup_safe, plain
 from clay_tui.ui.widgets.credit_bar_chart import CreditBarChart
 from clay_tui.workspace import Workspace
@@ -113,6 +114,7 @@ class CreditUsageScreen(Screen[None]):
         event.watch.taken()
         self.reload()
 
+    @guarded
     def reload(self) -> None:
         try:
             report = svc.usage_report(

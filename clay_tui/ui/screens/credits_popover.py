@@ -20,6 +20,7 @@ from clay_tui.errors import ClayError
 from clay_tui.services import credits as credits_service
 from clay_tui.table.inert import inert
 from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.plain import plain_lines
 from clay_tui.workspace import Workspace
 
@@ -90,6 +91,7 @@ class CreditsPopover(ModalScreen[str | None]):
         event.watch.taken()
         self.refresh_numbers()
 
+    @guarded
     def refresh_numbers(self) -> None:
         try:
             self.numbers = summary_table(self.ws, self.table_id, self.table_name)

@@ -17,6 +17,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from clay_tui.errors import ClayError
 from clay_tui.services import credits as svc
 from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.plain import markup_safe
 from clay_tui.ui.screens.credits_calculator_screen import CreditsCalculatorScreen
 from clay_tui.workspace import Workspace
@@ -107,6 +108,7 @@ class PlansBillingScreen(Screen[None]):
     def action_reload(self) -> None:
         self.reload()
 
+    @guarded
     def reload(self) -> None:
         try:
             overview = svc.plan_overview(self.ws)

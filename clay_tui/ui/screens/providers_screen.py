@@ -21,6 +21,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Static
 from clay_tui.errors import ClayError
 from clay_tui.services import providers as svc
 from clay_tui.table.inert import inert
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.plain import plain_lines
 from clay_tui.workspace import Workspace
 
@@ -126,6 +127,7 @@ class ProvidersScreen(Screen[None]):
     def action_reload(self) -> None:
         self.reload()
 
+    @guarded
     def reload(self) -> None:
         try:
             self.statuses = svc.provider_overview(self.ws)

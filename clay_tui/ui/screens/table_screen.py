@@ -21,7 +21,6 @@ from clay_tui.errors import ClayError
 from clay_tui.services import tables as table_service
 from clay_tui.ui.components.auto_update import AutoUpdate
 from clay_tui.ui.components.editing import Editing
-from clay_tui.ui.components.guards import notify_errors
 from clay_tui.ui.components.menus import Menus
 from clay_tui.ui.components.notes import Notes
 from clay_tui.ui.components.prompts import PromptRouting
@@ -30,6 +29,7 @@ from clay_tui.ui.components.save_export import SaveExport
 from clay_tui.ui.components.specs import owning_spec
 from clay_tui.ui.components.view_jobs import ViewJobs
 from clay_tui.ui.enrich_runs import EnrichRuns
+from clay_tui.ui.guards import guarded
 from clay_tui.ui.keymap import bindings_for
 from clay_tui.ui.messages import LoadFailed, TableChanged, TableLoaded
 from clay_tui.ui.widgets.lead_grid import LeadGrid
@@ -110,6 +110,7 @@ class TableScreen(
             self._load(self.target)
 
     @work(thread=True, exclusive=True, group="load")
+    @guarded
     def _load(self, target: str | None) -> None:
         try:
             # (results stored after the last snapshot, a kill mid-run, come back as the
@@ -122,7 +123,7 @@ class TableScreen(
         else:
             self.post_message(TableLoaded(table))
 
-    @notify_errors
+    @guarded
     def on_table_loaded(self, message: TableLoaded) -> None:
         self._show_table(message.table)
 

@@ -21,6 +21,7 @@ from clay_tui.errors import ClayError
 from clay_tui.services.credits import credits_summary
 from clay_tui.table.inert import inert
 from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
+from clay_tui.ui.guards import guarded
 
 if TYPE_CHECKING:
     from clay_tui.workspace import Workspace
@@ -77,6 +78,7 @@ class StatusBar(Widget):
         self.refresh_credits()
 
     # ------------------------------------------------------------ state
+    @guarded
     def refresh_credits(self) -> None:
         try:
             summary = credits_summary(self.ws)
