@@ -326,7 +326,7 @@ def child_ours(args: argparse.Namespace) -> None:
             )
             out["app_sort_ok"] = screen.view.sort == (SORT_COLUMN, False)
             await pilot.pause()
-            out["app_filter_s"] = await app_job(lambda: screen._apply_filter(FILTER))
+            out["app_filter_s"] = await app_job(lambda: screen.view_jobs.apply_filter(FILTER))
             out["app_filter_rows"] = grid.row_count
             await pilot.pause()
 

@@ -41,7 +41,7 @@ class ClayCommands(Provider):
                 yield (
                     f"Show column: {inert(column)}",
                     "Bring back a hidden column",
-                    partial(table_screen.show_column, column),
+                    partial(table_screen.editing.show_column, column),
                 )
 
     async def discover(self) -> Hits:

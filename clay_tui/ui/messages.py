@@ -99,3 +99,45 @@ class Saved(Message):
     def __init__(self, version: int) -> None:
         self.version = version
         super().__init__()
+
+
+# ---------------------------------------------------------------- between the table screen's parts
+# A part (ui/components/) posts one of these; it bubbles to the TableScreen, whose handler hands
+# it to the part that owns that concern (the routing is in table_screen.py, in one place).
+
+
+class NotesStale(Message):
+    """The notes on enrichment cells may be out of date: read them again soon (all columns),
+    or now for ``columns``."""
+
+    def __init__(self, columns: frozenset[str] | None = None) -> None:
+        self.columns = columns
+        super().__init__()
+
+
+class AutoStateChanged(Message):
+    """An auto-update switch or the pending cells changed: show them again."""
+
+
+class FocusColumn(Message):
+    """Put the cursor on ``column``, now or once the view has caught up with the table."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        super().__init__()
+
+
+class ColumnsFilled(Message):
+    """These columns were filled (a run ended): measure their widths again."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        super().__init__()
+
+
+class RunStarting(Message):
+    """A run of ``column`` is about to answer rows: mark them "running…"."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        super().__init__()

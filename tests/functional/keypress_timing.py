@@ -60,7 +60,7 @@ async def _measure(ws: Workspace, target: str) -> None:
         screen = app.table_screen
         assert screen is not None and screen.view is not None
         wall = time.perf_counter()
-        screen._apply_filter(f"{screen.grid.current_column} IS NOT NULL")
+        screen.view_jobs.apply_filter(f"{screen.grid.current_column} IS NOT NULL")
         await app.workers.wait_for_complete()
         await pilot.pause()
         print(f"{'filter':20s} {(time.perf_counter() - wall) * 1000:6.0f} ms (worker, wall)")

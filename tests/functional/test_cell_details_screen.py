@@ -18,7 +18,7 @@ from tests.functional.driving import EMAIL, SIZE, grid_of, press, screen_of, set
 
 async def run_first_ten(pilot, spec) -> None:
     await settle(pilot)
-    screen_of(pilot.app)._run_chosen(spec, (RowSelection("first", limit=10), None))
+    screen_of(pilot.app).enrichment.run_chosen(spec, (RowSelection("first", limit=10), None))
     await settle(pilot)
     await asyncio.sleep(0.05)
     await settle(pilot)

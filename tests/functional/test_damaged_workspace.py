@@ -84,7 +84,7 @@ async def test_a_worker_meeting_a_full_disk_ends_with_one_sentence(make_app, mon
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen_of(app)._export("/tmp/out.csv")
+        screen_of(app).save_export.export("/tmp/out.csv")
         await _until_ended(app)
     assert app.return_code == 2
     assert app.fatal_error.startswith("The disk is full") and "\n" not in app.fatal_error

@@ -89,22 +89,22 @@ async def test_save_and_reopen_keeps_edits(make_app, small_table, settings, cloc
 
 
 async def test_save_sets_screen_state_on_the_apps_thread(make_app, monkeypatch) -> None:
-    """ctrl+s saves in a worker thread; the screen's saved_version changes only on the
-    app's thread (the worker posts a message), never from the worker."""
+    """ctrl+s saves in a worker thread; the saved_version (of the save part) changes only on
+    the app's thread (the worker posts a message), never from the worker."""
     import threading
 
-    from clay_tui.ui.screens.table_screen import TableScreen
+    from clay_tui.ui.components.save_export import SaveExport
 
     writers: list[threading.Thread] = []
 
-    def get(self: TableScreen) -> int | None:
+    def get(self: SaveExport) -> int | None:
         return self.__dict__.get("_saved_version_probe")
 
-    def put(self: TableScreen, value: int | None) -> None:
+    def put(self: SaveExport, value: int | None) -> None:
         writers.append(threading.current_thread())
         self.__dict__["_saved_version_probe"] = value
 
-    monkeypatch.setattr(TableScreen, "saved_version", property(get, put), raising=False)
+    monkeypatch.setattr(SaveExport, "saved_version", property(get, put), raising=False)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

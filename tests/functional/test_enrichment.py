@@ -177,7 +177,7 @@ async def test_confirm_above_threshold_and_stop(sb_app, sb_ws, sb_table, monkeyp
             await pilot.pause(0.02)
             if screen_of(app).status.run_text and "ctrl+x" in screen_of(app).status.run_text:
                 break
-        screen_of(app)._reload_notes()
+        screen_of(app).notes.reload()
         assert "running…" in grid_of(app).notes[EMAIL].values()  # cells waiting on the run
         await pilot.press("ctrl+x")
         await settle(pilot)
@@ -198,7 +198,7 @@ async def test_a_run_cap_says_so(sb_app, sb_ws, sb_table, email_column) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = screen_of(app)
-        screen._run_chosen(email_column, (RowSelection("all"), 4))  # a 4-credit cap
+        screen.enrichment.run_chosen(email_column, (RowSelection("all"), 4))  # a 4-credit cap
         await settle(pilot)
         await asyncio.sleep(0.05)
         await settle(pilot)
@@ -216,7 +216,7 @@ async def test_a_spend_limit_says_so_and_how_to_raise_it(sb_ws, sb_table, email_
     app = ClayApp(sb_ws, sb_table)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen_of(app)._run_chosen(email_column, (RowSelection("all"), None))
+        screen_of(app).enrichment.run_chosen(email_column, (RowSelection("all"), None))
         await settle(pilot)
         await asyncio.sleep(0.05)
         await settle(pilot)
@@ -411,7 +411,7 @@ async def test_run_results_reach_the_grid_without_reading_the_cells_again(
         await settle(pilot)
         screen = screen_of(app)
         spec = enrich_service.get_column(sb_ws, sb_table, EMAIL)
-        screen._run_chosen(spec, (RowSelection("ids", ids=(1, 2, 3, 4, 5, 6)), None))
+        screen.enrichment.run_chosen(spec, (RowSelection("ids", ids=(1, 2, 3, 4, 5, 6)), None))
         reads: list[str] = []
         real = enrich_service.cell_statuses
 

@@ -15,7 +15,9 @@ from tests.functional.driving import EMAIL, SIZE, grid_of, screen_of, settle
 def test_run_info_screen(snap_compare, sb_ws, sb_table, email_column) -> None:
     async def before(pilot) -> None:
         await settle(pilot)
-        screen_of(pilot.app)._run_chosen(email_column, (RowSelection("first", limit=10), None))
+        screen_of(pilot.app).enrichment.run_chosen(
+            email_column, (RowSelection("first", limit=10), None)
+        )
         await settle(pilot)
         await asyncio.sleep(0.05)
         await settle(pilot)

@@ -37,5 +37,5 @@ async def test_a_second_search_starts_fresh(make_app) -> None:
         await press(pilot, "slash")
         await type_text(pilot, "Okafor")  # before: "frOkafor", found nothing
         await press(pilot, "enter")
-        assert screen_of(app).last_search == "Okafor"
+        assert screen_of(app).view_jobs.last_search == "Okafor"
         assert cell(app) == (2, "last_name")

@@ -126,7 +126,9 @@ async def test_progress_shows_rate_eta_and_the_share_in_the_header(
         assert "ETA" in text
         assert grid_of(app).header_marks.get(EMAIL) == "41%"
         # a real run: the mark goes when it ends
-        screen._run_chosen(email_column, (enrich_service.RowSelection("first", limit=3), None))
+        screen.enrichment.run_chosen(
+            email_column, (enrich_service.RowSelection("first", limit=3), None)
+        )
         await settle(pilot)
         await asyncio.sleep(0.05)
         await settle(pilot)

@@ -58,3 +58,22 @@ def test_no_unshared_lock_fallback() -> None:
 def test_actions_are_built_with_keywords() -> None:
     with pytest.raises(TypeError):
         ActionInfo("x", "X", "cleaning", "", (), {"value": "text"})  # type: ignore[misc]
+
+
+def test_the_table_screen_composes_its_parts_instead_of_inheriting_them() -> None:
+    """Issue 10: the table screen's parts are components (each its own state and messages),
+    composed by the screen, not mixins on it; each module stays a few hundred lines."""
+    from textual.screen import Screen
+
+    from clay_tui.ui.components.base import Component
+    from clay_tui.ui.screens.table_screen import TableScreen
+
+    assert TableScreen.__bases__ == (Screen,)
+    parts = [
+        name
+        for name, value in vars(TableScreen(None)).items()  # type: ignore[arg-type]
+        if isinstance(value, Component)
+    ]
+    assert len(parts) >= 7, parts
+    for path in [*_sources(UI / "components"), UI / "screens" / "table_screen.py"]:
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path

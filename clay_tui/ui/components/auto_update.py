@@ -8,19 +8,24 @@ from typing import TYPE_CHECKING
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
 from clay_tui.services import tables as table_service
+from clay_tui.ui.components.base import Component
 from clay_tui.ui.components.specs import owning_spec
+from clay_tui.ui.messages import AutoStateChanged
 from clay_tui.ui.screens.popup_menu import PopupMenu
 
 if TYPE_CHECKING:
     from clay_tui.ui.screens.table_screen import TableScreen
 
 
-class AutoUpdate:
-    """Part of ``TableScreen``: turning auto-update on and off."""
+class AutoUpdate(Component):
+    """Turning auto-update on and off."""
 
-    def toggle_column_auto_update(self: TableScreen) -> None:
+    def __init__(self, host: TableScreen) -> None:
+        super().__init__(host, id="auto-update")
+
+    def toggle_column(self) -> None:
         """The current enrichment column's own switch."""
-        column = self.grid.current_column
+        column = self.host.grid.current_column
         if self.table is None or column is None:
             return
         spec = owning_spec(self.ws, self.table, column)
@@ -30,7 +35,7 @@ class AutoUpdate:
         enrich_service.set_column_auto_update(self.ws, self.table, spec.name, on)
         note = (
             ""
-            if self._auto_update() or not on
+            if self.host.auto_update() or not on
             else " (the table's switch is off: turn it on in the table menu, t)"
         )
         plan = next(
@@ -52,15 +57,15 @@ class AutoUpdate:
             f"Auto-update of {spec.name} {'on' if on else 'off'}{note}.",
             timeout=8 if on else 4,
         )
-        self._show_auto_state()
+        self.post_message(AutoStateChanged())
 
-    def toggle_table_auto_update(self: TableScreen) -> None:
+    def toggle_table(self) -> None:
         """The table's switch: on asks first (what it will do and may cost); off with cells
         waiting asks whether to run them."""
         if self.table is None:
             return
-        on = not self._auto_update()
-        pending = self.runs.pending_cells() if self.runs is not None else 0
+        on = not self.host.auto_update()
+        pending = self.host.runs.pending_cells() if self.host.runs is not None else 0
         if not on and pending:
             self._ask_pending(pending)
         elif on:
@@ -68,8 +73,8 @@ class AutoUpdate:
         else:
             self._set_table_auto_update(on)
 
-    def _confirm_auto_update(self: TableScreen) -> None:
-        from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen
+    def _confirm_auto_update(self) -> None:
+        from clay_tui.ui.screens.auto_update_screen import AutoUpdateScreen  # start-up
 
         assert self.table is not None
         state = enrich_service.auto_update_state(self.ws, self.table)
@@ -81,26 +86,26 @@ class AutoUpdate:
                     True, f"; at most {most} credits per new or edited row, {state.daily_cap} a day"
                 )
 
-        self.app.push_screen(AutoUpdateScreen(state), self._guarded(chosen))
+        self.app.push_screen(AutoUpdateScreen(state), self.guard(chosen))
 
-    def _set_table_auto_update(self: TableScreen, on: bool, detail: str = "") -> None:
+    def _set_table_auto_update(self, on: bool, detail: str = "") -> None:
         assert self.table is not None
         try:
             table_service.set_table_auto_update(self.ws, self.table, on)
         except ClayError as exc:
-            self._fail(exc)
+            self.fail(exc)
             return
-        self._show_auto_state()
+        self.post_message(AutoStateChanged())
         self.notify(f"Auto-update columns {'on' if on else 'off'}{detail}.", timeout=4)
 
-    def _ask_pending(self: TableScreen, pending: int) -> None:
+    def _ask_pending(self, pending: int) -> None:
         """Turning auto-update off with cells waiting: run them, or leave them alone."""
-        button = self.query_one("#hdr-menu")
+        button = self.host.query_one("#hdr-menu")
         items = [("drop", "Continue without running"), ("run", "Run pending cells")]
         title = f"{pending:,} cell{'s' if pending != 1 else ''} pending"
 
         def chosen(choice: str | None) -> None:
-            runs = self.runs
+            runs = self.host.runs
             if choice is None or runs is None:
                 return  # Esc: auto-update stays on
             if choice == "run":
@@ -111,5 +116,5 @@ class AutoUpdate:
                 self._set_table_auto_update(False, f"; {dropped:,} pending cells left unrun")
 
         self.app.push_screen(
-            PopupMenu(title, items, button.region.x, button.region.y + 1), self._guarded(chosen)
+            PopupMenu(title, items, button.region.x, button.region.y + 1), self.guard(chosen)
         )

@@ -1,7 +1,8 @@
 """Editing: a cell, rows, columns (hide, show, rename, delete), and undo.
 
 Every change goes through the table (journaled, undoable) or the enrichment service;
-the table's change message then refreshes the view (``view_jobs``).
+the table's change then refreshes the view (``view_jobs``). What the other parts must know
+(notes to read again, a column to go to) is posted as a message.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from typing import TYPE_CHECKING
 
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
+from clay_tui.ui.components.base import Component
 from clay_tui.ui.components.prompts import EditCell, RenameColumn
 from clay_tui.ui.components.specs import owning_spec
+from clay_tui.ui.messages import AutoStateChanged, FocusColumn, NotesStale
 from clay_tui.ui.screens.popup_menu import PopupMenu
 
 if TYPE_CHECKING:
@@ -19,24 +22,26 @@ if TYPE_CHECKING:
     from clay_tui.ui.screens.table_screen import TableScreen
 
 
-def _owning_spec(screen: TableScreen, column: str) -> ColumnSpec | None:
-    assert screen.table is not None
-    return owning_spec(screen.ws, screen.table, column)
+class Editing(Component):
+    """Cell, row and column edits."""
 
+    def __init__(self, host: TableScreen) -> None:
+        super().__init__(host, id="editing")
 
-class Editing:
-    """Part of ``TableScreen``: cell, row and column edits."""
+    def _owning_spec(self, column: str) -> ColumnSpec | None:
+        assert self.table is not None
+        return owning_spec(self.ws, self.table, column)
 
     # ------------------------------------------------------------ cells and rows
-    def action_open_cell(self: TableScreen) -> None:
+    def open_cell(self) -> None:
         """Enter: an enrichment cell (or one of its outputs) shows its details, from which
         e edits it; any other cell is edited at once."""
-        column = self.grid.current_column
-        row_id = self.grid.current_row_id()
+        column = self.host.grid.current_column
+        row_id = self.host.grid.current_row_id()
         if self.table is None or column is None or row_id is None:
             return
-        if _owning_spec(self, column) is None:
-            self.action_edit_cell()
+        if self._owning_spec(column) is None:
+            self.edit_cell()
             return
         # imported when first needed: start-up (so are the other screens this one opens)
         from clay_tui.ui.screens.cell_details_screen import EDIT as CELL_EDIT
@@ -45,47 +50,47 @@ class Editing:
         try:
             screen = CellDetailsScreen(self.ws, self.table, column, row_id)
         except ClayError as exc:
-            self._fail(exc)
+            self.fail(exc)
             return
 
         def chosen(choice: str | None) -> None:
             if choice == CELL_EDIT:
-                self.action_edit_cell()
+                self.edit_cell()
 
-        self.app.push_screen(screen, self._guarded(chosen))
+        self.app.push_screen(screen, self.guard(chosen))
 
-    def action_edit_cell(self: TableScreen) -> None:
-        column = self.grid.current_column
-        if not self._ready() or column is None:
+    def edit_cell(self) -> None:
+        column = self.host.grid.current_column
+        if not self.host.ready() or column is None:
             return
-        row_id = self.grid.current_row_id()
+        row_id = self.host.grid.current_row_id()
         if row_id is None:
             return
-        self.prompt.ask(
+        self.host.prompt.ask(
             EditCell(row_id, column),
             f"{column}:",
-            self.grid.current_edit_text(),
+            self.host.grid.current_edit_text(),
             placeholder="empty = no value",
         )
 
-    def _set_cell(self: TableScreen, row_id: int, column: str, text: str) -> None:
+    def set_cell(self, row_id: int, column: str, text: str) -> None:
         assert self.table is not None
         self.table.set_cell(row_id, column, text if text != "" else None)
 
-    def action_add_row(self: TableScreen) -> None:
-        if not self._ready():
+    def add_row(self) -> None:
+        if not self.host.ready():
             return
         assert self.table is not None
         try:
             self.table.add_row()
         except ClayError as exc:
-            self._fail(exc)
+            self.fail(exc)
 
-    def action_delete_rows(self: TableScreen) -> None:
-        if not self._ready():
+    def delete_rows(self) -> None:
+        if not self.host.ready():
             return
         assert self.table is not None
-        grid = self.grid
+        grid = self.host.grid
         ids = sorted(grid.selected) if grid.selected else []
         if not ids:
             row_id = grid.current_row_id()
@@ -95,87 +100,87 @@ class Editing:
         try:
             count = self.table.delete_rows(ids)
         except ClayError as exc:
-            self._fail(exc)
+            self.fail(exc)
             return
         grid.selected.clear()
-        self.status.show_selected(0)
+        self.host.status.show_selected(0)
         self.notify(f"Deleted {count} row{'s' if count != 1 else ''} (ctrl+z undoes).", timeout=3)
 
-    def action_undo(self: TableScreen) -> None:
-        if not self._ready():
+    def undo(self) -> None:
+        if not self.host.ready():
             return
         assert self.table is not None
         try:
             description = self.table.undo()
         except ClayError as exc:
-            self._fail(exc)
+            self.fail(exc)
             return
         self.notify(description or "Nothing to undo.", timeout=3)  # a sentence: "Undid ..."
 
     # ------------------------------------------------------------ hidden columns
-    def action_hide_column(self: TableScreen) -> None:
-        column = self.grid.current_column
-        if not self._ready() or column is None:
+    def hide_column(self) -> None:
+        column = self.host.grid.current_column
+        if not self.host.ready() or column is None:
             return
-        assert self.view is not None
-        if len(self.grid.columns) <= 1:
+        assert self.host.view is not None
+        if len(self.host.grid.columns) <= 1:
             self.notify("The last visible column cannot be hidden.", severity="warning")
             return
-        self.view.hide(column)
-        self.grid.reload()
-        self.grid.move_cursor()
+        self.host.view.hide(column)
+        self.host.grid.reload()
+        self.host.grid.move_cursor()
         self.notify(f"Hid {column} (H shows all columns).", timeout=3)
 
-    def show_column(self: TableScreen, column: str) -> None:
-        if not self._ready():
+    def show_column(self, column: str) -> None:
+        if not self.host.ready():
             return
-        assert self.view is not None
-        self.view.show(column)
-        self.grid.reload()
-        self.grid.move_to_column(column)
+        assert self.host.view is not None
+        self.host.view.show(column)
+        self.host.grid.reload()
+        self.host.grid.move_to_column(column)
 
-    def action_show_all_columns(self: TableScreen) -> None:
-        if not self._ready():
+    def show_all_columns(self) -> None:
+        if not self.host.ready():
             return
-        assert self.view is not None
-        self.view.show_all()
-        self.grid.reload()
-        self.grid.move_cursor()
+        assert self.host.view is not None
+        self.host.view.show_all()
+        self.host.grid.reload()
+        self.host.grid.move_cursor()
 
-    def action_choose_columns(self: TableScreen) -> None:
+    def choose_columns(self) -> None:
         from clay_tui.ui.screens.columns_screen import ColumnsScreen  # start-up: see open_cell
 
-        if not self._ready():
+        if not self.host.ready():
             return
-        assert self.table is not None and self.view is not None
+        assert self.table is not None and self.host.view is not None
         self.app.push_screen(
-            ColumnsScreen(self.table.columns, set(self.view.hidden)),
-            self._guarded(self._columns_chosen),
+            ColumnsScreen(self.table.columns, set(self.host.view.hidden)),
+            self.guard(self._columns_chosen),
         )
 
-    def _columns_chosen(self: TableScreen, hidden: set[str] | None) -> None:
-        if hidden is None or self.view is None or self.table is None:
+    def _columns_chosen(self, hidden: set[str] | None) -> None:
+        if hidden is None or self.host.view is None or self.table is None:
             return
         if len(hidden) >= len(self.table.columns):
             self.notify("At least one column must stay visible.", severity="warning")
             return
         for column in self.table.columns:
             if column in hidden:
-                self.view.hide(column)
+                self.host.view.hide(column)
             else:
-                self.view.show(column)
-        self.grid.reload()
-        self.grid.move_cursor()
+                self.host.view.show(column)
+        self.host.grid.reload()
+        self.host.grid.move_cursor()
 
     # ------------------------------------------------------------ rename, delete, edit
-    def action_rename_column(self: TableScreen) -> None:
-        column = self.grid.current_column
-        if not self._ready() or column is None:
+    def rename_column(self) -> None:
+        column = self.host.grid.current_column
+        if not self.host.ready() or column is None:
             return
-        spec = _owning_spec(self, column)
+        spec = self._owning_spec(column)
         if spec is not None:
             if spec.name == column:  # its name is the spec's: rename both in the edit form
-                self.action_edit_column()
+                self.edit_column()
             else:
                 self.notify(
                     f"{column} is filled by {spec.name} under this name; rename "
@@ -184,35 +189,35 @@ class Editing:
                     timeout=5,
                 )
             return
-        self.prompt.ask(RenameColumn(column), f"Rename {column} to:", column)
+        self.host.prompt.ask(RenameColumn(column), f"Rename {column} to:", column)
 
-    def _rename(self: TableScreen, old: str, new: str) -> None:
+    def rename(self, old: str, new: str) -> None:
         assert self.table is not None
         enrich_service.rename_data_column(self.ws, self.table, old, new)  # refused if read
 
-    def action_delete_column(self: TableScreen) -> None:
-        column = self.grid.current_column
-        if not self._ready() or column is None:
+    def delete_column(self) -> None:
+        column = self.host.grid.current_column
+        if not self.host.ready() or column is None:
             return
         assert self.table is not None
-        spec = _owning_spec(self, column)
+        spec = self._owning_spec(column)
         if spec is not None:
             self._confirm_remove(spec)
             return
         try:
             enrich_service.delete_data_column(self.ws, self.table, column)  # refused if read
         except ClayError as exc:
-            self._fail(exc)
+            self.fail(exc)
             return
         self.notify(f"Deleted column {column} (ctrl+z undoes).", timeout=3)
 
-    def _confirm_remove(self: TableScreen, spec: ColumnSpec) -> None:
+    def _confirm_remove(self, spec: ColumnSpec) -> None:
         """Deleting any column of an enrichment removes the whole enrichment column
         (spec, outputs, stored results; its spend history stays), after a yes."""
         outputs = list(spec.outputs.values())
         what = f"its {len(outputs)} columns" if len(outputs) > 1 else "its column"
         items = [("remove", f"Remove, with {what} and results (no undo)"), ("keep", "Keep it")]
-        grid = self.grid
+        grid = self.host.grid
 
         def chosen(choice: str | None) -> None:
             if choice != "remove" or self.table is None:
@@ -223,31 +228,29 @@ class Editing:
                 "spend history stays in Credit usage.",
                 timeout=5,
             )
-            self._schedule_notes()
+            self.post_message(NotesStale())
 
         self.app.push_screen(
             PopupMenu(f"Remove {spec.name}?", items, grid.column_screen_x(), grid.region.y + 2),
-            self._guarded(chosen),
+            self.guard(chosen),
         )
 
-    def action_edit_column(self: TableScreen) -> None:
+    def edit_column(self) -> None:
         if self.table is None:
             return
-        spec = self._current_spec("edit")
+        spec = self.host.current_spec("edit")
         if spec is None:
             return
         from clay_tui.ui.screens.edit_column_screen import EditColumnScreen  # start-up
 
         self.app.push_screen(
-            EditColumnScreen(self.ws, self.table, spec), self._guarded(self._column_edited)
+            EditColumnScreen(self.ws, self.table, spec), self.guard(self._column_edited)
         )
 
-    def _column_edited(self: TableScreen, name: str | None) -> None:
+    def _column_edited(self, name: str | None) -> None:
         if name is None:
             return
-        self._goto_after_refresh = name
-        if name in self.grid.columns:
-            self.grid.move_to_column(name)
+        self.post_message(FocusColumn(name))
         self.notify(f"Saved {name}.", timeout=3)
-        self._show_auto_state()
-        self._schedule_notes()
+        self.post_message(AutoStateChanged())
+        self.post_message(NotesStale())

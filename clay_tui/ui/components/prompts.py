@@ -1,22 +1,20 @@
 """Prompt routing: each question the prompt bar asks is a typed request that answers itself.
 
-``PromptBar.ask(request, ...)`` carries the request; on Enter the screen hands the answer
-to ``request.answer(screen, value)``, which returns True when the prompt may close (False
-keeps it open, e.g. with an inline error). A new question is one more small class here.
+``PromptBar.ask(request, ...)`` carries the request; on Enter the table screen hands the
+answer to ``request.answer(screen, value)``, which gives it to the part that asked and returns
+True when the prompt may close (False keeps it open, e.g. with an inline error). A new
+question is one more small class here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from clay_tui.errors import ClayError
-from clay_tui.ui.guards import guarded
-from clay_tui.ui.widgets.prompt_bar import PromptBar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clay_tui.ui.screens.table_screen import TableScreen
 
 
@@ -27,29 +25,38 @@ class PromptRequest:
         raise NotImplementedError
 
 
+def inline(screen: TableScreen, change: Callable[[], None]) -> bool:
+    """Run a table change; a ClayError shows inline in the prompt and keeps it open."""
+    try:
+        change()
+    except ClayError as exc:
+        screen.prompt.show_error(str(exc))
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Filter(PromptRequest):
     def answer(self, screen: TableScreen, value: str) -> bool:
         if screen.grid.busy:
             return False
         screen.prompt.show_error(None)
-        screen._apply_filter(value.strip() or None)
-        return False  # the prompt closes when the filter succeeds (on_view_updated)
+        screen.view_jobs.apply_filter(value.strip() or None)
+        return False  # the prompt closes when the filter succeeds (ViewJobs.on_view_updated)
 
 
 @dataclass(frozen=True)
 class Search(PromptRequest):
     def answer(self, screen: TableScreen, value: str) -> bool:
         if value:
-            screen.last_search = value
-            screen._search(value, screen.grid.cursor_row)
+            screen.view_jobs.search(value, screen.grid.cursor_row)
         return True
 
 
 @dataclass(frozen=True)
 class GoTo(PromptRequest):
     def answer(self, screen: TableScreen, value: str) -> bool:
-        if not screen._goto(value):
+        if not screen.view_jobs.goto(value):
             screen.prompt.show_error(f"No visible column named “{value}”.")
             return False
         return True
@@ -61,7 +68,7 @@ class EditCell(PromptRequest):
     column: str
 
     def answer(self, screen: TableScreen, value: str) -> bool:
-        return screen._try(lambda: screen._set_cell(self.row_id, self.column, value))
+        return inline(screen, lambda: screen.editing.set_cell(self.row_id, self.column, value))
 
 
 @dataclass(frozen=True)
@@ -69,33 +76,11 @@ class RenameColumn(PromptRequest):
     old: str
 
     def answer(self, screen: TableScreen, value: str) -> bool:
-        return screen._try(lambda: screen._rename(self.old, value.strip()))
+        return inline(screen, lambda: screen.editing.rename(self.old, value.strip()))
 
 
 @dataclass(frozen=True)
 class ExportTo(PromptRequest):
     def answer(self, screen: TableScreen, value: str) -> bool:
-        screen._export(value.strip())
-        return True
-
-
-class PromptRouting:
-    """Part of ``TableScreen``: hands the prompt bar's answers to their requests."""
-
-    @guarded
-    def on_prompt_bar_submitted(self: TableScreen, message: PromptBar.Submitted) -> None:
-        request = message.request
-        if isinstance(request, PromptRequest) and request.answer(self, message.value):
-            self.prompt.close()
-
-    def on_prompt_bar_closed(self: TableScreen) -> None:
-        self.grid.focus()
-
-    def _try(self: TableScreen, fn: Callable[[], None]) -> bool:
-        """Run a table change; a ClayError shows inline in the prompt and keeps it open."""
-        try:
-            fn()
-        except ClayError as exc:
-            self.prompt.show_error(str(exc))
-            return False
+        screen.save_export.export(value.strip())
         return True

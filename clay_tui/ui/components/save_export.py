@@ -1,4 +1,5 @@
-"""Save and export, in thread workers that only post messages (``Saved``, ``JobDone``)."""
+"""Save and export, in thread workers that only post messages (``Saved``, ``JobDone``) back
+to this part, which owns the version last saved."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual import work
 
 from clay_tui.errors import ClayError
 from clay_tui.services import tables as table_service
+from clay_tui.ui.components.base import Component
 from clay_tui.ui.components.prompts import ExportTo
 from clay_tui.ui.guards import guarded
 from clay_tui.ui.messages import JobDone, Saved
@@ -30,17 +32,20 @@ def save_if_changed(table: LeadTable, saved_version: int | None) -> int | None:
     return version
 
 
-class SaveExport:
-    """Part of ``TableScreen``: save (ctrl+s, and on quit) and export."""
+class SaveExport(Component):
+    """Save (ctrl+s, and on quit) and export."""
 
-    def action_save(self: TableScreen) -> None:
-        if self.table is None:
-            return
-        self._save_worker(self.table, self.saved_version)
+    def __init__(self, host: TableScreen) -> None:
+        super().__init__(host, id="save-export")
+        self.saved_version: int | None = None  # the table's version in its snapshot
+
+    def save(self) -> None:
+        if self.table is not None:
+            self._save_worker(self.table, self.saved_version)
 
     @work(thread=True, exclusive=True, group="save")
     @guarded
-    def _save_worker(self: TableScreen, table: LeadTable, saved_version: int | None) -> None:
+    def _save_worker(self, table: LeadTable, saved_version: int | None) -> None:
         try:
             version = save_if_changed(table, saved_version)
         except ClayError as exc:
@@ -50,10 +55,10 @@ class SaveExport:
             self.post_message(Saved(version))
         self.post_message(JobDone("Saved."))
 
-    def on_saved(self: TableScreen, message: Saved) -> None:
+    def on_saved(self, message: Saved) -> None:
         self.saved_version = message.version
 
-    def save_now(self: TableScreen) -> bool:
+    def save_now(self) -> bool:
         """Save on the app's thread (on quit) if anything changed; True if it saved."""
         if self.table is None:
             return False
@@ -63,29 +68,28 @@ class SaveExport:
         self.saved_version = version
         return True
 
-    def action_export_csv(self: TableScreen) -> None:
+    def ask_export(self) -> None:
         if self.table is None:
             return
         default = str(Path.cwd() / f"{self.table.name}.csv")
-        self.prompt.ask(ExportTo(), "Export CSV to:", default)
+        self.host.prompt.ask(ExportTo(), "Export CSV to:", default)
+
+    def export(self, path: str) -> None:
+        table = self.table
+        assert table is not None
+        self._export(table, path)
 
     @work(thread=True, exclusive=True, group="export")
     @guarded
-    def _export(self: TableScreen, path: str) -> None:
-        assert self.table is not None
+    def _export(self, table: LeadTable, path: str) -> None:
         try:
             if not path:
                 raise ClayError("Give a file name to export to.")
-            guarded = table_service.export_table(self.ws, self.table, Path(path).expanduser())
+            quoted = table_service.export_table(self.ws, table, Path(path).expanduser())
         except ClayError as exc:
             self.post_message(JobDone(str(exc), error=True))
         else:
             note = (
-                f" {guarded:,} cell(s) that would run as formulas got a leading '."
-                if guarded
-                else ""
+                f" {quoted:,} cell(s) that would run as formulas got a leading '." if quoted else ""
             )
-            self.post_message(JobDone(f"Exported {self.table.name} to {path}.{note}"))
-
-    def on_job_done(self: TableScreen, message: JobDone) -> None:
-        self.notify(message.text, severity="error" if message.error else "information", timeout=4)
+            self.post_message(JobDone(f"Exported {table.name} to {path}.{note}"))

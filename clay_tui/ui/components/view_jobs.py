@@ -1,22 +1,23 @@
 """View jobs: sort, filter, search, go-to, and the refresh after any table change.
 
 A job changes the view in a thread worker (the grid pauses reading meanwhile) and posts
-``ViewUpdated`` / ``ViewFailed``; changes arriving while a job runs are coalesced into
-one refresh after it.
+``ViewUpdated`` / ``ViewFailed`` back to this part; changes arriving while a job runs are
+coalesced into one refresh after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from textual import work
 
 from clay_tui.errors import ClayError
 from clay_tui.table.inert import inert
+from clay_tui.ui.components.base import Component
 from clay_tui.ui.components.prompts import Filter, GoTo, Search
 from clay_tui.ui.guards import guarded
-from clay_tui.ui.messages import JobDone, SearchResult, TableChanged, ViewFailed, ViewUpdated
+from clay_tui.ui.messages import JobDone, SearchResult, ViewFailed, ViewUpdated
 
 if TYPE_CHECKING:
     from clay_tui.ui.screens.table_screen import TableScreen
@@ -24,18 +25,25 @@ if TYPE_CHECKING:
 _BUSY = {"sort": "sorting…", "filter": "filtering…"}
 
 
-class ViewJobs:
-    """Part of ``TableScreen``: the view's sort, filter and search, done in workers."""
+class ViewJobs(Component):
+    """The view's sort, filter and search, done in workers."""
 
-    def _run_view_job(self: TableScreen, kind: str, job: Callable[[], str]) -> None:
+    def __init__(self, host: TableScreen) -> None:
+        super().__init__(host, id="view-jobs")
+        self.refresh_pending = False  # a change came while a job ran: refresh once it ends
+        self.last_search: str | None = None
+        self.focus_after: str | None = None  # a column to go to once the view shows it
+        self.remeasure: list[str] = []  # columns to measure again once the view settles
+
+    def run_job(self, kind: str, job: Callable[[], str]) -> None:
         """Run ``job`` (which changes the view) in a worker; the grid pauses reading."""
-        self.grid.busy = True
-        self.status.show_busy(_BUSY.get(kind, "updating…"))
+        self.host.grid.busy = True
+        self.host.status.show_busy(_BUSY.get(kind, "updating…"))
         self._view_worker(kind, job)
 
     @work(thread=True, group="view")
     @guarded
-    def _view_worker(self: TableScreen, kind: str, job: Callable[[], str]) -> None:
+    def _view_worker(self, kind: str, job: Callable[[], str]) -> None:
         try:
             detail = job()
         except ClayError as exc:
@@ -44,144 +52,158 @@ class ViewJobs:
             self.post_message(ViewUpdated(kind, detail))
 
     @guarded
-    def on_view_updated(self: TableScreen, message: ViewUpdated) -> None:
-        grid = self.grid
+    def on_view_updated(self, message: ViewUpdated) -> None:
+        host, grid = self.host, self.host.grid
         grid.busy = False
-        self.status.show_busy(None)
-        if self._refresh_pending:  # changes arrived while we were busy: catch up first
-            self._refresh_pending = False
-            self._refresh_view(message.kind)
+        host.status.show_busy(None)
+        if self.refresh_pending:  # changes arrived while we were busy: catch up first
+            self.refresh_pending = False
+            self.refresh_view(message.kind)
             return
         if message.kind in ("sort", "filter"):
             grid.cursor_row = 0
             grid.scroll_to(y=0, animate=False, immediate=True)
         grid.reload(widths=False)
-        if self._remeasure:
-            self._remeasure_now()
+        if self.remeasure:
+            self.remeasure_now()
         if message.kind == "filter":
-            self.prompt.close()
+            host.prompt.close()
             grid.focus()
-        if message.kind == "add_rows" and self.view is not None and self.view.sort is None:
+        view = host.view
+        if message.kind == "add_rows" and view is not None and view.sort is None:
             grid.move_cursor(row=grid.row_count - 1, column=0)
-        elif self._goto_after_refresh and self._goto_after_refresh in grid.columns:
-            grid.move_to_column(self._goto_after_refresh)
-            self._goto_after_refresh = None
+        elif self.focus_after and self.focus_after in grid.columns:
+            grid.move_to_column(self.focus_after)
+            self.focus_after = None
         else:
             grid.move_cursor()
         if message.detail:
             self.notify(message.detail, timeout=3)
-        self._refresh_status()
+        host.refresh_status()
 
     @guarded
-    def on_view_failed(self: TableScreen, message: ViewFailed) -> None:
-        self.grid.busy = False
-        self.status.show_busy(None)
-        self.grid.reload()
-        if message.kind == "filter" and self.prompt.is_open:
-            self.prompt.show_error(message.error)
+    def on_view_failed(self, message: ViewFailed) -> None:
+        host = self.host
+        host.grid.busy = False
+        host.status.show_busy(None)
+        host.grid.reload()
+        if message.kind == "filter" and host.prompt.is_open:
+            host.prompt.show_error(message.error)
         else:
             self.notify(message.error, severity="error", timeout=6)
-        self._refresh_status()
-        if self._refresh_pending:
-            self._refresh_pending = False
-            self._refresh_view("refresh")
+        host.refresh_status()
+        if self.refresh_pending:
+            self.refresh_pending = False
+            self.refresh_view("refresh")
 
-    @guarded
-    def on_table_changed(self: TableScreen, message: TableChanged) -> None:
-        """Any change to the table (ours, an undo, or an enrichment run): recompute the view."""
-        if self.view is None:
+    def table_changed(self, kind: str) -> None:
+        """Any change to the table (ours, an undo, or an enrichment run): recompute the view,
+        after the job in flight if there is one (bursts coalesce: a run writes in batches)."""
+        if self.host.grid.busy:
+            self.refresh_pending = True
             return
-        self._enrichment_change(message.change)
-        if self.grid.busy:  # coalesce bursts (an enrichment run writes results in batches)
-            self._refresh_pending = True
-            return
-        self._refresh_view(message.change.kind)
+        self.refresh_view(kind)
 
-    def _refresh_view(self: TableScreen, kind: str) -> None:
-        view = self.view
+    def refresh_view(self, kind: str) -> None:
+        view = self.host.view
         assert view is not None
 
         def job() -> str:
             view.refresh()
             return ""
 
-        self._run_view_job(kind, job)
+        self.run_job(kind, job)
+
+    def go_to_when_shown(self, column: str) -> None:
+        """Put the cursor on ``column`` now if the grid shows it, and after the next refresh."""
+        self.focus_after = column
+        if column in self.host.grid.columns:
+            self.host.grid.move_to_column(column)
+
+    def measure_again(self, columns: Iterable[str]) -> None:
+        self.remeasure.extend(columns)
+        if not self.host.grid.busy:  # else on_view_updated does it once the view is settled
+            self.remeasure_now()
+
+    def remeasure_now(self) -> None:
+        grid = self.host.grid
+        columns = [c for c in self.remeasure if c in grid.columns]
+        self.remeasure = []
+        if columns:
+            grid.remeasure(columns)
 
     # ------------------------------------------------------------ sort
-    def action_sort_asc(self: TableScreen) -> None:
-        self._sort(False)
-
-    def action_sort_desc(self: TableScreen) -> None:
-        self._sort(True)
-
-    def _sort(self: TableScreen, descending: bool) -> None:
-        column = self.grid.current_column
-        if not self._ready() or column is None:
+    def sort(self, descending: bool) -> None:
+        column = self.host.grid.current_column
+        if not self.host.ready() or column is None:
             return
-        view = self.view
+        view = self.host.view
         assert view is not None
 
         def job() -> str:
             view.set_sort(column, descending)
             return ""
 
-        self._run_view_job("sort", job)
+        self.run_job("sort", job)
 
-    def action_clear_sort(self: TableScreen) -> None:
-        if not self._ready():
+    def clear_sort(self) -> None:
+        if not self.host.ready():
             return
-        view = self.view
+        view = self.host.view
         assert view is not None
 
         def job() -> str:
             view.set_sort(None)
             return ""
 
-        self._run_view_job("sort", job)
+        self.run_job("sort", job)
 
     # ------------------------------------------------------------ filter
-    def action_filter(self: TableScreen) -> None:
-        if self.view is None:
+    def ask_filter(self) -> None:
+        view = self.host.view
+        if view is None:
             return
-        self.prompt.ask(
+        self.host.prompt.ask(
             Filter(),
             "Filter:",
-            self.view.filter_text or "",
+            view.filter_text or "",
             placeholder="country = 'US' AND employees > 100   (empty = no filter)",
         )
 
-    def action_clear_filter(self: TableScreen) -> None:
-        if not self._ready():
-            return
-        self._apply_filter(None)
+    def clear_filter(self) -> None:
+        if self.host.ready():
+            self.apply_filter(None)
 
-    def _apply_filter(self: TableScreen, text: str | None) -> None:
-        view = self.view
+    def apply_filter(self, text: str | None) -> None:
+        view = self.host.view
         assert view is not None
 
         def job() -> str:
             view.set_filter(text)
             return ""
 
-        self._run_view_job("filter", job)
+        self.run_job("filter", job)
 
     # ------------------------------------------------------------ search
-    def action_search(self: TableScreen) -> None:
-        if self.view is None:
-            return
-        self.prompt.ask(Search(), "Search:", self.last_search or "", select=True)
+    def ask_search(self) -> None:
+        if self.host.view is not None:
+            self.host.prompt.ask(Search(), "Search:", self.last_search or "", select=True)
 
-    def action_search_next(self: TableScreen) -> None:
+    def search_next(self) -> None:
         if not self.last_search:
-            self.action_search()
+            self.ask_search()
             return
-        if self._ready():
-            self._search(self.last_search, self.grid.cursor_row + 1)
+        if self.host.ready():
+            self.search(self.last_search, self.host.grid.cursor_row + 1)
+
+    def search(self, text: str, start: int) -> None:
+        self.last_search = text
+        self._search(text, start)
 
     @work(thread=True, exclusive=True, group="search")
     @guarded
-    def _search(self: TableScreen, text: str, start: int) -> None:
-        view = self.view
+    def _search(self, text: str, start: int) -> None:
+        view = self.host.view
         assert view is not None
         try:
             found = view.search(text, start)
@@ -193,25 +215,24 @@ class ViewJobs:
             return
         self.post_message(SearchResult(text, found, wrapped))
 
-    def on_search_result(self: TableScreen, message: SearchResult) -> None:
+    def on_search_result(self, message: SearchResult) -> None:
         if message.found is None:
             self.notify(f"No match for “{message.text}”.", severity="warning", timeout=3)
             return
         index, column = message.found
         if message.wrapped:
             self.notify("Search wrapped to the top.", timeout=2)
-        grid = self.grid
+        grid = self.host.grid
         column_index = grid.columns.index(column) if column in grid.columns else None
         grid.move_cursor(row=index, column=column_index)
 
     # ------------------------------------------------------------ go to a column
-    def action_goto_column(self: TableScreen) -> None:
-        if self.view is None:
-            return
-        self.prompt.ask(GoTo(), "Go to column:", suggestions=list(self.grid.columns))
+    def ask_goto(self) -> None:
+        if self.host.view is not None:
+            self.host.prompt.ask(GoTo(), "Go to column:", suggestions=list(self.host.grid.columns))
 
-    def _goto(self: TableScreen, name: str) -> bool:
-        grid = self.grid
+    def goto(self, name: str) -> bool:
+        grid = self.host.grid
         name = name.strip()
         if grid.move_to_column(name):
             return True

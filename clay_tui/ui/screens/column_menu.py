@@ -39,7 +39,7 @@ COLUMN_MENU: list[MenuEntry] = [
     MenuEntry(
         "auto_update",
         "Auto-update: {auto}",
-        lambda s: s.toggle_column_auto_update(),
+        lambda s: s.auto.toggle_column(),
         enrichment_only=True,
     ),
 ]

@@ -13,7 +13,7 @@ TABLE_MENU: list[MenuEntry] = [
     MenuEntry("columns", "Columns…  (v)", lambda s: s.action_choose_columns()),
     MenuEntry("save", "Save  (ctrl+s)", lambda s: s.action_save()),
     MenuEntry("export", "Export CSV…  (x)", lambda s: s.action_export_csv()),
-    MenuEntry("import_rows", "Add rows from a file…", lambda s: s.action_import_rows()),
+    MenuEntry("import_rows", "Add rows from a file…", lambda s: s.menus.import_rows()),
     MenuEntry(
         "new_table_search",
         "New table from a search…  (N)",
@@ -25,7 +25,7 @@ TABLE_MENU: list[MenuEntry] = [
         lambda s: s.action_add_enrichment(),
         separator_before=True,
     ),
-    MenuEntry("auto_update", "Auto-update columns: {auto}", lambda s: s.toggle_table_auto_update()),
+    MenuEntry("auto_update", "Auto-update columns: {auto}", lambda s: s.auto.toggle_table()),
 ]
 
 
