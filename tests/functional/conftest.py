@@ -20,7 +20,13 @@ from tests.functional.driving import EMAIL, ROWS
 @pytest.fixture(autouse=True)
 def _frozen_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Input cursors never blink in tests, so snapshots are stable."""
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    made = Input.__init__
+
+    def still(self: Input, *args: object, **kwargs: object) -> None:
+        made(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.cursor_blink = False  # (public: the cursor shows, steadily)
+
+    monkeypatch.setattr(Input, "__init__", still)
 
 
 @pytest.fixture(autouse=True)
