@@ -1,8 +1,9 @@
-"""The credit tables in workspace.db: an append-only ledger and the plan's renewal state."""
+"""The credit tables: an append-only ledger and the plan's renewal state, on SQLite
+(workspace.db) and on PostgreSQL (a team workspace) from one text."""
 
 from __future__ import annotations
 
-from clay_tui.credits.schema_pg import PG_SCHEMA
+from clay_tui.workspace.backend import POSTGRESQL, SQLITE
 from clay_tui.workspace.migrations import Migration
 
 SCHEMA_NAME = "credits"
@@ -20,21 +21,24 @@ KINDS = (
 )
 SPEND_KINDS = ("reserve", "capture", "release", "refund")
 
-SCHEMA = """
+# The credit tables, written once for both back ends: ``{pk}`` is the dialect's id column
+# (SQLite's rowid alias, PostgreSQL's identity), ``{ref}`` a column holding such an id; ``end``
+# is a reserved word on PostgreSQL, so it is always quoted (SQLite accepts that too).
+_TABLES = """
 CREATE TABLE IF NOT EXISTS ledger (
-    id        INTEGER PRIMARY KEY,
+    id        {pk},
     at        TEXT    NOT NULL,
     kind      TEXT    NOT NULL CHECK (kind IN ('grant','forfeit','expire','purchase','reserve',
                                                'capture','release','refund','adjustment')),
     amount    INTEGER NOT NULL,
     bucket    TEXT    NOT NULL CHECK (bucket IN ('plan','purchased')),
     part      INTEGER NOT NULL DEFAULT 0,   -- 1: the purchased-bucket half of a split reservation
-    ref_id    INTEGER REFERENCES ledger(id),-- the hold settled / capture refunded
-    table_id  INTEGER,
-    column_id INTEGER,
-    row_id    INTEGER,
+    ref_id    {ref} REFERENCES ledger(id),  -- the hold settled / capture refunded
+    table_id  {ref},
+    column_id {ref},
+    row_id    {ref},
     provider  TEXT,
-    run_id    INTEGER,
+    run_id    {ref},
     action    TEXT,
     pid       INTEGER,                      -- process that made a reservation (crash recovery)
     key       TEXT    NOT NULL UNIQUE,      -- idempotency key
@@ -45,11 +49,7 @@ CREATE INDEX IF NOT EXISTS ledger_run ON ledger(run_id, id);
 CREATE INDEX IF NOT EXISTS ledger_column ON ledger(table_id, column_id, id);
 CREATE INDEX IF NOT EXISTS ledger_table ON ledger(table_id, id);
 CREATE INDEX IF NOT EXISTS ledger_kind_at ON ledger(kind, at);
-CREATE TRIGGER IF NOT EXISTS ledger_append_only_u BEFORE UPDATE ON ledger
-BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS ledger_append_only_d BEFORE DELETE ON ledger
-BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
-
+{append_only}
 CREATE TABLE IF NOT EXISTS credit_plan_state (
     id           INTEGER PRIMARY KEY CHECK (id = 1),
     name         TEXT    NOT NULL,
@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS credit_plan_state (
     created_at   TEXT    NOT NULL
 );
 CREATE TABLE IF NOT EXISTS credit_plan_changes (
-    id           INTEGER PRIMARY KEY,
+    id           {pk},
     requested_at TEXT    NOT NULL,
     name         TEXT    NOT NULL,
     monthly      INTEGER NOT NULL,
@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS credit_plan_changes (
 );
 CREATE TABLE IF NOT EXISTS credit_periods (
     start      TEXT PRIMARY KEY,
-    end        TEXT    NOT NULL,
+    "end"      TEXT    NOT NULL,
     name       TEXT    NOT NULL,
     monthly    INTEGER NOT NULL,
     billing    TEXT    NOT NULL,
@@ -81,6 +81,22 @@ CREATE TABLE IF NOT EXISTS credit_periods (
     applied_at TEXT    NOT NULL
 );
 """
+# The ledger is append-only: in each dialect's words.
+_SQLITE_APPEND_ONLY = """CREATE TRIGGER IF NOT EXISTS ledger_append_only_u BEFORE UPDATE ON ledger
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_append_only_d BEFORE DELETE ON ledger
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"""
+_PG_APPEND_ONLY = """CREATE OR REPLACE FUNCTION ledger_append_only()
+    RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'ledger entries are append-only'; END $$;
+DROP TRIGGER IF EXISTS ledger_append_only_u ON ledger;
+CREATE TRIGGER ledger_append_only_u BEFORE UPDATE OR DELETE ON ledger
+    FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+DROP TRIGGER IF EXISTS ledger_append_only_t ON ledger;
+CREATE TRIGGER ledger_append_only_t BEFORE TRUNCATE ON ledger
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();"""
+SCHEMA = _TABLES.format(pk=SQLITE.serial_pk, ref="INTEGER", append_only=_SQLITE_APPEND_ONLY)
+PG_SCHEMA = _TABLES.format(pk=POSTGRESQL.serial_pk, ref="BIGINT ", append_only=_PG_APPEND_ONLY)
 
 
 _MEMBERS = """
