@@ -12,7 +12,6 @@ stored draft for free.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import uuid
@@ -30,6 +29,7 @@ from clay_tui.errors import ClayError
 from clay_tui.providers import openai_compat
 from clay_tui.providers.base import Outcome
 from clay_tui.providers.registry import Providers
+from clay_tui.services.wrappers import blocking
 from clay_tui.table import expressions
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
@@ -293,14 +293,4 @@ def _finish(
     )
 
 
-def draft(
-    ws: Workspace,
-    table: LeadTable,
-    words: str,
-    kind: str = "condition",
-    model: str | None = None,
-    *,
-    hide: frozenset[str] = frozenset(),
-) -> Draft:
-    """``draft_async`` for the CLI."""
-    return asyncio.run(draft_async(ws, table, words, kind, model, hide=hide))
+draft = blocking(draft_async)  # for the CLI

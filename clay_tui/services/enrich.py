@@ -14,7 +14,6 @@ from clay_tui.enrich.actions import ACTIONS, ActionInfo
 from clay_tui.enrich.auto_update import AutoUpdatePaused, AutoUpdater, AutoUpdateState
 from clay_tui.enrich.cell_details import CellDetails
 from clay_tui.enrich.cell_details import cell_details as _cell_details
-from clay_tui.enrich.columns import UNSET
 from clay_tui.enrich.estimate import Estimate, estimate
 from clay_tui.enrich.progress_text import progress_text, share
 from clay_tui.enrich.reconcile import reconcile
@@ -26,6 +25,7 @@ from clay_tui.enrich.run_info import run_info as _run_info
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.enrich.trigger import Trigger
 from clay_tui.errors import ClayError
+from clay_tui.services.wrappers import after
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
 
@@ -109,40 +109,6 @@ def delete_data_column(ws: Workspace, table: LeadTable, column: str) -> None:
 def rename_data_column(ws: Workspace, table: LeadTable, old: str, new: str) -> None:
     """Rename a data column (undoable); refused, naming them, if enrichment columns read it."""
     _columns.rename_data_column(ws, table, old, new)
-
-
-def remove_column(ws: Workspace, table: LeadTable, name: str) -> ColumnSpec:
-    """Remove an enrichment column, its output columns and stored results (not undoable).
-
-    Ledger entries stay: spend history and reports keep the column's last name. A run
-    left by a dead process is reconciled first; a live run refuses the removal.
-    """
-    reconcile_runs(ws)
-    return _columns.remove_column(ws, table, name)
-
-
-def update_column(
-    ws: Workspace,
-    table: LeadTable,
-    name: str,
-    *,
-    condition: Any = UNSET,
-    auto_update: Any = UNSET,
-    spend_limit: Any = UNSET,
-    new_name: Any = UNSET,
-) -> ColumnSpec:
-    """Edit an enrichment column (omitted arguments stay; ``condition=None`` clears it,
-    ``spend_limit=None`` lifts the limit); ``new_name`` renames it and its main output."""
-    reconcile_runs(ws)
-    return _columns.update_column(
-        ws,
-        table,
-        name,
-        condition=condition,
-        auto_update=auto_update,
-        spend_limit=spend_limit,
-        new_name=new_name,
-    )
 
 
 def load_recipe(path: Path) -> list[ColumnSpec]:
@@ -271,6 +237,15 @@ def reconcile_runs(ws: Workspace) -> int:
 
     store.ensure(ws)
     return reconcile(ws, ledger_for(ws))
+
+
+# A run left by a dead process is reconciled first; a live run refuses these.
+remove_column = after(reconcile_runs, _columns.remove_column)
+"""Remove an enrichment column, its output columns and stored results (not undoable); its
+ledger entries stay (spend history and reports keep the column's last name)."""
+update_column = after(reconcile_runs, _columns.update_column)
+"""Edit an enrichment column (omitted arguments stay; ``condition=None`` clears it,
+``spend_limit=None`` lifts the limit); ``new_name`` renames it and its main output."""
 
 
 async def run_auto_update(

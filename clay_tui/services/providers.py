@@ -12,7 +12,6 @@ key is set and where it comes from (env, keyring, file).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import weakref
 from dataclasses import dataclass, field, replace
@@ -25,6 +24,7 @@ from clay_tui.providers.base import Outcome, ProviderResult, redact, register_se
 from clay_tui.providers.client import display_name
 from clay_tui.providers.registry import register_configured_keys
 from clay_tui.sandbox.server import running_sandbox_url
+from clay_tui.services.wrappers import blocking
 from clay_tui.states import CellState
 from clay_tui.workspace import Workspace
 
@@ -358,6 +358,4 @@ async def check_key_result(ws: Workspace, provider: str) -> tuple[bool, str]:
     return False, _scrub(message, ps)
 
 
-def check_key(ws: Workspace, provider: str) -> str:
-    """:func:`check_key_async` for callers without a running event loop (the CLI)."""
-    return asyncio.run(check_key_async(ws, provider))
+check_key = blocking(check_key_async)  # for callers without a running event loop (the CLI)
