@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import shutil
 import tempfile
 import time
@@ -31,6 +30,7 @@ from clay_tui.providers.registry import Providers
 from clay_tui.sandbox.server import SandboxServer
 from clay_tui.services import credits as credits_svc
 from clay_tui.services import enrich, tables
+from clay_tui.table.sample_data import numbered_copies
 from clay_tui.workspace import Workspace
 
 LEADS = Path(__file__).resolve().parent.parent / "sample_tables" / "leads.csv"
@@ -60,18 +60,8 @@ def settings_for(folder: Path):
 
 
 def leads_csv(path: Path, rows: int) -> Path:
-    """``rows`` distinct people (the sample leads, last names numbered)."""
-    with LEADS.open(newline="", encoding="utf-8") as fh:
-        source = list(csv.DictReader(fh))
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(source[0]))
-        writer.writeheader()
-        for i in range(rows):
-            row = dict(source[i % len(source)])
-            row["last_name"] = f"{row['last_name']}{i}"
-            row["email"] = ""
-            writer.writerow(row)
-    return path
+    """``rows`` distinct people (the sample leads, last names numbered, no email)."""
+    return numbered_copies(LEADS, path, rows)
 
 
 async def one_run(root: Path, name: str, csv_path: Path, server: SandboxServer) -> dict:

@@ -7,6 +7,9 @@ them identical), so an installed package without the repo can rebuild it, and
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import polars as pl
 
 SAMPLE_ROWS = 200
@@ -216,3 +219,21 @@ def make_leads(n: int, *, messy: bool = False, seed: int = 42) -> pl.DataFrame:
         "phone",
     ]
     return df.select(cols)
+
+
+def numbered_copies(source: Path, path: Path, rows: int, *, emails: bool = False) -> Path:
+    """A CSV at ``path`` of ``rows`` distinct people: the rows of the CSV ``source`` again and
+    again, last names numbered, the email column empty (every row passes a find-email
+    recipe's condition) or, with ``emails``, made up and unique. The big tables of the
+    benchmarks and the crash tests."""
+    with source.open(newline="", encoding="utf-8") as fh:
+        people = list(csv.DictReader(fh))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(people[0]))
+        writer.writeheader()
+        for i in range(rows):
+            row = dict(people[i % len(people)])
+            row["last_name"] = f"{row['last_name']}{i}"
+            row["email"] = f"{row['first_name'].lower()}.{i}@{i % 97}.example.com" if emails else ""
+            writer.writerow(row)
+    return path

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import tomli_w
 
+from clay_tui.table.sample_data import numbered_copies
 from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,16 +24,7 @@ ROWS = 500
 
 
 def _big_csv(path: Path) -> None:
-    with SAMPLE_LEADS.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for i in range(ROWS):
-            row = dict(rows[i % len(rows)])
-            row["last_name"] = f"{row['last_name']}{i}"
-            row["email"] = ""  # every row passes the recipe's condition
-            writer.writerow(row)
+    numbered_copies(SAMPLE_LEADS, path, ROWS)  # no email: every row passes the condition
 
 
 def _cli(tmp: Path, *args: str, **kw) -> subprocess.Popen:

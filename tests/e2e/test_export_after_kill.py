@@ -15,6 +15,7 @@ from pathlib import Path
 
 import tomli_w
 
+from clay_tui.table.sample_data import numbered_copies
 from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,17 +53,7 @@ def test_export_after_sigkill_carries_every_paid_result(tmp_path: Path) -> None:
     raw["sandbox"].update(latency_ms=20, jitter_ms=5)
     raw["plan"]["monthly_credits"] = 10_000
     (tmp_path / "config.toml").write_text(tomli_w.dumps(raw), encoding="utf-8")
-    with SAMPLE_LEADS.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    big = tmp_path / "big.csv"
-    with big.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for i in range(ROWS):
-            row = dict(rows[i % len(rows)])
-            row["last_name"] = f"{row['last_name']}{i}"
-            row["email"] = ""
-            writer.writerow(row)
+    big = numbered_copies(SAMPLE_LEADS, tmp_path / "big.csv", ROWS)
     _ok(tmp_path, "import", str(big), "--name", "big")
     _ok(tmp_path, "add-column", "big", "--recipe", str(RECIPE))
 

@@ -12,7 +12,6 @@ run under 35% provider faults and re-run until done (issue 7, "Done when").
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sqlite3
@@ -26,6 +25,7 @@ import tomli_w
 from clay_tui.config import parse_settings
 from clay_tui.services import credits as credits_svc
 from clay_tui.services import enrich, tables
+from clay_tui.table.sample_data import numbered_copies
 from clay_tui.workspace import Workspace
 from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
@@ -40,17 +40,7 @@ pytestmark = pytest.mark.timeout(900 if NIGHTLY else 180)
 
 
 def leads_csv(path: Path, rows: int = ROWS) -> Path:
-    with SAMPLE_LEADS.open(newline="", encoding="utf-8") as fh:
-        sample = list(csv.DictReader(fh))
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(sample[0]))
-        writer.writeheader()
-        for i in range(rows):
-            row = dict(sample[i % len(sample)])
-            row["last_name"] = f"{row['last_name']}{i}"
-            row["email"] = ""  # every row passes the recipe's condition
-            writer.writerow(row)
-    return path
+    return numbered_copies(SAMPLE_LEADS, path, rows)  # no email: every row passes the condition
 
 
 def raw_config(faults: dict[str, float] | None = None, latency_ms: float = 0) -> dict:
