@@ -9,9 +9,10 @@ refused in the scheme and host, a value is one path segment (``..`` stays a lite
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -199,6 +200,30 @@ def _error(error_id: str, message: str, raw: Any = None) -> ProviderResult:
     )
 
 
+def _redacted(
+    fn: Callable[..., Awaitable[ProviderResult]],
+) -> Callable[..., Awaitable[ProviderResult]]:
+    """Whatever ``fn``'s call brings back passes the redactor: the secret header values sent
+    (and every key the process knows) never reach a cell, a message or Run Info."""
+
+    @functools.wraps(fn)
+    async def run(http: httpx.AsyncClient, **request: Any) -> ProviderResult:
+        headers: Mapping[str, str] | None = request.get("headers")
+        secrets = [
+            render_text(str(v), request["row"])
+            for k, v in (headers or {}).items()
+            if is_secret_header(str(k))
+        ]
+        try:
+            redactor = Redactor(secrets)
+        except TemplateError:
+            redactor = Redactor(())
+        return redactor.result(await fn(http, **request))
+
+    return run
+
+
+@_redacted
 async def call(
     http: httpx.AsyncClient,
     *,
@@ -209,42 +234,7 @@ async def call(
     json_path: str | None,
     row: Mapping[str, Any],
 ) -> ProviderResult:
-    """One free HTTP call for one row. data: value (at ``json_path``), status.
-
-    Whatever comes back passes the redactor: the secret header values sent (and every
-    key the process knows) never reach a cell, a message or Run Info."""
-    secrets = (
-        [render_text(str(v), row) for k, v in (headers or {}).items() if is_secret_header(str(k))]
-        if headers
-        else []
-    )
-    try:
-        redactor = Redactor(secrets)
-    except TemplateError:
-        redactor = Redactor(())
-    return redactor.result(
-        await _call(
-            http,
-            method=method,
-            url_template=url_template,
-            headers=headers,
-            body_template=body_template,
-            json_path=json_path,
-            row=row,
-        )
-    )
-
-
-async def _call(
-    http: httpx.AsyncClient,
-    *,
-    method: str,
-    url_template: str,
-    headers: Mapping[str, str] | None,
-    body_template: Any,
-    json_path: str | None,
-    row: Mapping[str, Any],
-) -> ProviderResult:
+    """One free HTTP call for one row. data: value (at ``json_path``), status (redacted)."""
     try:
         url = render_url(url_template, row)
         sent_headers = {
