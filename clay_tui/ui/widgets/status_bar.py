@@ -18,7 +18,7 @@ from textual import events
 from textual.widget import Widget
 
 from clay_tui.errors import ClayError
-from clay_tui.services.credits import credits_summary
+from clay_tui.services import credits as credits_service
 from clay_tui.table.inert import inert
 from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
 
@@ -65,7 +65,9 @@ class StatusBar(Widget):
         self._credits_x = (0, 0)  # where the credits were drawn, for clicks
         self._credits_watch = CreditsWatch(self, ws)
 
-    def on_mount(self) -> None:
+    def start_credits(self) -> None:
+        """Show the credits and follow the ledger from now on (the table screen calls this once
+        its first rows are on screen: start-up, see ui/startup.py)."""
         self._credits_watch.start()
         self.refresh_credits()
 
@@ -79,7 +81,7 @@ class StatusBar(Widget):
     # ------------------------------------------------------------ state
     def refresh_credits(self) -> None:
         try:
-            summary = credits_summary(self.ws)
+            summary = credits_service.credits_summary(self.ws)
         except ClayError as exc:
             text, level = inert(f"credits: {exc}"), "error"
         else:
