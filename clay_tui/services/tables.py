@@ -152,6 +152,10 @@ def _free_name(ws: Workspace, stem: str) -> str:
 _prefetch: tuple[Workspace, str | Path | None, Future[LeadTable]] | None = None
 _prefetched: list[Future[LeadTable]] = []
 _preview: tuple[Workspace, str | Path | None, Future[PreviewTable | None]] | None = None
+# With first rows to show, the whole read waits until they are painted (it would take both
+# cores from the first screen), or this long at most.
+_shown = threading.Event()
+SHOWN_WAIT_S = 2.0
 
 
 def prefetch_table(ws: Workspace, target: str | Path | None) -> None:
@@ -163,7 +167,10 @@ def prefetch_table(ws: Workspace, target: str | Path | None) -> None:
     preview: Future[PreviewTable | None] = Future()
 
     def run() -> None:
-        preview.set_result(_preview_table(ws, target))
+        first = _preview_table(ws, target)
+        preview.set_result(first)
+        if first is not None:
+            _shown.wait(SHOWN_WAIT_S)
         try:
             future.set_result(_open_table(ws, target))
         except BaseException as exc:  # handed to whoever takes the result
@@ -171,6 +178,7 @@ def prefetch_table(ws: Workspace, target: str | Path | None) -> None:
 
     _prefetch = (ws, target, future)
     _preview = (ws, target, preview)
+    _shown.clear()
     _prefetched.append(future)
     threading.Thread(target=run, name="clay-tui open", daemon=True).start()
 
@@ -180,6 +188,7 @@ def settle_prefetch() -> None:
     an error nobody took is dropped (the app reported it, or never got to ask)."""
     global _prefetch, _preview
     _prefetch = _preview = None
+    _shown.set()
     while _prefetched:
         _prefetched.pop().exception()
 
@@ -204,6 +213,11 @@ def preview_table(ws: Workspace, target: str | Path | None) -> PreviewTable | No
         _preview = None
         return pending[2].result()
     return _preview_table(ws, target)
+
+
+def preview_shown() -> None:
+    """The first rows from ``preview_table`` are on screen: a prefetch may read the rest."""
+    _shown.set()
 
 
 def _preview_table(ws: Workspace, target: str | Path | None) -> PreviewTable | None:
@@ -374,6 +388,7 @@ __all__ = [
     "import_table",
     "open_table",
     "preview_table",
+    "preview_shown",
     "prefetch_table",
     "settle_prefetch",
     "find_table",

@@ -151,6 +151,7 @@ class TableScreen(
         self.query_one(TableHeader).set_name(preview.name)
         self.status.show_table(preview.name, preview.row_count, preview.row_count)
         self.status.show_busy("loading…")
+        self.call_after_refresh(table_service.preview_shown)  # the rest may load now
 
     def on_load_failed(self, message: LoadFailed) -> None:
         # Nothing to show: leave, and let the CLI print the one sentence (exit code 2).
