@@ -37,6 +37,10 @@ NOT_AT_START = [
     "clay_tui.ui.screens.providers_screen",
     "clay_tui.ui.screens.credit_usage_screen",
     "clay_tui.ui.screens.help_screen",
+    # Textual widgets only forms use (the focus rule looks them up when a form has a key)
+    "textual.widgets._data_table",
+    "textual.widgets._text_area",
+    "textual.widgets._toggle_button",
     # the engine and the ledger behind services.enrich and services.credits (ui/startup.py)
     "clay_tui.enrich.estimate",
     "clay_tui.enrich.run_info",
