@@ -15,9 +15,10 @@ compiles sources (with the variable set, every start compiles clay_tui anew: ~0.
   imports the file as a user's first ``clay-tui leads.csv`` does. "reopen": the same
   command on a workspace that already holds the table (made once by ``clay-tui import``),
   which reads the table's Parquet snapshot. A big file shows its first rows while the rest
-  loads: "all rows in" is when the status bar showed its whole row count. ``--before DIR`` also runs clay-tui from
-  another source tree (``git archive COMMIT clay_tui | tar -x -C DIR``), each of its runs
-  right after the same run of this tree, so both see the same load ("before" rows).
+  loads: "all rows in" is when the status bar showed its whole row count. ``--before DIR``
+  also runs clay-tui from another source tree (``git archive COMMIT clay_tui | tar -x -C
+  DIR``), each of its runs right after the same run of this tree, so both see the same load
+  ("before" rows).
 * ``vd FILE``: VisiData (``pip install visidata``, a bench-only tool, not a project
   dependency), which streams the file in a thread and paints the first rows at once.
 * headless verbs, to exit: ``clay-tui --help`` (loads every verb) and ``clay-tui tables``.
