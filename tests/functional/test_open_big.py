@@ -78,6 +78,7 @@ async def test_first_rows_at_once_then_the_whole_table(workspace, big_csv, gate)
         assert 0 < grid.row_count < BIG_ROWS
         assert grid.columns == ["first_name", "company", "employees", "note"]
         assert grid.current_value_text() == "p0"
+        assert f"first {grid.row_count:,} rows" in screen.status.text
         assert "loading…" in screen.status.text
         await pilot.press("down", "down")  # moving around works on the first rows
         assert grid.cursor_row == 2

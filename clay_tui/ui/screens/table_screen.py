@@ -149,8 +149,7 @@ class TableScreen(
         self.grid.attach(preview, TableView(preview))  # type: ignore[arg-type]
         self.grid.focus()
         self.query_one(TableHeader).set_name(preview.name)
-        self.status.show_table(preview.name, preview.row_count, preview.row_count)
-        self.status.show_busy("loading…")
+        self.status.show_first_rows(preview.name, preview.row_count)
         self.call_after_refresh(table_service.preview_shown)  # the rest may load now
 
     def on_load_failed(self, message: LoadFailed) -> None:

@@ -101,6 +101,13 @@ class StatusBar(Widget):
             self.rows_text = f"{visible:,} of {total:,} rows"
         self.refresh()
 
+    def show_first_rows(self, name: str, rows: int) -> None:
+        """The first rows of a big table, shown while the whole of it loads."""
+        self.table_name = inert(name)
+        self.rows_text = f"first {rows:,} rows"
+        self.busy_text = "loading…"
+        self.refresh()
+
     def show_cell(self, column: str | None, row: int, row_id: int | None = None) -> None:
         """The current cell: its column, its place in the view and its stable row id."""
         self.cell_text = "" if column is None else f"{inert(column)} · row {row + 1:,}"
