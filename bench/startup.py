@@ -14,9 +14,11 @@ compiles sources (with the variable set, every start compiles clay_tui anew: ~0.
 * ``clay-tui --workspace TMP FILE``: a fresh temporary workspace per run, so every run
   imports the file as a user's first ``clay-tui leads.csv`` does. "reopen": the same
   command on a workspace that already holds the table (made once by ``clay-tui import``),
-  which reads the table's Parquet snapshot. ``--before DIR`` also runs clay-tui from
-  another source tree (``git archive COMMIT clay_tui | tar -x -C DIR``), each of its runs
-  right after the same run of this tree, so both see the same load ("before" rows).
+  which reads the table's Parquet snapshot. A big file shows its first rows while the rest
+  loads: "all rows in" is when the status bar showed its whole row count. ``--before DIR``
+  also runs clay-tui from another source tree (``git archive COMMIT clay_tui | tar -x -C
+  DIR``), each of its runs right after the same run of this tree, so both see the same load
+  ("before" rows).
 * ``vd FILE``: VisiData (``pip install visidata``, a bench-only tool, not a project
   dependency), which streams the file in a thread and paints the first rows at once.
 * headless verbs, to exit: ``clay-tui --help`` (loads every verb) and ``clay-tui tables``.
@@ -82,9 +84,13 @@ def first_cell(path: Path) -> str:
     return value
 
 
-def time_to_text(argv: list[str], needle: str, env: dict[str, str]) -> tuple[float, float]:
+def time_to_text(
+    argv: list[str], needle: str, env: dict[str, str], then: tuple[str, list[float]] | None = None
+) -> tuple[float, float]:
     """Seconds from spawning ``argv`` in a new pty until ``needle`` is on its screen, and the
-    CPU seconds (user + system, all threads) the program had used when it was killed."""
+    CPU seconds (user + system, all threads) the program had used by then (when it was killed,
+    where /proc cannot say). ``then``: (text, list): also wait for that text and append when
+    it appeared to the list (a big table's whole row count, after its first rows)."""
     master, slave = os.openpty()
     cols, lines = SIZE
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, cols, 0, 0))
@@ -104,8 +110,9 @@ def time_to_text(argv: list[str], needle: str, env: dict[str, str]) -> tuple[flo
     os.close(slave)
     found = None
     cpu = math.nan
+    later = then[0].encode() if then is not None else None
     try:
-        while found is None:
+        while found is None or later is not None:
             elapsed = time.perf_counter() - start
             if elapsed > TIMEOUT_S:
                 raise RuntimeError(f"{argv[0]}: {needle!r} not on screen after {TIMEOUT_S:.0f} s")
@@ -123,8 +130,13 @@ def time_to_text(argv: list[str], needle: str, env: dict[str, str]) -> tuple[flo
             if not chunk:
                 raise RuntimeError(f"{argv[0]} closed its terminal before {needle!r} appeared")
             seen += chunk
-            if target in ESCAPES.sub(b"", seen):
+            shown = ESCAPES.sub(b"", seen)
+            if found is None and target in shown:
                 found = now - start
+                cpu = _cpu_of(proc.pid)
+            if found is not None and later is not None and later in shown:
+                then[1].append(now - start)  # type: ignore[index]
+                later = None
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -132,9 +144,19 @@ def time_to_text(argv: list[str], needle: str, env: dict[str, str]) -> tuple[flo
             pass
         _, status, usage = os.wait4(proc.pid, 0)  # its rusage, which Popen.wait drops
         proc.returncode = os.waitstatus_to_exitcode(status)
-        cpu = usage.ru_utime + usage.ru_stime
+        if math.isnan(cpu):
+            cpu = usage.ru_utime + usage.ru_stime
         os.close(master)
     return found, cpu
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system, all threads) process ``pid`` has used so far, or NaN."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return math.nan
 
 
 def time_to_exit(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -202,6 +224,13 @@ def main(argv: list[str] | None = None) -> int:
 
     floor = [str(sys.executable), "-c", "import textual.app, polars"]
 
+    def whole(who: str, key: str) -> tuple[str, list[float]] | None:
+        """The big table's row count in the status bar: the whole table is in (clay-tui
+        shows a big file's first rows first)."""
+        if key != "big":
+            return None
+        return (f"{args.rows:,} rows", times.setdefault((f"{who} whole", key), []))
+
     def ws(who: str, name: str) -> list[str]:
         return ["--workspace", str(home / f"ws-{who.replace(' ', '-')}-{name}")]
 
@@ -232,14 +261,20 @@ def main(argv: list[str] | None = None) -> int:
                     record(
                         (who, key),
                         time_to_text(
-                            [*clay, *ws(who, f"{key}-{run}"), str(path)], needles[key], env
+                            [*clay, *ws(who, f"{key}-{run}"), str(path)],
+                            needles[key],
+                            env,
+                            whole(who, key),
                         ),
                     )
                 for who, clay in programs.items():
                     record(
                         (f"{who} reopen", key),
                         time_to_text(
-                            [*clay, *ws(who, f"reopen-{key}"), str(path)], needles[key], env
+                            [*clay, *ws(who, f"reopen-{key}"), str(path)],
+                            needles[key],
+                            env,
+                            whole(f"{who} reopen", key),
                         ),
                     )
                 if vd is not None:
@@ -277,7 +312,20 @@ def main(argv: list[str] | None = None) -> int:
                     else "",
                 ]
             )
-    got = times[("floor", "-")]
+            wholes = times.get((f"{who} whole", key))
+            if wholes:
+                rows.append(
+                    [
+                        f"{labels[key]}: {who}, all rows in",
+                        fmt_ms(median(wholes), 0),
+                        fmt_ms(min(wholes), 0),
+                        fmt_ms(max(wholes), 0),
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+        got = times[("floor", "-")]
     rows.append(
         [
             "floor: python -c 'import textual.app, polars'",
@@ -308,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     print(
         f"(load average {load:.1f} on {os.cpu_count()} cores at the end; cpu: median CPU time "
-        "of the program, all threads, until it was killed)"
+        "of the program, all threads, until the first row was on screen; all rows in: until "
+        "the status bar showed the big table's whole row count)"
     )
     print(format_table(["", "median", "min", "max", "cpu", "vs VisiData", "target"], rows))
     return 0

@@ -21,6 +21,9 @@ def open_cmd(obj: CliContext, target: str | None) -> None:
     ws = obj.workspace
     tables.prefetch_table(ws, target)  # start-up: the file is read while Textual loads
     try:
+        from clay_tui.ui import startup
+
+        startup.defer()  # the engine and the ledger load once the first rows are painted
         from clay_tui.ui.app import ClayApp  # Textual only loads for the TUI
 
         gc.enable()  # off while the modules loaded (see main)

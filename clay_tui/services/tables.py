@@ -22,7 +22,8 @@ from clay_tui.table.lead_table import (
     wait_for_pending,
     with_row_ids,
 )
-from clay_tui.table.loading import load_file
+from clay_tui.table.loading import HEAD_ROWS, PREVIEW_MIN_BYTES, load_file, load_head
+from clay_tui.table.preview import PreviewTable
 from clay_tui.workspace import Workspace
 
 SAMPLE_NAME = "leads"
@@ -147,24 +148,37 @@ def _free_name(ws: Workspace, stem: str) -> str:
 
 
 # Start-up: `clay-tui FILE` starts opening FILE before it imports the TUI (Polars reads while
-# Textual loads); the app's own open_table of that target then takes the result.
+# Textual loads); the app's own preview_table and open_table of that target take the results.
 _prefetch: tuple[Workspace, str | Path | None, Future[LeadTable]] | None = None
 _prefetched: list[Future[LeadTable]] = []
+_preview: tuple[Workspace, str | Path | None, Future[PreviewTable | None]] | None = None
+# With first rows to show, the whole read waits until they are painted (it would take both
+# cores from the first screen), or this long at most.
+_shown = threading.Event()
+SHOWN_WAIT_S = 2.0
 
 
 def prefetch_table(ws: Workspace, target: str | Path | None) -> None:
-    """Start ``open_table(ws, target)`` in a thread; the next ``open_table`` of that target on
-    ``ws`` returns its table (or raises its error) instead of opening it again."""
-    global _prefetch
+    """Start ``open_table(ws, target)`` in a thread, after ``preview_table``'s first rows; the
+    next ``preview_table`` and ``open_table`` of that target on ``ws`` return their results (or
+    raise the error) instead of reading again."""
+    global _prefetch, _preview
     future: Future[LeadTable] = Future()
+    preview: Future[PreviewTable | None] = Future()
 
     def run() -> None:
+        first = _preview_table(ws, target)
+        preview.set_result(first)
+        if first is not None:
+            _shown.wait(SHOWN_WAIT_S)
         try:
             future.set_result(_open_table(ws, target))
         except BaseException as exc:  # handed to whoever takes the result
             future.set_exception(exc)
 
     _prefetch = (ws, target, future)
+    _preview = (ws, target, preview)
+    _shown.clear()
     _prefetched.append(future)
     threading.Thread(target=run, name="clay-tui open", daemon=True).start()
 
@@ -172,8 +186,9 @@ def prefetch_table(ws: Workspace, target: str | Path | None) -> None:
 def settle_prefetch() -> None:
     """Wait until every prefetch has finished (before the workspace closes) and forget them;
     an error nobody took is dropped (the app reported it, or never got to ask)."""
-    global _prefetch
-    _prefetch = None
+    global _prefetch, _preview
+    _prefetch = _preview = None
+    _shown.set()
     while _prefetched:
         _prefetched.pop().exception()
 
@@ -186,6 +201,48 @@ def open_table(ws: Workspace, target: str | Path | None) -> LeadTable:
         _prefetch = None
         return pending[2].result()
     return _open_table(ws, target)
+
+
+def preview_table(ws: Workspace, target: str | Path | None) -> PreviewTable | None:
+    """The first rows of ``target`` (as ``open_table`` would resolve it) when it is big enough
+    to take a while to open in full: a file not imported yet, or a table's snapshot. Read-only,
+    for the first screen; None when not worth it or not possible (``open_table`` says why)."""
+    global _preview
+    pending = _preview
+    if pending is not None and pending[0] is ws and pending[1] == target:
+        _preview = None
+        return pending[2].result()
+    return _preview_table(ws, target)
+
+
+def preview_shown() -> None:
+    """The first rows from ``preview_table`` are on screen: a prefetch may read the rest."""
+    _shown.set()
+
+
+def _preview_table(ws: Workspace, target: str | Path | None) -> PreviewTable | None:
+    try:
+        if target is None:
+            return None  # the sample: 200 rows
+        text = str(target).strip()
+        row = registry.find_by_name(ws, text)
+        if row is None and text.isdigit():
+            row = registry.table_row(ws, int(text))
+        path = Path(text).expanduser()
+        if row is None and path.is_file():
+            row = registry.find_by_source(ws, str(path.resolve()), None)
+            if row is None:
+                head = load_head(path)
+                return PreviewTable(path.stem, with_row_ids(head.frame)) if head else None
+        if row is None:
+            return None
+        snapshot = snapshot_path(ws, row["id"])
+        if snapshot.stat().st_size < PREVIEW_MIN_BYTES:
+            return None
+        frame = pl.read_parquet(snapshot, glob=False, n_rows=HEAD_ROWS)
+        return PreviewTable(row["name"], frame) if frame.columns[:1] == [ROW_ID] else None
+    except (ClayError, OSError, pl.exceptions.PolarsError):
+        return None  # open_table says what is wrong
 
 
 def _open_table(ws: Workspace, target: str | Path | None) -> LeadTable:
@@ -330,6 +387,8 @@ __all__ = [
     "sample_table_path",
     "import_table",
     "open_table",
+    "preview_table",
+    "preview_shown",
     "prefetch_table",
     "settle_prefetch",
     "find_table",

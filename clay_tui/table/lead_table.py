@@ -95,7 +95,10 @@ class LeadTable(JournaledTable):
         path = snapshot_path(ws, self.id)
         if initial is not None:
             self._snapshot_thread = threading.Thread(
-                target=self._write_first_snapshot, args=(initial,), name=f"snapshot-{self.id}"
+                target=self._write_first_snapshot,
+                args=(initial,),
+                name=f"snapshot-{self.id}",
+                daemon=False,  # the process ends after it (else a daemon's, e.g. the prefetch's)
             )
             with _PENDING_LOCK:
                 _PENDING[path] = self._snapshot_thread

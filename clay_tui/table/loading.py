@@ -37,6 +37,11 @@ EXCEL_EXTS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 SUPPORTED = sorted(CSV_EXTS | PARQUET_EXTS | EXCEL_EXTS)
 # Polars types a table keeps as they are; anything else becomes text.
 KEPT = (pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date)
+# A file this big is shown from its first rows while the whole of it loads (load_head):
+# ~40,000 lead rows, read in full in about 50 ms.
+PREVIEW_MIN_BYTES = 4 << 20
+HEAD_BYTES = 1 << 18  # CSV: ~2,000 lead rows, many screenfuls
+HEAD_ROWS = 2_000  # Parquet
 
 
 @dataclass
@@ -93,9 +98,38 @@ def _read_bytes(path: Path) -> bytes:
         raise TableLoadError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
+# ---------------------------------------------------------------- first rows
+def load_head(path: Path, *, min_bytes: int = PREVIEW_MIN_BYTES) -> Loaded | None:
+    """The first rows of a file of at least ``min_bytes``, read and typed the way
+    :func:`load_file` reads the whole file: CSV, the rows within its first ``HEAD_BYTES``;
+    Parquet, its first ``HEAD_ROWS``. For the first screen while the whole file loads, so
+    None whenever that is not worth it or cannot be done this way (a small file, a
+    spreadsheet, UTF-16, anything unreadable: the whole read says why)."""
+    path = Path(path).expanduser()
+    try:
+        ext = _check_path(path)
+        if path.stat().st_size < min_bytes:
+            return None
+        if ext in CSV_EXTS:
+            with path.open("rb") as fh:
+                data = fh.read(HEAD_BYTES)
+            cut = data.rfind(b"\n")
+            if cut <= 0 or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+                return None
+            return _csv_from_bytes(data[: cut + 1], path)
+        if ext in PARQUET_EXTS:
+            return _load_parquet(path, rows=HEAD_ROWS)
+    except (TableLoadError, OSError, pl.exceptions.PolarsError):
+        return None
+    return None
+
+
 # ---------------------------------------------------------------- CSV
 def _load_csv(path: Path) -> Loaded:
-    data = _read_bytes(path)
+    return _csv_from_bytes(_read_bytes(path), path)
+
+
+def _csv_from_bytes(data: bytes, path: Path) -> Loaded:
     if not data[:65536].strip(b" \t\r\n\xef\xbb\xbf") and len(data) <= 65536:
         raise TableLoadError(f"{path.name} is empty.")
     if looks_binary(data[:65536]):
@@ -259,9 +293,10 @@ def _python_csv(path: Path, text: str) -> tuple[pl.DataFrame, list[str]]:
 
 
 # ---------------------------------------------------------------- Parquet
-def _load_parquet(path: Path) -> Loaded:
+def _load_parquet(path: Path, *, rows: int | None = None) -> Loaded:
     try:
-        frame = pl.read_parquet(path, glob=False)  # "[x].parquet" is a name, not a pattern
+        # "[x].parquet" is a name, not a pattern
+        frame = pl.read_parquet(path, glob=False, n_rows=rows)
     except PermissionError:
         raise TableLoadError(f"No permission to read {path}.") from None
     except Exception:  # noqa: BLE001 - any failure here means "not a Parquet table"

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from textual import events, widgets
 from textual.app import App
 from textual.dom import DOMNode
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Static, TextArea
+from textual.widgets import Input
 
 from clay_tui.errors import ClayError, failure_sentence
 from clay_tui.table.inert import inert, inert_lines
@@ -32,8 +32,16 @@ if TYPE_CHECKING:
     from clay_tui.workspace import Workspace
 
 
-# Focused widgets that take no typed text: a letter typed on them belongs in the form's field.
-_NO_TEXT = (DataTable, Button, Checkbox, RadioButton, Static)
+def _no_text() -> tuple[type[Widget], ...]:
+    """Focused widgets that take no typed text: a letter typed on them belongs in the form's
+    field. (Looked up when a form has a key: the table screen needs none of these modules.)"""
+    return (
+        widgets.DataTable,
+        widgets.Button,
+        widgets.Checkbox,
+        widgets.RadioButton,
+        widgets.Static,
+    )
 
 
 def typing_target(screen: object, focused: Widget | None) -> Input | None:
@@ -42,9 +50,9 @@ def typing_target(screen: object, focused: Widget | None) -> Input | None:
 
     The table screen is no form: its letters are commands and its prompt opens on demand.
     """
-    if isinstance(screen, TableScreen) or isinstance(focused, (Input, TextArea)):
+    if isinstance(screen, TableScreen) or isinstance(focused, (Input, widgets.TextArea)):
         return None
-    if focused is not None and not isinstance(focused, _NO_TEXT):
+    if focused is not None and not isinstance(focused, _no_text()):
         return None  # a list, a select, a radio set: typing there means something of its own
     for field in screen.query(Input):  # type: ignore[attr-defined]
         if field.display and field.visible and not field.disabled:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from clay_tui.services.credits import watch_credits
+from clay_tui.services import credits as credits_service
 from clay_tui.workspace import Workspace
 
 
@@ -39,7 +39,7 @@ class CreditsWatch:
 
     def start(self) -> None:
         if self._stop is None:
-            self._stop = watch_credits(self.ws, self._heard)
+            self._stop = credits_service.watch_credits(self.ws, self._heard)
 
     def stop(self) -> None:
         stop, self._stop = self._stop, None

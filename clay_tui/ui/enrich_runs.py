@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 from clay_tui.errors import ClayError
 from clay_tui.services import enrich as enrich_service
-from clay_tui.services.enrich import AutoUpdater, RowSelection, Trigger
 from clay_tui.ui.messages import RunFinished, RunProgress
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
     from textual.timer import Timer
 
+    from clay_tui.services.enrich import RowSelection
     from clay_tui.table.lead_table import LeadTable, TableChange
     from clay_tui.workspace import Workspace
 
@@ -43,7 +43,9 @@ class EnrichRuns:
     ) -> None:
         self.node = node  # the screen: owns the workers, receives the messages
         self.ws, self.table = ws, table
-        self.updater = AutoUpdater(ws, table)  # not attached: we only ask it rows_for()
+        self.updater = enrich_service.AutoUpdater(
+            ws, table
+        )  # not attached: we only ask it rows_for()
         self.delay_s = self.updater.delay_s if delay_s is None else delay_s
         self.queue: deque[RunRequest] = deque()
         self.active: RunRequest | None = None
@@ -115,7 +117,7 @@ class EnrichRuns:
                     max_credits=request.max_credits,
                     on_progress=progress,
                     cancel=cancel,
-                    trigger=Trigger.MANUAL,
+                    trigger=enrich_service.Trigger.MANUAL,
                 )
         except ClayError as exc:
             node.post_message(RunFinished(request.column, None, str(exc), auto=request.auto))
@@ -180,7 +182,7 @@ class EnrichRuns:
             self.submit(
                 RunRequest(
                     column,
-                    RowSelection("ids", ids=ids, force=True),
+                    enrich_service.RowSelection("ids", ids=ids, force=True),
                     auto=True,
                     running_ids=set(ids),
                 )

@@ -14,10 +14,19 @@ from textual.message import Message
 if TYPE_CHECKING:
     from clay_tui.services.enrich import Progress, RunSummary
     from clay_tui.table.lead_table import LeadTable, TableChange
+    from clay_tui.table.preview import PreviewTable
 
 
 class TableLoaded(Message):
     def __init__(self, table: LeadTable) -> None:
+        self.table = table
+        super().__init__()
+
+
+class TablePreview(Message):
+    """The first rows of a big table that is still opening (read-only, shown at once)."""
+
+    def __init__(self, table: PreviewTable) -> None:
         self.table = table
         super().__init__()
 

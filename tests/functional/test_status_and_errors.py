@@ -31,7 +31,7 @@ from tests.functional.driving import SIZE, grid_of, press, said, screen_of, sett
 )
 async def test_credits_in_status_bar(make_app, monkeypatch, available, low, source, level) -> None:
     summary = CreditsSummary(available=available, plan_name="Starter", source=source, low=low)
-    monkeypatch.setattr(status_bar, "credits_summary", lambda ws: summary)
+    monkeypatch.setattr(status_bar.credits_service, "credits_summary", lambda ws: summary)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

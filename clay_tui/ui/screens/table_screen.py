@@ -21,6 +21,7 @@ from textual.screen import Screen
 
 from clay_tui.errors import ClayError
 from clay_tui.services import tables as table_service
+from clay_tui.ui import startup
 from clay_tui.ui.components.auto_update import AutoUpdate
 from clay_tui.ui.components.editing import Editing
 from clay_tui.ui.components.menus import Menus
@@ -43,6 +44,7 @@ from clay_tui.ui.messages import (
     RunStarting,
     TableChanged,
     TableLoaded,
+    TablePreview,
 )
 from clay_tui.ui.widgets.lead_grid import LeadGrid
 from clay_tui.ui.widgets.prompt_bar import PromptBar
@@ -52,9 +54,13 @@ from clay_tui.ui.widgets.table_header import TableHeader
 if TYPE_CHECKING:
     from clay_tui.services.enrich import ColumnSpec
     from clay_tui.table.lead_table import LeadTable
+    from clay_tui.table.preview import PreviewTable
     from clay_tui.table.view import TableView
     from clay_tui.ui.enrich_runs import EnrichRuns
     from clay_tui.workspace import Workspace
+
+
+STILL_LOADING = "The table is still loading; this works once all its rows are in."
 
 
 class TableScreen(Screen[None]):
@@ -69,6 +75,7 @@ class TableScreen(Screen[None]):
         self.view: TableView | None = None
         self.target = target
         self.load_error: str | None = None
+        self.previewing = False  # the first rows of a big table are shown while it opens
         self._unsubscribe: Callable[[], None] | None = None
         # the parts
         self.view_jobs = ViewJobs(self)
@@ -124,6 +131,9 @@ class TableScreen(Screen[None]):
         try:
             # (results stored after the last snapshot, a kill mid-run, come back as the
             # table first loads: services.tables.get_table)
+            preview = table_service.preview_table(self.ws, target)
+            if preview is not None:  # a big file: its first rows at once, the rest below
+                self.post_message(TablePreview(preview))
             table = table_service.open_table(self.ws, target)
         except ClayError as exc:
             self.post_message(LoadFailed(str(exc)))
@@ -135,6 +145,23 @@ class TableScreen(Screen[None]):
     @guarded
     def on_table_loaded(self, message: TableLoaded) -> None:
         self._show_table(message.table)
+
+    def on_table_preview(self, message: TablePreview) -> None:
+        """Show the first rows, read-only, until the whole table replaces them."""
+        from clay_tui.table.view import TableView
+
+        preview: PreviewTable = message.table
+        if self.table is not None:
+            return
+        self.previewing = True
+        self.grid.busy = False
+        self.grid.loading = False
+        self.grid.read_only_note = STILL_LOADING
+        self.grid.attach(preview, TableView(preview))  # type: ignore[arg-type]
+        self.grid.focus()
+        self.query_one(TableHeader).set_name(preview.name)
+        self.status.show_first_rows(preview.name, preview.row_count)
+        self.call_after_refresh(table_service.preview_shown)  # the rest may load now
 
     def on_load_failed(self, message: LoadFailed) -> None:
         # Nothing to show: leave, and let the CLI print the one sentence (exit code 2).
@@ -150,13 +177,25 @@ class TableScreen(Screen[None]):
         self._unsubscribe = table.subscribe(lambda change: self.post_message(TableChanged(change)))
         self.grid.busy = False
         self.grid.loading = False
+        self.grid.read_only_note = None
+        if self.previewing:
+            self.previewing = False
+            self.status.show_busy(None)
         self.grid.attach(table, self.view)
         self.grid.focus()
         for notice in table.notices:  # e.g. "Read as cp1252: ..."
             self.notify(notice, severity="warning", timeout=8)
         self.query_one(TableHeader).set_name(table.name)
-        self.enrichment.start(table)
         self.refresh_status()
+        # the rest needs the engine and the ledger: once the first rows are painted (start-up)
+        self.call_after_refresh(self._after_first_paint, table)
+
+    def _after_first_paint(self, table: LeadTable) -> None:
+        if self.table is not table:
+            return
+        startup.load_deferred()
+        self.enrichment.start(table)
+        self.status.start_credits()
         self.notes.show_auto_state()
         self.notes.reload()
         # Everything built so far lives as long as the app: keep it out of the cyclic GC, whose
@@ -173,8 +212,10 @@ class TableScreen(Screen[None]):
     def ready(self) -> bool:
         """Table actions need a loaded table and no view job in flight."""
         if self.table is None or self.view is None:
+            if self.previewing:
+                self.notify(STILL_LOADING, timeout=3)
             return False
-        if self.grid.busy:
+        if self.grid.busy or self.runs is None:  # (runs: set up just after the first paint)
             self.notify("Still working on the last change…", timeout=2)
             return False
         return True

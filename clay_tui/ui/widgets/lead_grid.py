@@ -89,6 +89,7 @@ class LeadGrid(GridRendering, ScrollView, can_focus=True):
         self.header_marks: dict[str, str] = {}  # column -> a note after its name ("42%")
         self.type_notes: dict[str, str] = {}  # column -> a note after its type ("auto on")
         self.busy = False  # a worker is changing the view: do not read it
+        self.read_only_note: str | None = None  # why its menus are off (a preview): said on use
         self._columns: list[str] = []
         self._labels: list[str] = []
         self._titles: list[str] = []  # column names as drawn (inert)
@@ -405,6 +406,9 @@ class LeadGrid(GridRendering, ScrollView, can_focus=True):
             return
         if event.button == 3 and row is None:
             self.move_cursor(column=column)
+            if self.read_only_note:
+                self.notify(self.read_only_note, timeout=3)
+                return
             self.post_message(
                 self.ColumnMenuRequested(self._columns[column], event.screen_x, event.screen_y)
             )

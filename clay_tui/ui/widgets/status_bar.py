@@ -18,7 +18,7 @@ from textual import events
 from textual.widget import Widget
 
 from clay_tui.errors import ClayError
-from clay_tui.services.credits import credits_summary
+from clay_tui.services import credits as credits_service
 from clay_tui.table.inert import inert
 from clay_tui.ui.credits_watch import CreditsChanged, CreditsWatch
 from clay_tui.ui.guards import guarded
@@ -66,7 +66,9 @@ class StatusBar(Widget):
         self._credits_x = (0, 0)  # where the credits were drawn, for clicks
         self._credits_watch = CreditsWatch(self, ws)
 
-    def on_mount(self) -> None:
+    def start_credits(self) -> None:
+        """Show the credits and follow the ledger from now on (the table screen calls this once
+        its first rows are on screen: start-up, see ui/startup.py)."""
         self._credits_watch.start()
         self.refresh_credits()
 
@@ -81,7 +83,7 @@ class StatusBar(Widget):
     @guarded
     def refresh_credits(self) -> None:
         try:
-            summary = credits_summary(self.ws)
+            summary = credits_service.credits_summary(self.ws)
         except ClayError as exc:
             text, level = inert(f"credits: {exc}"), "error"
         else:
@@ -99,6 +101,13 @@ class StatusBar(Widget):
             self.rows_text = f"{visible:,} rows"
         else:
             self.rows_text = f"{visible:,} of {total:,} rows"
+        self.refresh()
+
+    def show_first_rows(self, name: str, rows: int) -> None:
+        """The first rows of a big table, shown while the whole of it loads."""
+        self.table_name = inert(name)
+        self.rows_text = f"first {rows:,} rows"
+        self.busy_text = "loading…"
         self.refresh()
 
     def show_cell(self, column: str | None, row: int, row_id: int | None = None) -> None:
