@@ -7,10 +7,10 @@
 (b) Hunter's verifier with 100 ms latency, Hunter configured at 15 calls/s: the verifier keeps
     to its own documented 10/s; achieved rate against it (target >= 95%), and how many calls
     the sandbox (which enforces Hunter's documented limits itself) refused with 403.
-(c) a three-provider waterfall (Prospeo -> Hunter -> OpenAI), each provider at its own limit,
-    100 ms latency, against a sandbox that enforces Hunter's documented limits: run time
-    against what the limits allow (the busiest provider's calls at its rate: a perfectly
-    pipelined run takes that long), calls refused (403/429), cells in error.
+(c) a 300-row waterfall over 3 email finders (Hunter -> Findymail -> LeadMagic) through the
+    engine against a sandbox that enforces each documented limit (bench/waterfall.py): run
+    time against the binding limit, Hunter's achieved rate, calls refused, cells in error,
+    whether only found cells were charged.
 (d) Prospeo email lookups one per request against bulk-enrich-person (50 per request), both
     at 10 requests/s with 100 ms latency.
 
@@ -28,14 +28,12 @@ import time
 import tomllib
 from pathlib import Path
 
+import waterfall
+
 from clay_tui.clock import SystemClock
 from clay_tui.config import DEFAULT_CONFIG, SandboxSettings, parse_settings
-from clay_tui.enrich import actions as actions_mod
-from clay_tui.enrich import store
-from clay_tui.enrich.actions import ActionInfo, Final, InputInfo
 from clay_tui.enrich.spec import ColumnSpec
-from clay_tui.providers import hunter, openai_compat, prospeo
-from clay_tui.providers.base import Outcome
+from clay_tui.providers import hunter, prospeo
 from clay_tui.providers.registry import Providers
 from clay_tui.sandbox.server import SandboxServer
 from clay_tui.services import credits as credits_svc
@@ -210,99 +208,12 @@ async def part_b(root: Path, rows: list[list[str]], calls: int = 150) -> None:
     rows.append(["(b) calls the sandbox refused (403 rate limit)", f"{refused}", "0", ""])
 
 
-def _three_way() -> ActionInfo:
-    async def execute(ctx) -> Final:  # noqa: ANN001
-        names = actions_mod._name_args(ctx.inputs)
-        domain = actions_mod.cleaning.domain_of(ctx.inputs.get("domain"))
-        steps = [
-            ("prospeo", "email_finder", lambda c: prospeo.find_email(c, company=domain, **names)),
-            ("hunter", "email_finder", lambda c: hunter.find_email(c, domain=domain, **names)),
-            (
-                "openai",
-                "gpt-4o-mini",
-                lambda c: openai_compat.complete(
-                    c,
-                    prompt=f"Guess the email of {names} at {domain}",
-                    model="gpt-4o-mini",
-                    max_tokens=20,
-                ),
-            ),
-        ]
-        for provider, op, fn in steps:
-            r = await ctx.call(provider, op, fn)
-            if r is None:
-                return Final(store.NO_DATA)
-            if r.outcome is Outcome.FOUND:
-                return Final(
-                    store.FOUND, {"email": r.data.get("email") or r.data.get("text")}, provider
-                )
-        return Final(store.NO_DATA)
-
-    return ActionInfo(
-        slug="bench_three_way",
-        name="Bench: three-provider waterfall",
-        kind="waterfall",
-        description="",
-        inputs=(InputInfo("first_name"), InputInfo("last_name"), InputInfo("domain")),
-        outputs={"email": "text"},
-        providers=("prospeo", "hunter", "openai"),
-        allowed_providers=("prospeo", "hunter", "openai"),
-        execute=execute,
-    )
-
-
 async def part_c(root: Path, rows: list[list[str]], n: int = 300) -> None:
-    rates = {"prospeo": 30.0, "hunter": 15.0, "openai": 10.0}
-    info = _three_way()
-    actions_mod.ACTIONS[info.slug] = info
-    server = SandboxServer(SandboxSettings(latency_ms=100, jitter_ms=0))
-    url = server.start()
-    settings = settings_for(root / "c", concurrency=10, rates=rates, latency_ms=100)
-    try:
-        ws = fresh_ws(root, "c", settings)
-        table = tables.import_table(ws, big_csv(root / "c.csv", n), name="c")
-        elapsed, summary, throttled = await engine_run(
-            ws,
-            table,
-            ColumnSpec(
-                name="Email",
-                action=info.slug,
-                inputs={
-                    "first_name": "first_name",
-                    "last_name": "last_name",
-                    "domain": "company_domain",
-                },
-            ),
-            url,
-        )
-        calls = dict(
-            ws.db.execute("SELECT provider, COUNT(*) FROM attempts GROUP BY provider").fetchall()
-        )
-        refused = sum(throttled.values())
-        ws.close()
-    finally:
-        server.stop()
-        del actions_mod.ACTIONS[info.slug]
-    allowed = max(calls.get(p, 0) / r for p, r in rates.items())
-    busiest = max(rates, key=lambda p: calls.get(p, 0) / rates[p])
-    detail = ", ".join(f"{p} {calls.get(p, 0)} calls @ {r:.0f}/s" for p, r in rates.items())
-    rows.append(
-        [
-            f"(c) waterfall {n} rows ({detail})",
-            f"{elapsed:.2f} s",
-            f"{allowed:.2f} s ({busiest} bound)",
-            f"{allowed / elapsed:.1%} of allowed",
-        ]
-    )
-    rows.append(["(c) waterfall found", f"{summary.counts.get('found', 0)}/{n}", "", ""])
-    rows.append(
-        [
-            "(c) calls refused (403/429) / cells in error",
-            f"{refused} / {summary.counts.get('error', 0)}",
-            "0 / 0",
-            "",
-        ]
-    )
+    """bench/waterfall.py. Before, this part ran a hand-written three-way action that called
+    helpers since removed (actions._name_args, store.FOUND): every cell ended in error before
+    any call and the table said "0/300 found"; now it runs the real find_work_email."""
+    figures = await waterfall.run_waterfall(root / "c", n)
+    rows.extend([["(c) " + r[0], *r[1:]] for r in waterfall.report(figures)])
 
 
 async def part_d(root: Path, rows: list[list[str]], n: int = 100) -> None:

@@ -336,7 +336,8 @@ ACTIONS: dict[str, ActionInfo] = {
                 InputInfo("company", help="company name (if no domain)"),
             ),
             outputs={"email": "text", "score": "int", "provider": "text", "status": "text"},
-            providers=("prospeo", "hunter"),  # the default waterfall; any allowed one can join
+            # the default waterfall: every built-in email finder (issue 11: at least 3 deep)
+            providers=("prospeo", "hunter", "findymail", "leadmagic"),
             allowed_providers=("prospeo", "hunter", "findymail", "leadmagic"),
             ops={"*": "email_finder"},
             validation="hunter.email_verifier",
@@ -350,7 +351,7 @@ ACTIONS: dict[str, ActionInfo] = {
             description="A waterfall of email verifiers: the first definite verdict wins.",
             inputs=(InputInfo("email", True),),
             outputs={"status": "text", "score": "int"},
-            providers=("hunter",),
+            providers=("hunter", "zerobounce", "millionverifier"),  # "unknown" asks the next
             allowed_providers=("hunter", "zerobounce", "millionverifier"),
             ops={"*": "email_verifier"},
             execute=_verify_email,
@@ -364,7 +365,7 @@ ACTIONS: dict[str, ActionInfo] = {
             ),
             inputs=(InputInfo("linkedin_url", True),),
             outputs={"phone": "text", "country": "text"},
-            providers=("prospeo",),
+            providers=("prospeo", "leadmagic"),
             allowed_providers=("prospeo", "leadmagic"),
             ops={"*": "mobile_finder"},
             params={"mobile_only": False},

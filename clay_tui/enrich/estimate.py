@@ -106,7 +106,8 @@ def expected_per_row(ws: Workspace, table: LeadTable | None, spec: ColumnSpec) -
     verify = costs.pop("hunter.email_verifier", 0) if info.validation_of(spec) else 0
     reach, total = 1.0, 0.0
     for key, cost in costs.items():
-        hit = hit_rate(key.split(".", 1)[0])
+        provider, _, op = key.partition(".")
+        hit = hit_rate(provider, op)
         valid = TYPICAL_VALID_RATE if verify else 1.0
         # charged: finder on a hit (refunded when rejected), verifier on every hit
         total += reach * hit * (cost * valid + verify)

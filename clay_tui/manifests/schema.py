@@ -86,6 +86,9 @@ class Endpoint:
     rate_per_second: float = 0.0  # the provider's documented limits for this endpoint (0: none)
     rate_per_minute: float = 0.0
     bulk_size: int = 1  # records one request may carry (1: one row per request)
+    # percent of calls that return data in real use (a verifier: a definite verdict); what an
+    # estimate assumes before a column has a history of its own
+    typical_hit_rate: int = 50
 
     @property
     def main_output(self) -> str:
@@ -231,6 +234,7 @@ _ENDPOINT = {
     "rate_per_second",
     "rate_per_minute",
     "bulk_size",
+    "typical_hit_rate",
 }
 _RULE = {"outcome", "status", "path", "equals", "exists", "message", "billable"}
 
@@ -341,6 +345,7 @@ def _endpoint(v: _V, op: str, table: Any) -> Endpoint:
             table, "rate_per_minute", f"{key}.rate_per_minute", 0, 0, 6_000_000
         ),
         bulk_size=v.whole(table, "bulk_size", f"{key}.bulk_size", 1, 1, 1000),
+        typical_hit_rate=v.whole(table, "typical_hit_rate", f"{key}.typical_hit_rate", 50, 0, 100),
     )
 
 

@@ -35,6 +35,7 @@ from clay_tui.providers.base import (
     register_secret,
     secrets_version,
 )
+from clay_tui.providers.pacing import Pacer
 
 if TYPE_CHECKING:
     import httpx
@@ -115,11 +116,11 @@ class ProviderClient:
         )
         self._sem = asyncio.Semaphore(conc)
         rps, rpm = settings.rate_per_second, settings.rate_per_minute
-        # Capacity 1 at 1/rps: a smooth rate, so any window of a second holds at most ~rps calls.
-        self._per_second = AsyncLimiter(1, 1.0 / rps) if rps > 0 else None
+        # Evenly spaced at rps, no burst, never more than rps in a second (pacing.Pacer).
+        self._per_second = Pacer(rps) if rps > 0 else None
         self._per_minute = AsyncLimiter(rpm, 60.0) if rpm > 0 else None
         # Endpoints with limits of their own (Hunter's verifier): their own pair of limiters.
-        self._groups: dict[str, tuple[AsyncLimiter | None, AsyncLimiter | None]] = {}
+        self._groups: dict[str, tuple[Pacer | None, AsyncLimiter | None]] = {}
         self._resume_at = 0.0  # loop time before which nobody may call (provider throttled)
         self.stopped: ProviderResult | None = None  # set once the key is bad or quota is used up
         self.calls = 0  # HTTP requests actually sent (retries included)
@@ -234,7 +235,7 @@ class ProviderClient:
             rps = min(rps, per_second) if rps > 0 and per_second > 0 else rps
             rpm = min(rpm, per_minute) if rpm > 0 and per_minute > 0 else rpm
             self._groups[name] = (
-                AsyncLimiter(1, 1.0 / rps) if rps > 0 else None,
+                Pacer(rps) if rps > 0 else None,
                 AsyncLimiter(rpm, 60.0) if rpm > 0 else None,
             )
         return name

@@ -84,10 +84,13 @@ def sb_table(sb_ws, small_csv: Path):
 
 @pytest.fixture
 def email_column(sb_ws, sb_table) -> ColumnSpec:
-    """A find-work-email waterfall column that skips the row in Japan."""
+    """A find-work-email waterfall column that skips the row in Japan: the README recipe's
+    Prospeo -> Hunter (the screens under test, not the default's depth; that is the add-column
+    screen's and the calculator's snapshot)."""
     spec = ColumnSpec(
         name=EMAIL,
         action="find_work_email",
+        providers=["prospeo", "hunter"],
         inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
         condition="country <> 'JP'",
     )

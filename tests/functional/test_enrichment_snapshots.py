@@ -62,6 +62,7 @@ def test_run_dialog_test_selection(snap_compare, sb_ws, sb_table) -> None:
         ColumnSpec(
             name=EMAIL,
             action="find_work_email",
+            providers=["prospeo", "hunter"],  # the README recipe's (the dialog, not the depth)
             inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
             condition="country = 'US'",
             spend_limit=20,

@@ -22,6 +22,7 @@ def _column(ws, table, condition: str) -> None:
         ColumnSpec(
             name=EMAIL,
             action="find_work_email",
+            providers=["prospeo", "hunter"],  # the README recipe's (the dialog, not the depth)
             inputs={"first_name": "first_name", "last_name": "last_name", "company": "company"},
             condition=condition,
         ),

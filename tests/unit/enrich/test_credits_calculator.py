@@ -3,6 +3,7 @@ covers them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,16 +34,26 @@ def test_calculator_equals_the_run_estimate_for_the_same_rows(sbx_ws, leads):
     assert est.basis == line.basis == "typical hit rates"
     assert line.max_credits == _uncapped(est) and line.expected_credits == est.expected_credits
     assert 0 < line.expected_credits < line.max_credits
-    # the same through an action slug (no table) and through the recipe
-    for specs in (
-        calculator.resolve_specs(sbx_ws, ["find_work_email"], None),
-        calculator.resolve_specs(sbx_ws, [], RECIPE),
-    ):
-        other = calculator.calculate(sbx_ws, est.rows_to_run, specs)
-        assert (other.max_credits, other.expected_credits) == (
-            line.max_credits,
-            line.expected_credits,
-        )
+    # the same through the action's slug (no table: its default waterfall)
+    other = calculator.calculate(
+        sbx_ws, est.rows_to_run, calculator.resolve_specs(sbx_ws, ["find_work_email"], None)
+    )
+    assert (other.max_credits, other.expected_credits) == (
+        line.max_credits,
+        line.expected_credits,
+    )
+    # and through the recipe (its own two-provider waterfall) against the recipe's column
+    [recipe] = enrich.load_recipe(RECIPE)
+    enrich.add_column(sbx_ws, leads, replace(recipe, name="R", outputs={"email": "R"}))
+    est = enrich.estimate_run(sbx_ws, leads, "R", enrich.RowSelection("ids", ids=(*range(1, 61),)))
+    other = calculator.calculate(
+        sbx_ws, est.rows_to_run, calculator.resolve_specs(sbx_ws, [], RECIPE)
+    )
+    assert (other.max_credits, other.expected_credits) == (
+        _uncapped(est),
+        est.expected_credits,
+    )
+    assert other.max_credits < line.max_credits  # 2 finders deep, the default 4
 
 
 async def test_calculator_follows_the_columns_history_as_the_estimate_does(sbx_ws, leads):
@@ -61,11 +72,12 @@ def test_months_of_plan_and_what_covers_it(sbx_ws):
     small = calculator.calculate(sbx_ws, 10, specs)
     assert small.columns[1].max_credits == 0 and small.columns[1].basis == "free"
     assert small.top_up == 0 and "cover even the maximum" in small.covered_by()
-    big = calculator.calculate(sbx_ws, 5_000, specs)
-    assert big.max_credits == 6 * 5_000  # 2 + 1 per provider of the waterfall
-    assert big.months(big.max_credits) == pytest.approx(30_000 / 2_000)
-    assert big.top_up == 30_000 - big.available
-    assert big.plan_change == "Pro"  # the smallest plan whose month holds 30,000
+    big = calculator.calculate(sbx_ws, 4_000, specs)
+    # 2 + 1 (finder, verifier) for each of the default waterfall's 4 email finders
+    assert big.max_credits == 12 * 4_000
+    assert big.months(big.max_credits) == pytest.approx(48_000 / 2_000)
+    assert big.top_up == 48_000 - big.available
+    assert big.plan_change == "Pro"  # the smallest plan whose month holds 48,000
     assert f"buy {big.top_up:,}" in big.covered_by()
 
 
@@ -93,7 +105,8 @@ def test_cli_credits_calculate(tmp_path):
     js = run(
         cli, [*ws, "credits", "calculate", "--rows", "100", "--column", "verify_email", "--json"]
     )
-    assert js.exit_code == 0 and '"max_credits": 100' in js.output
+    # 1 credit at each of the default's 3 verifiers ("unknown" asks the next)
+    assert js.exit_code == 0 and '"max_credits": 300' in js.output
     bad = run(cli, [*ws, "credits", "calculate", "--rows", "100", "--column", "Nope"])
     assert bad.exit_code == 2 and "Unknown column 'Nope'" in bad.output
     zero = run(cli, [*ws, "credits", "calculate", "--rows", "0", "--column", "verify_email"])

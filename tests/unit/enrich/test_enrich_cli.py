@@ -39,6 +39,8 @@ def test_actions_lists_costs(run) -> None:
     assert items["find_work_email"]["credits"] == {
         "prospeo.email_finder": 2,
         "hunter.email_finder": 2,
+        "findymail.email_finder": 2,
+        "leadmagic.email_finder": 2,
         "hunter.email_verifier": 1,
     }
     assert items["normalize_phone"]["free"] and items["http_call"]["free"]
@@ -191,7 +193,10 @@ def test_limit_is_a_test_run_of_rows_that_meet_the_condition(run) -> None:
     dry = run("run", "leads", "Work Email", "--limit", "10", "--dry-run")
     assert "10 rows to run" in dry.stderr
     assert "rows 15, 22, 24, 27, 31, 33, 36, 40, 49, 50" in dry.stderr
-    ran = run("run", "leads", "Work Email", "--limit", "10", "--json")
+    # the default waterfall is 4 finders deep: up to 12 credits a row, 120 for the 10 rows,
+    # above the confirm threshold of 100
+    assert "up to 120 credits" in dry.stderr
+    ran = run("run", "leads", "Work Email", "--limit", "10", "--json", "--yes")
     assert ran.exit_code == 0, ran.output
     summary = json.loads(ran.stdout)
     assert sum(summary["counts"].values()) == 10 and "skipped" not in summary["counts"]

@@ -18,8 +18,9 @@ def test_estimate_counts_rows_and_credits(sbx_ws, leads):
     assert est.rows_selected == 50
     assert est.rows_to_run + est.skipped_condition + est.missing_input == 50
     assert est.skipped_condition > 0
-    assert est.per_row_max == 6  # (2 + 1) per provider when every email is rejected but one
-    assert est.max_credits == 6 * est.rows_to_run
+    # (2 + 1) for each of the default's 4 finders, when every email is rejected but one
+    assert est.per_row_max == 12
+    assert est.max_credits == 12 * est.rows_to_run
     assert 0 < est.expected_credits < est.max_credits and est.basis == "typical hit rates"
 
 
@@ -43,7 +44,8 @@ async def test_estimate_uses_history_and_dependents(sbx_ws, leads):
     assert est.expected_credits == round(summary.credits / 40 * 160)
     names = {d.column: d for d in est.dependents}
     assert set(names) == {"Checked", "Email Domain"}
-    assert names["Checked"].per_row_max == 1 and names["Email Domain"].max_credits == 0
+    # 1 credit at each of the default's 3 verifiers
+    assert names["Checked"].per_row_max == 3 and names["Email Domain"].max_credits == 0
     assert est.total_max_credits == est.max_credits + names["Checked"].max_credits
 
 

@@ -17,8 +17,9 @@ def _add(ws, table, **kw) -> None:
 def test_the_spend_limit_caps_the_estimate(sbx_ws, leads):
     _add(sbx_ws, leads, spend_limit=50)
     est = enrich.estimate_run(sbx_ws, leads, "Work Email", enrich.RowSelection("all"))
-    assert est.uncapped_max_credits == 6 * est.rows_to_run > 50
-    assert est.max_credits == 50 and est.capped_by == "spend limit"  # before: 1,200
+    # (2 + 1) for each of the default's 4 finders
+    assert est.uncapped_max_credits == 12 * est.rows_to_run > 50
+    assert est.max_credits == 50 and est.capped_by == "spend limit"  # before: 2,400
     assert est.spend_limit == 50 and est.spend_limit_left == 50
     assert est.total_max_credits == 50 and est.expected_credits <= 50
 

@@ -161,8 +161,9 @@ def test_cli_with_auto_update_off_runs_nothing_and_says_what_waits(
     assert out.exit_code == 0, out.output
     text = out.stdout
     assert "3 new row(s) added" in text and "Auto-update is off: nothing ran" in text
-    # new@hooli.com and the long key have an email (the blank-key row has none): 2 rows, 1 each
-    assert "Checked 2 row(s) (up to 2 credits)" in text
+    # new@hooli.com and the long key have an email (the blank-key row has none): 2 rows, up
+    # to 1 credit at each of the default's 3 verifiers
+    assert "Checked 2 row(s) (up to 6 credits)" in text
     ws = _ws(tmp_path, clock)
     assert ws.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
     ws.close()

@@ -214,7 +214,12 @@ async def test_rate_limit_kept_within_ten_percent(tmp_path, clock, sandbox_url):
     enrich.add_column(
         ws,
         table,
-        ColumnSpec(name="Verified", action="verify_email", inputs={"email": "first_name"}),
+        ColumnSpec(
+            name="Verified",
+            action="verify_email",
+            providers=["hunter"],  # Hunter's own limit (the default asks 3 verifiers in turn)
+            inputs={"email": "first_name"},
+        ),
     )
     t0 = time.perf_counter()
     summary = await enrich.run_column(ws, table, "Verified", enrich.RowSelection("first", limit=20))
@@ -317,7 +322,7 @@ async def test_charge_on_no_data_charges_calls_that_find_nothing(tmp_path, clock
     raw["providers"]["prospeo"]["charge_on_no_data"] = True
     ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
     table = tables.import_table(ws, SAMPLE_LEADS, name="leads")
-    enrich.add_column(
+    spec = enrich.add_column(
         ws,
         table,
         ColumnSpec(name="Mobile", action="find_mobile", inputs={"linkedin_url": "linkedin_url"}),
@@ -327,7 +332,13 @@ async def test_charge_on_no_data_charges_calls_that_find_nothing(tmp_path, clock
     cost = ws.settings.providers["prospeo"].credits_for("mobile_finder")
     called = summary.counts.get("found", 0) + summary.counts.get("no data", 0)
     assert summary.counts.get("no data", 0) > 0
-    assert summary.credits == cost * called
+    # every row pays Prospeo (found or not); what Prospeo did not find goes on to the default
+    # waterfall's second finder, LeadMagic, which charges only what it finds
+    cells = store.cell_rows(ws, table.id, spec.id).values()
+    by_leadmagic = sum(1 for c in cells if c["provider"] == "leadmagic" and c["status"] == "found")
+    assert by_leadmagic > 0
+    second = ws.settings.providers["leadmagic"].credits_for("mobile_finder")
+    assert summary.credits == cost * called + second * by_leadmagic
     assert start - credits_svc.balance(ws).available == summary.credits
     ledger_matches_cells(ws, table, "Mobile")
     ws.close()

@@ -71,7 +71,8 @@ def test_add_column_fills_defaults_and_creates_outputs(sbx_ws, leads):
         sbx_ws, leads, spec(outputs={"email": "Work Email", "score": "Email Score"})
     )
     assert added.id and added.kind == "waterfall"
-    assert added.providers == ["prospeo", "hunter"]
+    # the default waterfall: every built-in email finder
+    assert added.providers == ["prospeo", "hunter", "findymail", "leadmagic"]
     assert {"Work Email", "Email Score"} <= set(leads.columns)
     assert leads.dtype_label("Email Score") == "int"
     stored = enrich.get_column(sbx_ws, leads, "Work Email")
