@@ -19,6 +19,7 @@ from textual.screen import Screen
 
 from clay_tui.errors import ClayError
 from clay_tui.services import tables as table_service
+from clay_tui.services.live import follow_table
 from clay_tui.ui.components.auto_update import AutoUpdate
 from clay_tui.ui.components.editing import Editing
 from clay_tui.ui.components.guards import notify_errors
@@ -137,7 +138,10 @@ class TableScreen(
         self.table = table
         self.view = TableView(table)
         self.saved_version = table.version
-        self._unsubscribe = table.subscribe(lambda change: self.post_message(TableChanged(change)))
+        # live: other processes' edits and results arrive as the same changes
+        self._unsubscribe = follow_table(
+            self.ws, table, lambda change: self.post_message(TableChanged(change))
+        )
         self.grid.busy = False
         self.grid.loading = False
         self.grid.attach(table, self.view)
