@@ -25,6 +25,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 from clay_tui.workspace.backend import POSTGRESQL
@@ -32,6 +33,7 @@ from clay_tui.workspace.workspace import Workspace
 
 WATCH_INTERVAL = 1.0  # seconds; on SQLite another process's commit shows within this
 BURST_S = 0.05  # PostgreSQL: notifications this close together are told as one
+STOP_CHECK_S = 0.25  # PostgreSQL: how long a wait for notifications lasts before looking again
 ANY = "*"  # "something changed" (SQLite cannot say what)
 LEDGER = "ledger"
 
@@ -163,13 +165,11 @@ class ChangeWatcher:
     # ------------------------------------------------------------ PostgreSQL
     def _watch_postgresql(self, stop: threading.Event) -> None:
         try:
-            notices = self._listen(stop)
-        except Exception:  # cannot listen: the front end's own reads say what is wrong
-            log.exception("cannot LISTEN on the team workspace")
-            return
-        for topics in notices:
-            self.ticks += 1
-            self.deliver(topics)
+            for topics in self._listen(stop):
+                self.ticks += 1
+                self.deliver(topics)
+        except Exception:  # cannot listen (any more): the front end's own reads say why
+            log.warning("stopped listening to the team workspace", exc_info=True)
 
     def _listen(self, stop: threading.Event) -> Iterator[Topics]:
         """Each tick's topics, from a dedicated LISTEN connection, until ``stop``."""
@@ -183,12 +183,18 @@ class ChangeWatcher:
             own = ws.db.conn.info.backend_pid  # type: ignore[attr-defined]
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+            # what was committed between subscribing and listening was never announced to
+            # us: everyone looks once now
+            yield frozenset({ANY})
+            last_tick = time.monotonic()
             while not stop.is_set():
-                # wait up to a tick for the first notification, then gather the burst that
-                # came with it (a run commits a batch at a time): one delivery for them all
-                notes = list(conn.notifies(timeout=WATCH_INTERVAL, stop_after=1))
+                # wait a moment for the first notification (then look at ``stop`` again),
+                # and gather the burst that came with it (a run commits a batch at a time)
+                notes = list(conn.notifies(timeout=STOP_CHECK_S, stop_after=1))
                 if notes:
                     notes += conn.notifies(timeout=BURST_S)
                 topics = {n.payload for n in notes if n.pid != own and n.channel == channel}
-                if not stop.is_set():
+                now = time.monotonic()
+                if (topics or now - last_tick >= WATCH_INTERVAL) and not stop.is_set():
+                    last_tick = now
                     yield frozenset(topics)
