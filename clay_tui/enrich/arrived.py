@@ -23,14 +23,15 @@ def results_mark(ws: Workspace, table: LeadTable) -> int:
         return store.last_cell_seq(ws, table.id)
 
 
-def apply_results_after(ws: Workspace, table: LeadTable, mark: int) -> int:
-    """Write the cells committed after ``mark`` into the table's output columns (as another
-    process's results: ``remote``, with their states, so the screen shows them and
-    auto-update leaves them to whoever ran them); returns the new mark."""
+def apply_results_after(ws: Workspace, table: LeadTable) -> int:
+    """Write the cells committed after the table's ``results_seq`` into its output columns (as
+    another process's results: ``remote``, with their states, so the screen shows them and
+    auto-update leaves them to whoever ran them) and move ``results_seq`` on; returns how many
+    cells were read."""
     with ws.lock:  # never inside another thread's open transaction
-        rows = store.cells_after(ws, table.id, mark)
+        rows = store.cells_after(ws, table.id, table.results_seq)
         if not rows:
-            return mark
+            return 0
         specs = {s.id: s for s in list_columns(ws, table)}
         present = set(table.frame.get_column(ROW_ID).to_list())
         values: dict[str, dict[int, Any]] = {}
@@ -47,4 +48,5 @@ def apply_results_after(ws: Workspace, table: LeadTable, mark: int) -> int:
         for col, by_row in values.items():
             if col in table.columns:
                 table.write_results(col, by_row, remote=True, states=states[col])
-        return int(rows[-1]["seq"])
+        table.results_seq = int(rows[-1]["seq"])
+        return len(rows)

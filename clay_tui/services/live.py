@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from clay_tui.enrich.arrived import apply_results_after, results_mark
+from clay_tui.enrich.arrived import apply_results_after
 from clay_tui.table.changes import TableChange
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.workspace import Workspace
@@ -29,7 +29,6 @@ class TableFollower:
     def __init__(self, ws: Workspace, table: LeadTable) -> None:
         self.ws = ws
         self.table = table
-        self.mark = results_mark(ws, table)  # results up to here are in the frame
         self._lock = threading.Lock()  # one catch-up at a time
 
     def heard(self, topics: Topics) -> None:
@@ -47,8 +46,8 @@ class TableFollower:
         with self._lock:
             if journal:
                 self.table.refresh()  # edits first: a result may be for a row or column they add
-            if cells:
-                self.mark = apply_results_after(self.ws, self.table, self.mark)
+            if cells:  # those written after the ones the table holds (its ``results_seq``)
+                apply_results_after(self.ws, self.table)
 
 
 def follow_table(

@@ -133,3 +133,27 @@ def enrich_credits_watch(ws):
     from clay_tui.services.credits import watch_credits
 
     return watch_credits(ws, lambda: None)
+
+
+def test_results_committed_between_opening_and_following_are_not_missed(
+    tmp_path: Path, clock, sandbox_url
+) -> None:
+    """The TUI opens the table (its stored results read), then shows it and starts following:
+    results another process committed in between still arrive."""
+    ws_b = make_ws(tmp_path, clock)
+    b = ts.import_table(ws_b, SAMPLE_LEADS, name="leads")
+    b.wait_for_snapshot()
+    enrich.add_column(ws_b, b, DOMAIN)
+    asyncio.run(enrich.run_column(ws_b, b, "Domain", enrich.RowSelection("first", limit=2)))
+    ws_a = make_ws(tmp_path, clock)
+    try:
+        a = ts.open_table(ws_a, "leads")  # the stored results come with it
+        assert a.row(1)["Domain"] is not None
+        asyncio.run(enrich.run_column(ws_b, b, "Domain", enrich.RowSelection("first", limit=2)))
+        TableFollower(ws_a, a).catch_up()  # the screen starts following only now
+        found = _stored(ws_b, a.id)
+        assert len(found) == 4
+        assert {rid: a.row(rid)["Domain"] for rid in found} == found
+    finally:
+        ws_a.close()
+        ws_b.close()
