@@ -100,17 +100,17 @@ class ChangeWatcher:
         """Call ``listener(topics)`` (on the watcher thread) after other connections commit;
         with ``tick``, also at every tick with no topics. Returns the unsubscribe function;
         the thread stops with the last listener."""
+        sqlite = self.ws.dialect is not POSTGRESQL
+        version = None
+        if sqlite and self._thread is None:  # (read outside our lock: it takes the workspace's)
+            with contextlib.suppress(Exception):  # (the thread tries again)
+                version = self._data_version()  # what changes after this is news
         with self._lock:
             self._listeners[listener] = tick
             if self._thread is None:
                 self._stop = threading.Event()
-                self._version = None
-                if self.ws.dialect is not POSTGRESQL:
-                    with contextlib.suppress(Exception):  # (the thread tries again)
-                        self._version = self._data_version()  # what changes after this is news
-                    target = self._watch_sqlite
-                else:
-                    target = self._watch_postgresql
+                self._version = version
+                target = self._watch_sqlite if sqlite else self._watch_postgresql
                 self._thread = threading.Thread(
                     target=target, args=(self._stop,), name="workspace-watch", daemon=True
                 )
