@@ -95,6 +95,7 @@ class ChangeWatcher:
         self._stop = threading.Event()
         self._version: int | None = None
         self.ticks = 0  # how many times the watcher looked (tests wait on it)
+        self.reconnects = 0  # PostgreSQL: how many times the LISTEN connection was lost
 
     def subscribe(self, listener: Listener, *, tick: bool = False) -> Callable[[], None]:
         """Call ``listener(topics)`` (on the watcher thread) after other connections commit;
@@ -164,12 +165,25 @@ class ChangeWatcher:
 
     # ------------------------------------------------------------ PostgreSQL
     def _watch_postgresql(self, stop: threading.Event) -> None:
-        try:
-            for topics in self._listen(stop):
-                self.ticks += 1
-                self.deliver(topics)
-        except Exception:  # cannot listen (any more): the front end's own reads say why
-            log.warning("stopped listening to the team workspace", exc_info=True)
+        """Listen until ``stop``; a lost connection (a server restart, a network cut) is
+        opened again after a tick, and everyone looks once (what was missed meanwhile)."""
+        while not stop.is_set() and not self._closed():
+            try:
+                for topics in self._listen(stop):
+                    self.ticks += 1
+                    self.deliver(topics)
+            except Exception:  # the front end's own reads say what is wrong, if it lasts
+                if self._closed():
+                    return  # the workspace was closed under us: nothing left to tell
+                log.warning(
+                    "lost the team workspace's notifications; listening again", exc_info=True
+                )
+                self.reconnects += 1
+                stop.wait(WATCH_INTERVAL)
+
+    def _closed(self) -> bool:
+        """The workspace's own connection was closed (the workspace is closed)."""
+        return bool(self.ws.db.conn.closed)  # type: ignore[attr-defined]
 
     def _listen(self, stop: threading.Event) -> Iterator[Topics]:
         """Each tick's topics, from a dedicated LISTEN connection, until ``stop``."""
@@ -187,7 +201,7 @@ class ChangeWatcher:
             # us: everyone looks once now
             yield frozenset({ANY})
             last_tick = time.monotonic()
-            while not stop.is_set():
+            while not stop.is_set() and not self._closed():
                 # wait a moment for the first notification (then look at ``stop`` again),
                 # and gather the burst that came with it (a run commits a batch at a time)
                 notes = list(conn.notifies(timeout=STOP_CHECK_S, stop_after=1))

@@ -117,3 +117,44 @@ def test_two_workspaces_on_one_database_do_not_hear_each_other(pg_server, tmp_pa
             assert heard.all() == {journal_topic(2)}
         finally:
             stop()
+
+
+def test_a_lost_listen_connection_is_opened_again(two, monkeypatch) -> None:
+    monkeypatch.setattr(changes, "WATCH_INTERVAL", 0.2)
+    a, b = two
+    heard = Heard()
+    watcher = watcher_for(a)
+    stop = watcher.subscribe(heard)
+    try:
+        assert heard.wait_for(ANY)
+        channel = changes.channel_of(a)
+        killed = b.db.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = ?",
+            (f'LISTEN "{channel}"',),
+        ).fetchall()
+        assert [r[0] for r in killed] == [True]  # the watcher's own connection, cut
+        for _ in range(100):
+            if watcher.reconnects:
+                break
+            threading.Event().wait(0.05)
+        assert watcher.reconnects == 1
+        heard.topics.clear()
+        assert heard.wait_for(ANY)  # listening again: everyone looks once
+        with b.transaction():
+            announce(b, journal_topic(3))
+        assert heard.wait_for(journal_topic(3))
+    finally:
+        stop()
+
+
+def test_closing_the_workspace_ends_the_listen_thread(two, monkeypatch) -> None:
+    a, _b = two
+    watcher = watcher_for(a)
+    heard = Heard()
+    watcher.subscribe(heard)  # (a front end that never unsubscribed)
+    assert heard.wait_for(ANY)
+    thread = watcher._thread
+    assert thread is not None
+    a.close()
+    thread.join(5)
+    assert not thread.is_alive()
