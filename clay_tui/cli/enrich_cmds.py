@@ -336,6 +336,7 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
         click.echo(json.dumps(info.as_dict(), indent=2))
         return
     per = ", ".join(f"{p} {c}" for p, c in info.per_provider.items()) or "-"
+    team = len(info.members) > 1  # who spent it, once more than one person has
     lines = [
         f"Column      {info.column} ({info.action}; {', '.join(info.providers) or 'free'}; "
         f"{('sandbox' if info.sandbox else 'live') if info.providers else 'local'})",
@@ -356,9 +357,12 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
         f"Last run    {info.last_run_at or 'never'}"
         + (f" ({label(info.last_run_status)})" if info.last_run_status else "")
         + (f", started by {info.last_run_trigger}" if info.last_run_trigger else "")
+        + (f" ({info.last_run_member})" if team and info.last_run_member else "")
         + (f", {info.last_run_rows}" if info.last_run_rows else "")
         + (f": {info.last_run_text()}" if info.last_run_text() else ""),
     ]
+    if team:
+        lines.insert(2, f"Members     {info.members_text()}")
     for err in info.recent_errors:
         lines.append(f"Error       {inert(err)}")  # a provider's text: never escape codes
     click.echo(inert_lines("\n".join(lines)))

@@ -6,28 +6,27 @@ listener is called once (from the committing thread, after the commit, never on 
 ROLLBACK). Listeners must be quick and thread-safe (a front end hands the news to its own
 thread, e.g. Textual's ``post_message``); one that raises is dropped from that call only.
 
-Entries committed by another process (a CLI run in another terminal) or another connection
-cannot call us: SQLite has no cross-connection hook. So, while anyone listens, one watcher
-thread per workspace asks SQLite every ``WATCH_INTERVAL`` seconds whether any other
-connection committed (``PRAGMA data_version``, which reads no table) and, only then,
-whether the ledger's last id moved (a team workspace on PostgreSQL has no such counter:
-there the tick reads MAX(id), and our own commits note it). That tick is the single poller
-in the program; it also tells listeners when a plan renewal falls due, so the balance shows
-the new period's grant.
+Entries committed by another process (a CLI run in another terminal, a teammate on another
+machine) cannot call us directly: the workspace's one change watcher
+(``workspace/changes.py``) hears of them, while anyone listens here. On SQLite it says only
+that another connection committed (``PRAGMA data_version``), and only then does the feed read
+whether the ledger's last id moved; on PostgreSQL the ledger's writes NOTIFY the topic
+``ledger`` on COMMIT and the feed hears exactly that, with no polling (our own commits note
+where MAX(id) stands, so a look does not take them for another's). Every watcher tick also tells
+listeners when a plan renewal falls due, so the balance shows the new period's grant.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 
 from clay_tui.clock import iso
 from clay_tui.workspace import Workspace
+from clay_tui.workspace.changes import LEDGER, Topics, announce, touches, watcher_for
 
-WATCH_INTERVAL = 1.0  # seconds; a change made in another terminal shows within this
 Listener = Callable[[], None]
 log = logging.getLogger(__name__)
 
@@ -42,41 +41,48 @@ class CreditFeed:
         self.ws = ws
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
-        self._watcher: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._seen: tuple[int | None, int | None] | None = None  # (data_version, MAX(ledger.id))
+        self._unwatch: Callable[[], None] | None = None
+        self._seen: int | None | object = _UNSEEN  # MAX(ledger.id) at the last look
         self.renewal_due_at: str | None = None  # set by the ledger after each renewal check
 
     # ------------------------------------------------------------ listeners
     def subscribe(self, listener: Listener, *, watch: bool = True) -> Callable[[], None]:
         """Call ``listener()`` after every commit that changed the ledger; returns the
-        function that unsubscribes. ``watch`` also starts the watcher for other processes."""
+        function that unsubscribes. ``watch`` also hears of other processes' commits (the
+        workspace's change watcher)."""
         with self._lock:
             self._listeners.append(listener)
-            watcher = None
-            if watch and self._watcher is None:
-                self._stop = threading.Event()
-                watcher = self._watcher = threading.Thread(
-                    target=self._watch, args=(self._stop,), name="credit-watch", daemon=True
-                )
-        if watcher is not None:
-            self._seen = None
-            with contextlib.suppress(Exception):  # (the watcher tries again)
+            start = watch and self._unwatch is None
+            if start:
+                self._unwatch = _STARTING
+        if start:
+            self._seen = _UNSEEN
+            with contextlib.suppress(Exception):  # (the next tick looks again)
                 self.check_outside()  # where things stand now: what changes after it is news
-            watcher.start()
+            unwatch = watcher_for(self.ws).subscribe(self._heard, tick=True)
+            with self._lock:
+                self._unwatch = unwatch
 
         def unsubscribe() -> None:
+            stop = None
             with self._lock:
                 if listener in self._listeners:
                     self._listeners.remove(listener)
-                if not self._listeners and self._watcher is not None:
-                    self._stop.set()
-                    self._watcher = None
+                if not self._listeners and self._unwatch not in (None, _STARTING):
+                    stop, self._unwatch = self._unwatch, None
+            if stop is not None:
+                stop()
 
         return unsubscribe
 
+    @property
+    def watching(self) -> bool:
+        return self._unwatch is not None
+
     def wrote(self) -> None:
-        """A ledger entry was written: tell the listeners once the transaction commits."""
+        """A ledger entry was written: tell the listeners once the transaction commits (and,
+        on PostgreSQL, the other connections' watchers)."""
+        announce(self.ws, LEDGER)
         self.ws.on_transaction_end(self._ended)
 
     def _ended(self, committed: bool) -> None:
@@ -85,13 +91,13 @@ class CreditFeed:
             self.notify()
 
     def _own_commit(self) -> None:
-        """On PostgreSQL the watch compares MAX(id) alone, which our own commit moves too: note
-        where it stands now, so the watch does not take it for another process's (what another
-        committed meanwhile is in what the listeners read next)."""
-        if self._seen is None or self.ws.dialect.name == "sqlite":  # (data_version: others only)
+        """A look compares MAX(id), which our own commit moves too: note where it stands now,
+        so a look does not take it for another process's (what another committed meanwhile
+        is in what the listeners read next)."""
+        if self._seen is _UNSEEN:
             return
-        with self.ws.lock, contextlib.suppress(Exception):  # (the watch looks again anyway)
-            self._seen = (None, self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0])
+        with self.ws.lock, contextlib.suppress(Exception):  # (the next look reads it anyway)
+            self._seen = self.ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
 
     def notify(self) -> None:
         with self._lock:
@@ -103,22 +109,24 @@ class CreditFeed:
                 log.exception("credit listener %r failed", listener)
 
     # ------------------------------------------------------------ other processes
-    def check_outside(self) -> bool:
+    def _heard(self, topics: Topics) -> None:
+        """A watcher tick: ``topics`` is what other connections committed (none: a tick)."""
+        try:
+            self.check_outside(topics)
+        except Exception:  # busy, closed or damaged: the next tick (or the front end) says
+            log.debug("credit check failed", exc_info=True)
+
+    def check_outside(self, topics: Topics | None = None) -> bool:
         """Notify (and return True) if another connection changed the ledger since the last
-        check, or a renewal fell due. Cheap: one pragma unless something was committed."""
+        look, or a renewal fell due. ``topics``: what the watcher heard (None: look anyway);
+        the ledger is read only when they may include it."""
         ws = self.ws
-        with ws.lock:  # never inside another thread's open transaction
-            # PostgreSQL has no per-connection commit counter: there MAX(id) (one index
-            # lookup) is read every tick
-            sqlite = ws.dialect.name == "sqlite"
-            version = ws.db.execute("PRAGMA data_version").fetchone()[0] if sqlite else None
-            seen = self._seen
-            if seen is None or version is None or seen[0] != version:
+        changed = False
+        if topics is None or touches(topics, LEDGER):
+            with ws.lock:  # never inside another thread's open transaction
                 top = ws.db.execute("SELECT MAX(id) FROM ledger").fetchone()[0]
-                self._seen = (version, top)
-                changed = seen is not None and seen[1] != top
-            else:
-                changed = False
+            seen, self._seen = self._seen, top
+            changed = seen is not _UNSEEN and seen != top
         due = self.renewal_due_at
         if due is not None and iso(ws.clock.now()) >= due:
             self.renewal_due_at = None  # the listeners' next balance() applies it
@@ -127,11 +135,6 @@ class CreditFeed:
             self.notify()
         return changed
 
-    def _watch(self, stop: threading.Event) -> None:
-        while not stop.wait(WATCH_INTERVAL):
-            try:
-                self.check_outside()
-            except sqlite3.OperationalError:
-                continue  # busy: try again at the next tick
-            except Exception:  # (sqlite3's or the PostgreSQL driver's)
-                return  # closed or damaged: the front end's own reads say so
+
+_UNSEEN = object()  # no look yet
+_STARTING: Callable[[], None] = lambda: None  # noqa: E731 - a placeholder while subscribing

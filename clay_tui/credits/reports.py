@@ -18,6 +18,7 @@ from clay_tui.credits.types import Entry
 from clay_tui.errors import ClayError
 from clay_tui.workspace import backend
 
+NO_MEMBER = "(no member)"  # entries made before they named their member
 GROUPINGS = ("table", "column", "provider", "day", "run", "member")
 
 _KEYS = {
@@ -251,7 +252,7 @@ def _label(by: str, ident: tuple[Any, ...], tables: dict[int, str], columns: dic
     if by == "provider":
         return ident[0] or "(no provider)"
     if by == "member":
-        return ident[0] or "(no member)"
+        return ident[0] or NO_MEMBER
     return str(ident[0])
 
 
@@ -334,6 +335,20 @@ def run_info_numbers(db: sqlite3.Connection, table_id: int, column_id: int) -> R
         providers,
         last,
     )
+
+
+def column_spend_by_member(db: sqlite3.Connection, table_id: int, column_id: int) -> dict[str, int]:
+    """A column's net credits (captures less refunds) per member who spent them; entries from
+    before members are under "(no member)". Adds up to Run Info's ``net``."""
+    if "member" not in table_columns(db, "ledger"):
+        return {}
+    rows = db.execute(
+        f"SELECT member, {_SPENT} - {_REFUNDED} AS net FROM ledger"
+        " WHERE table_id = ? AND column_id = ? AND kind IN ('capture', 'refund')"
+        " GROUP BY member ORDER BY member",
+        (table_id, column_id),
+    ).fetchall()
+    return {r["member"] or NO_MEMBER: int(r["net"]) for r in rows}
 
 
 def recent_entries(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clay_tui.credits.ledger import ledger_for
-from clay_tui.credits.reports import run_info_numbers
+from clay_tui.credits.reports import NO_MEMBER, column_spend_by_member, run_info_numbers
 from clay_tui.enrich import store
 from clay_tui.enrich.estimate import spend_limit_used
 from clay_tui.enrich.spec import ColumnSpec
@@ -48,6 +48,25 @@ class RunInfo:
     spend_limit_used: int = 0  # spent net of refunds (and held by a run in progress)
     spend_limit_left: int | None = None
     rows_tried: int = 0  # rows a provider (or the action) was asked for: found/no data/...
+    per_member: dict[str, int] = field(default_factory=dict)  # net credits by who spent them
+    runs_per_member: dict[str, int] = field(default_factory=dict)  # runs by who started them
+    last_run_member: str | None = None
+
+    @property
+    def members(self) -> list[str]:
+        """Everyone who ran or paid for this column, by name."""
+        return sorted(set(self.per_member) | set(self.runs_per_member))
+
+    def members_text(self) -> str:
+        """ "ann 12 credits in 3 runs · bob 5 credits in 1 run"."""
+        parts = []
+        for name in self.members:
+            runs = self.runs_per_member.get(name, 0)
+            parts.append(
+                f"{name} {self.per_member.get(name, 0):,} credits in {runs:,} "
+                + ("run" if runs == 1 else "runs")
+            )
+        return " · ".join(parts)
 
     @property
     def hit_rate(self) -> float:
@@ -85,13 +104,16 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         ).fetchall()
     ]
     last = ws.db.execute(
-        "SELECT started_at, status, sandbox, trigger, row_set, counts, credits FROM runs"
+        "SELECT started_at, status, sandbox, trigger, row_set, counts, credits, member FROM runs"
         " WHERE table_id = ? AND column_id = ? ORDER BY id DESC LIMIT 1",
         (table.id, spec.id),
     ).fetchone()
-    nruns = ws.db.execute(
-        "SELECT COUNT(*) FROM runs WHERE table_id = ? AND column_id = ?", (table.id, spec.id)
-    ).fetchone()[0]
+    by_member = ws.db.execute(
+        "SELECT member, COUNT(*) FROM runs WHERE table_id = ? AND column_id = ? GROUP BY member",
+        (table.id, spec.id),
+    ).fetchall()
+    runs_per_member = {r[0] or NO_MEMBER: int(r[1]) for r in by_member}
+    nruns = sum(runs_per_member.values())
     # cells a run reached but never ran (stopped, out of credits, crashed) are not "run"
     rows_run = sum(n for status, n in counts.items() if status not in STOPPED)
     tried = sum(counts.get(s, 0) for s in TRIED)
@@ -132,6 +154,9 @@ def run_info(ws: Workspace, table: LeadTable, spec: ColumnSpec) -> RunInfo:
         spend_limit_used=used,
         spend_limit_left=None if spec.spend_limit is None else max(0, spec.spend_limit - used),
         rows_tried=tried,
+        per_member=column_spend_by_member(ws.db, table.id, spec.id or -1),
+        runs_per_member=runs_per_member,
+        last_run_member=last["member"] if last else None,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from clay_tui.states import AttemptState, CellState, RunStatus
 from clay_tui.workspace import Workspace
+from clay_tui.workspace.changes import announce, cells_topic
 
 SCHEMA_NAME = "enrich"
 SCHEMA = f"""
@@ -56,6 +57,7 @@ CREATE TABLE IF NOT EXISTS cells (
     updated_at TEXT,
     error TEXT,
     sandbox INTEGER,
+    seq INTEGER,
     PRIMARY KEY (table_id, column_id, row_id)
 );
 CREATE TABLE IF NOT EXISTS attempts (
@@ -86,6 +88,9 @@ LIVE_NAMES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS enrich_columns_live ON enrich_columns"
     "(table_id, name) WHERE removed_at IS NULL"
 )
+# Each cell write takes the table's next number (under the write lock, so numbers commit in
+# order): a table open elsewhere reads the cells numbered after the last it saw.
+CELLS_SEQ = "CREATE INDEX IF NOT EXISTS cells_seq ON cells(table_id, seq)"
 SPEC_COLUMNS = ("id", "table_id", "name", "kind", "spec", "auto_update", "created_at")
 
 
@@ -122,6 +127,13 @@ def _migrate(ws: Workspace) -> None:
         # runs made before a run said whether it re-runs stored cells (verify reads it)
         if "forced" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
             db.execute("ALTER TABLE runs ADD COLUMN forced INTEGER")
+        # cells written before each write was numbered (an open table reads only what is new)
+        if "seq" not in {r[1] for r in db.execute("PRAGMA table_info(cells)")}:
+            db.execute("ALTER TABLE cells ADD COLUMN seq INTEGER")
+        db.execute(CELLS_SEQ)
+        # runs made before they named the member who started them
+        if "member" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+            db.execute("ALTER TABLE runs ADD COLUMN member TEXT")
         # attempts made before they kept the provider's verdict (verifier status, message)
         if "detail" not in {r[1] for r in db.execute("PRAGMA table_info(attempts)")}:
             db.execute("ALTER TABLE attempts ADD COLUMN detail TEXT")
@@ -162,7 +174,8 @@ def write_cell(
 ) -> None:
     ws.db.execute(
         "INSERT OR REPLACE INTO cells (table_id, column_id, row_id, status, value, provider,"
-        " credits, run_id, updated_at, error, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " credits, run_id, updated_at, error, sandbox, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
+        " (SELECT COALESCE(MAX(seq), 0) + 1 FROM cells WHERE table_id = ?))",
         (
             table_id,
             column_id,
@@ -175,8 +188,25 @@ def write_cell(
             at,
             error,
             None if sandbox is None else int(sandbox),
+            table_id,
         ),
     )
+    announce(ws, cells_topic(table_id))
+
+
+def last_cell_seq(ws: Workspace, table_id: int) -> int:
+    """The number of the table's latest cell write (0: none numbered yet)."""
+    row = ws.db.execute("SELECT MAX(seq) FROM cells WHERE table_id = ?", (table_id,)).fetchone()
+    return int(row[0] or 0)
+
+
+def cells_after(ws: Workspace, table_id: int, seq: int) -> list[sqlite3.Row]:
+    """The table's cells written after write number ``seq``, in write order."""
+    return ws.db.execute(
+        "SELECT column_id, row_id, status, value, seq FROM cells WHERE table_id = ? AND seq > ?"
+        " ORDER BY seq",
+        (table_id, seq),
+    ).fetchall()
 
 
 def run_credits(ws: Workspace, run_id: int) -> int:
@@ -214,10 +244,12 @@ def insert_run(
     trigger: str,
     forced: bool,
 ) -> int:
-    """A new run, status running (inside the caller's transaction); its id."""
+    """A new run, status running (inside the caller's transaction), started by the member this
+    process acts as; its id."""
     cur = ws.db.execute(
         "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
-        " pid, rows, credits, sandbox, trigger, forced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        " pid, rows, credits, sandbox, trigger, forced, member)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             table_id,
             column_id,
@@ -231,6 +263,7 @@ def insert_run(
             int(sandbox),
             trigger,
             int(forced),
+            ws.settings.user or None,
         ),
     )
     return int(cur.lastrowid or 0)

@@ -98,9 +98,14 @@ def apply_stored_results(
     """Put every stored enrichment result (``cells`` in workspace.db, the source of truth)
     into the table's output columns (only those in ``columns``, if given); only cells that
     differ are written. Returns how many."""
+    from clay_tui.enrich.arrived import results_mark
     from clay_tui.enrich.columns import sync_results
 
-    return sync_results(ws, table, columns, remote=remote)
+    mark = results_mark(ws, table)  # before reading: what comes after it is still news
+    written = sync_results(ws, table, columns, remote=remote)
+    if columns is None:
+        table.results_seq = max(table.results_seq, mark)
+    return written
 
 
 def import_table(

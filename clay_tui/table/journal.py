@@ -34,6 +34,10 @@ from clay_tui.table.snapshots import (
     with_row_ids,
 )
 
+# the journal payload key naming the member who made an entry (edits.py's payloads never
+# use it; an older journal's entries have none)
+BY = "by"
+
 if TYPE_CHECKING:
     from clay_tui.table.lead_table import LeadTable
     from clay_tui.workspace import Workspace
@@ -139,10 +143,18 @@ class JournaledTable:
                         changes.append(edit.change(remote=True))
             if isinstance(entry, Undo):
                 self._undo = [u for u in self._undo if u[0] != entry.target]
-            elif entry is not None and not undone and not entry.no_undo:
+            elif entry is not None and not undone and not entry.no_undo and self._mine(payload):
                 self._undo.append((seq, entry))
             self._seq = max(self._seq, seq)
         return frame, changes, skipped
+
+    def _mine(self, payload: dict[str, Any]) -> bool:
+        """Whether an entry is on this member's undo stack: their own edits (and those of
+        journals from before edits named their member). Another member's edit is theirs to
+        undo; an edit of the same cell after it keeps the value it replaced as its ``old``,
+        so undoing it brings that value back."""
+        by = payload.get(BY)
+        return not by or by == self.ws.settings.user
 
     def _catch_up(self) -> list[TableChange]:
         """Bring this copy level with the journal: replay what other processes wrote since
@@ -331,9 +343,10 @@ class JournaledTable:
             ).fetchone()[0]
             seq = max(self._seq, last or 0) + 1
             op = "undo" if isinstance(entry, Undo) else entry.op
-            registry.append_entry(
-                self.ws, self.id, seq, op, entry.payload(), iso(self.ws.clock.now())
-            )
+            payload = entry.payload()
+            if self.ws.settings.user:
+                payload[BY] = self.ws.settings.user  # the member who made it
+            registry.append_entry(self.ws, self.id, seq, op, payload, iso(self.ws.clock.now()))
             if isinstance(entry, Undo):
                 db.execute(
                     "UPDATE table_journal SET undone = 1 WHERE table_id = ? AND seq = ?",

@@ -91,6 +91,9 @@ class LeadTable(JournaledTable):
         # catching up brings in a column (set by ``services.tables``: table/ knows no engine).
         # (the table, the columns that came in; None: any column may have)
         self.results_loader: Callable[[LeadTable, set[str] | None], Any] | None = None
+        # the number of the last cell write (the engine's ``cells.seq``) whose results are in
+        # the frame: a live table reads only those after it (kept by ``services``)
+        self.results_seq = 0
         self._sheet: str | None = row["sheet"]
         path = snapshot_path(ws, self.id)
         if initial is not None:

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from clay_tui.workspace import Workspace
+from clay_tui.workspace.changes import announce, journal_topic
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables (
@@ -96,3 +97,4 @@ def append_entry(
         "INSERT INTO table_journal (table_id, seq, op, payload, created_at) VALUES (?, ?, ?, ?, ?)",
         (table_id, seq, op, json.dumps(payload, separators=(",", ":")), created_at),
     )
+    announce(ws, journal_topic(table_id))  # open copies elsewhere catch up on COMMIT

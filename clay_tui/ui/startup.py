@@ -21,7 +21,7 @@ import importlib.util
 import sys
 from types import ModuleType, NoneType
 
-DEFERRED = ("clay_tui.services.credits", "clay_tui.services.enrich")
+DEFERRED = ("clay_tui.services.credits", "clay_tui.services.enrich", "clay_tui.services.live")
 
 
 def defer(names: tuple[str, ...] = DEFERRED) -> None:

@@ -20,8 +20,8 @@ import pytest
 from clay_tui.services import tables as table_service
 from clay_tui.table.loading import PREVIEW_MIN_BYTES, load_file, load_head
 from clay_tui.ui.app import ClayApp
-from clay_tui.ui.screens.table_screen import STILL_LOADING
-from tests.functional.driving import SIZE, screen_of, settle
+from clay_tui.ui.components.preview import STILL_LOADING
+from tests.functional.driving import SIZE, said, screen_of, settle
 
 REPO = Path(__file__).resolve().parents[2]
 BIG_ROWS = 60_000
@@ -84,7 +84,7 @@ async def test_first_rows_at_once_then_the_whole_table(workspace, big_csv, gate)
         assert grid.cursor_row == 2
         await pilot.press("s")  # a sort needs every row: it says so, and nothing changes
         await pilot.pause()
-        assert [n.message for n in app._notifications] == [STILL_LOADING]
+        assert said(app) == [STILL_LOADING]
         assert screen.view is None
 
         gate.set()

@@ -123,7 +123,11 @@ def test_first_screen_imports_only_what_it_needs(tmp_path: Path) -> None:
     assert seen["rows"] == 200  # the first screen did show the table
     assert seen["gc"] is True
     # the engine and the ledger were placeholders at the first paint, loaded right after it
-    assert seen["deferred"] == ["clay_tui.services.credits", "clay_tui.services.enrich"]
+    assert seen["deferred"] == [
+        "clay_tui.services.credits",
+        "clay_tui.services.enrich",
+        "clay_tui.services.live",
+    ]
     assert seen["deferred_after"] == []
     assert seen["credits_then"] == "" and "credits" in seen["credits_after"]
     modules = seen["modules"]

@@ -9,7 +9,6 @@ import pytest
 from rich.console import Console
 
 from clay_tui.credits import Ledger, SpendContext
-from clay_tui.credits import feed as credit_feed
 from clay_tui.errors import ClayError
 from clay_tui.services.credits import CreditsSummary
 from clay_tui.ui.screens.credit_usage_screen import CreditUsageScreen
@@ -17,6 +16,7 @@ from clay_tui.ui.screens.credits_popover import CreditsPopover
 from clay_tui.ui.screens.plans_billing_screen import PlansBillingScreen
 from clay_tui.ui.widgets import status_bar
 from clay_tui.workspace import Workspace
+from clay_tui.workspace import changes as workspace_changes
 from tests.functional.driving import SIZE, grid_of, press, said, screen_of, settle
 
 
@@ -72,7 +72,7 @@ async def test_a_charge_shows_in_the_status_bar_without_a_poller(make_app, works
 async def test_credits_spent_by_another_process_reach_the_status_bar(
     make_app, workspace, monkeypatch
 ) -> None:
-    monkeypatch.setattr(credit_feed, "WATCH_INTERVAL", 0.05)
+    monkeypatch.setattr(workspace_changes, "WATCH_INTERVAL", 0.05)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -1,6 +1,6 @@
 """Credit usage: where credits went, for this table or the whole workspace.
 
-Group by column, provider, day, run (or table, workspace-wide), narrow to a date range,
+Group by column, provider, day, run, member (or table, workspace-wide), narrow to a date range,
 read it as a table and a bar chart, export it as CSV. The same ``usage_report`` the
 ``clay-tui usage`` verb prints.
 """
@@ -24,7 +24,7 @@ from clay_tui.ui.plain import inert, markup_safe, plain
 from clay_tui.ui.widgets.credit_bar_chart import CreditBarChart
 from clay_tui.workspace import Workspace
 
-GROUPS = ("column", "provider", "day", "run", "table")
+GROUPS = ("column", "provider", "day", "run", "member", "table")
 
 
 class CreditUsageScreen(Screen[None]):

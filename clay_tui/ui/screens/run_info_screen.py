@@ -91,6 +91,9 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
     t.add_row("  refunded", f"{info.refunds:,}")
     per = " · ".join(f"{p} {n:,}" for p, n in sorted(info.per_provider.items())) or "none"
     t.add_row("  by provider", _text(per))
+    team = len(info.members) > 1  # who spent it, once more than one person has
+    if team:
+        t.add_row("  by member", _text(info.members_text()))
     if info.spend_limit is None:
         t.add_row("Spend limit", "none (e sets one)")
     else:
@@ -116,6 +119,8 @@ def run_info_table(info: RunInfo, spec: ColumnSpec) -> Table:
         last += f" ({label(info.last_run_status)})"
     if info.last_run_trigger:
         last += f", started by {info.last_run_trigger}"
+    if team and info.last_run_member:
+        last += f" ({info.last_run_member})"
     t.add_row("Runs", _text(f"{info.runs:,} · last {last}"))
     did = ": ".join(x for x in (info.last_run_rows or "", info.last_run_text()) if x)
     if did:

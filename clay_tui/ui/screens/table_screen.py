@@ -20,12 +20,14 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 
 from clay_tui.errors import ClayError
+from clay_tui.services import live as live_service
 from clay_tui.services import tables as table_service
 from clay_tui.ui import startup
 from clay_tui.ui.components.auto_update import AutoUpdate
 from clay_tui.ui.components.editing import Editing
 from clay_tui.ui.components.menus import Menus
 from clay_tui.ui.components.notes import Notes
+from clay_tui.ui.components.preview import STILL_LOADING, show_preview
 from clay_tui.ui.components.prompts import PromptRequest
 from clay_tui.ui.components.runs import Runs
 from clay_tui.ui.components.save_export import SaveExport
@@ -54,13 +56,9 @@ from clay_tui.ui.widgets.table_header import TableHeader
 if TYPE_CHECKING:
     from clay_tui.services.enrich import ColumnSpec
     from clay_tui.table.lead_table import LeadTable
-    from clay_tui.table.preview import PreviewTable
     from clay_tui.table.view import TableView
     from clay_tui.ui.enrich_runs import EnrichRuns
     from clay_tui.workspace import Workspace
-
-
-STILL_LOADING = "The table is still loading; this works once all its rows are in."
 
 
 class TableScreen(Screen[None]):
@@ -76,7 +74,7 @@ class TableScreen(Screen[None]):
         self.target = target
         self.load_error: str | None = None
         self.previewing = False  # the first rows of a big table are shown while it opens
-        self._unsubscribe: Callable[[], None] | None = None
+        self._stops: list[Callable[[], None]] = []  # unsubscribe, stop following others
         # the parts
         self.view_jobs = ViewJobs(self)
         self.editing = Editing(self)
@@ -148,20 +146,9 @@ class TableScreen(Screen[None]):
 
     def on_table_preview(self, message: TablePreview) -> None:
         """Show the first rows, read-only, until the whole table replaces them."""
-        from clay_tui.table.view import TableView
-
-        preview: PreviewTable = message.table
-        if self.table is not None:
-            return
-        self.previewing = True
-        self.grid.busy = False
-        self.grid.loading = False
-        self.grid.read_only_note = STILL_LOADING
-        self.grid.attach(preview, TableView(preview))  # type: ignore[arg-type]
-        self.grid.focus()
-        self.query_one(TableHeader).set_name(preview.name)
-        self.status.show_first_rows(preview.name, preview.row_count)
-        self.call_after_refresh(table_service.preview_shown)  # the rest may load now
+        if self.table is None:
+            self.previewing = True
+            show_preview(self, message.table)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         # Nothing to show: leave, and let the CLI print the one sentence (exit code 2).
@@ -174,7 +161,7 @@ class TableScreen(Screen[None]):
         self.table = table
         self.view = TableView(table)
         self.save_export.saved_version = table.version
-        self._unsubscribe = table.subscribe(lambda change: self.post_message(TableChanged(change)))
+        self._stops.append(table.subscribe(lambda change: self.post_message(TableChanged(change))))
         self.grid.busy = False
         self.grid.loading = False
         self.grid.read_only_note = None
@@ -195,6 +182,8 @@ class TableScreen(Screen[None]):
             return
         startup.load_deferred()
         self.enrichment.start(table)
+        # live: other processes' edits and results arrive as the same changes
+        self._stops.append(live_service.follow_others(self.ws, table))
         self.status.start_credits()
         self.notes.show_auto_state()
         self.notes.reload()
@@ -203,8 +192,8 @@ class TableScreen(Screen[None]):
         gc.freeze()
 
     def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        for stop in self._stops:
+            stop()
         if self.runs is not None:
             self.runs.stop()
 

@@ -100,14 +100,14 @@ def test_another_processes_entries_are_heard_by_the_watch(
 
 
 def test_the_watch_thread_runs_only_while_someone_listens(workspace, monkeypatch) -> None:
-    from clay_tui.credits import feed as feed_module
+    from clay_tui.workspace import changes
 
-    monkeypatch.setattr(feed_module, "WATCH_INTERVAL", 0.01)
+    monkeypatch.setattr(changes, "WATCH_INTERVAL", 0.01)
     Ledger(workspace)
     feed = feed_for(workspace)
     heard = threading.Event()
     unsubscribe = feed.subscribe(heard.set)
-    watcher = feed._watcher
+    watcher = changes.watcher_for(workspace)._thread
     assert watcher is not None and watcher.is_alive()
     other = Workspace.open(workspace.settings, workspace.clock)
     try:
