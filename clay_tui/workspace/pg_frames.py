@@ -93,9 +93,12 @@ def _plan(frame: pl.DataFrame) -> list[_Column | None]:
         elif isinstance(dtype, pl.Datetime):
             out.append(_Column(i, "bigint", 8))  # epoch in the dtype's own unit: exact
         elif dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
-            longest = series.cast(pl.String).str.len_bytes().max() if frame.height else 0
+            text = series.cast(pl.String)
+            longest = text.str.len_bytes().max() if frame.height else 0
             width = min(int(longest or 0) + 4, _TEXT_WORST)  # type: ignore[call-overload]
-            out.append(_Column(i, "text", width))
+            # PostgreSQL text cannot hold NUL: such a column is stored as its UTF-8 bytes
+            nul = bool(frame.height and text.str.contains("\x00", literal=True).any())
+            out.append(_Column(i, "bytea" if nul else "text", width))
         else:
             raise WorkspaceError(
                 f"A column of type {dtype} cannot be stored in a team workspace yet."
@@ -118,8 +121,10 @@ def _parts(plan: list[_Column | None]) -> list[list[_Column]]:
     return parts
 
 
-def _to_physical(series: pl.Series) -> pl.Series:
+def _to_physical(series: pl.Series, pg_type: str) -> pl.Series:
     dtype = series.dtype
+    if pg_type == "bytea":
+        return "\\x" + series.cast(pl.String).str.encode("hex")
     if dtype == pl.UInt64:
         return series.reinterpret(signed=True)
     if isinstance(dtype, pl.Datetime):
@@ -129,7 +134,9 @@ def _to_physical(series: pl.Series) -> pl.Series:
     return series
 
 
-def _from_physical(series: pl.Series, dtype: pl.DataType) -> pl.Series:
+def _from_physical(series: pl.Series, dtype: pl.DataType, pg_type: str) -> pl.Series:
+    if pg_type == "bytea":
+        series = series.str.strip_prefix("\\x").str.decode("hex").cast(pl.String)
     if dtype == pl.UInt64:
         return series.reinterpret(signed=False)
     if isinstance(dtype, pl.Datetime):
@@ -154,6 +161,7 @@ def _read_type(pg_type: str) -> Any:
         "boolean": pl.Boolean,
         "date": pl.Date,
         "text": pl.String,
+        "bytea": pl.String,
     }[pg_type]
 
 
@@ -163,8 +171,10 @@ def _table_name(name: str) -> str:
 
 
 def _schema_bytes(frame: pl.DataFrame) -> bytes:
+    """The exact dtypes (time zones, categories...) as an empty Arrow IPC file; the names are
+    neutral there (IPC renames an empty name) and kept in ``columns`` instead."""
     buf = io.BytesIO()
-    frame.clear().write_ipc(buf)
+    frame.clear().rename({name: f"c{i}" for i, name in enumerate(frame.columns)}).write_ipc(buf)
     return buf.getvalue()
 
 
@@ -261,7 +271,7 @@ def _write_part(
     )
     physical = pl.DataFrame(
         [pl.int_range(frame.height, dtype=pl.Int64, eager=True).alias(ROW)]
-        + [_to_physical(frame.to_series(c.index)).alias(c.physical) for c in cols],
+        + [_to_physical(frame.to_series(c.index), c.pg_type).alias(c.physical) for c in cols],
         height=frame.height,
     )
     buf = io.BytesIO()
@@ -310,12 +320,14 @@ def _read_once(ws: PgWorkspace, name: str) -> tuple[pl.DataFrame, dict[str, str]
         for table, cols in zip(tables, parts, strict=True):
             read.update(_read_part(conn, table, cols, n_rows).to_dict())
     out: list[pl.Series] = []
-    for (col_name, dtype), c in zip(empty.schema.items(), plan, strict=True):
+    for dtype, c in zip(empty.dtypes, plan, strict=True):
         if c is None:
-            out.append(pl.Series(col_name, [None] * n_rows, dtype=pl.Null))
+            out.append(pl.Series(f"c{len(out)}", [None] * n_rows, dtype=pl.Null))
         else:
-            out.append(_from_physical(read[c.physical], dtype).alias(col_name))
-    return pl.DataFrame(out, height=n_rows), dict(meta)
+            out.append(_from_physical(read[c.physical], dtype, c.pg_type).alias(c.physical))
+    frame = pl.DataFrame(out, height=n_rows)
+    frame.columns = [spec["name"] for spec in columns]  # any text (a Series named "" is renamed)
+    return frame, dict(meta)
 
 
 def _read_part(

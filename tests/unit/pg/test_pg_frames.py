@@ -65,3 +65,65 @@ def test_absent_frame_is_none_and_drop_removes(ws: PgWorkspace) -> None:
     drop_frame(ws, "t")
     assert read_frame(ws, "t") is None
     drop_frame(ws, "t")  # again: nothing to do
+
+
+HOSTILE = [
+    "_row_id",
+    'a "quoted" name',
+    '"; DROP TABLE clay_frames; --',
+    "Robert'); DROP TABLE students;--",
+    "  spaces  ",
+    "",
+    "🎉 emoji ☃",
+    "x" * 200,
+    "É" * 100,  # 200 bytes: over PostgreSQL's 63-byte identifiers
+    "Email",
+    "email",
+    "EMAIL",
+    "\x1b[31mred\x1b[0m",
+    "new\nline",
+    "c0",
+    "_r",
+]
+
+
+def test_hostile_column_names_round_trip(ws: PgWorkspace) -> None:
+    frame = pl.DataFrame({name: [f"{i}", None] for i, name in enumerate(HOSTILE)})
+    round_trip(ws, frame)
+    tables = {r[0] for r in ws.db.execute("SELECT tablename FROM pg_tables")}
+    assert "clay_frames" in tables  # the meta table survived its own name as a column
+
+
+def test_hostile_cells_round_trip(ws: PgWorkspace) -> None:
+    cells = [
+        "\x00",
+        "a\x00b",
+        "\\x00",
+        "\\.",
+        "\r\n",
+        '"',
+        "'",
+        ",",
+        "NULL",
+        "\\N",
+        "\ufeff",
+        "\u202e",
+    ]
+    round_trip(ws, pl.DataFrame({"v": cells, "w": list(reversed(cells))}))
+
+
+def test_empty_and_zero_column_frames(ws: PgWorkspace) -> None:
+    round_trip(ws, pl.DataFrame(schema={"_row_id": pl.UInt64, "a": pl.String, "n": pl.Null}))
+    round_trip(ws, pl.DataFrame({"_row_id": pl.Series([3, 1, 2], dtype=pl.UInt64)}))
+    round_trip(ws, pl.DataFrame())
+
+
+def test_a_3000_column_frame_fits_postgresql_limits(ws: PgWorkspace) -> None:
+    frame = pl.DataFrame(
+        [pl.Series("_row_id", [1, 2], dtype=pl.UInt64)]
+        + [pl.Series(f"col {i}", ["x" * 40, f"{i}"]) for i in range(2000)]
+        + [pl.Series(f"n{i}", [i, None]) for i in range(1000)]
+    )
+    round_trip(ws, frame)
+    parts = ws.db.execute("SELECT cardinality(parts) FROM clay_frames").fetchone()[0]
+    assert parts > 2  # 1,600 columns and 8 kB rows per table: it took several
