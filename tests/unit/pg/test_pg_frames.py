@@ -3,6 +3,8 @@ and hostile column name round-trips, wide frames fit PostgreSQL's limits, a repl
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -11,6 +13,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from clay_tui.config import load_settings
+from clay_tui.errors import WorkspaceError
 from clay_tui.workspace import Workspace
 from clay_tui.workspace.pg import PgWorkspace
 from clay_tui.workspace.pg_frames import drop_frame, read_frame, write_frame
@@ -127,3 +130,96 @@ def test_a_3000_column_frame_fits_postgresql_limits(ws: PgWorkspace) -> None:
     round_trip(ws, frame)
     parts = ws.db.execute("SELECT cardinality(parts) FROM clay_frames").fetchone()[0]
     assert parts > 2  # 1,600 columns and 8 kB rows per table: it took several
+
+
+def test_a_50k_row_frame_round_trips_quickly(ws: PgWorkspace) -> None:
+    n = 50_000
+    i = pl.int_range(n)
+    frame = pl.select(
+        _row_id=i + 1,
+        email=pl.format("user{}@example.com", i),
+        employees=i * 7,
+        score=i / 3,
+        ok=i % 3 == 0,
+        day=pl.date(2020, 1, 1) + pl.duration(days=i % 1000),
+    ).with_columns(
+        pl.when(pl.col("_row_id") % 5 == 0).then(None).otherwise(pl.col("email")).alias("email")
+    )
+    started = time.perf_counter()
+    round_trip(ws, frame, {"seq": "7"})
+    assert time.perf_counter() - started < 10  # ~0.2 s idle; generous for a loaded machine
+
+
+def _stored_tables(ws: PgWorkspace) -> set[str]:
+    rows = ws.db.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename LIKE 'clay\\_frame\\_%'"
+    )
+    return {r[0] for r in rows}
+
+
+def test_replacing_leaves_only_the_new_generation(ws: PgWorkspace) -> None:
+    write_frame(ws, "t", pl.DataFrame({"a": [1]}))
+    first = _stored_tables(ws)
+    # a write that crashed after filling its tables, before pointing the frame at them
+    prefix = next(iter(first)).rsplit("_", 2)[0]
+    ws.db.execute(f'CREATE TABLE "{prefix}_deadbeef0000_p0" (_r bigint)')
+    write_frame(ws, "u", pl.DataFrame({"b": [2]}))  # another frame's tables are not touched
+    round_trip(ws, pl.DataFrame({"a": [3, 4]}))
+    now = _stored_tables(ws)
+    assert len(now) == 2 and not now & first  # t's new part and u's part only
+    drop_frame(ws, "t")
+    drop_frame(ws, "u")
+    assert _stored_tables(ws) == set()
+
+
+def test_an_unsupported_dtype_is_one_sentence_and_stores_nothing(ws: PgWorkspace) -> None:
+    round_trip(ws, pl.DataFrame({"a": [1]}))
+    before = _stored_tables(ws)
+    with pytest.raises(WorkspaceError, match=r"^A column of type List\(Int64\) cannot be stored"):
+        write_frame(ws, "t", pl.DataFrame({"a": [[1, 2]]}))
+    assert _stored_tables(ws) == before
+    assert read_frame(ws, "t")[0].to_dict(as_series=False) == {"a": [1]}  # type: ignore[index]
+
+
+def _generation(tag: str) -> pl.DataFrame:
+    """300 text columns of 30 bytes: over one part's row width, so stored as two tables."""
+    rows = 12 if tag == "A" else 8
+    return pl.DataFrame({f"col {i}": [f"{tag}{i:029d}"] * rows for i in range(300)})
+
+
+def test_a_reader_during_replaces_sees_old_or_new_never_a_mix(pg_url: str) -> None:
+    settings = load_settings(None, pg_url)
+    frames = {tag: _generation(tag) for tag in "AB"}
+    with Workspace.open(settings) as writer:
+        write_frame(writer, "t", frames["A"], {"gen": "A"})
+        assert writer.db.execute("SELECT cardinality(parts) FROM clay_frames").fetchone()[0] == 2
+    stop = threading.Event()
+    seen: list[str] = []
+    failures: list[BaseException] = []
+
+    def read_loop() -> None:
+        try:
+            with Workspace.open(settings) as reader:
+                while not stop.is_set():
+                    got = read_frame(reader, "t")
+                    assert got is not None
+                    tag = got[1]["gen"]
+                    assert_frame_equal(got[0], frames[tag])
+                    seen.append(tag)
+        except BaseException as exc:  # handed to the test thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=read_loop)
+    thread.start()
+    try:
+        with Workspace.open(settings) as writer:
+            for i in range(8):
+                tag = "AB"[i % 2 == 0]
+                write_frame(writer, "t", frames[tag], {"gen": tag})
+                time.sleep(0.01)
+    finally:
+        stop.set()
+        thread.join(60)
+    assert not failures, failures[0]
+    assert set(seen) == {"A", "B"}, seen  # the reader did see both generations
