@@ -15,10 +15,12 @@ psycopg COPY and connectorx here (bench/pg_open.py has the figures). The ADBC co
 opened on first use and kept for the workspace object.
 
 Atomic replace. A write creates a new generation's tables and fills them in one transaction,
-then, under the workspace's write lock, points the ``clay_frames`` row at them and drops the
-old generation. A generation never changes once visible. A reader reads the row, then the
-parts in one transaction (its locks make the drop wait for it); if the drop came first, the
-reader starts over from the row. Readers see the old rows or the new ones, never a mix.
+then points the ``clay_frames`` row at them (a short transaction under the workspace's write
+lock), then drops the old generation (outside that lock: a DROP waits for the readers still
+reading it, and the ledger must not wait with it). A generation never changes once visible.
+A reader reads the row, then the parts in one transaction (its locks make the drop wait for
+it); if the drop came first, the reader starts over from the row. Readers see the old rows or
+the new ones, never a mix.
 Writers of one name take a per-name advisory lock, so a crashed write's leftover tables can be
 dropped by the next write of that name.
 """
@@ -31,6 +33,8 @@ import json
 import threading
 import uuid
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +42,7 @@ import polars as pl
 from psycopg import sql
 
 from clay_tui.errors import WorkspaceError
-from clay_tui.workspace.pg import PgWorkspace
+from clay_tui.workspace.pg import PgWorkspace, redact_url
 
 META_TABLE = "clay_frames"
 ROW = "_r"  # the row ordinal in every part table
@@ -184,9 +188,16 @@ class _Adbc:
     _guard = threading.Lock()
 
     def __init__(self, url: str) -> None:
-        import adbc_driver_postgresql.dbapi as adbc  # heavy: only when a frame moves
+        import adbc_driver_postgresql.dbapi as adbc  # only when a frame moves
 
-        self.conn = adbc.connect(url)
+        try:
+            self.conn = adbc.connect(url)
+        except adbc.Error as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise WorkspaceError(
+                f"Cannot read or write tables in the team workspace {redact_url(url)}: "
+                f"{reason.rstrip('.')}."
+            ) from None
         self.lock = threading.Lock()
 
     @classmethod
@@ -207,7 +218,14 @@ def _ident(ws: PgWorkspace, *parts: str) -> str:
     return sql.Identifier(*parts).as_string(ws.db.conn)
 
 
+def _has_meta(ws: PgWorkspace) -> bool:
+    found = ws.db.conn.execute("SELECT to_regclass(%s)", (META_TABLE,)).fetchone()
+    return found is not None and found[0] is not None
+
+
 def _ensure_meta(ws: PgWorkspace) -> None:
+    if _has_meta(ws):
+        return
     with ws.transaction():  # the write lock: two first writers cannot race CREATE TABLE
         ws.db.conn.execute(_SCHEMA_SQL)
 
@@ -229,15 +247,24 @@ def write_frame(
         for col_name, dtype, c in zip(frame.columns, frame.dtypes, plan, strict=True)
     ]
     _ensure_meta(ws)
+    with _name_locked(ws, name):
+        _write_parts(ws, frame, tables, parts)
+        try:
+            _swap(ws, name, tables, (frame, columns, meta))
+        except BaseException:
+            _drop(ws, tables)
+            raise
+        _drop(ws, _stale(ws, prefix, keep=tables))
+
+
+@contextmanager
+def _name_locked(ws: PgWorkspace, name: str) -> Iterator[None]:
+    """One writer (or dropper) of ``name`` at a time, on any machine: a session-level advisory
+    lock, so it also holds across the several transactions of a write."""
     lock = _name_lock(name)
     ws.db.conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
     try:
-        _write_parts(ws, frame, tables, parts)
-        try:
-            _swap(ws, name, prefix, tables, (frame, columns, meta))
-        except BaseException:
-            _drop_tables(ws, tables)
-            raise
+        yield
     finally:
         ws.db.conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
 
@@ -274,11 +301,10 @@ def _write_parts(
 def _swap(
     ws: PgWorkspace,
     name: str,
-    prefix: str,
     tables: list[str],
     what: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, str] | None],
 ) -> None:
-    """Point ``name`` at the new tables; drop the old ones and any a crashed write left."""
+    """Point ``name`` at the new tables (a short transaction under the workspace lock)."""
     frame, columns, meta = what
     with ws.transaction():
         conn = ws.db.conn
@@ -298,14 +324,17 @@ def _swap(
                 json.dumps(dict(meta or {})),
             ),
         )
-        stale = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-            "AND starts_with(tablename, %s) AND NOT tablename = ANY(%s)",
-            (prefix, tables),
-        ).fetchall()
-        # readers lock a generation's parts in part order: dropping in the same order cannot
-        # deadlock with them (p2 before p10: by number, not by text)
-        _drop(ws, sorted((row[0] for row in stale), key=_part_order))
+
+
+def _stale(ws: PgWorkspace, prefix: str, keep: list[str]) -> list[str]:
+    """The frame's tables other than ``keep``: the old generation, and any a crashed write
+    left behind (under the per-name lock no other write of the frame is under way)."""
+    rows = ws.db.conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+        "AND starts_with(tablename, %s) AND NOT tablename = ANY(%s)",
+        (prefix, keep),
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def _part_order(table: str) -> tuple[str, int]:
@@ -314,13 +343,25 @@ def _part_order(table: str) -> tuple[str, int]:
 
 
 def _drop(ws: PgWorkspace, tables: list[str]) -> None:
-    for table in tables:
-        ws.db.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
-
-
-def _drop_tables(ws: PgWorkspace, tables: list[str]) -> None:
-    with ws.transaction():
-        _drop(ws, tables)
+    """Drop tables in one transaction of their own, outside the workspace's write lock: a DROP
+    waits for readers still reading them, and the ledger must not wait with it. Readers lock
+    a generation's parts in part order; dropping in the same order cannot deadlock with them
+    (p2 before p10: by number, not by text)."""
+    if not tables:
+        return
+    conn = ws.db.conn
+    nested = ws.db.in_transaction  # inside the caller's transaction: part of it
+    if not nested:
+        conn.execute("BEGIN")
+    try:
+        for table in sorted(tables, key=_part_order):
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+    except BaseException:
+        if not nested:
+            conn.execute("ROLLBACK")
+        raise
+    if not nested:
+        conn.execute("COMMIT")
 
 
 def read_frame(ws: PgWorkspace, name: str) -> tuple[pl.DataFrame, dict[str, str]] | None:
@@ -341,7 +382,7 @@ def read_frame(ws: PgWorkspace, name: str) -> tuple[pl.DataFrame, dict[str, str]
 
 def _meta_row(ws: PgWorkspace, name: str) -> tuple[Any, ...] | None:
     conn = ws.db.conn
-    if conn.execute("SELECT to_regclass(%s)", (META_TABLE,)).fetchone()[0] is None:  # type: ignore[index]
+    if not _has_meta(ws):
         return None
     found = conn.execute(
         sql.SQL("SELECT n_rows, columns, schema_ipc, parts, meta FROM {} WHERE name = %s").format(
@@ -400,17 +441,15 @@ def _read_part(ws: PgWorkspace, cur: Any, table: str, cols: list[_Column]) -> pl
 
 def drop_frame(ws: PgWorkspace, name: str) -> None:
     """Remove the frame ``name`` and its tables (nothing happens if there is none)."""
-    _ensure_meta(ws)
-    with ws.transaction():
-        conn = ws.db.conn
-        row = conn.execute(
-            sql.SQL("DELETE FROM {} WHERE name = %s RETURNING parts").format(
-                sql.Identifier(META_TABLE)
-            ),
-            (name,),
-        ).fetchone()
-        if row is not None:
-            _drop(ws, row[0])
+    if not _has_meta(ws):
+        return
+    with _name_locked(ws, name):
+        with ws.transaction():
+            ws.db.conn.execute(
+                sql.SQL("DELETE FROM {} WHERE name = %s").format(sql.Identifier(META_TABLE)),
+                (name,),
+            )
+        _drop(ws, _stale(ws, f"clay_frame_{_digest(name)}_", keep=[]))
 
 
 __all__ = ["drop_frame", "read_frame", "write_frame"]
