@@ -112,12 +112,10 @@ class _Clock:
             time.perf_counter(),
         )
 
-    def stop(self) -> dict[str, float]:
-        return {
-            "seconds": time.perf_counter() - self.wall,
-            "cpu": time.process_time() - self.cpu,
-            "server_cpu": server_cpu(self.pg_pid) - self.server,
-        }
+    def stop(self, settle: float = 0.3) -> dict[str, float]:
+        wall, cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        time.sleep(settle)  # a closed connection's backend exits and is reaped (then counted)
+        return {"seconds": wall, "cpu": cpu, "server_cpu": server_cpu(self.pg_pid) - self.server}
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -138,7 +136,7 @@ def _child(args: argparse.Namespace) -> None:
         from clay_tui.workspace.pg_frames import read_frame
 
         with Workspace.open(load_settings(None, args.url)) as ws:
-            extra["workspace_open"] = clock.stop()["seconds"]  # the TUI has it open already
+            extra["workspace_open"] = clock.stop(0)["seconds"]  # the TUI has it open already
             clock.start()
             got = read_frame(ws, FRAME)
             assert got is not None
@@ -178,7 +176,7 @@ def _child(args: argparse.Namespace) -> None:
         from clay_tui.workspace.pg_frames import write_frame
 
         with Workspace.open(load_settings(None, args.url)) as ws:
-            extra["workspace_open"] = clock.stop()["seconds"]
+            extra["workspace_open"] = clock.stop(0)["seconds"]
             clock.start()
             write_frame(ws, "written", frame, {"seq": "1"})
         rows = frame.height

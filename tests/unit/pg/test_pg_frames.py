@@ -3,18 +3,21 @@ and hostile column name round-trips, wide frames fit PostgreSQL's limits, a repl
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import date, datetime
 
 import polars as pl
+import psycopg
 import pytest
 from polars.testing import assert_frame_equal
 
 from clay_tui.config import load_settings
 from clay_tui.errors import WorkspaceError
-from clay_tui.workspace import Workspace
+from clay_tui.workspace import Workspace, pg_frames
+from clay_tui.workspace.backend import WRITE_LOCK_KEY
 from clay_tui.workspace.pg import PgWorkspace
 from clay_tui.workspace.pg_frames import drop_frame, read_frame, write_frame
 
@@ -223,3 +226,74 @@ def test_a_reader_during_replaces_sees_old_or_new_never_a_mix(pg_url: str) -> No
         thread.join(60)
     assert not failures, failures[0]
     assert set(seen) == {"A", "B"}, seen  # the reader did see both generations
+
+
+def _in_thread(fn) -> tuple[threading.Thread, list[BaseException]]:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def test_the_old_generation_waits_for_its_reader_without_holding_the_workspace_lock(
+    pg_url: str,
+) -> None:
+    settings = load_settings(None, pg_url)
+    with Workspace.open(settings) as ws, Workspace.open(settings) as other:
+        write_frame(ws, "t", pl.DataFrame({"a": [1]}))
+        part = ws.db.execute("SELECT parts[1] FROM clay_frames").fetchone()[0]
+        with psycopg.connect(pg_url) as reader:  # mid-read of the old generation
+            reader.execute(f'SELECT * FROM "{part}"').fetchall()
+            thread, errors = _in_thread(lambda: write_frame(ws, "t", pl.DataFrame({"a": [2]})))
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:  # the new generation is in place...
+                if other.db.execute("SELECT parts[1] FROM clay_frames").fetchone()[0] != part:
+                    break
+                time.sleep(0.02)
+            time.sleep(0.2)
+            assert thread.is_alive()  # ...and its DROP of the old one waits for the reader
+            free = other.db.execute("SELECT pg_try_advisory_lock(?)", (WRITE_LOCK_KEY,))
+            assert free.fetchone()[0]  # the ledger's write lock is free meanwhile
+            other.db.execute("SELECT pg_advisory_unlock(?)", (WRITE_LOCK_KEY,))
+            reader.rollback()
+        thread.join(30)
+        assert not errors, errors[0]
+        assert read_frame(other, "t")[0]["a"].to_list() == [2]  # type: ignore[index]
+        assert _stored_tables(ws) == {
+            other.db.execute("SELECT parts[1] FROM clay_frames").fetchone()[0]
+        }
+
+
+def test_dropping_waits_for_a_write_of_the_same_frame(pg_url: str) -> None:
+    settings = load_settings(None, pg_url)
+    with Workspace.open(settings) as ws:
+        write_frame(ws, "t", pl.DataFrame({"a": [1]}))
+        with psycopg.connect(pg_url, autocommit=True) as writer:  # a write of "t" under way
+            writer.execute("SELECT pg_advisory_lock(%s)", (pg_frames._name_lock("t"),))
+            thread, errors = _in_thread(lambda: drop_frame(ws, "t"))
+            time.sleep(0.3)
+            assert thread.is_alive()
+            writer.execute("SELECT pg_advisory_unlock(%s)", (pg_frames._name_lock("t"),))
+            thread.join(30)
+        assert not errors, errors[0]
+        assert read_frame(ws, "t") is None
+
+
+def test_an_unreachable_server_for_table_data_is_one_sentence(ws: PgWorkspace) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ws.url = f"postgresql://ann:s3cret@127.0.0.1:{port}/team"
+    with pytest.raises(WorkspaceError) as info:
+        write_frame(ws, "t", pl.DataFrame({"a": [1]}))
+    message = str(info.value)
+    where = f"postgresql://ann@127.0.0.1:{port}/team"
+    assert message.startswith(f"Cannot read or write tables in the team workspace {where}: ")
+    assert "s3cret" not in message and "\n" not in message
