@@ -20,8 +20,10 @@ Reads:
 - ``psycopg COPY binary``: psycopg's typed binary COPY rows into Polars (Python per row: run on
   ``--binary-rows`` rows and scaled up to the table, marked so)
 Writes:
-- ``pg_frames.write_frame`` (ADBC ingest = binary COPY, new generation, swap)
-- ``psycopg COPY csv``: ``write_csv`` into ``COPY ... FROM STDIN (FORMAT csv)``, one transaction
+- ``pg_frames.write_frame``: what the team workspace does (CSV chunks into ``COPY ... FREEZE``
+  on a new generation's table, then the swap and the old generation's drop)
+- ``ADBC ingest``: ``adbc_ingest`` of the same physical frame (binary COPY) into a new table
+- ``psycopg COPY csv``: one ``write_csv`` buffer into ``COPY ... FROM STDIN (FORMAT csv)``
 
     python bench/pg_open.py [--rows 1000000] [--repeat 3] [--no-fsync] [--url URL]
 
@@ -62,7 +64,8 @@ READS = {
 }
 WRITES = {
     "parquet_write": "Parquet snapshot (lz4, fsync), baseline",
-    "pg_frames_write": "pg_frames.write_frame (ADBC ingest)",
+    "pg_frames_write": "pg_frames.write_frame (COPY csv, FREEZE)",
+    "adbc_write": "ADBC ingest (binary COPY)",
     "copy_csv_write": "psycopg write_csv -> COPY csv",
 }
 
@@ -182,6 +185,8 @@ def _child(args: argparse.Namespace) -> None:
         rows = frame.height
     elif kind == "copy_csv_write":
         rows = _copy_csv_write(args, frame)
+    elif kind == "adbc_write":
+        rows = _adbc_write(args, frame)
     else:
         raise SystemExit(f"unknown child {kind}")
     emit(clock.stop() | {"rows": rows, "rss_mb": peak_rss_mb()} | extra)
@@ -230,12 +235,29 @@ def _copy_binary_read(args: argparse.Namespace) -> tuple[int, int]:
     return frame.height, args.binary_rows
 
 
+def _physical(frame: Any) -> tuple[Any, str]:
+    """The frame with pg_frames' physical names, and its column definitions."""
+    physical = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+    types = {"Int64": "bigint", "String": "text", "Boolean": "boolean", "Float64": "float8"}
+    return physical, ", ".join(f"{c} {types[str(d)]}" for c, d in physical.schema.items())
+
+
+def _adbc_write(args: argparse.Namespace, frame: Any) -> int:
+    import adbc_driver_postgresql.dbapi as adbc
+
+    physical, defs = _physical(frame)
+    with adbc.connect(args.url) as conn, conn.cursor() as cur:  # one transaction
+        cur.execute("DROP TABLE IF EXISTS adbc_written")
+        cur.execute(f"CREATE TABLE adbc_written ({defs})")
+        cur.adbc_ingest("adbc_written", physical, mode="append")
+        conn.commit()
+    return frame.height
+
+
 def _copy_csv_write(args: argparse.Namespace, frame: Any) -> int:
     import psycopg
 
-    physical = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-    types = {"Int64": "bigint", "String": "text", "Boolean": "boolean", "Float64": "float8"}
-    defs = ", ".join(f"{c} {types[str(d)]}" for c, d in physical.schema.items())
+    physical, defs = _physical(frame)
     buf = io.BytesIO()
     physical.write_csv(buf, include_header=False, null_value="", quote_style="non_numeric")
     with psycopg.connect(args.url) as conn:  # one transaction, committed on exit

@@ -61,6 +61,12 @@ def test_every_dtype_round_trips(ws: PgWorkspace) -> None:
         at_ms=pl.col("at").cast(pl.Datetime("ms")),
         at_tz=pl.col("at").dt.replace_time_zone("Europe/Paris", ambiguous="earliest"),
         cat=pl.Series(["a", None, "b", "a"], dtype=pl.Categorical),
+        enum=pl.Series(["x", "y", None, "x"], dtype=pl.Enum(["y", "x"])),
+        f32=pl.Series([0.1, float("nan"), None, -3.4028235e38], dtype=pl.Float32),
+        i8=pl.Series([-128, 127, None, 0], dtype=pl.Int8),
+        u8=pl.Series([255, 0, None, 1], dtype=pl.UInt8),
+        u16=pl.Series([65535, 0, None, 1], dtype=pl.UInt16),
+        u32=pl.Series([2**32 - 1, 0, None, 1], dtype=pl.UInt32),
     )
     round_trip(ws, frame, {"seq": "42", "why": "ünï"})
 
