@@ -174,7 +174,7 @@ def write_frame(
     ]
     _ensure_meta(ws)
     with _name_locked(ws, name):
-        _writepack(ws, frame, tables, parts)
+        _write_parts(ws, frame, tables, parts)
         try:
             _swap(ws, name, tables, (frame, columns, meta))
         except BaseException:
@@ -195,7 +195,7 @@ def _name_locked(ws: PgWorkspace, name: str) -> Iterator[None]:
         ws.db.conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
 
 
-def _writepack(
+def _write_parts(
     ws: PgWorkspace, frame: pl.DataFrame, tables: list[str], parts: list[list[Column]]
 ) -> None:
     """Create and fill the new generation's tables in one transaction. CSV through psycopg
@@ -281,40 +281,48 @@ def _part_order(table: str) -> tuple[str, int]:
 
 
 def _drop(ws: PgWorkspace, tables: list[str]) -> None:
-    """Drop tables in one transaction of their own, outside the workspace's write lock: a DROP
-    waits for readers still reading them, and the ledger must not wait with it. Readers lock
-    a generation's parts in part order; dropping in the same order cannot deadlock with them
-    (p2 before p10: by number, not by text)."""
+    """Drop tables in a transaction of their own on the bulk connection, outside the
+    workspace's write lock and off ``ws.db``: a DROP waits for readers still reading them, and
+    the ledger must not wait with it. (Inside the caller's open transaction: part of it, so a
+    rollback keeps the old generation.) Readers lock a generation's parts in part order;
+    dropping in the same order cannot deadlock with them (p2 before p10: by number)."""
     if not tables:
         return
-    conn = ws.db.conn
-    nested = ws.db.in_transaction  # inside the caller's transaction: part of it
-    if not nested:
-        conn.execute("BEGIN")
-    try:
-        for table in sorted(tables, key=_part_order):
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
-    except BaseException:
-        if not nested:
-            conn.execute("ROLLBACK")
-        raise
-    if not nested:
-        conn.execute("COMMIT")
+    drops = [
+        sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table))
+        for table in sorted(tables, key=_part_order)
+    ]
+    if ws.db.in_transaction:
+        for drop in drops:
+            ws.db.conn.execute(drop)
+        return
+    links = _Links.of(ws)
+    with links.lock:
+        conn = links.pg()
+        with conn.transaction():
+            for drop in drops:
+                conn.execute(drop)
 
 
 def read_frame(ws: PgWorkspace, name: str) -> tuple[pl.DataFrame, dict[str, str]] | None:
     """The frame ``name`` and its meta, with the dtypes and column order it was written with;
     None if there is no such frame."""
+    tried: list[str] = []
     for _ in range(READ_RETRIES):
         row = _meta_row(ws, name)
         if row is None:
             return None
+        if row[3] == tried:  # the same generation is still current, yet gone: not a race
+            raise WorkspaceError(
+                f"The rows of table {name!r} are missing from the team workspace "
+                f"{redact_url(ws.url)}: restore it from a backup or import it again."
+            )
         try:
-            return _readpack(ws, *row)
+            return _read_parts(ws, *row)
         except Exception as exc:
             if _sqlstate(exc) != UNDEFINED_TABLE:
                 raise
-            # a concurrent replace dropped the generation we were reading: read the new one
+            tried = row[3]  # a replace dropped the generation we were reading: read the new one
     raise WorkspaceError(f"The table {name!r} kept changing while it was being read.")
 
 
@@ -331,7 +339,7 @@ def _meta_row(ws: PgWorkspace, name: str) -> tuple[Any, ...] | None:
     return None if found is None else tuple(found)
 
 
-def _readpack(
+def _read_parts(
     ws: PgWorkspace,
     n_rows: int,
     columns: list[dict[str, Any]],

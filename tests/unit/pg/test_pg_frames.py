@@ -303,3 +303,25 @@ def test_an_unreachable_server_for_table_data_is_one_sentence(ws: PgWorkspace) -
     where = f"postgresql://ann@127.0.0.1:{port}/team"
     assert message.startswith(f"Cannot read or write tables in the team workspace {where}: ")
     assert "s3cret" not in message and "\n" not in message
+
+
+def test_a_write_inside_a_transaction_that_rolls_back_keeps_the_old_frame(ws: PgWorkspace) -> None:
+    old = pl.DataFrame({"a": [1, 2]})
+    write_frame(ws, "t", old, {"seq": "1"})
+    with pytest.raises(RuntimeError), ws.transaction():
+        write_frame(ws, "t", pl.DataFrame({"a": [3]}), {"seq": "2"})
+        raise RuntimeError("the caller's journal write failed")
+    got = read_frame(ws, "t")
+    assert got is not None
+    assert_frame_equal(got[0], old)
+    assert got[1] == {"seq": "1"}
+    round_trip(ws, pl.DataFrame({"a": [4]}))  # the next write clears the unused generation
+    assert len(_stored_tables(ws)) == 1
+
+
+def test_a_frame_whose_rows_were_dropped_is_one_sentence(ws: PgWorkspace) -> None:
+    write_frame(ws, "t", pl.DataFrame({"a": [1]}))
+    for table in _stored_tables(ws):
+        ws.db.execute(f'DROP TABLE "{table}"')  # damage from outside clay-tui
+    with pytest.raises(WorkspaceError, match=r"^The rows of table 't' are missing from the team"):
+        read_frame(ws, "t")
