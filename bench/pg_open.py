@@ -310,6 +310,8 @@ def _run(
 
 
 def _report(title: str, kinds: dict[str, str], results: dict[str, list[dict]], rows: int) -> None:
+    if not kinds:
+        return
     base = median([r["seconds"] for r in results[next(iter(kinds))]])
     out = []
     for kind, label in kinds.items():
