@@ -249,6 +249,24 @@ def test_run_info_says_local_for_cleaning_columns(tmp_path: Path) -> None:
     assert "local" in column and "live" not in column and "sandbox" not in column
 
 
+def _wait_for_a_paid_call(db_path: Path, proc: subprocess.Popen, limit: float = 60.0) -> None:
+    """Until the run has reserved for its first cell: Ctrl-C then stops a run under way (a
+    fixed sleep, on a loaded machine, sent it before the process had started the run)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            db = sqlite3.connect(db_path, timeout=5)
+            try:
+                if db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]:
+                    return
+            finally:
+                db.close()
+        except sqlite3.OperationalError:  # not created yet
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the run never reserved for a cell")
+
+
 def test_a_cancelled_run_exits_130(tmp_path: Path) -> None:
     raw = sandbox_raw_config(concurrency=1)
     raw["sandbox"].update(latency_ms=150, jitter_ms=0)
@@ -276,7 +294,7 @@ def test_a_cancelled_run_exits_130(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2.5)
+    _wait_for_a_paid_call(tmp_path / "ws" / "workspace.db", proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (proc.returncode, err[-1500:])
