@@ -111,7 +111,7 @@ def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> lis
                 table.add_column(col, info.output_types(spec).get(fld, "text"), undoable=False)
             cur = ws.db.execute(
                 "INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update,"
-                " created_at) VALUES (?,?,?,?,?,?)",
+                " created_at) VALUES (?,?,?,?,?,?) RETURNING id",
                 (
                     table.id,
                     spec.name,
@@ -121,7 +121,7 @@ def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> lis
                     iso(ws.clock.now()),
                 ),
             )
-            spec.id = cur.lastrowid
+            spec.id = int(cur.fetchone()[0])
     return checked
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from clay_tui.states import AttemptState, CellState, RunStatus
 from clay_tui.workspace import Workspace
+from clay_tui.workspace.backend import table_columns
 
 SCHEMA_NAME = "enrich"
 SCHEMA = f"""
@@ -101,7 +102,7 @@ def _migrate(ws: Workspace) -> None:
     table-wide UNIQUE(table_id, name) for one over live columns (SQLite cannot drop a
     constraint, so the table is rebuilt; ids are kept)."""
     with ws.transaction() as db:
-        have = {r[1] for r in db.execute("PRAGMA table_info(enrich_columns)")}
+        have = table_columns(db, "enrich_columns")
         if "removed_at" not in have and "spec" in have:
             keep = ", ".join(c for c in SPEC_COLUMNS if c in have)
             db.execute("DROP TABLE IF EXISTS enrich_columns_new")
@@ -115,15 +116,15 @@ def _migrate(ws: Workspace) -> None:
         if "removed_at" in have:
             db.execute(LIVE_NAMES)
         # runs made before runs said what started them (manual, cli, auto-update)
-        if "trigger" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+        if "trigger" not in table_columns(db, "runs"):
             db.execute("ALTER TABLE runs ADD COLUMN trigger TEXT")
-        if "counts" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+        if "counts" not in table_columns(db, "runs"):
             db.execute("ALTER TABLE runs ADD COLUMN counts TEXT")  # cells per state, as JSON
         # runs made before a run said whether it re-runs stored cells (verify reads it)
-        if "forced" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+        if "forced" not in table_columns(db, "runs"):
             db.execute("ALTER TABLE runs ADD COLUMN forced INTEGER")
         # attempts made before they kept the provider's verdict (verifier status, message)
-        if "detail" not in {r[1] for r in db.execute("PRAGMA table_info(attempts)")}:
+        if "detail" not in table_columns(db, "attempts"):
             db.execute("ALTER TABLE attempts ADD COLUMN detail TEXT")
 
 
@@ -161,8 +162,12 @@ def write_cell(
     sandbox: bool | None,
 ) -> None:
     ws.db.execute(
-        "INSERT OR REPLACE INTO cells (table_id, column_id, row_id, status, value, provider,"
-        " credits, run_id, updated_at, error, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO cells (table_id, column_id, row_id, status, value, provider,"
+        " credits, run_id, updated_at, error, sandbox) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (table_id, column_id, row_id) DO UPDATE SET status = excluded.status,"
+        " value = excluded.value, provider = excluded.provider, credits = excluded.credits,"
+        " run_id = excluded.run_id, updated_at = excluded.updated_at, error = excluded.error,"
+        " sandbox = excluded.sandbox",
         (
             table_id,
             column_id,
@@ -217,7 +222,8 @@ def insert_run(
     """A new run, status running (inside the caller's transaction); its id."""
     cur = ws.db.execute(
         "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
-        " pid, rows, credits, sandbox, trigger, forced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        " pid, rows, credits, sandbox, trigger, forced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        " RETURNING id",
         (
             table_id,
             column_id,
@@ -233,7 +239,7 @@ def insert_run(
             int(forced),
         ),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def delete_run(ws: Workspace, run_id: int) -> None:
@@ -274,7 +280,7 @@ def insert_attempt(
     """The attempt row of a paid call, committed with its hold before the call; its id."""
     cur = ws.db.execute(
         "INSERT INTO attempts (key, table_id, column_id, row_id, run_id, step, provider, op,"
-        " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         (
             key,
             table_id,
@@ -289,7 +295,7 @@ def insert_attempt(
             at,
         ),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def settle_attempt(

@@ -30,6 +30,7 @@ from clay_tui.table.edits import (
     RenameColumn,
     SetCell,
 )
+from clay_tui.table.frame_store import side_name
 from clay_tui.table.journal import JournaledTable
 from clay_tui.table.ops import ROW_ID
 from clay_tui.table.snapshots import (
@@ -92,7 +93,7 @@ class LeadTable(JournaledTable):
         # (the table, the columns that came in; None: any column may have)
         self.results_loader: Callable[[LeadTable, set[str] | None], Any] | None = None
         self._sheet: str | None = row["sheet"]
-        path = snapshot_path(ws, self.id)
+        path = self.store.key(str(self.id))
         if initial is not None:
             self._snapshot_thread = threading.Thread(
                 target=self._write_first_snapshot, args=(initial,), name=f"snapshot-{self.id}"
@@ -251,7 +252,7 @@ class LeadTable(JournaledTable):
             seq = self._seq + 1
             side = f"{self.id}.col{seq}.parquet"
             # the values go to a side file first, so the journal entry can always be undone
-            write_snapshot(self.frame.select(ROW_ID, name), self.ws.tables_dir / side, seq)
+            self.store.write(side_name(side), self.frame.select(ROW_ID, name), seq)
             self._commit(DeleteColumn(name, index, self.dtype_label(name), side))
 
     def add_column(self, name: str, dtype: str = "text", *, undoable: bool = True) -> None:
