@@ -145,3 +145,41 @@ def pg_server():
 def pg_url(pg_server) -> str:
     """The URL of a fresh, empty workspace (a schema of its own) on the session's server."""
     return pg_server.create_schema()
+
+
+# ------------------------------------------------------------ both back ends (issue 12)
+
+BACKENDS = ("folder", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def workspace_backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's workspace lives: a folder, or a fresh team workspace on the session's
+    PostgreSQL server. A module runs on both by overriding its settings with ``on_backend``."""
+    if request.param == "folder":
+        return str(tmp_path / "ws")
+    return request.getfixturevalue("pg_url")
+
+
+def on_backend(settings: Settings, target: str) -> Settings:
+    """``settings`` opening the workspace ``target`` (a folder path or a PostgreSQL URL)."""
+    import dataclasses
+
+    from clay_tui.workspace.backend import is_db_url
+
+    if is_db_url(target):
+        return dataclasses.replace(settings, workspace_url=target)
+    return dataclasses.replace(settings, workspace=Path(target), workspace_url=None)
+
+
+def second_connection(ws: Workspace):
+    """Another connection to ``ws``'s database (it sees only what is committed)."""
+    import sqlite3
+
+    from clay_tui.workspace.backend import POSTGRESQL
+
+    if ws.dialect is POSTGRESQL:
+        from clay_tui.workspace.pg import connect
+
+        return connect(ws.url)
+    return sqlite3.connect(ws.db_path)

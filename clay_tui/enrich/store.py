@@ -126,6 +126,11 @@ def _migrate(ws: Workspace) -> None:
         # attempts made before they kept the provider's verdict (verifier status, message)
         if "detail" not in table_columns(db, "attempts"):
             db.execute("ALTER TABLE attempts ADD COLUMN detail TEXT")
+        # runs made before a team workspace: the machine running it, and how long its word
+        # holds (another machine cannot ask this one's process table: it reads the lease)
+        if "lease_until" not in table_columns(db, "runs"):
+            db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
+            db.execute("ALTER TABLE runs ADD COLUMN lease_until TEXT")
 
 
 def cell_rows(ws: Workspace, table_id: int, column_id: int) -> dict[int, sqlite3.Row]:
@@ -201,7 +206,8 @@ def run_credits(ws: Workspace, run_id: int) -> int:
 def live_holders(ws: Workspace, table_id: int, column_id: int) -> list[sqlite3.Row]:
     """The runs marked running on this column (alive or not: the caller asks the process)."""
     return ws.db.execute(
-        "SELECT id, pid, started_at FROM runs WHERE table_id = ? AND column_id = ? AND status = ?",
+        "SELECT id, pid, started_at, host, lease_until FROM runs"
+        " WHERE table_id = ? AND column_id = ? AND status = ?",
         (table_id, column_id, RunStatus.RUNNING),
     ).fetchall()
 
@@ -218,12 +224,14 @@ def insert_run(
     sandbox: bool,
     trigger: str,
     forced: bool,
+    host: str | None = None,
+    lease_until: str | None = None,
 ) -> int:
     """A new run, status running (inside the caller's transaction); its id."""
     cur = ws.db.execute(
         "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
-        " pid, rows, credits, sandbox, trigger, forced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-        " RETURNING id",
+        " pid, rows, credits, sandbox, trigger, forced, host, lease_until)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         (
             table_id,
             column_id,
@@ -237,9 +245,20 @@ def insert_run(
             int(sandbox),
             trigger,
             int(forced),
+            host,
+            lease_until,
         ),
     )
     return int(cur.fetchone()[0])
+
+
+def renew_run_lease(ws: Workspace, run_id: int, lease_until: str) -> None:
+    """The run is still being run here: its lease now ends at ``lease_until``."""
+    with ws.transaction():
+        ws.db.execute(
+            "UPDATE runs SET lease_until = ? WHERE id = ? AND status = ?",
+            (lease_until, run_id, RunStatus.RUNNING),
+        )
 
 
 def delete_run(ws: Workspace, run_id: int) -> None:
