@@ -172,14 +172,19 @@ def on_backend(settings: Settings, target: str) -> Settings:
     return dataclasses.replace(settings, workspace=Path(target), workspace_url=None)
 
 
-def second_connection(ws: Workspace):
-    """Another connection to ``ws``'s database (it sees only what is committed)."""
+def connect_workspace(target: str):
+    """A plain connection to the database of the workspace ``target`` (a folder or a URL)."""
     import sqlite3
 
-    from clay_tui.workspace.backend import POSTGRESQL
+    from clay_tui.workspace.backend import is_db_url
 
-    if ws.dialect is POSTGRESQL:
+    if is_db_url(target):
         from clay_tui.workspace.pg import connect
 
-        return connect(ws.url)
-    return sqlite3.connect(ws.db_path)
+        return connect(target)
+    return sqlite3.connect(Path(target) / "workspace.db", timeout=10)
+
+
+def second_connection(ws: Workspace):
+    """Another connection to ``ws``'s database (it sees only what is committed)."""
+    return connect_workspace(getattr(ws, "url", None) or str(ws.root))
