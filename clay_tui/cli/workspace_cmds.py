@@ -113,8 +113,9 @@ def init_cmd(ctx: click.Context, target: str) -> None:
 @click.argument("destination")
 @click.pass_context
 def copy_cmd(ctx: click.Context, source: str, destination: str) -> None:
-    """Copy a workspace's credits (ledger, plan, periods, members) from SOURCE to a new
-    DESTINATION, each a folder or a postgresql:// URL; `credits verify` runs on both ends."""
+    """Copy a workspace (credits, tables, columns, runs and results) from SOURCE to a new
+    DESTINATION, each a folder or a postgresql:// URL; `credits verify` runs on both ends and
+    each table is compared row by row."""
     src = load_settings(ctx.obj.config_path, source, user=ctx.obj.user)
     dst = load_settings(ctx.obj.config_path, destination, user=ctx.obj.user)
     report = copy_workspace(src, dst)
@@ -126,5 +127,7 @@ def copy_cmd(ctx: click.Context, source: str, destination: str) -> None:
             + ("all invariants hold." if not failed else "; ".join(c.name for c in failed))
         )
     click.echo(f"Available credits on both ends: {report.available:,}.")
+    if report.tables_compared:
+        click.echo(f"Tables identical on both ends, row by row: {report.tables_compared}.")
     if not report.ok:
         ctx.exit(1)
