@@ -188,3 +188,11 @@ def connect_workspace(target: str):
 def second_connection(ws: Workspace):
     """Another connection to ``ws``'s database (it sees only what is committed)."""
     return connect_workspace(getattr(ws, "url", None) or str(ws.root))
+
+
+@pytest.fixture
+def cli_on_backend(monkeypatch: pytest.MonkeyPatch, workspace_backend: str) -> str:
+    """The CLI's workspace (CLAY_TUI_WORKSPACE) on both back ends: a module runs its verbs on
+    a folder and on a team workspace with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    monkeypatch.setenv("CLAY_TUI_WORKSPACE", workspace_backend)
+    return workspace_backend

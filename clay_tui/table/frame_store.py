@@ -26,7 +26,7 @@ from clay_tui.table.snapshots import (
     _write_temp,
     read_snapshot,
 )
-from clay_tui.workspace import Workspace, pg_frames
+from clay_tui.workspace import Workspace
 from clay_tui.workspace.backend import POSTGRESQL
 
 SUFFIX = ".parquet"
@@ -115,7 +115,12 @@ class PgFrames:
     """Frames as rows of the team workspace (``pg_frames``), named ``tables/<name>``."""
 
     def __init__(self, ws: Workspace) -> None:
+        # psycopg (and pg_frames, over it) loads only for a team workspace, as in
+        # Workspace.open: a folder workspace's start-up never pays for it
+        from clay_tui.workspace import pg_frames
+
         self.ws = ws
+        self.pg = pg_frames
 
     def _row(self, name: str) -> str:
         return f"tables/{name}"
@@ -127,7 +132,7 @@ class PgFrames:
         return f"{self._row(name)} in the team workspace"
 
     def _read(self, name: str) -> tuple[pl.DataFrame, dict[str, Any]]:
-        got = pg_frames.read_frame(self.ws, self._row(name))
+        got = self.pg.read_frame(self.ws, self._row(name))
         if got is None:
             raise FileNotFoundError(self.label(name))
         return got
@@ -144,15 +149,19 @@ class PgFrames:
 
     def install(self, staged: Staged) -> None:
         meta = {SEQ_KEY: str(staged.seq)}
-        pg_frames.write_frame(self.ws, self._row(staged.name), staged.frame, meta)
+        self.pg.write_frame(self.ws, self._row(staged.name), staged.frame, meta)
 
     def install_first(self, staged: Staged, table_id: int) -> None:
         """In one transaction with the registry: a save that got there first (its seq is
         recorded beside it) is never replaced by the import's frame."""
-        with self.ws.transaction():
-            if registry.snapshot_seq(self.ws, table_id) > 0:
-                return
-            self.install(staged)
+        try:
+            with self.ws.transaction():
+                if registry.snapshot_seq(self.ws, table_id) > 0:
+                    return
+                self.install(staged)
+        except Exception as exc:  # noqa: BLE001 - e.g. the workspace closed under the writer
+            # as a folder's failed write: the next save writes it, or the next open rebuilds it
+            raise OSError(f"The first snapshot of table {table_id} was not stored: {exc}") from exc
 
     def discard(self, staged: Staged) -> None:
         pass
@@ -161,7 +170,7 @@ class PgFrames:
         self.install(self.stage(name, frame, seq))
 
     def drop(self, name: str) -> None:
-        pg_frames.drop_frame(self.ws, self._row(name))
+        self.pg.drop_frame(self.ws, self._row(name))
 
     def snapshot_seq(self, name: str) -> int:
         return self.read(name)[1]

@@ -12,6 +12,9 @@ from click.testing import CliRunner
 from clay_tui.cli.main import _register, cli
 from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
+# every verb here on a folder and on a PostgreSQL team workspace
+pytestmark = pytest.mark.usefixtures("cli_on_backend")
+
 _register()
 RECIPE = Path(__file__).resolve().parents[3] / "sample_tables" / "recipes" / "find_work_email.toml"
 

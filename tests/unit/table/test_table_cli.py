@@ -10,6 +10,9 @@ from click.testing import CliRunner
 
 from clay_tui.cli.main import _register, cli
 
+# every verb here on a folder and on a PostgreSQL team workspace
+pytestmark = pytest.mark.usefixtures("cli_on_backend")
+
 _register()
 
 
