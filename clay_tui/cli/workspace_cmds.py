@@ -26,6 +26,12 @@ def repair_cmd(ctx: click.Context, yes: bool) -> None:
     """Rebuild a damaged workspace.db from what can be read; the damaged file is kept beside
     it as workspace.db.damaged-<UTC time>, and no credits are granted again."""
     settings = ctx.obj.settings  # never ctx.obj.workspace: that refuses a damaged database
+    if settings.workspace_url:
+        raise WorkspaceError(
+            "workspace repair rebuilds a folder's workspace.db; a team workspace is kept whole "
+            "by its PostgreSQL server: run `clay-tui credits verify` to release a crashed "
+            "machine's holds."
+        )
     why = svc.damage(settings)
     if why is None:
         root = Path(settings.workspace).expanduser()

@@ -116,3 +116,12 @@ def test_a_database_failure_mid_verb_is_one_sentence(pg_url: str, monkeypatch) -
         "clay-tui: The team workspace's database failed (server closed the connection"
         " unexpectedly): what was committed is kept; try again.\n"
     )
+
+
+def test_workspace_repair_on_a_team_workspace_is_one_sentence(pg_url: str) -> None:
+    """It rebuilds a folder's workspace.db: on a team workspace it says so, and never looks at
+    (or calls healthy) whatever folder the defaults name."""
+    result = CliRunner().invoke(cli, ["--workspace", pg_url, "workspace", "repair", "--yes"])
+    assert result.exit_code == 2
+    assert result.output.startswith("clay-tui: workspace repair rebuilds a folder's workspace.db")
+    assert "credits verify" in result.output and result.output.count("\n") == 1
