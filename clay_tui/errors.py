@@ -114,3 +114,16 @@ def failure_sentence(exc: BaseException, workspace: Path | None) -> str | None:
         name = f" {exc.filename}" if exc.filename else where
         return f"Cannot write{name}: {exc.strerror or text}."
     return None
+
+
+def team_db_sentence(exc: BaseException) -> str | None:
+    """A failure of a team workspace's PostgreSQL server or connection (a psycopg error: the
+    server went away, a statement it refused) as one sentence; None for anything else. By the
+    error's module, so a folder workspace's process never loads psycopg to ask."""
+    if not type(exc).__module__.startswith("psycopg"):
+        return None
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (
+        f"The team workspace's database failed ({text.rstrip('.')}): what was committed is "
+        "kept; try again."
+    )

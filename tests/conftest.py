@@ -145,3 +145,54 @@ def pg_server():
 def pg_url(pg_server) -> str:
     """The URL of a fresh, empty workspace (a schema of its own) on the session's server."""
     return pg_server.create_schema()
+
+
+# ------------------------------------------------------------ both back ends (issue 12)
+
+BACKENDS = ("folder", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def workspace_backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's workspace lives: a folder, or a fresh team workspace on the session's
+    PostgreSQL server. A module runs on both by overriding its settings with ``on_backend``."""
+    if request.param == "folder":
+        return str(tmp_path / "ws")
+    return request.getfixturevalue("pg_url")
+
+
+def on_backend(settings: Settings, target: str) -> Settings:
+    """``settings`` opening the workspace ``target`` (a folder path or a PostgreSQL URL)."""
+    import dataclasses
+
+    from clay_tui.workspace.backend import is_db_url
+
+    if is_db_url(target):
+        return dataclasses.replace(settings, workspace_url=target)
+    return dataclasses.replace(settings, workspace=Path(target), workspace_url=None)
+
+
+def connect_workspace(target: str):
+    """A plain connection to the database of the workspace ``target`` (a folder or a URL)."""
+    import sqlite3
+
+    from clay_tui.workspace.backend import is_db_url
+
+    if is_db_url(target):
+        from clay_tui.workspace.pg import connect
+
+        return connect(target)
+    return sqlite3.connect(Path(target) / "workspace.db", timeout=10)
+
+
+def second_connection(ws: Workspace):
+    """Another connection to ``ws``'s database (it sees only what is committed)."""
+    return connect_workspace(getattr(ws, "url", None) or str(ws.root))
+
+
+@pytest.fixture
+def cli_on_backend(monkeypatch: pytest.MonkeyPatch, workspace_backend: str) -> str:
+    """The CLI's workspace (CLAY_TUI_WORKSPACE) on both back ends: a module runs its verbs on
+    a folder and on a team workspace with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    monkeypatch.setenv("CLAY_TUI_WORKSPACE", workspace_backend)
+    return workspace_backend

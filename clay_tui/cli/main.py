@@ -21,7 +21,7 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 import click
 
 from clay_tui.cli.context import CliContext
-from clay_tui.errors import ClayError, failure_sentence
+from clay_tui.errors import ClayError, failure_sentence, team_db_sentence
 
 
 class ClayGroup(click.Group):
@@ -55,6 +55,12 @@ class ClayGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (sqlite3.DatabaseError, OSError, RecursionError, UnicodeError) as exc:
             sentence = failure_sentence(exc, _workspace_dir(ctx))
+            if sentence is None:
+                raise
+            click.echo(f"clay-tui: {sentence}", err=True)
+            ctx.exit(2)
+        except Exception as exc:  # noqa: BLE001 - only a team workspace's database failure
+            sentence = team_db_sentence(exc)
             if sentence is None:
                 raise
             click.echo(f"clay-tui: {sentence}", err=True)

@@ -26,6 +26,12 @@ def repair_cmd(ctx: click.Context, yes: bool) -> None:
     """Rebuild a damaged workspace.db from what can be read; the damaged file is kept beside
     it as workspace.db.damaged-<UTC time>, and no credits are granted again."""
     settings = ctx.obj.settings  # never ctx.obj.workspace: that refuses a damaged database
+    if settings.workspace_url:
+        raise WorkspaceError(
+            "workspace repair rebuilds a folder's workspace.db; a team workspace is kept whole "
+            "by its PostgreSQL server: run `clay-tui credits verify` to release a crashed "
+            "machine's holds."
+        )
     why = svc.damage(settings)
     if why is None:
         root = Path(settings.workspace).expanduser()
@@ -113,8 +119,9 @@ def init_cmd(ctx: click.Context, target: str) -> None:
 @click.argument("destination")
 @click.pass_context
 def copy_cmd(ctx: click.Context, source: str, destination: str) -> None:
-    """Copy a workspace's credits (ledger, plan, periods, members) from SOURCE to a new
-    DESTINATION, each a folder or a postgresql:// URL; `credits verify` runs on both ends."""
+    """Copy a workspace (credits, tables, columns, runs and results) from SOURCE to a new
+    DESTINATION, each a folder or a postgresql:// URL; `credits verify` runs on both ends and
+    each table is compared row by row."""
     src = load_settings(ctx.obj.config_path, source, user=ctx.obj.user)
     dst = load_settings(ctx.obj.config_path, destination, user=ctx.obj.user)
     report = copy_workspace(src, dst)
@@ -126,5 +133,7 @@ def copy_cmd(ctx: click.Context, source: str, destination: str) -> None:
             + ("all invariants hold." if not failed else "; ".join(c.name for c in failed))
         )
     click.echo(f"Available credits on both ends: {report.available:,}.")
+    if report.tables_compared:
+        click.echo(f"Tables identical on both ends, row by row: {report.tables_compared}.")
     if not report.ok:
         ctx.exit(1)

@@ -87,8 +87,9 @@ def record_spend(ws: Workspace, table: LeadTable, summary: RunSummary) -> None:
     _ensure(ws)
     with ws.transaction():
         ws.db.execute(
-            "INSERT OR REPLACE INTO auto_update_spend (run_id, table_id, day, credits)"
-            " VALUES (?,?,?,?)",
+            "INSERT INTO auto_update_spend (run_id, table_id, day, credits) VALUES (?,?,?,?)"
+            " ON CONFLICT (run_id) DO UPDATE SET table_id = excluded.table_id,"
+            " day = excluded.day, credits = excluded.credits",
             (summary.run_id, table.id, _today(ws), int(summary.credits)),
         )
 

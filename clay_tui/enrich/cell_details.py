@@ -20,6 +20,7 @@ from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.errors import ClayError
 from clay_tui.providers.base import Outcome
 from clay_tui.states import AttemptState, CellState
+from clay_tui.workspace.backend import has_table
 
 if TYPE_CHECKING:
     from clay_tui.providers.base import ProviderResult
@@ -143,15 +144,16 @@ def _ledger(
 ) -> dict[str | None, dict[str, int]]:
     """attempt key -> {reserved, charged, refunded}, from the cell's spend entries."""
     out: dict[str | None, dict[str, int]] = {}
-    if not ws.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledger'").fetchone():
+    if not has_table(ws.db, "ledger"):
         return out
     # every key of this cell starts with its prefix: a range over the key's unique index, so a
     # column with a million charged cells is not scanned
     prefix = f"enrich:t{table_id}:c{column_id}:r{row_id}:"
+    p = "" if ws.dialect.name == "postgresql" else "+"  # SQLite's +: not by the column index
     rows = ws.db.execute(
-        "SELECT kind, amount, key FROM ledger WHERE key >= ? AND key < ?"
-        " AND +table_id = ? AND +column_id = ? AND +row_id = ?"  # +: not by the column index
-        " AND +kind IN ('reserve', 'capture', 'refund')",
+        f"SELECT kind, amount, key FROM ledger WHERE key >= ? AND key < ?"
+        f" AND {p}table_id = ? AND {p}column_id = ? AND {p}row_id = ?"
+        f" AND {p}kind IN ('reserve', 'capture', 'refund')",
         (prefix, prefix[:-1] + ";", table_id, column_id, row_id),
     )
     for kind, amount, key in rows:

@@ -17,7 +17,6 @@ from clay_tui.enrich.reconcile import _run_alive
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.enrich.validate import normalize
 from clay_tui.errors import ColumnSpecError
-from clay_tui.states import RunStatus
 from clay_tui.table.lead_table import LeadTable
 from clay_tui.table.values import dtype_of
 from clay_tui.workspace import Workspace
@@ -111,7 +110,7 @@ def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> lis
                 table.add_column(col, info.output_types(spec).get(fld, "text"), undoable=False)
             cur = ws.db.execute(
                 "INSERT INTO enrich_columns (table_id, name, kind, spec, auto_update,"
-                " created_at) VALUES (?,?,?,?,?,?)",
+                " created_at) VALUES (?,?,?,?,?,?) RETURNING id",
                 (
                     table.id,
                     spec.name,
@@ -121,7 +120,7 @@ def add_columns(ws: Workspace, table: LeadTable, specs: list[ColumnSpec]) -> lis
                     iso(ws.clock.now()),
                 ),
             )
-            spec.id = cur.lastrowid
+            spec.id = int(cur.fetchone()[0])
     return checked
 
 
@@ -150,11 +149,7 @@ UNSET: Any = _Unset()  # "leave as it is" (None is a real value: no condition, n
 
 
 def _refuse_if_running(ws: Workspace, table: LeadTable, spec: ColumnSpec, verb: str) -> None:
-    runs = ws.db.execute(
-        "SELECT id, pid FROM runs WHERE table_id = ? AND column_id = ? AND status = ?",
-        (table.id, spec.id, RunStatus.RUNNING),
-    ).fetchall()
-    if any(_run_alive(r["pid"], r["id"]) for r in runs):
+    if any(_run_alive(ws, r) for r in store.live_holders(ws, table.id, spec.id)):
         raise ColumnSpecError(f"Column {spec.name} is running; stop its run before you {verb} it.")
 
 

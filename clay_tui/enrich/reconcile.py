@@ -9,32 +9,45 @@ no longer live in this process) had its call interrupted: its hold is released
 from __future__ import annotations
 
 import os
+from datetime import timedelta
+from typing import Any
 
 from clay_tui.clock import iso
 from clay_tui.credits import Ledger
 from clay_tui.enrich import store
-from clay_tui.processes import pid_alive
+from clay_tui.processes import pid_alive, this_host
 from clay_tui.states import RESULT, AttemptState, CellState, RunStatus
 from clay_tui.workspace import Workspace
 
 LIVE_RUNS: set[int] = set()  # run ids being executed by this process
+# A run names its machine and holds a lease it renews while it runs (every third of it):
+# on a team workspace another machine cannot ask this one's process table, it reads the lease.
+RUN_LEASE = timedelta(minutes=2)
 
 
-def _run_alive(pid: int | None, run_id: int) -> bool:
+def lease_end(ws: Workspace) -> str:
+    return iso(ws.clock.now() + RUN_LEASE)
+
+
+def _run_alive(ws: Workspace, run: Any) -> bool:
     """A run marked "running" is live while its process runs it (in this process: while it
-    is in LIVE_RUNS; a run this process left behind, e.g. a cancelled task, is not)."""
-    if pid == os.getpid():
-        return run_id in LIVE_RUNS
-    return pid_alive(pid)
+    is in LIVE_RUNS; a run this process left behind, e.g. a cancelled task, is not). A run
+    on another machine is live while its lease lasts."""
+    host = run["host"] if "host" in run.keys() else None
+    if host and host != this_host():
+        return bool(run["lease_until"]) and run["lease_until"] > iso(ws.clock.now())
+    if run["pid"] == os.getpid():
+        return run["id"] in LIVE_RUNS
+    return pid_alive(run["pid"])
 
 
 def reconcile(ws: Workspace, ledger: Ledger) -> int:
     """Release and mark what dead runs left behind; returns the number of cells interrupted."""
     store.ensure(ws)
     runs = ws.db.execute(
-        "SELECT id, pid FROM runs WHERE status = ?", (RunStatus.RUNNING,)
+        "SELECT id, pid, host, lease_until FROM runs WHERE status = ?", (RunStatus.RUNNING,)
     ).fetchall()
-    dead = [r["id"] for r in runs if not _run_alive(r["pid"], r["id"])]
+    dead = [r["id"] for r in runs if not _run_alive(ws, r)]
     live = {r["id"] for r in runs} - set(dead)
     # open attempts of any run that is not live (a dead one, or one that ended without
     # settling them), found through the partial index on state = 'started' (SQLite plans

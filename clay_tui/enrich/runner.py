@@ -35,12 +35,13 @@ from clay_tui.enrich.cells import Cell, Step
 from clay_tui.enrich.committer import Committer
 from clay_tui.enrich.final import Final
 from clay_tui.enrich.pools import Pools
-from clay_tui.enrich.reconcile import LIVE_RUNS, _run_alive, reconcile
+from clay_tui.enrich.reconcile import LIVE_RUNS, RUN_LEASE, _run_alive, lease_end, reconcile
 from clay_tui.enrich.rows import RowPlan, RowSelection, plan_rows
 from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.enrich.summary import Progress, RunSummary
 from clay_tui.enrich.trigger import Trigger, auto_rows
 from clay_tui.errors import ClayError, InsufficientCredits
+from clay_tui.processes import this_host
 from clay_tui.providers.base import Outcome, ProviderResult
 from clay_tui.providers.registry import Providers
 from clay_tui.states import RESULT, CellState, RunStatus
@@ -119,6 +120,7 @@ class Runner:
             self.ws, interval=self.commit_interval, after_commit=self._after_commit
         )
         self.committer.start()
+        heartbeat = asyncio.get_running_loop().create_task(self._renew_lease())
         status = RunStatus.FINISHED
         completed = False
         try:
@@ -129,6 +131,7 @@ class Runner:
                 await self._run_cells(plan)
             completed = True
         finally:
+            heartbeat.cancel()
             await self.committer.close()
             await self.pools.stop(hard=not completed)
             self._flush_display(force=True)
@@ -199,7 +202,7 @@ class Runner:
         assert self.spec.id is not None
         with self.ws.transaction():
             for holder in store.live_holders(self.ws, self.table.id, self.spec.id):
-                if _run_alive(holder["pid"], holder["id"]):
+                if _run_alive(self.ws, holder):
                     return holder
             run_id = store.insert_run(
                 self.ws,
@@ -212,9 +215,17 @@ class Runner:
                 sandbox=self.sandbox,
                 trigger=self.trigger.value,
                 forced=self.selection.force,
+                host=this_host(),
+                lease_until=lease_end(self.ws),
             )
             LIVE_RUNS.add(run_id)  # live for this process before the claim commits
         return run_id
+
+    async def _renew_lease(self) -> None:
+        """Renew the run's lease while it runs (other machines read it, see reconcile)."""
+        while True:
+            await asyncio.sleep(RUN_LEASE.total_seconds() / 3)
+            store.renew_run_lease(self.ws, self.run_id, lease_end(self.ws))
 
     def _drop_run(self) -> None:
         """Planning failed (a bad expression): the run never started; forget it."""

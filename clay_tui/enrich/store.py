@@ -14,6 +14,7 @@ from typing import Any
 
 from clay_tui.states import AttemptState, CellState, RunStatus
 from clay_tui.workspace import Workspace
+from clay_tui.workspace.backend import table_columns
 from clay_tui.workspace.changes import announce, cells_topic
 
 SCHEMA_NAME = "enrich"
@@ -106,7 +107,7 @@ def _migrate(ws: Workspace) -> None:
     table-wide UNIQUE(table_id, name) for one over live columns (SQLite cannot drop a
     constraint, so the table is rebuilt; ids are kept)."""
     with ws.transaction() as db:
-        have = {r[1] for r in db.execute("PRAGMA table_info(enrich_columns)")}
+        have = table_columns(db, "enrich_columns")
         if "removed_at" not in have and "spec" in have:
             keep = ", ".join(c for c in SPEC_COLUMNS if c in have)
             db.execute("DROP TABLE IF EXISTS enrich_columns_new")
@@ -120,23 +121,28 @@ def _migrate(ws: Workspace) -> None:
         if "removed_at" in have:
             db.execute(LIVE_NAMES)
         # runs made before runs said what started them (manual, cli, auto-update)
-        if "trigger" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+        if "trigger" not in table_columns(db, "runs"):
             db.execute("ALTER TABLE runs ADD COLUMN trigger TEXT")
-        if "counts" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+        if "counts" not in table_columns(db, "runs"):
             db.execute("ALTER TABLE runs ADD COLUMN counts TEXT")  # cells per state, as JSON
         # runs made before a run said whether it re-runs stored cells (verify reads it)
-        if "forced" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+        if "forced" not in table_columns(db, "runs"):
             db.execute("ALTER TABLE runs ADD COLUMN forced INTEGER")
         # cells written before each write was numbered (an open table reads only what is new)
-        if "seq" not in {r[1] for r in db.execute("PRAGMA table_info(cells)")}:
-            db.execute("ALTER TABLE cells ADD COLUMN seq INTEGER")
+        if "seq" not in table_columns(db, "cells"):
+            db.execute("ALTER TABLE cells ADD COLUMN seq BIGINT")
         db.execute(CELLS_SEQ)
         # runs made before they named the member who started them
-        if "member" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+        if "member" not in table_columns(db, "runs"):
             db.execute("ALTER TABLE runs ADD COLUMN member TEXT")
         # attempts made before they kept the provider's verdict (verifier status, message)
-        if "detail" not in {r[1] for r in db.execute("PRAGMA table_info(attempts)")}:
+        if "detail" not in table_columns(db, "attempts"):
             db.execute("ALTER TABLE attempts ADD COLUMN detail TEXT")
+        # runs made before a team workspace: the machine running it, and how long its word
+        # holds (another machine cannot ask this one's process table: it reads the lease)
+        if "lease_until" not in table_columns(db, "runs"):
+            db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
+            db.execute("ALTER TABLE runs ADD COLUMN lease_until TEXT")
 
 
 def cell_rows(ws: Workspace, table_id: int, column_id: int) -> dict[int, sqlite3.Row]:
@@ -173,9 +179,13 @@ def write_cell(
     sandbox: bool | None,
 ) -> None:
     ws.db.execute(
-        "INSERT OR REPLACE INTO cells (table_id, column_id, row_id, status, value, provider,"
+        "INSERT INTO cells (table_id, column_id, row_id, status, value, provider,"
         " credits, run_id, updated_at, error, sandbox, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
-        " (SELECT COALESCE(MAX(seq), 0) + 1 FROM cells WHERE table_id = ?))",
+        " (SELECT COALESCE(MAX(seq), 0) + 1 FROM cells WHERE table_id = ?))"
+        " ON CONFLICT (table_id, column_id, row_id) DO UPDATE SET status = excluded.status,"
+        " value = excluded.value, provider = excluded.provider, credits = excluded.credits,"
+        " run_id = excluded.run_id, updated_at = excluded.updated_at, error = excluded.error,"
+        " sandbox = excluded.sandbox, seq = excluded.seq",
         (
             table_id,
             column_id,
@@ -226,7 +236,8 @@ def run_credits(ws: Workspace, run_id: int) -> int:
 def live_holders(ws: Workspace, table_id: int, column_id: int) -> list[sqlite3.Row]:
     """The runs marked running on this column (alive or not: the caller asks the process)."""
     return ws.db.execute(
-        "SELECT id, pid, started_at FROM runs WHERE table_id = ? AND column_id = ? AND status = ?",
+        "SELECT id, pid, started_at, host, lease_until FROM runs"
+        " WHERE table_id = ? AND column_id = ? AND status = ?",
         (table_id, column_id, RunStatus.RUNNING),
     ).fetchall()
 
@@ -243,13 +254,15 @@ def insert_run(
     sandbox: bool,
     trigger: str,
     forced: bool,
+    host: str | None = None,
+    lease_until: str | None = None,
 ) -> int:
     """A new run, status running (inside the caller's transaction), started by the member this
     process acts as; its id."""
     cur = ws.db.execute(
         "INSERT INTO runs (table_id, column_id, started_at, status, row_set, max_credits,"
-        " pid, rows, credits, sandbox, trigger, forced, member)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " pid, rows, credits, sandbox, trigger, forced, member, host, lease_until)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         (
             table_id,
             column_id,
@@ -264,9 +277,20 @@ def insert_run(
             trigger,
             int(forced),
             ws.settings.user or None,
+            host,
+            lease_until,
         ),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
+
+
+def renew_run_lease(ws: Workspace, run_id: int, lease_until: str) -> None:
+    """The run is still being run here: its lease now ends at ``lease_until``."""
+    with ws.transaction():
+        ws.db.execute(
+            "UPDATE runs SET lease_until = ? WHERE id = ? AND status = ?",
+            (lease_until, run_id, RunStatus.RUNNING),
+        )
 
 
 def delete_run(ws: Workspace, run_id: int) -> None:
@@ -307,7 +331,7 @@ def insert_attempt(
     """The attempt row of a paid call, committed with its hold before the call; its id."""
     cur = ws.db.execute(
         "INSERT INTO attempts (key, table_id, column_id, row_id, run_id, step, provider, op,"
-        " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " amount, state, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         (
             key,
             table_id,
@@ -322,7 +346,7 @@ def insert_attempt(
             at,
         ),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def settle_attempt(

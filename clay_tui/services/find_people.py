@@ -32,7 +32,8 @@ from clay_tui.providers.prospeo_search import (
 from clay_tui.providers.registry import Providers
 from clay_tui.services.tables import get_table
 from clay_tui.table import registry
-from clay_tui.table.lead_table import LeadTable, snapshot_path, with_row_ids
+from clay_tui.table.frame_store import frame_store
+from clay_tui.table.lead_table import LeadTable, with_row_ids
 from clay_tui.table.merge import norm_key
 from clay_tui.table.values import coerce
 from clay_tui.workspace import Workspace
@@ -146,11 +147,11 @@ def _new_table(ws: Workspace, name: str) -> LeadTable:
     with ws.transaction() as db:
         cur = db.execute(
             "INSERT INTO tables (name, source_path, sheet, created_at, next_row_id, auto_update)"
-            " VALUES (?, NULL, NULL, ?, 1, 0)",
+            " VALUES (?, NULL, NULL, ?, 1, 0) RETURNING id",
             (name, iso(ws.clock.now())),
         )
-        table_id = int(cur.lastrowid)
-    snapshot_path(ws, table_id).unlink(missing_ok=True)
+        table_id = int(cur.fetchone()[0])
+    frame_store(ws).drop(str(table_id))
     LeadTable(ws, table_id, initial=frame).wait_for_snapshot()
     return get_table(ws, table_id)
 

@@ -27,6 +27,7 @@ from clay_tui.sandbox.server import running_sandbox_url
 from clay_tui.services.wrappers import blocking
 from clay_tui.states import CellState
 from clay_tui.workspace import Workspace
+from clay_tui.workspace.backend import POSTGRESQL, has_table
 
 # The one cheap call per provider that proves a key works (see check_key).
 CHECK_CALLS = {
@@ -159,19 +160,22 @@ def _env_name(ps: ProviderSettings) -> str:
 
 def _health(ws: Workspace) -> dict[str, dict[str, str | None]]:
     """Latest error and latest success per provider, from stored cells (one scan)."""
-    exists = ws.db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cells'"
-    ).fetchone()
-    if exists is None:
+    if not has_table(ws.db, "cells"):
         return {}
     out: dict[str, dict[str, str | None]] = {}
-    # SQLite's bare-column rule: `error` comes from the row holding MAX(updated_at).
-    for row in ws.db.execute(
-        "SELECT provider, status, error, MAX(updated_at) AS at FROM cells "
-        "WHERE status IN (?, ?) AND provider IS NOT NULL "
-        "GROUP BY provider, status",
-        (CellState.ERROR, CellState.FOUND),
-    ):
+    if ws.dialect is POSTGRESQL:  # the latest row of each group, in PostgreSQL's words
+        sql = (
+            "SELECT DISTINCT ON (provider, status) provider, status, error, updated_at AS at"
+            " FROM cells WHERE status IN (?, ?) AND provider IS NOT NULL"
+            " ORDER BY provider, status, updated_at DESC"
+        )
+    else:  # SQLite's bare-column rule: `error` comes from the row holding MAX(updated_at).
+        sql = (
+            "SELECT provider, status, error, MAX(updated_at) AS at FROM cells "
+            "WHERE status IN (?, ?) AND provider IS NOT NULL "
+            "GROUP BY provider, status"
+        )
+    for row in ws.db.execute(sql, (CellState.ERROR, CellState.FOUND)):
         item = out.setdefault(row["provider"], {})
         if row["status"] == CellState.ERROR:  # redacted again: cells stored by older versions
             item["last_error"], item["last_error_at"] = redact(row["error"]), row["at"]

@@ -14,11 +14,10 @@ from clay_tui.clock import iso
 from clay_tui.errors import ClayError, TableLoadError, TableNotFound
 from clay_tui.table import registry
 from clay_tui.table.csv_guard import guard_frame
+from clay_tui.table.frame_store import FolderFrames, frame_store
 from clay_tui.table.lead_table import (
     ROW_ID,
-    SEQ_KEY,
     LeadTable,
-    snapshot_path,
     wait_for_pending,
     with_row_ids,
 )
@@ -131,11 +130,11 @@ def import_table(
         table_name = name or _free_name(ws, path.stem)
         cur = db.execute(
             "INSERT INTO tables (name, source_path, sheet, created_at, next_row_id, auto_update)"
-            " VALUES (?, ?, ?, ?, ?, 0)",  # a new table starts with auto-update off
+            " VALUES (?, ?, ?, ?, ?, 0) RETURNING id",  # a new table starts with auto-update off
             (table_name, source, sheet, iso(ws.clock.now()), frame.height + 1),
         )
-        table_id = int(cur.lastrowid)
-    snapshot_path(ws, table_id).unlink(missing_ok=True)  # never mistake an orphan for this table
+        table_id = int(cur.fetchone()[0])
+    frame_store(ws).drop(str(table_id))  # never mistake an orphan for this table
     table = LeadTable(ws, table_id, initial=frame)  # writes its first snapshot in the background
     _track(ws, table)
     table.notices = list(loaded.notices)
@@ -241,7 +240,10 @@ def _preview_table(ws: Workspace, target: str | Path | None) -> PreviewTable | N
                 return PreviewTable(path.stem, with_row_ids(head.frame)) if head else None
         if row is None:
             return None
-        snapshot = snapshot_path(ws, row["id"])
+        store = frame_store(ws)
+        if not isinstance(store, FolderFrames):
+            return None  # a team workspace's rows come in one read (ADBC)
+        snapshot = store.path(str(row["id"]))
         if snapshot.stat().st_size < PREVIEW_MIN_BYTES:
             return None
         frame = pl.read_parquet(snapshot, glob=False, n_rows=HEAD_ROWS)
@@ -297,17 +299,15 @@ def list_tables(ws: Workspace) -> list[TableInfo]:
 
 def _snapshot_shape(ws: Workspace, table_id: int) -> tuple[int, int]:
     """Rows and columns, from the snapshot's metadata when the journal adds nothing to it."""
-    path = snapshot_path(ws, table_id)
-    wait_for_pending(path)
+    store, name = frame_store(ws), str(table_id)
+    wait_for_pending(store.key(name))
     try:
-        snap_seq = int(pl.read_parquet_metadata(path).get(SEQ_KEY, "0"))
+        snap_seq = store.snapshot_seq(name)
         last = ws.db.execute(
             "SELECT MAX(seq) FROM table_journal WHERE table_id = ?", (table_id,)
         ).fetchone()[0]
         if last is None or last <= snap_seq:
-            scan = pl.scan_parquet(path, glob=False)  # a folder "w[1]" is a name, not a pattern
-            rows = scan.select(pl.len()).collect().item()
-            return int(rows), len(scan.collect_schema()) - 1
+            return store.shape(name)
         table = get_table(ws, table_id)
         return table.row_count, len(table.columns)
     except (OSError, ClayError, pl.exceptions.PolarsError):

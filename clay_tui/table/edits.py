@@ -333,7 +333,10 @@ class RestoreColumn(Edit):
     def apply(self, frame: pl.DataFrame, side_dir: Path) -> pl.DataFrame:
         if self.name in frame.columns:
             return frame
-        saved = pl.read_parquet(side_dir / self.side, glob=False)
+        if isinstance(side_dir, Path):
+            saved = pl.read_parquet(side_dir / self.side, glob=False)
+        else:  # the workspace's frame store (table/frame_store.py): a folder or PostgreSQL
+            saved = side_dir.read_side(self.side)
         joined = frame.join(saved, on=ROW_ID, how="left", maintain_order="left")
         order = list(frame.columns)
         order.insert(min(self.index + 1, len(order)), self.name)  # +1: ROW_ID comes first

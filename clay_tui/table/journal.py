@@ -22,14 +22,10 @@ from clay_tui.errors import ClayError
 from clay_tui.table import registry
 from clay_tui.table.changes import TableChange
 from clay_tui.table.edits import Edit, Undo, decode_entry
+from clay_tui.table.frame_store import FrameStore, frame_store
 from clay_tui.table.snapshots import (
     _PENDING,
     _PENDING_LOCK,
-    _install,
-    _install_first,
-    _write_temp,
-    read_snapshot,
-    snapshot_path,
     wait_for_pending,
     with_row_ids,
 )
@@ -89,19 +85,19 @@ class JournaledTable:
         A snapshot written by another process between reading the file and reading the
         journal can have pruned entries this file lacks: then read both again.
         """
-        path = snapshot_path(self.ws, self.id)
+        store, name = self.store, str(self.id)
         for _attempt in range(3):
             if initial is not None:
                 frame, snap_seq = initial, 0
             else:
-                wait_for_pending(path)
+                wait_for_pending(store.key(name))
                 try:
-                    frame, snap_seq = read_snapshot(path)
+                    frame, snap_seq = store.read(name)
                 except FileNotFoundError:
-                    frame, snap_seq = self._rebuild(self._sheet, path), 0
+                    frame, snap_seq = self._rebuild(self._sheet), 0
                 except Exception:  # noqa: BLE001 - any failure means the file cannot be used
                     raise ClayError(
-                        f"The data of table {self.name} cannot be read ({path})."
+                        f"The data of table {self.name} cannot be read ({store.label(name)})."
                     ) from None
             entries = registry.journal_entries(self.ws, self.id)
             if not (entries and entries[0][0] > snap_seq + 1) or initial is not None:
@@ -135,7 +131,7 @@ class JournaledTable:
                 try:
                     if edit is None:
                         raise ValueError(op)
-                    frame = edit.apply(frame, self.ws.tables_dir)
+                    frame = edit.apply(frame, self.store)
                 except Exception:  # noqa: BLE001 - one bad entry must not lock the table away
                     skipped += 1
                 else:
@@ -216,16 +212,21 @@ class JournaledTable:
             finally:
                 self._load_results(changes)
 
+    @property
+    def store(self) -> FrameStore:
+        """Where the snapshot and side frames live (a folder or the team workspace)."""
+        return frame_store(self.ws)
+
     def _write_first_snapshot(self, frame: pl.DataFrame) -> None:
-        path = snapshot_path(self.ws, self.id)
+        store, name = self.store, str(self.id)
         try:
-            _install_first(_write_temp(frame, path, 0), path)
-        except OSError:
+            store.install_first(store.stage(name, frame, 0), self.id)
+        except (OSError, ClayError):
             self._dirty = True  # the next save() writes it
         finally:
             with _PENDING_LOCK:
-                if _PENDING.get(path) is threading.current_thread():
-                    del _PENDING[path]
+                if _PENDING.get(store.key(name)) is threading.current_thread():
+                    del _PENDING[store.key(name)]
 
     def wait_for_snapshot(self) -> None:
         """Block until a new table's first snapshot is on disk."""
@@ -234,15 +235,16 @@ class JournaledTable:
             thread.join()
             self._snapshot_thread = None
 
-    def _rebuild(self, sheet: str | None, path: Path) -> pl.DataFrame:
+    def _rebuild(self, sheet: str | None) -> pl.DataFrame:
         """The import's frame again, from the source file (the first snapshot never landed)."""
         from clay_tui.table.loading import load_file
 
+        store, name = self.store, str(self.id)
         source = Path(self.source_path) if self.source_path else None
         if source is None or not source.is_file():
-            raise ClayError(f"The data of table {self.name} is missing ({path}).")
+            raise ClayError(f"The data of table {self.name} is missing ({store.label(name)}).")
         frame = with_row_ids(load_file(source, sheet=sheet).frame)
-        _install_first(_write_temp(frame, path, 0), path)
+        store.install_first(store.stage(name, frame, 0), self.id)
         self.notices.append(f"Rebuilt {self.name} from {source}: its saved copy was missing.")
         return frame
 
@@ -280,21 +282,20 @@ class JournaledTable:
                         return
                     frame, seq = self.frame, self._seq
                     self._dirty = False
-                path = snapshot_path(self.ws, self.id)
+                store = self.store
                 try:
-                    tmp = _write_temp(frame, path, seq)
+                    staged = store.stage(str(self.id), frame, seq)
                 except BaseException:
                     self._dirty = True
                     raise
                 with self.ws.transaction() as db:
                     if registry.snapshot_seq(self.ws, self.id) > seq:
-                        tmp.unlink(missing_ok=True)  # a newer file is there: catch up, again
+                        store.discard(staged)  # a newer file is there: catch up, again
                         self._dirty = True
                         continue
                     try:
-                        _install(tmp, path)
+                        store.install(staged)
                     except BaseException:
-                        tmp.unlink(missing_ok=True)
                         self._dirty = True
                         raise
                     db.execute("UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id))
@@ -312,14 +313,16 @@ class JournaledTable:
         if row is None:
             return
         cutoff = min(row[0] + 1, snapshot_seq + 1)  # only entries the snapshot already has
+        sql = (
+            "SELECT payload FROM table_journal WHERE table_id = ? AND seq < ?"
+            " AND payload LIKE '%\"side\"%'"
+        )
+        released = _sides(db.execute(sql, (self.id, cutoff)))
         db.execute("DELETE FROM table_journal WHERE table_id = ? AND seq < ?", (self.id, cutoff))
         self._undo = [u for u in self._undo if u[0] >= cutoff]
         sql = "SELECT payload FROM table_journal WHERE table_id = ? AND payload LIKE '%\"side\"%'"
-        payloads = [json.loads(r[0]) for r in db.execute(sql, (self.id,))]
-        referenced = {p.get("side") or p.get("payload", {}).get("side") for p in payloads}
-        for side in self.ws.tables_dir.glob(f"{self.id}.col*.parquet"):
-            if side.name not in referenced:
-                side.unlink(missing_ok=True)
+        referenced = _sides(db.execute(sql, (self.id,)))
+        self.store.prune_sides(self.id, referenced, released)
 
     # ------------------------------------------------------------ internals
     def _commit(self, edit: Edit) -> None:
@@ -336,7 +339,7 @@ class JournaledTable:
         with self.ws.transaction() as db:
             entry, change = build(db)
             edit = entry.edit if isinstance(entry, Undo) else entry
-            frame = edit.apply(self.frame, self.ws.tables_dir)
+            frame = edit.apply(self.frame, self.store)
             # another process may have journaled too: never collide with its entries
             last = db.execute(
                 "SELECT MAX(seq) FROM table_journal WHERE table_id = ?", (self.id,)
@@ -360,3 +363,10 @@ class JournaledTable:
         self.frame = frame
         self.version += 1
         self._emit(change)
+
+
+def _sides(rows: Any) -> set[str]:
+    """The side files the journal payloads in ``rows`` name (an undo's inside its payload)."""
+    payloads = [json.loads(r[0]) for r in rows]
+    sides = {p.get("side") or p.get("payload", {}).get("side") for p in payloads}
+    return {s for s in sides if s}

@@ -30,6 +30,7 @@ from clay_tui.table.edits import (
     RenameColumn,
     SetCell,
 )
+from clay_tui.table.frame_store import side_name
 from clay_tui.table.journal import JournaledTable
 from clay_tui.table.ops import ROW_ID
 from clay_tui.table.snapshots import (
@@ -95,7 +96,7 @@ class LeadTable(JournaledTable):
         # the frame: a live table reads only those after it (kept by ``services``)
         self.results_seq = 0
         self._sheet: str | None = row["sheet"]
-        path = snapshot_path(ws, self.id)
+        path = self.store.key(str(self.id))
         if initial is not None:
             self._snapshot_thread = threading.Thread(
                 target=self._write_first_snapshot,
@@ -257,7 +258,7 @@ class LeadTable(JournaledTable):
             seq = self._seq + 1
             side = f"{self.id}.col{seq}.parquet"
             # the values go to a side file first, so the journal entry can always be undone
-            write_snapshot(self.frame.select(ROW_ID, name), self.ws.tables_dir / side, seq)
+            self.store.write(side_name(side), self.frame.select(ROW_ID, name), seq)
             self._commit(DeleteColumn(name, index, self.dtype_label(name), side))
 
     def add_column(self, name: str, dtype: str = "text", *, undoable: bool = True) -> None:

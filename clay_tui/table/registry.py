@@ -60,7 +60,8 @@ def find_by_name(ws: Workspace, name: str) -> sqlite3.Row | None:
 def find_by_source(ws: Workspace, source: str, sheet: str | None) -> sqlite3.Row | None:
     ensure(ws)
     return ws.db.execute(
-        "SELECT * FROM tables WHERE source_path = ? AND sheet IS ? ORDER BY id LIMIT 1",
+        f"SELECT * FROM tables WHERE source_path = ? AND sheet {ws.dialect.same} ?"
+        " ORDER BY id LIMIT 1",
         (source, sheet),
     ).fetchone()
 

@@ -9,6 +9,7 @@ how a write transaction starts, whether ids commit in order, and how to ask for 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,3 +82,21 @@ def table_columns(db: Any, name: str) -> set[str]:
         )
         return {r[0] for r in rows}
     return {r[1] for r in db.execute(f"PRAGMA table_info({name})")}
+
+
+_PK = re.compile(r"\b(\w+) INTEGER PRIMARY KEY\b")
+_TYPES = ((re.compile(r"\bINTEGER\b"), "BIGINT"), (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"))
+
+
+def pg_schema(script: str) -> str:
+    """A subsystem's SQLite ``CREATE ... IF NOT EXISTS`` script in PostgreSQL's words: an
+    ``id INTEGER PRIMARY KEY`` numbers itself (``serial_pk``), and integers are 64-bit as in
+    SQLite (PostgreSQL's INTEGER is 32-bit)."""
+
+    def pk(m: re.Match[str]) -> str:
+        return f"{m[1]} {POSTGRESQL.serial_pk}" if m[1] == "id" else f"{m[1]} BIGINT PRIMARY KEY"
+
+    out = _PK.sub(pk, script)
+    for pattern, name in _TYPES:
+        out = pattern.sub(name, out)
+    return out

@@ -21,7 +21,7 @@ from psycopg import pq
 from clay_tui.clock import Clock, SystemClock
 from clay_tui.config import Settings
 from clay_tui.errors import WorkspaceError
-from clay_tui.workspace.backend import POSTGRESQL
+from clay_tui.workspace.backend import POSTGRESQL, pg_schema
 from clay_tui.workspace.workspace import Workspace
 
 
@@ -144,8 +144,13 @@ class PgWorkspace(Workspace):
         return self.tables_dir
 
     def ensure_schema(self, name: str, script: str) -> None:
-        """A SQLite schema script cannot run here: a subsystem that has no PostgreSQL
-        migrations yet is not available on a team workspace."""
-        raise WorkspaceError(
-            f"The {name} part of clay-tui does not work on a PostgreSQL workspace yet."
-        )
+        """A subsystem's ``CREATE ... IF NOT EXISTS`` script, in PostgreSQL's types
+        (``backend.pg_schema``), run under the write lock: two processes opening a new
+        workspace at once never race on the catalog."""
+        if name in self._schemas:
+            return
+        with self.transaction() as db:  # nested in an open one: it joins it
+            outer = self._depth > 1
+            db.executescript(pg_schema(script))
+        if not outer:  # a rollback of the outer transaction would take the tables away
+            self._schemas.add(name)

@@ -18,7 +18,7 @@ from clay_tui.services import credits as credits_svc
 from clay_tui.services import enrich, tables
 from clay_tui.services import providers as svc
 from clay_tui.workspace import Workspace
-from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
+from tests.conftest import SAMPLE_LEADS, on_backend, sandbox_raw_config
 
 SECRET = "sk-test-DO-NOT-SHOW-4242"
 ENVS = ("HUNTER_API_KEY", "PROSPEO_API_KEY", "OPENAI_API_KEY")
@@ -44,13 +44,14 @@ def _keys_restored(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def live_ws(tmp_path: Path, clock, sandbox_url: str):
+def live_ws(tmp_path: Path, clock, sandbox_url: str, workspace_backend: str):
     """Providers in sandbox mode, but each one's live base_url is the sandbox too, so a
-    connected key runs "live" without the internet."""
+    connected key runs "live" without the internet. On a folder and on a team workspace."""
     raw = sandbox_raw_config()
     for name, table in raw["providers"].items():
         table["base_url"] = f"{sandbox_url}/{name}"
-    ws = Workspace.open(parse_settings(raw, "<test>", tmp_path / "ws"), clock)
+    settings = on_backend(parse_settings(raw, "<test>", tmp_path / "ws"), workspace_backend)
+    ws = Workspace.open(settings, clock)
     yield ws
     ws.close()
 

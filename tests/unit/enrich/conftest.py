@@ -10,13 +10,19 @@ import pytest
 from clay_tui.config import parse_settings
 from clay_tui.services import tables
 from clay_tui.workspace import Workspace
-from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
+from tests.conftest import SAMPLE_LEADS, on_backend, sandbox_raw_config
 
 
-def make_ws(tmp_path: Path, clock, *, plan_credits: int = 2000, **provider_overrides):
-    raw = sandbox_raw_config(**provider_overrides)
+def make_ws(
+    tmp_path: Path, clock, *, plan_credits: int = 2000, target: str | None = None, **overrides
+):
+    """A sandbox workspace in ``tmp_path / "ws"``, or at ``target`` (a folder or a PostgreSQL
+    URL: the ``workspace_backend`` fixture)."""
+    raw = sandbox_raw_config(**overrides)
     raw["plan"]["monthly_credits"] = plan_credits
     settings = parse_settings(raw, "<test>", tmp_path / "ws")
+    if target is not None:
+        settings = on_backend(settings, target)
     return Workspace.open(settings, clock)
 
 

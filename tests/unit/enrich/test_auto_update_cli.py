@@ -12,6 +12,10 @@ from click.testing import CliRunner
 from clay_tui.cli.main import _register, cli
 from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
+# the verbs that read and write the workspace run on a folder and on a PostgreSQL team
+# workspace (ON_BOTH); argument checks do not touch it and run once
+ON_BOTH = pytest.mark.usefixtures("cli_on_backend")
+
 _register()
 RECIPE = Path(__file__).resolve().parents[3] / "sample_tables" / "recipes" / "find_work_email.toml"
 
@@ -29,6 +33,7 @@ def run(tmp_path: Path):
     return invoke
 
 
+@ON_BOTH
 def test_state_on_off_and_what_it_will_do(run) -> None:
     shown = run("auto-update", "leads", "--json")
     assert shown.exit_code == 0, shown.output

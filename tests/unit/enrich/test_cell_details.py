@@ -122,7 +122,7 @@ async def test_a_cell_not_run_yet_and_mistakes(sbx_ws, leads, ran):
 
 
 @pytest.fixture
-def invoke(tmp_path: Path, sandbox_url: str):
+def invoke(tmp_path: Path, sandbox_url: str, cli_on_backend: str):
     config = tmp_path / "config.toml"
     config.write_text(tomli_w.dumps(sandbox_raw_config()), encoding="utf-8")
 

@@ -12,6 +12,10 @@ from click.testing import CliRunner
 from clay_tui.cli.main import _register, cli
 from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
+# the verbs that read and write the workspace run on a folder and on a PostgreSQL team
+# workspace (ON_BOTH); argument checks do not touch it and run once
+ON_BOTH = pytest.mark.usefixtures("cli_on_backend")
+
 _register()
 RECIPE = Path(__file__).resolve().parents[3] / "sample_tables" / "recipes" / "find_work_email.toml"
 
@@ -35,6 +39,7 @@ def one_error(result, text: str) -> None:
     assert len(lines) == 1 and lines[0].startswith("clay-tui: ") and text in lines[0], lines
 
 
+@ON_BOTH
 def test_edit_column_changes_and_renames(run) -> None:
     result = run(
         "edit-column",
@@ -78,6 +83,7 @@ def test_edit_column_errors(run, args, text) -> None:
     one_error(run("edit-column", "leads", "Work Email", *args), text)
 
 
+@ON_BOTH
 def test_remove_column_needs_yes_and_keeps_history(run) -> None:
     assert run("run", "leads", "Work Email", "--limit", "10", "--yes").exit_code == 0
     refused = run("remove-column", "leads", "Work Email")

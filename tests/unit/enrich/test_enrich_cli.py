@@ -12,6 +12,10 @@ from click.testing import CliRunner
 from clay_tui.cli.main import _register, cli
 from tests.conftest import SAMPLE_LEADS, sandbox_raw_config
 
+# the verbs that read and write the workspace run on a folder and on a PostgreSQL team
+# workspace (ON_BOTH); argument checks do not touch it and run once
+ON_BOTH = pytest.mark.usefixtures("cli_on_backend")
+
 _register()
 RECIPE = Path(__file__).resolve().parents[3] / "sample_tables" / "recipes" / "find_work_email.toml"
 
@@ -47,6 +51,7 @@ def test_actions_lists_costs(run) -> None:
     assert "find_mobile" in run("actions").output
 
 
+@ON_BOTH
 def test_recipe_run_run_info_and_export(run, tmp_path: Path) -> None:
     result = run("add-column", "leads", "--recipe", str(RECIPE))
     assert result.exit_code == 0, result.output
@@ -159,6 +164,7 @@ def test_two_row_sets_are_refused(run) -> None:
     assert result.exit_code == 2 and "Choose one row set" in result.stderr
 
 
+@ON_BOTH
 def test_run_where_and_max_credits(run) -> None:
     assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
     result = run(
@@ -202,6 +208,7 @@ def test_limit_is_a_test_run_of_rows_that_meet_the_condition(run) -> None:
     assert sum(summary["counts"].values()) == 10 and "skipped" not in summary["counts"]
 
 
+@ON_BOTH
 def test_spend_limit_binds_the_estimate_stops_the_run_and_says_how_to_raise_it(run) -> None:
     assert run("add-column", "leads", "--recipe", str(RECIPE)).exit_code == 0
     assert run("edit-column", "leads", "Work Email", "--spend-limit", "20").exit_code == 0
@@ -222,6 +229,7 @@ def test_spend_limit_binds_the_estimate_stops_the_run_and_says_how_to_raise_it(r
     assert data["spend_limit"] == 20 and data["spend_limit_left"] == 20 - data["spend_limit_used"]
 
 
+@ON_BOTH
 def test_run_info_rows_tried_is_not_rows_skipped(run) -> None:
     """ "Rows run 200 of 200" after trying 40: the condition's skipped rows are no tries."""
     assert (

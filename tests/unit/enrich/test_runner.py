@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 
 import pytest
 
@@ -14,6 +13,7 @@ from clay_tui.errors import ClayError
 from clay_tui.providers.registry import Providers
 from clay_tui.services import credits as credits_svc
 from clay_tui.services import enrich
+from tests.conftest import second_connection
 from tests.unit.enrich.conftest import make_ws
 from tests.unit.enrich.fakes import FakeWorld, people_table
 
@@ -21,8 +21,8 @@ INPUTS = {"first_name": "first_name", "last_name": "last_name", "domain": "domai
 
 
 @pytest.fixture
-def ws(tmp_path, clock):
-    w = make_ws(tmp_path, clock)
+def ws(tmp_path, clock, workspace_backend):
+    w = make_ws(tmp_path, clock, target=workspace_backend)
     yield w
     w.close()
 
@@ -272,7 +272,7 @@ async def test_attempt_is_durable_before_the_call(ws, tmp_path, monkeypatch):
     table = people_table(ws, tmp_path, ["zed"])
     email_column(ws, table)
     seen: list[tuple] = []
-    other = sqlite3.connect(ws.db_path)  # another connection sees only committed rows
+    other = second_connection(ws)  # another connection sees only committed rows
 
     def hook(provider, action, key):  # noqa: ANN001
         seen.append(
@@ -304,9 +304,9 @@ async def test_crashed_run_is_reconciled_and_never_charged_twice(ws, tmp_path, m
     ledger = credits_svc.ledger_for(ws)
     with ws.transaction():
         run_id = ws.db.execute(
-            "INSERT INTO runs (table_id, column_id, status, pid) VALUES (?,?,?,?)",
+            "INSERT INTO runs (table_id, column_id, status, pid) VALUES (?,?,?,?) RETURNING id",
             (table.id, spec.id, "running", dead_pid),
-        ).lastrowid
+        ).fetchone()[0]
         key = f"crash-{run_id}"
         ledger.reserve(2, key, context=SpendContext(table.id, spec.id, 2, "prospeo", run_id))
         ws.db.execute(

@@ -97,3 +97,31 @@ def test_a_folder_from_before_migrations_adopts_version_1(tmp_path: Path) -> Non
     with Workspace.open(make_settings(tmp_path / "w")) as ws:
         row = ws.db.execute("SELECT amount, host, member FROM ledger WHERE key = 'old'")
         assert tuple(row.fetchone()) == (5, None, None)
+
+
+def test_a_database_failure_mid_verb_is_one_sentence(pg_url: str, monkeypatch) -> None:
+    """The server going away (or refusing a statement) while a verb runs: one stderr line,
+    exit 2, never a traceback."""
+    import psycopg
+
+    from clay_tui.services import tables
+
+    def gone(ws):  # noqa: ANN001, ANN202
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(tables, "list_tables", gone)
+    result = CliRunner().invoke(cli, ["--workspace", pg_url, "tables"])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        "clay-tui: The team workspace's database failed (server closed the connection"
+        " unexpectedly): what was committed is kept; try again.\n"
+    )
+
+
+def test_workspace_repair_on_a_team_workspace_is_one_sentence(pg_url: str) -> None:
+    """It rebuilds a folder's workspace.db: on a team workspace it says so, and never looks at
+    (or calls healthy) whatever folder the defaults name."""
+    result = CliRunner().invoke(cli, ["--workspace", pg_url, "workspace", "repair", "--yes"])
+    assert result.exit_code == 2
+    assert result.output.startswith("clay-tui: workspace repair rebuilds a folder's workspace.db")
+    assert "credits verify" in result.output and result.output.count("\n") == 1

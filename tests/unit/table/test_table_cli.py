@@ -10,6 +10,10 @@ from click.testing import CliRunner
 
 from clay_tui.cli.main import _register, cli
 
+# the verbs that read and write the workspace run on a folder and on a PostgreSQL team
+# workspace (ON_BOTH); argument checks do not touch it and run once
+ON_BOTH = pytest.mark.usefixtures("cli_on_backend")
+
 _register()
 
 
@@ -24,6 +28,7 @@ def people(tmp_path: Path) -> Path:
     return path
 
 
+@ON_BOTH
 def test_import_prints_name_rows_columns_and_types(people: Path) -> None:
     result = run("import", str(people))
     assert result.exit_code == 0, result.output
@@ -60,6 +65,7 @@ def test_import_xlsx_sheet(tmp_path: Path) -> None:
     )
 
 
+@ON_BOTH
 def test_tables_lists_the_workspace(people: Path) -> None:
     assert "No tables yet" in run("tables").output
     run("import", str(people))
@@ -71,6 +77,7 @@ def test_tables_lists_the_workspace(people: Path) -> None:
 
 
 @pytest.mark.parametrize("ext", ["csv", "parquet", "xlsx"])
+@ON_BOTH
 def test_export_round_trips(people: Path, tmp_path: Path, ext: str) -> None:
     run("import", str(people))
     out = tmp_path / f"out.{ext}"

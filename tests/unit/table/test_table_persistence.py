@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -19,8 +18,10 @@ from clay_tui.config import Settings
 from clay_tui.errors import ClayError
 from clay_tui.services import tables as ts
 from clay_tui.table.edits import decode_edit
-from clay_tui.table.lead_table import ROW_ID, LeadTable, TableChange, read_snapshot, snapshot_path
+from clay_tui.table.frame_store import frame_store
+from clay_tui.table.lead_table import ROW_ID, LeadTable, TableChange, snapshot_path
 from clay_tui.workspace import Workspace
+from tests.conftest import on_backend
 
 CSV = (
     "name,zip,employees,score,active,since\n"
@@ -28,6 +29,12 @@ CSV = (
     "Bob,94107,250,2.0,false,\n"
     "Cy,00501,,0.5,true,2021-06-30\n"
 )
+
+
+@pytest.fixture
+def settings(settings: Settings, workspace_backend: str) -> Settings:
+    """Every test here on both back ends: a folder, and a PostgreSQL team workspace."""
+    return on_backend(settings, workspace_backend)
 
 
 @pytest.fixture
@@ -56,15 +63,15 @@ def test_import_creates_registry_row_snapshot_and_ids(workspace: Workspace, lead
         "date",
     ]
     table.wait_for_snapshot()  # the first snapshot is written in the background
-    assert snapshot_path(workspace, table.id).is_file()
+    frame_store(workspace).read(str(table.id))  # there, and readable
     assert workspace.db.execute("SELECT next_row_id FROM tables").fetchone()[0] == 4
 
 
 def test_same_file_opens_the_existing_table(
-    workspace: Workspace, leads: Path, tmp_path: Path
+    workspace: Workspace, leads: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = ts.import_table(workspace, leads)
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # (undone after the test: later tests use relative paths)
     again = ts.import_table(workspace, Path("leads.csv"))  # relative path, same resolved file
     assert again is first
     assert len(ts.list_tables(workspace)) == 1
@@ -231,9 +238,10 @@ def test_save_folds_the_journal_into_the_snapshot(
         assert t.dirty
         t.save()
         assert not t.dirty
-        frame, seq = read_snapshot(snapshot_path(ws, t.id))
+        frame, seq = frame_store(ws).read(str(t.id))
         assert seq == 1 and frame.equals(t.frame)
-        assert not list(ws.tables_dir.glob(".*.tmp"))  # temp file replaced, not left behind
+        if ws.dialect.name == "sqlite":  # the folder's temp file was replaced, not left behind
+            assert not list(ws.tables_dir.glob(".*.tmp"))
         t.set_cell(2, "employees", "22")  # after the save: only in the journal
     with reopen(settings, clock) as ws:
         t = ts.open_table(ws, "leads")
@@ -260,7 +268,7 @@ def test_replaying_the_journal_twice_changes_nothing(workspace: Workspace, leads
         for _, op, payload, _ in entries:
             if op == "undo":
                 op, payload = payload["op"], payload["payload"]
-            frame = decode_edit(op, payload).apply(frame, workspace.tables_dir)
+            frame = decode_edit(op, payload).apply(frame, frame_store(workspace))
     assert frame.equals(t.frame)
 
 
@@ -344,7 +352,7 @@ CRASH_SCRIPT = textwrap.dedent(
     from clay_tui.workspace import Workspace
     from clay_tui.services import tables as ts
 
-    ws = Workspace.open(load_settings(None, Path(sys.argv[1])))
+    ws = Workspace.open(load_settings(None, sys.argv[1]))
     t = ts.import_table(ws, Path(sys.argv[2]))
     t.set_cell(2, "name", "Edited before the crash")
     rid = t.add_row({"name": "Added before the crash"})
@@ -359,7 +367,8 @@ def test_kill_9_right_after_an_edit_loses_nothing(
     settings: Settings, clock: FixedClock, leads: Path, tmp_path: Path
 ) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-c", CRASH_SCRIPT, str(settings.workspace), str(leads)],
+        [sys.executable, "-c", CRASH_SCRIPT, settings.workspace_url or str(settings.workspace)]
+        + [str(leads)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -417,11 +426,12 @@ def test_save_prunes_old_journal_entries_and_side_files(
         t.delete_column("score")  # seq 1: writes a side file
         for i in range(5):
             t.set_cell(1, "name", f"v{i}")  # seq 2..6
-        assert len(list(ws.tables_dir.glob(f"{t.id}.col*.parquet"))) == 1
+        assert "score" in frame_store(ws).read(f"{t.id}.col1")[0].columns
         t.save()
         seqs = [r[0] for r in ws.db.execute("SELECT seq FROM table_journal ORDER BY seq")]
         assert seqs == [4, 5, 6]
-        assert list(ws.tables_dir.glob(f"{t.id}.col*.parquet")) == []
+        with pytest.raises(FileNotFoundError):
+            frame_store(ws).read(f"{t.id}.col1")
         expected = t.frame
     with reopen(settings, clock) as ws:
         t = ts.open_table(ws, "leads")
@@ -478,12 +488,13 @@ def test_unreadable_snapshot_or_entry_is_one_sentence(
         t.delete_column("score")
         t.undo()  # restore_column reads the side file on replay
         t.set_cell(1, "name", "kept")
-        for side in ws.tables_dir.glob("*.col*.parquet"):
-            side.unlink()
+        frame_store(ws).drop(f"{t.id}.col1")
     with reopen(settings, clock) as ws:
         t = ts.open_table(ws, "leads")
         assert t.row(1)["name"] == "kept"
         assert t.notices == ["1 saved edit(s) of leads could not be replayed."]
+        if ws.dialect.name != "sqlite":
+            return  # the rest damages the folder's file
         snapshot_path(ws, t.id).write_bytes(b"garbage")
     with reopen(settings, clock) as ws:
         with pytest.raises(ClayError, match="cannot be read"):
@@ -497,15 +508,15 @@ def test_a_crash_before_the_first_snapshot_rebuilds_from_the_source(
         t = ts.import_table(ws, leads)
         t.set_cell(2, "name", "edited")
         t.wait_for_snapshot()
-        snapshot_path(ws, t.id).unlink()  # as if the process died before the write
+        frame_store(ws).drop(str(t.id))  # as if the process died before the write
         expected = t.frame
     with reopen(settings, clock) as ws:
         t = ts.open_table(ws, "leads")
         assert t.frame.equals(expected)
         assert t.notices == [f"Rebuilt leads from {leads.resolve()}: its saved copy was missing."]
-        assert snapshot_path(ws, t.id).is_file()
+        frame_store(ws).read(str(t.id))  # written again
         leads.unlink()
-        snapshot_path(ws, t.id).unlink()
+        frame_store(ws).drop(str(t.id))
     with reopen(settings, clock) as ws:
         with pytest.raises(ClayError, match="is missing"):
             ts.open_table(ws, "leads")
@@ -571,5 +582,5 @@ def test_threads_editing_saving_and_committing_do_not_deadlock(
     assert not any(th.is_alive() for th in threads), "deadlock"
     assert errors == []
     t.save()
-    frame, seq = read_snapshot(snapshot_path(workspace, t.id))
+    frame, seq = frame_store(workspace).read(str(t.id))
     assert frame.equals(t.frame) and not t.dirty
