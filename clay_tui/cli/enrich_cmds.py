@@ -335,34 +335,7 @@ def run_info_cmd(ctx: click.Context, table: str, column: str, as_json: bool) -> 
     if as_json:
         click.echo(json.dumps(info.as_dict(), indent=2))
         return
-    per = ", ".join(f"{p} {c}" for p, c in info.per_provider.items()) or "-"
-    team = len(info.members) > 1  # who spent it, once more than one person has
-    lines = [
-        f"Column      {info.column} ({info.action}; {', '.join(info.providers) or 'free'}; "
-        f"{('sandbox' if info.sandbox else 'live') if info.providers else 'local'})",
-        f"Credits     {info.credits_spent} spent ({info.credits_charged} charged, "
-        f"{info.refunds} refunded); per provider: {per}",
-        f"Results     found {info.hits}, no data {info.misses}, invalid {info.invalid}, "
-        f"errors {info.errors}, skipped {info.skipped}, missing input {info.missing_input}",
-        f"Hit rate    {info.hit_rate:.0%}",
-        f"Rows tried  {info.rows_tried} of {info.rows}"
-        + (f", {info.skipped} skipped by the condition" if info.skipped else "")
-        + f"; {info.rows_run} of {info.rows} done ({info.percent_run}%) in {info.runs} run(s)",
-        "Spend limit "
-        + (
-            "none (set one: edit-column --spend-limit N)"
-            if info.spend_limit is None
-            else f"{info.spend_limit_used} of {info.spend_limit} used, {info.spend_limit_left} left"
-        ),
-        f"Last run    {info.last_run_at or 'never'}"
-        + (f" ({label(info.last_run_status)})" if info.last_run_status else "")
-        + (f", started by {info.last_run_trigger}" if info.last_run_trigger else "")
-        + (f" ({info.last_run_member})" if team and info.last_run_member else "")
-        + (f", {info.last_run_rows}" if info.last_run_rows else "")
-        + (f": {info.last_run_text()}" if info.last_run_text() else ""),
-    ]
-    if team:
-        lines.insert(2, f"Members     {info.members_text()}")
+    lines = info.text_lines()
     for err in info.recent_errors:
         lines.append(f"Error       {inert(err)}")  # a provider's text: never escape codes
     click.echo(inert_lines("\n".join(lines)))

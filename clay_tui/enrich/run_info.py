@@ -76,6 +76,40 @@ class RunInfo:
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "hit_rate": round(self.hit_rate, 4)}
 
+    def text_lines(self) -> list[str]:
+        """Run Info as the lines `clay-tui run-info` prints (each provider text kept raw:
+        the caller makes it inert)."""
+        per = ", ".join(f"{p} {c}" for p, c in self.per_provider.items()) or "-"
+        team = len(self.members) > 1  # who spent it, once more than one person has
+        lines = [
+            f"Column      {self.column} ({self.action}; {', '.join(self.providers) or 'free'}; "
+            f"{('sandbox' if self.sandbox else 'live') if self.providers else 'local'})",
+            f"Credits     {self.credits_spent} spent ({self.credits_charged} charged, "
+            f"{self.refunds} refunded); per provider: {per}",
+            f"Results     found {self.hits}, no data {self.misses}, invalid {self.invalid}, "
+            f"errors {self.errors}, skipped {self.skipped}, missing input {self.missing_input}",
+            f"Hit rate    {self.hit_rate:.0%}",
+            f"Rows tried  {self.rows_tried} of {self.rows}"
+            + (f", {self.skipped} skipped by the condition" if self.skipped else "")
+            + f"; {self.rows_run} of {self.rows} done ({self.percent_run}%) in {self.runs} run(s)",
+            "Spend limit "
+            + (
+                "none (set one: edit-column --spend-limit N)"
+                if self.spend_limit is None
+                else f"{self.spend_limit_used} of {self.spend_limit} used, "
+                f"{self.spend_limit_left} left"
+            ),
+            f"Last run    {self.last_run_at or 'never'}"
+            + (f" ({label(self.last_run_status)})" if self.last_run_status else "")
+            + (f", started by {self.last_run_trigger}" if self.last_run_trigger else "")
+            + (f" ({self.last_run_member})" if team and self.last_run_member else "")
+            + (f", {self.last_run_rows}" if self.last_run_rows else "")
+            + (f": {self.last_run_text()}" if self.last_run_text() else ""),
+        ]
+        if team:
+            lines.insert(2, f"Members     {self.members_text()}")
+        return lines
+
     def last_run_text(self) -> str:
         """What the last run recorded: "2 found, 1 no data, 3 cancelled · 6 credits"."""
         if self.last_run_counts is None:
