@@ -21,10 +21,10 @@ import tomllib
 from pathlib import Path
 
 from _common import format_table
+from waterfall import spec_for
 
 from clay_tui.clock import SystemClock
 from clay_tui.config import DEFAULT_CONFIG, SandboxSettings, parse_settings
-from clay_tui.enrich.spec import ColumnSpec
 from clay_tui.providers import prospeo
 from clay_tui.providers.registry import Providers
 from clay_tui.sandbox.server import SandboxServer
@@ -34,20 +34,7 @@ from clay_tui.table.sample_data import numbered_copies
 from clay_tui.workspace import Workspace
 
 LEADS = Path(__file__).resolve().parent.parent / "sample_tables" / "leads.csv"
-SPEC = ColumnSpec(
-    name="Work Email",
-    action="find_work_email",
-    providers=["prospeo"],
-    validation="none",
-    accept_catch_all=True,
-    inputs={
-        "first_name": "first_name",
-        "last_name": "last_name",
-        "domain": "company_domain",
-        "company": "company",
-    },
-    outputs={"email": "Work Email"},
-)
+SPEC = spec_for(("prospeo",))  # the waterfall benchmark's column, one provider
 
 
 def settings_for(folder: Path):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import csv
 import shutil
 import tempfile
 import threading
@@ -43,6 +42,7 @@ from clay_tui.sandbox.server import SandboxServer
 from clay_tui.services import credits as credits_svc
 from clay_tui.services import enrich, tables
 from clay_tui.states import CellState
+from clay_tui.table.sample_data import numbered_copies
 from clay_tui.workspace import Workspace
 
 LEADS = Path(__file__).resolve().parent.parent / "sample_tables" / "leads.csv"
@@ -76,17 +76,7 @@ def documented_limits(provider: str) -> tuple[float, float]:
 
 def leads_csv(path: Path, rows: int) -> Path:
     """``rows`` distinct people (the sample leads, last names numbered), no email yet."""
-    with LEADS.open(newline="", encoding="utf-8") as fh:
-        source = list(csv.DictReader(fh))
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(source[0]))
-        writer.writeheader()
-        for i in range(rows):
-            row = dict(source[i % len(source)])
-            row["last_name"] = f"{row['last_name']}{i}"
-            row["email"] = ""
-            writer.writerow(row)
-    return path
+    return numbered_copies(LEADS, path, rows)
 
 
 class RequestLog:

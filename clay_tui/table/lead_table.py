@@ -30,6 +30,7 @@ from clay_tui.table.edits import (
     RenameColumn,
     SetCell,
 )
+from clay_tui.table.frame_reading import FrameReading
 from clay_tui.table.frame_store import side_name
 from clay_tui.table.journal import JournaledTable
 from clay_tui.table.ops import ROW_ID
@@ -43,7 +44,7 @@ from clay_tui.table.snapshots import (
     with_row_ids,
     write_snapshot,
 )
-from clay_tui.table.values import coerce, dtype_of, encode, label_of, parse_text
+from clay_tui.table.values import coerce, dtype_of, encode, parse_text
 from clay_tui.workspace import Workspace
 
 __all__ = [
@@ -59,7 +60,7 @@ __all__ = [
 ]
 
 
-class LeadTable(JournaledTable):
+class LeadTable(FrameReading, JournaledTable):
     """One workspace table. Get it through ``services.tables`` (cached per workspace)."""
 
     def __init__(
@@ -110,28 +111,6 @@ class LeadTable(JournaledTable):
         self._load(initial)
 
     # ------------------------------------------------------------ reading
-    @property
-    def columns(self) -> list[str]:
-        return self.frame.columns[1:]
-
-    @property
-    def row_count(self) -> int:
-        return self.frame.height
-
-    def dtype_label(self, column: str) -> str:
-        # one column's dtype, not ``frame.schema[column]``: the schema is built afresh per
-        # call, so labelling every column of a wide table was quadratic
-        try:
-            return label_of(self.frame.get_column(column).dtype)
-        except pl.exceptions.ColumnNotFoundError:
-            raise KeyError(column) from None
-
-    def dtype_labels(self) -> dict[str, str]:
-        """Every column's type label in one pass (one ``label_of`` per distinct dtype)."""
-        names, dtypes = self.frame.columns[1:], self.frame.dtypes[1:]  # after ROW_ID
-        labels = {d: label_of(d) for d in set(dtypes)}
-        return {c: labels[d] for c, d in zip(names, dtypes, strict=True)}
-
     def position_of(self, row_id: int) -> int:
         pos, _ = ops.positions(self.frame, [row_id])
         if not pos:

@@ -13,11 +13,11 @@ from typing import Any
 
 import polars as pl
 
+from clay_tui.table.frame_reading import FrameReading
 from clay_tui.table.ops import ROW_ID
-from clay_tui.table.values import label_of
 
 
-class PreviewTable:
+class PreviewTable(FrameReading):
     """Read-only: no edits, no journal, no snapshot; nothing to save or lose."""
 
     def __init__(self, name: str, frame: pl.DataFrame) -> None:
@@ -25,21 +25,6 @@ class PreviewTable:
         self.frame = frame  # ROW_ID first
         self.notices: list[str] = []
         self.version = 0
-
-    @property
-    def columns(self) -> list[str]:
-        return self.frame.columns[1:]
-
-    @property
-    def row_count(self) -> int:
-        return self.frame.height
-
-    def dtype_label(self, column: str) -> str:
-        return label_of(self.frame.get_column(column).dtype)
-
-    def dtype_labels(self) -> dict[str, str]:
-        names, dtypes = self.frame.columns[1:], self.frame.dtypes[1:]
-        return {c: label_of(d) for c, d in zip(names, dtypes, strict=True)}
 
     def row(self, row_id: int) -> dict[str, Any]:
         found = self.frame.filter(pl.col(ROW_ID) == row_id)
