@@ -20,6 +20,7 @@ import tomli_w
 
 from clay_tui.table.sample_data import numbered_copies
 from tests.conftest import SAMPLE_LEADS, connect_workspace, sandbox_raw_config
+from tests.e2e.books import charged_per_row
 
 REPO = Path(__file__).resolve().parents[2]
 RECIPE = REPO / "sample_tables" / "recipes" / "find_work_email.toml"
@@ -135,13 +136,7 @@ def test_sigkill_mid_run_then_resume(tmp_path: Path, workspace_backend: str, tri
         " l.amount < 0 AND l.run_id != c.run_id"
     ).fetchone()[0]
     assert stray == 0
-    per_row = dict(
-        db.execute(
-            "SELECT row_id, -SUM(CASE WHEN kind = 'capture' THEN amount ELSE 0 END)"
-            " - SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) FROM ledger"
-            " WHERE row_id IS NOT NULL GROUP BY row_id"
-        ).fetchall()
-    )
+    per_row = charged_per_row(db)
     for row_id, credits in db.execute("SELECT row_id, credits FROM cells"):
         assert per_row.get(row_id, 0) == credits, row_id
     db.close()

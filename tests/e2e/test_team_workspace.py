@@ -17,6 +17,7 @@ from pathlib import Path
 import tomli_w
 
 from tests.conftest import connect_workspace, sandbox_raw_config
+from tests.e2e.books import charged_per_row
 from tests.e2e.test_engine_sigkill import _big_csv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,13 +106,7 @@ def test_two_members_race_a_third_buys_a_fourth_edits_and_one_is_killed(
     try:
         cells = dict(db.execute("SELECT row_id, credits FROM cells").fetchall())
         assert len(cells) == ROWS  # nothing lost
-        per_row = dict(
-            db.execute(
-                "SELECT row_id, -SUM(CASE WHEN kind = 'capture' THEN amount ELSE 0 END)"
-                " - SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) FROM ledger"
-                " WHERE row_id IS NOT NULL GROUP BY row_id"
-            ).fetchall()
-        )
+        per_row = charged_per_row(db)
         assert {r: per_row.get(r, 0) for r in cells} == cells  # each cell charged once
         twice = db.execute(
             "SELECT row_id FROM ledger WHERE kind = 'capture' AND row_id IS NOT NULL"
