@@ -92,6 +92,7 @@ class ProviderClient:
         self.max_wait_s = max_wait_s  # a Retry-After longer than this is an error, not a wait
         # No env var named (a local model server, say): calls go out without a key.
         self._has_key = bool(api_key) or not settings.api_key_env
+        self.api_key = api_key or ""  # for a bulk endpoint that wants it in the JSON body
         # who the provider is, how it wants its key, when it throttles: its manifest
         self.manifest = manifest or find_manifest(self.name)
         default_headers = {"User-Agent": "clay-tui/0.1", "Accept": "application/json"}
