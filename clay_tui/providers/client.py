@@ -226,13 +226,19 @@ class ProviderClient:
 
     # ------------------------------------------------------------ calling
 
-    def limit_group(self, name: str, per_second: float, per_minute: float) -> str:
+    def limit_group(
+        self, name: str, per_second: float, per_minute: float, *, binding: bool = False
+    ) -> str:
         """Give the endpoints called with ``limit=name`` limiters of their own, at the
-        documented rates but never above this provider's configured ones (0: no limit)."""
+        documented rates but never above this provider's configured ones (0: no limit).
+        ``binding``: the documented rates hold even when none is configured (a bulk
+        endpoint whose provider blocks a key that goes over)."""
         if name not in self._groups:
             from aiolimiter import AsyncLimiter  # imported when first needed: start-up
 
             rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
+            if binding:  # none configured: the documented ones
+                rps, rpm = rps or per_second, rpm or per_minute
             rps = min(rps, per_second) if rps > 0 and per_second > 0 else rps
             rpm = min(rpm, per_minute) if rpm > 0 and per_minute > 0 else rpm
             self._groups[name] = (

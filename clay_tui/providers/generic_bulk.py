@@ -104,7 +104,9 @@ async def call_bulk(
         body[spec.key_field] = client.api_key
     limit = None
     if spec.rate_per_second or spec.rate_per_minute:
-        limit = client.limit_group(f"{operation}:bulk", spec.rate_per_second, spec.rate_per_minute)
+        limit = client.limit_group(
+            f"{operation}:bulk", spec.rate_per_second, spec.rate_per_minute, binding=True
+        )
     response = await client.request(
         "POST", _url(client, spec), action=operation, json=body, paid_post=True, limit=limit
     )

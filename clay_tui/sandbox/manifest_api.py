@@ -12,6 +12,7 @@ the paths the manifest reads them from.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from clay_tui.config import SANDBOX_KEY
@@ -274,10 +275,11 @@ def handle_bulk(
         (int(n), s) for n, s in ((spec.rate_per_second, 1.0), (spec.rate_per_minute, 60.0)) if n
     )
     if enforce_limits and limits and not state.admit(f"{m.name}:{key}:{spec.path}", limits):
+        wait = max(math.ceil(seconds / n) for n, seconds in limits)  # till a slot frees
         return json_response(
             429,
             {"error": "Too Many Requests", "message": "Rate limit exceeded."},
-            {"Retry-After": RETRY_AFTER_S},
+            {"Retry-After": str(wait)},
         )
     if fault is not None:
         return fault_response(m, ep, fault, retry_after)

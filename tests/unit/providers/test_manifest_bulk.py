@@ -5,6 +5,7 @@ single endpoint's verdicts and its own limits, and ``providers add`` refusing a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tomllib
 from pathlib import Path
@@ -179,3 +180,28 @@ def test_a_wrong_bulk_section_is_one_sentence(change: dict, said: str) -> None:
     text = str(err.value)
     assert text.startswith("myzb.toml: ") and said in text, text
     assert text.count(". ") == 0 and text.endswith((".", ").")), text
+
+
+async def test_the_client_keeps_to_5_batches_a_minute_with_no_limit_configured() -> None:
+    """ZeroBounce blocks a key for 10 minutes past 5 batches a minute: the documented limit
+    holds even when config sets none (rate 0); the 6th batch waits (12 s), it is not sent."""
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"email_batch": [], "errors": []})
+
+    client = _client(handler)
+    assert client.settings.rate_per_minute == 0 and client.settings.rate_per_second == 0
+    tasks = [
+        asyncio.create_task(call_bulk(client, "email_verifier", EP.bulk, [{"email": "a@x.com"}]))
+        for _ in range(6)
+    ]
+    try:
+        await asyncio.sleep(1.0)
+        assert len(sent) == 5
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await client.aclose()
