@@ -247,6 +247,12 @@ class ProviderClient:
             )
         return name
 
+    def can_send_now(self, name: str) -> bool:
+        """Whether a call in limit group ``name`` would go out without waiting for its
+        per-minute limit (a group with none, or not made yet: True)."""
+        per_minute = self._groups.get(name, (None, None))[1]
+        return per_minute is None or per_minute.has_capacity()
+
     def _rule_outcome(self, response: httpx.Response, action: str) -> str | None:
         """What the manifest's rules (provider-wide, then the endpoint's) call this answer."""
         rules = self.manifest.rules_for(action) if self.manifest is not None else ()

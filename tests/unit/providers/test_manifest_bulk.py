@@ -205,3 +205,28 @@ async def test_the_client_keeps_to_5_batches_a_minute_with_no_limit_configured()
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await client.aclose()
+
+
+async def test_once_the_batch_limit_binds_waiting_rows_go_one_request_each() -> None:
+    """Rather than wait 12 s for the 6th batch of the minute, its rows go to the single
+    validator (same verdicts, same price), at once."""
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        if request.url.path.endswith("/validatebatch"):
+            emails = [r["email_address"] for r in json.loads(request.content)["email_batch"]]
+            return httpx.Response(
+                200, json={"email_batch": [{"address": e, "status": "valid"} for e in emails]}
+            )
+        return httpx.Response(200, json={"address": request.url.params["email"], "status": "valid"})
+
+    client = _client(handler)
+    try:
+        for n in range(6):
+            calls = [Lookup("email_verifier", {"email": f"r{n}.{i}@x.com"}, 200) for i in range(2)]
+            results = await asyncio.wait_for(Lookup.bulk(client, calls), 2.0)
+            assert [r.data["status"] for r in results] == ["valid", "valid"]
+    finally:
+        await client.aclose()
+    assert sent == ["/v2/validatebatch"] * 5 + ["/v2/validate"] * 2
