@@ -226,19 +226,14 @@ class ProviderClient:
 
     # ------------------------------------------------------------ calling
 
-    def limit_group(
-        self, name: str, per_second: float, per_minute: float, *, binding: bool = False
-    ) -> str:
-        """Give the endpoints called with ``limit=name`` limiters of their own, at the
-        documented rates but never above this provider's configured ones (0: no limit).
-        ``binding``: the documented rates hold even when none is configured (a bulk
-        endpoint whose provider blocks a key that goes over)."""
+    def limit_group(self, name: str, per_second: float, per_minute: float, binding=False) -> str:
+        """Limiters of their own for the endpoints called with ``limit=name``: the documented
+        rates, never above the configured ones (0: none; ``binding``: the documented ones)."""
         if name not in self._groups:
             from aiolimiter import AsyncLimiter  # imported when first needed: start-up
 
             rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
-            if binding:  # none configured: the documented ones
-                rps, rpm = rps or per_second, rpm or per_minute
+            rps, rpm = (rps or per_second, rpm or per_minute) if binding else (rps, rpm)
             rps = min(rps, per_second) if rps > 0 and per_second > 0 else rps
             rpm = min(rpm, per_minute) if rpm > 0 and per_minute > 0 else rpm
             self._groups[name] = (
@@ -247,11 +242,8 @@ class ProviderClient:
             )
         return name
 
-    def can_send_now(self, name: str) -> bool:
-        """Whether a call in limit group ``name`` would go out without waiting for its
-        per-minute limit (a group with none, or not made yet: True)."""
-        per_minute = self._groups.get(name, (None, None))[1]
-        return per_minute is None or per_minute.has_capacity()
+    def can_send_now(self, name: str) -> bool:  # limit group name's per-minute limiter has room
+        return (m := self._groups.get(name, (None, None))[1]) is None or m.has_capacity()
 
     def _rule_outcome(self, response: httpx.Response, action: str) -> str | None:
         """What the manifest's rules (provider-wide, then the endpoint's) call this answer."""

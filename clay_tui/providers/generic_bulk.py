@@ -71,9 +71,7 @@ def _limit(client: ProviderClient, operation: str, spec: Bulk) -> str | None:
     none: ZeroBounce blocks a key for 10 minutes past 5 batches a minute)."""
     if not (spec.rate_per_second or spec.rate_per_minute):
         return None
-    return client.limit_group(
-        f"{operation}:bulk", spec.rate_per_second, spec.rate_per_minute, binding=True
-    )
+    return client.limit_group(f"{operation}:bulk", spec.rate_per_second, spec.rate_per_minute, True)
 
 
 def _norm(value: Any) -> str:
