@@ -19,6 +19,7 @@ from clay_tui.manifests.engine import classify, get_path, render, request_for, t
 from clay_tui.manifests.schema import (
     OPERATIONS,
     OUTCOMES,
+    Bulk,
     Endpoint,
     Manifest,
     ManifestError,
@@ -28,6 +29,7 @@ from clay_tui.manifests.schema import (
 )
 
 __all__ = [
+    "Bulk",
     "OPERATIONS",
     "OUTCOMES",
     "Endpoint",

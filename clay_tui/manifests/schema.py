@@ -72,6 +72,26 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Bulk:
+    """An endpoint's bulk twin: many rows' records in one POST, one answer per record, each
+    matched to its row by the value of ``match_input`` (an email address, say)."""
+
+    path: str
+    records: str  # the body key the list of records goes under
+    record: dict[str, Any]  # one row's record (a template)
+    answers: str  # path to the list of answers in the reply
+    answer_key: str  # path inside an answer to the value it matches a record by
+    match_input: str = "email"  # the input whose value matches a record and its answer
+    base_url: str = ""  # another host for the bulk endpoint ("" : the provider's base_url)
+    key_field: str = ""  # the API key goes in the JSON body under this name ("": as auth says)
+    errors: str = ""  # path to the list of per-record errors in the reply
+    error_key: str = ""  # path inside an error to the value it matches a record by
+    max_records: int = 1
+    rate_per_second: float = 0.0
+    rate_per_minute: float = 0.0
+
+
+@dataclass(frozen=True)
 class Endpoint:
     operation: str
     method: str
@@ -89,6 +109,7 @@ class Endpoint:
     # percent of calls that return data in real use (a verifier: a definite verdict); what an
     # estimate assumes before a column has a history of its own
     typical_hit_rate: int = 50
+    bulk: Bulk | None = None  # a documented bulk endpoint for this operation
 
     @property
     def main_output(self) -> str:
@@ -235,7 +256,9 @@ _ENDPOINT = {
     "rate_per_minute",
     "bulk_size",
     "typical_hit_rate",
+    "bulk",
 }
+_BULK = {f.name for f in Bulk.__dataclass_fields__.values()}
 _RULE = {"outcome", "status", "path", "equals", "exists", "message", "billable"}
 
 
@@ -346,6 +369,47 @@ def _endpoint(v: _V, op: str, table: Any) -> Endpoint:
         ),
         bulk_size=v.whole(table, "bulk_size", f"{key}.bulk_size", 1, 1, 1000),
         typical_hit_rate=v.whole(table, "typical_hit_rate", f"{key}.typical_hit_rate", 50, 0, 100),
+        bulk=_bulk(v, f"{key}.bulk", table["bulk"]) if "bulk" in table else None,
+    )
+
+
+def _bulk(v: _V, key: str, table: Any) -> Bulk:
+    table = v.keys(table, key, _BULK)
+    path = v.text(table, "path", f"{key}.path")
+    if not path.startswith("/") or any(c.isspace() for c in path) or "{{" in path:
+        raise v.fail(f"{key}.path must start with / and hold no spaces or templates, not {path!r}.")
+    base_url = v.text(table, "base_url", f"{key}.base_url", "").rstrip("/")
+    if base_url and not re.match(r"^https?://[^\s/]+$", base_url):
+        raise v.fail(f"{key}.base_url must be https://host (or http://), not {base_url!r}.")
+    names = {}
+    for name in ("records", "answers", "answer_key", "key_field", "errors", "error_key"):
+        required = name in ("records", "answers", "answer_key")
+        value = v.text(table, name, f"{key}.{name}", None if required else "").strip()
+        if required and not value:
+            raise v.fail(f"{key}.{name} must not be empty.")
+        names[name] = value
+    if "." in names["records"] or "." in names["key_field"]:
+        raise v.fail(f"{key}.records and {key}.key_field must be top-level body keys (no dots).")
+    if bool(names["errors"]) != bool(names["error_key"]):
+        raise v.fail(f"{key}.errors and {key}.error_key go together: give both or neither.")
+    match_input = v.one_of(
+        v.text(table, "match_input", f"{key}.match_input", "email"), INPUTS, f"{key}.match_input"
+    )
+    record = table.get("record")
+    if not isinstance(record, dict) or not record:
+        raise v.fail(f"{key}.record is missing: the template of one row's record (a table).")
+    _check_template(v, record, f"{key}.record")
+    if not re.search(r"\{\{\s*" + match_input + r"\s*\}\}", repr(record)):
+        raise v.fail(f"{key}.record must use {{{{{match_input}}}}}: answers are matched by it.")
+    return Bulk(
+        path=path,
+        record=dict(record),
+        match_input=match_input,
+        base_url=base_url,
+        max_records=v.whole(table, "max_records", f"{key}.max_records", 0, 2, 1000),
+        rate_per_second=v.number(table, "rate_per_second", f"{key}.rate_per_second", 0, 0, 1e5),
+        rate_per_minute=v.number(table, "rate_per_minute", f"{key}.rate_per_minute", 0, 0, 6e6),
+        **names,
     )
 
 

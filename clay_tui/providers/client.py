@@ -92,6 +92,7 @@ class ProviderClient:
         self.max_wait_s = max_wait_s  # a Retry-After longer than this is an error, not a wait
         # No env var named (a local model server, say): calls go out without a key.
         self._has_key = bool(api_key) or not settings.api_key_env
+        self.api_key = api_key or ""  # for a bulk endpoint that wants it in the JSON body
         # who the provider is, how it wants its key, when it throttles: its manifest
         self.manifest = manifest or find_manifest(self.name)
         default_headers = {"User-Agent": "clay-tui/0.1", "Accept": "application/json"}
@@ -225,13 +226,14 @@ class ProviderClient:
 
     # ------------------------------------------------------------ calling
 
-    def limit_group(self, name: str, per_second: float, per_minute: float) -> str:
-        """Give the endpoints called with ``limit=name`` limiters of their own, at the
-        documented rates but never above this provider's configured ones (0: no limit)."""
+    def limit_group(self, name: str, per_second: float, per_minute: float, binding=False) -> str:
+        """Limiters of their own for the endpoints called with ``limit=name``: the documented
+        rates, never above the configured ones (0: none; ``binding``: the documented ones)."""
         if name not in self._groups:
             from aiolimiter import AsyncLimiter  # imported when first needed: start-up
 
             rps, rpm = self.settings.rate_per_second, self.settings.rate_per_minute
+            rps, rpm = (rps or per_second, rpm or per_minute) if binding else (rps, rpm)
             rps = min(rps, per_second) if rps > 0 and per_second > 0 else rps
             rpm = min(rpm, per_minute) if rpm > 0 and per_minute > 0 else rpm
             self._groups[name] = (
@@ -239,6 +241,9 @@ class ProviderClient:
                 AsyncLimiter(rpm, 60.0) if rpm > 0 else None,
             )
         return name
+
+    def can_send_now(self, name: str) -> bool:  # limit group name's per-minute limiter has room
+        return (m := self._groups.get(name, (None, None))[1]) is None or m.has_capacity()
 
     def _rule_outcome(self, response: httpx.Response, action: str) -> str | None:
         """What the manifest's rules (provider-wide, then the endpoint's) call this answer."""

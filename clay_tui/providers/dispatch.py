@@ -11,13 +11,24 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from clay_tui.domains import domain_of
-from clay_tui.providers import generic, hunter, prospeo
+from clay_tui.manifests import find_manifest
+from clay_tui.providers import hunter, prospeo
+from clay_tui.providers.generic_bulk import Lookup
 
 if TYPE_CHECKING:
     from clay_tui.providers.base import ProviderResult
     from clay_tui.providers.client import ProviderClient
 
 Call = Callable[["ProviderClient"], Awaitable["ProviderResult"]]
+
+
+def _generic(provider: str, operation: str, values: dict[str, Any]) -> Call:
+    """A manifest provider's call; rows go together when its manifest documents a bulk
+    endpoint for the operation (up to its max_records per request)."""
+    m = find_manifest(provider)
+    ep = m.endpoint(operation) if m is not None else None
+    size = ep.bulk.max_records if ep is not None and ep.bulk is not None else 1
+    return Lookup(operation, values, size)
 
 
 def _text(value: Any) -> str | None:
@@ -37,14 +48,14 @@ def email_finder(provider: str, inputs: dict[str, Any]) -> Call:
     if provider == "prospeo":
         return prospeo.EmailLookup(company=domain or company, **names)  # bulk when rows wait
     values = {**names, "domain": domain, "company": company}
-    return lambda c: generic.call(c, "email_finder", values)
+    return _generic(provider, "email_finder", values)
 
 
 def email_verifier(provider: str, email: str | None) -> Call:
     """Check whether an email is deliverable: data status valid/accept_all/invalid/unknown."""
     if provider == "hunter":
         return lambda c: hunter.verify_email(c, email=email or "")
-    return lambda c: generic.call(c, "email_verifier", {"email": email})
+    return _generic(provider, "email_verifier", {"email": email})
 
 
 def mobile_finder(provider: str, inputs: dict[str, Any]) -> Call:
@@ -54,4 +65,4 @@ def mobile_finder(provider: str, inputs: dict[str, Any]) -> Call:
     if provider == "prospeo":
         return lambda c: prospeo.find_mobile(c, linkedin_url=url)
     values = {"linkedin_url": url, "email": _text(inputs.get("email"))}
-    return lambda c: generic.call(c, "mobile_finder", values)
+    return _generic(provider, "mobile_finder", values)

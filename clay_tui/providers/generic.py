@@ -13,7 +13,7 @@ redaction); this module only builds the request and reads the answer:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clay_tui.manifests import classify, get_path, template_vars
 from clay_tui.manifests.engine import missing_inputs, request_for
@@ -25,6 +25,9 @@ from clay_tui.providers.client import (
     error_id_of,
     parse_json,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 # A verifier's verdict in one vocabulary, whatever words the provider uses for it.
 VERDICT = {"found": "valid", "catch_all": "accept_all", "invalid": "invalid", "no_data": "unknown"}
@@ -71,14 +74,32 @@ async def call(client: ProviderClient, operation: str, inputs: dict[str, Any]) -
     )
     if isinstance(response, ProviderResult):
         return response
-    status = response.status_code
-    body = parse_json(response)
+    return read_answer(
+        client, operation, values, response.status_code, parse_json(response), response
+    )
+
+
+def read_answer(
+    client: ProviderClient,
+    operation: str,
+    values: dict[str, str],
+    status: int,
+    body: Any,
+    response: httpx.Response | None = None,
+) -> ProviderResult:
+    """One row's result from an answer (``body``, parsed JSON) with HTTP ``status``: the whole
+    reply of a single call (``response``), or one record's answer in a bulk reply."""
+    name = client.display
+    m = client.manifest
+    assert m is not None
+    ep = m.endpoint(operation)
+    assert ep is not None
     raw = body if isinstance(body, dict) else None
     rule = classify(m.rules_for(operation), status, body)
     if rule is None:
         if body is None:
             return client.malformed(operation)
-        if 200 <= status < 300:
+        if 200 <= status < 300 or response is None:
             return client.error(
                 operation,
                 "unexpected_answer",
@@ -98,9 +119,9 @@ async def call(client: ProviderClient, operation: str, inputs: dict[str, Any]) -
             stop_provider=True,
             raw=raw,
         )
-    if rule.outcome == "retry":  # still throttled after every retry the client made
+    if rule.outcome == "retry" and response is not None:  # still throttled after every retry
         return client.http_error(operation, response, body)
-    if rule.outcome == "error":
+    if rule.outcome in ("error", "retry"):
         detail = rule.message or error_detail_of(body)
         return client.error(
             operation,

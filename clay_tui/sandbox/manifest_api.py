@@ -12,6 +12,7 @@ the paths the manifest reads them from.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from clay_tui.config import SANDBOX_KEY
@@ -170,14 +171,28 @@ def _has(body: Any, path: str) -> bool:
     return get_path(body, path) not in (None, "", [], {})
 
 
-def answer(m: Manifest, ep: Endpoint | None, outcome: str, value: Any = None) -> Response:
-    """An answer the manifest's rules classify as ``outcome`` (404 {} when no rule can say)."""
+def answer_parts(
+    m: Manifest, ep: Endpoint | None, outcome: str, value: Any = None, status: int | None = None
+) -> tuple[int, dict[str, Any]] | None:
+    """(status, body) the manifest's rules classify as ``outcome`` (with that ``status``
+    only, when given), or None when no rule can say."""
     rules = m.rules_for(ep.operation if ep else None)
     for rule in (r for r in rules if r.outcome == outcome):
-        status, body = _answer(rule, ep, outcome, value, {})
-        got = classify(rules, status, body)
+        if status is not None and rule.status and status not in rule.status:
+            continue
+        got_status, body = _answer(rule, ep, outcome, value, {})
+        got_status = status or got_status
+        got = classify(rules, got_status, body)
         if got is not None and got.outcome == outcome:
-            return json_response(status, body)
+            return got_status, body
+    return None
+
+
+def answer(m: Manifest, ep: Endpoint | None, outcome: str, value: Any = None) -> Response:
+    """An answer the manifest's rules classify as ``outcome`` (404 {} when no rule can say)."""
+    parts = answer_parts(m, ep, outcome, value)
+    if parts is not None:
+        return json_response(*parts)
     if outcome == "stop":
         return json_response(402, {"error": "Payment Required", "message": "No credits left."})
     return json_response(404, {})
@@ -193,6 +208,11 @@ def handle(
     retry_after: str = RETRY_AFTER_S,
 ) -> Response:
     """Route, key check, documented limits, an injected ``fault`` if any, then the answer."""
+    bulk = next((e for e in m.endpoints.values() if e.bulk and e.bulk.path == req.path), None)
+    if bulk is not None:
+        return handle_bulk(
+            m, bulk, req, state, enforce_limits=enforce_limits, fault=fault, retry_after=retry_after
+        )
     found = endpoint_for(m, req)
     if isinstance(found, Response):
         return found
@@ -224,3 +244,74 @@ def fault_response(m: Manifest, ep: Endpoint, fault_name: str, retry_after: str)
     if fault_name == "forbidden_403":
         return json_response(403, {"error": "Forbidden", "message": "Not allowed."})
     return json_response(500, {"error": "Internal Server Error", "message": "Sandbox fault."})
+
+
+def handle_bulk(
+    m: Manifest,
+    ep: Endpoint,
+    req: Request,
+    state: SandboxState,
+    *,
+    enforce_limits: bool,
+    fault: str | None,
+    retry_after: str,
+) -> Response:
+    """An endpoint's bulk twin: the key where the manifest puts it, the bulk endpoint's own
+    limits and size, and per record the verdict the single endpoint gives for that row
+    (a record without its match value goes to the errors list)."""
+    spec = ep.bulk
+    assert spec is not None
+    if req.method != "POST":
+        return json_response(
+            405, {"error": "Method Not Allowed", "message": f"{req.method} is not allowed here."}
+        )
+    body = req.json()
+    if not isinstance(body, dict):
+        return json_response(400, {"error": "The body must be a JSON object."})
+    key = body.get(spec.key_field) if spec.key_field else key_of(m, req)
+    if key != SANDBOX_KEY:
+        return unauthorized(m)
+    limits = tuple(
+        (int(n), s) for n, s in ((spec.rate_per_second, 1.0), (spec.rate_per_minute, 60.0)) if n
+    )
+    if enforce_limits and limits and not state.admit(f"{m.name}:{key}:{spec.path}", limits):
+        wait = max(math.ceil(seconds / n) for n, seconds in limits)  # till a slot frees
+        return json_response(
+            429,
+            {"error": "Too Many Requests", "message": "Rate limit exceeded."},
+            {"Retry-After": str(wait)},
+        )
+    if fault is not None:
+        return fault_response(m, ep, fault, retry_after)
+    records = body.get(spec.records)
+    if not isinstance(records, list) or not records:
+        return json_response(400, {"error": f"{spec.records} must be a non-empty list."})
+    if len(records) > spec.max_records:
+        return json_response(
+            400, {"error": f"At most {spec.max_records} records per request, not {len(records)}."}
+        )
+    answers: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for record in records:
+        inputs: dict[str, str] = {}
+        _inputs(spec.record, record, inputs)
+        match = inputs.get(spec.match_input, "").strip()
+        parts = None
+        if match:
+            state.bump(f"{m.name}:{ep.operation}")
+            outcome, value = outcome_for(m, ep, inputs)
+            parts = answer_parts(m, ep, outcome, value, status=200)
+        if parts is None:
+            if spec.errors:
+                err: dict[str, Any] = {"error": f"Invalid {spec.match_input.replace('_', ' ')}."}
+                set_path(err, spec.error_key, match)
+                errors.append(err)
+            continue
+        one = parts[1]
+        set_path(one, spec.answer_key, match)
+        answers.append(one)
+    reply: dict[str, Any] = {}
+    set_path(reply, spec.answers, answers)
+    if spec.errors:
+        set_path(reply, spec.errors, errors)
+    return json_response(200, reply)
