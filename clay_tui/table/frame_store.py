@@ -193,12 +193,20 @@ class PgFrames:
     def drop(self, name: str) -> None:
         self.pg.drop_frame(self.ws, self._row(name))
 
+    def _info(self, name: str) -> tuple[int, int, dict[str, str]]:
+        found = self.pg.frame_info(self.ws, self._row(name))
+        if found is None:
+            raise FileNotFoundError(self.label(name))
+        return found
+
     def snapshot_seq(self, name: str) -> int:
-        return self.read(name)[1]
+        """The seq recorded with the stored frame (its row only: no rows are read)."""
+        return int(self._info(name)[2].get(SEQ_KEY, "0"))
 
     def shape(self, name: str) -> tuple[int, int]:
-        frame = self._read(name)[0]
-        return frame.height, frame.width - 1
+        """Rows and data columns of the stored frame, from its row (no rows are read)."""
+        rows, columns, _meta = self._info(name)
+        return rows, columns - 1
 
     def prune_sides(self, table_id: int, referenced: set[str], released: set[str]) -> None:
         """Drop the side frames of the pruned journal entries that no kept entry names."""

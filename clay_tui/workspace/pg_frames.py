@@ -16,15 +16,18 @@ less client CPU than ADBC's ingest (0.85 s against 1.4 s), the server's work abo
 no hint-bit writes or freezing later. Both use connections of their own, opened on first use
 and kept for the workspace object, so a big transfer never holds up ``ws.db``.
 
-Atomic replace. A write creates a new generation's tables and fills them in one transaction,
-then points the ``clay_frames`` row at them (a short transaction under the workspace's write
-lock), then drops the old generation (outside that lock: a DROP waits for the readers still
-reading it, and the ledger must not wait with it). A generation never changes once visible.
-A reader reads the row, then the parts in one transaction (its locks make the drop wait for
-it); if the drop came first, the reader starts over from the row. Readers see the old rows or
-the new ones, never a mix.
-Writers of one name take a per-name advisory lock, so a crashed write's leftover tables can be
-dropped by the next write of that name.
+Atomic replace, outside the write lock. A write stages a new generation: creates its tables
+and fills them in one transaction on the bulk connection (``stage_frame``: the slow part, under
+no lock anyone else waits for); then points the ``clay_frames`` row at them (``install_frame``:
+one row, in the caller's transaction under the workspace's write lock, e.g. beside the
+snapshot seq a save records); then drops the old generation (``settle_frame``, after commit and
+outside that lock: a DROP waits for the readers still reading it, and the ledger must not wait
+with it). A generation never changes once visible. A reader reads the row, then the parts in
+one transaction (its locks make the drop wait for it); if the drop came first, the reader
+starts over from the row. Readers see the old rows or the new ones, never a mix.
+A writer holds an advisory lock named after its generation from staging until it settles, so
+the leftovers of a crashed write (tables no row points at, whose lock is free) are swept by the
+next write of that name, and a write under way is never swept.
 """
 
 from __future__ import annotations
@@ -32,9 +35,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import threading
 import uuid
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ from clay_tui.errors import WorkspaceError
 from clay_tui.workspace import pg_frame_layout as layout
 from clay_tui.workspace.pg import PgWorkspace, redact_url
 from clay_tui.workspace.pg_frame_layout import Column, from_physical, to_physical
+from clay_tui.workspace.pg_frame_links import Links as _Links
 
 META_TABLE = "clay_frames"
 ROW = "_r"  # the row ordinal in every part table
@@ -80,61 +82,6 @@ def _schema_bytes(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.clear().rename({name: f"c{i}" for i, name in enumerate(frame.columns)}).write_ipc(buf)
     return buf.getvalue()
-
-
-class _Links:
-    """The workspace object's own connections for moving rows (a bulk transfer must not hold
-    up ``ws.db``, which the ledger and the UI share): psycopg for writes, ADBC for reads, each
-    opened on first use, used by one thread at a time, closed with the workspace object."""
-
-    _by_ws: weakref.WeakKeyDictionary[PgWorkspace, _Links] = weakref.WeakKeyDictionary()
-    _guard = threading.Lock()
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.lock = threading.Lock()
-        self._pg: psycopg.Connection[Any] | None = None
-        self._adbc: Any = None
-        self.inflight: set[str] = set()  # generations staged on this session, not settled
-
-    @classmethod
-    def of(cls, ws: PgWorkspace) -> _Links:
-        with cls._guard:
-            found = cls._by_ws.get(ws)
-            if found is None:
-                found = cls._by_ws[ws] = cls(ws.url)
-                weakref.finalize(ws, found.close)
-            return found
-
-    def pg(self) -> psycopg.Connection[Any]:
-        if self._pg is None:
-            try:
-                self._pg = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-            except psycopg.Error as exc:
-                raise self._unreachable(exc) from None
-        return self._pg
-
-    def adbc(self) -> Any:
-        if self._adbc is None:
-            import adbc_driver_postgresql.dbapi as adbc  # only when a frame is read
-
-            try:
-                self._adbc = adbc.connect(self.url)
-            except adbc.Error as exc:
-                raise self._unreachable(exc) from None
-        return self._adbc
-
-    def _unreachable(self, exc: Exception) -> WorkspaceError:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return WorkspaceError(
-            f"Cannot read or write tables in the team workspace {redact_url(self.url)}: "
-            f"{reason.rstrip('.')}."
-        )
-
-    def close(self) -> None:
-        for conn in (self._pg, self._adbc):
-            if conn is not None:
-                conn.close()
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -408,6 +355,20 @@ def read_frame(ws: PgWorkspace, name: str) -> tuple[pl.DataFrame, dict[str, str]
     raise WorkspaceError(f"The table {name!r} kept changing while it was being read.")
 
 
+def frame_info(ws: PgWorkspace, name: str) -> tuple[int, int, dict[str, str]] | None:
+    """Rows, columns and meta of the frame ``name`` from its ``clay_frames`` row alone (no
+    rows read: listing tables must not cost a read of each); None if there is no such frame."""
+    if not _has_meta(ws):
+        return None
+    found = ws.db.conn.execute(
+        sql.SQL("SELECT n_rows, jsonb_array_length(columns), meta FROM {} WHERE name = %s").format(
+            sql.Identifier(META_TABLE)
+        ),
+        (name,),
+    ).fetchone()
+    return None if found is None else (int(found[0]), int(found[1]), dict(found[2]))
+
+
 def _meta_row(ws: PgWorkspace, name: str) -> tuple[Any, ...] | None:
     conn = ws.db.conn
     if not _has_meta(ws):
@@ -485,6 +446,7 @@ def drop_frame(ws: PgWorkspace, name: str) -> None:
 __all__ = [
     "StagedFrame",
     "drop_frame",
+    "frame_info",
     "install_frame",
     "read_frame",
     "settle_frame",

@@ -74,3 +74,33 @@ def test_a_reserve_elsewhere_completes_while_a_save_writes_its_rows(
         frame, seq = frame_store(other).read(str(table.id))
         assert frame.filter(pl.col("_row_id") == 1).item(0, "name") == "Anna"
         assert frame.height == 2000 and seq > 0
+
+
+def test_listing_tables_reads_no_rows(
+    pg_url: str, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows and columns come from each frame's ``clay_frames`` row, not a read of its rows."""
+    leads = tmp_path / "leads.csv"
+    leads.write_text(CSV, encoding="utf-8")
+    settings = dataclasses.replace(make_settings(tmp_path / "unused"), workspace_url=pg_url)
+    with Workspace.open(settings, clock) as ws:
+        table = ts.import_table(ws, leads, name="leads")
+        table.add_column("extra")
+        table.save()
+        other = tmp_path / "other.csv"
+        other.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+        ts.import_table(ws, other, name="other").wait_for_snapshot()
+    reads: list[str] = []
+
+    def no_reads(*args: object, **kwargs: object) -> None:
+        reads.append("rows")
+        raise AssertionError("listing tables read a table's rows")
+
+    monkeypatch.setattr(pg_frames, "_read_parts", no_reads)
+    with Workspace.open(settings, clock) as ws:
+        infos = ts.list_tables(ws)
+        assert [(i.name, i.rows, i.columns) for i in infos] == [
+            ("leads", 2000, 3),
+            ("other", 1, 3),
+        ]
+        assert reads == []
