@@ -104,3 +104,20 @@ def test_listing_tables_reads_no_rows(
             ("other", 1, 3),
         ]
         assert reads == []
+
+
+def test_closing_right_after_an_import_keeps_its_rows(
+    pg_url: str, tmp_path: Path, clock: FixedClock
+) -> None:
+    """The CLI's ``import`` closes the workspace as soon as it has printed: the first snapshot,
+    written in the background, still lands (a teammate's machine has no source file to
+    rebuild the table from)."""
+    leads = tmp_path / "leads.csv"
+    leads.write_text(CSV, encoding="utf-8")
+    settings = dataclasses.replace(make_settings(tmp_path / "unused"), workspace_url=pg_url)
+    with Workspace.open(settings, clock) as ws:
+        ts.import_table(ws, leads, name="leads")
+    leads.unlink()  # another machine
+    with Workspace.open(settings, clock) as ws:
+        table = ts.open_table(ws, "leads")
+        assert table.row_count == 2000 and table.notices == []
