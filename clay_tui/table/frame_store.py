@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from clay_tui.errors import ClayError
 from clay_tui.table import registry
 from clay_tui.table.snapshots import (
     SEQ_KEY,
@@ -28,6 +29,9 @@ from clay_tui.table.snapshots import (
 )
 from clay_tui.workspace import Workspace
 from clay_tui.workspace.backend import POSTGRESQL
+
+if TYPE_CHECKING:
+    from clay_tui.workspace.pg_frames import StagedFrame
 
 SUFFIX = ".parquet"
 
@@ -45,6 +49,7 @@ class Staged:
     frame: pl.DataFrame
     seq: int
     tmp: Path | None = None
+    pg: StagedFrame | None = None  # its generation in a team workspace
 
 
 class FolderFrames:
@@ -145,11 +150,22 @@ class PgFrames:
         return self._read(side_name(side))[0]
 
     def stage(self, name: str, frame: pl.DataFrame, seq: int) -> Staged:
-        return Staged(name, frame, seq)
+        """The new generation's rows written, outside every transaction: the slow part,
+        which the workspace's write lock (the ledger's) never waits for."""
+        staged = Staged(name, frame, seq)
+        try:
+            staged.pg = self.pg.stage_frame(self.ws, self._row(name), frame, {SEQ_KEY: str(seq)})
+        except ClayError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. the workspace closed under the writer
+            # as a folder's failed write (an OSError): the next save writes it again
+            raise OSError(f"The rows of {self.label(name)} were not stored: {exc}") from exc
+        return staged
 
     def install(self, staged: Staged) -> None:
-        meta = {SEQ_KEY: str(staged.seq)}
-        self.pg.write_frame(self.ws, self._row(staged.name), staged.frame, meta)
+        """Point the frame at the staged rows: one row, in the caller's transaction."""
+        assert staged.pg is not None
+        self.pg.install_frame(self.ws, staged.pg)
 
     def install_first(self, staged: Staged, table_id: int) -> None:
         """In one transaction with the registry: a save that got there first (its seq is
@@ -162,22 +178,35 @@ class PgFrames:
         except Exception as exc:  # noqa: BLE001 - e.g. the workspace closed under the writer
             # as a folder's failed write: the next save writes it, or the next open rebuilds it
             raise OSError(f"The first snapshot of table {table_id} was not stored: {exc}") from exc
+        finally:
+            self.discard(staged)
 
     def discard(self, staged: Staged) -> None:
-        pass
+        """End a staged write once its transaction is over (installed or not): drop the
+        generation no longer needed, outside the write lock (a DROP waits for readers)."""
+        if staged.pg is not None:
+            self.pg.settle_frame(self.ws, staged.pg)
 
     def write(self, name: str, frame: pl.DataFrame, seq: int) -> None:
-        self.install(self.stage(name, frame, seq))
+        self.pg.write_frame(self.ws, self._row(name), frame, {SEQ_KEY: str(seq)})
 
     def drop(self, name: str) -> None:
         self.pg.drop_frame(self.ws, self._row(name))
 
+    def _info(self, name: str) -> tuple[int, int, dict[str, str]]:
+        found = self.pg.frame_info(self.ws, self._row(name))
+        if found is None:
+            raise FileNotFoundError(self.label(name))
+        return found
+
     def snapshot_seq(self, name: str) -> int:
-        return self.read(name)[1]
+        """The seq recorded with the stored frame (its row only: no rows are read)."""
+        return int(self._info(name)[2].get(SEQ_KEY, "0"))
 
     def shape(self, name: str) -> tuple[int, int]:
-        frame = self._read(name)[0]
-        return frame.height, frame.width - 1
+        """Rows and data columns of the stored frame, from its row (no rows are read)."""
+        rows, columns, _meta = self._info(name)
+        return rows, columns - 1
 
     def prune_sides(self, table_id: int, referenced: set[str], released: set[str]) -> None:
         """Drop the side frames of the pruned journal entries that no kept entry names."""

@@ -288,19 +288,23 @@ class JournaledTable:
                 except BaseException:
                     self._dirty = True
                     raise
-                with self.ws.transaction() as db:
-                    if registry.snapshot_seq(self.ws, self.id) > seq:
-                        store.discard(staged)  # a newer file is there: catch up, again
-                        self._dirty = True
-                        continue
-                    try:
-                        store.install(staged)
-                    except BaseException:
-                        self._dirty = True
-                        raise
-                    db.execute("UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id))
-                    self._snapshot_seq = seq
-                    self._prune(seq)
+                try:  # only putting it in place is under the write lock (the ledger's)
+                    with self.ws.transaction() as db:
+                        if registry.snapshot_seq(self.ws, self.id) > seq:
+                            self._dirty = True  # a newer file is there: catch up, again
+                            continue
+                        try:
+                            store.install(staged)
+                        except BaseException:
+                            self._dirty = True
+                            raise
+                        db.execute(
+                            "UPDATE tables SET snapshot_seq = ? WHERE id = ?", (seq, self.id)
+                        )
+                        self._snapshot_seq = seq
+                        self._prune(seq)
+                finally:
+                    store.discard(staged)  # what the transaction left unneeded
                 return
 
     def _prune(self, snapshot_seq: int) -> None:

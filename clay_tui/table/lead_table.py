@@ -108,6 +108,7 @@ class LeadTable(FrameReading, JournaledTable):
             with _PENDING_LOCK:
                 _PENDING[path] = self._snapshot_thread
             self._snapshot_thread.start()
+            ws.on_close(self.wait_for_snapshot)  # it needs the workspace to put it in place
         self._load(initial)
 
     # ------------------------------------------------------------ reading

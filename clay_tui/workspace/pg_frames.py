@@ -16,15 +16,18 @@ less client CPU than ADBC's ingest (0.85 s against 1.4 s), the server's work abo
 no hint-bit writes or freezing later. Both use connections of their own, opened on first use
 and kept for the workspace object, so a big transfer never holds up ``ws.db``.
 
-Atomic replace. A write creates a new generation's tables and fills them in one transaction,
-then points the ``clay_frames`` row at them (a short transaction under the workspace's write
-lock), then drops the old generation (outside that lock: a DROP waits for the readers still
-reading it, and the ledger must not wait with it). A generation never changes once visible.
-A reader reads the row, then the parts in one transaction (its locks make the drop wait for
-it); if the drop came first, the reader starts over from the row. Readers see the old rows or
-the new ones, never a mix.
-Writers of one name take a per-name advisory lock, so a crashed write's leftover tables can be
-dropped by the next write of that name.
+Atomic replace, outside the write lock. A write stages a new generation: creates its tables
+and fills them in one transaction on the bulk connection (``stage_frame``: the slow part, under
+no lock anyone else waits for); then points the ``clay_frames`` row at them (``install_frame``:
+one row, in the caller's transaction under the workspace's write lock, e.g. beside the
+snapshot seq a save records); then drops the old generation (``settle_frame``, after commit and
+outside that lock: a DROP waits for the readers still reading it, and the ledger must not wait
+with it). A generation never changes once visible. A reader reads the row, then the parts in
+one transaction (its locks make the drop wait for it); if the drop came first, the reader
+starts over from the row. Readers see the old rows or the new ones, never a mix.
+A writer holds an advisory lock named after its generation from staging until it settles, so
+the leftovers of a crashed write (tables no row points at, whose lock is free) are swept by the
+next write of that name, and a write under way is never swept.
 """
 
 from __future__ import annotations
@@ -32,11 +35,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import threading
 import uuid
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -47,6 +47,7 @@ from clay_tui.errors import WorkspaceError
 from clay_tui.workspace import pg_frame_layout as layout
 from clay_tui.workspace.pg import PgWorkspace, redact_url
 from clay_tui.workspace.pg_frame_layout import Column, from_physical, to_physical
+from clay_tui.workspace.pg_frame_links import Links as _Links
 
 META_TABLE = "clay_frames"
 ROW = "_r"  # the row ordinal in every part table
@@ -83,60 +84,6 @@ def _schema_bytes(frame: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-class _Links:
-    """The workspace object's own connections for moving rows (a bulk transfer must not hold
-    up ``ws.db``, which the ledger and the UI share): psycopg for writes, ADBC for reads, each
-    opened on first use, used by one thread at a time, closed with the workspace object."""
-
-    _by_ws: weakref.WeakKeyDictionary[PgWorkspace, _Links] = weakref.WeakKeyDictionary()
-    _guard = threading.Lock()
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.lock = threading.Lock()
-        self._pg: psycopg.Connection[Any] | None = None
-        self._adbc: Any = None
-
-    @classmethod
-    def of(cls, ws: PgWorkspace) -> _Links:
-        with cls._guard:
-            found = cls._by_ws.get(ws)
-            if found is None:
-                found = cls._by_ws[ws] = cls(ws.url)
-                weakref.finalize(ws, found.close)
-            return found
-
-    def pg(self) -> psycopg.Connection[Any]:
-        if self._pg is None:
-            try:
-                self._pg = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-            except psycopg.Error as exc:
-                raise self._unreachable(exc) from None
-        return self._pg
-
-    def adbc(self) -> Any:
-        if self._adbc is None:
-            import adbc_driver_postgresql.dbapi as adbc  # only when a frame is read
-
-            try:
-                self._adbc = adbc.connect(self.url)
-            except adbc.Error as exc:
-                raise self._unreachable(exc) from None
-        return self._adbc
-
-    def _unreachable(self, exc: Exception) -> WorkspaceError:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return WorkspaceError(
-            f"Cannot read or write tables in the team workspace {redact_url(self.url)}: "
-            f"{reason.rstrip('.')}."
-        )
-
-    def close(self) -> None:
-        for conn in (self._pg, self._adbc):
-            if conn is not None:
-                conn.close()
-
-
 def _sqlstate(exc: BaseException) -> str | None:
     return getattr(exc, "sqlstate", None)
 
@@ -157,14 +104,47 @@ def _ensure_meta(ws: PgWorkspace) -> None:
         ws.db.conn.execute(_SCHEMA_SQL)
 
 
+@dataclass
+class StagedFrame:
+    """A frame's new generation, written and not yet the frame's (``stage_frame``)."""
+
+    name: str
+    generation: str
+    tables: list[str]
+    n_rows: int
+    columns: list[dict[str, Any]]
+    schema_ipc: bytes
+    meta: dict[str, str]
+    replaced: list[str] = field(default_factory=list)  # the generation install put aside
+    installed: bool = False
+    committed: bool | None = None  # how the transaction of install ended (None: not yet)
+    settled: bool = False
+
+
 def write_frame(
     ws: PgWorkspace, name: str, frame: pl.DataFrame, meta: dict[str, str] | None = None
 ) -> None:
     """Replace the frame ``name`` in the workspace's schema with ``frame``, atomically: readers
-    see the old rows or the new ones. ``meta`` (string keys and values) is stored with it."""
+    see the old rows or the new ones. ``meta`` (string keys and values) is stored with it.
+    Inside the caller's transaction the swap is part of it (the old generation is dropped, or
+    the new one if it rolls back, when it ends)."""
+    staged = stage_frame(ws, name, frame, meta)
+    try:
+        with ws.transaction():
+            install_frame(ws, staged)
+    finally:
+        settle_frame(ws, staged)
+
+
+def stage_frame(
+    ws: PgWorkspace, name: str, frame: pl.DataFrame, meta: dict[str, str] | None = None
+) -> StagedFrame:
+    """Write ``frame`` as a new generation of ``name`` (the bulk of a write) on the bulk
+    connection, outside the workspace's write lock: nobody waits for it. Not the frame's yet:
+    ``install_frame`` points the frame at it, ``settle_frame`` ends it either way."""
     plan = layout.plan(frame)
     parts = layout.pack(plan)
-    prefix = f"clay_frame_{_digest(name)}_"
+    prefix = _prefix(name)
     generation = f"{prefix}{uuid.uuid4().hex[:12]}"  # one generation: all its parts
     tables = [f"{generation}_p{k}" for k in range(len(parts))]
     part_of = {c.index: k for k, cols in enumerate(parts) for c in cols}
@@ -174,26 +154,95 @@ def write_frame(
         for col_name, dtype, c in zip(frame.columns, frame.dtypes, plan, strict=True)
     ]
     _ensure_meta(ws)
-    with _name_locked(ws, name):
-        _write_parts(ws, frame, tables, parts)
-        try:
-            _swap(ws, name, tables, (frame, columns, meta))
-        except BaseException:
-            _drop(ws, tables)
-            raise
-        _drop(ws, _stale(ws, prefix, keep=tables))
-
-
-@contextmanager
-def _name_locked(ws: PgWorkspace, name: str) -> Iterator[None]:
-    """One writer (or dropper) of ``name`` at a time, on any machine: a session-level advisory
-    lock, so it also holds across the several transactions of a write."""
-    lock = _name_lock(name)
-    ws.db.conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
+    staged = StagedFrame(
+        name, generation, tables, frame.height, columns, _schema_bytes(frame), dict(meta or {})
+    )
+    links = _Links.of(ws)
+    with links.lock:
+        conn = links.pg()
+        # held until settled: a crashed writer's generation is free to sweep, ours is not
+        conn.execute("SELECT pg_advisory_lock(%s)", (_name_lock(generation),))
+        links.inflight.add(generation)
     try:
-        yield
+        _sweep(ws, name)
+        _write_parts(ws, frame, tables, parts)
+    except BaseException:
+        settle_frame(ws, staged)
+        raise
+    return staged
+
+
+def install_frame(ws: PgWorkspace, staged: StagedFrame) -> None:
+    """Point the frame at the staged generation: one row, in the caller's write transaction
+    (or one of its own), the only part of a write under the workspace's lock."""
+    with ws.transaction():
+        staged.replaced = _swap(ws, staged)
+        staged.installed = True
+        ws.on_transaction_end(lambda committed: setattr(staged, "committed", committed))
+
+
+def settle_frame(ws: PgWorkspace, staged: StagedFrame) -> None:
+    """End a staged write, outside the write lock: drop the generation the committed install
+    replaced, or the staged one that never became the frame's (a DROP waits for the readers
+    still reading, so it never runs under the workspace's lock). Idempotent; installed in a
+    transaction still open (the caller's), it settles when that ends."""
+    if staged.settled:
+        return
+    if staged.installed and staged.committed is None:
+        ws.on_transaction_end(lambda _committed: settle_frame(ws, staged))
+        return
+    staged.settled = True
+    links = _Links.of(ws)
+    try:
+        _drop(ws, staged.replaced if staged.committed else staged.tables)
     finally:
-        ws.db.conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
+        with links.lock:
+            links.inflight.discard(staged.generation)
+            links.pg().execute("SELECT pg_advisory_unlock(%s)", (_name_lock(staged.generation),))
+
+
+def _prefix(name: str) -> str:
+    return f"clay_frame_{_digest(name)}_"
+
+
+def _generation_of(table: str) -> str:
+    return table.rsplit("_p", 1)[0]
+
+
+def _sweep(ws: PgWorkspace, name: str) -> None:
+    """Drop the tables of ``name`` no write needs: generations that are not the frame's and
+    whose writer is gone (a crash between filling and pointing, or before dropping the old
+    one). A writer holds its generation's lock until it settles, so a generation whose lock
+    is free is either installed (read after the lock, below) or abandoned."""
+    links = _Links.of(ws)
+    with links.lock:
+        conn = links.pg()
+        found = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND starts_with(tablename, %s)",
+            (_prefix(name),),
+        ).fetchall()
+        generations = {_generation_of(row[0]) for row in found} - links.inflight
+        free = []
+        try:
+            for generation in sorted(generations):
+                got = conn.execute("SELECT pg_try_advisory_lock(%s)", (_name_lock(generation),))
+                if got.fetchone()[0]:  # type: ignore[index]
+                    free.append(generation)
+            current = None  # clay_frames may be new in a transaction still open: no frame
+            if conn.execute("SELECT to_regclass(%s)", (META_TABLE,)).fetchone()[0]:  # type: ignore[index]
+                current = conn.execute(
+                    sql.SQL("SELECT parts FROM {} WHERE name = %s").format(
+                        sql.Identifier(META_TABLE)
+                    ),
+                    (name,),
+                ).fetchone()
+            keep = {_generation_of(t) for t in (current[0] if current else [])}
+            stale = [row[0] for row in found if _generation_of(row[0]) in set(free) - keep]
+        finally:
+            for generation in free:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_name_lock(generation),))
+    _drop(ws, stale)
 
 
 def _write_parts(
@@ -237,43 +286,31 @@ def _copy_in(
             copy.write(buf.getbuffer())
 
 
-def _swap(
-    ws: PgWorkspace,
-    name: str,
-    tables: list[str],
-    what: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, str] | None],
-) -> None:
-    """Point ``name`` at the new tables (a short transaction under the workspace lock)."""
-    frame, columns, meta = what
-    with ws.transaction():
-        conn = ws.db.conn
-        conn.execute(
-            sql.SQL(
-                "INSERT INTO {} (name, n_rows, columns, schema_ipc, parts, meta) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-                "n_rows = EXCLUDED.n_rows, columns = EXCLUDED.columns, "
-                "schema_ipc = EXCLUDED.schema_ipc, parts = EXCLUDED.parts, meta = EXCLUDED.meta"
-            ).format(sql.Identifier(META_TABLE)),
-            (
-                name,
-                frame.height,
-                json.dumps(columns),
-                _schema_bytes(frame),
-                tables,
-                json.dumps(dict(meta or {})),
-            ),
-        )
-
-
-def _stale(ws: PgWorkspace, prefix: str, keep: list[str]) -> list[str]:
-    """The frame's tables other than ``keep``: the old generation, and any a crashed write
-    left behind (under the per-name lock no other write of the frame is under way)."""
-    rows = ws.db.conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-        "AND starts_with(tablename, %s) AND NOT tablename = ANY(%s)",
-        (prefix, keep),
-    ).fetchall()
-    return [row[0] for row in rows]
+def _swap(ws: PgWorkspace, staged: StagedFrame) -> list[str]:
+    """Point the frame at the staged tables (one row, under the workspace lock); returns the
+    tables of the generation it pointed at before."""
+    conn = ws.db.conn
+    table = sql.Identifier(META_TABLE)
+    old = conn.execute(
+        sql.SQL("SELECT parts FROM {} WHERE name = %s FOR UPDATE").format(table), (staged.name,)
+    ).fetchone()
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (name, n_rows, columns, schema_ipc, parts, meta) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
+            "n_rows = EXCLUDED.n_rows, columns = EXCLUDED.columns, "
+            "schema_ipc = EXCLUDED.schema_ipc, parts = EXCLUDED.parts, meta = EXCLUDED.meta"
+        ).format(table),
+        (
+            staged.name,
+            staged.n_rows,
+            json.dumps(staged.columns),
+            staged.schema_ipc,
+            staged.tables,
+            json.dumps(staged.meta),
+        ),
+    )
+    return [] if old is None else [t for t in old[0] if t not in staged.tables]
 
 
 def _part_order(table: str) -> tuple[str, int]:
@@ -284,25 +321,16 @@ def _part_order(table: str) -> tuple[str, int]:
 def _drop(ws: PgWorkspace, tables: list[str]) -> None:
     """Drop tables in a transaction of their own on the bulk connection, outside the
     workspace's write lock and off ``ws.db``: a DROP waits for readers still reading them, and
-    the ledger must not wait with it. (Inside the caller's open transaction: part of it, so a
-    rollback keeps the old generation.) Readers lock a generation's parts in part order;
+    the ledger must not wait with it. Readers lock a generation's parts in part order;
     dropping in the same order cannot deadlock with them (p2 before p10: by number)."""
     if not tables:
-        return
-    drops = [
-        sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table))
-        for table in sorted(tables, key=_part_order)
-    ]
-    if ws.db.in_transaction:
-        for drop in drops:
-            ws.db.conn.execute(drop)
         return
     links = _Links.of(ws)
     with links.lock:
         conn = links.pg()
         with conn.transaction():
-            for drop in drops:
-                conn.execute(drop)
+            for table in sorted(tables, key=_part_order):
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
 
 
 def read_frame(ws: PgWorkspace, name: str) -> tuple[pl.DataFrame, dict[str, str]] | None:
@@ -325,6 +353,20 @@ def read_frame(ws: PgWorkspace, name: str) -> tuple[pl.DataFrame, dict[str, str]
                 raise
             tried = row[3]  # a replace dropped the generation we were reading: read the new one
     raise WorkspaceError(f"The table {name!r} kept changing while it was being read.")
+
+
+def frame_info(ws: PgWorkspace, name: str) -> tuple[int, int, dict[str, str]] | None:
+    """Rows, columns and meta of the frame ``name`` from its ``clay_frames`` row alone (no
+    rows read: listing tables must not cost a read of each); None if there is no such frame."""
+    if not _has_meta(ws):
+        return None
+    found = ws.db.conn.execute(
+        sql.SQL("SELECT n_rows, jsonb_array_length(columns), meta FROM {} WHERE name = %s").format(
+            sql.Identifier(META_TABLE)
+        ),
+        (name,),
+    ).fetchone()
+    return None if found is None else (int(found[0]), int(found[1]), dict(found[2]))
 
 
 def _meta_row(ws: PgWorkspace, name: str) -> tuple[Any, ...] | None:
@@ -388,16 +430,26 @@ def _read_part(ws: PgWorkspace, cur: Any, table: str, cols: list[Column]) -> pl.
 
 
 def drop_frame(ws: PgWorkspace, name: str) -> None:
-    """Remove the frame ``name`` and its tables (nothing happens if there is none)."""
+    """Remove the frame ``name`` and its tables (nothing happens if there is none); inside
+    the caller's transaction the tables go once it commits. A write of it under way elsewhere
+    keeps its tables, and makes the frame again when it lands (the last write wins)."""
     if not _has_meta(ws):
         return
-    with _name_locked(ws, name):
-        with ws.transaction():
-            ws.db.conn.execute(
-                sql.SQL("DELETE FROM {} WHERE name = %s").format(sql.Identifier(META_TABLE)),
-                (name,),
-            )
-        _drop(ws, _stale(ws, f"clay_frame_{_digest(name)}_", keep=[]))
+    with ws.transaction():
+        ws.db.conn.execute(
+            sql.SQL("DELETE FROM {} WHERE name = %s").format(sql.Identifier(META_TABLE)),
+            (name,),
+        )
+    ws.on_transaction_end(lambda committed: _sweep(ws, name) if committed else None)
 
 
-__all__ = ["drop_frame", "read_frame", "write_frame"]
+__all__ = [
+    "StagedFrame",
+    "drop_frame",
+    "frame_info",
+    "install_frame",
+    "read_frame",
+    "settle_frame",
+    "stage_frame",
+    "write_frame",
+]

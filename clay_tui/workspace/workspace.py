@@ -82,6 +82,7 @@ class Workspace:
         self._schemas: set[str] = set()
         self._shared: dict[str, object] = {}
         self._on_end: dict[Callable[[bool], None], None] = {}  # ordered, each callback once
+        self._on_close: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -117,7 +118,13 @@ class Workspace:
         return cls(root, settings, clock or SystemClock(), db)
 
     def close(self) -> None:
+        for callback in self._on_close:  # e.g. a table's first snapshot, still being written
+            callback()
         self.db.close()
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the workspace closes, before its database does."""
+        self._on_close.append(callback)
 
     def __enter__(self) -> Workspace:
         return self

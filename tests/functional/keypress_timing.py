@@ -1,8 +1,9 @@
 """Keypress handling time of the TUI at any size (not a test: run it by hand).
 
-    python -m tests.functional.keypress_timing BIG.csv [WORKSPACE]
+    python -m tests.functional.keypress_timing BIG.csv [WORKSPACE | postgresql://...]
 
-Opens the file through the real services, drives the real app headless with
+Imports the file, then opens the table again from the workspace (a folder's snapshot, or a
+team workspace's rows in PostgreSQL) through the real services, drives the real app headless with
 pilot, and reports per key the CPU time of press + handling + repaint (the
 pilot's own cost is printed as the baseline of an unbound key), plus the time
 of a sort and a filter in their workers.
@@ -33,7 +34,7 @@ KEYS = {
 
 async def _measure(ws: Workspace, target: str) -> None:
     started = time.perf_counter()
-    table = table_service.open_table(ws, target)
+    table = table_service.open_table(ws, target)  # the table's name: read from the workspace
     print(f"open_table: {time.perf_counter() - started:.2f} s, {table.row_count:,} rows")
     app = ClayApp(ws, table)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -67,10 +68,15 @@ async def _measure(ws: Workspace, target: str) -> None:
 
 
 def main() -> None:
-    target = sys.argv[1]
-    root = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkdtemp(prefix="clay-keys-"))
-    with Workspace.open(load_settings(None, root)) as ws:
-        asyncio.run(_measure(ws, target))
+    source = Path(sys.argv[1])
+    where = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="clay-keys-")
+    settings = load_settings(None, where)  # a folder, or a team workspace's URL
+    with Workspace.open(settings) as ws:
+        table = table_service.import_table(ws, source)
+        table.wait_for_snapshot()
+        name = table.name
+    with Workspace.open(settings) as ws:
+        asyncio.run(_measure(ws, name))
 
 
 if __name__ == "__main__":

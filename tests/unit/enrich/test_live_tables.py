@@ -1,7 +1,8 @@
 """Live tables: an open table sees another process's edits and enrichment results arrive,
-as the ``TableChange``s the screen already handles, on the SQLite folder workspace.
+as the ``TableChange``s the screen already handles, on a folder and on a team workspace
+(PostgreSQL: the watcher hears commits through LISTEN/NOTIFY).
 
-``a`` is the TUI (it follows the table), ``b`` another process on the same folder."""
+``a`` is the TUI (it follows the table), ``b`` another process on the same workspace."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ DOMAIN = ColumnSpec(name="Domain", action="normalize_domain", inputs={"value": "
 
 
 @pytest.fixture
-def two(tmp_path: Path, clock, sandbox_url):
-    ws_a, ws_b = make_ws(tmp_path, clock), make_ws(tmp_path, clock)
+def two(tmp_path: Path, clock, sandbox_url, workspace_backend: str):
+    ws_a = make_ws(tmp_path, clock, target=workspace_backend)
+    ws_b = make_ws(tmp_path, clock, target=workspace_backend)
     a = ts.import_table(ws_a, SAMPLE_LEADS, name="leads")
     a.wait_for_snapshot()
     enrich.add_column(ws_a, a, DOMAIN)
@@ -117,10 +119,11 @@ def test_the_watcher_brings_them_without_asking(two, monkeypatch) -> None:
 def test_one_watcher_thread_per_workspace(two, monkeypatch) -> None:
     ws_a, a, _ws_b, _b = two
     monkeypatch.setattr(changes, "WATCH_INTERVAL", 0.02)
+    before = set(threading.enumerate())  # an earlier test's watcher may still be ending
     stops = [follow_table(ws_a, a, lambda c: None) for _ in range(3)]
     stops.append(enrich_credits_watch(ws_a))
     try:
-        names = [t.name for t in threading.enumerate()]
+        names = [t.name for t in set(threading.enumerate()) - before]
         assert names.count("workspace-watch") == 1
         assert "credit-watch" not in names  # the credit feed has no thread of its own now
     finally:
@@ -135,16 +138,16 @@ def enrich_credits_watch(ws):
 
 
 def test_results_committed_between_opening_and_following_are_not_missed(
-    tmp_path: Path, clock, sandbox_url
+    tmp_path: Path, clock, sandbox_url, workspace_backend: str
 ) -> None:
     """The TUI opens the table (its stored results read), then shows it and starts following:
     results another process committed in between still arrive."""
-    ws_b = make_ws(tmp_path, clock)
+    ws_b = make_ws(tmp_path, clock, target=workspace_backend)
     b = ts.import_table(ws_b, SAMPLE_LEADS, name="leads")
     b.wait_for_snapshot()
     enrich.add_column(ws_b, b, DOMAIN)
     asyncio.run(enrich.run_column(ws_b, b, "Domain", enrich.RowSelection("first", limit=2)))
-    ws_a = make_ws(tmp_path, clock)
+    ws_a = make_ws(tmp_path, clock, target=workspace_backend)
     try:
         a = ts.open_table(ws_a, "leads")  # the stored results come with it
         assert a.row(1)["Domain"] is not None

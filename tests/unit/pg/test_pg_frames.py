@@ -277,19 +277,47 @@ def test_the_old_generation_waits_for_its_reader_without_holding_the_workspace_l
         }
 
 
-def test_dropping_waits_for_a_write_of_the_same_frame(pg_url: str) -> None:
+def test_a_write_under_way_elsewhere_keeps_its_tables_through_drops_and_sweeps(
+    pg_url: str,
+) -> None:
+    """A staged generation (written, not yet the frame's) is another writer's: a drop or the
+    sweep of another write of the same frame leaves it alone, and it still lands (the last
+    write wins); once its writer settles, nothing of the old generations is left."""
+    settings = load_settings(None, pg_url)
+    with Workspace.open(settings) as ws, Workspace.open(settings) as other:
+        write_frame(ws, "t", pl.DataFrame({"a": [1]}))
+        staged = pg_frames.stage_frame(other, "t", pl.DataFrame({"a": [2]}), {"by": "other"})
+        drop_frame(ws, "t")
+        assert read_frame(ws, "t") is None
+        assert _stored_tables(ws) == set(staged.tables)
+        write_frame(ws, "t", pl.DataFrame({"a": [3]}))  # sweeps the drop's leftovers, not ours
+        assert set(staged.tables) < _stored_tables(ws)
+        with other.transaction():
+            pg_frames.install_frame(other, staged)
+        pg_frames.settle_frame(other, staged)
+        got = read_frame(ws, "t")
+        assert got is not None and got[0]["a"].to_list() == [2] and got[1] == {"by": "other"}
+        assert _stored_tables(ws) == set(staged.tables)
+
+
+def test_a_staged_write_never_installed_is_dropped_when_settled_or_by_the_next_writer(
+    pg_url: str,
+) -> None:
     settings = load_settings(None, pg_url)
     with Workspace.open(settings) as ws:
         write_frame(ws, "t", pl.DataFrame({"a": [1]}))
-        with psycopg.connect(pg_url, autocommit=True) as writer:  # a write of "t" under way
-            writer.execute("SELECT pg_advisory_lock(%s)", (pg_frames._name_lock("t"),))
-            thread, errors = _in_thread(lambda: drop_frame(ws, "t"))
-            time.sleep(0.3)
-            assert thread.is_alive()
-            writer.execute("SELECT pg_advisory_unlock(%s)", (pg_frames._name_lock("t"),))
-            thread.join(30)
-        assert not errors, errors[0]
-        assert read_frame(ws, "t") is None
+        kept = _stored_tables(ws)
+        staged = pg_frames.stage_frame(ws, "t", pl.DataFrame({"a": [2]}))
+        pg_frames.settle_frame(ws, staged)  # never installed: its tables go
+        assert _stored_tables(ws) == kept
+    with Workspace.open(settings) as ws:  # a writer that died staged (its session ended)
+        pg_frames.stage_frame(ws, "t", pl.DataFrame({"a": [2]}))
+    with Workspace.open(settings) as ws:
+        assert len(_stored_tables(ws)) == 2
+        write_frame(ws, "u", pl.DataFrame({"b": [1]}))  # another frame's write: not its own
+        assert len(_stored_tables(ws)) == 3
+        round_trip(ws, pl.DataFrame({"a": [4]}))
+        assert len(_stored_tables(ws)) == 2  # t's new part and u's part only
 
 
 def test_an_unreachable_server_for_table_data_is_one_sentence(ws: PgWorkspace) -> None:

@@ -293,13 +293,10 @@ def test_a_handle_behind_a_pruning_save_reads_the_snapshot_again(
 def test_a_save_never_puts_an_older_snapshot_over_a_newer_one(
     settings: Settings, clock: FixedClock, leads: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """b saves (and prunes) while a is writing its file: a's older file must not replace b's.
-    (On PostgreSQL a's write runs inside its transaction, under the write lock: b cannot save
-    in the middle of it, the lock orders them; this test steps into the folder's file write.)"""
+    """b saves (and prunes) while a is writing its snapshot (a folder's temp file, a team
+    workspace's new generation: both outside the write lock): a's older snapshot must not
+    replace b's."""
     import polars as pl
-
-    if settings.workspace_url:
-        pytest.skip("the folder's file write, outside the transaction")
 
     from clay_tui.table.lead_table import LeadTable
 
@@ -309,21 +306,28 @@ def test_a_save_never_puts_an_older_snapshot_over_a_newer_one(
         a.wait_for_snapshot()
         b = ts.get_table(ws_b, a.id)
         a.set_cell(1, "name", "Anna")
-        real = pl.DataFrame.write_parquet
+        # the bulk write: the folder's temp file, the team workspace's COPY of the rows
+        if settings.workspace_url:
+            from clay_tui.workspace import pg_frames
+
+            where, attr = pg_frames, "_copy_in"
+        else:
+            where, attr = pl.DataFrame, "write_parquet"
+        real = getattr(where, attr)
         state = {"done": False}
 
-        def write_parquet(frame, *args, **kwargs):
-            if not state["done"] and "company" in frame.columns:
+        def write(*args, **kwargs):
+            if not state["done"]:
                 state["done"] = True  # a is writing: b edits and saves first
                 b.add_column("Z", undoable=False)
                 b.set_cell(3, "Z", "z3")
                 b.set_cell(4, "Z", "z4")
                 b.save()
-            return real(frame, *args, **kwargs)
+            return real(*args, **kwargs)
 
-        monkeypatch.setattr(pl.DataFrame, "write_parquet", write_parquet)
+        monkeypatch.setattr(where, attr, write)
         a.save()
-        monkeypatch.setattr(pl.DataFrame, "write_parquet", real)
+        monkeypatch.setattr(where, attr, real)
         assert state["done"]
         frame, seq = frame_store(ws_a).read(str(a.id))
         assert "Z" in frame.columns

@@ -17,9 +17,16 @@ from clay_tui.clock import FixedClock
 from clay_tui.config import Settings
 from clay_tui.services import tables as ts
 from clay_tui.workspace import Workspace
+from tests.conftest import on_backend
 
 REPO = Path(__file__).resolve().parents[3]
 CSV = "name,company\nAnn,acme.com\nBob,globex.com\nCy,initech.com\nDi,umbrella.com\n"
+
+
+@pytest.fixture
+def settings(settings: Settings, workspace_backend: str) -> Settings:
+    """Every test here on both back ends: a folder, and a PostgreSQL team workspace."""
+    return on_backend(settings, workspace_backend)
 
 
 @pytest.fixture
@@ -102,10 +109,12 @@ WORKER = textwrap.dedent(
 )
 
 
-def test_two_processes_as_two_members_lose_no_edit(tmp_path: Path, leads: Path) -> None:
+def test_two_processes_as_two_members_lose_no_edit(
+    tmp_path: Path, leads: Path, workspace_backend: str
+) -> None:
     from clay_tui.config import load_settings
 
-    folder = str(tmp_path / "ws")
+    folder = workspace_backend  # a folder, or a team workspace's URL
     with Workspace.open(load_settings(None, folder, user="ann")) as ws:
         ts.import_table(ws, leads, name="leads").wait_for_snapshot()
     go = tmp_path / "go"
