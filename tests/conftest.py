@@ -104,6 +104,30 @@ def sandbox_url(sandbox_server) -> str:
     return sandbox_server.url
 
 
+@pytest.fixture(scope="session")
+def https_sandbox(tmp_path_factory: pytest.TempPathFactory):
+    """A sandbox served over https on 127.0.0.1 with a throwaway certificate from a throwaway
+    CA (trustme), for client libraries that refuse plain http: yields (url, CA bundle path)."""
+    import trustme
+
+    from clay_tui.config import SandboxSettings
+    from clay_tui.sandbox.server import SandboxServer
+
+    folder = tmp_path_factory.mktemp("tls")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert_pem, key_pem, ca_pem = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(str(cert_pem))
+    cert.private_key_pem.write_to_path(str(key_pem))
+    ca.cert_pem.write_to_path(str(ca_pem))
+    server = SandboxServer(
+        SandboxSettings(latency_ms=0, jitter_ms=0), tls=(str(cert_pem), str(key_pem))
+    )
+    server.start()
+    yield server.url, str(ca_pem)
+    server.stop()
+
+
 @pytest.fixture
 def sandbox_settings(tmp_path: Path, sandbox_url: str) -> Settings:
     """Settings whose providers all talk to the session sandbox (no rate limits, 5 s timeout)."""

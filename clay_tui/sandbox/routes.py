@@ -28,7 +28,14 @@ from collections.abc import Callable
 import clay_tui.sandbox.prospeo_search_api  # noqa: F401 - registers POST /prospeo/search-person
 from clay_tui.config import SANDBOX_FAULTS, SandboxSettings
 from clay_tui.manifests import Manifest, find_manifest
-from clay_tui.sandbox import hubspot_api, hunter_api, manifest_api, openai_api, prospeo_api
+from clay_tui.sandbox import (
+    hubspot_api,
+    hunter_api,
+    manifest_api,
+    openai_api,
+    prospeo_api,
+    zerobounce_api,
+)
 from clay_tui.sandbox.http import Request, Response, json_response
 from clay_tui.sandbox.state import SandboxState
 
@@ -39,6 +46,9 @@ ROUTES: dict[str, dict[tuple[str, str], Handler]] = {
     "openai": openai_api.ROUTES,
     "hubspot": hubspot_api.ROUTES,
 }
+# What a provider's own module adds around its manifest's answers (what a manifest cannot say:
+# ZeroBounce's credits endpoint, its bad-key answers): around(m, req, state, handle).
+AROUND: dict[str, Callable[..., Response]] = {"zerobounce": zerobounce_api.around}
 MALFORMED = b'{"data": {"email": "jane.doe@acme.com", "score": 9'
 
 
@@ -162,14 +172,19 @@ class Router:
         fault = self._fault(manifest.name, inner)
         if fault in ("timeout", "malformed_json"):
             return fault_response(manifest.name, fault, inner)
-        return manifest_api.handle(
-            manifest,
-            inner,
-            self.state,
-            enforce_limits=self.enforce_limits,
-            fault=fault,
-            retry_after=req.headers.get("x-sandbox-retry-after", manifest_api.RETRY_AFTER_S),
-        )
+
+        def handle() -> Response:
+            return manifest_api.handle(
+                manifest,
+                inner,
+                self.state,
+                enforce_limits=self.enforce_limits,
+                fault=fault,
+                retry_after=req.headers.get("x-sandbox-retry-after", manifest_api.RETRY_AFTER_S),
+            )
+
+        around = AROUND.get(manifest.name)
+        return around(manifest, inner, self.state, handle) if around is not None else handle()
 
     def handle(self, req: Request) -> Response:
         self.state.requests += 1

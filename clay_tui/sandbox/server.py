@@ -38,9 +38,17 @@ class SandboxServer:
     """The sandbox on 127.0.0.1 (ephemeral port by default), served from a background thread."""
 
     def __init__(
-        self, settings: SandboxSettings, *, host: str = "127.0.0.1", port: int | None = None
+        self,
+        settings: SandboxSettings,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        tls: tuple[str, str] | None = None,
     ) -> None:
+        """``tls`` = (certificate file, key file), PEM: serve https (for clients that refuse
+        anything else, as ZeroBounce's SDK does); plain http without it."""
         self.settings = settings
+        self.tls = tls
         self.host = host
         self.port = settings.port if port is None else port
         self.router = Router(settings)
@@ -55,8 +63,9 @@ class SandboxServer:
         self.loop: asyncio.AbstractEventLoop | None = None  # the server thread's loop
 
     def start(self) -> str:
-        """Start serving; returns the base URL ``http://127.0.0.1:PORT``. A port that is taken
-        or out of range raises OSError/OverflowError here, before any thread starts."""
+        """Start serving; returns the base URL ``http://127.0.0.1:PORT`` (https with ``tls``).
+        A port that is taken or out of range raises OSError/OverflowError here, before any
+        thread starts."""
         if self.url is not None:
             return self.url
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -80,6 +89,8 @@ class SandboxServer:
             date_header=False,
             timeout_keep_alive=75,
             timeout_graceful_shutdown=1,
+            ssl_certfile=self.tls[0] if self.tls else None,
+            ssl_keyfile=self.tls[1] if self.tls else None,
         )
         server = uvicorn.Server(config)
         self._server = server
@@ -95,7 +106,7 @@ class SandboxServer:
         )
         self._thread.start()
         running.wait(10)
-        self.url = f"http://{self.host}:{self.port}"
+        self.url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
         _by_url[self.url] = self
         return self.url
 
