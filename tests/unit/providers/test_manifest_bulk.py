@@ -108,6 +108,25 @@ async def test_sandbox_and_a_base_url_from_config_keep_the_bulk_path_on_that_hos
 # ---------------------------------------------------------------- the sandbox
 
 
+async def test_the_documented_wrong_key_batch_answer_stops_the_provider() -> None:
+    """ZeroBounce answers a wrong key's batch with 200, no validations and one error for
+    "all": every row stops the provider, none is charged (not "left out of the answer")."""
+    refused = json.loads(FIXTURE.read_text(encoding="utf-8"))["bad_key"]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(refused["status"], json=refused["body"])
+
+    client = _client(handler)
+    try:
+        rows = [{"email": f"a{i}@x.com"} for i in range(3)]
+        results = await call_bulk(client, "email_verifier", EP.bulk, rows)
+    finally:
+        await client.aclose()
+    assert all(r.outcome.value == "error" and r.stop_provider for r in results)
+    assert all(not r.billable for r in results)
+    assert all("refused the key" in r.message for r in results)
+
+
 def _batch(emails: list[str], key: str = SANDBOX_KEY) -> Request:
     body = {"api_key": key, "email_batch": [{"email_address": e} for e in emails]}
     return Request("POST", "/v2/validatebatch", {}, {}, json.dumps(body).encode())
