@@ -47,7 +47,8 @@ ROUTES: dict[str, dict[tuple[str, str], Handler]] = {
     "hubspot": hubspot_api.ROUTES,
 }
 # What a provider's own module adds around its manifest's answers (what a manifest cannot say:
-# ZeroBounce's credits endpoint, its bad-key answers): around(m, req, state, handle).
+# ZeroBounce's credits endpoint, its bad-key answers): around(m, req, state, handle), where
+# handle(req) is the manifest's answer.
 AROUND: dict[str, Callable[..., Response]] = {"zerobounce": zerobounce_api.around}
 MALFORMED = b'{"data": {"email": "jane.doe@acme.com", "score": 9'
 
@@ -173,10 +174,10 @@ class Router:
         if fault in ("timeout", "malformed_json"):
             return fault_response(manifest.name, fault, inner)
 
-        def handle() -> Response:
+        def handle(one: Request) -> Response:
             return manifest_api.handle(
                 manifest,
-                inner,
+                one,
                 self.state,
                 enforce_limits=self.enforce_limits,
                 fault=fault,
@@ -184,7 +185,7 @@ class Router:
             )
 
         around = AROUND.get(manifest.name)
-        return around(manifest, inner, self.state, handle) if around is not None else handle()
+        return around(manifest, inner, self.state, handle) if around is not None else handle(inner)
 
     def handle(self, req: Request) -> Response:
         self.state.requests += 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from clay_tui.config import SANDBOX_KEY
 from clay_tui.manifests import Manifest
@@ -28,6 +29,7 @@ from clay_tui.sandbox.state import SandboxState
 BAD_KEY = "Invalid API Key or your account ran out of credits"
 CREDITS = "250000"  # what the sandbox account has left, as ZeroBounce writes it (a string)
 _SUB_STATUS = {"invalid": "mailbox_not_found", "unknown": "mail_server_did_not_respond"}
+_FORM_POSTS = ("/v2/validate", "/v2/getcredits")
 _SANDBOX_VERDICT = {"disposable": "disposable", "webmail": "", "accept_all": ""}
 
 
@@ -72,16 +74,21 @@ def _decorate(res: Response, answers: Callable[[Any], list[dict[str, Any]]]) -> 
 
 
 def around(
-    m: Manifest, req: Request, state: SandboxState, handle: Callable[[], Response]
+    m: Manifest, req: Request, state: SandboxState, handle: Callable[[Request], Response]
 ) -> Response:
-    """ZeroBounce's answer to ``req``; ``handle()`` is the manifest's own (the router's
-    ``AROUND`` calls this for every ZeroBounce request)."""
+    """ZeroBounce's answer to ``req``; ``handle(req)`` is the manifest's answer (the router's
+    ``AROUND`` calls this for every ZeroBounce request). The SDK's ``use_post`` sends
+    /v2/validate and /v2/getcredits as a form POST: the same as the GET."""
+    if req.method == "POST" and req.path in _FORM_POSTS and _is_form(req):
+        form = dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
+        get = Request("GET", req.path, {**req.query, **form}, req.headers)
+        return around(m, get, state, handle)
     if req.path == "/v2/getcredits" and req.method == "GET":
         return json_response(200, {"Credits": CREDITS if _key(req) == SANDBOX_KEY else "-1"})
     if req.path == "/v2/validate" and req.method == "GET":
         if _key(req) != SANDBOX_KEY:
             return json_response(200, {"error": BAD_KEY})
-        res = handle()
+        res = handle(req)
         email = req.query.get("email", "")
         return _decorate(res, lambda body: _one(body, email))
     if req.path == "/v2/validatebatch" and req.method == "POST":
@@ -90,8 +97,12 @@ def around(
             return json_response(
                 200, {"email_batch": [], "errors": [{"error": BAD_KEY, "email_address": "all"}]}
             )
-        return _decorate(handle(), lambda reply: reply.get("email_batch") or [])
-    return handle()
+        return _decorate(handle(req), lambda reply: reply.get("email_batch") or [])
+    return handle(req)
+
+
+def _is_form(req: Request) -> bool:
+    return req.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
 
 
 def _key(req: Request) -> str | None:

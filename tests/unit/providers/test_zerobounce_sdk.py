@@ -83,6 +83,15 @@ def test_validate_batch_gives_each_email_its_single_verdict(zb_url) -> None:
     assert all(a.sub_status is not None and a.domain for a in got.email_batch)
 
 
+def test_the_sdks_form_posts_are_the_same_as_its_gets(zb_url) -> None:
+    zb = ZeroBounce(SANDBOX_KEY, zb_url)
+    for email, status in list(_emails().items())[:3]:
+        assert zb.validate(email, use_post=True).status == ZBValidateStatus(status)
+    assert zb.get_credits(use_post=True).credits == zb.get_credits().credits
+    with pytest.raises(ZBApiException, match="^Invalid API Key"):
+        ZeroBounce("not-a-key", zb_url).validate("jane.doe@acme.com", use_post=True)
+
+
 def test_get_credits(zb_url) -> None:
     assert int(ZeroBounce(SANDBOX_KEY, zb_url).get_credits().credits) > 0
     # a key that is not valid: -1, no error (the docs' "Error Response")
