@@ -28,6 +28,8 @@ from clay_tui.sandbox.state import SandboxState
 
 BAD_KEY = "Invalid API Key or your account ran out of credits"
 CREDITS = "250000"  # what the sandbox account has left, as ZeroBounce writes it (a string)
+# sub_status: from the sandbox's own verdict where it says more (a disposable address), else
+# the usual one for the status
 _SUB_STATUS = {"invalid": "mailbox_not_found", "unknown": "mail_server_did_not_respond"}
 _FORM_POSTS = ("/v2/validate", "/v2/getcredits")
 _SANDBOX_VERDICT = {"disposable": "disposable", "webmail": "", "accept_all": ""}
@@ -38,8 +40,6 @@ def _fields(email: str, status: str) -> dict[str, Any]:
     verdict = data.verify(email)
     account, _, domain = email.partition("@")
     sub = _SANDBOX_VERDICT.get(verdict.status, _SUB_STATUS.get(status, ""))
-    if status == "do_not_mail" and not sub:
-        sub = "role_based"
     return {
         "address": email,
         "status": status,
